@@ -1,0 +1,67 @@
+# Laotie: `make demo` runs the demo marketplace, `make test` runs the whole suite.
+# Both install what is missing first (Python packages into .venv, Debian packages via apt-get).
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+DEB_PKGS := chromium fonts-wqy-microhei ffmpeg
+PYTEST_ARGS ?= -n 2
+
+.PHONY: setup system-deps demo serve test lint fmt bench bench-deps bench-flash clean migration
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian packages the tests and screenshots need; installed only when one is missing.
+system-deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo: setup
+	$(BIN)/laotie demo
+
+serve: setup
+	$(BIN)/laotie serve
+
+test: setup system-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+fmt: setup
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: setup
+	$(BIN)/python bench/catalog.py --json
+
+# The benchmarks' load generator (Debian's wrk, a C program): not needed by the tests.
+bench-deps:
+	@dpkg -s wrk >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+
+# The live flash sale (docs/benchmarks.md): 5,000 buyers for 1,000 units, on both databases.
+bench-flash: setup bench-deps
+	$(BIN)/python bench/flash_sale.py --db sqlite --buyers 5000 --stock 1000 --json
+	$(BIN)/python bench/flash_sale.py --db postgres --buyers 5000 --stock 1000 --json
+
+# Regenerate a migration from the models: make migration m="add orders"
+migration: setup
+	$(BIN)/python -c "import sys; from laotie.migrations import revision; revision('sqlite:///var/migration-scratch.db', sys.argv[1])" "$(m)"
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,331 @@
+"""Catalog read benchmark: the buyer shelf and product pages under many concurrent clients.
+
+    python bench/catalog.py --db sqlite|postgres --products 10000 --clients 100 --duration 20 --json out.json
+
+Creates a fresh database (a SQLite file in a temporary directory, or the PostgreSQL database
+``laotie_bench``), migrates it, seeds listed products through the real services, starts the real
+server (``laotie serve``: one Uvicorn worker, embedded outbox worker) on a free 127.0.0.1 port and
+drives it with ``wrk`` (Debian package ``wrk``): a C load generator, so the clients do not take the
+server's CPU the way a Python client would on a small machine. Each endpoint is measured alone:
+the shelf (``GET /api/v1/products``, random page among the first 100, a random category one time in
+three), a product page (``GET /api/v1/products/{random id}``) and ``GET /api/v1/health`` as the
+ceiling of the server itself. Results are printed as a table and written as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from catalog_seed import SeedReport, seed_catalog  # noqa: E402
+
+console = Console()
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BENCH_DATABASE = "laotie_bench"
+WARM_UP_SECONDS = 3
+SHELF_PAGES = 100
+
+LUA = """
+local ids = {%(ids)s}
+local categories = {%(categories)s}
+local kind = "%(kind)s"
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("seed", counter)
+end
+
+function init(args)
+  math.randomseed(20240601 + (seed or 0))
+end
+
+function request()
+  if kind == "list" then
+    local path = "/api/v1/products?limit=20&offset=" .. (math.random(0, %(pages)d - 1) * 20)
+    if math.random(3) == 1 then
+      path = path .. "&category_id=" .. categories[math.random(#categories)]
+    end
+    return wrk.format("GET", path)
+  elseif kind == "detail" then
+    return wrk.format("GET", "/api/v1/products/" .. ids[math.random(#ids)])
+  end
+  return wrk.format("GET", "/api/v1/health")
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p90_us": %%d, "p99_us": %%d, ' ..
+    '"max_us": %%d, "connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "wrk": wrk.strip(),
+    }
+
+
+def fresh_database(kind: str, workdir: Path, admin_url: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+    admin.dispose()
+    return make_url(admin_url).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+
+
+def postgres_version(url: str) -> str:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        version = str(conn.execute(text("SHOW server_version")).scalar_one())
+    engine.dispose()
+    return version
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def start_server(database_url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    """``laotie serve`` from this checkout, with the defaults: one worker, embedded outbox worker."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "LAOTIE_DATABASE_URL": database_url,
+        "LAOTIE_MEDIA_DIR": str(workdir / "media"),
+    }
+    log = (workdir / "server.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "laotie.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"server exited early; see {workdir / 'server.log'}")
+        try:
+            if get_json(f"http://127.0.0.1:{port}/api/v1/health")["status"] == "ok":
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("server did not become healthy in 120 s")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def wrk(
+    base: str, script: Path, clients: int, threads: int, seconds: int, timeout_s: int = 10
+) -> dict[str, Any]:
+    command = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", f"--timeout={timeout_s}s"]
+    out = subprocess.run(
+        [*command, "-s", str(script), base], capture_output=True, text=True, timeout=seconds + 60
+    )
+    line = next((x for x in out.stdout.splitlines() if x.startswith("WRK_JSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk gave no result:\n{out.stdout}\n{out.stderr}")
+    raw = json.loads(line.removeprefix("WRK_JSON "))
+    errors = raw["connect"] + raw["read"] + raw["write"] + raw["status"] + raw["timeout"]
+    return {
+        "requests": raw["requests"],
+        "requests_per_s": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p90_ms": round(raw["p90_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "max_ms": round(raw["max_us"] / 1000, 2),
+        "errors": errors,
+        "non_2xx": raw["status"],
+    }
+
+
+def check_data(base: str, report: SeedReport) -> None:
+    """Refuse to measure an empty or broken shelf: 404s are fast and would flatter the figures."""
+    page = get_json(f"{base}/api/v1/products?limit=20")
+    if page["total"] != report.products or len(page["items"]) != min(20, report.products):
+        raise SystemExit(f"the shelf shows {page['total']} products, {report.products} were seeded")
+    detail = get_json(f"{base}/api/v1/products/{report.product_ids[-1]}")
+    if not detail["skus"]:
+        raise SystemExit("a seeded product page has no SKUs")
+
+
+def measure(args: argparse.Namespace, base: str, report: SeedReport, workdir: Path) -> list[dict[str, Any]]:
+    results = []
+    for endpoint, kind in (("shelf list", "list"), ("product detail", "detail"), ("health", "health")):
+        script = workdir / f"{kind}.lua"
+        script.write_text(
+            LUA
+            % {
+                "ids": ",".join(map(str, report.product_ids)),
+                "categories": ",".join(map(str, report.category_ids)),
+                "kind": kind,
+                "pages": min(SHELF_PAGES, max(1, report.products // 20)),
+            }
+        )
+        with console.status(f"{endpoint}: warming up, then {args.duration} s with {args.clients} clients"):
+            wrk(base, script, args.clients, args.threads, WARM_UP_SECONDS)
+            figures = wrk(base, script, args.clients, args.threads, args.duration)
+        results.append({"endpoint": endpoint, "db": args.db, **figures})
+    return results
+
+
+def print_table(results: list[dict[str, Any]], report: SeedReport) -> None:
+    table = Table(title=f"Laotie catalog, {report.products} listed products ({report.skus} SKUs)")
+    for name in ("endpoint", "db", "req/s", "p50 ms", "p99 ms", "errors", "requests"):
+        table.add_column(name, justify="left" if name in ("endpoint", "db") else "right")
+    for r in results:
+        table.add_row(
+            r["endpoint"],
+            r["db"],
+            f"{r['requests_per_s']:.0f}",
+            f"{r['p50_ms']:.1f}",
+            f"{r['p99_ms']:.1f}",
+            str(r["errors"]),
+            str(r["requests"]),
+        )
+    console.print(table)
+    console.print(
+        f"seeded in {report.seconds:.1f} s ({report.products / report.seconds:.0f} products/s through the services)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=100, help="concurrent connections")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (one leaves the server more CPU)")
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="",
+        default=None,
+        help="write results (default bench/results/catalog-<db>.json)",
+    )
+    parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL)
+    parser.add_argument("--keep", action="store_true", help="keep the database and server log afterwards")
+    args = parser.parse_args()
+    if args.json == "":
+        args.json = str(ROOT / "bench" / "results" / f"catalog-{args.db}.json")
+
+    workdir = Path(tempfile.mkdtemp(prefix="laotie-bench-"))
+    url = fresh_database(args.db, workdir, args.postgres_admin_url)
+    with console.status(f"migrating and seeding {args.products} products on {args.db}"):
+        report = seed_catalog(url, args.products)
+    # Other work on the machine takes CPU from the server: record how busy it was before we started.
+    load_before = round(os.getloadavg()[0], 2)
+    if load_before > 0.5 * (os.cpu_count() or 1):
+        console.print(
+            f"[yellow]the machine is busy (load average {load_before}): figures will be low[/yellow]"
+        )
+    port = free_port()
+    server = start_server(url, port, workdir)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        check_data(base, report)
+        results = measure(args, base, report, workdir)
+    finally:
+        stop_server(server)
+    print_table(results, report)
+    if args.json:
+        info = machine()
+        info["load_average_before"] = load_before
+        if args.db == "postgres":
+            info["postgres"] = postgres_version(url)
+        document = {
+            "benchmark": "catalog",
+            "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+            "machine": info,
+            "config": {
+                "db": args.db,
+                "products": args.products,
+                "clients": args.clients,
+                "duration_s": args.duration,
+                "wrk_threads": args.threads,
+                "uvicorn_workers": 1,
+                "shelf_pages": SHELF_PAGES,
+            },
+            "seeding": report.summary(),
+            "results": results,
+        }
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        console.print(f"results written to {args.json}")
+    if not args.keep:
+        if args.db == "postgres":
+            admin = create_engine(args.postgres_admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+            admin.dispose()
+        for child in sorted(workdir.rglob("*"), reverse=True):
+            child.unlink() if child.is_file() else child.rmdir()
+        workdir.rmdir()
+    else:
+        console.print(f"kept {workdir} and database {url}")
+
+
+if __name__ == "__main__":
+    main()

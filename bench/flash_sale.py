@@ -1,0 +1,453 @@
+"""The live flash sale: B buyers tap "buy" on one SKU with stock S at the same moment, then pay.
+
+    python bench/flash_sale.py --db sqlite|postgres --buyers 5000 --stock 1000 --json [out.json]
+
+1. A fresh database: a SQLite file in a temporary directory, or the PostgreSQL database
+   ``laotie_bench_flash`` (dropped and created through postgres@127.0.0.1), migrated.
+2. Seeded through the real services (``flash_seed.py``): an open shop, one listed SKU with stock S
+   at ¥9.90, B buyers each with an access token and an address.
+3. ``laotie serve`` in a subprocess on a free 127.0.0.1 port: one Uvicorn worker, the embedded
+   outbox worker and the sandbox PSP's webhook sender, exactly as a laptop install runs.
+4. ``noop``: B one-shot ``GET /api/v1/health`` requests from ``wrk``, one connection each, all at
+   once: the server's ceiling under this load shape (``noop_rps``).
+5. ``rush``: B one-shot ``POST /api/v1/orders/buy-now`` requests, each with its buyer's token, its
+   own Idempotency-Key and body, the same way. ``orders_per_s`` counts every answer (sold-out 409s
+   included) over the time from the first request sent to the last answer read.
+6. ``pay``: each buyer who got an order pays it (``POST /api/v1/checkouts/{id}/pay``, then confirm
+   at the sandbox cashier with ``tok_ok``); the bench waits until the signed webhooks and the outbox
+   worker have marked every order paid.
+7. Correctness from the database: ``oversold`` (units sold beyond S), ``duplicates`` (a buyer with
+   more than one order, or an order without exactly one idempotency record), stock left.
+
+The server is stopped at the end, and the PostgreSQL database dropped (``--keep`` keeps both files
+and database for a look).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from flash_load import Prepared, burst, pay_all, require_wrk  # noqa: E402
+from flash_seed import World, migrate, seed  # noqa: E402
+
+console = Console()
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BENCH_DATABASE = "laotie_bench_flash"
+PAID_WAIT_SECONDS = 600
+RESULTS = ROOT / "bench" / "results"
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    wrk = subprocess.run([require_wrk(), "-v"], capture_output=True, text=True).stdout.splitlines()
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "wrk": wrk[0].strip() if wrk else "wrk",
+    }
+
+
+def fresh_database(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'flash.db'}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+    admin.dispose()
+    return make_url(POSTGRES_ADMIN_URL).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+
+
+def drop_database(kind: str) -> None:
+    if kind == "postgres":
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    """``laotie serve`` from this checkout with its defaults (one worker, embedded workers)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "LAOTIE_DATABASE_URL": url,
+        "LAOTIE_MEDIA_DIR": str(workdir / "media"),
+    }
+    log = (workdir / "server.log").open("wb")
+    command = [sys.executable, "-m", "laotie.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+
+
+def wait_healthy(base_url: str, server: subprocess.Popen[bytes], bound_s: float = 60) -> None:
+    deadline = time.monotonic() + bound_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with {server.returncode}; see its log")
+        try:
+            with urllib.request.urlopen(f"{base_url}/api/v1/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not answer /api/v1/health in time")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def buy_requests(world: World) -> list[Prepared]:
+    return [
+        Prepared(
+            "POST",
+            "/api/v1/orders/buy-now",
+            b.token,
+            f"flash-{b.user_id}",
+            json.dumps(
+                {
+                    "sku_id": world.sku_id,
+                    "quantity": 1,
+                    "expected_unit_price_fen": world.price_fen,
+                    "address_id": b.address_id,
+                    "attribution": {"channel": "live", "live_session_id": 1},
+                },
+                separators=(",", ":"),
+            ),
+        )
+        for b in world.buyers
+    ]
+
+
+def count_paid(url: str, shop_id: int) -> tuple[int, int]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT count(*), coalesce(sum(CASE WHEN status = 'paid' THEN 1 ELSE 0 END), 0)"
+                    " FROM orders_order WHERE shop_id = :shop"
+                ),
+                {"shop": shop_id},
+            ).one()
+    finally:
+        engine.dispose()
+    return int(row[0]), int(row[1])
+
+
+def checkouts_to_pay(url: str, world: World) -> list[tuple[str, int]]:
+    tokens = {b.user_id: b.token for b in world.buyers}
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, buyer_id FROM orders_checkout ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    return [(tokens[buyer_id], checkout_id) for checkout_id, buyer_id in rows]
+
+
+def audit(url: str, world: World) -> dict[str, int]:
+    """What the database says: units sold and left, oversold units, duplicate orders."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            sold = conn.execute(
+                text(
+                    "SELECT coalesce(sum(l.quantity), 0) FROM orders_line l"
+                    " JOIN orders_order o ON o.id = l.order_id"
+                    " WHERE l.sku_id = :sku AND o.status <> 'cancelled'"
+                ),
+                {"sku": world.sku_id},
+            ).scalar_one()
+            left = conn.execute(
+                text("SELECT stock FROM catalog_sku WHERE id = :sku"), {"sku": world.sku_id}
+            ).scalar_one()
+            buyers_twice = conn.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT buyer_id FROM orders_checkout"
+                    " GROUP BY buyer_id HAVING count(*) > 1) AS t"
+                )
+            ).scalar_one()
+            # A placement batch stamps its orders with one time: distinct times = batches that placed.
+            batches = conn.execute(
+                text("SELECT count(DISTINCT created_at) FROM orders_checkout")
+            ).scalar_one()
+            checkouts = {int(i) for i in conn.execute(text("SELECT id FROM orders_checkout")).scalars().all()}
+            records = conn.execute(
+                text("SELECT response FROM core_idempotency WHERE scope LIKE 'orders.place:%'")
+            ).scalars()
+            remembered = [int((json.loads(r) if isinstance(r, str) else r)["checkout_id"]) for r in records]
+    finally:
+        engine.dispose()
+    # Every checkout is remembered under exactly one key, and every remembered answer exists.
+    unmatched = len(checkouts.symmetric_difference(remembered)) + (len(remembered) - len(set(remembered)))
+    return {
+        "sold": int(sold),
+        "stock_left": int(left),
+        "oversold": max(0, int(sold) - world.stock),
+        "stock_mismatch": int(world.stock - int(sold) != int(left)),
+        "duplicates": int(buyers_twice) + unmatched,
+        "batches": int(batches),
+    }
+
+
+def wait_paid(url: str, shop_id: int, expected: int) -> tuple[int, float]:
+    started = time.monotonic()
+    paid = 0
+    while time.monotonic() - started < PAID_WAIT_SECONDS:
+        _, paid = count_paid(url, shop_id)
+        if paid >= expected:
+            break
+        time.sleep(0.5)
+    return paid, time.monotonic() - started
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_profiler(out: Path | None, pid: int) -> subprocess.Popen[bytes] | None:
+    """py-spy (from PyPI) sampling the server during the rush, as collapsed stacks: only the thread
+    holding the GIL, since in one Python process that is the resource every request competes for."""
+    if out is None:
+        return None
+    spy = shutil.which("py-spy") or "py-spy"
+    command = [spy, "record", "-p", str(pid), "-o", str(out), "-f", "raw", "-r", "250", "--threads", "--gil"]
+    profiler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches before the first buyer taps
+    return profiler
+
+
+def stop_profiler(profiler: subprocess.Popen[bytes] | None) -> None:
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        profiler.wait(timeout=60)
+
+
+def run(kind: str, buyers: int, stock: int, keep: bool, profile: Path | None = None) -> dict[str, Any]:
+    info = machine()
+    workdir = Path(tempfile.mkdtemp(prefix="laotie-flash-"))
+    timings: dict[str, float] = {}
+    t0 = time.monotonic()
+    url = fresh_database(kind, workdir)
+    with console.status("migrating and seeding through the services…"):
+        migrate(url)
+        world = seed(url, buyers, stock)
+    timings["seed_s"] = round(time.monotonic() - t0, 1)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    t1 = time.monotonic()
+    server = start_server(url, port, workdir)
+    try:
+        wait_healthy(base_url, server)
+        timings["server_start_s"] = round(time.monotonic() - t1, 1)
+        info["server_pid"] = server.pid
+        cpu0 = cpu_seconds(server.pid)
+        noop = burst(base_url, [Prepared("GET", "/api/v1/health")] * buyers, workdir, "noop")
+        cpu1 = cpu_seconds(server.pid)
+        console.print(f"noop: {noop.answered} answers in {noop.seconds:.2f} s")
+        profiler = start_profiler(profile, server.pid)
+        cpu2 = cpu_seconds(server.pid)
+        rush = burst(base_url, buy_requests(world), workdir, "rush")
+        cpu3 = cpu_seconds(server.pid)
+        stop_profiler(profiler)
+        console.print(f"rush: {rush.answered} answers in {rush.seconds:.2f} s")
+        created, _ = count_paid(url, world.shop_id)
+        with console.status(f"paying {created} orders through the sandbox…"):
+            payments = pay_all(base_url, checkouts_to_pay(url, world))
+            paid, waited = wait_paid(url, world.shop_id, created)
+        timings.update(
+            noop_s=round(noop.seconds, 3),
+            rush_s=round(rush.seconds, 3),
+            pay_requests_s=round(payments.seconds, 1),
+            paid_after_rush_s=round(payments.seconds + waited, 1),
+        )
+        checks = audit(url, world)
+    finally:
+        stop_server(server)
+        if not keep:
+            drop_database(kind)
+    timings["total_s"] = round(time.monotonic() - t0, 1)
+    info["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    sold_out = rush.codes.get("OUT_OF_STOCK", 0)
+    # Expected answers: 201 placed, 409 OUT_OF_STOCK. A connection dropped before its answer makes
+    # wrk send a stand-in health check (answered 200): that buyer got no answer (counted as
+    # unanswered), and those 200s are not placements. Anything else is unexpected.
+    expected = {201: rush.statuses.get(201, 0), 409: sold_out, 200: rush.extra}
+    unexpected = {str(s): n - expected.get(s, 0) for s, n in rush.statuses.items() if n > expected.get(s, 0)}
+    errors = (
+        sum(unexpected.values())
+        + (rush.requests - rush.answered_once)
+        + sum(payments.failures.values())
+        + (noop.requests - noop.answered_once)
+    )
+    result: dict[str, Any] = {
+        "benchmark": "flash_sale",
+        "database": kind,
+        "stock": stock,
+        "buyers": buyers,
+        "orders_created": created,
+        "orders_paid": paid,
+        "oversold": checks["oversold"],
+        "duplicates": checks["duplicates"],
+        "stock_left": checks["stock_left"],
+        "stock_mismatch": checks["stock_mismatch"],
+        "sold_out_answers": sold_out,
+        "placing_batches": checks["batches"],
+        "orders_per_s": round(rush.per_second, 1),
+        "p50_ms": round(rush.p50_ms, 1),
+        "p90_ms": round(rush.p90_ms, 1),
+        "p99_ms": round(rush.p99_ms, 1),
+        "max_ms": round(rush.max_ms, 1),
+        # Server CPU per answer (all threads, ms): steadier than rates on a shared machine.
+        "rush_server_cpu_ms_per_answer": round(1000 * (cpu3 - cpu2) / max(1, rush.answered), 3),
+        "noop_server_cpu_ms_per_answer": round(1000 * (cpu1 - cpu0) / max(1, noop.answered), 3),
+        "noop_rps": round(noop.per_second, 1),
+        "noop_p50_ms": round(noop.p50_ms, 1),
+        "noop_p99_ms": round(noop.p99_ms, 1),
+        "ratio": round(rush.per_second / noop.per_second, 3) if noop.per_second else 0.0,
+        "errors": errors,
+        "error_detail": {
+            "rush_unexpected_statuses": unexpected,
+            "rush_codes": dict(rush.codes),
+            "rush_unanswered": rush.requests - rush.answered_once,
+            "rush_resent_after_dropped_connection": rush.extra,
+            "rush_socket_errors": rush.socket_errors,
+            "noop_unanswered": noop.requests - noop.answered_once,
+            "payment_failures": dict(payments.failures),
+        },
+        "rush_statuses": {str(s): n for s, n in sorted(rush.statuses.items())},
+        "payments_started": payments.started,
+        "payments_confirmed": payments.confirmed,
+        "timings": timings,
+        "load_generator": (
+            "wrk (C, one thread): each buyer one connection and exactly one request; "
+            "all connect at once; payments by an httpx asyncio client, 32 at a time"
+        ),
+        "server": "laotie serve: one Uvicorn worker (uvloop, httptools), embedded outbox worker and "
+        "sandbox webhook sender",
+        "seeding": "through the services; one argon2 hash computed once and reused for every buyer",
+        "machine": info,
+        "workdir": str(workdir) if keep else None,
+    }
+    return result
+
+
+def table(result: dict[str, Any]) -> Table:
+    t = Table(
+        title=f"老铁 flash sale on {result['database']}: {result['buyers']} buyers, stock {result['stock']}"
+    )
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    for key in (
+        "orders_created",
+        "orders_paid",
+        "oversold",
+        "duplicates",
+        "sold_out_answers",
+        "errors",
+        "rush_server_cpu_ms_per_answer",
+        "noop_server_cpu_ms_per_answer",
+        "orders_per_s",
+        "p50_ms",
+        "p99_ms",
+        "noop_rps",
+        "ratio",
+    ):
+        t.add_row(key, str(result[key]))
+    for key, value in result["timings"].items():
+        t.add_row(key, str(value))
+    return t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--buyers", type=int, default=5000)
+    parser.add_argument("--stock", type=int, default=1000)
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="OUT",
+        help="write the result as JSON (default bench/results/flash-sale-<db>.json)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary files and the database")
+    parser.add_argument(
+        "--profile", type=Path, help="sample the server with py-spy during the rush (collapsed stacks)"
+    )
+    args = parser.parse_args()
+    result = run(args.db, args.buyers, args.stock, args.keep, args.profile)
+    console.print(table(result))
+    if args.json is not None:
+        out = Path(args.json) if args.json else RESULTS / f"flash-sale-{args.db}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        console.print(f"written to {out}")
+    ok = (
+        result["oversold"] == 0
+        and result["duplicates"] == 0
+        and result["orders_paid"] == result["orders_created"]
+    )
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""Accounts: sign-up, log-in with rate limiting, revocable bearer tokens, roles and profiles."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from laotie.accounts import errors
+from laotie.accounts.models import AccessToken, LoginAttempt, User, UserRole
+from laotie.accounts.schemas import SessionOut, UserOut
+from laotie.core import clock
+from laotie.core.auth import Principal, Role, hash_password, verify_password
+from laotie.core.ids import new_token, token_hash
+from laotie.settings import get_settings
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def normalize_phone(raw: str) -> str:
+    """Accept ``13800138000``, ``+86 138 0013 8000`` or ``138-0013-8000``; return 11 digits."""
+    digits = re.sub(r"[\s-]", "", raw)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not _MOBILE.fullmatch(digits):
+        raise errors.INVALID_PHONE()
+    return digits
+
+
+def normalize_email(raw: str) -> str:
+    try:
+        return validate_email(raw, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise errors.INVALID_EMAIL() from None
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        raise errors.WEAK_PASSWORD()
+
+
+def mask_phone(phone: str | None) -> str | None:
+    return f"{phone[:3]}****{phone[-4:]}" if phone else None
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id,
+        phone=user.phone,
+        email=user.email,
+        nickname=user.nickname,
+        bio=user.bio,
+        roles=sorted(Role(r.role) for r in user.roles),
+        created_at=user.created_at,
+    )
+
+
+def register(
+    session: Session,
+    *,
+    password: str,
+    phone: str | None = None,
+    email: str | None = None,
+    nickname: str = "",
+    roles: tuple[Role, ...] = (Role.BUYER,),
+) -> User:
+    if not phone and not email:
+        raise errors.IDENTIFIER_REQUIRED()
+    phone = normalize_phone(phone) if phone else None
+    email = normalize_email(email) if email else None
+    check_password_strength(password)
+    same_identity = [User.phone == phone] if phone else []
+    same_identity += [User.email == email] if email else []
+    if session.scalar(select(User.id).where(or_(*same_identity))) is not None:
+        raise errors.ACCOUNT_EXISTS()
+    now = clock.now()
+    user = User(
+        phone=phone,
+        email=email,
+        password_hash=hash_password(password),
+        nickname=nickname.strip() or f"老铁{(phone or email or '')[-4:]}",
+        bio="",
+        created_at=now,
+    )
+    user.roles = [UserRole(role=r.value, granted_at=now) for r in dict.fromkeys(roles)]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _find_by_identifier(session: Session, identifier: str) -> User | None:
+    ident = identifier.strip()
+    if "@" in ident:
+        try:
+            return session.scalar(select(User).where(User.email == normalize_email(ident)))
+        except Exception:
+            return None
+    try:
+        return session.scalar(select(User).where(User.phone == normalize_phone(ident)))
+    except Exception:
+        return None
+
+
+def _recent_failures(session: Session, column: InstrumentedAttribute[str], value: str) -> int:
+    window_start = clock.now() - timedelta(seconds=get_settings().login_window_seconds)
+    query = (
+        select(func.count()).select_from(LoginAttempt).where(column == value, LoginAttempt.at >= window_start)
+    )
+    return session.scalar(query) or 0
+
+
+def _check_login_rate(session: Session, identifier: str, client: str) -> None:
+    settings = get_settings()
+    key = identifier.strip().lower()
+    # The per-address budget is wider: several people can share one address (NAT, office).
+    if (
+        _recent_failures(session, LoginAttempt.identifier, key) >= settings.login_attempts
+        or _recent_failures(session, LoginAttempt.client, client) >= settings.login_attempts * 4
+    ):
+        raise errors.TOO_MANY_LOGINS(retry_after=settings.login_window_seconds)
+
+
+def record_failed_login(session: Session, identifier: str, client: str) -> None:
+    session.add(LoginAttempt(identifier=identifier.strip().lower()[:254], client=client[:64], at=clock.now()))
+    session.flush()
+
+
+def authenticate(session: Session, identifier: str, password: str, client: str) -> User:
+    """Check credentials; the caller must commit a recorded failure even though this raises."""
+    _check_login_rate(session, identifier, client)
+    user = _find_by_identifier(session, identifier)
+    if user is None or not verify_password(user.password_hash, password):
+        raise errors.WRONG_CREDENTIALS()
+    if user.disabled_at is not None:
+        raise errors.ACCOUNT_DISABLED()
+    return user
+
+
+def issue_token(session: Session, user: User, client: str = "") -> tuple[str, AccessToken]:
+    token = new_token()
+    now = clock.now()
+    row = AccessToken(
+        user_id=user.id,
+        token_hash=token_hash(token),
+        created_at=now,
+        expires_at=now + timedelta(hours=get_settings().token_ttl_hours),
+        client=client[:200],
+    )
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def resolve_principal(session: Session, token: str) -> Principal | None:
+    row = session.scalar(select(AccessToken).where(AccessToken.token_hash == token_hash(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= clock.now():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled_at is not None:
+        return None
+    return Principal(user_id=user.id, roles=frozenset(Role(r.role) for r in user.roles), token_id=row.id)
+
+
+def resolve_principals(session: Session, tokens: list[str]) -> dict[str, Principal | None]:
+    """``resolve_principal`` for many tokens in two queries (the principal cache's batched misses)."""
+    by_hash = {token_hash(t): t for t in tokens}
+    found: dict[str, Principal | None] = dict.fromkeys(tokens)
+    if not by_hash:
+        return found
+    rows = session.execute(
+        select(AccessToken.token_hash, AccessToken.id, AccessToken.user_id)
+        .join(User, User.id == AccessToken.user_id)
+        .where(
+            AccessToken.token_hash.in_(list(by_hash)),
+            AccessToken.revoked_at.is_(None),
+            AccessToken.expires_at > clock.now(),
+            User.disabled_at.is_(None),
+        )
+    ).all()
+    roles: dict[int, set[Role]] = {}
+    user_ids = {user_id for _, _, user_id in rows}
+    if user_ids:
+        for user_id, role in session.execute(
+            select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(user_ids))
+        ):
+            roles.setdefault(user_id, set()).add(Role(role))
+    for digest, token_id, user_id in rows:
+        found[by_hash[digest]] = Principal(
+            user_id=user_id, roles=frozenset(roles.get(user_id, ())), token_id=token_id
+        )
+    return found
+
+
+def revoke_token(session: Session, user_id: int, token_id: int) -> None:
+    row = session.get(AccessToken, token_id)
+    if row is None or row.user_id != user_id:
+        raise errors.TOKEN_NOT_FOUND()
+    if row.revoked_at is None:
+        row.revoked_at = clock.now()
+    session.flush()
+
+
+def revoke_all_tokens(session: Session, user_id: int) -> int:
+    rows = session.scalars(
+        select(AccessToken).where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None))
+    ).all()
+    now = clock.now()
+    for row in rows:
+        row.revoked_at = now
+    session.flush()
+    return len(rows)
+
+
+def list_sessions(session: Session, principal: Principal) -> list[SessionOut]:
+    rows = session.scalars(
+        select(AccessToken)
+        .where(
+            AccessToken.user_id == principal.user_id,
+            AccessToken.revoked_at.is_(None),
+            AccessToken.expires_at > clock.now(),
+        )
+        .order_by(AccessToken.id.desc())
+    ).all()
+    return [
+        SessionOut(
+            id=r.id,
+            created_at=r.created_at,
+            expires_at=r.expires_at,
+            client=r.client,
+            current=r.id == principal.token_id,
+        )
+        for r in rows
+    ]
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise errors.USER_NOT_FOUND()
+    return user
+
+
+def get_user_out(session: Session, user_id: int) -> UserOut:
+    return user_out(get_user(session, user_id))
+
+
+def find_user_id_by_phone(session: Session, phone: str) -> int | None:
+    """The active user registered with ``phone`` (any accepted spelling), or None; INVALID_PHONE if malformed."""
+    normalized = normalize_phone(phone)
+    return session.scalar(select(User.id).where(User.phone == normalized, User.disabled_at.is_(None)))
+
+
+def update_profile(session: Session, user_id: int, nickname: str | None, bio: str | None) -> User:
+    user = get_user(session, user_id)
+    if nickname is not None:
+        user.nickname = nickname.strip() or user.nickname
+    if bio is not None:
+        user.bio = bio
+    session.flush()
+    return user
+
+
+def grant_role(session: Session, user_id: int, role: Role) -> None:
+    """Give a user a role (idempotent). Shops call this when a shop opens."""
+    user = get_user(session, user_id)
+    if role.value not in {r.role for r in user.roles}:
+        user.roles.append(UserRole(role=role.value, granted_at=clock.now()))
+    session.flush()
+
+
+def revoke_role(session: Session, user_id: int, role: Role) -> None:
+    user = get_user(session, user_id)
+    user.roles = [r for r in user.roles if r.role != role.value]
+    session.flush()

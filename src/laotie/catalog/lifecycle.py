@@ -1,0 +1,198 @@
+"""A product's life: draft → in review → listed, and every other move, each explicit and recorded.
+
+Each action names the states it may leave and the one it enters; any other move is refused with
+``INVALID_PRODUCT_TRANSITION``. Every move writes the product's event trail and announces
+``ProductStatusChanged`` in the same transaction.
+
+Editing after review (see ``content_changed``): the title, description, category, size chart,
+images, attribute list and the set of variants are what reviewers approve, so changing any of them
+on a listed product sends it back to review (off the shelf until approved again), and on a delisted
+product returns it to draft (it must be submitted again before it can sell). Prices, original
+prices, stock, SKU codes and the purchase limit are trading data: they change at once, without
+review, and each price change is kept in the price history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from laotie.catalog import errors
+from laotie.catalog.access import editable_product, load_product, owned_product
+from laotie.catalog.models import Product, ProductEvent, ProductStatus
+from laotie.catalog.schemas import ProductEventOut, ProductOut
+from laotie.catalog.views import event_out, product_out
+from laotie.core import clock
+from laotie.core.auth import Principal
+from laotie.core.errors import FORBIDDEN
+from laotie.core.events import emit
+from laotie.shops import errors as shop_errors
+from laotie.shops import service as shops
+
+S = ProductStatus
+RESTRICTED = "restricted"  # the shops domain's status for a penalised shop
+_NOT_BANNED = frozenset({S.DRAFT, S.IN_REVIEW, S.LISTED, S.REJECTED, S.DELISTED})
+# action -> (states it may leave, state it enters)
+ACTIONS: dict[str, tuple[frozenset[ProductStatus], ProductStatus]] = {
+    "submitted": (frozenset({S.DRAFT, S.REJECTED}), S.IN_REVIEW),
+    "approved": (frozenset({S.IN_REVIEW}), S.LISTED),
+    "rejected": (frozenset({S.IN_REVIEW}), S.REJECTED),
+    "delisted": (frozenset({S.LISTED}), S.DELISTED),
+    "relisted": (frozenset({S.DELISTED}), S.LISTED),
+    "resubmitted": (frozenset({S.LISTED}), S.IN_REVIEW),  # content edited while listed
+    "reverted_to_draft": (frozenset({S.DELISTED}), S.DRAFT),  # content edited while delisted
+    "banned": (_NOT_BANNED, S.BANNED),
+}
+
+
+def record_event(
+    session: Session,
+    product: Product,
+    kind: str,
+    actor_id: int | None,
+    reason: str = "",
+    from_status: ProductStatus | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        ProductEvent(
+            product_id=product.id,
+            actor_id=actor_id,
+            kind=kind,
+            from_status=from_status.value if from_status else None,
+            to_status=product.status.value if from_status else None,
+            reason=reason,
+            data=data or {},
+            at=clock.now(),
+        )
+    )
+
+
+def transition(
+    session: Session,
+    product: Product,
+    action: str,
+    actor_id: int | None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """The one place a product's status changes."""
+    sources, target = ACTIONS[action]
+    before = product.status
+    if before not in sources:
+        raise errors.INVALID_PRODUCT_TRANSITION(
+            product_id=product.id, from_status=before.value, to_status=target.value
+        )
+    now = clock.now()
+    product.status = target
+    product.updated_at = now
+    if target == S.IN_REVIEW:
+        product.submitted_at = now
+    if target == S.LISTED and product.listed_at is None:
+        product.listed_at = now
+    if action in ("approved", "rejected", "banned"):
+        product.review_reason = reason
+    record_event(session, product, action, actor_id, reason, from_status=before, data=data)
+    emit(
+        session,
+        "ProductStatusChanged",
+        {
+            "product_id": product.id,
+            "shop_id": product.shop_id,
+            "from": before.value,
+            "to": target.value,
+            "kind": action,
+        },
+    )
+    session.flush()
+
+
+def content_changed(session: Session, product: Product, actor_id: int, fields: list[str]) -> None:
+    """Reviewed content changed: a listed product goes back to review, a delisted one to draft."""
+    if product.status == S.LISTED:
+        transition(session, product, "resubmitted", actor_id, "商品信息修改，需重新审核", {"fields": fields})
+    elif product.status == S.DELISTED:
+        transition(
+            session, product, "reverted_to_draft", actor_id, "商品信息修改，需重新提交", {"fields": fields}
+        )
+
+
+def _require_staff(principal: Principal) -> None:
+    if not principal.is_staff:
+        raise FORBIDDEN()
+
+
+def _reason(reason: str) -> str:
+    if not reason.strip():
+        raise shop_errors.REASON_REQUIRED()
+    return reason.strip()
+
+
+def submit_for_review(
+    session: Session, principal: Principal, product_id: int, *, shop_id: int | None = None
+) -> ProductOut:
+    product = owned_product(session, principal, product_id, shop_id=shop_id, selling=True, for_update=True)
+    # A restricted shop keeps selling what it has, but lists nothing new (see shops.models).
+    if shops.get_shop(session, product.shop_id).status == RESTRICTED:
+        raise errors.SHOP_RESTRICTED(shop_id=product.shop_id)
+    transition(session, product, "submitted", principal.user_id)
+    return product_out(product)
+
+
+def approve(session: Session, reviewer: Principal, product_id: int, reason: str = "") -> ProductOut:
+    _require_staff(reviewer)
+    product = load_product(session, product_id, for_update=True)
+    transition(session, product, "approved", reviewer.user_id, reason.strip())
+    return product_out(product)
+
+
+def reject(session: Session, reviewer: Principal, product_id: int, reason: str) -> ProductOut:
+    _require_staff(reviewer)
+    product = load_product(session, product_id, for_update=True)
+    transition(session, product, "rejected", reviewer.user_id, _reason(reason))
+    return product_out(product)
+
+
+def ban(session: Session, reviewer: Principal, product_id: int, reason: str) -> ProductOut:
+    _require_staff(reviewer)
+    product = load_product(session, product_id, for_update=True)
+    transition(session, product, "banned", reviewer.user_id, _reason(reason))
+    return product_out(product)
+
+
+def inspect_product(session: Session, reviewer: Principal, product_id: int) -> ProductOut:
+    """Any product in any state, for governance staff."""
+    _require_staff(reviewer)
+    return product_out(load_product(session, product_id))
+
+
+def delist(
+    session: Session, principal: Principal, product_id: int, *, shop_id: int | None = None
+) -> ProductOut:
+    product = editable_product(session, principal, product_id, shop_id=shop_id)
+    transition(session, product, "delisted", principal.user_id)
+    return product_out(product)
+
+
+def relist(
+    session: Session, principal: Principal, product_id: int, *, shop_id: int | None = None
+) -> ProductOut:
+    product = owned_product(session, principal, product_id, shop_id=shop_id, selling=True, for_update=True)
+    transition(session, product, "relisted", principal.user_id)
+    return product_out(product)
+
+
+def product_events(
+    session: Session, principal: Principal, product_id: int, *, shop_id: int | None = None
+) -> list[ProductEventOut]:
+    """The trail, for the product's shop members and for governance staff."""
+    if principal.is_staff and shop_id is None:
+        load_product(session, product_id)
+    else:
+        owned_product(session, principal, product_id, shop_id=shop_id)
+    rows = session.scalars(
+        select(ProductEvent).where(ProductEvent.product_id == product_id).order_by(ProductEvent.id)
+    ).all()
+    return [event_out(r) for r in rows]

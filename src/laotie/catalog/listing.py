@@ -1,0 +1,197 @@
+"""What buyers, merchants and reviewers see in lists: the shelf, a shop's products, the review queue.
+
+The buyer shelf is the hottest read of the platform, so a page is one query: products joined to
+their shop (name, and whether it is selling) and to their cover image, with the counts from a
+second query. Filters and sorts run on indexes over (status, category_id), (status, min_price_fen),
+(status, listed_at) and (status, sales_count).
+
+Joining the shop here reads three columns of the shops domain's table directly (``_shop``), not
+through ``shops.service``: the shelf must drop a frozen shop's goods the moment it is frozen, in the
+same query that pages them, and the shops service has no selectable to offer for that. This is the
+same coupling as the foreign key ``catalog_product.shop_id`` already has, limited to id, name and
+status, and the set of selling statuses still comes from ``shops.service.SELLING``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, column, func, select, table
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from laotie.catalog import errors
+from laotie.catalog.models import Image, Product, ProductStatus
+from laotie.catalog.schemas import ProductCard, ProductDetail, ProductOut, Sort
+from laotie.catalog.views import image_out, product_out, sku_out, thumb_url
+from laotie.categories import service as categories
+from laotie.core.auth import Principal
+from laotie.core.pagination import Page, PageParams
+from laotie.shops import service as shops
+
+_shop = table("shops_shop", column("id"), column("name"), column("status"))
+_SELLING = sorted(s.value for s in shops.SELLING)
+_cover = aliased(Image, name="cover")
+
+_ORDER: dict[str, tuple[Any, ...]] = {
+    "default": (Product.sales_count.desc(), Product.listed_at.desc(), Product.id.desc()),
+    "newest": (Product.listed_at.desc(), Product.id.desc()),
+    "price_asc": (Product.min_price_fen.asc(), Product.id.asc()),
+    "price_desc": (Product.min_price_fen.desc(), Product.id.desc()),
+}
+
+
+def _visible() -> list[ColumnElement[bool]]:
+    return [Product.status == ProductStatus.LISTED, _shop.c.status.in_(_SELLING)]
+
+
+def _like(q: str) -> str:
+    cleaned = q.replace("\x00", "").strip().lower()
+    escaped = cleaned.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def is_visible(session: Session, product_id: int) -> bool:
+    """Whether buyers may see the product: listed, in a shop that is selling."""
+    query = (
+        select(Product.id)
+        .join(_shop, _shop.c.id == Product.shop_id)
+        .where(Product.id == product_id, *_visible())
+    )
+    return session.scalar(query) is not None
+
+
+def _card_query() -> Select[Any]:
+    return (
+        select(
+            Product.id,
+            Product.title,
+            Product.shop_id,
+            _shop.c.name,
+            Product.min_price_fen,
+            Product.min_original_price_fen,
+            Product.sales_count,
+            _cover.id,
+        )
+        .join(_shop, _shop.c.id == Product.shop_id)
+        .outerjoin(_cover, and_(_cover.product_id == Product.id, _cover.position == 0))
+    )
+
+
+def _card(row: Any) -> ProductCard:
+    pid, title, shop_id, shop_name, price, original, sales, cover_id = row
+    return ProductCard(
+        id=pid,
+        title=title,
+        shop_id=shop_id,
+        shop_name=shop_name,
+        min_price_fen=price,
+        original_price_fen=original,
+        cover_url=thumb_url(pid, cover_id) if cover_id is not None else None,
+        sales_count=sales,
+    )
+
+
+def list_listed(
+    session: Session,
+    params: PageParams,
+    category_id: int | None = None,
+    shop_id: int | None = None,
+    q: str | None = None,
+    sort: Sort = "default",
+) -> Page[ProductCard]:
+    """The buyer shelf: listed products of selling shops only. ``category_id`` takes its whole
+    branch; ``q`` matches the title, case-insensitively."""
+    conditions = _visible()
+    if category_id is not None:
+        categories.get_category(session, category_id)  # CATEGORY_NOT_FOUND rather than an empty page
+        conditions.append(Product.category_id.in_(categories.descendant_ids(session, category_id)))
+    if shop_id is not None:
+        conditions.append(Product.shop_id == shop_id)
+    if q and q.strip():
+        conditions.append(func.lower(Product.title).like(_like(q), escape="\\"))
+    total = session.scalar(
+        select(func.count(Product.id)).join(_shop, _shop.c.id == Product.shop_id).where(*conditions)
+    )
+    rows = session.execute(
+        _card_query()
+        .where(*conditions)
+        .order_by(*_ORDER.get(sort, _ORDER["default"]))
+        .limit(params.limit)
+        .offset(params.offset)
+    ).all()
+    return Page(items=[_card(r) for r in rows], total=total or 0, limit=params.limit, offset=params.offset)
+
+
+def listed_cards(session: Session, product_ids: list[int]) -> list[ProductCard]:
+    """Cards for the given products that buyers may see, in the order asked (live cart, search)."""
+    if not product_ids:
+        return []
+    rows = session.execute(_card_query().where(Product.id.in_(product_ids), *_visible())).all()
+    by_id = {r[0]: _card(r) for r in rows}
+    return [by_id[i] for i in product_ids if i in by_id]
+
+
+def get_listed(session: Session, product_id: int) -> ProductDetail:
+    """A product page for buyers; PRODUCT_NOT_FOUND unless it is on the shelf."""
+    row = session.execute(_card_query().where(Product.id == product_id, *_visible())).first()
+    if row is None:
+        raise errors.PRODUCT_NOT_FOUND(product_id=product_id)
+    card = _card(row)
+    product = session.scalar(
+        select(Product)
+        .where(Product.id == product_id)
+        .options(selectinload(Product.skus), selectinload(Product.images))
+    )
+    assert product is not None
+    return ProductDetail(
+        **card.model_dump(),
+        category_id=product.category_id,
+        category_path=categories.get_category(session, product.category_id).path,
+        description=product.description,
+        size_chart=product.size_chart,
+        attributes=list(product.attributes),
+        purchase_limit=product.purchase_limit,
+        total_stock=product.total_stock,
+        skus=[sku_out(s) for s in sorted(product.skus, key=lambda s: s.id) if s.active],
+        images=[image_out(i) for i in sorted(product.images, key=lambda i: i.position)],
+        listed_at=product.listed_at,
+    )
+
+
+def _product_page(
+    session: Session, conditions: list[ColumnElement[bool]], order: tuple[Any, ...], params: PageParams
+) -> Page[ProductOut]:
+    total = session.scalar(select(func.count(Product.id)).where(*conditions)) or 0
+    rows = session.scalars(
+        select(Product)
+        .where(*conditions)
+        .options(selectinload(Product.skus), selectinload(Product.images))
+        .order_by(*order)
+        .limit(params.limit)
+        .offset(params.offset)
+    ).all()
+    return Page(items=[product_out(p) for p in rows], total=total, limit=params.limit, offset=params.offset)
+
+
+def list_shop_products(
+    session: Session,
+    principal: Principal,
+    shop_id: int,
+    params: PageParams,
+    status: ProductStatus | None = None,
+    q: str | None = None,
+) -> Page[ProductOut]:
+    """A shop's own products in every state, newest edits first; members only."""
+    shops.require_shop_member(session, shop_id, principal)
+    conditions: list[ColumnElement[bool]] = [Product.shop_id == shop_id]
+    if status is not None:
+        conditions.append(Product.status == status)
+    if q and q.strip():
+        conditions.append(func.lower(Product.title).like(_like(q), escape="\\"))
+    return _product_page(session, conditions, (Product.updated_at.desc(), Product.id.desc()), params)
+
+
+def review_queue(session: Session, params: PageParams) -> Page[ProductOut]:
+    """Products waiting for review, longest waiting first."""
+    conditions: list[ColumnElement[bool]] = [Product.status == ProductStatus.IN_REVIEW]
+    return _product_page(session, conditions, (Product.submitted_at.asc(), Product.id.asc()), params)

@@ -1,0 +1,368 @@
+"""Catalog HTTP API: the buyer shelf, the merchant's product console and the governance review desk."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
+from fastapi.responses import FileResponse, Response
+from sqlalchemy.orm import Session
+
+from laotie.catalog import errors, service
+from laotie.catalog.schemas import (
+    MAX_ID,
+    ImageOut,
+    PriceChangeOut,
+    ProductCard,
+    ProductCreate,
+    ProductDetail,
+    ProductEventOut,
+    ProductOut,
+    ProductStatus,
+    ProductUpdate,
+    ReviewDecision,
+    SkuOut,
+    SkuPriceIn,
+    SkuStockIn,
+    Sort,
+)
+from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
+from laotie.core.http import get_session
+from laotie.core.pagination import Page, PageParams, page_params
+
+router = APIRouter(prefix="/api/v1", tags=["catalog"])
+governance_router = APIRouter(prefix="/api/v1/governance/products", tags=["governance"])
+
+T = TypeVar("T")
+Staff = require_roles(Role.GOVERNANCE, Role.ADMIN)
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Search = Annotated[str | None, Query(max_length=50, pattern=r"^[^\x00]*$", description="part of the title")]
+
+
+# Buyers: the shelf, product pages and images.
+
+
+def _released(session: Session, result: T) -> T:
+    """Hand the pooled connection back before the response is sent. The request's session is
+    otherwise closed by the dependency's teardown, which waits for a free worker thread; with 100
+    shoppers at once, requests holding connections waited for threads while the threads waited for
+    connections, until the pool timed out. These public reads are the hottest paths, so they release
+    early; closing twice is harmless."""
+    session.close()
+    return result
+
+
+@router.get("/products", response_model=Page[ProductCard])
+def shelf(
+    params: PageParams = Depends(page_params),
+    category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    shop_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    q: Search = None,
+    sort: Sort = "default",
+    session: Session = Depends(get_session),
+    _: object = PublicAccess,
+) -> Page[ProductCard]:
+    page = service.list_listed(session, params, category_id=category_id, shop_id=shop_id, q=q, sort=sort)
+    return _released(session, page)
+
+
+@router.get("/products/{product_id}", response_model=ProductDetail)
+def product_page(
+    product_id: PathId, session: Session = Depends(get_session), _: object = PublicAccess
+) -> ProductDetail:
+    return _released(session, service.get_listed(session, product_id))
+
+
+# Pictures are served in the format they were stored in; declared so clients know what to expect.
+IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The picture", "content": {t: {} for t in ("image/jpeg", "image/png", "image/webp")}}
+}
+
+
+def _file_response(request: Request, stored: service.StoredFile) -> Response:
+    storage = request.app.state.storage
+    headers = {
+        "Cache-Control": "public, max-age=3600" if stored.public else "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    path = storage.path(stored.key)
+    if path is not None:
+        return FileResponse(path, media_type=stored.content_type, headers=headers)
+    try:
+        data = storage.read(stored.key)
+    except (FileNotFoundError, ValueError):
+        raise errors.IMAGE_NOT_FOUND() from None
+    return Response(data, media_type=stored.content_type, headers=headers)
+
+
+@router.get(
+    "/products/{product_id}/images/{image_id}",
+    response_model=None,
+    response_class=Response,
+    responses=IMAGE_RESPONSES,
+)
+def image(
+    product_id: PathId,
+    image_id: PathId,
+    request: Request,
+    session: Session = Depends(get_session),
+    principal: Principal | None = PublicAccess,
+) -> Response:
+    stored = _released(session, service.image_file(session, principal, product_id, image_id))
+    return _file_response(request, stored)
+
+
+@router.get(
+    "/products/{product_id}/images/{image_id}/thumb",
+    response_model=None,
+    response_class=Response,
+    responses=IMAGE_RESPONSES,
+)
+def thumbnail(
+    product_id: PathId,
+    image_id: PathId,
+    request: Request,
+    session: Session = Depends(get_session),
+    principal: Principal | None = PublicAccess,
+) -> Response:
+    stored = _released(session, service.image_file(session, principal, product_id, image_id, thumb=True))
+    return _file_response(request, stored)
+
+
+# Merchants: their own shop's products. Membership is checked in the service.
+
+
+@router.post("/shops/{shop_id}/products", response_model=ProductOut, status_code=201)
+def create_product(
+    shop_id: PathId,
+    body: ProductCreate,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> ProductOut:
+    out = service.create_product(session, principal, shop_id, body)
+    session.commit()
+    return out
+
+
+@router.get("/shops/{shop_id}/products", response_model=Page[ProductOut])
+def shop_products(
+    shop_id: PathId,
+    params: PageParams = Depends(page_params),
+    status: ProductStatus | None = None,
+    q: Search = None,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> Page[ProductOut]:
+    return service.list_shop_products(session, principal, shop_id, params, status=status, q=q)
+
+
+@router.get("/shops/{shop_id}/products/{product_id}", response_model=ProductOut)
+def shop_product(
+    shop_id: PathId,
+    product_id: PathId,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> ProductOut:
+    return service.get_product(session, principal, product_id, shop_id=shop_id)
+
+
+@router.patch("/shops/{shop_id}/products/{product_id}", response_model=ProductOut)
+def update_product(
+    shop_id: PathId,
+    product_id: PathId,
+    body: ProductUpdate,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> ProductOut:
+    out = service.update_product(session, principal, product_id, body, shop_id=shop_id)
+    session.commit()
+    return out
+
+
+@router.get("/shops/{shop_id}/products/{product_id}/events", response_model=list[ProductEventOut])
+def shop_product_events(
+    shop_id: PathId,
+    product_id: PathId,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> list[ProductEventOut]:
+    return service.product_events(session, principal, product_id, shop_id=shop_id)
+
+
+@router.post("/shops/{shop_id}/products/{product_id}/images", response_model=ImageOut, status_code=201)
+def upload_image(
+    shop_id: PathId,
+    product_id: PathId,
+    request: Request,
+    file: UploadFile = File(description="JPEG, PNG or WebP"),
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> ImageOut:
+    limit: int = request.app.state.settings.max_upload_bytes
+    data = file.file.read(limit + 1)  # one byte over the limit is enough to refuse it
+    out = service.add_image(
+        session,
+        request.app.state.storage,
+        principal,
+        product_id,
+        file.filename or "",
+        file.content_type or "",
+        data,
+        shop_id=shop_id,
+        max_bytes=limit,
+    )
+    session.commit()
+    return out
+
+
+@router.delete("/shops/{shop_id}/products/{product_id}/images/{image_id}", response_model=ProductOut)
+def delete_image(
+    shop_id: PathId,
+    product_id: PathId,
+    image_id: PathId,
+    request: Request,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> ProductOut:
+    out, keys = service.delete_image(session, principal, product_id, image_id, shop_id=shop_id)
+    session.commit()
+    for key in keys:
+        request.app.state.storage.delete(key)
+    return out
+
+
+@router.post("/shops/{shop_id}/products/{product_id}/submit", response_model=ProductOut)
+def submit(
+    shop_id: PathId,
+    product_id: PathId,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> ProductOut:
+    out = service.submit_for_review(session, principal, product_id, shop_id=shop_id)
+    session.commit()
+    return out
+
+
+@router.post("/shops/{shop_id}/products/{product_id}/delist", response_model=ProductOut)
+def delist(
+    shop_id: PathId,
+    product_id: PathId,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> ProductOut:
+    out = service.delist(session, principal, product_id, shop_id=shop_id)
+    session.commit()
+    return out
+
+
+@router.post("/shops/{shop_id}/products/{product_id}/relist", response_model=ProductOut)
+def relist(
+    shop_id: PathId,
+    product_id: PathId,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> ProductOut:
+    out = service.relist(session, principal, product_id, shop_id=shop_id)
+    session.commit()
+    return out
+
+
+@router.put("/shops/{shop_id}/skus/{sku_id}/price", response_model=SkuOut)
+def set_price(
+    shop_id: PathId,
+    sku_id: PathId,
+    body: SkuPriceIn,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> SkuOut:
+    out = service.set_sku_price(
+        session,
+        principal,
+        sku_id,
+        body.price_fen,
+        body.reason,
+        original_price_fen=body.original_price_fen,
+        shop_id=shop_id,
+    )
+    session.commit()
+    return out
+
+
+@router.put("/shops/{shop_id}/skus/{sku_id}/stock", response_model=SkuOut)
+def set_stock(
+    shop_id: PathId,
+    sku_id: PathId,
+    body: SkuStockIn,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> SkuOut:
+    out = service.set_sku_stock(session, principal, sku_id, body.stock, shop_id=shop_id)
+    session.commit()
+    return out
+
+
+@router.get("/shops/{shop_id}/skus/{sku_id}/price-history", response_model=list[PriceChangeOut])
+def price_history(
+    shop_id: PathId, sku_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> list[PriceChangeOut]:
+    return service.price_history(session, sku_id, principal=principal, shop_id=shop_id)
+
+
+# Governance staff: the review desk.
+
+
+@governance_router.get("/review-queue", response_model=Page[ProductOut])
+def review_queue(
+    params: PageParams = Depends(page_params), session: Session = Depends(get_session), _: Principal = Staff
+) -> Page[ProductOut]:
+    return service.review_queue(session, params)
+
+
+@governance_router.get("/{product_id}", response_model=ProductOut)
+def inspect(
+    product_id: PathId, session: Session = Depends(get_session), staff: Principal = Staff
+) -> ProductOut:
+    return service.inspect_product(session, staff, product_id)
+
+
+@governance_router.get("/{product_id}/events", response_model=list[ProductEventOut])
+def events(
+    product_id: PathId, session: Session = Depends(get_session), staff: Principal = Staff
+) -> list[ProductEventOut]:
+    return service.product_events(session, staff, product_id)
+
+
+@governance_router.post("/{product_id}/approve", response_model=ProductOut)
+def approve(
+    product_id: PathId,
+    body: ReviewDecision | None = None,
+    session: Session = Depends(get_session),
+    staff: Principal = Staff,
+) -> ProductOut:
+    out = service.approve(session, staff, product_id, body.reason if body else "")
+    session.commit()
+    return out
+
+
+@governance_router.post("/{product_id}/reject", response_model=ProductOut)
+def reject(
+    product_id: PathId,
+    body: ReviewDecision,
+    session: Session = Depends(get_session),
+    staff: Principal = Staff,
+) -> ProductOut:
+    out = service.reject(session, staff, product_id, body.reason)
+    session.commit()
+    return out
+
+
+@governance_router.post("/{product_id}/ban", response_model=ProductOut)
+def ban(
+    product_id: PathId,
+    body: ReviewDecision,
+    session: Session = Depends(get_session),
+    staff: Principal = Staff,
+) -> ProductOut:
+    out = service.ban(session, staff, product_id, body.reason)
+    session.commit()
+    return out

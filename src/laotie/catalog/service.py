@@ -1,0 +1,70 @@
+"""The catalog's public face: products, SKUs, prices, images, review and the buyer shelf.
+
+Other domains and the routes use only these functions (plain functions over a Session, returning
+schemas). The work is split by use case: ``products`` (create, edit, prices, stock), ``lifecycle``
+(states, review, the event trail, the rule for editing after review), ``images`` and ``listing``.
+"""
+
+from __future__ import annotations
+
+from laotie.catalog.images import StoredFile, add_image, delete_image, image_file, process_image
+from laotie.catalog.lifecycle import (
+    ACTIONS,
+    approve,
+    ban,
+    delist,
+    inspect_product,
+    product_events,
+    reject,
+    relist,
+    submit_for_review,
+)
+from laotie.catalog.listing import (
+    get_listed,
+    is_visible,
+    list_listed,
+    list_shop_products,
+    listed_cards,
+    review_queue,
+)
+from laotie.catalog.products import (
+    create_product,
+    get_product,
+    price_history,
+    set_sku_price,
+    set_sku_stock,
+    update_product,
+)
+from laotie.catalog.stock import return_stock, skus_for_sale, take_stock
+
+__all__ = [
+    "ACTIONS",
+    "StoredFile",
+    "add_image",
+    "approve",
+    "ban",
+    "create_product",
+    "delete_image",
+    "delist",
+    "get_listed",
+    "get_product",
+    "image_file",
+    "inspect_product",
+    "is_visible",
+    "list_listed",
+    "list_shop_products",
+    "listed_cards",
+    "price_history",
+    "process_image",
+    "product_events",
+    "reject",
+    "relist",
+    "return_stock",
+    "review_queue",
+    "set_sku_price",
+    "set_sku_stock",
+    "skus_for_sale",
+    "submit_for_review",
+    "take_stock",
+    "update_product",
+]

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from laotie.categories import service
+from laotie.categories.schemas import CategoryCreate, CategoryNode, CategoryOut
+from laotie.core.auth import Principal, PublicAccess, Role, require_roles
+from laotie.core.http import PathId, get_session
+
+router = APIRouter(prefix="/api/v1/categories", tags=["categories"])
+
+
+@router.get("", response_model=list[CategoryNode])
+def category_tree(session: Session = Depends(get_session), _: object = PublicAccess) -> list[CategoryNode]:
+    return service.tree(session)
+
+
+@router.get("/{category_id}", response_model=CategoryOut)
+def get_category(
+    category_id: PathId, session: Session = Depends(get_session), _: object = PublicAccess
+) -> CategoryOut:
+    return service.get_category(session, category_id)
+
+
+@router.post("", response_model=CategoryOut, status_code=201)
+def create_category(
+    body: CategoryCreate, session: Session = Depends(get_session), _: Principal = require_roles(Role.ADMIN)
+) -> CategoryOut:
+    out = service.create_category(session, body)
+    session.commit()
+    return out

@@ -1,0 +1,209 @@
+"""The ``laotie`` command: serve the platform, migrate, seed the demo marketplace, bootstrap staff."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from laotie.settings import get_settings
+
+app = typer.Typer(help="Laotie 老铁: live-stream and short-video commerce platform.", no_args_is_help=True)
+admin_app = typer.Typer(help="Bootstrap and manage platform staff.", no_args_is_help=True)
+ledger_app = typer.Typer(help="Inspect and prove the books.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+app.add_typer(ledger_app, name="ledger")
+console = Console()
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", envvar="LAOTIE_DATABASE_URL", help="SQLAlchemy URL; default a SQLite file in var/"
+    ),
+]
+
+
+def _use_database(url: str | None) -> str:
+    """Make the chosen URL the one every part of the process (and uvicorn workers) sees."""
+    if url:
+        os.environ["LAOTIE_DATABASE_URL"] = url
+        get_settings.cache_clear()
+    return get_settings().database_url
+
+
+def _migrate(url: str) -> int:
+    from laotie.categories import service as categories
+    from laotie.core.db import Database
+    from laotie.core.uow import unit_of_work
+    from laotie.migrations import upgrade
+
+    upgrade(url)
+    db = Database(url)
+    try:
+        with unit_of_work(db) as session:
+            added = categories.seed_default_tree(session)
+            session.commit()
+    finally:
+        db.dispose()
+    return added
+
+
+@app.command()
+def migrate(database_url: DbOption = None) -> None:
+    """Bring the database schema up to date and seed the default category tree."""
+    url = _use_database(database_url)
+    with console.status("迁移数据库 migrating…"):
+        added = _migrate(url)
+    console.print(f"[green]数据库已是最新[/green] schema at head on {url}; {added} categories seeded")
+
+
+def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
+    import uvicorn
+
+    # PSP webhooks (the sandbox's included) come back to this server unless told otherwise.
+    local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    os.environ.setdefault("LAOTIE_PUBLIC_URL", f"http://{local}:{port}")
+    get_settings.cache_clear()
+    console.print(f"[bold]老铁 Laotie[/bold] on http://{host}:{port}/  (API docs: /docs)")
+    uvicorn.run(
+        "laotie.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        log_level="info",
+        access_log=False,
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="API processes (use PostgreSQL when > 1)")] = 1,
+    database_url: DbOption = None,
+) -> None:
+    """Run the API and web pages (migrates first)."""
+    url = _use_database(database_url)
+    _migrate(url)
+    _serve(host, port, workers)
+
+
+@app.command()
+def worker(database_url: DbOption = None) -> None:
+    """Run the outbox worker alone (when API processes run with LAOTIE_EMBEDDED_WORKER=false)."""
+    from laotie import app as _wiring  # noqa: F401  (handlers, jobs and models must be imported)
+    from laotie.core.db import Database
+    from laotie.core.events import OutboxWorker
+
+    url = _use_database(database_url)
+    db = Database(url)
+    stop = threading.Event()
+    settings = get_settings()
+    if settings.payment_provider == "sandbox" and settings.sandbox_webhook_delivery:
+        from laotie.payments.sandbox.delivery import WebhookDeliverer
+
+        # API processes without the embedded worker leave the sandbox's webhooks to this process.
+        WebhookDeliverer(db).start_thread(settings.public_url)
+    console.print(f"outbox worker on {url}; Ctrl-C to stop")
+    try:
+        OutboxWorker(db).run_forever(stop, settings.outbox_poll_seconds)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        db.dispose()
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    shops: Annotated[int, typer.Option(help="how many shops to seed")] = 36,
+    products: Annotated[int, typer.Option(help="how many products to seed")] = 400,
+    database_url: DbOption = None,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="start the server after seeding")
+    ] = True,
+) -> None:
+    """Migrate, seed a believable demo marketplace (once), print its accounts, then serve."""
+    from laotie.sim.demo import print_accounts, seed_demo
+
+    url = _use_database(database_url)
+    _migrate(url)
+    accounts = seed_demo(url, shops=shops, products=products, console=console)
+    print_accounts(accounts, console)
+    if serve_after:
+        _serve(host, port, 1)
+
+
+@admin_app.command("create")
+def admin_create(
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, help="at least 8 characters, letters and digits")
+    ],
+    phone: Annotated[str | None, typer.Option(help="mainland mobile number")] = None,
+    email: Annotated[str | None, typer.Option(help="e-mail address")] = None,
+    nickname: Annotated[str, typer.Option(help="display name")] = "平台管理员",
+    database_url: DbOption = None,
+) -> None:
+    """Create a platform administrator (admin + governance roles)."""
+    from laotie.accounts import service as accounts
+    from laotie.core.auth import Role
+    from laotie.core.db import Database
+    from laotie.core.errors import AppError
+    from laotie.core.uow import unit_of_work
+
+    url = _use_database(database_url)
+    _migrate(url)
+    db = Database(url)
+    try:
+        with unit_of_work(db) as session:
+            user = accounts.register(
+                session,
+                password=password,
+                phone=phone,
+                email=email,
+                nickname=nickname,
+                roles=(Role.ADMIN, Role.GOVERNANCE),
+            )
+            session.commit()
+    except AppError as exc:
+        console.print(f"[red]{exc.code}[/red] {exc.message('zh')}")
+        raise typer.Exit(1) from None
+    finally:
+        db.dispose()
+    table = Table("id", "phone", "email", "roles")
+    table.add_row(str(user.id), user.phone or "", user.email or "", "admin, governance")
+    console.print(table)
+
+
+@ledger_app.command("check")
+def ledger_check(database_url: DbOption = None) -> None:
+    """Prove that all accounts sum to zero and every domain's postings match; exit 1 otherwise."""
+    from laotie import app as _wiring  # noqa: F401  (domains register their checks on import)
+    from laotie.core.db import Database
+    from laotie.core.uow import unit_of_work
+    from laotie.ledger import service as ledger
+
+    url = _use_database(database_url)
+    db = Database(url)
+    try:
+        with unit_of_work(db, read_only=True) as session:
+            result = ledger.check(session)
+    finally:
+        db.dispose()
+    console.print(f"{result.transactions} transactions, all accounts sum to {result.total_fen} fen")
+    if not result.ok:
+        for problem in result.problems:
+            console.print(f"[red]✗[/red] {problem}")
+        raise typer.Exit(1)
+    console.print("[green]✓ 账目平衡 the books balance[/green]")
+
+
+if __name__ == "__main__":
+    app()

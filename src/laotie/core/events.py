@@ -1,0 +1,248 @@
+"""Transactional outbox and the worker that delivers its events after commit.
+
+A service calls ``emit(session, topic, payload)`` inside the request's transaction, so the event
+exists exactly when the change that caused it does. The worker claims due events with a lease
+(``available_at`` moves into the future), runs each subscribed handler in its own transaction
+together with a delivery record keyed by (event, handler), and marks the event delivered when all
+handlers have run. A handler that fails is retried with exponential backoff; a worker that dies
+leaves its lease to expire, and another pass picks the event up again. Because a handler's effects
+and its delivery record commit together, a handler never applies its effects twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, insert, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from laotie.core import clock
+from laotie.core.db import Base, BigId, Database, UTCDateTime
+from laotie.core.ids import new_event_id
+from laotie.core.uow import unit_of_work
+
+log = logging.getLogger(__name__)
+
+
+class OutboxEvent(Base):
+    __tablename__ = "core_outbox_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    topic: Mapped[str] = mapped_column(String(100), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxDelivery(Base):
+    """One handler has applied one event; committed in the handler's own transaction."""
+
+    __tablename__ = "core_outbox_delivery"
+
+    event_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("core_outbox_event.event_id"), primary_key=True
+    )
+    handler: Mapped[str] = mapped_column(String(200), primary_key=True)
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    topic: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+Handler = Callable[[Session, Event], None]
+
+
+class EventBus:
+    """Which handlers listen to which topic. Handlers are named so deliveries can be recorded."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, dict[str, Handler]] = {}
+
+    def subscribe(self, topic: str, name: str | None = None) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            key = name or f"{handler.__module__}.{handler.__qualname__}"
+            self._handlers.setdefault(topic, {})[key] = handler
+            return handler
+
+        return register
+
+    def handlers(self, topic: str) -> dict[str, Handler]:
+        return dict(self._handlers.get(topic, {}))
+
+
+bus = EventBus()
+
+
+def emit(session: Session, topic: str, payload: dict[str, Any]) -> str:
+    """Write an event into the outbox in the caller's transaction; returns its id."""
+    at = clock.now()
+    event_id = new_event_id()
+    session.add(
+        OutboxEvent(
+            event_id=event_id,
+            topic=topic,
+            payload=payload,
+            created_at=at,
+            available_at=at,
+            attempts=0,
+        )
+    )
+    session.info["outbox_emitted"] = True
+    return event_id
+
+
+def emit_many(session: Session, events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Write many events with one statement (the order placement batch)."""
+    if not events:
+        return
+    at = clock.now()
+    session.execute(
+        insert(OutboxEvent),
+        [
+            {
+                "event_id": new_event_id(),
+                "topic": topic,
+                "payload": payload,
+                "created_at": at,
+                "available_at": at,
+                "attempts": 0,
+            }
+            for topic, payload in events
+        ],
+    )
+    session.info["outbox_emitted"] = True
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s ... capped at five minutes."""
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        db: Database,
+        event_bus: EventBus = bus,
+        lease: timedelta = timedelta(seconds=30),
+        max_attempts: int = 12,
+        batch_size: int = 50,
+    ) -> None:
+        self.db = db
+        self.bus = event_bus
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.batch_size = batch_size
+        self.wake = db.outbox_signal
+        self.claimed_count = 0
+
+    def claim(self) -> list[Event]:
+        """Take a lease on due events so that no other worker runs them meanwhile. An event no
+        handler listens to (``OrderPlaced`` today) is marked delivered in the same transaction
+        rather than in one of its own: a flash sale's thousand orders would otherwise cost a
+        thousand write transactions competing with the buyers'. ``claimed_count`` counts both."""
+        with unit_of_work(self.db) as session:
+            now = clock.now()
+            query = (
+                select(OutboxEvent)
+                .where(
+                    OutboxEvent.delivered_at.is_(None),
+                    OutboxEvent.dead_at.is_(None),
+                    OutboxEvent.available_at <= now,
+                )
+                .order_by(OutboxEvent.id)
+                .limit(self.batch_size)
+            )
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            rows = session.scalars(query).all()
+            claimed = []
+            for row in rows:
+                if self.bus.handlers(row.topic):
+                    row.available_at = now + self.lease
+                    claimed.append(Event(row.event_id, row.topic, dict(row.payload), row.created_at))
+                else:
+                    row.delivered_at = now
+            session.commit()
+        self.claimed_count = len(rows)
+        return claimed
+
+    def deliver(self, ev: Event) -> bool:
+        """Run every handler not yet applied; True when the event is fully delivered."""
+        error: str | None = None
+        for name, handler in self.bus.handlers(ev.topic).items():
+            with unit_of_work(self.db) as session:
+                if session.get(OutboxDelivery, (ev.id, name)) is not None:
+                    continue
+                try:
+                    handler(session, ev)
+                    session.add(OutboxDelivery(event_id=ev.id, handler=name, delivered_at=clock.now()))
+                    session.commit()
+                except Exception as exc:  # a handler's failure must not stop the worker
+                    session.rollback()
+                    log.exception("handler %s failed on event %s", name, ev.id)
+                    error = f"{name}: {exc!r}"
+                    break
+        self._record_outcome(ev, error)
+        return error is None
+
+    def _record_outcome(self, ev: Event, error: str | None) -> None:
+        with unit_of_work(self.db) as session:
+            row = session.scalars(select(OutboxEvent).where(OutboxEvent.event_id == ev.id)).one()
+            now = clock.now()
+            if error is None:
+                row.delivered_at = now
+                row.last_error = None
+            else:
+                row.attempts += 1
+                row.last_error = error[:2000]
+                if row.attempts >= self.max_attempts:
+                    row.dead_at = now
+                else:
+                    row.available_at = now + backoff(row.attempts)
+            session.commit()
+
+    def run_once(self) -> int:
+        """Deliver what is due now; returns how many events were attempted."""
+        claimed = self.claim()
+        for ev in claimed:
+            self.deliver(ev)
+        return self.claimed_count
+
+    def run_until_idle(self, max_rounds: int = 100) -> None:
+        for _ in range(max_rounds):
+            if self.run_once() == 0:
+                return
+
+    def run_forever(self, stop: threading.Event, poll_seconds: float = 0.5) -> None:
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # e.g. the database is briefly unreachable: wait and retry
+                log.exception("outbox pass failed")
+                busy = 0
+            if not busy:
+                self.wake.wait(poll_seconds)
+                self.wake.clear()
+
+    def start_thread(self, poll_seconds: float = 0.5) -> tuple[threading.Thread, threading.Event]:
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=self.run_forever, args=(stop, poll_seconds), name="outbox-worker", daemon=True
+        )
+        thread.start()
+        return thread, stop

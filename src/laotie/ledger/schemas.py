@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class AccountKind(enum.StrEnum):
+    """The chart of accounts. Debit-normal kinds hold what the platform has or has spent; the others
+    (credit-normal) what it owes or has earned."""
+
+    PSP_CASH = "psp_cash"  # money held at the payment provider
+    PLATFORM_CLEARING = "platform_clearing"  # paid by buyers, not yet earned by anyone
+    SHOP_PENDING = "shop_pending"  # a shop's earnings inside the return window
+    SHOP_AVAILABLE = "shop_available"  # a shop's money it may withdraw
+    PAYOUTS_SENT = "payouts_sent"  # paid out to merchants' bank accounts
+    PLATFORM_FEE_REVENUE = "platform_fee_revenue"  # 技术服务费
+    GROWTH_FUND = "growth_fund"  # 商户成长奖励金: part of fees owed back to merchants
+    SUBSIDY_EXPENSE = "subsidy_expense"  # platform-funded discounts and shipping legs
+    COMMISSION_PAYABLE = "commission_payable"  # a creator's earned commission
+    PAY_LATER_RECEIVABLE = "pay_later_receivable"  # 先用后付: owed by buyers
+    BAD_DEBT_EXPENSE = "bad_debt_expense"  # pay-later debts written off
+    REFUNDS_SENT = "refunds_sent"  # money returned to buyers
+
+
+DEBIT_NORMAL = {
+    AccountKind.PSP_CASH,
+    AccountKind.PAYOUTS_SENT,
+    AccountKind.SUBSIDY_EXPENSE,
+    AccountKind.PAY_LATER_RECEIVABLE,
+    AccountKind.BAD_DEBT_EXPENSE,
+    AccountKind.REFUNDS_SENT,
+}
+PER_OWNER = {AccountKind.SHOP_PENDING, AccountKind.SHOP_AVAILABLE, AccountKind.COMMISSION_PAYABLE}
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One leg: ``amount_fen`` debits (positive) or credits (negative) the account."""
+
+    kind: AccountKind
+    amount_fen: int
+    owner_id: int | None = None
+
+    @property
+    def code(self) -> str:
+        return f"{self.kind.value}:{self.owner_id}" if self.owner_id is not None else self.kind.value
+
+
+@dataclass(frozen=True)
+class TransactionOut:
+    id: int
+    kind: str
+    reference_type: str
+    reference_id: str
+    created_at: datetime
+    postings: tuple[Posting, ...]
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class EntryOut:
+    """One line of an account's statement. ``amount_fen`` is in the account's normal direction:
+    money a shop is owed shows positive when it comes in, negative when it goes out."""
+
+    id: int
+    transaction_id: int
+    account: AccountKind
+    owner_id: int | None
+    amount_fen: int
+    kind: str  # the transaction's kind, e.g. "withdrawal"
+    reference_type: str
+    reference_id: str
+    memo: str
+    created_at: datetime
+
+
+@dataclass
+class LedgerCheck:
+    total_fen: int = 0
+    transactions: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems

@@ -1,0 +1,33 @@
+"""Every domain's models, imported so that ``Base.metadata`` knows all tables (Alembic, tests)."""
+
+from laotie.accounts import models as accounts_models
+from laotie.addresses import models as addresses_models
+from laotie.catalog import models as catalog_models
+from laotie.categories import models as categories_models
+from laotie.core import events as core_events
+from laotie.core import idempotency as core_idempotency
+from laotie.core.db import Base
+from laotie.ledger import models as ledger_models
+from laotie.orders import models as orders_models
+from laotie.payments import models as payments_models
+from laotie.payments.sandbox import models as payments_sandbox_models
+from laotie.settlement import models as settlement_models
+from laotie.shops import models as shops_models
+
+metadata = Base.metadata
+
+__all__ = [
+    "accounts_models",
+    "addresses_models",
+    "catalog_models",
+    "categories_models",
+    "core_events",
+    "core_idempotency",
+    "ledger_models",
+    "metadata",
+    "orders_models",
+    "payments_models",
+    "payments_sandbox_models",
+    "settlement_models",
+    "shops_models",
+]

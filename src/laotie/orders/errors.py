@@ -1,0 +1,36 @@
+from laotie.core.errors import ErrorKind
+from laotie.core.idempotency import (
+    IDEMPOTENCY_KEY_REQUIRED as IDEMPOTENCY_KEY_REQUIRED,  # shared code, re-exported
+)
+
+ORDER_NOT_FOUND = ErrorKind("ORDER_NOT_FOUND", 404, "订单不存在", "Order not found")
+OUT_OF_STOCK = ErrorKind("OUT_OF_STOCK", 409, "库存不足，已售罄", "Not enough stock left")
+PRICE_CHANGED = ErrorKind(
+    "PRICE_CHANGED",
+    409,
+    "商品价格已变化，请确认新价格后再下单",
+    "The price changed; confirm the new price and order again",
+)
+SKU_UNAVAILABLE = ErrorKind("SKU_UNAVAILABLE", 409, "商品已下架或不可购买", "This item is not for sale")
+PURCHASE_LIMIT_EXCEEDED = ErrorKind(
+    "PURCHASE_LIMIT_EXCEEDED", 409, "超过每人限购数量（限购{limit}件）", "Over the per-buyer limit of {limit}"
+)
+INVALID_QUANTITY = ErrorKind(
+    "INVALID_QUANTITY", 422, "购买数量必须是1到{max}之间的整数", "Quantity must be 1 to {max}"
+)
+EMPTY_CHECKOUT = ErrorKind("EMPTY_CHECKOUT", 422, "请选择要购买的商品", "Choose something to buy")
+TOO_MANY_LINES = ErrorKind(
+    "TOO_MANY_LINES", 422, "一次最多结算{max}种商品", "At most {max} items per checkout"
+)
+ADDRESS_REQUIRED = ErrorKind("ADDRESS_REQUIRED", 422, "请先添加收货地址", "Add a delivery address first")
+INVALID_ORDER_STATE = ErrorKind(
+    "INVALID_ORDER_STATE", 409, "订单当前状态为{status}，不能{action}", "A {status} order cannot be {action}"
+)
+ORDER_CANCELLED = ErrorKind("ORDER_CANCELLED", 409, "订单已取消", "The order was cancelled")
+ALREADY_PAID = ErrorKind("ORDER_ALREADY_PAID", 409, "订单已支付，请勿重复支付", "The order is already paid")
+PAY_LATER_NOT_ELIGIBLE = ErrorKind(
+    "PAY_LATER_NOT_ELIGIBLE", 409, "暂不满足先用后付条件：{reason}", "Not eligible to pay after use: {reason}"
+)
+CART_ITEM_NOT_FOUND = ErrorKind(
+    "CART_ITEM_NOT_FOUND", 404, "购物车中没有该商品", "That item is not in your cart"
+)

@@ -1,0 +1,200 @@
+"""After payment: shipping, delivery, receipt, and what each step books in the ledger.
+
+Money (house rule 4, the spine in ARCHITECTURE.md):
+- pay now: the buyer's payment sits in platform clearing (booked by payments, per checkout);
+- pay after use: when the goods ship the platform fronts the money, Dr pay-later receivable /
+  Cr clearing, and charges the buyer after receipt; the merchant is paid either way;
+- completion: clearing -> the shop's pending balance, less the platform fee (by category), of which
+  the growth-fund share is set aside for merchants;
+- settlement, once the return window has passed: pending -> available.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from laotie.addresses import service as addresses
+from laotie.addresses.schemas import AddressSnapshot
+from laotie.core import clock
+from laotie.core.auth import Principal
+from laotie.core.money import share_of
+from laotie.ledger import service as ledger
+from laotie.ledger.schemas import AccountKind as K
+from laotie.ledger.schemas import Posting
+from laotie.orders import errors, lifecycle, paylater
+from laotie.orders.models import Order, OrderLine, OrderStatus, PayMode
+from laotie.settings import get_settings
+from laotie.shops import service as shops
+
+S = OrderStatus
+
+
+def _member_order(session: Session, principal: Principal, shop_id: int, order_id: int) -> Order:
+    shops.require_shop_member(session, shop_id, principal)
+    order = session.get(Order, order_id)
+    if order is None or order.shop_id != shop_id:
+        raise errors.ORDER_NOT_FOUND(order_id=order_id)
+    return order
+
+
+def shipping_label(session: Session, principal: Principal, shop_id: int, order_id: int) -> AddressSnapshot:
+    """The full address, for printing a label: every call is written to the audit log."""
+    order = _member_order(session, principal, shop_id, order_id)
+    return addresses.reveal_for_shipping(
+        session,
+        order.address,
+        actor_user_id=principal.user_id,
+        shop_id=shop_id,
+        order_ref=f"order:{order.id}",
+    )
+
+
+def ship(
+    session: Session, principal: Principal, shop_id: int, order_id: int, carrier: str, tracking_no: str
+) -> None:
+    order = _member_order(session, principal, shop_id, order_id)
+    lifecycle.move(
+        session,
+        order.id,
+        S.SHIPPED,
+        principal.user_id,
+        "shipped",
+        f"{carrier} {tracking_no}",
+        {"carrier": carrier, "tracking_no": tracking_no},
+    )
+    if order.pay_mode == PayMode.PAY_LATER:
+        ledger.post(
+            session,
+            kind="pay_later_credit",
+            reference_type="order",
+            reference_id=order.id,
+            postings=[
+                Posting(K.PAY_LATER_RECEIVABLE, order.payable_fen),
+                Posting(K.PLATFORM_CLEARING, -order.payable_fen),
+            ],
+            idempotency_key=f"orders:pay-later-credit:{order.id}",
+            memo="先用后付：平台垫付",
+        )
+
+
+def platform_fee(session: Session, order_id: int) -> int:
+    lines = session.execute(
+        select(OrderLine.line_total_fen, OrderLine.discount_fen, OrderLine.fee_rate_bp).where(
+            OrderLine.order_id == order_id
+        )
+    ).all()
+    return sum(share_of(total - discount, rate) for total, discount, rate in lines)
+
+
+def completion_postings(session: Session, order: Order) -> list[Posting]:
+    fee = platform_fee(session, order.id)
+    growth = share_of(fee, get_settings().growth_fund_share_bp)
+    return [
+        Posting(K.PLATFORM_CLEARING, order.payable_fen),
+        Posting(K.SHOP_PENDING, -(order.payable_fen - fee), owner_id=order.shop_id),
+        Posting(K.PLATFORM_FEE_REVENUE, -(fee - growth)),
+        Posting(K.GROWTH_FUND, -growth),
+    ]
+
+
+def _completed(session: Session, order_id: int) -> None:
+    order = lifecycle.load(session, order_id)
+    ledger.post(
+        session,
+        kind="order_completed",
+        reference_type="order",
+        reference_id=order.id,
+        postings=completion_postings(session, order),
+        idempotency_key=f"orders:completed:{order.id}",
+        memo="确认收货：货款进入待结算",
+    )
+    if order.pay_mode == PayMode.PAY_LATER:
+        paylater.charge(session, order)
+
+
+def confirm_receipt(session: Session, buyer: Principal, order_id: int) -> None:
+    order = session.get(Order, order_id)
+    if order is None or order.buyer_id != buyer.user_id:
+        raise errors.ORDER_NOT_FOUND(order_id=order_id)
+    lifecycle.move(session, order.id, S.COMPLETED, buyer.user_id, "receipt_confirmed")
+    _completed(session, order.id)
+
+
+def deliver_shipped(session: Session, limit: int = 500) -> list[int]:
+    """The sandbox carrier: shipped orders arrive after ``carrier_delivery_seconds``."""
+    cutoff = clock.now() - timedelta(seconds=get_settings().carrier_delivery_seconds)
+    ids = session.scalars(
+        select(Order.id)
+        .where(Order.status == S.SHIPPED, Order.shipped_at <= cutoff)
+        .order_by(Order.id)
+        .limit(limit)
+    ).all()
+    return [
+        i
+        for i in ids
+        if lifecycle.move(session, i, S.DELIVERED, None, "delivered", "承运商签收", strict=False)
+    ]
+
+
+def auto_confirm(session: Session, limit: int = 500) -> list[int]:
+    """Delivered orders the buyer never confirmed complete themselves after ``auto_confirm_days``."""
+    cutoff = clock.now() - timedelta(days=get_settings().auto_confirm_days)
+    ids = session.scalars(
+        select(Order.id)
+        .where(Order.status == S.DELIVERED, Order.delivered_at <= cutoff)
+        .order_by(Order.id)
+        .limit(limit)
+    ).all()
+    done = []
+    for order_id in ids:
+        if lifecycle.move(
+            session, order_id, S.COMPLETED, None, "auto_confirmed", "超时自动确认收货", strict=False
+        ):
+            _completed(session, order_id)
+            done.append(order_id)
+    return done
+
+
+def settle_due(session: Session, limit: int = 500) -> list[int]:
+    """Once the return window has passed, a completed order's money becomes available to its shop."""
+    cutoff = clock.now() - timedelta(days=get_settings().return_window_days)
+    rows = session.execute(
+        select(Order.id, Order.shop_id, Order.payable_fen)
+        .where(
+            Order.status == S.COMPLETED,
+            Order.settled_at.is_(None),
+            func.coalesce(Order.delivered_at, Order.completed_at) <= cutoff,
+        )
+        .order_by(Order.id)
+        .limit(limit)
+    ).all()
+    settled = []
+    for order_id, shop_id, payable_fen in rows:
+        won = session.execute(
+            update(Order)
+            .where(Order.id == order_id, Order.settled_at.is_(None))
+            .values(settled_at=clock.now())
+        )
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # another runner settled it
+        net = payable_fen - platform_fee(session, order_id)
+        ledger.post(
+            session,
+            kind="order_settled",
+            reference_type="order",
+            reference_id=order_id,
+            postings=[
+                Posting(K.SHOP_PENDING, net, owner_id=shop_id),
+                Posting(K.SHOP_AVAILABLE, -net, owner_id=shop_id),
+            ],
+            idempotency_key=f"orders:settled:{order_id}",
+            memo="售后期结束：转入可提现",
+        )
+        lifecycle.record(
+            session, order_id, "settled", None, S.COMPLETED.value, S.COMPLETED.value, f"{net} fen available"
+        )
+        settled.append(order_id)
+    return settled

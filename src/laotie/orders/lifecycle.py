@@ -1,0 +1,151 @@
+"""Order states and the only functions that change them.
+
+Each move is one conditional UPDATE (``... WHERE status IN (states it may leave)``): when two actors
+race (the expiry job cancelling while the payment webhook marks paid), exactly one wins and the other
+sees that it lost. Every move appends to the order's trail.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from laotie.catalog import service as catalog
+from laotie.core import clock
+from laotie.core.events import emit
+from laotie.orders import errors
+from laotie.orders.models import BuyerQuota, Order, OrderEvent, OrderLine, OrderStatus
+
+S = OrderStatus
+# Which states each state may be entered from.
+ENTERED_FROM: dict[OrderStatus, set[OrderStatus]] = {
+    S.PAID: {S.PENDING_PAYMENT},
+    S.SHIPPED: {S.PAID},
+    S.DELIVERED: {S.SHIPPED},
+    S.COMPLETED: {S.SHIPPED, S.DELIVERED},
+    S.CANCELLED: {S.PENDING_PAYMENT},
+}
+STAMP = {
+    S.PAID: "paid_at",
+    S.SHIPPED: "shipped_at",
+    S.DELIVERED: "delivered_at",
+    S.COMPLETED: "completed_at",
+    S.CANCELLED: "cancelled_at",
+}
+ACTION_ZH = {
+    S.PAID: "支付",
+    S.SHIPPED: "发货",
+    S.DELIVERED: "签收",
+    S.COMPLETED: "确认收货",
+    S.CANCELLED: "取消",
+}
+
+
+def record(
+    session: Session,
+    order_id: int,
+    kind: str,
+    actor_id: int | None,
+    before: str | None,
+    after: str | None,
+    reason: str = "",
+) -> None:
+    session.execute(
+        insert(OrderEvent).values(
+            order_id=order_id,
+            actor_id=actor_id,
+            kind=kind,
+            from_status=before,
+            to_status=after,
+            reason=reason,
+            at=clock.now(),
+        )
+    )
+
+
+def load(session: Session, order_id: int) -> Order:
+    order = session.get(Order, order_id, populate_existing=True)
+    if order is None:
+        raise errors.ORDER_NOT_FOUND(order_id=order_id)
+    return order
+
+
+def move(
+    session: Session,
+    order_id: int,
+    to: OrderStatus,
+    actor_id: int | None,
+    kind: str,
+    reason: str = "",
+    extra: dict[str, Any] | None = None,
+    strict: bool = True,
+) -> bool:
+    """Move the order into ``to`` if it is in a state that may; False (or an error when ``strict``)
+    when another actor moved it first."""
+    now = clock.now()
+    before = session.scalar(select(Order.status).where(Order.id == order_id))
+    values: dict[str, Any] = {"status": to, STAMP[to]: now, **(extra or {})}
+    done = session.execute(
+        update(Order).where(Order.id == order_id, Order.status.in_(ENTERED_FROM[to])).values(**values)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        if not strict:
+            return False
+        current = load(session, order_id)
+        raise errors.INVALID_ORDER_STATE(status=current.status.value, action=ACTION_ZH[to], order_id=order_id)
+    record(session, order_id, kind, actor_id, before.value if before else None, to.value, reason)
+    order = load(session, order_id)
+    emit(
+        session,
+        f"Order{to.value.title().replace('_', '')}",
+        {
+            "order_id": order.id,
+            "shop_id": order.shop_id,
+            "buyer_id": order.buyer_id,
+            "payable_fen": order.payable_fen,
+            "pay_mode": order.pay_mode.value,
+            "channel": order.channel.value,
+            "live_session_id": order.live_session_id,
+            "creator_id": order.creator_id,
+        },
+    )
+    return True
+
+
+def release_reservation(session: Session, order_id: int) -> None:
+    """Give a cancelled order's stock and purchase quota back (called once, by the winning cancel)."""
+    lines = session.execute(
+        select(OrderLine.sku_id, OrderLine.product_id, OrderLine.quantity).where(
+            OrderLine.order_id == order_id
+        )
+    ).all()
+    buyer_id = session.scalar(select(Order.buyer_id).where(Order.id == order_id))
+    for sku_id, product_id, quantity in sorted(lines):
+        catalog.return_stock(session, sku_id, quantity)
+        session.execute(
+            update(BuyerQuota)
+            .where(BuyerQuota.buyer_id == buyer_id, BuyerQuota.product_id == product_id)
+            .values(units=BuyerQuota.units - quantity)
+        )
+
+
+def cancel(session: Session, order_id: int, actor_id: int | None, reason: str, strict: bool = True) -> bool:
+    if not move(
+        session, order_id, S.CANCELLED, actor_id, "cancelled", reason, {"cancel_reason": reason[:200]}, strict
+    ):
+        return False
+    release_reservation(session, order_id)
+    return True
+
+
+def expired_order_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    query = (
+        select(Order.id)
+        .where(Order.status == S.PENDING_PAYMENT, Order.expires_at <= now)
+        .order_by(Order.expires_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from laotie.core.db import Base, BigId, UTCDateTime
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"  # for pay-after-use: confirmed and ready to ship, charged later
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class PayMode(enum.StrEnum):
+    PAY_NOW = "pay_now"
+    PAY_LATER = "pay_later"  # 先用后付
+
+
+class Channel(enum.StrEnum):
+    LIVE = "live"
+    VIDEO = "video"
+    SHELF = "shelf"
+    SEARCH = "search"
+    AFFILIATE = "affiliate"
+    ADS = "ads"
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    return Enum(kind, name=name, native_enum=False, length=20, values_callable=lambda k: [m.value for m in k])
+
+
+class Checkout(Base):
+    """One buyer's purchase across shops; paid with one payment, split into one order per shop."""
+
+    __tablename__ = "orders_checkout"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("accounts_user.id"), index=True)
+    pay_mode: Mapped[PayMode] = mapped_column(_enum(PayMode, "orders_pay_mode"))
+    total_fen: Mapped[int] = mapped_column(BigInteger)
+    payment_intent_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Order(Base):
+    __tablename__ = "orders_order"
+    __table_args__ = (
+        Index("ix_orders_order_buyer_id_created_at", "buyer_id", "created_at"),
+        Index("ix_orders_order_shop_id_status", "shop_id", "status"),
+        Index("ix_orders_order_status_expires_at", "status", "expires_at"),
+        Index("ix_orders_order_status_settled_at", "status", "settled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    checkout_id: Mapped[int] = mapped_column(ForeignKey("orders_checkout.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("accounts_user.id"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops_shop.id"))
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "orders_status"))
+    pay_mode: Mapped[PayMode] = mapped_column(_enum(PayMode, "orders_pay_mode"))
+    # Where the order came from, for attribution (live session, video, creator).
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "orders_channel"))
+    live_session_id: Mapped[int | None] = mapped_column(BigInteger)
+    video_id: Mapped[int | None] = mapped_column(BigInteger)
+    creator_id: Mapped[int | None] = mapped_column(BigInteger)
+    items_total_fen: Mapped[int] = mapped_column(BigInteger)
+    discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    shipping_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    payable_fen: Mapped[int] = mapped_column(BigInteger)
+    address: Mapped[dict[str, Any]] = mapped_column(JSON)  # snapshot at checkout
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # payment deadline
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the shop's money for this order moved from pending to available (after the return window).
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Pay-after-use only: none -> charging -> charged, or collections after repeated failures.
+    charge_state: Mapped[str] = mapped_column(String(20), default="none")
+    charge_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    charge_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    carrier: Mapped[str] = mapped_column(String(40), default="")
+    tracking_no: Mapped[str] = mapped_column(String(60), default="")
+    cancel_reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class OrderLine(Base):
+    """What was bought, copied at checkout: later edits to the product never change an order."""
+
+    __tablename__ = "orders_line"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders_order.id"), index=True)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    sku_id: Mapped[int] = mapped_column(BigInteger)
+    category_id: Mapped[int] = mapped_column(BigInteger)
+    title: Mapped[str] = mapped_column(String(60))
+    sku_attrs: Mapped[dict[str, str]] = mapped_column(JSON)
+    unit_price_fen: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    line_total_fen: Mapped[int] = mapped_column(BigInteger)
+    discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Who pays each discount: [{"kind": "multibuy", "funded_by": "shop", "amount_fen": 300}, ...]
+    discounts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    fee_rate_bp: Mapped[int] = mapped_column(Integer)  # platform fee rate copied from the category
+
+
+class OrderEvent(Base):
+    __tablename__ = "orders_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders_order.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BuyerQuota(Base):
+    """Units of a product a buyer holds in live orders, so purchase limits hold under concurrency."""
+
+    __tablename__ = "orders_buyer_quota"
+    __table_args__ = (UniqueConstraint("buyer_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(BigInteger)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CartItem(Base):
+    __tablename__ = "orders_cart_item"
+    __table_args__ = (UniqueConstraint("buyer_id", "sku_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("accounts_user.id"), index=True)
+    sku_id: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    price_seen_fen: Mapped[int] = mapped_column(BigInteger)  # what the buyer saw when adding
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "orders_channel"))
+    live_session_id: Mapped[int | None] = mapped_column(BigInteger)
+    video_id: Mapped[int | None] = mapped_column(BigInteger)
+    creator_id: Mapped[int | None] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)

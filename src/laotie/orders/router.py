@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from laotie.addresses.schemas import AddressSnapshot
+from laotie.core.auth import AnyUser, Principal
+from laotie.core.http import PathId, error_response, get_session
+from laotie.core.pagination import Page, PageParams, page_params
+from laotie.core.principal_cache import CachedUser
+from laotie.core.uow import unit_of_work
+from laotie.orders import cart, errors, fulfilment, service
+from laotie.orders.batcher import PlacementBatcher
+from laotie.orders.models import OrderStatus
+from laotie.orders.schemas import BuyNowIn, CartItemIn, CartOut, CheckoutIn, OrderOut, PlacedCheckout
+from laotie.payments.schemas import IntentOut
+
+router = APIRouter(prefix="/api/v1", tags=["orders"])
+
+IdempotencyKey = Header(
+    default="", alias="Idempotency-Key", max_length=100, description="retry with the same key: placed once"
+)
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(default="", max_length=200)
+
+
+async def _place(request: Request, buyer: Principal, body: CheckoutIn, key: str) -> Response:
+    """The buy path: no worker thread, no session; the batcher decides it with its neighbours.
+    Refusals are returned rather than raised, and the answer is serialised once, by pydantic."""
+    if not key:
+        return error_response(request, errors.IDEMPOTENCY_KEY_REQUIRED())
+    batcher: PlacementBatcher = request.app.state.placement_batcher
+    outcome = await batcher.place(buyer.user_id, body, key)
+    if outcome.error is not None:
+        return error_response(request, outcome.error)
+    placed = service.unwrap(outcome)
+    return Response(
+        placed.model_dump_json(), status_code=200 if outcome.replayed else 201, media_type="application/json"
+    )
+
+
+@router.post("/checkout", response_model=PlacedCheckout, status_code=201)
+async def checkout(
+    body: CheckoutIn, request: Request, buyer: Principal = CachedUser, idempotency_key: str = IdempotencyKey
+) -> Response:
+    """Place one order per shop for the lines given (a cart checkout). Stock is reserved now; the
+    lines bought then leave the cart (a convenience, in its own transaction)."""
+    response = await _place(request, buyer, body, idempotency_key)
+    if response.status_code in (200, 201):
+        await run_in_threadpool(_clear_cart, request, buyer.user_id, [line.sku_id for line in body.lines])
+    return response
+
+
+def _clear_cart(request: Request, buyer_id: int, sku_ids: list[int]) -> None:
+    with unit_of_work(request.app.state.db) as session:
+        cart.clear_bought(session, buyer_id, sku_ids)
+        session.commit()
+
+
+@router.post("/orders/buy-now", response_model=PlacedCheckout, status_code=201)
+async def buy_now(
+    body: BuyNowIn, request: Request, buyer: Principal = CachedUser, idempotency_key: str = IdempotencyKey
+) -> Response:
+    """立即购买 from a live cart, video or product page: one SKU, no cart."""
+    return await _place(request, buyer, body.as_checkout(), idempotency_key)
+
+
+@router.post("/checkouts/{checkout_id}/pay", response_model=IntentOut)
+def pay_checkout(
+    checkout_id: PathId,
+    buyer: Principal = AnyUser,
+    session: Session = Depends(get_session),
+    idempotency_key: str = IdempotencyKey,
+) -> IntentOut:
+    intent = service.pay(session, buyer, checkout_id, idempotency_key)
+    session.commit()
+    return intent
+
+
+@router.get("/orders", response_model=Page[OrderOut])
+def my_orders(
+    status: OrderStatus | None = None,
+    params: PageParams = Depends(page_params),
+    buyer: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> Page[OrderOut]:
+    return service.buyer_orders(session, buyer, params, status)
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut)
+def my_order(
+    order_id: PathId, buyer: Principal = AnyUser, session: Session = Depends(get_session)
+) -> OrderOut:
+    return service.buyer_order(session, buyer, order_id)
+
+
+@router.post("/orders/{order_id}/cancel", response_model=OrderOut)
+def cancel_order(
+    order_id: PathId, body: CancelIn, buyer: Principal = AnyUser, session: Session = Depends(get_session)
+) -> OrderOut:
+    out = service.cancel_by_buyer(session, buyer, order_id, body.reason)
+    session.commit()
+    return out
+
+
+@router.get("/shops/{shop_id}/orders", response_model=Page[OrderOut])
+def shop_orders(
+    shop_id: PathId,
+    status: OrderStatus | None = None,
+    params: PageParams = Depends(page_params),
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> Page[OrderOut]:
+    return service.shop_orders(session, principal, shop_id, params, status)
+
+
+@router.get("/shops/{shop_id}/orders/{order_id}", response_model=OrderOut)
+def shop_order(
+    shop_id: PathId, order_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> OrderOut:
+    return service.shop_order(session, principal, shop_id, order_id)
+
+
+class ShipIn(BaseModel):
+    carrier: str = Field(min_length=1, max_length=40, examples=["中通快递"])
+    tracking_no: str = Field(min_length=4, max_length=60, pattern=r"^[A-Za-z0-9-]+$")
+
+
+@router.post("/shops/{shop_id}/orders/{order_id}/ship", response_model=OrderOut)
+def ship_order(
+    shop_id: PathId,
+    order_id: PathId,
+    body: ShipIn,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> OrderOut:
+    fulfilment.ship(session, principal, shop_id, order_id, body.carrier, body.tracking_no)
+    out = service.shop_order(session, principal, shop_id, order_id)
+    session.commit()
+    return out
+
+
+@router.post("/shops/{shop_id}/orders/{order_id}/shipping-label", response_model=AddressSnapshot)
+def shipping_label(
+    shop_id: PathId, order_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> AddressSnapshot:
+    """The unmasked address for the label. Each call is audited (who, which shop, which order)."""
+    label = fulfilment.shipping_label(session, principal, shop_id, order_id)
+    session.commit()
+    return label
+
+
+@router.post("/orders/{order_id}/confirm-receipt", response_model=OrderOut)
+def confirm_receipt(
+    order_id: PathId, buyer: Principal = AnyUser, session: Session = Depends(get_session)
+) -> OrderOut:
+    fulfilment.confirm_receipt(session, buyer, order_id)
+    out = service.buyer_order(session, buyer, order_id)
+    session.commit()
+    return out
+
+
+class CartQuantityIn(BaseModel):
+    quantity: int = Field(ge=1, le=999)
+
+
+@router.get("/cart", response_model=CartOut)
+def my_cart(buyer: Principal = AnyUser, session: Session = Depends(get_session)) -> CartOut:
+    return cart.view(session, buyer.user_id)
+
+
+@router.post("/cart/items", response_model=CartOut)
+def add_to_cart(
+    body: CartItemIn, buyer: Principal = AnyUser, session: Session = Depends(get_session)
+) -> CartOut:
+    out = cart.add(session, buyer.user_id, body)
+    session.commit()
+    return out
+
+
+@router.put("/cart/items/{sku_id}", response_model=CartOut)
+def set_cart_quantity(
+    sku_id: PathId, body: CartQuantityIn, buyer: Principal = AnyUser, session: Session = Depends(get_session)
+) -> CartOut:
+    out = cart.set_quantity(session, buyer.user_id, sku_id, body.quantity)
+    session.commit()
+    return out
+
+
+@router.delete("/cart/items/{sku_id}", response_model=CartOut)
+def remove_from_cart(
+    sku_id: PathId, buyer: Principal = AnyUser, session: Session = Depends(get_session)
+) -> CartOut:
+    out = cart.remove(session, buyer.user_id, [sku_id])
+    session.commit()
+    return out

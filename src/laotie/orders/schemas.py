@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from laotie.core.money import PriceFen
+from laotie.orders.models import Channel, OrderStatus, PayMode
+
+MAX_QUANTITY = 999
+MAX_LINES = 50
+Id = Field(ge=1, le=2**53)
+
+
+class Attribution(BaseModel):
+    """Where the buyer tapped "buy": the channel and the live session, video or creator behind it."""
+
+    channel: Channel = Channel.SHELF
+    live_session_id: int | None = Field(default=None, ge=1, le=2**53)
+    video_id: int | None = Field(default=None, ge=1, le=2**53)
+    creator_id: int | None = Field(default=None, ge=1, le=2**53)
+
+
+class LineIn(BaseModel):
+    sku_id: int = Id
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    expected_unit_price_fen: PriceFen = Field(description="the unit price the buyer was shown")
+
+
+class CheckoutIn(BaseModel):
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    address_id: int = Id
+    pay_mode: PayMode = PayMode.PAY_NOW
+    attribution: Attribution = Attribution()
+
+
+class BuyNowIn(BaseModel):
+    """立即购买: one SKU straight from a live cart, video or product page, without the cart."""
+
+    sku_id: int = Id
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    expected_unit_price_fen: PriceFen
+    address_id: int = Id
+    pay_mode: PayMode = PayMode.PAY_NOW
+    attribution: Attribution = Attribution()
+
+    def as_checkout(self) -> CheckoutIn:
+        line = LineIn(
+            sku_id=self.sku_id, quantity=self.quantity, expected_unit_price_fen=self.expected_unit_price_fen
+        )
+        return CheckoutIn(
+            lines=[line], address_id=self.address_id, pay_mode=self.pay_mode, attribution=self.attribution
+        )
+
+
+class PlacedOrder(BaseModel):
+    id: int
+    shop_id: int
+    status: OrderStatus
+    payable_fen: int
+
+
+class PlacedCheckout(BaseModel):
+    checkout_id: int
+    pay_mode: PayMode
+    total_fen: int
+    expires_at: datetime | None
+    orders: list[PlacedOrder]
+
+
+class LineOut(BaseModel):
+    sku_id: int
+    product_id: int
+    title: str
+    sku_attrs: dict[str, str]
+    unit_price_fen: int
+    quantity: int
+    line_total_fen: int
+    discount_fen: int
+
+
+class OrderEventOut(BaseModel):
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    actor_id: int | None
+    reason: str
+    at: datetime
+
+
+class OrderOut(BaseModel):
+    id: int
+    checkout_id: int
+    buyer_id: int
+    shop_id: int
+    status: OrderStatus
+    pay_mode: PayMode
+    channel: Channel
+    live_session_id: int | None
+    video_id: int | None
+    creator_id: int | None
+    items_total_fen: int
+    discount_fen: int
+    shipping_fen: int
+    payable_fen: int
+    address: dict[str, Any] = Field(description="full for the buyer; masked for the merchant")
+    lines: list[LineOut]
+    created_at: datetime
+    expires_at: datetime | None
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str
+    events: list[OrderEventOut] = []
+
+
+class CartItemIn(BaseModel):
+    sku_id: int = Id
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    attribution: Attribution = Attribution()
+
+
+class CartLineOut(BaseModel):
+    sku_id: int
+    product_id: int
+    shop_id: int
+    title: str
+    sku_attrs: dict[str, str]
+    quantity: int
+    price_seen_fen: int
+    current_price_fen: int | None
+    price_changed: bool
+    available: bool
+    stock: int
+
+
+class CartOut(BaseModel):
+    shops: dict[int, list[CartLineOut]]
+    total_fen: int

@@ -1,0 +1,224 @@
+"""Orders: checkout, payment, the order's life, and what buyers and merchants see of it."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from laotie.addresses import service as addresses
+from laotie.core import clock
+from laotie.core.auth import Principal
+from laotie.core.pagination import Page, PageParams
+from laotie.orders import errors, lifecycle, paylater
+from laotie.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
+from laotie.orders.placement import Outcome, PlaceRequest, place_batch
+from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, PlacedCheckout
+from laotie.payments import service as payments
+from laotie.payments.schemas import IntentOut
+from laotie.shops import service as shops
+
+
+def prepare(session: Session, buyer_id: int, body: CheckoutIn, idempotency_key: str) -> PlaceRequest:
+    """Everything about a placement that reads only the buyer's own data (address, eligibility)."""
+    if not idempotency_key or len(idempotency_key) > 100:
+        raise errors.IDEMPOTENCY_KEY_REQUIRED()
+    snapshot = addresses.snapshot(session, buyer_id, body.address_id)
+    pay_later_ok = False
+    if body.pay_mode == PayMode.PAY_LATER:
+        paylater.require_eligible(session, buyer_id, [line.sku_id for line in body.lines])
+        pay_later_ok = True
+    return PlaceRequest(buyer_id, body, snapshot.model_dump(mode="json"), idempotency_key, pay_later_ok)
+
+
+def unwrap(outcome: Outcome) -> PlacedCheckout:
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.placed is not None
+    return outcome.placed
+
+
+def checkout(session: Session, buyer: Principal, body: CheckoutIn, idempotency_key: str) -> PlacedCheckout:
+    """Place one checkout (a batch of one); the caller commits."""
+    request = prepare(session, buyer.user_id, body, idempotency_key)
+    return unwrap(place_batch(session, [request])[0])
+
+
+def _checkout_of(session: Session, buyer: Principal, checkout_id: int) -> Checkout:
+    row = session.get(Checkout, checkout_id)
+    if row is None or row.buyer_id != buyer.user_id:
+        raise errors.ORDER_NOT_FOUND(checkout_id=checkout_id)
+    return row
+
+
+def pay(session: Session, buyer: Principal, checkout_id: int, idempotency_key: str) -> IntentOut:
+    """Start paying a checkout's unpaid orders at the payment provider; the webhook marks them paid."""
+    if not idempotency_key:
+        raise errors.IDEMPOTENCY_KEY_REQUIRED()
+    row = _checkout_of(session, buyer, checkout_id)
+    statuses = set(session.scalars(select(Order.status).where(Order.checkout_id == checkout_id)))
+    if row.pay_mode == PayMode.PAY_LATER or statuses <= {
+        OrderStatus.PAID,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        OrderStatus.COMPLETED,
+    }:
+        raise errors.ALREADY_PAID(checkout_id=checkout_id)
+    if OrderStatus.PENDING_PAYMENT not in statuses:
+        raise errors.ORDER_CANCELLED(checkout_id=checkout_id)
+    amount = session.scalar(
+        select(func.sum(Order.payable_fen)).where(
+            Order.checkout_id == checkout_id, Order.status == OrderStatus.PENDING_PAYMENT
+        )
+    )
+    intent = payments.create_intent(
+        session, buyer.user_id, int(amount or 0), "checkout", checkout_id, idempotency_key
+    )
+    if row.payment_intent_id != intent.id:
+        row.payment_intent_id = intent.id
+        session.flush()
+    return intent
+
+
+def cancel_by_buyer(session: Session, buyer: Principal, order_id: int, reason: str) -> OrderOut:
+    order = _own_order(session, buyer, order_id)
+    lifecycle.cancel(session, order.id, buyer.user_id, reason or "买家取消")
+    return order_out(session, lifecycle.load(session, order.id), full_address=True)
+
+
+def cancel_expired(session: Session, limit: int = 500) -> list[int]:
+    """The job behind "unpaid orders cancel themselves": each order's stock comes back exactly once."""
+    cancelled = []
+    for order_id in lifecycle.expired_order_ids(session, clock.now(), limit):
+        if lifecycle.cancel(session, order_id, None, "超时未支付，系统自动取消", strict=False):
+            cancelled.append(order_id)
+    return cancelled
+
+
+def _lines(session: Session, order_id: int) -> list[LineOut]:
+    rows = session.scalars(
+        select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)
+    ).all()
+    return [
+        LineOut(
+            sku_id=r.sku_id,
+            product_id=r.product_id,
+            title=r.title,
+            sku_attrs=dict(r.sku_attrs),
+            unit_price_fen=r.unit_price_fen,
+            quantity=r.quantity,
+            line_total_fen=r.line_total_fen,
+            discount_fen=r.discount_fen,
+        )
+        for r in rows
+    ]
+
+
+def _events(session: Session, order_id: int) -> list[OrderEventOut]:
+    rows = session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+    ).all()
+    return [
+        OrderEventOut(
+            kind=r.kind,
+            from_status=r.from_status,
+            to_status=r.to_status,
+            actor_id=r.actor_id,
+            reason=r.reason,
+            at=r.at,
+        )
+        for r in rows
+    ]
+
+
+def order_out(session: Session, order: Order, full_address: bool, with_events: bool = True) -> OrderOut:
+    address = order.address if full_address else addresses.masked(order.address).model_dump(mode="json")
+    return OrderOut(
+        id=order.id,
+        checkout_id=order.checkout_id,
+        buyer_id=order.buyer_id,
+        shop_id=order.shop_id,
+        status=order.status,
+        pay_mode=order.pay_mode,
+        channel=order.channel,
+        live_session_id=order.live_session_id,
+        video_id=order.video_id,
+        creator_id=order.creator_id,
+        items_total_fen=order.items_total_fen,
+        discount_fen=order.discount_fen,
+        shipping_fen=order.shipping_fen,
+        payable_fen=order.payable_fen,
+        address=address,
+        lines=_lines(session, order.id),
+        created_at=order.created_at,
+        expires_at=order.expires_at,
+        paid_at=order.paid_at,
+        shipped_at=order.shipped_at,
+        delivered_at=order.delivered_at,
+        completed_at=order.completed_at,
+        cancelled_at=order.cancelled_at,
+        cancel_reason=order.cancel_reason,
+        events=_events(session, order.id) if with_events else [],
+    )
+
+
+def _own_order(session: Session, buyer: Principal, order_id: int) -> Order:
+    order = session.get(Order, order_id)
+    if order is None or order.buyer_id != buyer.user_id:
+        raise errors.ORDER_NOT_FOUND(order_id=order_id)
+    return order
+
+
+def _shop_order(session: Session, principal: Principal, shop_id: int, order_id: int) -> Order:
+    shops.require_shop_member(session, shop_id, principal)
+    order = session.get(Order, order_id)
+    if order is None or order.shop_id != shop_id:
+        raise errors.ORDER_NOT_FOUND(order_id=order_id)
+    return order
+
+
+def buyer_order(session: Session, buyer: Principal, order_id: int) -> OrderOut:
+    return order_out(session, _own_order(session, buyer, order_id), full_address=True)
+
+
+def shop_order(session: Session, principal: Principal, shop_id: int, order_id: int) -> OrderOut:
+    """A merchant sees the buyer's address masked until it prints a shipping label."""
+    return order_out(session, _shop_order(session, principal, shop_id, order_id), full_address=False)
+
+
+def _page(session: Session, where: list[object], params: PageParams, full_address: bool) -> Page[OrderOut]:
+    total = session.scalar(select(func.count()).select_from(Order).where(*where)) or 0  # type: ignore[arg-type]
+    rows = session.scalars(
+        select(Order).where(*where).order_by(Order.id.desc()).limit(params.limit).offset(params.offset)  # type: ignore[arg-type]
+    ).all()
+    items = [order_out(session, o, full_address, with_events=False) for o in rows]
+    return Page(items=items, total=total, limit=params.limit, offset=params.offset)
+
+
+def buyer_orders(
+    session: Session, buyer: Principal, params: PageParams, status: OrderStatus | None = None
+) -> Page[OrderOut]:
+    where: list[object] = [Order.buyer_id == buyer.user_id]
+    if status is not None:
+        where.append(Order.status == status)
+    return _page(session, where, params, full_address=True)
+
+
+def shop_orders(
+    session: Session,
+    principal: Principal,
+    shop_id: int,
+    params: PageParams,
+    status: OrderStatus | None = None,
+) -> Page[OrderOut]:
+    shops.require_shop_member(session, shop_id, principal)
+    where: list[object] = [Order.shop_id == shop_id]
+    if status is not None:
+        where.append(Order.status == status)
+    return _page(session, where, params, full_address=False)
+
+
+def checkout_orders(session: Session, buyer: Principal, checkout_id: int) -> list[OrderOut]:
+    """The orders one checkout placed (one per shop), for the buyer's cashier page."""
+    _checkout_of(session, buyer, checkout_id)
+    rows = session.scalars(select(Order).where(Order.checkout_id == checkout_id).order_by(Order.id)).all()
+    return [order_out(session, o, full_address=True, with_events=False) for o in rows]

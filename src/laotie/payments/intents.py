@@ -1,0 +1,244 @@
+"""The intent's state machine: the only place an intent's status changes, each change written to its
+trail, booked in the ledger and announced in the same transaction."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from laotie.core import clock
+from laotie.core.events import emit
+from laotie.ledger import service as ledger
+from laotie.ledger.schemas import AccountKind, Posting
+from laotie.payments import errors, gateway
+from laotie.payments.interfaces import ProviderError
+from laotie.payments.models import (
+    OPEN_STATUSES,
+    IntentKind,
+    IntentStatus,
+    PaymentIntent,
+    PaymentIntentEvent,
+    WebhookOutcome,
+)
+from laotie.payments.schemas import IntentOut
+
+log = logging.getLogger(__name__)
+
+S = IntentStatus
+# Every allowed change. A success after the intent closed is still taken: the money was captured.
+TRANSITIONS: dict[IntentStatus, set[IntentStatus]] = {
+    S.REQUIRES_CONFIRMATION: {S.PROCESSING, S.SUCCEEDED, S.FAILED, S.EXPIRED, S.CANCELED},
+    S.PROCESSING: {S.SUCCEEDED, S.FAILED, S.EXPIRED, S.CANCELED},
+    S.SUCCEEDED: set(),
+    S.FAILED: {S.SUCCEEDED},
+    S.EXPIRED: {S.SUCCEEDED},
+    S.CANCELED: {S.SUCCEEDED},
+}
+
+
+class IllegalTransition(RuntimeError):
+    """A programming error: code tried a change the state machine does not allow."""
+
+
+def intent_out(intent: PaymentIntent, replayed: bool = False) -> IntentOut:
+    return IntentOut(
+        id=intent.id,
+        buyer_id=intent.buyer_id,
+        kind=intent.kind,
+        amount_fen=intent.amount_fen,
+        reference_type=intent.reference_type,
+        reference_id=intent.reference_id,
+        status=intent.status,
+        provider=intent.provider,
+        provider_ref=intent.provider_ref,
+        client_secret=intent.client_secret,
+        next_action_url=intent.next_action_url,
+        failure_reason=intent.failure_reason,
+        captured_fen=intent.captured_fen,
+        refunded_fen=intent.refunded_fen,
+        late=intent.late,
+        created_at=intent.created_at,
+        expires_at=intent.expires_at,
+        succeeded_at=intent.succeeded_at,
+        replayed=replayed,
+    )
+
+
+def record(
+    session: Session,
+    intent: PaymentIntent,
+    kind: str,
+    *,
+    from_status: IntentStatus | None = None,
+    to_status: IntentStatus | None = None,
+    actor_id: int | None = None,
+    provider_event_id: str | None = None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        PaymentIntentEvent(
+            intent_id=intent.id,
+            kind=kind,
+            from_status=from_status.value if from_status else None,
+            to_status=to_status.value if to_status else None,
+            actor_id=actor_id,
+            provider_event_id=provider_event_id,
+            reason=reason,
+            data=data or {},
+            at=clock.now(),
+        )
+    )
+
+
+def transition(
+    session: Session,
+    intent: PaymentIntent,
+    to: IntentStatus,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    provider_event_id: str | None = None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    before = intent.status
+    if to not in TRANSITIONS[before]:
+        raise IllegalTransition(f"intent {intent.id}: {before} -> {to}")
+    intent.status = to
+    intent.updated_at = clock.now()
+    record(
+        session,
+        intent,
+        kind,
+        from_status=before,
+        to_status=to,
+        actor_id=actor_id,
+        provider_event_id=provider_event_id,
+        reason=reason,
+        data=data,
+    )
+    session.flush()
+
+
+def load(session: Session, intent_id: int, for_update: bool = False) -> PaymentIntent:
+    query = select(PaymentIntent).where(PaymentIntent.id == intent_id)
+    if for_update:
+        query = query.with_for_update()
+    intent = session.scalar(query)
+    if intent is None:
+        raise errors.PAYMENT_NOT_FOUND(intent_id=intent_id)
+    return intent
+
+
+def lock_by_provider_ref(session: Session, provider: str, provider_ref: str) -> PaymentIntent | None:
+    return session.scalar(
+        select(PaymentIntent)
+        .where(PaymentIntent.provider == provider, PaymentIntent.provider_ref == provider_ref)
+        .with_for_update()
+    )
+
+
+def capture_account(intent: PaymentIntent) -> AccountKind:
+    """What a capture credits: buyers' money awaiting settlement, or for pay-after-use the receivable
+    that orders booked when the goods went out on credit."""
+    return (
+        AccountKind.PAY_LATER_RECEIVABLE
+        if intent.kind == IntentKind.PAY_LATER
+        else AccountKind.PLATFORM_CLEARING
+    )
+
+
+def payload(intent: PaymentIntent) -> dict[str, Any]:
+    return {
+        "intent_id": intent.id,
+        "buyer_id": intent.buyer_id,
+        "reference_type": intent.reference_type,
+        "reference_id": intent.reference_id,
+        "amount_fen": intent.amount_fen,
+        "kind": intent.kind.value,
+    }
+
+
+def mark_processing(session: Session, intent: PaymentIntent, provider_event_id: str | None) -> WebhookOutcome:
+    if intent.status != S.REQUIRES_CONFIRMATION:
+        return WebhookOutcome.IGNORED  # a late or out-of-order "processing" says nothing new
+    transition(session, intent, S.PROCESSING, "processing", provider_event_id=provider_event_id)
+    return WebhookOutcome.APPLIED
+
+
+def capture(
+    session: Session, intent: PaymentIntent, provider_event_id: str | None, source: str
+) -> WebhookOutcome:
+    """The provider has the buyer's money: mark the intent succeeded, book it, announce it. A capture
+    for an intent that already closed is kept too (booked, and announced as late so it is refunded)."""
+    if intent.status == S.SUCCEEDED:
+        return WebhookOutcome.IGNORED
+    previous = intent.status
+    late = previous not in OPEN_STATUSES
+    transition(
+        session,
+        intent,
+        S.SUCCEEDED,
+        "late_success" if late else "succeeded",
+        provider_event_id=provider_event_id,
+        data={"source": source},
+    )
+    now = clock.now()
+    intent.captured_fen = intent.amount_fen
+    intent.succeeded_at = now
+    intent.late = late
+    ledger.post(
+        session,
+        kind="payment_capture",
+        reference_type=intent.reference_type,
+        reference_id=intent.reference_id,
+        postings=[
+            Posting(AccountKind.PSP_CASH, intent.amount_fen),
+            Posting(capture_account(intent), -intent.amount_fen),
+        ],
+        idempotency_key=f"payments:capture:{intent.id}",
+        memo=f"payment intent {intent.id} ({intent.provider} {intent.provider_ref})",
+    )
+    body = {**payload(intent), "provider_ref": intent.provider_ref, "succeeded_at": now.isoformat()}
+    if late:
+        log.warning("payment intent %s captured after it was %s", intent.id, previous.value)
+        emit(session, "PaymentSucceededLate", {**body, "previous_status": previous.value})
+    else:
+        emit(session, "PaymentSucceeded", body)
+    session.flush()
+    return WebhookOutcome.APPLIED
+
+
+def fail(
+    session: Session, intent: PaymentIntent, reason: str, provider_event_id: str | None
+) -> WebhookOutcome:
+    if intent.status not in OPEN_STATUSES:
+        return WebhookOutcome.IGNORED  # a decline after success, expiry or cancellation changes nothing
+    intent.failure_reason = reason[:200]
+    transition(session, intent, S.FAILED, "failed", provider_event_id=provider_event_id, reason=reason)
+    emit(session, "PaymentFailed", {**payload(intent), "reason": reason})
+    return WebhookOutcome.APPLIED
+
+
+def close(
+    session: Session, intent: PaymentIntent, to: IntentStatus, reason: str, actor_id: int | None
+) -> None:
+    """Expire or cancel an open intent, and ask the provider to stop it. If the provider says it is too
+    late, its success webhook will still come and be taken as a late success."""
+    transition(session, intent, to, to.value, actor_id=actor_id, reason=reason)
+    topic = "PaymentExpired" if to == S.EXPIRED else "PaymentCanceled"
+    emit(session, topic, {**payload(intent), "reason": reason})
+    if intent.provider_ref is None:
+        return
+    try:
+        stopped = gateway.get_provider(session).cancel_intent(intent.provider_ref, reason=to.value)
+    except ProviderError:
+        log.warning("could not stop payment %s at the provider", intent.provider_ref, exc_info=True)
+        stopped = False
+    if not stopped:
+        record(session, intent, "provider_too_late", reason="the provider could not stop it")
+    session.flush()

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
+
+from laotie.core.auth import AnyUser, Principal, PublicAccess
+from laotie.core.errors import NOT_FOUND
+from laotie.core.http import PathId, get_session
+from laotie.payments import errors, gateway, service, webhooks
+from laotie.payments.interfaces import InvalidSignature
+from laotie.payments.schemas import AgreementOut, IntentEventOut, IntentOut, WebhookAck
+
+router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
+
+
+MAX_WEBHOOK_BYTES = 64 * 1024
+
+
+async def raw_body(request: Request) -> bytes:
+    # The signature covers the exact bytes sent, so the body must not be parsed before it is checked;
+    # and an unauthenticated endpoint reads no more than a real event can be.
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_WEBHOOK_BYTES:
+            raise errors.WEBHOOK_TOO_LARGE(limit=MAX_WEBHOOK_BYTES)
+    return body
+
+
+@router.get("/intents/{intent_id}", response_model=IntentOut)
+def get_intent(
+    intent_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> IntentOut:
+    """The buyer's payment, to follow it after paying at the cashier."""
+    return service.get_intent_for(session, intent_id, principal)
+
+
+@router.get("/intents/{intent_id}/events", response_model=list[IntentEventOut])
+def get_intent_events(
+    intent_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> list[IntentEventOut]:
+    service.get_intent_for(session, intent_id, principal)
+    return service.intent_events(session, intent_id)
+
+
+@router.post("/webhooks/sandbox", response_model=WebhookAck)
+def sandbox_webhook(
+    request: Request,
+    body: bytes = Depends(raw_body),
+    session: Session = Depends(get_session),
+    _: object = PublicAccess,
+) -> WebhookAck:
+    """Notifications from the sandbox PSP, authenticated by their signature rather than a user.
+    Answers 2xx only once the change is committed, so the PSP retries anything we lost."""
+    if gateway.provider_name() != "sandbox":
+        raise NOT_FOUND()
+    try:
+        event = webhooks.verify(session, body, request.headers)
+    except InvalidSignature as exc:
+        webhooks.record_rejected(session, "sandbox", body, request.headers, exc.reason)
+        session.commit()
+        raise errors.INVALID_SIGNATURE(reason=exc.reason) from None
+    outcome = webhooks.receive(session, "sandbox", event, body, request.headers)
+    session.commit()
+    return WebhookAck(outcome=outcome)
+
+
+@router.post("/agreements", response_model=AgreementOut, status_code=201)
+def sign_agreement(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> AgreementOut:
+    """开通先用后付: authorise pay-after-use charges without interaction."""
+    out = service.sign_agreement(session, principal.user_id)
+    session.commit()
+    return out
+
+
+@router.get("/agreements/me", response_model=AgreementOut)
+def my_agreement(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> AgreementOut:
+    out = service.agreement_of(session, principal.user_id)
+    if out is None:
+        raise errors.NO_PAYMENT_AGREEMENT(buyer_id=principal.user_id)
+    return out
+
+
+@router.delete("/agreements/me", status_code=204)
+def revoke_agreement(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> None:
+    service.revoke_agreement(session, principal.user_id)
+    session.commit()

@@ -1,0 +1,109 @@
+"""The platform's client for the sandbox PSP, implementing ``PaymentProvider`` and ``PayoutProvider``.
+
+It works in the caller's session: the sandbox shares the platform's database, and a second transaction
+would queue behind the first for SQLite's write lock. So the sandbox's records commit or roll back with
+the platform's; everything it tells the platform afterwards still travels by signed webhook.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from laotie.core import clock
+from laotie.payments.interfaces import (
+    BankAccount,
+    ChargeResult,
+    ChargeStatus,
+    IntentCreated,
+    InvalidSignature,
+    PayoutResult,
+    PayoutStatus,
+    RefundResult,
+    RefundStatus,
+    WebhookEvent,
+)
+from laotie.payments.sandbox import psp, signature
+from laotie.settings import get_settings
+
+
+class SandboxProvider:
+    name = "sandbox"
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create_intent(
+        self, *, amount_fen: int, idempotency_key: str, expires_at: datetime, metadata: Mapping[str, str]
+    ) -> IntentCreated:
+        charge = psp.create_charge(self.session, amount_fen, idempotency_key, expires_at, metadata)
+        return IntentCreated(
+            provider_ref=charge.provider_ref,
+            client_secret=charge.client_secret,
+            next_action_url=psp.CONFIRM_PATH.format(ref=charge.provider_ref),
+        )
+
+    def cancel_intent(self, provider_ref: str, *, reason: str) -> bool:
+        return psp.cancel(self.session, provider_ref, reason)
+
+    def create_agreement(self, *, customer_ref: str) -> str:
+        return psp.create_agreement(self.session, customer_ref).agreement_ref
+
+    def charge_agreement(
+        self, *, agreement_ref: str, amount_fen: int, idempotency_key: str, metadata: Mapping[str, str]
+    ) -> ChargeResult:
+        charge, answer = psp.charge_agreement(
+            self.session, agreement_ref, amount_fen, idempotency_key, metadata
+        )
+        return ChargeResult(charge.provider_ref, ChargeStatus(answer), charge.decline_reason)
+
+    def refund(
+        self, *, provider_ref: str, amount_fen: int, idempotency_key: str, reason: str
+    ) -> RefundResult:
+        row = psp.refund(self.session, provider_ref, amount_fen, idempotency_key, reason)
+        return RefundResult(
+            row.provider_refund_ref, RefundStatus(row.status), row.amount_fen, row.failure_reason
+        )
+
+    def send_payout(
+        self, *, amount_fen: int, account: BankAccount, idempotency_key: str, metadata: Mapping[str, str]
+    ) -> PayoutResult:
+        payout = psp.send_payout(self.session, amount_fen, account, idempotency_key, metadata)
+        # Whatever the sandbox's bank decided is only told by webhook.
+        return PayoutResult(payout.provider_payout_ref, PayoutStatus.PENDING)
+
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        settings = get_settings()
+        header = _header(headers, signature.HEADER)
+        signature.verify(
+            settings.payment_webhook_secret,
+            header,
+            body,
+            clock.now(),
+            settings.payment_webhook_tolerance_seconds,
+        )
+        try:
+            payload = json.loads(body)
+            data = payload["data"]
+            return WebhookEvent(
+                event_id=str(payload["id"]),
+                type=str(payload["type"]),
+                provider_ref=str(data["provider_ref"]),
+                amount_fen=int(data["amount_fen"]),
+                created_at=datetime.fromtimestamp(int(payload["created"]), UTC),
+                data=data,
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            # Signed but unreadable: the provider's fault, so refuse it like a forged one.
+            raise InvalidSignature(f"signed body is not a valid event: {exc!r}") from None
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None

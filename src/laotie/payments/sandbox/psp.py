@@ -1,0 +1,342 @@
+"""What happens inside the sandbox PSP: charges, the buyer's confirmation, refunds, payouts, and the
+webhooks it queues to tell the platform. Nothing here reads the platform's tables.
+
+Test payment methods (like card networks' test cards) decide a confirmation's outcome:
+
+============== =====================================================================
+tok_ok          succeeds: ``payment.processing`` then ``payment.succeeded``
+tok_decline     declines (``card_declined``): ``payment.processing`` then ``payment.failed``
+tok_timeout     never settles: only ``payment.processing``; the intent expires
+tok_duplicate   succeeds, and the success webhook is sent twice (same event id)
+tok_out_of_order succeeds, but ``payment.succeeded`` is sent before ``payment.processing``
+============== =====================================================================
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from laotie.core import clock
+from laotie.payments import errors
+from laotie.payments.interfaces import BankAccount, ProviderError
+from laotie.payments.sandbox.models import (
+    ChargeStatus,
+    SandboxAgreement,
+    SandboxCharge,
+    SandboxPayout,
+    SandboxRefund,
+    SandboxWebhook,
+)
+from laotie.settings import get_settings
+
+C = ChargeStatus
+TEST_TOKENS = ("tok_ok", "tok_decline", "tok_timeout", "tok_duplicate", "tok_out_of_order")
+AGREEMENT_OUTCOMES = ("ok", "decline", "instant_ok", "instant_decline", "timeout")
+DECLINE_REASON = "card_declined"
+AGREEMENT_DECLINE_REASON = "insufficient_funds"
+# Bank accounts ending like this are refused by the sandbox's "bank" (a test convention).
+FAILING_ACCOUNT_SUFFIX = "0000"
+CONFIRM_PATH = "/api/v1/payments/sandbox/intents/{ref}/confirm"
+
+
+def _ref(prefix: str) -> str:
+    return f"{prefix}_sbx_{secrets.token_hex(12)}"
+
+
+def queue_webhook(
+    session: Session, type_: str, object_ref: str, data: dict[str, Any], copies: int = 1
+) -> str:
+    """Queue one notification (``copies`` > 1 sends the very same event again). Delivery starts after
+    the configured delay; the order of queueing is the order of first delivery."""
+    now = clock.now()
+    event_id = f"evt_sbx_{secrets.token_hex(12)}"
+    payload = {"id": event_id, "type": type_, "created": int(now.timestamp()), "data": data}
+    due = now + timedelta(seconds=get_settings().sandbox_webhook_delay_seconds)
+    for copy in range(1, copies + 1):
+        session.add(
+            SandboxWebhook(
+                event_id=event_id,
+                copy=copy,
+                type=type_,
+                object_ref=object_ref,
+                payload=payload,
+                created_at=now,
+                next_attempt_at=due,
+                attempts=0,
+                last_error="",
+            )
+        )
+    session.info["sandbox_webhook_queued"] = True
+    session.flush()
+    return event_id
+
+
+def _charge_data(charge: SandboxCharge, status: str) -> dict[str, Any]:
+    return {
+        "provider_ref": charge.provider_ref,
+        "amount_fen": charge.amount_fen,
+        "status": status,
+        "decline_reason": charge.decline_reason if status == C.FAILED else "",
+        "metadata": {k: v for k, v in charge.meta.items() if not k.startswith("_")},
+    }
+
+
+def _notify(session: Session, charge: SandboxCharge, status: str, copies: int = 1) -> None:
+    queue_webhook(session, f"payment.{status}", charge.provider_ref, _charge_data(charge, status), copies)
+
+
+def _by_key(session: Session, model: Any, key: str) -> Any:
+    return session.scalar(select(model).where(model.idempotency_key == key))
+
+
+def _lock_charge(session: Session, provider_ref: str) -> SandboxCharge | None:
+    return session.scalar(
+        select(SandboxCharge).where(SandboxCharge.provider_ref == provider_ref).with_for_update()
+    )
+
+
+def _set_status(charge: SandboxCharge, status: ChargeStatus) -> None:
+    charge.status = status.value
+    charge.updated_at = clock.now()
+
+
+def create_charge(
+    session: Session, amount_fen: int, idempotency_key: str, expires_at: datetime, metadata: Mapping[str, str]
+) -> SandboxCharge:
+    existing = _by_key(session, SandboxCharge, idempotency_key)
+    if existing is not None:
+        if existing.amount_fen != amount_fen:
+            raise ProviderError("sandbox: idempotency key reused with a different amount")
+        return existing  # type: ignore[no-any-return]
+    now = clock.now()
+    charge = SandboxCharge(
+        provider_ref=_ref("pi"),
+        kind="intent",
+        amount_fen=amount_fen,
+        refunded_fen=0,
+        status=C.REQUIRES_CONFIRMATION.value,
+        client_secret=secrets.token_urlsafe(24),
+        payment_method="",
+        decline_reason="",
+        idempotency_key=idempotency_key,
+        meta=dict(metadata),
+        created_at=now,
+        expires_at=expires_at,
+        updated_at=now,
+    )
+    session.add(charge)
+    session.flush()
+    return charge
+
+
+def get_charge(session: Session, provider_ref: str, client_secret: str) -> SandboxCharge:
+    charge = session.scalar(select(SandboxCharge).where(SandboxCharge.provider_ref == provider_ref))
+    if charge is None or not secrets.compare_digest(charge.client_secret, client_secret or "-"):
+        raise errors.PAYMENT_NOT_FOUND(provider_ref=provider_ref)
+    return charge
+
+
+def confirm(session: Session, provider_ref: str, client_secret: str, payment_method: str) -> SandboxCharge:
+    """The buyer pays at the sandbox's cashier. The outcome is decided now and told by webhook later."""
+    charge = _lock_charge(session, provider_ref)
+    if (
+        charge is None
+        or charge.kind != "intent"
+        or not secrets.compare_digest(charge.client_secret, client_secret or "-")
+    ):
+        raise errors.PAYMENT_NOT_FOUND(provider_ref=provider_ref)
+    status = ChargeStatus(charge.status)
+    if status == C.REQUIRES_CONFIRMATION and charge.expires_at and clock.now() >= charge.expires_at:
+        status = C.EXPIRED
+        _set_status(charge, C.EXPIRED)
+        session.flush()
+    refusals = {
+        C.SUCCEEDED: errors.ALREADY_PAID,
+        C.PROCESSING: errors.PAYMENT_IN_PROGRESS,
+        C.FAILED: errors.INTENT_FAILED,
+        C.EXPIRED: errors.INTENT_EXPIRED,
+        C.CANCELED: errors.INTENT_CANCELED,
+    }
+    if status in refusals:
+        raise refusals[status](provider_ref=provider_ref)
+    if payment_method not in TEST_TOKENS:
+        raise errors.INVALID_PAYMENT_METHOD(payment_method=payment_method)
+    charge.payment_method = payment_method
+    if payment_method == "tok_timeout":
+        _set_status(charge, C.PROCESSING)
+        _notify(session, charge, "processing")
+    elif payment_method == "tok_decline":
+        charge.decline_reason = DECLINE_REASON
+        _set_status(charge, C.FAILED)
+        _notify(session, charge, "processing")
+        _notify(session, charge, "failed")
+    elif payment_method == "tok_out_of_order":
+        _set_status(charge, C.SUCCEEDED)
+        _notify(session, charge, "succeeded")
+        _notify(session, charge, "processing")
+    else:
+        _set_status(charge, C.SUCCEEDED)
+        _notify(session, charge, "processing")
+        _notify(session, charge, "succeeded", copies=2 if payment_method == "tok_duplicate" else 1)
+    session.flush()
+    return charge
+
+
+def cancel(session: Session, provider_ref: str, reason: str) -> bool:
+    charge = _lock_charge(session, provider_ref)
+    if charge is None:
+        raise ProviderError(f"sandbox: no charge {provider_ref}")
+    if charge.status in (C.CANCELED, C.EXPIRED):
+        return True
+    if charge.status not in (C.REQUIRES_CONFIRMATION, C.PROCESSING):
+        return False  # too late: it succeeded or failed, and its webhook tells the platform so
+    _set_status(charge, C.EXPIRED if reason == "expired" else C.CANCELED)
+    session.flush()
+    return True
+
+
+def create_agreement(session: Session, customer_ref: str) -> SandboxAgreement:
+    agreement = SandboxAgreement(
+        agreement_ref=_ref("agr"), customer_ref=customer_ref, outcome="ok", created_at=clock.now()
+    )
+    session.add(agreement)
+    session.flush()
+    return agreement
+
+
+def set_agreement_outcome(session: Session, customer_ref: str, outcome: str) -> int:
+    """Test control: how the customer's agreement charges turn out from now on. Returns how many
+    agreements it changed."""
+    if outcome not in AGREEMENT_OUTCOMES:
+        raise ValueError(f"outcome must be one of {AGREEMENT_OUTCOMES}")
+    rows = session.scalars(
+        select(SandboxAgreement).where(SandboxAgreement.customer_ref == customer_ref)
+    ).all()
+    for row in rows:
+        row.outcome = outcome
+    session.flush()
+    return len(rows)
+
+
+def charge_agreement(
+    session: Session, agreement_ref: str, amount_fen: int, idempotency_key: str, metadata: Mapping[str, str]
+) -> tuple[SandboxCharge, str]:
+    """Charge a saved agreement; returns the charge and the immediate answer
+    (succeeded | declined | pending)."""
+    existing: SandboxCharge | None = _by_key(session, SandboxCharge, idempotency_key)
+    if existing is not None:
+        if existing.amount_fen != amount_fen or existing.agreement_ref != agreement_ref:
+            raise ProviderError("sandbox: idempotency key reused with a different charge")
+        return existing, str(existing.meta.get("_answer", "pending"))
+    agreement = session.scalar(
+        select(SandboxAgreement).where(SandboxAgreement.agreement_ref == agreement_ref)
+    )
+    if agreement is None:
+        raise ProviderError(f"sandbox: no agreement {agreement_ref}")
+    outcome = agreement.outcome
+    succeeds = outcome in ("ok", "instant_ok")
+    answer = (
+        "succeeded" if outcome == "instant_ok" else "declined" if outcome == "instant_decline" else "pending"
+    )
+    now = clock.now()
+    charge = SandboxCharge(
+        provider_ref=_ref("ch"),
+        kind="agreement_charge",
+        amount_fen=amount_fen,
+        refunded_fen=0,
+        status=(C.PROCESSING if outcome == "timeout" else C.SUCCEEDED if succeeds else C.FAILED).value,
+        client_secret="",
+        payment_method="agreement",
+        agreement_ref=agreement_ref,
+        decline_reason="" if succeeds or outcome == "timeout" else AGREEMENT_DECLINE_REASON,
+        idempotency_key=idempotency_key,
+        meta={**metadata, "_answer": answer},
+        created_at=now,
+        expires_at=None,
+        updated_at=now,
+    )
+    session.add(charge)
+    session.flush()
+    if outcome == "timeout":
+        _notify(session, charge, "processing")
+    elif outcome in ("ok", "decline"):
+        _notify(session, charge, "processing")
+        _notify(session, charge, charge.status)
+    else:  # answered at once, and confirmed by webhook as real PSPs do
+        _notify(session, charge, charge.status)
+    return charge, answer
+
+
+def refund(
+    session: Session, provider_ref: str, amount_fen: int, idempotency_key: str, reason: str
+) -> SandboxRefund:
+    existing: SandboxRefund | None = _by_key(session, SandboxRefund, idempotency_key)
+    if existing is not None:
+        if existing.amount_fen != amount_fen or existing.charge_ref != provider_ref:
+            raise ProviderError("sandbox: refund idempotency key reused with a different refund")
+        return existing
+    charge = _lock_charge(session, provider_ref)
+    if charge is None:
+        raise ProviderError(f"sandbox: no charge {provider_ref}")
+    failure = ""
+    if charge.status != C.SUCCEEDED:
+        failure = "charge_not_captured"
+    elif charge.refunded_fen + amount_fen > charge.amount_fen:
+        failure = "amount_exceeds_charge"
+    else:
+        charge.refunded_fen += amount_fen
+        charge.updated_at = clock.now()
+    row = SandboxRefund(
+        provider_refund_ref=_ref("re"),
+        charge_ref=provider_ref,
+        amount_fen=amount_fen,
+        idempotency_key=idempotency_key,
+        status="failed" if failure else "succeeded",
+        failure_reason=failure,
+        reason=reason[:200],
+        created_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def send_payout(
+    session: Session, amount_fen: int, account: BankAccount, idempotency_key: str, metadata: Mapping[str, str]
+) -> SandboxPayout:
+    existing: SandboxPayout | None = _by_key(session, SandboxPayout, idempotency_key)
+    if existing is not None:
+        if existing.amount_fen != amount_fen or existing.account_number != account.account_number:
+            raise ProviderError("sandbox: payout idempotency key reused with a different payout")
+        return existing
+    fails = account.account_number.endswith(FAILING_ACCOUNT_SUFFIX)
+    payout = SandboxPayout(
+        provider_payout_ref=_ref("po"),
+        amount_fen=amount_fen,
+        holder_name=account.holder_name,
+        account_number=account.account_number,
+        bank_name=account.bank_name,
+        idempotency_key=idempotency_key,
+        # The bank's answer is decided now but only told by webhook, like a real transfer.
+        status="failed" if fails else "paid",
+        failure_reason="account_closed" if fails else "",
+        meta=dict(metadata),
+        created_at=clock.now(),
+    )
+    session.add(payout)
+    session.flush()
+    data = {
+        "provider_ref": payout.provider_payout_ref,
+        "amount_fen": amount_fen,
+        "status": payout.status,
+        "failure_reason": payout.failure_reason,
+        "metadata": dict(metadata),
+    }
+    queue_webhook(session, f"payout.{payout.status}", payout.provider_payout_ref, data)
+    return payout

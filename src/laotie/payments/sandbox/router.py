@@ -1,0 +1,72 @@
+"""The sandbox PSP's own HTTP face: its cashier (收银台), where the buyer's app confirms a payment with a
+test payment method. It answers only "accepted"; the platform learns the outcome by webhook."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from laotie.core.auth import PublicAccess
+from laotie.core.errors import NOT_FOUND
+from laotie.core.http import get_session
+from laotie.payments.sandbox import psp
+from laotie.payments.sandbox.models import SandboxCharge
+from laotie.settings import get_settings
+
+router = APIRouter(prefix="/api/v1/payments/sandbox", tags=["payments sandbox"])
+
+
+class Confirm(BaseModel):
+    client_secret: str = Field(min_length=1, max_length=100)
+    payment_method: str = Field(min_length=1, max_length=40, examples=list(psp.TEST_TOKENS))
+
+
+class CashierOut(BaseModel):
+    provider_ref: str
+    amount_fen: int
+    status: str
+    expires_at: datetime | None
+    payment_methods: list[str]
+
+
+def _out(charge: SandboxCharge, status: str | None = None) -> CashierOut:
+    return CashierOut(
+        provider_ref=charge.provider_ref,
+        amount_fen=charge.amount_fen,
+        status=status or charge.status,
+        expires_at=charge.expires_at,
+        payment_methods=list(psp.TEST_TOKENS),
+    )
+
+
+def _sandbox_only() -> None:
+    if get_settings().payment_provider != "sandbox":
+        raise NOT_FOUND()
+
+
+@router.get("/intents/{provider_ref}", response_model=CashierOut)
+def cashier(
+    provider_ref: str,
+    client_secret: str = Query(max_length=100),
+    session: Session = Depends(get_session),
+    _: object = PublicAccess,
+) -> CashierOut:
+    """What the cashier shows before the buyer pays."""
+    _sandbox_only()
+    return _out(psp.get_charge(session, provider_ref, client_secret))
+
+
+@router.post("/intents/{provider_ref}/confirm", response_model=CashierOut, status_code=202)
+def confirm(
+    provider_ref: str, body: Confirm, session: Session = Depends(get_session), _: object = PublicAccess
+) -> CashierOut:
+    """Pay with a test payment method (tok_ok, tok_decline, tok_timeout, tok_duplicate,
+    tok_out_of_order). Authenticated by the intent's client secret, as at a real PSP."""
+    _sandbox_only()
+    charge = psp.confirm(session, provider_ref, body.client_secret, body.payment_method)
+    out = _out(charge, status="processing")
+    session.commit()
+    return out

@@ -1,0 +1,379 @@
+"""Payments: what the rest of the platform calls to take, charge and return buyers' money.
+
+Payments sits above the ledger and below orders. It knows a payment's ``reference`` (for example
+``("order", "42")``) only as opaque text, and tells the owner of the reference what happened through
+outbox events written in the same transaction:
+
+- ``PaymentSucceeded``, ``PaymentFailed``, ``PaymentExpired``, ``PaymentCanceled``: an intent closed.
+- ``PaymentSucceededLate``: money arrived for an intent that had already expired, failed or been
+  cancelled. It is booked like any capture; the owner of the reference should refund it.
+- ``PaymentRefunded``; ``PayoutPaid`` and ``PayoutFailed`` for withdrawals.
+
+Every function flushes and never commits: the caller's request or job owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from laotie.core import clock
+from laotie.core.auth import Principal
+from laotie.core.errors import AppError
+from laotie.ledger.schemas import Posting
+from laotie.payments import errors, gateway, refunds
+from laotie.payments.agreements import active_agreement
+
+# Pay-after-use agreements are part of this module's public face (re-exported on purpose).
+from laotie.payments.agreements import agreement_of as agreement_of
+from laotie.payments.agreements import revoke_agreement as revoke_agreement
+from laotie.payments.agreements import sign_agreement as sign_agreement
+from laotie.payments.intents import capture, close, fail, intent_out, load, record, transition
+from laotie.payments.interfaces import BankAccount, ChargeStatus, PayoutResult, ProviderError
+from laotie.payments.models import (
+    OPEN_STATUSES,
+    IntentKind,
+    IntentStatus,
+    PaymentIntent,
+    PaymentIntentEvent,
+)
+from laotie.payments.schemas import IntentEventOut, IntentOut, RefundOut
+from laotie.settings import get_settings
+
+S = IntentStatus
+MAX_AMOUNT_FEN = 10_000_000_000  # one hundred million yuan: far above any single payment
+
+
+def check_amount(amount_fen: object) -> int:
+    if (
+        not isinstance(amount_fen, int)
+        or isinstance(amount_fen, bool)
+        or not 0 < amount_fen <= MAX_AMOUNT_FEN
+    ):
+        raise errors.INVALID_AMOUNT(amount_fen=repr(amount_fen))
+    return amount_fen
+
+
+def _check_text(name: str, value: str, max_length: int) -> None:
+    if not value or len(value) > max_length:
+        raise ValueError(f"{name} must be 1..{max_length} characters")
+
+
+def _replay(
+    session: Session,
+    buyer_id: int,
+    idempotency_key: str,
+    kind: IntentKind,
+    amount_fen: int,
+    ref: tuple[str, str],
+) -> PaymentIntent | None:
+    """The intent an earlier call with this key made, if its body was the same; 409 if not."""
+    intent = session.scalar(
+        select(PaymentIntent).where(
+            PaymentIntent.buyer_id == buyer_id, PaymentIntent.idempotency_key == idempotency_key
+        )
+    )
+    if intent is None:
+        return None
+    if (intent.kind, intent.amount_fen, intent.reference_type, intent.reference_id) != (
+        kind,
+        amount_fen,
+        *ref,
+    ):
+        raise errors.IDEMPOTENCY_KEY_REUSED(idempotency_key=idempotency_key)
+    return intent
+
+
+def _guard_reference(session: Session, reference_type: str, reference_id: str) -> None:
+    """One payment at a time per reference, and none once it is paid."""
+    rows = session.scalars(
+        select(PaymentIntent)
+        .where(
+            PaymentIntent.reference_type == reference_type,
+            PaymentIntent.reference_id == reference_id,
+            PaymentIntent.status.in_((*OPEN_STATUSES, S.SUCCEEDED)),
+        )
+        .order_by(PaymentIntent.id)
+        .with_for_update()
+    ).all()
+    now = clock.now()
+    for intent in rows:
+        if intent.status == S.SUCCEEDED and intent.captured_fen > intent.refunded_fen:
+            raise errors.ALREADY_PAID(intent_id=intent.id)
+        if intent.status in OPEN_STATUSES:
+            if intent.expires_at <= now:  # the expiry job has not come by yet
+                close(session, intent, S.EXPIRED, "not paid in time", None)
+            else:
+                raise errors.PAYMENT_IN_PROGRESS(intent_id=intent.id)
+
+
+def _open_intent(
+    session: Session,
+    *,
+    buyer_id: int,
+    kind: IntentKind,
+    amount_fen: int,
+    reference: tuple[str, str],
+    idempotency_key: str,
+    ttl: timedelta,
+) -> tuple[PaymentIntent, bool]:
+    """A new intent, or the one this key already made (second value True)."""
+    previous = _replay(session, buyer_id, idempotency_key, kind, amount_fen, reference)
+    if previous is not None:
+        return previous, True
+    try:
+        _guard_reference(session, *reference)
+    except AppError:
+        # A concurrent call with this very key may have committed since we looked: that is a replay.
+        previous = _replay(session, buyer_id, idempotency_key, kind, amount_fen, reference)
+        if previous is not None:
+            return previous, True
+        raise
+    now = clock.now()
+    intent = PaymentIntent(
+        buyer_id=buyer_id,
+        kind=kind,
+        amount_fen=amount_fen,
+        reference_type=reference[0],
+        reference_id=reference[1],
+        idempotency_key=idempotency_key,
+        status=S.REQUIRES_CONFIRMATION,
+        provider=gateway.provider_name(),
+        client_secret="",
+        next_action_url="",
+        failure_reason="",
+        captured_fen=0,
+        refunded_fen=0,
+        late=False,
+        created_at=now,
+        expires_at=now + ttl,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():  # a concurrent call with the same key wins; we return its intent
+            session.add(intent)
+            session.flush()
+    except IntegrityError:
+        winner = _replay(session, buyer_id, idempotency_key, kind, amount_fen, reference)
+        if winner is None:
+            raise
+        return winner, True
+    record(session, intent, "created", to_status=S.REQUIRES_CONFIRMATION, actor_id=buyer_id)
+    return intent, False
+
+
+def _provider_call_key(intent: PaymentIntent) -> str:
+    return f"laotie-intent-{intent.id}"
+
+
+def _metadata(intent: PaymentIntent) -> dict[str, str]:
+    return {"intent_id": str(intent.id), "reference": f"{intent.reference_type}:{intent.reference_id}"}
+
+
+def create_intent(
+    session: Session,
+    buyer_id: int,
+    amount_fen: int,
+    reference_type: str,
+    reference_id: str | int,
+    idempotency_key: str,
+) -> IntentOut:
+    """A payment for ``amount_fen`` the buyer confirms at the provider's cashier (``next_action_url``
+    with ``client_secret``). The same key and body return the same intent (``replayed``); the same
+    key with another body is 409 IDEMPOTENCY_KEY_REUSED. ALREADY_PAID when the reference is paid,
+    PAYMENT_IN_PROGRESS while another intent for it is open. It expires after
+    ``payment_intent_ttl_seconds``."""
+    check_amount(amount_fen)
+    _check_text("reference_type", reference_type, 30)
+    _check_text("reference_id", str(reference_id), 60)
+    _check_text("idempotency_key", idempotency_key, 100)
+    intent, replayed = _open_intent(
+        session,
+        buyer_id=buyer_id,
+        kind=IntentKind.PAY_NOW,
+        amount_fen=amount_fen,
+        reference=(reference_type, str(reference_id)),
+        idempotency_key=idempotency_key,
+        ttl=timedelta(seconds=get_settings().payment_intent_ttl_seconds),
+    )
+    if replayed:
+        return intent_out(intent, replayed=True)
+    try:
+        created = gateway.get_provider(session).create_intent(
+            amount_fen=amount_fen,
+            idempotency_key=_provider_call_key(intent),
+            expires_at=intent.expires_at,
+            metadata=_metadata(intent),
+        )
+    except ProviderError as exc:
+        raise errors.PROVIDER_UNAVAILABLE(reason=str(exc)) from exc
+    intent.provider_ref = created.provider_ref
+    intent.client_secret = created.client_secret
+    intent.next_action_url = created.next_action_url
+    session.flush()
+    return intent_out(intent)
+
+
+def charge_pay_later(
+    session: Session,
+    buyer_id: int,
+    amount_fen: int,
+    reference_type: str,
+    reference_id: str | int,
+    idempotency_key: str,
+) -> IntentOut:
+    """先用后付: charge the buyer's saved agreement now, without interaction. The intent comes back
+    ``succeeded`` or ``failed`` when the provider answers at once, else ``processing`` until its
+    webhook. A capture credits PAY_LATER_RECEIVABLE (orders books the receivable when the goods go out
+    on credit). Idempotent like ``create_intent``; NO_PAYMENT_AGREEMENT without an agreement."""
+    check_amount(amount_fen)
+    _check_text("reference_type", reference_type, 30)
+    _check_text("reference_id", str(reference_id), 60)
+    _check_text("idempotency_key", idempotency_key, 100)
+    reference = (reference_type, str(reference_id))
+    previous = _replay(session, buyer_id, idempotency_key, IntentKind.PAY_LATER, amount_fen, reference)
+    if previous is not None:
+        return intent_out(previous, replayed=True)
+    agreement = active_agreement(session, buyer_id)
+    if agreement is None:
+        raise errors.NO_PAYMENT_AGREEMENT(buyer_id=buyer_id)
+    intent, replayed = _open_intent(
+        session,
+        buyer_id=buyer_id,
+        kind=IntentKind.PAY_LATER,
+        amount_fen=amount_fen,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        ttl=timedelta(seconds=get_settings().pay_later_charge_ttl_seconds),
+    )
+    if replayed:
+        return intent_out(intent, replayed=True)
+    transition(session, intent, S.PROCESSING, "charge_submitted")
+    try:
+        result = gateway.get_provider(session).charge_agreement(
+            agreement_ref=agreement.agreement_ref,
+            amount_fen=amount_fen,
+            idempotency_key=_provider_call_key(intent),
+            metadata=_metadata(intent),
+        )
+    except ProviderError as exc:
+        raise errors.PROVIDER_UNAVAILABLE(reason=str(exc)) from exc
+    intent.provider_ref = result.provider_ref
+    session.flush()
+    if result.status == ChargeStatus.SUCCEEDED:
+        capture(session, intent, None, "charge_answer")
+    elif result.status == ChargeStatus.DECLINED:
+        fail(session, intent, result.decline_reason or "declined", None)
+    return intent_out(intent)
+
+
+def cancel_intent(session: Session, intent_id: int, reason: str, actor_id: int | None = None) -> IntentOut:
+    """Stop an unpaid intent (e.g. its order was cancelled); emits PaymentCanceled. Closed intents
+    are returned as they are; a paid one is ALREADY_PAID (refund it instead)."""
+    intent = load(session, intent_id, for_update=True)
+    if intent.status == S.SUCCEEDED:
+        raise errors.ALREADY_PAID(intent_id=intent_id)
+    if intent.status in OPEN_STATUSES:
+        close(session, intent, S.CANCELED, reason, actor_id)
+    return intent_out(intent)
+
+
+def expire_stale_intents(session: Session, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Expire open intents past their deadline (a periodic job calls this); emits PaymentExpired for
+    each and returns their ids. Safe to run in several processes at once on PostgreSQL."""
+    query = (
+        select(PaymentIntent)
+        .where(PaymentIntent.status.in_(OPEN_STATUSES), PaymentIntent.expires_at <= (now or clock.now()))
+        .order_by(PaymentIntent.id)
+        .limit(limit)
+    )
+    bind = session.get_bind()
+    query = query.with_for_update(skip_locked=True) if bind.dialect.name != "sqlite" else query
+    expired = []
+    for intent in session.scalars(query).all():
+        close(session, intent, S.EXPIRED, "not paid in time", None)
+        expired.append(intent.id)
+    return expired
+
+
+def refund(
+    session: Session,
+    intent_id: int,
+    amount_fen: int,
+    idempotency_key: str,
+    reason: str,
+    *,
+    source: Sequence[Posting] | None = None,
+    actor_id: int | None = None,
+) -> RefundOut:
+    """Return ``amount_fen`` of a captured payment to the buyer. ``source`` are the debit legs the
+    money comes from (positive amounts summing to ``amount_fen``); by default the refund reverses the
+    capture (PLATFORM_CLEARING, or PAY_LATER_RECEIVABLE for pay-after-use): right before settlement.
+    After settlement the caller names the shop's and the fee's accounts. The credit is always
+    PSP_CASH. Same key and body: same refund; over what is left: REFUND_EXCEEDS_PAID."""
+    check_amount(amount_fen)
+    _check_text("idempotency_key", idempotency_key, 100)
+    return refunds.refund(session, intent_id, amount_fen, idempotency_key, reason, source, actor_id)
+
+
+def get_intent(session: Session, intent_id: int) -> IntentOut:
+    return intent_out(load(session, intent_id))
+
+
+def get_intent_for(session: Session, intent_id: int, principal: Principal) -> IntentOut:
+    """The buyer's own intent; anyone else's looks like it does not exist (staff see all)."""
+    intent = load(session, intent_id)
+    if intent.buyer_id != principal.user_id and not principal.is_staff:
+        raise errors.PAYMENT_NOT_FOUND(intent_id=intent_id)
+    return intent_out(intent)
+
+
+def intents_for(session: Session, reference_type: str, reference_id: str | int) -> list[IntentOut]:
+    rows = session.scalars(
+        select(PaymentIntent)
+        .where(
+            PaymentIntent.reference_type == reference_type, PaymentIntent.reference_id == str(reference_id)
+        )
+        .order_by(PaymentIntent.id)
+    ).all()
+    return [intent_out(i) for i in rows]
+
+
+def intent_events(session: Session, intent_id: int) -> list[IntentEventOut]:
+    rows = session.scalars(
+        select(PaymentIntentEvent)
+        .where(PaymentIntentEvent.intent_id == intent_id)
+        .order_by(PaymentIntentEvent.id)
+    ).all()
+    return [
+        IntentEventOut(
+            id=r.id,
+            kind=r.kind,
+            from_status=r.from_status,
+            to_status=r.to_status,
+            actor_id=r.actor_id,
+            provider_event_id=r.provider_event_id,
+            reason=r.reason,
+            data=dict(r.data),
+            at=r.at,
+        )
+        for r in rows
+    ]
+
+
+def send_payout(
+    session: Session, amount_fen: int, account: BankAccount, idempotency_key: str, metadata: Mapping[str, str]
+) -> PayoutResult:
+    """Send a withdrawal to a bank account. The result comes later as PayoutPaid or PayoutFailed
+    (payload: provider_payout_ref, amount_fen, failure_reason, metadata). The caller books the ledger."""
+    check_amount(amount_fen)
+    try:
+        return gateway.get_payout_provider(session).send_payout(
+            amount_fen=amount_fen, account=account, idempotency_key=idempotency_key, metadata=metadata
+        )
+    except ProviderError as exc:
+        raise errors.PROVIDER_UNAVAILABLE(reason=str(exc)) from exc

@@ -1,0 +1,184 @@
+"""Webhooks from the provider: verified, recorded, and applied at most once.
+
+A provider event is applied in the same transaction as its receipt row, and the endpoint answers 2xx
+only after that transaction commits. A crash anywhere before the commit leaves neither the change nor
+the receipt, so the provider's retry applies it; a retry after the commit finds the receipt and moves
+nothing. Out-of-order events (``processing`` after ``succeeded``) are recorded and ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from laotie.core import clock
+from laotie.core.events import emit
+from laotie.payments import errors, gateway
+from laotie.payments.intents import capture, fail, lock_by_provider_ref, mark_processing, record
+from laotie.payments.interfaces import WebhookEvent
+from laotie.payments.models import PaymentIntent, PaymentWebhookReceipt, WebhookOutcome
+from laotie.payments.sandbox.signature import HEADER as SANDBOX_SIGNATURE_HEADER
+
+log = logging.getLogger(__name__)
+
+Outcome = WebhookOutcome
+MAX_STORED_BODY = 8000
+
+
+def _signature_header(headers: Mapping[str, str]) -> str:
+    wanted = SANDBOX_SIGNATURE_HEADER.lower()
+    return next((v for k, v in headers.items() if k.lower() == wanted), "")[:300]
+
+
+def _body_text(body: bytes) -> str:
+    return body[:MAX_STORED_BODY].decode("utf-8", errors="replace")
+
+
+def verify(session: Session, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+    """Check the signature and parse; raises ``InvalidSignature``."""
+    return gateway.get_provider(session).parse_webhook(body, headers)
+
+
+def record_rejected(
+    session: Session, provider: str, body: bytes, headers: Mapping[str, str], reason: str
+) -> None:
+    """Keep a refused webhook for investigation. It never names an event: a forged id must not make
+    the real event look like a duplicate later."""
+    log.warning("refused a %s webhook: %s", provider, reason)
+    now = clock.now()
+    session.add(
+        PaymentWebhookReceipt(
+            provider=provider,
+            provider_event_id=None,
+            event_type="",
+            provider_ref="",
+            signature_ok=False,
+            outcome=Outcome.REJECTED,
+            reason=reason[:1000],
+            signature_header=_signature_header(headers),
+            body=_body_text(body),
+            times_received=1,
+            received_at=now,
+            last_received_at=now,
+        )
+    )
+    session.flush()
+
+
+def _claim_receipt(
+    session: Session, provider: str, event: WebhookEvent, body: bytes, headers: Mapping[str, str]
+) -> PaymentWebhookReceipt | None:
+    """Insert the receipt, or None when this event was already received (a duplicate)."""
+    now = clock.now()
+    receipt = PaymentWebhookReceipt(
+        provider=provider,
+        provider_event_id=event.event_id,
+        event_type=event.type[:40],
+        provider_ref=event.provider_ref[:64],
+        signature_ok=True,
+        outcome=Outcome.IGNORED,
+        reason="",
+        signature_header=_signature_header(headers),
+        body=_body_text(body),
+        times_received=1,
+        received_at=now,
+        last_received_at=now,
+    )
+    existing = _receipt(session, provider, event.event_id)
+    if existing is None:
+        try:
+            with session.begin_nested():
+                session.add(receipt)
+                session.flush()
+            return receipt
+        except IntegrityError:  # the same event, delivered twice at once, committed first elsewhere
+            existing = _receipt(session, provider, event.event_id)
+            if existing is None:
+                raise
+    existing.times_received += 1
+    existing.last_received_at = now
+    session.flush()
+    return None
+
+
+def _receipt(session: Session, provider: str, event_id: str) -> PaymentWebhookReceipt | None:
+    return session.scalar(
+        select(PaymentWebhookReceipt).where(
+            PaymentWebhookReceipt.provider == provider, PaymentWebhookReceipt.provider_event_id == event_id
+        )
+    )
+
+
+def _apply_payment(
+    session: Session, intent: PaymentIntent, event: WebhookEvent
+) -> tuple[WebhookOutcome, str]:
+    if event.amount_fen != intent.amount_fen:
+        log.error(
+            "webhook %s: provider says %s fen for intent %s of %s fen; not applied",
+            event.event_id,
+            event.amount_fen,
+            intent.id,
+            intent.amount_fen,
+        )
+        return Outcome.MISMATCH, f"amount {event.amount_fen} != intent amount {intent.amount_fen}"
+    if event.type == "payment.processing":
+        outcome = mark_processing(session, intent, event.event_id)
+    elif event.type == "payment.succeeded":
+        outcome = capture(session, intent, event.event_id, "webhook")
+    elif event.type == "payment.failed":
+        reason = str(event.data.get("decline_reason") or "declined")
+        outcome = fail(session, intent, reason, event.event_id)
+    else:
+        return Outcome.IGNORED, f"unhandled event type {event.type}"
+    return outcome, "" if outcome == Outcome.APPLIED else f"intent is {intent.status.value}"
+
+
+def _apply_payout(session: Session, event: WebhookEvent) -> tuple[WebhookOutcome, str]:
+    topic = {"payout.paid": "PayoutPaid", "payout.failed": "PayoutFailed"}.get(event.type)
+    if topic is None:
+        return Outcome.IGNORED, f"unhandled event type {event.type}"
+    emit(
+        session,
+        topic,
+        {
+            "provider_payout_ref": event.provider_ref,
+            "amount_fen": event.amount_fen,
+            "failure_reason": str(event.data.get("failure_reason") or ""),
+            "metadata": dict(event.data.get("metadata") or {}),
+        },
+    )
+    return Outcome.APPLIED, ""
+
+
+def receive(
+    session: Session, provider: str, event: WebhookEvent, body: bytes, headers: Mapping[str, str]
+) -> WebhookOutcome:
+    """Apply a verified event once. Every outcome is acknowledged (2xx), since retrying would not change
+    it, except a payment we do not know (PAYMENT_NOT_FOUND): that one may yet appear."""
+    intent = None
+    if event.type.startswith("payment."):
+        # Lock the intent first: deliveries of the same event, or of events for the same intent,
+        # then take turns, and the later one sees the earlier one's receipt.
+        intent = lock_by_provider_ref(session, provider, event.provider_ref)
+        if intent is None:
+            # Perhaps the transaction that asked for this payment has not committed yet: refuse
+            # without a receipt, so that the provider's retry can still apply it.
+            log.warning("webhook %s names unknown payment %s", event.event_id, event.provider_ref)
+            raise errors.PAYMENT_NOT_FOUND(provider_ref=event.provider_ref)
+    receipt = _claim_receipt(session, provider, event, body, headers)
+    if receipt is None:
+        return Outcome.DUPLICATE
+    if intent is None:
+        outcome, why = _apply_payout(session, event)
+    else:
+        outcome, why = _apply_payment(session, intent, event)
+        if outcome != Outcome.APPLIED:
+            record(session, intent, "webhook_ignored", provider_event_id=event.event_id, reason=why)
+    receipt.outcome = outcome
+    receipt.reason = why
+    session.flush()
+    return outcome

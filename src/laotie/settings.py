@@ -1,0 +1,66 @@
+"""Settings read from the environment (prefix ``LAOTIE_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LAOTIE_", extra="ignore")
+
+    database_url: str = "sqlite:///var/laotie.db"
+    redis_url: str | None = None
+    media_dir: Path = Path("var/media")
+    # Signs nothing secret yet; tokens are random and stored hashed.
+    secret_key: str = "dev-only-change-me"
+    token_ttl_hours: int = 24 * 30
+    # Log-in attempts allowed per identifier (and per client address) in a sliding window.
+    login_attempts: int = 5
+    login_window_seconds: int = 300
+    max_upload_bytes: int = 5 * 1024 * 1024
+    # Database connections per API process, which is also how many requests use the database at once.
+    db_pool_size: int = 20
+    # Run the outbox worker inside the API process (the embedded default).
+    embedded_worker: bool = True
+    outbox_poll_seconds: float = 0.5
+    # Orders: an unpaid order cancels itself after this long and its stock comes back.
+    order_payment_ttl_seconds: int = 15 * 60
+    # Fulfilment and settlement.
+    carrier_delivery_seconds: int = 48 * 3600  # the sandbox carrier delivers this long after shipping
+    auto_confirm_days: int = 10  # delivered orders confirm themselves after this many days
+    return_window_days: int = 7  # 七天无理由: a shop's money becomes available after this
+    growth_fund_share_bp: int = 1000  # 商户成长奖励金: 10% of platform fees go back to merchants
+    # Pay after use (先用后付): who may, and how hard the platform tries to collect.
+    pay_later_min_account_days: int = 30
+    pay_later_min_completed_orders: int = 1
+    pay_later_excluded_categories: list[str] = ["珠宝文玩", "数码家电"]
+    pay_later_max_charge_attempts: int = 3
+    # Payments. "sandbox" is the built-in test PSP; a real provider plugs in behind the same interface.
+    payment_provider: str = "sandbox"
+    # Where this platform is reachable from outside: PSPs post webhooks here. `laotie serve` fills it in
+    # from its host and port when it is not set.
+    public_url: str = "http://127.0.0.1:8000"
+    payment_webhook_secret: str = "whsec-dev-only-change-me"
+    # Webhooks signed longer ago than this are refused (replay protection).
+    payment_webhook_tolerance_seconds: int = 300
+    # An intent not paid within this time expires (expire_stale_intents).
+    payment_intent_ttl_seconds: int = 15 * 60
+    # A pay-after-use charge the provider has not settled within this time expires and may be retried.
+    pay_later_charge_ttl_seconds: int = 24 * 60 * 60
+    # The sandbox PSP: how long it waits before sending a webhook, and whether this process runs its
+    # delivery loop (only together with the embedded worker).
+    sandbox_webhook_delay_seconds: float = 1.0
+    sandbox_webhook_max_attempts: int = 20
+    sandbox_webhook_delivery: bool = True
+    # Settlement: the smallest withdrawal a shop may ask for, and how long a withdrawal may wait for its
+    # payout to be sent before the periodic job sends it again (the provider deduplicates).
+    withdrawal_min_fen: int = 100
+    withdrawal_resend_after_seconds: int = 120
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

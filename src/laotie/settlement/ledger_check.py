@@ -1,0 +1,37 @@
+"""The settlement part of `laotie ledger check`: each withdrawal's postings match what happened to it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from laotie.ledger import service as ledger
+from laotie.ledger.schemas import AccountKind, LedgerCheck
+from laotie.settlement.models import Withdrawal, WithdrawalStatus
+
+
+def check_withdrawals(session: Session, result: LedgerCheck) -> None:
+    """Each withdrawal has moved exactly its amount from the shop to the bank, unless it failed, in
+    which case it has moved nothing; and the ledger holds no withdrawal that does not exist."""
+    nets = ledger.nets_by_reference(session, "withdrawal")
+    rows = session.execute(
+        select(Withdrawal.id, Withdrawal.shop_id, Withdrawal.amount_fen, Withdrawal.status)
+    ).all()
+    for withdrawal_id, shop_id, amount_fen, status in rows:
+        expected = (
+            {}
+            if status == WithdrawalStatus.FAILED
+            else {
+                (AccountKind.SHOP_AVAILABLE, shop_id): amount_fen,
+                (AccountKind.PSP_CASH, None): -amount_fen,
+            }
+        )
+        booked = nets.pop(str(withdrawal_id), {})
+        if booked != expected:
+            result.problems.append(
+                f"withdrawal {withdrawal_id} ({status.value}, {amount_fen} fen) has booked {booked}"
+            )
+    result.problems += [f"ledger books withdrawal {ref}, which does not exist" for ref in sorted(nets)]
+
+
+ledger.register_check("settlement", check_withdrawals)

@@ -1,0 +1,1 @@
+"""Marketplace simulation: a believable demo marketplace seeded through the real services."""

@@ -1,0 +1,80 @@
+"""Chinese names for states and kinds shown in the consoles."""
+
+from __future__ import annotations
+
+from laotie.categories.schemas import CategoryNode
+
+STATUS_LABELS = {
+    # products
+    "draft": "草稿",
+    "in_review": "审核中",
+    "listed": "在售",
+    "rejected": "已驳回",
+    "delisted": "已下架",
+    "banned": "已封禁",
+    # shops
+    "applying": "申请中",
+    "open": "营业中",
+    "restricted": "限制经营",
+    "frozen": "已冻结",
+    "closed": "已关闭",
+    # reviews
+    "pending": "待审核",
+    "approved": "已通过",
+    # orders
+    "pending_payment": "待支付",
+    "paid": "已支付",
+    "shipped": "已发货",
+    "delivered": "已送达",
+    "completed": "已完成",
+    "cancelled": "已取消",
+    # pay modes
+    "pay_now": "在线支付",
+    "pay_later": "先用后付",
+}
+ENTITY_TYPES = {"company": "企业", "individual_business": "个体工商户", "person": "个人"}
+DOCUMENT_LABELS = {
+    "business_license": "营业执照",
+    "brand_authorization": "品牌授权书",
+    "food_license": "食品经营许可证",
+    "cosmetics_filing": "化妆品备案凭证",
+    "ccc_certificate": "3C认证证书",
+    "publication_license": "出版物经营许可证",
+}
+PRODUCT_TABS = ("", "listed", "in_review", "draft", "rejected", "delisted", "banned")
+ORDER_TABS = ("", "pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
+ORDER_EVENTS = {
+    "placed": "下单",
+    "paid": "支付成功",
+    "shipped": "商家发货",
+    "delivered": "快递送达",
+    "receipt_confirmed": "确认收货",
+    "auto_confirmed": "自动确认收货",
+    "cancelled": "订单取消",
+}
+CARRIERS = ("中通快递", "圆通速递", "申通快递", "韵达快递", "顺丰速运", "京东快递", "极兔速递", "邮政EMS")
+
+
+def label(value: object) -> str:
+    text = str(getattr(value, "value", value))
+    return STATUS_LABELS.get(text) or ENTITY_TYPES.get(text) or DOCUMENT_LABELS.get(text) or text
+
+
+def main_category_groups(tree: list[CategoryNode]) -> list[tuple[str, list[CategoryNode]]]:
+    """A shop's main category: second-level categories under their top-level names."""
+    return [(root.name, list(root.children)) if root.children else ("", [root]) for root in tree]
+
+
+def leaf_groups(tree: list[CategoryNode]) -> list[tuple[str, list[CategoryNode]]]:
+    """A product's category: leaves grouped under their ancestors' path (``服饰内衣 / 女装``)."""
+    groups: dict[str, list[CategoryNode]] = {}
+
+    def walk(node: CategoryNode, path: list[str]) -> None:
+        if not node.children:
+            groups.setdefault(" / ".join(path), []).append(node)
+        for child in node.children:
+            walk(child, [*path, node.name])
+
+    for root in tree:
+        walk(root, [])
+    return list(groups.items())

@@ -1,0 +1,150 @@
+"""Test fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is required: the suite fails (it does not skip) when it cannot reach
+``LAOTIE_TEST_POSTGRES_URL`` (default postgres@127.0.0.1:5432). Each pytest-xdist worker gets
+its own PostgreSQL database and SQLite file; tables are emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from laotie.app import create_app
+from laotie.categories import service as categories
+from laotie.core.db import Database
+from laotie.core.uow import unit_of_work
+from laotie.ledger import service as ledger
+from laotie.migrations.registry import metadata
+from laotie.settings import Settings, get_settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "LAOTIE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+# Separate checkouts testing at once on one PostgreSQL set different prefixes.
+DB_PREFIX = os.environ.get("LAOTIE_TEST_DB_PREFIX", "laotie")
+BACKENDS = ["sqlite", "postgres"]
+KEEP_SEEDED = {"categories_category"}
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def postgres_url_for(name: str) -> str:
+    """Create (afresh) a PostgreSQL database for this worker and return its URL."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        pytest.fail(
+            f"PostgreSQL is required for the test suite and is unreachable at {POSTGRES_ADMIN_URL}: {exc}. "
+            "Start it (see README) or set LAOTIE_TEST_POSTGRES_URL.",
+            pytrace=False,
+        )
+    finally:
+        admin.dispose()
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def backend_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    sqlite_file = tmp_path_factory.mktemp("sqlite") / "laotie.db"
+    return {
+        "sqlite": f"sqlite:///{sqlite_file}",
+        "postgres": postgres_url_for(f"{DB_PREFIX}_test_{_worker()}"),
+    }
+
+
+_databases: dict[str, Database] = {}
+
+
+def _database(backend: str, url: str) -> Database:
+    if backend not in _databases:
+        db = Database(url)
+        metadata.create_all(db.engine)
+        with unit_of_work(db) as session:
+            categories.seed_default_tree(session)
+            session.commit()
+        _databases[backend] = db
+    return _databases[backend]
+
+
+def _empty_tables(db: Database) -> None:
+    tables = [t for t in reversed(metadata.sorted_tables) if t.name not in KEEP_SEEDED]
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            for table in tables:
+                conn.execute(table.delete())
+        else:
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, backend_urls: dict[str, str]) -> Iterator[Database]:
+    """A clean database on each backend, with the default category tree. After every test the
+    books must balance (house rule 4): the ledger check runs here, for every database test."""
+    database = _database(request.param, backend_urls[request.param])
+    _empty_tables(database)
+    yield database
+    with unit_of_work(database, read_only=True) as s:
+        books = ledger.check(s)
+    assert books.ok, f"the ledger does not balance after this test: {books.problems}"
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    with unit_of_work(db) as s:
+        yield s
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db: Database) -> Settings:
+    return Settings(database_url=db.url, media_dir=tmp_path / "media", embedded_worker=False)
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database) -> FastAPI:
+    return create_app(settings, db=db)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 with production cost takes ~50 ms a hash; tests make hundreds of users."""
+    from argon2 import PasswordHasher
+
+    from laotie.core import auth
+
+    production = auth._hasher
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    auth._hasher = production
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings_cache() -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for database in _databases.values():
+        database.dispose()

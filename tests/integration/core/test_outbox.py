@@ -1,0 +1,195 @@
+"""The outbox delivers after commit, retries with backoff, and loses nothing when a worker dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from laotie.core import clock
+from laotie.core.db import Database
+from laotie.core.events import Event, EventBus, OutboxEvent, OutboxWorker, emit
+from laotie.core.uow import unit_of_work
+
+EFFECTS_DDL = "CREATE TABLE IF NOT EXISTS test_effect (event_id VARCHAR(32) PRIMARY KEY, note VARCHAR(50))"
+
+
+@pytest.fixture
+def effects(db: Database) -> Database:
+    with db.engine.begin() as conn:
+        conn.execute(text(EFFECTS_DDL))
+        conn.execute(text("DELETE FROM test_effect"))
+    return db
+
+
+def _effect_count(db: Database) -> int:
+    with db.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM test_effect")).scalar_one())
+
+
+def _record(session: Session, ev: Event) -> None:
+    session.execute(text("INSERT INTO test_effect (event_id, note) VALUES (:e, 'done')"), {"e": ev.id})
+
+
+def _emit_one(db: Database, topic: str = "test.happened") -> str:
+    with unit_of_work(db) as session:
+        event_id = emit(session, topic, {"n": 1})
+        session.commit()
+    return event_id
+
+
+def _row(db: Database, event_id: str) -> OutboxEvent:
+    with unit_of_work(db) as session:
+        row = session.scalars(select(OutboxEvent).where(OutboxEvent.event_id == event_id)).one()
+        session.expunge(row)
+        return row
+
+
+def test_event_written_in_a_rolled_back_transaction_never_exists(effects: Database) -> None:
+    with unit_of_work(effects) as session:
+        emit(session, "test.happened", {})
+        # no commit: the unit of work rolls back
+    bus = EventBus()
+    bus.subscribe("test.happened")(_record)
+    assert OutboxWorker(effects, bus).run_once() == 0
+
+
+def test_delivers_each_handler_once_after_commit(effects: Database) -> None:
+    bus = EventBus()
+    bus.subscribe("test.happened", name="record")(_record)
+    event_id = _emit_one(effects)
+    worker = OutboxWorker(effects, bus)
+    worker.run_until_idle()
+    worker.run_until_idle()
+    assert _effect_count(effects) == 1
+    assert _row(effects, event_id).delivered_at is not None
+
+
+def test_failing_handler_retries_with_backoff_then_succeeds(effects: Database) -> None:
+    calls = {"n": 0}
+    bus = EventBus()
+
+    @bus.subscribe("test.happened", name="flaky")
+    def flaky(session: Session, ev: Event) -> None:
+        calls["n"] += 1
+        if calls["n"] < 3:
+            raise RuntimeError("carrier API down")
+        _record(session, ev)
+
+    event_id = _emit_one(effects)
+    worker = OutboxWorker(effects, bus)
+    worker.run_once()
+    row = _row(effects, event_id)
+    assert row.attempts == 1 and "carrier API down" in (row.last_error or "")
+    assert row.available_at > clock.now()
+    assert worker.run_once() == 0  # not due yet: backing off
+    with clock.travel(timedelta(seconds=2)):
+        worker.run_once()
+    with clock.travel(timedelta(seconds=5)):
+        worker.run_once()
+    assert calls["n"] == 3 and _effect_count(effects) == 1
+    assert _row(effects, event_id).delivered_at is not None
+
+
+def test_gives_up_after_max_attempts(effects: Database) -> None:
+    bus = EventBus()
+
+    @bus.subscribe("test.happened", name="broken")
+    def broken(session: Session, ev: Event) -> None:
+        raise ValueError("bad payload")
+
+    event_id = _emit_one(effects)
+    worker = OutboxWorker(effects, bus, max_attempts=3)
+    for hours in range(4):
+        with clock.travel(timedelta(hours=hours)):
+            worker.run_once()
+    row = _row(effects, event_id)
+    assert row.dead_at is not None and row.attempts == 3 and row.delivered_at is None
+
+
+def test_handler_committed_but_worker_died_before_marking_delivered(effects: Database) -> None:
+    bus = EventBus()
+    bus.subscribe("test.happened", name="record")(_record)
+    event_id = _emit_one(effects)
+    dying = OutboxWorker(effects, bus)
+    dying._record_outcome = lambda ev, error: None  # type: ignore[method-assign]  # dies right here
+    dying.run_once()
+    assert _effect_count(effects) == 1 and _row(effects, event_id).delivered_at is None
+    with clock.travel(timedelta(seconds=31)):  # the dead worker's lease runs out
+        OutboxWorker(effects, bus).run_until_idle()
+    assert _effect_count(effects) == 1
+    assert _row(effects, event_id).delivered_at is not None
+
+
+WORKER_SCRIPT = """
+import sys, time, pathlib
+from sqlalchemy import text
+from laotie.core.db import Database
+from laotie.core.events import EventBus, OutboxWorker
+
+db = Database(sys.argv[1])
+started = pathlib.Path(sys.argv[2])
+bus = EventBus()
+
+@bus.subscribe("test.happened", name="record")
+def record(session, ev):
+    session.execute(text("INSERT INTO test_effect (event_id, note) VALUES (:e, 'done')"), {"e": ev.id})
+    session.flush()
+    started.write_text("in handler")
+    time.sleep(60)  # killed here: the effect is written but not committed
+
+OutboxWorker(db, bus).run_once()
+"""
+
+
+def test_worker_killed_mid_delivery_loses_nothing(effects: Database, tmp_path: Path) -> None:
+    event_id = _emit_one(effects)
+    started = tmp_path / "started"
+    proc = subprocess.Popen([sys.executable, "-c", WORKER_SCRIPT, effects.url, str(started)])
+    try:
+        deadline = time.monotonic() + 30
+        while not started.exists():
+            assert proc.poll() is None, "worker exited before reaching the handler"
+            assert time.monotonic() < deadline, "worker never reached the handler"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _effect_count(effects) == 0
+    assert _row(effects, event_id).delivered_at is None
+    bus = EventBus()
+    bus.subscribe("test.happened", name="record")(_record)
+    worker = OutboxWorker(effects, bus)
+    assert worker.run_once() == 0  # the dead worker's lease still holds
+    with clock.travel(timedelta(seconds=31)):
+        worker.run_until_idle()
+    assert _effect_count(effects) == 1
+    assert _row(effects, event_id).delivered_at is not None
+
+
+def test_emit_wakes_the_embedded_worker(effects: Database) -> None:
+    bus = EventBus()
+    bus.subscribe("test.happened", name="record")(_record)
+    worker = OutboxWorker(effects, bus)
+    thread, stop = worker.start_thread(poll_seconds=30)
+    try:
+        time.sleep(0.1)
+        _emit_one(effects)
+        deadline = time.monotonic() + 5
+        while _effect_count(effects) == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _effect_count(effects) == 1  # well before the 30 s poll
+    finally:
+        stop.set()
+        worker.wake.set()
+        thread.join(timeout=5)

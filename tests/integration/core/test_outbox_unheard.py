@@ -1,0 +1,39 @@
+"""An event nobody listens to is delivered as it is claimed; events with handlers are untouched."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from laotie.core.db import Database
+from laotie.core.events import Event, EventBus, OutboxDelivery, OutboxEvent, OutboxWorker, emit
+from laotie.core.uow import unit_of_work
+
+
+def test_unheard_events_are_delivered_at_claim_and_heard_ones_run_their_handlers(db: Database) -> None:
+    seen: list[str] = []
+    bus = EventBus()
+
+    @bus.subscribe("test.heard", name="listener")
+    def listener(session: object, ev: Event) -> None:
+        seen.append(ev.id)
+
+    with unit_of_work(db) as session:
+        unheard = [emit(session, "test.unheard", {"n": n}) for n in range(3)]
+        heard = emit(session, "test.heard", {})
+        session.commit()
+    worker = OutboxWorker(db, bus)
+    recorded: list[str] = []
+    record = worker._record_outcome
+    worker._record_outcome = lambda ev, error: (recorded.append(ev.id), record(ev, error))  # type: ignore[method-assign]
+
+    assert worker.run_once() == 4  # all counted as work, so the worker does not go idle early
+
+    assert seen == [heard] and recorded == [heard]  # no transaction of its own for an unheard event
+    with unit_of_work(db, read_only=True) as session:
+        rows = session.scalars(select(OutboxEvent)).all()
+        assert all(r.delivered_at is not None for r in rows) and {r.event_id for r in rows} == {
+            *unheard,
+            heard,
+        }
+        assert session.scalar(select(func.count()).select_from(OutboxDelivery)) == 1
+    assert worker.run_once() == 0

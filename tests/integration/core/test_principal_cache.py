@@ -1,0 +1,92 @@
+"""The principal cache: concurrent misses share one look-up, hits need none, failures hang nobody."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.orm import Session
+
+from laotie.accounts import service as accounts
+from laotie.core.auth import Principal, Role
+from laotie.core.db import Database
+from laotie.core.principal_cache import PrincipalCache, database_loader
+from tests.factories import make_user
+
+
+class CountingLoader:
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    def __call__(self, tokens: list[str]) -> dict[str, Principal | None]:
+        self.calls.append(list(tokens))
+        if self.fail:
+            raise RuntimeError("database unreachable")
+        return {
+            t: Principal(user_id=int(t[1:]), roles=frozenset({Role.BUYER})) if t[0] == "u" else None
+            for t in tokens
+        }
+
+
+def test_concurrent_misses_share_one_lookup_and_hits_need_none() -> None:
+    loader = CountingLoader()
+    cache = PrincipalCache(loader)
+
+    async def rush() -> list[Principal | None]:
+        tokens = [f"u{i % 10}" for i in range(50)] + ["nobody"]
+        return await asyncio.gather(*(cache.resolve(t) for t in tokens))
+
+    found = asyncio.run(rush())
+    assert len(loader.calls) == 1 and sorted(loader.calls[0]) == sorted(
+        {f"u{i}" for i in range(10)} | {"nobody"}
+    )
+    assert [p.user_id if p else None for p in found] == [i % 10 for i in range(50)] + [None]
+    assert asyncio.run(cache.resolve("u3")) == Principal(user_id=3, roles=frozenset({Role.BUYER}))
+    assert asyncio.run(cache.resolve("nobody")) is None  # a refusal is cached too
+    assert len(loader.calls) == 1
+
+
+def test_a_failed_lookup_fails_its_waiters_and_the_next_one_tries_again() -> None:
+    loader = CountingLoader(fail=True)
+    cache = PrincipalCache(loader)
+
+    async def rush() -> list[object]:
+        return await asyncio.gather(*(cache.resolve(f"u{i}") for i in range(5)), return_exceptions=True)
+
+    assert all(isinstance(r, RuntimeError) for r in asyncio.run(rush()))
+    loader.fail = False
+    assert asyncio.run(cache.resolve("u1")) is not None
+    assert len(loader.calls) == 2
+
+
+def test_forget_drops_a_cached_answer() -> None:
+    loader = CountingLoader()
+    cache = PrincipalCache(loader)
+    asyncio.run(cache.resolve("u1"))
+    cache.forget("u1")
+    asyncio.run(cache.resolve("u1"))
+    assert len(loader.calls) == 2
+
+
+def test_database_loader_resolves_real_tokens(db: Database, session: Session) -> None:
+    user_id, headers = make_user(session)
+    token = headers["Authorization"].removeprefix("Bearer ")
+    cache = PrincipalCache(database_loader(db, accounts.resolve_principals))
+
+    async def both() -> list[Principal | None]:
+        return await asyncio.gather(cache.resolve(token), cache.resolve("forged"))
+
+    mine, forged = asyncio.run(both())
+    assert mine is not None and mine.user_id == user_id and forged is None
+
+
+def test_forget_user_drops_every_token_of_that_user_only() -> None:
+    loader = CountingLoader()
+    cache = PrincipalCache(loader)
+
+    async def warm() -> None:
+        await asyncio.gather(cache.resolve("u1"), cache.resolve("u2"))
+
+    asyncio.run(warm())
+    cache.forget_user(1)
+    assert cache.get("u1") == (False, None) and cache.get("u2")[0]
