@@ -37,7 +37,11 @@ class OnSale:
 def make_buyer(session: Session) -> Buyer:
     user_id, headers = make_user(session)
     address = make_address(session, user_id)
-    return Buyer(user_id, headers, address.id, principal_of(session, user_id))
+    buyer = Buyer(user_id, headers, address.id, principal_of(session, user_id))
+    # Reading the roles may open a transaction, which on SQLite holds the write lock (writers BEGIN
+    # IMMEDIATE): end it, or a test's concurrent buyers wait on this session until they time out.
+    session.commit()
+    return buyer
 
 
 def make_on_sale(

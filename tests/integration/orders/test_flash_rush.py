@@ -48,6 +48,7 @@ def test_a_rush_with_retries_sells_the_stock_once_per_key(app: FastAPI, session:
     buyers = [make_buyer(session) for _ in range(40)]
     calls = [_buy(b, sale, f"rush-{b.user_id}") for b in buyers]
     retried = calls[:10]  # ten buyers tap twice at the same moment, with the same key
+    session.commit()  # the test's own session must not hold SQLite's write lock during the rush
 
     answers = asyncio.run(_rush(app, calls + retried))
 
