@@ -20,7 +20,8 @@ from laotie.shops.models import Shop, ShopDocument, ShopEvent, ShopMember
 from laotie.shops.schemas import ShopApply
 from tests.factories import make_user
 
-_serial = itertools.count(1)
+# Explicit small numbers in tests (application(..., 31)) never collide with the automatic ones.
+_serial = itertools.count(1000)
 
 
 def principal_of(session: Session, user_id: int) -> Principal:
