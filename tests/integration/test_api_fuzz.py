@@ -11,6 +11,7 @@ generation is deterministic (fixed seed, no example database), so a failure repr
 from __future__ import annotations
 
 import copy
+import zlib
 from typing import Any
 
 import pytest
@@ -32,7 +33,9 @@ from tests.factories.catalog import make_listed_product
 from tests.factories.shops import application, make_reviewer, principal_of
 from tests.integration.routes import audit_routes
 
-EXAMPLES_PER_OPERATION = {"sqlite": 25, "postgres": 8}
+EXAMPLES_PER_OPERATION = {"sqlite": 15, "postgres": 6}
+# The operations are split by path into shards, each its own test, so pytest-xdist spreads them.
+SHARDS = 4
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -65,9 +68,18 @@ def _only_public(app: FastAPI, paths: dict[str, Any]) -> dict[str, Any]:
     return {path: item for path, item in kept.items() if item}
 
 
+@pytest.fixture(params=range(SHARDS), ids=lambda n: f"shard{n}")
+def shard(request: pytest.FixtureRequest) -> int:
+    return int(request.param)
+
+
+def _in_shard(paths: dict[str, Any], shard: int) -> dict[str, Any]:
+    return {path: item for path, item in paths.items() if zlib.crc32(path.encode()) % SHARDS == shard}
+
+
 @pytest.fixture
 def api_schema(
-    request: pytest.FixtureRequest, app: FastAPI, db: Database, identity: Headers
+    request: pytest.FixtureRequest, app: FastAPI, db: Database, identity: Headers, shard: int
 ) -> schemathesis.BaseSchema:
     # Depending on ``identity`` puts its parameters in this test's closure: schemathesis fetches
     # the test's own fixtures lazily, where pytest no longer parametrizes.
@@ -94,6 +106,7 @@ def api_schema(
         # Anonymous callers of the other operations only ever get 401, which the authorisation
         # matrix checks for every route: anonymous fuzzing spends its time on public operations.
         document["paths"] = _only_public(app, document["paths"])
+    document["paths"] = _in_shard(document["paths"], shard)
     schema = schemathesis.openapi.from_dict(document, config=config)
     schema.app = app  # as ``from_asgi`` does: requests go to the app in-process
     return schema
@@ -103,5 +116,5 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-def test_no_request_breaks_the_api(case: schemathesis.Case, identity: Headers) -> None:
+def test_no_request_breaks_the_api(case: schemathesis.Case, identity: Headers, shard: int) -> None:
     case.call_and_validate(headers=identity(), checks=CHECKS)
