@@ -284,8 +284,8 @@ def _coupon_value(c: CouponOffer, base: int) -> int:
     value = c.cut_fen if c.cut_fen else _percent(base, c.percent_off_bp)
     if c.cap_fen is not None:
         value = min(value, c.cap_fen)
-    if c.budget_left_fen is not None:
-        value = min(value, c.budget_left_fen)
+    if c.budget_left_fen is not None and value > c.budget_left_fen:
+        return 0  # a coupon is honoured in full or not at all (the service says the budget ran out)
     return max(value, 0)
 
 

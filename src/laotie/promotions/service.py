@@ -103,6 +103,8 @@ def price_cart(
     priced = price(cart, offers_for(book, coupons, deal_ok))
     if priced.unused_coupons:
         unused = next(c for c in coupons if c.buyer_coupon_id == priced.unused_coupons[0])
+        if unused.budget_left_fen is not None and unused.budget_left_fen < max(unused.cut_fen, 1):
+            raise errors.SUBSIDY_BUDGET_EXHAUSTED(budget_id=unused.budget_id)
         raise errors.COUPON_THRESHOLD_NOT_MET(
             coupon_id=unused.buyer_coupon_id, threshold_fen=unused.threshold_fen
         )
