@@ -160,5 +160,3 @@ def product_promotions(session: Session, product_id: int) -> ProductPromotionsOu
         multibuys=multibuys,
         coupons=shop_claimable(session, product.shop_id),
     )
-
-

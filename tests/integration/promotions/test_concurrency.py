@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,12 +16,21 @@ from laotie.core.errors import AppError
 from laotie.core.uow import unit_of_work
 from laotie.orders import service as orders
 from laotie.orders.models import Order, OrderLine
+from laotie.orders.schemas import CheckoutIn
 from laotie.promotions import service as promotions
 from laotie.promotions.models import Budget, BuyerCoupon, Coupon
-from tests.factories.orders import checkout_body, key, make_buyer, make_on_sale
+from tests.factories.orders import Buyer, checkout_body, key, make_buyer, make_on_sale
 from tests.factories.promotions import claim, platform_coupon, shop_coupon
 
 THREADS = 25
+
+
+def _claim(buyer: Buyer, coupon_id: int, session: Session) -> object:
+    return promotions.claim(session, buyer.principal, coupon_id)
+
+
+def _buy(buyer: Buyer, body: CheckoutIn, session: Session) -> object:
+    return orders.checkout(session, buyer.principal, body, key())
 
 
 def _race(db: Database, attempts: list[Callable[[Session], object]]) -> list[str]:
@@ -89,8 +99,8 @@ def test_100_claims_never_pass_the_total_or_the_per_buyer_limit(db: Database, se
     coupon = shop_coupon(session, sale.shop_id, cut_fen=500, total=30, per_buyer=1)
     buyers = [make_buyer(session) for _ in range(80)]
     greedy = buyers[0]
-    attempts = [(lambda b: lambda s: promotions.claim(s, b.principal, coupon.id))(b) for b in buyers]
-    attempts += [lambda s: promotions.claim(s, greedy.principal, coupon.id) for _ in range(20)]
+    attempts = [partial(_claim, b, coupon.id) for b in buyers]
+    attempts += [partial(_claim, greedy, coupon.id) for _ in range(20)]
     outcomes = _race(db, attempts)
     assert len(outcomes) == 100
     assert outcomes.count("ok") == 30
@@ -135,10 +145,7 @@ def test_100_checkouts_of_a_subsidised_sku_spend_the_budget_exactly(db: Database
     buyers = [make_buyer(session) for _ in range(100)]
     outcomes = _race(
         db,
-        [
-            (lambda b: lambda s: orders.checkout(s, b.principal, checkout_body(b, (hot, 1)), key()))(b)
-            for b in buyers
-        ],
+        [partial(_buy, b, checkout_body(b, (hot, 1))) for b in buyers],
     )
     # Once the budget is gone the subsidy is no longer offered: later buyers pay the list price.
     assert outcomes.count("ok") + outcomes.count("SUBSIDY_BUDGET_EXHAUSTED") == 100
