@@ -47,13 +47,18 @@ class BuyNowIn(BaseModel):
     address_id: int = Id
     pay_mode: PayMode = PayMode.PAY_NOW
     attribution: Attribution = Attribution()
+    coupon_ids: list[Annotated[int, Field(ge=1, le=2**53)]] = Field(default_factory=list, max_length=10)
 
     def as_checkout(self) -> CheckoutIn:
         line = LineIn(
             sku_id=self.sku_id, quantity=self.quantity, expected_unit_price_fen=self.expected_unit_price_fen
         )
         return CheckoutIn(
-            lines=[line], address_id=self.address_id, pay_mode=self.pay_mode, attribution=self.attribution
+            lines=[line],
+            address_id=self.address_id,
+            pay_mode=self.pay_mode,
+            attribution=self.attribution,
+            coupon_ids=self.coupon_ids,
         )
 
 
