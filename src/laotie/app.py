@@ -25,6 +25,7 @@ from laotie.core.principal_cache import PrincipalCache, database_loader
 from laotie.core.storage import LocalDiskStorage
 from laotie.orders import events as orders_events
 from laotie.orders import ledger_check as orders_ledger_check
+from laotie.orders import quote as orders_quote
 from laotie.orders import router as orders_router
 from laotie.orders import tasks as orders_tasks
 from laotie.orders.batcher import PlacementBatcher
@@ -32,6 +33,8 @@ from laotie.payments import router as payments_router
 from laotie.payments import tasks as payments_tasks
 from laotie.payments.sandbox import router as sandbox_router
 from laotie.payments.sandbox.delivery import WebhookDeliverer
+from laotie.promotions import events as promotions_events
+from laotie.promotions import router as promotions_router
 from laotie.settings import Settings, get_settings
 from laotie.settlement import events as settlement_events
 from laotie.settlement import ledger_check as settlement_ledger_check
@@ -58,6 +61,9 @@ ROUTERS: list[APIRouter] = [
     sandbox_router.router,
     catalog_router.governance_router,
     settlement_router.router,
+    promotions_router.router,
+    promotions_router.staff_router,
+    orders_quote.router,
     pages.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
@@ -66,6 +72,7 @@ HANDLERS_AND_JOBS = (
     orders_ledger_check,
     orders_tasks,
     payments_tasks,
+    promotions_events,
     settlement_events,
     settlement_ledger_check,
     settlement_tasks,

@@ -34,6 +34,22 @@ from tests.factories.shops import application, image_bytes, make_open_shop, prin
 from tests.integration.routes import Endpoint, audit_routes, fill_path, path_names
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+PROMOTION_BODIES: dict[str, dict[str, Any]] = {
+    "coupon": {
+        "name": "满199减20",
+        "threshold_fen": 19900,
+        "cut_fen": 2000,
+        "total_quantity": 10,
+        "valid_from": "2026-01-01T00:00:00+00:00",
+        "valid_until": "2036-01-01T00:00:00+00:00",
+    },
+    "multibuy": {
+        "name": "2件9折",
+        "tiers": [{"pieces": 2, "percent_off_bp": 1000}],
+        "starts_at": "2026-01-01T00:00:00+00:00",
+        "ends_at": "2036-01-01T00:00:00+00:00",
+    },
+}
 LOGIN_PAGE = "/login"
 
 
@@ -217,6 +233,9 @@ def _page_forms(session: Session) -> dict[str, dict[str, Any]]:
             "data": {"kind": "business_license"},
             "files": {"file": ("licence.png", image_bytes(), "image/png")},
         },
+        # Promotions: bodies whose cross-field checks pass, so the answer comes from the shop check.
+        "POST /api/v1/shops/{shop_id}/coupons": {"json": PROMOTION_BODIES["coupon"]},
+        "POST /api/v1/shops/{shop_id}/multibuys": {"json": PROMOTION_BODIES["multibuy"]},
     }
 
 

@@ -14,6 +14,7 @@ LAYERS = [
     "categories",
     "shops",
     "catalog",
+    "promotions",
     "payments",
     "settlement",
     "orders",

@@ -11,6 +11,7 @@ from laotie.ledger import models as ledger_models
 from laotie.orders import models as orders_models
 from laotie.payments import models as payments_models
 from laotie.payments.sandbox import models as payments_sandbox_models
+from laotie.promotions import models as promotions_models
 from laotie.settlement import models as settlement_models
 from laotie.shops import models as shops_models
 
@@ -28,6 +29,7 @@ __all__ = [
     "orders_models",
     "payments_models",
     "payments_sandbox_models",
+    "promotions_models",
     "settlement_models",
     "shops_models",
 ]

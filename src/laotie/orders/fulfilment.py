@@ -80,21 +80,33 @@ def ship(
         )
 
 
+def _shop_funded(discounts: list[dict[str, object]] | None) -> int:
+    return sum(int(d["amount_fen"]) for d in discounts or [] if d.get("funded_by") == "shop")  # type: ignore[call-overload]
+
+
 def platform_fee(session: Session, order_id: int) -> int:
+    """The fee is on what the merchant sells at: line totals less the discounts the shop funds
+    (platform-funded discounts are paid to the merchant, so the fee is due on them too)."""
     lines = session.execute(
-        select(OrderLine.line_total_fen, OrderLine.discount_fen, OrderLine.fee_rate_bp).where(
+        select(OrderLine.line_total_fen, OrderLine.discounts, OrderLine.fee_rate_bp).where(
             OrderLine.order_id == order_id
         )
     ).all()
-    return sum(share_of(total - discount, rate) for total, discount, rate in lines)
+    return sum(share_of(total - _shop_funded(discounts), rate) for total, discounts, rate in lines)
 
 
 def completion_postings(session: Session, order: Order) -> list[Posting]:
+    """The legs of an order's completion, a plain list (after-sales reverses them pro rata,
+    affiliate adds a commission leg):
+    Dr clearing (what the buyer paid) + Dr subsidy expense (what the platform funded)
+    = Cr shop pending (both, less the fee) + Cr fee revenue + Cr growth fund."""
     fee = platform_fee(session, order.id)
     growth = share_of(fee, get_settings().growth_fund_share_bp)
+    subsidy = order.subsidy_fen
     return [
         Posting(K.PLATFORM_CLEARING, order.payable_fen),
-        Posting(K.SHOP_PENDING, -(order.payable_fen - fee), owner_id=order.shop_id),
+        Posting(K.SUBSIDY_EXPENSE, subsidy),
+        Posting(K.SHOP_PENDING, -(order.payable_fen + subsidy - fee), owner_id=order.shop_id),
         Posting(K.PLATFORM_FEE_REVENUE, -(fee - growth)),
         Posting(K.GROWTH_FUND, -growth),
     ]
@@ -162,7 +174,7 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
     """Once the return window has passed, a completed order's money becomes available to its shop."""
     cutoff = clock.now() - timedelta(days=get_settings().return_window_days)
     rows = session.execute(
-        select(Order.id, Order.shop_id, Order.payable_fen)
+        select(Order.id, Order.shop_id)
         .where(
             Order.status == S.COMPLETED,
             Order.settled_at.is_(None),
@@ -172,7 +184,7 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
         .limit(limit)
     ).all()
     settled = []
-    for order_id, shop_id, payable_fen in rows:
+    for order_id, shop_id in rows:
         won = session.execute(
             update(Order)
             .where(Order.id == order_id, Order.settled_at.is_(None))
@@ -180,19 +192,22 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
         )
         if won.rowcount != 1:  # type: ignore[attr-defined]
             continue  # another runner settled it
-        net = payable_fen - platform_fee(session, order_id)
-        ledger.post(
-            session,
-            kind="order_settled",
-            reference_type="order",
-            reference_id=order_id,
-            postings=[
-                Posting(K.SHOP_PENDING, net, owner_id=shop_id),
-                Posting(K.SHOP_AVAILABLE, -net, owner_id=shop_id),
-            ],
-            idempotency_key=f"orders:settled:{order_id}",
-            memo="售后期结束：转入可提现",
-        )
+        # Exactly what is still pending for this order (completion less any refunds), read from the
+        # ledger rather than recomputed, so after-sales reversals and subsidies are all accounted for.
+        net = -ledger.net_for(session, "order", order_id).get((K.SHOP_PENDING, shop_id), 0)
+        if net:
+            ledger.post(
+                session,
+                kind="order_settled",
+                reference_type="order",
+                reference_id=order_id,
+                postings=[
+                    Posting(K.SHOP_PENDING, net, owner_id=shop_id),
+                    Posting(K.SHOP_AVAILABLE, -net, owner_id=shop_id),
+                ],
+                idempotency_key=f"orders:settled:{order_id}",
+                memo="售后期结束：转入可提现",
+            )
         lifecycle.record(
             session, order_id, "settled", None, S.COMPLETED.value, S.COMPLETED.value, f"{net} fen available"
         )

@@ -25,7 +25,9 @@ def check_orders(session: Session, result: LedgerCheck) -> None:
             ),
             None,
         )
-        expected = {(p.kind, p.owner_id): p.amount_fen for p in completion_postings(session, order)}
+        expected = {
+            (p.kind, p.owner_id): p.amount_fen for p in completion_postings(session, order) if p.amount_fen
+        }
         if booked is None:
             result.problems.append(f"order {order.id} is completed but its completion is not booked")
         elif {(p.kind, p.owner_id): p.amount_fen for p in booked.postings} != expected:

@@ -72,6 +72,9 @@ class Order(Base):
     creator_id: Mapped[int | None] = mapped_column(BigInteger)
     items_total_fen: Mapped[int] = mapped_column(BigInteger)
     discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The platform-funded part of discount_fen (subsidies, platform coupons, 一元购): the platform
+    # pays it to the merchant at completion, as if the buyer had.
+    subsidy_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     shipping_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     payable_fen: Mapped[int] = mapped_column(BigInteger)
     address: Mapped[dict[str, Any]] = mapped_column(JSON)  # snapshot at checkout

@@ -26,7 +26,7 @@ from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.core.events import emit_many
 from laotie.core.idempotency import IDEMPOTENCY_KEY_REUSED, IdempotencyRecord, request_hash
-from laotie.orders import errors
+from laotie.orders import errors, pricing
 from laotie.orders.models import BuyerQuota, Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.schemas import CheckoutIn, PlacedCheckout, PlacedOrder
 from laotie.settings import get_settings
@@ -72,6 +72,7 @@ class _Plan:
     index: int
     request: PlaceRequest
     lines: list[tuple[SkuForSale, int]] = field(default_factory=list)
+    priced: pricing.Priced | None = None  # what promotions made of it (None: list prices)
 
 
 def _replays(session: Session, requests: list[PlaceRequest]) -> dict[tuple[str, str], tuple[str, Any]]:
@@ -200,7 +201,8 @@ def _write(
         {
             "buyer_id": p.request.buyer_id,
             "pay_mode": p.request.body.pay_mode,
-            "total_fen": sum(sku.price_fen * qty for sku, qty in p.lines),
+            "total_fen": sum(sku.price_fen * qty for sku, qty in p.lines)
+            - (p.priced.breakdown.discount_fen if p.priced else 0),
             "created_at": now,
         }
         for p in accepted
@@ -212,6 +214,7 @@ def _write(
     )
     order_rows: list[dict[str, Any]] = []
     order_lines: list[list[tuple[SkuForSale, int]]] = []
+    order_plans: list[_Plan] = []
     for plan, checkout_id in zip(accepted, checkout_ids, strict=True):
         body = plan.request.body
         pay_later = body.pay_mode == PayMode.PAY_LATER
@@ -233,9 +236,8 @@ def _write(
                     "video_id": body.attribution.video_id,
                     "creator_id": body.attribution.creator_id,
                     "items_total_fen": total,
-                    "discount_fen": 0,
+                    **pricing.order_fields(plan, lines),  # discount_fen, subsidy_fen, payable_fen
                     "shipping_fen": 0,
-                    "payable_fen": total,
                     "address": plan.request.address,
                     "created_at": now,
                     "expires_at": None if pay_later else deadline,
@@ -244,8 +246,14 @@ def _write(
                 }
             )
             order_lines.append(lines)
+            order_plans.append(plan)
     order_ids = list(
         session.scalars(insert(_ORDERS).returning(_ORDERS.c.id, sort_by_parameter_order=True), order_rows)
+    )
+    pricing.record_uses(
+        session,
+        ((p, row["shop_id"], oid) for p, row, oid in zip(order_plans, order_rows, order_ids, strict=True)),
+        now,
     )
     line_rows = [
         {
@@ -258,11 +266,10 @@ def _write(
             "unit_price_fen": sku.price_fen,
             "quantity": qty,
             "line_total_fen": sku.price_fen * qty,
-            "discount_fen": 0,
-            "discounts": [],
+            **pricing.line_fields(plan, sku.sku_id),  # discount_fen, discounts (who funds each)
             "fee_rate_bp": rates[sku.category_id],
         }
-        for order_id, lines in zip(order_ids, order_lines, strict=True)
+        for order_id, lines, plan in zip(order_ids, order_lines, order_plans, strict=True)
         for sku, qty in lines
     ]
     session.execute(insert(_LINES), line_rows)
@@ -358,6 +365,9 @@ def place_batch(session: Session, requests: list[PlaceRequest]) -> list[Outcome]
             outcomes[i] = Outcome(error=exc)
     quotas = _quotas(session, plans)
     accepted = _allocate(plans, skus, quotas, outcomes)
+    for index, refused in pricing.price_plans(session, accepted, now).items():
+        outcomes[index] = Outcome(error=refused)
+    accepted = [p for p in accepted if p.index not in outcomes]
     if accepted:
         for plan, placed in zip(accepted, _write(session, accepted, quotas, now), strict=True):
             outcomes[plan.index] = Outcome(placed=placed)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -33,6 +33,9 @@ class CheckoutIn(BaseModel):
     address_id: int = Id
     pay_mode: PayMode = PayMode.PAY_NOW
     attribution: Attribution = Attribution()
+    coupon_ids: list[Annotated[int, Field(ge=1, le=2**53)]] = Field(
+        default_factory=list, max_length=10, description="wallet coupons (我的优惠券) to use"
+    )
 
 
 class BuyNowIn(BaseModel):
@@ -44,13 +47,18 @@ class BuyNowIn(BaseModel):
     address_id: int = Id
     pay_mode: PayMode = PayMode.PAY_NOW
     attribution: Attribution = Attribution()
+    coupon_ids: list[Annotated[int, Field(ge=1, le=2**53)]] = Field(default_factory=list, max_length=10)
 
     def as_checkout(self) -> CheckoutIn:
         line = LineIn(
             sku_id=self.sku_id, quantity=self.quantity, expected_unit_price_fen=self.expected_unit_price_fen
         )
         return CheckoutIn(
-            lines=[line], address_id=self.address_id, pay_mode=self.pay_mode, attribution=self.attribution
+            lines=[line],
+            address_id=self.address_id,
+            pay_mode=self.pay_mode,
+            attribution=self.attribution,
+            coupon_ids=self.coupon_ids,
         )
 
 
@@ -78,6 +86,7 @@ class LineOut(BaseModel):
     quantity: int
     line_total_fen: int
     discount_fen: int
+    discounts: list[dict[str, Any]] = Field(default=[], description="each discount and who funds it")
 
 
 class OrderEventOut(BaseModel):
@@ -102,6 +111,7 @@ class OrderOut(BaseModel):
     creator_id: int | None
     items_total_fen: int
     discount_fen: int
+    subsidy_fen: int = Field(default=0, description="the platform-funded part of discount_fen")
     shipping_fen: int
     payable_fen: int
     address: dict[str, Any] = Field(description="full for the buyer; masked for the merchant")

@@ -108,6 +108,7 @@ def _lines(session: Session, order_id: int) -> list[LineOut]:
             quantity=r.quantity,
             line_total_fen=r.line_total_fen,
             discount_fen=r.discount_fen,
+            discounts=list(r.discounts or []),
         )
         for r in rows
     ]
@@ -145,6 +146,7 @@ def order_out(session: Session, order: Order, full_address: bool, with_events: b
         creator_id=order.creator_id,
         items_total_fen=order.items_total_fen,
         discount_fen=order.discount_fen,
+        subsidy_fen=order.subsidy_fen,
         shipping_fen=order.shipping_fen,
         payable_fen=order.payable_fen,
         address=address,

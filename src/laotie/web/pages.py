@@ -16,6 +16,7 @@ from laotie.web import (
     pages_merchant_orders,
     pages_merchant_products,
     pages_orders,
+    pages_promotions,
 )
 from laotie.web.rendering import STATIC_DIR, same_origin
 
@@ -29,6 +30,7 @@ AREAS = (
     pages_merchant_orders,
     pages_merchant_products,
     pages_governance,
+    pages_promotions,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])

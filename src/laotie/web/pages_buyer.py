@@ -15,6 +15,7 @@ from laotie.categories.schemas import CategoryNode
 from laotie.core.auth import Principal, PublicAccess
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
+from laotie.promotions import service as promotions
 from laotie.shops import service as shops
 from laotie.web.rendering import PageRoute, render
 
@@ -158,7 +159,20 @@ def product_page(
         }
         for s in product.skus
     ]
-    return render(request, session, principal, "product.html", product=product, shop=shop, skus=skus, q="")
+    promos = promotions.product_promotions(
+        session, product_id
+    )  # campaign / subsidy prices, multi-buy, coupons
+    return render(
+        request,
+        session,
+        principal,
+        "product.html",
+        product=product,
+        shop=shop,
+        skus=skus,
+        q="",
+        promos=promos,
+    )
 
 
 @router.get("/shop/{shop_id}", response_class=HTMLResponse)

@@ -31,8 +31,8 @@ from laotie.orders import service as orders
 from laotie.orders.models import PayMode
 from laotie.orders.schemas import MAX_LINES, MAX_QUANTITY, CheckoutIn, LineIn
 from laotie.shops import service as shops
+from laotie.web import checkout_promotions, forms
 from laotie.web import errors as web_errors
-from laotie.web import forms
 from laotie.web.rendering import PageRoute, page_url, redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -135,12 +135,20 @@ def _checkout_page(
     address_form: dict[str, str] | None = None,
     address_error: str | None = None,
     status_code: int = 200,
+    coupon_ids: list[int] | None = None,
 ) -> HTMLResponse:
     book = addresses.list_addresses(session, principal.user_id)
     ids = {a.id for a in book}
     if chosen_address not in ids:
         chosen_address = next((a.id for a in book if a.is_default), book[0].id if book else None)
     form = address_form or {}
+    promo = checkout_promotions.for_checkout(
+        session,
+        principal.user_id,
+        [(ln.sku_id, ln.quantity) for ln in lines],
+        coupon_ids or [],
+        chosen_address,
+    )
     return render(
         request,
         session,
@@ -162,6 +170,9 @@ def _checkout_page(
         provinces=addresses.provinces(),
         cities=_below(addresses.cities, form.get("province_code", "")),
         districts=_below(addresses.districts, form.get("city_code", "")),
+        promo=promo,
+        coupon_text=checkout_promotions.coupon_text,
+        funder_zh=checkout_promotions.FUNDER_ZH,
     )
 
 
@@ -173,6 +184,7 @@ def checkout_page(
     qty: Annotated[str, Query(max_length=5)] = "1",
     price: Annotated[str, Query(max_length=15)] = "",
     address: Annotated[int | None, Query(ge=1, le=2**53)] = None,
+    coupon: Annotated[list[int] | None, Query(max_length=10)] = None,
     session: Session = Depends(get_session),
     principal: Principal = AnyUser,
 ) -> HTMLResponse:
@@ -181,7 +193,10 @@ def checkout_page(
     else:
         source = ""
         lines = [_buy_now_line(sku, qty, price)]
-    return _checkout_page(request, session, principal, lines, source, chosen_address=address)
+    coupons = [c for c in coupon or [] if 1 <= c <= 2**53]
+    return _checkout_page(
+        request, session, principal, lines, source, chosen_address=address, coupon_ids=coupons
+    )
 
 
 def _price_refreshed(session: Session, lines: list[Line]) -> list[Line]:
@@ -206,6 +221,9 @@ def place(
     source = "cart" if data.get("source") == "cart" else ""
     pay_mode = data.get("pay_mode", PayMode.PAY_NOW.value)
     address_id = int(data["address_id"]) if data.get("address_id", "").isdigit() else None
+    coupon_ids = [
+        int(v) for v in form.getlist("coupon") if isinstance(v, str) and v.isdigit() and len(v) < 16
+    ][:10]
     try:
         if address_id is None:
             raise order_errors.ADDRESS_REQUIRED()
@@ -216,6 +234,7 @@ def place(
             ],
             address_id=address_id,
             pay_mode=PayMode(pay_mode) if pay_mode in PAY_MODES else PayMode.PAY_NOW,
+            coupon_ids=coupon_ids,
         )
         placed = orders.checkout(session, principal, body, data.get("idempotency_key", ""))
     except ValidationError as exc:
@@ -238,6 +257,7 @@ def place(
             pay_mode=pay_mode,
             error=exc.message("zh"),
             status_code=exc.status,
+            coupon_ids=coupon_ids,
         )
     if source == "cart":
         cart.clear_bought(session, principal.user_id, [line.sku_id for line in lines])

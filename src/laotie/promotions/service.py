@@ -1,0 +1,162 @@
+"""Promotions' public face: what orders call to price and claim, and the set-up and wallet use cases.
+
+Orders price a checkout in three calls, inside the placement transaction:
+``load_book`` (once per batch) -> ``price_cart`` (per checkout) -> ``reserve`` (claims budgets,
+coupons and the 一元购, or refuses with a stable code) -> ``record_uses`` (once the orders exist).
+Cancelling an order calls nothing here: ``events`` listens to ``OrderCancelled`` and releases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from laotie.catalog import service as catalog
+from laotie.core import clock
+from laotie.promotions import errors
+from laotie.promotions.claims import Reservation, record_uses, release, reserve
+from laotie.promotions.models import Campaign, CampaignItem, MultiBuy
+from laotie.promotions.offers import OfferBook, chosen_coupons, deal_blocked, load_book, offers_for
+from laotie.promotions.pricing import Breakdown, CartLine, price
+from laotie.promotions.schemas import ProductPromotionsOut, SkuPromotionOut
+from laotie.promotions.setup import (
+    budget,
+    budgets,
+    campaign_items,
+    campaigns,
+    create_campaign,
+    create_deal,
+    create_platform_coupon,
+    create_platform_multibuy,
+    create_shop_coupon,
+    create_shop_multibuy,
+    create_subsidy,
+    decide,
+    enrol,
+    shop_coupons,
+    shop_enrolments,
+    shop_multibuys,
+)
+from laotie.promotions.views import multibuy_out
+from laotie.promotions.wallet import claim, claimable, issue, my_coupons
+
+__all__ = [
+    "Breakdown",
+    "CartLine",
+    "OfferBook",
+    "Reservation",
+    "budget",
+    "budgets",
+    "campaign_items",
+    "campaigns",
+    "claim",
+    "claimable",
+    "create_campaign",
+    "create_deal",
+    "create_platform_coupon",
+    "create_platform_multibuy",
+    "create_shop_coupon",
+    "create_shop_multibuy",
+    "create_subsidy",
+    "decide",
+    "enrol",
+    "issue",
+    "load_book",
+    "my_coupons",
+    "price_cart",
+    "product_promotions",
+    "record_uses",
+    "release",
+    "release_for_order",
+    "reserve",
+    "shop_coupons",
+    "shop_enrolments",
+    "shop_multibuys",
+]
+
+
+def price_cart(
+    session: Session,
+    book: OfferBook,
+    buyer_id: int,
+    cart: list[CartLine],
+    coupon_ids: list[int],
+    address: Mapping[str, Any] | None,
+    first_order: bool,
+    now: datetime,
+    quote: bool = False,
+) -> Breakdown:
+    """Price one buyer's cart. Chosen coupons are checked (theirs, unused, valid, one per funder, and
+    reaching their threshold) and refused with a stable code. A 一元购 applies on a first order; a
+    quote leaves it out when the address or phone already had one, a checkout lets ``reserve``
+    refuse it (NEW_BUYER_DEAL_REFUSED) so the buyer is told rather than charged full price."""
+    if not coupon_ids and not book.any():
+        return price(cart, offers_for(book, [], False))
+    coupons = chosen_coupons(session, buyer_id, coupon_ids, {line.shop_id for line in cart}, now)
+    deal_ok = first_order and bool(book.deals)
+    if deal_ok and quote and address is not None and any(line.sku_id in book.deals for line in cart):
+        deal_ok = not deal_blocked(session, address)
+    priced = price(cart, offers_for(book, coupons, deal_ok))
+    if priced.unused_coupons:
+        unused = next(c for c in coupons if c.buyer_coupon_id == priced.unused_coupons[0])
+        if unused.budget_left_fen is not None and unused.budget_left_fen < max(unused.cut_fen, 1):
+            raise errors.SUBSIDY_BUDGET_EXHAUSTED(budget_id=unused.budget_id)
+        raise errors.COUPON_THRESHOLD_NOT_MET(
+            coupon_id=unused.buyer_coupon_id, threshold_fen=unused.threshold_fen
+        )
+    return priced
+
+
+def release_for_order(session: Session, order_id: int) -> int:
+    """Give back the budget, coupons and 一元购 an order holds (a cancel, or a full refund)."""
+    return release(session, order_id, clock.now())
+
+
+def product_promotions(session: Session, product_id: int) -> ProductPromotionsOut:
+    """What a product page shows: campaign and subsidy prices per SKU, multi-buy tiers, shop coupons."""
+    from laotie.promotions.wallet import claimable as shop_claimable
+
+    product = catalog.get_listed(session, product_id)
+    now = clock.now()
+    sku_ids = [s.id for s in product.skus]
+    book = load_book(session, sku_ids, [product.shop_id], now)
+    names = dict(
+        session.execute(
+            select(CampaignItem.sku_id, Campaign.name)
+            .join(Campaign, Campaign.id == CampaignItem.campaign_id)
+            .where(CampaignItem.id.in_([c.item_id for c in book.campaign.values()] or [0]))
+        ).all()
+    )
+    skus = []
+    for s in product.skus:
+        camp = book.campaign.get(s.id)
+        sub = book.subsidy.get(s.id)
+        deal = book.deals.get(s.id)
+        skus.append(
+            SkuPromotionOut(
+                sku_id=s.id,
+                list_price_fen=s.price_fen,
+                campaign_price_fen=camp.price_fen if camp else None,
+                campaign_name=names.get(s.id) if camp else None,
+                subsidy_fen=sub.per_unit_fen if sub and (sub.budget_left_fen or 0) > 0 else None,
+                subsidy_label=sub.label if sub else None,
+                deal_price_fen=deal.price_fen if deal else None,
+            )
+        )
+    multibuys = [
+        multibuy_out(m)
+        for m in session.scalars(
+            select(MultiBuy).where(MultiBuy.id.in_([mb.multibuy_id for mb in book.multibuys] or [0]))
+        )
+        if m.product_ids is None or product_id in m.product_ids
+    ]
+    return ProductPromotionsOut(
+        product_id=product_id,
+        skus=skus,
+        multibuys=multibuys,
+        coupons=shop_claimable(session, product.shop_id),
+    )

@@ -1,0 +1,102 @@
+"""Promotions in the browser pages: the checkout breakdown naming who funds each discount, coupon
+choice, the product page's offers, 我的优惠券 and the merchant's 优惠工具."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from laotie.orders.models import Order
+from tests.factories.orders import make_buyer, make_on_sale
+from tests.factories.promotions import claim, multibuy, platform_coupon, shop_coupon, subsidy
+from tests.factories.web import sign_in
+
+
+def test_checkout_page_shows_who_funds_each_discount_and_places_with_the_coupon(
+    client: TestClient, session: Session
+) -> None:
+    sale = make_on_sale(session, price_fen=10000)
+    buyer = make_buyer(session)
+    subsidy(session, sale.sku_id, per_unit_fen=1000, budget_fen=100_000)
+    multibuy(session, sale.shop_id, [(2, 1000)])
+    wallet = claim(
+        session, buyer.principal, shop_coupon(session, sale.shop_id, threshold_fen=10000, cut_fen=500).id
+    )
+    platform_coupon(session, 0, 300, budget_fen=10_000)
+    session.rollback()
+    sign_in(client, buyer.headers)
+    product = client.get(f"/p/{sale.product_id}").text
+    assert "百亿补贴" in product and "2件9折" in product
+    plain = client.get(f"/checkout?sku={sale.sku_id}&qty=2&price={sale.price_fen}").text
+    assert "平台补贴" in plain and "店铺优惠" in plain
+    # 20000 - subsidy 2000 - multi-buy 10% of 18000 = 1800 -> 16200
+    assert 'id="checkout-total">¥162.00<' in plain
+    page = client.get(f"/checkout?sku={sale.sku_id}&qty=2&price={sale.price_fen}&coupon={wallet.id}").text
+    assert 'id="checkout-total">¥157.00<' in page
+    assert f'name="coupon" value="{wallet.id}"' in page
+    key = re.findall(r'name="idempotency_key" value="([^"]*)"', page)[0]
+    placed = client.post(
+        "/checkout",
+        data={
+            "line": f"{sale.sku_id}:2:{sale.price_fen}",
+            "idempotency_key": key,
+            "address_id": str(buyer.address_id),
+            "pay_mode": "pay_now",
+            "coupon": str(wallet.id),
+        },
+        follow_redirects=False,
+    )
+    assert placed.status_code == 303, placed.text
+    session.rollback()
+    order = session.query(Order).one()
+    assert order.payable_fen == 15700 and order.subsidy_fen == 2000
+    # The coupon is used: choosing it again shows the reason and the price without it.
+    again = client.get(f"/checkout?sku={sale.sku_id}&qty=2&price={sale.price_fen}&coupon={wallet.id}").text
+    assert 'id="checkout-total">¥162.00<' in again
+
+
+def test_my_coupons_and_the_merchant_console(client: TestClient, session: Session) -> None:
+    sale = make_on_sale(session)
+    buyer = make_buyer(session)
+    pc = platform_coupon(session, 0, 300, budget_fen=10_000)
+    session.rollback()
+    sign_in(client, buyer.headers)
+    page = client.get("/me/coupons").text
+    assert "平台券" in page and "还没有优惠券" in page
+    r = client.post(f"/me/coupons/{pc.id}/claim", follow_redirects=False)
+    assert r.status_code == 303
+    assert "可使用" in client.get("/me/coupons").text
+    sign_in(client, sale.owner_headers)
+    console = client.get(f"/merchant/promotions?shop={sale.shop_id}").text
+    assert "优惠工具" in console and "还没有优惠券" in console
+    made = client.post(
+        "/merchant/promotions/coupons",
+        data={
+            "shop": str(sale.shop_id),
+            "name": "满199减20",
+            "kind": "threshold_cut",
+            "threshold": "199",
+            "cut": "20",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    made = client.post(
+        "/merchant/promotions/multibuys",
+        data={"shop": str(sale.shop_id), "name": "多买多省", "tier2": "10", "tier3": "20"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    console = client.get(f"/merchant/promotions?shop={sale.shop_id}").text
+    assert "满¥199.00减¥20.00" in console and "2件9折" in console and "3件8折" in console
+    bad = client.post(
+        "/merchant/promotions/multibuys",
+        data={"shop": str(sale.shop_id), "tier2": "30", "tier3": "10"},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 422 and "件数越多折扣应越大" in bad.text
+    sign_in(client, buyer.headers)
+    other = client.get(f"/merchant/promotions?shop={sale.shop_id}", follow_redirects=False)
+    assert other.status_code in (303, 403, 404)
