@@ -14,6 +14,7 @@ LAYERS = [
     "categories",
     "shops",
     "catalog",
+    "logistics",
     "payments",
     "settlement",
     "orders",
