@@ -33,7 +33,11 @@ CARRIERS: dict[str, Carrier] = {
         Carrier("JTSD", "极兔速递", re.compile(r"JT\d{13}"), "JT1234567890123", ("极兔", "极兔快递")),
         Carrier("JD", "京东物流", re.compile(r"JD[A-Z0-9]{10,16}"), "JDVA12345678901", ("京东", "京东快递")),
         Carrier(
-            "EMS", "中国邮政EMS", re.compile(r"[A-Z]{2}\d{9}CN|1\d{12}"), "EA123456789CN", ("EMS", "邮政", "邮政EMS")
+            "EMS",
+            "中国邮政EMS",
+            re.compile(r"[A-Z]{2}\d{9}CN|1\d{12}"),
+            "EA123456789CN",
+            ("EMS", "邮政", "邮政EMS"),
         ),
     )
 }

@@ -3,10 +3,11 @@ shipments (for the merchant and for governance)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
@@ -18,11 +19,9 @@ from laotie.logistics.schemas import (
     ProductShippingIn,
     ProductShippingOut,
     Quote,
-    ShipmentOut,
     TemplateIn,
     TemplateOut,
 )
-from laotie.shops import service as shops
 
 router = APIRouter(prefix="/api/v1", tags=["logistics"])
 governance_router = APIRouter(prefix="/api/v1/governance", tags=["governance"])
@@ -30,6 +29,16 @@ Staff = require_roles(Role.GOVERNANCE, Role.ADMIN)
 Region = Annotated[
     str, Query(pattern=r"^\d{6}$", description="adcode of the province (or a city/district in it)")
 ]
+
+
+def _utc(since: datetime | None) -> datetime | None:
+    """A ``since`` before the representable range means "from the start"."""
+    if since is None:
+        return None
+    try:
+        return since.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 @router.get("/logistics/carriers", response_model=list[CarrierOut])
@@ -126,38 +135,22 @@ def set_product_shipping(
     return out
 
 
-@router.get("/orders/{order_id}/tracking", response_model=ShipmentOut)
-def my_tracking(
-    order_id: PathId, buyer: Principal = AnyUser, session: Session = Depends(get_session)
-) -> ShipmentOut:
-    """物流详情: the buyer's parcel, newest step first."""
-    return service.buyer_tracking(session, buyer.user_id, order_id)
-
-
-@router.get("/shops/{shop_id}/orders/{order_id}/tracking", response_model=ShipmentOut)
-def shop_tracking(
-    shop_id: PathId, order_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> ShipmentOut:
-    shops.require_shop_member(session, shop_id, principal)
-    return service.shop_tracking(session, shop_id, order_id)
-
-
 @router.get("/shops/{shop_id}/late-shipments", response_model=list[LateShipmentOut])
 def shop_late_shipments(
     shop_id: PathId,
-    since: datetime | None = None,
+    since: AwareDatetime | None = None,
     principal: Principal = AnyUser,
     session: Session = Depends(get_session),
 ) -> list[LateShipmentOut]:
     """The shop's orders shipped after (or still not shipped by) their ship-by deadline."""
-    return service.shop_late_shipments(session, principal, shop_id, since)
+    return service.shop_late_shipments(session, principal, shop_id, _utc(since))
 
 
 @governance_router.get("/late-shipments", response_model=list[LateShipmentOut])
 def late_shipments(
     shop_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    since: datetime | None = None,
+    since: AwareDatetime | None = None,
     _: Principal = Staff,
     session: Session = Depends(get_session),
 ) -> list[LateShipmentOut]:
-    return service.late_shipments(session, shop_id, since)
+    return service.late_shipments(session, shop_id, _utc(since))
