@@ -16,6 +16,7 @@ from laotie.core.auth import Principal, PublicAccess
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
 from laotie.shops import service as shops
+from laotie.web import pages_logistics
 from laotie.web.rendering import PageRoute, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -142,6 +143,7 @@ def search_page(
 def product_page(
     request: Request,
     product_id: PathId,
+    region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     session: Session = Depends(get_session),
     principal: Principal | None = PublicAccess,
 ) -> HTMLResponse:
@@ -158,7 +160,18 @@ def product_page(
         }
         for s in product.skus
     ]
-    return render(request, session, principal, "product.html", product=product, shop=shop, skus=skus, q="")
+    shipping = pages_logistics.product_shipping(session, principal, product, region)
+    return render(
+        request,
+        session,
+        principal,
+        "product.html",
+        product=product,
+        shop=shop,
+        skus=skus,
+        q="",
+        shipping=shipping,
+    )
 
 
 @router.get("/shop/{shop_id}", response_class=HTMLResponse)
