@@ -9,10 +9,10 @@ same parcel at once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -169,12 +169,17 @@ def _poll_one(session: Session, row: Shipment, now: datetime) -> bool:
 
 
 def poll_tracking(session: Session, limit: int = 500) -> list[int]:
-    """Advance every parcel in transit with the clock; returns the order ids delivered now."""
+    """Advance the parcels in transit with the clock, each at most every ``tracking_poll_minutes``,
+    least recently asked first; returns the order ids delivered now."""
     now = clock.now()
+    stale = now - timedelta(minutes=get_settings().tracking_poll_minutes)
     candidates = session.execute(
         select(Shipment.id, Shipment.polled_at)
-        .where(Shipment.status == ShipmentStatus.IN_TRANSIT.value)
-        .order_by(Shipment.id)
+        .where(
+            Shipment.status == ShipmentStatus.IN_TRANSIT.value,
+            or_(Shipment.polled_at.is_(None), Shipment.polled_at <= stale),
+        )
+        .order_by(Shipment.polled_at.is_not(None), Shipment.polled_at, Shipment.id)
         .limit(limit)
     ).all()
     delivered: list[int] = []
