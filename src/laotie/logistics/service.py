@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
 from laotie.logistics.carriers import carrier_list
+from laotie.logistics.carriers import name_of as carrier_name
 from laotie.logistics.deadlines import late_shipments, open_deadline, record_late, shop_late_shipments
 from laotie.logistics.quoting import Quoter, consolidation_leg, province_code_of, quote, quoter, short_name
 from laotie.logistics.schemas import Quote, QuoteLine
@@ -37,6 +38,7 @@ __all__ = [
     "Quoter",
     "buyer_tracking",
     "carrier_list",
+    "carrier_name",
     "check_waybill",
     "consolidation_leg",
     "create_shipment",

@@ -64,7 +64,7 @@ def ship(
         S.SHIPPED,
         principal.user_id,
         "shipped",
-        f"{carrier} {tracking_no}",
+        f"{logistics.carrier_name(carrier)} {tracking_no}",
         {"carrier": carrier, "tracking_no": tracking_no},
     )
     logistics.create_shipment(
