@@ -45,6 +45,17 @@ def open_deadline(session: Session, order_id: int, shop_id: int, paid_at: dateti
     return True
 
 
+def close_deadline(session: Session, order_id: int) -> bool:
+    """An order that will not ship (cancelled or refunded before shipping) stops its clock; a late
+    record already written stays: the shop was late by then."""
+    deadline = session.get(ShipDeadline, order_id)
+    if deadline is None or deadline.shipped_at is not None:
+        return False
+    session.delete(deadline)
+    session.flush()
+    return True
+
+
 def _record(session: Session, deadline: ShipDeadline, at: datetime, shipped_at: datetime | None) -> None:
     now = clock.now()
     late = session.scalar(select(LateShipment).where(LateShipment.order_id == deadline.order_id))

@@ -20,3 +20,8 @@ def on_order_placed(session: Session, ev: Event) -> None:
         deadlines.open_deadline(
             session, int(ev.payload["order_id"]), int(ev.payload["shop_id"]), ev.created_at
         )
+
+
+@bus.subscribe("OrderCancelled", name="logistics.close_ship_deadline")
+def on_order_cancelled(session: Session, ev: Event) -> None:
+    deadlines.close_deadline(session, int(ev.payload["order_id"]))

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from laotie.catalog import service as catalog
 from laotie.logistics.carriers import carrier_list
 from laotie.logistics.carriers import name_of as carrier_name
-from laotie.logistics.deadlines import late_shipments, open_deadline, record_late, shop_late_shipments
+from laotie.logistics.deadlines import (
+    close_deadline,
+    late_shipments,
+    open_deadline,
+    record_late,
+    shop_late_shipments,
+)
 from laotie.logistics.quoting import Quoter, consolidation_leg, province_code_of, quote, quoter, short_name
 from laotie.logistics.schemas import Quote, QuoteLine
 from laotie.logistics.shipments import (
@@ -40,6 +46,7 @@ __all__ = [
     "carrier_list",
     "carrier_name",
     "check_waybill",
+    "close_deadline",
     "consolidation_leg",
     "create_shipment",
     "create_template",

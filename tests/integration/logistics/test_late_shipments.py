@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -11,9 +12,13 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.db import Database
 from laotie.logistics import service as logistics
-from laotie.orders import fulfilment
+from laotie.logistics.models import ShipDeadline
+from laotie.orders import fulfilment, paylater
+from laotie.orders import service as orders
+from laotie.orders.models import PayMode
+from laotie.payments import service as payments
 from tests.factories.logistics import owner_of, paid_order
-from tests.factories.orders import make_buyer, make_on_sale
+from tests.factories.orders import checkout_body, key, make_buyer, make_on_sale
 from tests.factories.shops import make_reviewer
 
 
@@ -59,3 +64,69 @@ def test_late_shipments_are_recorded_with_hours_late(
         "/api/v1/governance/late-shipments", params={"since": "2026-01-01T00:00:00"}, headers=staff
     )
     assert naive.status_code == 422
+
+
+def test_deadlines_follow_the_events_whatever_their_order(session: Session) -> None:
+    """The payment event may arrive after the merchant already shipped; a pay-after-use order starts
+    its clock when placed; a cancelled order stops it."""
+    now = clock.now()
+    shipped_first = 9001
+    logistics_shipment = {
+        "recipient": "张三",
+        "phone": "13800138000",
+        "province_code": "330000",
+        "province_name": "浙江省",
+        "detail": "文三路478号",
+    }
+    sale = make_on_sale(session)
+    buyer = make_buyer(session)
+    logistics.create_shipment(
+        session,
+        order_id=shipped_first,
+        shop_id=sale.shop_id,
+        buyer_id=buyer.user_id,
+        carrier="中通快递",
+        tracking_no="ZT1234567000",
+        address=logistics_shipment,
+    )
+    assert logistics.open_deadline(session, shipped_first, sale.shop_id, now - timedelta(hours=1))
+    assert not logistics.open_deadline(session, shipped_first, sale.shop_id, now)  # redelivered event
+    with clock.travel(timedelta(days=5)):
+        assert logistics.record_late(session) == []  # it shipped in time, before the event came
+    # shipped before the event arrived, but after the deadline: recorded as late once it does
+    logistics.create_shipment(
+        session,
+        order_id=9002,
+        shop_id=sale.shop_id,
+        buyer_id=buyer.user_id,
+        carrier="中通快递",
+        tracking_no="ZT1234567001",
+        address=logistics_shipment,
+    )
+    logistics.open_deadline(session, 9002, sale.shop_id, now - timedelta(hours=49, minutes=30))
+    assert [(r.order_id, r.hours_late) for r in logistics.late_shipments(session)] == [(9002, 2)]
+    # cancelled before shipping: the clock stops
+    logistics.open_deadline(session, 9003, sale.shop_id, now)
+    assert logistics.close_deadline(session, 9003)
+    with clock.travel(timedelta(days=5)):
+        assert logistics.record_late(session) == []
+    session.commit()
+
+
+def test_a_pay_after_use_order_must_ship_within_48_hours_of_placing(
+    app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paylater, "ineligibility", lambda *a, **k: None)  # eligibility is orders' test
+    buyer = make_buyer(session)
+    payments.sign_agreement(session, buyer.user_id)
+    sale = make_on_sale(session)
+    body = checkout_body(buyer, (sale, 1)).model_copy(update={"pay_mode": PayMode.PAY_LATER})
+    (order,) = orders.checkout(session, buyer.principal, body, key()).orders
+    session.commit()
+    app.state.outbox_worker.run_until_idle()
+    session.rollback()
+    deadline = session.get(ShipDeadline, order.id)
+    assert deadline is not None and deadline.due_at - deadline.paid_at == timedelta(hours=48)
+    with clock.travel(timedelta(hours=49)):
+        assert logistics.record_late(session) == [order.id]
+        session.commit()

@@ -69,9 +69,9 @@ def test_concurrent_pollers_store_and_book_each_thing_once(
     statuses = session.scalars(select(Shipment.status)).all()
     assert statuses == ["delivered"] * PARCELS
     per_parcel = session.execute(
-        select(TrackingEvent.shipment_id, func.count(), func.count(func.distinct(TrackingEvent.seq))).group_by(
-            TrackingEvent.shipment_id
-        )
+        select(
+            TrackingEvent.shipment_id, func.count(), func.count(func.distinct(TrackingEvent.seq))
+        ).group_by(TrackingEvent.shipment_id)
     ).all()
     assert len(per_parcel) == PARCELS and all(n == distinct for _, n, distinct in per_parcel)
     assert ledger.balance(session, K.SUBSIDY_EXPENSE) == PARCELS * 1200
