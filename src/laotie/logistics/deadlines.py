@@ -1,4 +1,5 @@
-"""Ship-by deadlines (发货时效): a paid order must ship within ``settings.ship_within_hours``.
+"""Ship-by deadlines (发货时效): a paid order must ship within ``settings.ship_within_hours``, or
+the hours its shop promised (``ShopShippingPolicy``, 24 h to 15 days).
 
 The deadline opens when the order is paid (or confirmed for pay-after-use); the job records every
 order past its deadline and not shipped as a late shipment, updating the hours late until it ships;
@@ -15,10 +16,42 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.auth import Principal
-from laotie.logistics.models import LateShipment, ShipDeadline, Shipment
-from laotie.logistics.schemas import LateShipmentOut
+from laotie.logistics.models import LateShipment, ShipDeadline, Shipment, ShopShippingPolicy
+from laotie.logistics.schemas import LateShipmentOut, ShippingPolicyIn, ShippingPolicyOut
 from laotie.settings import get_settings
 from laotie.shops import service as shops
+
+
+def ship_within_hours(session: Session, shop_id: int) -> int:
+    policy = session.get(ShopShippingPolicy, shop_id)
+    return policy.ship_within_hours if policy else get_settings().ship_within_hours
+
+
+def get_policy(session: Session, principal: Principal, shop_id: int) -> ShippingPolicyOut:
+    shops.require_shop_member(session, shop_id, principal)
+    policy = session.get(ShopShippingPolicy, shop_id)
+    return ShippingPolicyOut(
+        shop_id=shop_id,
+        ship_within_hours=policy.ship_within_hours if policy else get_settings().ship_within_hours,
+        platform_default=policy is None,
+    )
+
+
+def set_policy(
+    session: Session, principal: Principal, shop_id: int, body: ShippingPolicyIn
+) -> ShippingPolicyOut:
+    """The shop's ship-by promise, for orders paid from now on (open deadlines keep theirs)."""
+    shops.require_shop_member(session, shop_id, principal)
+    policy = session.get(ShopShippingPolicy, shop_id)
+    if policy is None:
+        policy = ShopShippingPolicy(shop_id=shop_id)
+        session.add(policy)
+    policy.ship_within_hours = body.ship_within_hours
+    policy.updated_at = clock.now()
+    session.flush()
+    return ShippingPolicyOut(
+        shop_id=shop_id, ship_within_hours=body.ship_within_hours, platform_default=False
+    )
 
 
 def hours_late(due_at: datetime, at: datetime) -> int:
@@ -32,7 +65,7 @@ def open_deadline(session: Session, order_id: int, shop_id: int, paid_at: dateti
     if session.get(ShipDeadline, order_id) is not None:
         return False
     shipped_at = session.scalar(select(Shipment.shipped_at).where(Shipment.order_id == order_id))
-    due = paid_at + timedelta(hours=get_settings().ship_within_hours)
+    due = paid_at + timedelta(hours=ship_within_hours(session, shop_id))
     row = ShipDeadline(order_id=order_id, shop_id=shop_id, paid_at=paid_at, due_at=due, shipped_at=shipped_at)
     try:
         with session.begin_nested():

@@ -107,3 +107,13 @@ class LateShipment(Base):
     hours_late: Mapped[int] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ShopShippingPolicy(Base):
+    """A shop's own ship-by promise (e.g. 72 hours for made-to-order goods); none: the platform's."""
+
+    __tablename__ = "logistics_shop_policy"
+
+    shop_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    ship_within_hours: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -19,6 +19,8 @@ from laotie.logistics.schemas import (
     ProductShippingIn,
     ProductShippingOut,
     Quote,
+    ShippingPolicyIn,
+    ShippingPolicyOut,
     TemplateIn,
     TemplateOut,
 )
@@ -131,6 +133,26 @@ def set_product_shipping(
 ) -> ProductShippingOut:
     """Which template the product ships under (null: 包邮) and its weight in grams."""
     out = service.set_product_shipping(session, principal, shop_id, product_id, body)
+    session.commit()
+    return out
+
+
+@router.get("/shops/{shop_id}/shipping-policy", response_model=ShippingPolicyOut)
+def get_policy(
+    shop_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> ShippingPolicyOut:
+    """The shop's ship-by hours (the platform's 48 unless the shop promised otherwise)."""
+    return service.get_policy(session, principal, shop_id)
+
+
+@router.put("/shops/{shop_id}/shipping-policy", response_model=ShippingPolicyOut)
+def set_policy(
+    shop_id: PathId,
+    body: ShippingPolicyIn,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> ShippingPolicyOut:
+    out = service.set_policy(session, principal, shop_id, body)
     session.commit()
     return out
 

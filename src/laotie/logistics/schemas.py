@@ -150,3 +150,16 @@ class LateShipmentOut(BaseModel):
     shipped_at: datetime | None
     hours_late: int
     recorded_at: datetime
+
+
+MIN_SHIP_HOURS = 24
+MAX_SHIP_HOURS = 15 * 24  # 预售 up to 15 days
+
+
+class ShippingPolicyIn(BaseModel):
+    ship_within_hours: int = Field(ge=MIN_SHIP_HOURS, le=MAX_SHIP_HOURS, examples=[48])
+
+
+class ShippingPolicyOut(ShippingPolicyIn):
+    shop_id: int
+    platform_default: bool  # true when the shop has set nothing and the platform's hours apply

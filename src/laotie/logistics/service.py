@@ -14,9 +14,11 @@ from laotie.logistics.carriers import carrier_list
 from laotie.logistics.carriers import name_of as carrier_name
 from laotie.logistics.deadlines import (
     close_deadline,
+    get_policy,
     late_shipments,
     open_deadline,
     record_late,
+    set_policy,
     shop_late_shipments,
 )
 from laotie.logistics.quoting import Quoter, consolidation_leg, province_code_of, quote, quoter, short_name
@@ -51,6 +53,7 @@ __all__ = [
     "create_shipment",
     "create_template",
     "delete_template",
+    "get_policy",
     "get_product_shipping",
     "get_template",
     "late_shipments",
@@ -63,6 +66,7 @@ __all__ = [
     "quoter",
     "record_late",
     "set_network",
+    "set_policy",
     "set_product_shipping",
     "shipment_of_order",
     "shop_late_shipments",

@@ -20,7 +20,7 @@ from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
 from laotie.logistics import service as logistics
-from laotie.logistics.schemas import ProductShippingIn, Quote, QuoteLine, TemplateIn
+from laotie.logistics.schemas import ProductShippingIn, Quote, QuoteLine, ShippingPolicyIn, TemplateIn
 from laotie.shops import service as shops
 from laotie.web import forms
 from laotie.web.rendering import PageRoute, redirect, render
@@ -94,6 +94,7 @@ def _templates_page(
         assigned=assigned,
         provinces=addresses.provinces(),
         late=logistics.shop_late_shipments(session, principal, shop_id),
+        policy=logistics.get_policy(session, principal, shop_id),
         error=error,
     )
 
@@ -178,6 +179,29 @@ def assign_product(
         )
     session.commit()
     return redirect(f"/merchant/shops/{shop_id}/shipping", "已更新商品运费设置")
+
+
+@router.post("/merchant/shops/{shop_id}/shipping/policy", response_model=None)
+def set_policy(
+    request: Request,
+    shop_id: PathId,
+    form: FormData = Depends(forms.read_form),
+    session: Session = Depends(get_session),
+    principal: Principal = AnyUser,
+) -> HTMLResponse | RedirectResponse:
+    try:
+        shops.require_shop_member(session, shop_id, principal)
+        hours = forms.parse_int(
+            forms.fields(form).get("ship_within_hours", ""), "发货时效", minimum=24, maximum=360
+        )
+        logistics.set_policy(session, principal, shop_id, ShippingPolicyIn(ship_within_hours=hours))
+    except AppError as exc:
+        session.rollback()
+        return _templates_page(
+            request, session, principal, shop_id, error=exc.message("zh"), status_code=exc.status
+        )
+    session.commit()
+    return redirect(f"/merchant/shops/{shop_id}/shipping", f"发货时效已设为付款后{hours}小时")
 
 
 @router.get("/governance/late-shipments", response_class=HTMLResponse)

@@ -130,3 +130,31 @@ def test_a_pay_after_use_order_must_ship_within_48_hours_of_placing(
     with clock.travel(timedelta(hours=49)):
         assert logistics.record_late(session) == [order.id]
         session.commit()
+
+
+def test_a_shop_may_promise_its_own_ship_by_hours(
+    client: TestClient, app: FastAPI, db: Database, session: Session
+) -> None:
+    buyer = make_buyer(session)
+    sale = make_on_sale(session)
+    url = f"/api/v1/shops/{sale.shop_id}/shipping-policy"
+    assert client.get(url, headers=sale.owner_headers).json() == {
+        "ship_within_hours": 48,
+        "shop_id": sale.shop_id,
+        "platform_default": True,
+    }
+    too_long = client.put(url, json={"ship_within_hours": 24 * 30}, headers=sale.owner_headers)
+    assert too_long.status_code == 422
+    set_ = client.put(url, json={"ship_within_hours": 72}, headers=sale.owner_headers)
+    assert set_.status_code == 200 and set_.json()["platform_default"] is False
+    other = make_on_sale(session)
+    assert client.put(url, json={"ship_within_hours": 24}, headers=other.owner_headers).status_code in (
+        403,
+        404,
+    )
+    (order_id,) = paid_order(client, app, db, session, buyer, (sale, 1))
+    with clock.travel(timedelta(hours=60)):
+        assert logistics.record_late(session) == []  # 60 h is inside the shop's 72
+    with clock.travel(timedelta(hours=73)):
+        assert logistics.record_late(session) == [order_id]
+        session.commit()
