@@ -39,7 +39,7 @@ from tests.factories.shops import principal_of
 URUMQI = {"province_code": "650000", "city_code": "650100", "district_code": "650102"}
 
 
-def _prepare(url: str) -> tuple[int, int]:
+def _prepare(url: str) -> tuple[int, int, int, str]:
     """A template on the first shop's products, and buyer 1's order to 乌鲁木齐, 40 h into its journey."""
     db = Database(url)
     try:
@@ -94,13 +94,16 @@ def _prepare(url: str) -> tuple[int, int]:
         with clock.travel(timedelta(hours=40)), unit_of_work(db) as session:  # the parcel 40 h on
             logistics.poll_tracking(session)
             session.commit()
-        return product.id, order_id
+        with unit_of_work(db) as session:
+            phone = session.scalar(select(User.phone).where(User.id == shop.owner_id))
+        assert phone is not None
+        return product.id, order_id, shop.id, phone
     finally:
         db.dispose()
 
 
 @pytest.fixture(scope="module")
-def logistics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, int]]:
+def logistics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, int, int, str]]:
     home = tmp_path_factory.mktemp("logistics-demo")
     url = f"sqlite:///{home / 'laotie.db'}"
     db = Database(url)
@@ -110,7 +113,7 @@ def logistics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
         session.commit()
     db.dispose()
     seed_demo(url, shops=2, products=4, console=Console(quiet=True), media_dir=home / "media")
-    product_id, order_id = _prepare(url)
+    product_id, order_id, shop_id, merchant = _prepare(url)
     port = _free_port()
     env = {
         **os.environ,
@@ -140,7 +143,7 @@ def logistics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
                 output = server.stdout.read().decode(errors="replace") if server.stdout else ""
                 pytest.fail(f"the demo server did not start:\n{output}")
             time.sleep(0.2)
-        yield base, product_id, order_id
+        yield base, product_id, order_id, shop_id, merchant
     finally:
         server.terminate()
         try:
@@ -151,11 +154,11 @@ def logistics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
 
 @pytest.mark.e2e
 def test_shipping_line_and_tracking_page(
-    logistics_server: tuple[str, int, int],
+    logistics_server: tuple[str, int, int, int, str],
     browser: object,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    base, product_id, order_id = logistics_server
+    base, product_id, order_id, shop_id, merchant = logistics_server
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")  # type: ignore[attr-defined]
     page = context.new_page()
     page.set_default_timeout(20_000)
@@ -180,7 +183,25 @@ def test_shipping_line_and_tracking_page(
     stages = page.locator("#tracking .t-stage").all_inner_texts()
     assert stages and stages[-1] == "揽收"
     page.screenshot(path=str(tmp_path / "logistics-tracking.png"), full_page=True)
-    shots = ("logistics-product.png", "logistics-tracking.png")
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{base}/login?next=/merchant/shops/{shop_id}/shipping")
+    page.fill("input[name=identifier]", merchant)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(f"**/merchant/shops/{shop_id}/shipping")
+    assert "标准快递" in page.locator("main").inner_text()
+    page.screenshot(path=str(tmp_path / "logistics-templates.png"), full_page=True)
+    # the per-row forms (inputs tied to their row's form by the form attribute) post what the row shows
+    page.locator("select[form^=ship-]").first.select_option("")
+    page.locator("form[id^=ship-] button").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "已更新商品运费设置" in page.content()
+    assert page.locator("select[form^=ship-]").first.input_value() == ""
+    shots = ("logistics-product.png", "logistics-tracking.png", "logistics-templates.png")
     for shot in shots:
         assert (tmp_path / shot).stat().st_size > 10_000
     if os.environ.get("LAOTIE_SCREENSHOTS"):  # refresh the pictures in docs/screenshots/
