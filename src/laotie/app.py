@@ -23,6 +23,9 @@ from laotie.core.events import OutboxWorker
 from laotie.core.http import ERROR_RESPONSES, RejectNulMiddleware, install_error_handlers
 from laotie.core.principal_cache import PrincipalCache, database_loader
 from laotie.core.storage import LocalDiskStorage
+from laotie.logistics import events as logistics_events
+from laotie.logistics import router as logistics_router
+from laotie.logistics import tasks as logistics_tasks
 from laotie.orders import events as orders_events
 from laotie.orders import ledger_check as orders_ledger_check
 from laotie.orders import quote as orders_quote
@@ -64,10 +67,14 @@ ROUTERS: list[APIRouter] = [
     promotions_router.router,
     promotions_router.staff_router,
     orders_quote.router,
+    logistics_router.router,
+    logistics_router.governance_router,
     pages.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
 HANDLERS_AND_JOBS = (
+    logistics_events,
+    logistics_tasks,
     orders_events,
     orders_ledger_check,
     orders_tasks,

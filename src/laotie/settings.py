@@ -29,10 +29,23 @@ class Settings(BaseSettings):
     # Orders: an unpaid order cancels itself after this long and its stock comes back.
     order_payment_ttl_seconds: int = 15 * 60
     # Fulfilment and settlement.
-    carrier_delivery_seconds: int = 48 * 3600  # the sandbox carrier delivers this long after shipping
     auto_confirm_days: int = 10  # delivered orders confirm themselves after this many days
     return_window_days: int = 7  # 七天无理由: a shop's money becomes available after this
     growth_fund_share_bp: int = 1000  # 商户成长奖励金: 10% of platform fees go back to merchants
+    # Logistics: ship-by deadline after payment, and 西北集运 (remote provinces go through a hub; the
+    # platform pays the hub-to-buyer leg, per destination province, in fen).
+    ship_within_hours: int = 48
+    tracking_poll_minutes: int = 30  # the tracking job asks the carrier about a parcel at most this often
+    consolidation_hub_province: str = "610000"  # 陕西: the hub is in 西安
+    consolidation_hub_name: str = "西安集运仓"
+    consolidation_leg_fen: dict[str, int] = {
+        "650000": 1200,  # 新疆
+        "540000": 1500,  # 西藏
+        "630000": 900,  # 青海
+        "620000": 600,  # 甘肃
+        "640000": 600,  # 宁夏
+        "150000": 800,  # 内蒙古
+    }
     # Pay after use (先用后付): who may, and how hard the platform tries to collect.
     pay_later_min_account_days: int = 30
     pay_later_min_completed_orders: int = 1

@@ -186,7 +186,7 @@ def _shop_objects(
     app: FastAPI, client: TestClient, session: Session, shop_id: int, owner_id: int, owner: dict[str, str]
 ) -> dict[str, str]:
     """Real objects of the shop, by path-parameter name: a document, a staff member, a listed
-    product with its SKUs and a picture, a buyer's order and a withdrawal."""
+    product with its SKUs and a picture, a buyer's order, a withdrawal and a shipping template."""
     document = client.post(
         f"/api/v1/shops/{shop_id}/documents",
         headers=owner,
@@ -209,8 +209,15 @@ def _shop_objects(
         session, principal_of(session, owner_id), shop_id, 1_000, key()
     )
     session.commit()
+    template = client.post(
+        f"/api/v1/shops/{shop_id}/shipping-templates",
+        headers=owner,
+        json={"name": "默认", "default": {"first_fee_fen": 800}},
+    )
+    assert template.status_code == 201, template.text
     return {
         "shop_id": str(shop_id),
+        "template_id": str(template.json()["id"]),
         "document_id": str(document.json()["id"]),
         "user_id": str(staff_id),
         "product_id": str(product.id),

@@ -15,6 +15,7 @@ LAYERS = [
     "shops",
     "catalog",
     "promotions",
+    "logistics",
     "payments",
     "settlement",
     "orders",

@@ -21,6 +21,7 @@ class AccountKind(enum.StrEnum):
     PAY_LATER_RECEIVABLE = "pay_later_receivable"  # 先用后付: owed by buyers
     BAD_DEBT_EXPENSE = "bad_debt_expense"  # pay-later debts written off
     REFUNDS_SENT = "refunds_sent"  # money returned to buyers
+    LOGISTICS_PAYABLE = "logistics_payable"  # owed to carriers for legs the platform pays (西北集运)
 
 
 DEBIT_NORMAL = {

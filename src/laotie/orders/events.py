@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from laotie.core.events import Event, bus
-from laotie.orders import lifecycle, paylater
+from laotie.orders import fulfilment, lifecycle, paylater
 from laotie.orders.models import Order, OrderStatus
 from laotie.payments import service as payments
 
@@ -73,3 +73,9 @@ def _pay_later_failed(session: Session, ev: Event) -> None:
 
 bus.subscribe("PaymentFailed", name="orders.pay_later_failed")(_pay_later_failed)
 bus.subscribe("PaymentExpired", name="orders.pay_later_expired")(_pay_later_failed)
+
+
+@bus.subscribe("ShipmentDelivered", name="orders.shipment_delivered")
+def on_shipment_delivered(session: Session, ev: Event) -> None:
+    """签收 on the carrier's timeline: the order is delivered (auto-confirm counts from here)."""
+    fulfilment.mark_delivered(session, int(ev.payload["order_id"]))

@@ -24,6 +24,7 @@ from laotie.core.money import share_of
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.ledger.schemas import Posting
+from laotie.logistics import service as logistics
 from laotie.orders import errors, lifecycle, paylater
 from laotie.orders.models import Order, OrderLine, OrderStatus, PayMode
 from laotie.settings import get_settings
@@ -56,14 +57,24 @@ def ship(
     session: Session, principal: Principal, shop_id: int, order_id: int, carrier: str, tracking_no: str
 ) -> None:
     order = _member_order(session, principal, shop_id, order_id)
+    carrier, tracking_no = logistics.check_waybill(carrier, tracking_no)  # bad input moves nothing
     lifecycle.move(
         session,
         order.id,
         S.SHIPPED,
         principal.user_id,
         "shipped",
-        f"{carrier} {tracking_no}",
+        f"{logistics.carrier_name(carrier)} {tracking_no}",
         {"carrier": carrier, "tracking_no": tracking_no},
+    )
+    logistics.create_shipment(
+        session,
+        order_id=order.id,
+        shop_id=order.shop_id,
+        buyer_id=order.buyer_id,
+        carrier=carrier,
+        tracking_no=tracking_no,
+        address=order.address,
     )
     if order.pay_mode == PayMode.PAY_LATER:
         ledger.post(
@@ -135,20 +146,15 @@ def confirm_receipt(session: Session, buyer: Principal, order_id: int) -> None:
     _completed(session, order.id)
 
 
+def mark_delivered(session: Session, order_id: int) -> bool:
+    """The carrier reported 签收 (``ShipmentDelivered`` from logistics): idempotent."""
+    return lifecycle.move(session, order_id, S.DELIVERED, None, "delivered", "承运商签收", strict=False)
+
+
 def deliver_shipped(session: Session, limit: int = 500) -> list[int]:
-    """The sandbox carrier: shipped orders arrive after ``carrier_delivery_seconds``."""
-    cutoff = clock.now() - timedelta(seconds=get_settings().carrier_delivery_seconds)
-    ids = session.scalars(
-        select(Order.id)
-        .where(Order.status == S.SHIPPED, Order.shipped_at <= cutoff)
-        .order_by(Order.id)
-        .limit(limit)
-    ).all()
-    return [
-        i
-        for i in ids
-        if lifecycle.move(session, i, S.DELIVERED, None, "delivered", "承运商签收", strict=False)
-    ]
+    """Poll the carriers now and mark the orders they delivered (the ``ShipmentDelivered`` handler
+    does the same after commit; whichever comes first wins, the other changes nothing)."""
+    return [i for i in logistics.poll_tracking(session, limit) if mark_delivered(session, i)]
 
 
 def auto_confirm(session: Session, limit: int = 500) -> list[int]:

@@ -26,7 +26,7 @@ from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.core.events import emit_many
 from laotie.core.idempotency import IDEMPOTENCY_KEY_REUSED, IdempotencyRecord, request_hash
-from laotie.orders import errors, pricing
+from laotie.orders import errors, pricing, shipping
 from laotie.orders.models import BuyerQuota, Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.schemas import CheckoutIn, PlacedCheckout, PlacedOrder
 from laotie.settings import get_settings
@@ -73,6 +73,7 @@ class _Plan:
     request: PlaceRequest
     lines: list[tuple[SkuForSale, int]] = field(default_factory=list)
     priced: pricing.Priced | None = None  # what promotions made of it (None: list prices)
+    shipping: dict[int, int] = field(default_factory=dict)  # shop id -> shipping fee (logistics)
 
 
 def _replays(session: Session, requests: list[PlaceRequest]) -> dict[tuple[str, str], tuple[str, Any]]:
@@ -202,7 +203,8 @@ def _write(
             "buyer_id": p.request.buyer_id,
             "pay_mode": p.request.body.pay_mode,
             "total_fen": sum(sku.price_fen * qty for sku, qty in p.lines)
-            - (p.priced.breakdown.discount_fen if p.priced else 0),
+            - (p.priced.breakdown.discount_fen if p.priced else 0)
+            + sum(p.shipping.values()),
             "created_at": now,
         }
         for p in accepted
@@ -236,8 +238,8 @@ def _write(
                     "video_id": body.attribution.video_id,
                     "creator_id": body.attribution.creator_id,
                     "items_total_fen": total,
-                    **pricing.order_fields(plan, lines),  # discount_fen, subsidy_fen, payable_fen
-                    "shipping_fen": 0,
+                    **pricing.order_fields(plan, lines, plan.shipping.get(shop_id, 0)),
+                    "shipping_fen": plan.shipping.get(shop_id, 0),
                     "address": plan.request.address,
                     "created_at": now,
                     "expires_at": None if pay_later else deadline,
@@ -345,6 +347,7 @@ def place_batch(session: Session, requests: list[PlaceRequest]) -> list[Outcome]
     skus = catalog.skus_for_sale(
         session, sorted({line.sku_id for r in requests for line in r.body.lines}), lock=True
     )
+    quoter = shipping.quoter_for(session, skus.values())
     for i, req in enumerate(requests):
         key = (req.scope, req.idempotency_key)
         record = stored.get(key)
@@ -360,7 +363,8 @@ def place_batch(session: Session, requests: list[PlaceRequest]) -> list[Outcome]
         try:
             if req.body.pay_mode == PayMode.PAY_LATER and not req.pay_later_ok:
                 raise errors.PAY_LATER_NOT_ELIGIBLE(reason="未通过资格检查")
-            plans.append(_Plan(i, req, _check_lines(req, skus)))
+            lines = _check_lines(req, skus)
+            plans.append(_Plan(i, req, lines, shipping.shipping_by_shop(quoter, lines, req.address)))
         except AppError as exc:
             outcomes[i] = Outcome(error=exc)
     quotas = _quotas(session, plans)

@@ -98,9 +98,12 @@ def line_fields(plan: PlanLike, sku_id: int) -> dict[str, Any]:
     return {"discount_fen": p.discount_fen, "discounts": [d.as_dict() for d in p.discounts]}
 
 
-def order_fields(plan: PlanLike, lines: list[tuple[SkuForSale, int]]) -> dict[str, int]:
-    """An order's ``discount_fen``, ``subsidy_fen`` (platform-funded part) and ``payable_fen``."""
-    total = sum(sku.price_fen * qty for sku, qty in lines)
+def order_fields(
+    plan: PlanLike, lines: list[tuple[SkuForSale, int]], shipping_fen: int = 0
+) -> dict[str, int]:
+    """An order's ``discount_fen``, ``subsidy_fen`` (platform-funded part) and ``payable_fen``
+    (the lines after discounts, plus the shop's shipping fee)."""
+    total = sum(sku.price_fen * qty for sku, qty in lines) + shipping_fen
     if plan.priced is None:
         return {"discount_fen": 0, "subsidy_fen": 0, "payable_fen": total}
     priced = [plan.priced.by_sku[sku.sku_id] for sku, _ in lines]

@@ -11,7 +11,8 @@ from laotie.core.http import PathId, error_response, get_session
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.core.principal_cache import CachedUser
 from laotie.core.uow import unit_of_work
-from laotie.orders import cart, errors, fulfilment, service
+from laotie.logistics.schemas import ShipmentOut
+from laotie.orders import cart, errors, fulfilment, service, shipping
 from laotie.orders.batcher import PlacementBatcher
 from laotie.orders.models import OrderStatus
 from laotie.orders.schemas import BuyNowIn, CartItemIn, CartOut, CheckoutIn, OrderOut, PlacedCheckout
@@ -162,6 +163,21 @@ def confirm_receipt(
     out = service.buyer_order(session, buyer, order_id)
     session.commit()
     return out
+
+
+@router.get("/orders/{order_id}/tracking", response_model=ShipmentOut | None)
+def my_tracking(
+    order_id: PathId, buyer: Principal = AnyUser, session: Session = Depends(get_session)
+) -> ShipmentOut | None:
+    """物流详情: carrier, tracking number and the parcel's journey (newest first); null until shipped."""
+    return shipping.buyer_tracking(session, buyer, order_id)
+
+
+@router.get("/shops/{shop_id}/orders/{order_id}/tracking", response_model=ShipmentOut | None)
+def shop_tracking(
+    shop_id: PathId, order_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> ShipmentOut | None:
+    return shipping.shop_tracking(session, principal, shop_id, order_id)
 
 
 class CartQuantityIn(BaseModel):

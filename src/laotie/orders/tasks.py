@@ -13,11 +13,6 @@ def cancel_expired_orders(session: Session) -> None:
     service.cancel_expired(session)
 
 
-@jobs.every(60, name="orders.deliver_shipped")
-def deliver_shipped(session: Session) -> None:
-    fulfilment.deliver_shipped(session)
-
-
 @jobs.every(300, name="orders.auto_confirm")
 def auto_confirm(session: Session) -> None:
     fulfilment.auto_confirm(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from laotie.categories.schemas import CategoryNode
+from laotie.logistics.service import carrier_list
 
 STATUS_LABELS = {
     # products
@@ -52,7 +53,7 @@ ORDER_EVENTS = {
     "auto_confirmed": "自动确认收货",
     "cancelled": "订单取消",
 }
-CARRIERS = ("中通快递", "圆通速递", "申通快递", "韵达快递", "顺丰速运", "京东快递", "极兔速递", "邮政EMS")
+CARRIERS = tuple(c.name for c in carrier_list())  # what logistics accepts
 
 
 def label(value: object) -> str:

@@ -17,6 +17,7 @@ from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
 from laotie.promotions import service as promotions
 from laotie.shops import service as shops
+from laotie.web import pages_logistics
 from laotie.web.rendering import PageRoute, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -143,6 +144,7 @@ def search_page(
 def product_page(
     request: Request,
     product_id: PathId,
+    region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     session: Session = Depends(get_session),
     principal: Principal | None = PublicAccess,
 ) -> HTMLResponse:
@@ -162,6 +164,7 @@ def product_page(
     promos = promotions.product_promotions(
         session, product_id
     )  # campaign / subsidy prices, multi-buy, coupons
+    shipping = pages_logistics.product_shipping(session, principal, product, region)
     return render(
         request,
         session,
@@ -172,6 +175,7 @@ def product_page(
         skus=skus,
         q="",
         promos=promos,
+        shipping=shipping,
     )
 
 

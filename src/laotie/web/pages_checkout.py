@@ -33,6 +33,7 @@ from laotie.orders.schemas import MAX_LINES, MAX_QUANTITY, CheckoutIn, LineIn
 from laotie.shops import service as shops
 from laotie.web import checkout_promotions, forms
 from laotie.web import errors as web_errors
+from laotie.web import pages_logistics
 from laotie.web.rendering import PageRoute, page_url, redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -149,15 +150,19 @@ def _checkout_page(
         coupon_ids or [],
         chosen_address,
     )
+    groups = _groups(session, lines)
+    province = next((a.province_code for a in book if a.id == chosen_address), None)
+    shipping_fen = pages_logistics.checkout_shipping(session, groups, province)
     return render(
         request,
         session,
         principal,
         "checkout.html",
         status_code=status_code,
-        groups=_groups(session, lines),
+        groups=groups,
         lines=lines,
         total_fen=sum(line.price_fen * line.quantity for line in lines),
+        shipping_fen=shipping_fen,
         source=source,
         addresses=book,
         chosen_address=chosen_address,

@@ -16,6 +16,7 @@ from laotie.core.auth import AnyUser, Principal
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
+from laotie.logistics import service as logistics
 from laotie.orders import fulfilment
 from laotie.orders import service as orders
 from laotie.orders.models import OrderStatus
@@ -88,6 +89,7 @@ def _order_page(
         order=order,
         label=label,
         carriers=CARRIERS,
+        shipment=logistics.shipment_of_order(session, order.id),
         events=ORDER_EVENTS,
         error=error,
     )
@@ -135,6 +137,7 @@ def ship(
             raise web_errors.FORM_FIELDS_INVALID(fields="快递公司")
         if not _TRACKING.fullmatch(tracking_no):
             raise web_errors.FORM_FIELDS_INVALID(fields="运单号（4-60位字母、数字或-）")
+        carrier, tracking_no = logistics.check_waybill(carrier, tracking_no)
         fulfilment.ship(session, principal, shop_id, order_id, carrier, tracking_no)
     except AppError as exc:
         session.rollback()
@@ -142,4 +145,8 @@ def ship(
             request, session, principal, shop_id, order_id, error=exc.message("zh"), status_code=exc.status
         )
     session.commit()
-    return redirect(f"/merchant/shops/{shop_id}/orders/{order_id}", f"已发货：{carrier} {tracking_no}")
+    shipped = logistics.shipment_of_order(session, order_id)
+    return redirect(
+        f"/merchant/shops/{shop_id}/orders/{order_id}",
+        f"已发货：{shipped.carrier_name if shipped else carrier} {tracking_no}",
+    )

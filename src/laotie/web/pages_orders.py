@@ -14,6 +14,7 @@ from laotie.core.auth import AnyUser, Principal
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
+from laotie.logistics import service as logistics
 from laotie.orders import fulfilment
 from laotie.orders import service as orders
 from laotie.orders.models import OrderStatus
@@ -119,6 +120,7 @@ def order_page(
         principal,
         "order.html",
         order=order,
+        shipment=logistics.shipment_of_order(session, order.id),
         events=ORDER_EVENTS,
         polling=bool(paying) and order.status == OrderStatus.PENDING_PAYMENT,
     )

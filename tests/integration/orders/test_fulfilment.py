@@ -61,7 +61,7 @@ def test_ship_deliver_confirm_and_settle(
         fulfilment.ship(session, owner, sale.shop_id, order_id, "中通快递", "ZT1234567890")
     assert caught.value.code == "INVALID_ORDER_STATE"
     session.rollback()
-    with clock.travel(timedelta(hours=49)):
+    with clock.travel(timedelta(days=5)):  # the sandbox carrier delivers within 1-4 days of pick-up
         assert fulfilment.deliver_shipped(session) == [order_id]
         session.commit()
     fulfilment.confirm_receipt(session, buyer.principal, order_id)
@@ -71,7 +71,7 @@ def test_ship_deliver_confirm_and_settle(
     assert ledger.balance(session, K.SHOP_PENDING, sale.shop_id) == 10000 - fee
     assert ledger.balance(session, K.PLATFORM_FEE_REVENUE) + ledger.balance(session, K.GROWTH_FUND) == fee
     assert fulfilment.settle_due(session) == []  # still inside the return window
-    with clock.travel(timedelta(days=9, hours=2)):  # delivered at +49 h, window 7 days
+    with clock.travel(timedelta(days=12, hours=1)):  # delivered (seen) at +5 days, window 7 days
         assert fulfilment.settle_due(session) == [order_id]
         session.commit()
         assert fulfilment.settle_due(session) == []
@@ -86,10 +86,10 @@ def test_delivered_orders_confirm_themselves(
     buyer, sale, order_id = _paid_order(client, app, db, session)
     fulfilment.ship(session, _owner(session, sale.shop_id), sale.shop_id, order_id, "顺丰速运", "SF100200300")
     session.commit()
-    with clock.travel(timedelta(days=3)):
-        fulfilment.deliver_shipped(session)
+    with clock.travel(timedelta(days=5)):
+        assert fulfilment.deliver_shipped(session) == [order_id]
         session.commit()
-    with clock.travel(timedelta(days=13, hours=1)):
+    with clock.travel(timedelta(days=15, hours=1)):
         assert fulfilment.auto_confirm(session) == [order_id]
         session.commit()
     assert orders.buyer_order(session, buyer.principal, order_id).status == "completed"

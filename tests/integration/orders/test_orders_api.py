@@ -154,7 +154,7 @@ def test_merchant_ships_over_http_and_the_buyer_confirms(
     )
     assert early.status_code == 422  # tracking numbers have at least 4 characters
     unpaid = client.post(
-        f"{url}/ship", json={"carrier": "中通快递", "tracking_no": "ZT12345"}, headers=sale.owner_headers
+        f"{url}/ship", json={"carrier": "中通快递", "tracking_no": "ZT1234567890"}, headers=sale.owner_headers
     )
     assert unpaid.status_code == 409 and unpaid.json()["error"]["code"] == "INVALID_ORDER_STATE"
     from laotie.payments.schemas import IntentOut
@@ -168,7 +168,7 @@ def test_merchant_ships_over_http_and_the_buyer_confirms(
     label = client.post(f"{url}/shipping-label", headers=sale.owner_headers)
     assert label.status_code == 200 and label.json()["phone"] == "13800138000"
     shipped = client.post(
-        f"{url}/ship", json={"carrier": "中通快递", "tracking_no": "ZT12345"}, headers=sale.owner_headers
+        f"{url}/ship", json={"carrier": "中通快递", "tracking_no": "ZT1234567890"}, headers=sale.owner_headers
     )
     assert shipped.status_code == 200 and shipped.json()["status"] == "shipped"
     assert shipped.json()["address"]["phone"] == "138****8000"  # still masked in the order view
