@@ -31,9 +31,8 @@ from laotie.orders import service as orders
 from laotie.orders.models import PayMode
 from laotie.orders.schemas import MAX_LINES, MAX_QUANTITY, CheckoutIn, LineIn
 from laotie.shops import service as shops
-from laotie.web import checkout_promotions, forms
+from laotie.web import checkout_promotions, forms, pages_logistics
 from laotie.web import errors as web_errors
-from laotie.web import pages_logistics
 from laotie.web.rendering import PageRoute, page_url, redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
