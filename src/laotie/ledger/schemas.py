@@ -21,6 +21,7 @@ class AccountKind(enum.StrEnum):
     PAY_LATER_RECEIVABLE = "pay_later_receivable"  # 先用后付: owed by buyers
     BAD_DEBT_EXPENSE = "bad_debt_expense"  # pay-later debts written off
     REFUNDS_SENT = "refunds_sent"  # money returned to buyers
+    BUYER_CREDIT = "buyer_credit"  # owed to a buyer outside a payment refund (return-shipping compensation)
 
 
 DEBIT_NORMAL = {
@@ -31,7 +32,12 @@ DEBIT_NORMAL = {
     AccountKind.BAD_DEBT_EXPENSE,
     AccountKind.REFUNDS_SENT,
 }
-PER_OWNER = {AccountKind.SHOP_PENDING, AccountKind.SHOP_AVAILABLE, AccountKind.COMMISSION_PAYABLE}
+PER_OWNER = {
+    AccountKind.SHOP_PENDING,
+    AccountKind.SHOP_AVAILABLE,
+    AccountKind.COMMISSION_PAYABLE,
+    AccountKind.BUYER_CREDIT,
+}
 
 
 @dataclass(frozen=True)

@@ -65,15 +65,16 @@ def ship(
         f"{carrier} {tracking_no}",
         {"carrier": carrier, "tracking_no": tracking_no},
     )
-    if order.pay_mode == PayMode.PAY_LATER:
+    credit = order.payable_fen - order.refunded_fen  # price protection given before shipping
+    if order.pay_mode == PayMode.PAY_LATER and credit > 0:
         ledger.post(
             session,
             kind="pay_later_credit",
             reference_type="order",
             reference_id=order.id,
             postings=[
-                Posting(K.PAY_LATER_RECEIVABLE, order.payable_fen),
-                Posting(K.PLATFORM_CLEARING, -order.payable_fen),
+                Posting(K.PAY_LATER_RECEIVABLE, credit),
+                Posting(K.PLATFORM_CLEARING, -credit),
             ],
             idempotency_key=f"orders:pay-later-credit:{order.id}",
             memo="先用后付：平台垫付",
@@ -111,6 +112,22 @@ def _completed(session: Session, order_id: int) -> None:
         idempotency_key=f"orders:completed:{order.id}",
         memo="确认收货：货款进入待结算",
     )
+    if order.refunded_fen:
+        # Refunds made before completion came out of clearing; take the same share back out of what
+        # completion just distributed, so clearing holds nothing for the order (same transaction).
+        net = ledger.net_for(session, "order", order.id)
+        ledger.post(
+            session,
+            kind="refund_reversal",
+            reference_type="order",
+            reference_id=order.id,
+            postings=[
+                *ledger.reversal_postings(net, order.refunded_fen),
+                Posting(K.PLATFORM_CLEARING, -order.refunded_fen),
+            ],
+            idempotency_key=f"orders:completed-refunds:{order.id}",
+            memo="确认收货前已退款部分冲回",
+        )
     if order.pay_mode == PayMode.PAY_LATER:
         paylater.charge(session, order)
 
@@ -162,7 +179,7 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
     """Once the return window has passed, a completed order's money becomes available to its shop."""
     cutoff = clock.now() - timedelta(days=get_settings().return_window_days)
     rows = session.execute(
-        select(Order.id, Order.shop_id, Order.payable_fen)
+        select(Order.id, Order.shop_id)
         .where(
             Order.status == S.COMPLETED,
             Order.settled_at.is_(None),
@@ -172,7 +189,7 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
         .limit(limit)
     ).all()
     settled = []
-    for order_id, shop_id, payable_fen in rows:
+    for order_id, shop_id in rows:
         won = session.execute(
             update(Order)
             .where(Order.id == order_id, Order.settled_at.is_(None))
@@ -180,7 +197,10 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
         )
         if won.rowcount != 1:  # type: ignore[attr-defined]
             continue  # another runner settled it
-        net = payable_fen - platform_fee(session, order_id)
+        # What is pending for the order now: completion less any refund reversed since.
+        net = -ledger.net_for(session, "order", order_id).get((K.SHOP_PENDING, shop_id), 0)
+        if net <= 0:
+            continue
         ledger.post(
             session,
             kind="order_settled",
