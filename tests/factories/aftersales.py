@@ -138,3 +138,26 @@ def order_net(session: Session, order_id: int) -> dict[tuple[K, int | None], int
 
 def psp_cash(session: Session) -> int:
     return ledger.balance(session, K.PSP_CASH)
+
+
+def row_counts(session: Session) -> dict[str, int]:
+    """Rows a refused after-sales request must not add: cases, their trail and refunds, ledger
+    transactions, payment refunds, order events and the outbox."""
+    from sqlalchemy import func, select
+
+    from laotie.aftersales.models import Case, CaseEvent, CaseRefund
+    from laotie.core.events import OutboxEvent
+    from laotie.ledger.models import LedgerTransaction
+    from laotie.orders.models import OrderEvent
+    from laotie.payments.models import PaymentRefund
+
+    tables = {
+        "aftersales_case": Case,
+        "aftersales_case_event": CaseEvent,
+        "aftersales_refund": CaseRefund,
+        "ledger_transaction": LedgerTransaction,
+        "payments_refund": PaymentRefund,
+        "orders_event": OrderEvent,
+        "outbox": OutboxEvent,
+    }
+    return {name: session.scalar(select(func.count()).select_from(m)) or 0 for name, m in tables.items()}

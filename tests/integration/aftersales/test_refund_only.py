@@ -21,8 +21,16 @@ from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.orders import service as orders
 from laotie.payments import service as payments
-from tests.factories.aftersales import completed, delivered, open_case, paid_order, photo, psp_cash, ship
-from tests.factories.shops import row_counts
+from tests.factories.aftersales import (
+    completed,
+    delivered,
+    open_case,
+    paid_order,
+    photo,
+    psp_cash,
+    row_counts,
+    ship,
+)
 
 RO = CaseKind.REFUND_ONLY
 
@@ -40,7 +48,9 @@ def test_refund_before_shipment_is_instant_returns_stock_and_closes_the_order(
     assert psp_cash(session) == cash_before - 24690
     session.expire_all()
     assert session.scalar(select(Sku.stock).where(Sku.id == bought.sale.sku_id)) == stock_before + 2
-    intent = payments.intents_for(session, "checkout", orders.refundable_order(session, bought.order_id).checkout_id)[0]
+    intent = payments.intents_for(
+        session, "checkout", orders.refundable_order(session, bought.order_id).checkout_id
+    )[0]
     assert intent.refunded_fen == 24690
     assert [e.kind for e in case.events] == ["opened", "instant"]
     assert {"aftersales_refund", "closed_refunded"} <= {e.kind for e in order.events}
@@ -62,7 +72,9 @@ def test_same_idempotency_key_opens_one_case(
     assert orders.refundable_order(session, bought.order_id).refunded_fen == 10000
 
 
-def test_after_shipment_needs_photos(client: TestClient, app: FastAPI, db: Database, session: Session) -> None:
+def test_after_shipment_needs_photos(
+    client: TestClient, app: FastAPI, db: Database, session: Session
+) -> None:
     bought = paid_order(client, app, db, session)
     ship(session, bought)
     before = row_counts(session)
@@ -118,7 +130,9 @@ def test_partial_refund_only_after_completion_reverses_the_shop_share(
     assert pending - ledger.balance(session, K.SHOP_PENDING, bought.sale.shop_id) + fee - fee_after == 3000
 
 
-def test_abusive_buyer_goes_to_review(client: TestClient, app: FastAPI, db: Database, session: Session) -> None:
+def test_abusive_buyer_goes_to_review(
+    client: TestClient, app: FastAPI, db: Database, session: Session
+) -> None:
     first = paid_order(client, app, db, session)
     buyer = first.buyer
     boughts = [first] + [paid_order(client, app, db, session, buyer=buyer, sale=first.sale) for _ in range(2)]
@@ -126,7 +140,9 @@ def test_abusive_buyer_goes_to_review(client: TestClient, app: FastAPI, db: Data
         delivered(session, b)
     with clock.travel(timedelta(hours=50)):
         for b in boughts[:2]:
-            case = open_case(session, b, RO, CaseReason.QUALITY, evidence_ids=[photo(session, app.state.storage, buyer)])
+            case = open_case(
+                session, b, RO, CaseReason.QUALITY, evidence_ids=[photo(session, app.state.storage, buyer)]
+            )
             aftersales.approve(session, b.owner, case.id)
             session.commit()
         assert aftersales.refund_only_abusive(session, buyer.user_id)  # 2 of 3 delivered orders
