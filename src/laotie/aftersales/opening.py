@@ -226,7 +226,9 @@ def refund_case(
     """Move the case to refunded and pay it, in that order: the conditional move is the lock that
     lets one of two racing callers pay. Lines are settled at the amount actually paid."""
     case = load(session, case_id)
-    full = amount_fen >= case.amount_fen
+    # Units count as given back only when the lines' whole worth was paid (a partial refund-only
+    # leaves the goods with the buyer, still returnable).
+    full = amount_fen >= sum(int(x["amount_fen"]) for x in case.lines)
     lines = amounts.settle_lines(case.lines, amount_fen, full and case.kind != CaseKind.PRICE_PROTECTION)
     if case.kind == CaseKind.PRICE_PROTECTION:
         lines = [{**x, "units": 0} for x in lines]
