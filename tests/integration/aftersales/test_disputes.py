@@ -119,7 +119,7 @@ def test_decision_return_reopens_the_return_flow_and_reject_closes(
         done = aftersales.refund_received(session, bought.owner, case.id)
         session.commit()
     assert done.refunded_fen == 10000 and done.shipping_comp_fen == 1800  # quality: merchant pays shipping
-    other, rejected = _disputed(client, app, db, session)
+    _, rejected = _disputed(client, app, db, session)
     cash = psp_cash(session)
     closed = aftersales.decide(
         session, staff, rejected.id, DecisionIn(decision=Decision.REJECT, fault_party=FaultParty.BUYER)
