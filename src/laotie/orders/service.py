@@ -166,6 +166,7 @@ def order_out(session: Session, order: Order, full_address: bool, with_events: b
         completed_at=order.completed_at,
         cancelled_at=order.cancelled_at,
         cancel_reason=order.cancel_reason,
+        refunded_fen=order.refunded_fen,
         events=_events(session, order.id) if with_events else [],
     )
 

@@ -51,6 +51,13 @@ ORDER_EVENTS = {
     "receipt_confirmed": "确认收货",
     "auto_confirmed": "自动确认收货",
     "cancelled": "订单取消",
+    "aftersales_return": "申请退货退款",
+    "aftersales_refund_only": "申请仅退款",
+    "aftersales_price_protection": "申请七天保价",
+    "aftersales_refund": "售后退款",
+    "aftersales_disputed": "申请平台介入",
+    "aftersales_decided": "平台判责",
+    "closed_refunded": "全额退款，交易关闭",
 }
 CARRIERS = ("中通快递", "圆通速递", "申通快递", "韵达快递", "顺丰速运", "京东快递", "极兔速递", "邮政EMS")
 
