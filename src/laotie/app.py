@@ -13,6 +13,8 @@ from laotie import __version__
 from laotie.accounts import router as accounts_router
 from laotie.accounts import service as accounts_service
 from laotie.addresses import router as addresses_router
+from laotie.aftersales import router as aftersales_router
+from laotie.aftersales import tasks as aftersales_tasks
 from laotie.catalog import router as catalog_router
 from laotie.categories import router as categories_router
 from laotie.core import jobs
@@ -69,12 +71,15 @@ ROUTERS: list[APIRouter] = [
     orders_quote.router,
     logistics_router.router,
     logistics_router.governance_router,
+    aftersales_router.router,
+    aftersales_router.governance_router,
     pages.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
 HANDLERS_AND_JOBS = (
     logistics_events,
     logistics_tasks,
+    aftersales_tasks,
     orders_events,
     orders_ledger_check,
     orders_tasks,

@@ -72,6 +72,23 @@ class Settings(BaseSettings):
     # payout to be sent before the periodic job sends it again (the provider deduplicates).
     withdrawal_min_fen: int = 100
     withdrawal_resend_after_seconds: int = 120
+    # After-sales (售后). The merchant answers a return or refund-only request within this many hours or
+    # the platform decides for the buyer; after the return arrives it refunds within the same deadline.
+    aftersales_merchant_hours: int = 48
+    aftersales_refund_hours: int = 48
+    # Refund-only abuse: a buyer whose refund-only claims cover more than this share of their last N
+    # delivered orders (and at least the minimum count) goes to staff review instead of the instant path.
+    refund_only_abuse_rate_bp: int = 3000
+    refund_only_abuse_window: int = 10
+    refund_only_abuse_min_claims: int = 2
+    # 七天保价: price drops within this many days of payment are made good.
+    price_protection_days: int = 7
+    # Returns for the merchant's fault (quality, wrong item, damage) stay open longer than no-reason ones.
+    quality_return_days: int = 15
+    # Evidence photos per case, each up to max_upload_bytes; return shipping the merchant pays back
+    # for a quality or wrong-item return is capped at this.
+    aftersales_max_evidence: int = 9
+    return_shipping_cap_fen: int = 3000
 
 
 @lru_cache

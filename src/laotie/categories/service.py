@@ -166,3 +166,11 @@ def fee_rates(session: Session, category_ids: list[int]) -> dict[int, int]:
         select(Category.id, Category.fee_rate_bp).where(Category.id.in_(category_ids))
     ).all()
     return {cid: rate for cid, rate in rows}
+
+
+def return_exemptions(session: Session, category_ids: list[int]) -> dict[int, bool]:
+    """Which categories are excluded from 7-day no-reason returns, for copying onto order lines."""
+    rows = session.execute(
+        select(Category.id, Category.return_exempt).where(Category.id.in_(category_ids))
+    ).all()
+    return {cid: bool(exempt) for cid, exempt in rows}

@@ -22,6 +22,7 @@ class AccountKind(enum.StrEnum):
     BAD_DEBT_EXPENSE = "bad_debt_expense"  # pay-later debts written off
     REFUNDS_SENT = "refunds_sent"  # money returned to buyers
     LOGISTICS_PAYABLE = "logistics_payable"  # owed to carriers for legs the platform pays (西北集运)
+    BUYER_CREDIT = "buyer_credit"  # owed to a buyer outside a payment refund (return-shipping compensation)
 
 
 DEBIT_NORMAL = {
@@ -32,7 +33,12 @@ DEBIT_NORMAL = {
     AccountKind.BAD_DEBT_EXPENSE,
     AccountKind.REFUNDS_SENT,
 }
-PER_OWNER = {AccountKind.SHOP_PENDING, AccountKind.SHOP_AVAILABLE, AccountKind.COMMISSION_PAYABLE}
+PER_OWNER = {
+    AccountKind.SHOP_PENDING,
+    AccountKind.SHOP_AVAILABLE,
+    AccountKind.COMMISSION_PAYABLE,
+    AccountKind.BUYER_CREDIT,
+}
 
 
 @dataclass(frozen=True)

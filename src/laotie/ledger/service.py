@@ -10,6 +10,11 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.ledger.errors import KEY_REUSED, UnbalancedPosting
 from laotie.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
+
+# Pro-rata reversal maths (pure), part of this module's public face on purpose.
+from laotie.ledger.reversal import allocate as allocate
+from laotie.ledger.reversal import remaining_booked as remaining_booked
+from laotie.ledger.reversal import reversal_postings as reversal_postings
 from laotie.ledger.schemas import (
     DEBIT_NORMAL,
     PER_OWNER,

@@ -2,6 +2,7 @@
 
 from laotie.accounts import models as accounts_models
 from laotie.addresses import models as addresses_models
+from laotie.aftersales import models as aftersales_models
 from laotie.catalog import models as catalog_models
 from laotie.categories import models as categories_models
 from laotie.core import events as core_events
@@ -21,6 +22,7 @@ metadata = Base.metadata
 __all__ = [
     "accounts_models",
     "addresses_models",
+    "aftersales_models",
     "catalog_models",
     "categories_models",
     "core_events",

@@ -34,3 +34,9 @@ PAY_LATER_NOT_ELIGIBLE = ErrorKind(
 CART_ITEM_NOT_FOUND = ErrorKind(
     "CART_ITEM_NOT_FOUND", 404, "购物车中没有该商品", "That item is not in your cart"
 )
+REFUND_EXCEEDS_PAYABLE = ErrorKind(
+    "REFUND_EXCEEDS_PAYABLE",
+    409,
+    "退款金额超过订单可退金额（最多可退{refundable_fen}分）",
+    "The refund is more than is left to refund on this order ({refundable_fen} fen)",
+)

@@ -76,15 +76,16 @@ def ship(
         tracking_no=tracking_no,
         address=order.address,
     )
-    if order.pay_mode == PayMode.PAY_LATER:
+    credit = order.payable_fen - order.refunded_fen  # price protection given before shipping
+    if order.pay_mode == PayMode.PAY_LATER and credit > 0:
         ledger.post(
             session,
             kind="pay_later_credit",
             reference_type="order",
             reference_id=order.id,
             postings=[
-                Posting(K.PAY_LATER_RECEIVABLE, order.payable_fen),
-                Posting(K.PLATFORM_CLEARING, -order.payable_fen),
+                Posting(K.PAY_LATER_RECEIVABLE, credit),
+                Posting(K.PLATFORM_CLEARING, -credit),
             ],
             idempotency_key=f"orders:pay-later-credit:{order.id}",
             memo="先用后付：平台垫付",
@@ -134,6 +135,22 @@ def _completed(session: Session, order_id: int) -> None:
         idempotency_key=f"orders:completed:{order.id}",
         memo="确认收货：货款进入待结算",
     )
+    if order.refunded_fen:
+        # Refunds made before completion came out of clearing; take the same share back out of what
+        # completion just distributed, so clearing holds nothing for the order (same transaction).
+        net = ledger.net_for(session, "order", order.id)
+        ledger.post(
+            session,
+            kind="refund_reversal",
+            reference_type="order",
+            reference_id=order.id,
+            postings=[
+                *ledger.reversal_postings(net, order.refunded_fen),
+                Posting(K.PLATFORM_CLEARING, -order.refunded_fen),
+            ],
+            idempotency_key=f"orders:completed-refunds:{order.id}",
+            memo="确认收货前已退款部分冲回",
+        )
     if order.pay_mode == PayMode.PAY_LATER:
         paylater.charge(session, order)
 
@@ -198,22 +215,22 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
         )
         if won.rowcount != 1:  # type: ignore[attr-defined]
             continue  # another runner settled it
-        # Exactly what is still pending for this order (completion less any refunds), read from the
-        # ledger rather than recomputed, so after-sales reversals and subsidies are all accounted for.
+        # What is pending for the order now: completion less any refund reversed since.
         net = -ledger.net_for(session, "order", order_id).get((K.SHOP_PENDING, shop_id), 0)
-        if net:
-            ledger.post(
-                session,
-                kind="order_settled",
-                reference_type="order",
-                reference_id=order_id,
-                postings=[
-                    Posting(K.SHOP_PENDING, net, owner_id=shop_id),
-                    Posting(K.SHOP_AVAILABLE, -net, owner_id=shop_id),
-                ],
-                idempotency_key=f"orders:settled:{order_id}",
-                memo="售后期结束：转入可提现",
-            )
+        if net <= 0:
+            continue
+        ledger.post(
+            session,
+            kind="order_settled",
+            reference_type="order",
+            reference_id=order_id,
+            postings=[
+                Posting(K.SHOP_PENDING, net, owner_id=shop_id),
+                Posting(K.SHOP_AVAILABLE, -net, owner_id=shop_id),
+            ],
+            idempotency_key=f"orders:settled:{order_id}",
+            memo="售后期结束：转入可提现",
+        )
         lifecycle.record(
             session, order_id, "settled", None, S.COMPLETED.value, S.COMPLETED.value, f"{net} fen available"
         )

@@ -41,9 +41,16 @@ def check_orders(session: Session, result: LedgerCheck) -> None:
     for checkout in session.scalars(select(Checkout).where(Checkout.pay_mode == PayMode.PAY_NOW)):
         cash = ledger.net_for(session, "checkout", checkout.id).get((K.PSP_CASH, None), 0)
         orders = session.execute(
-            select(Order.status, Order.payable_fen).where(Order.checkout_id == checkout.id)
+            select(Order.status, Order.payable_fen, Order.refunded_fen).where(
+                Order.checkout_id == checkout.id
+            )
         ).all()
-        worth = sum(payable for status, payable in orders if status in PAID_STATES)
+        # After-sales refunds (and price protection) went back to the buyer from this payment.
+        worth = sum(
+            payable - refunded
+            for status, payable, refunded in orders
+            if status in PAID_STATES | {OrderStatus.CLOSED}
+        )
         if cash != worth:
             result.problems.append(f"checkout {checkout.id}: {cash} fen held for orders worth {worth} fen")
 

@@ -27,6 +27,7 @@ ENTERED_FROM: dict[OrderStatus, set[OrderStatus]] = {
     S.DELIVERED: {S.SHIPPED},
     S.COMPLETED: {S.SHIPPED, S.DELIVERED},
     S.CANCELLED: {S.PENDING_PAYMENT},
+    S.CLOSED: {S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED},
 }
 STAMP = {
     S.PAID: "paid_at",
@@ -34,6 +35,7 @@ STAMP = {
     S.DELIVERED: "delivered_at",
     S.COMPLETED: "completed_at",
     S.CANCELLED: "cancelled_at",
+    S.CLOSED: "closed_at",
 }
 ACTION_ZH = {
     S.PAID: "支付",
@@ -41,6 +43,7 @@ ACTION_ZH = {
     S.DELIVERED: "签收",
     S.COMPLETED: "确认收货",
     S.CANCELLED: "取消",
+    S.CLOSED: "关闭",
 }
 
 

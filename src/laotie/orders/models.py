@@ -17,6 +17,7 @@ class OrderStatus(enum.StrEnum):
     DELIVERED = "delivered"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    CLOSED = "closed"  # 交易关闭: paid, then refunded in full (after-sales)
 
 
 class PayMode(enum.StrEnum):
@@ -94,6 +95,10 @@ class Order(Base):
     carrier: Mapped[str] = mapped_column(String(40), default="")
     tracking_no: Mapped[str] = mapped_column(String(60), default="")
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
+    # After-sales: money given back to the buyer so far (refunds and price protection), never above
+    # payable_fen (one conditional UPDATE guards it), and when a full refund closed the order.
+    refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OrderLine(Base):
@@ -115,6 +120,9 @@ class OrderLine(Base):
     # Who pays each discount: [{"kind": "multibuy", "funded_by": "shop", "amount_fen": 300}, ...]
     discounts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     fee_rate_bp: Mapped[int] = mapped_column(Integer)  # platform fee rate copied from the category
+    # The category is excluded from 7-day no-reason returns (生鲜, 定制, ...): the buyer was shown this
+    # and accepted it at checkout, so the line keeps it.
+    return_exempt: Mapped[bool] = mapped_column(default=False)
 
 
 class OrderEvent(Base):

@@ -68,13 +68,19 @@ def require_eligible(session: Session, buyer_id: int, sku_ids: list[int]) -> Non
 def charge(session: Session, order: Order) -> None:
     """Charge a pay-after-use order after receipt (first try, or a retry); the webhook tells the result."""
     attempt = order.charge_attempts + 1
+    amount = order.payable_fen - order.refunded_fen  # what after-sales gave back is not charged
+    if amount <= 0:
+        order.charge_state = "charged"
+        order.charge_retry_at = None
+        session.flush()
+        return
     order.charge_state = "charging"
     order.charge_retry_at = None
     session.flush()
     payments.charge_pay_later(
         session,
         order.buyer_id,
-        order.payable_fen,
+        amount,
         "order",
         order.id,
         f"orders:pay-later:{order.id}:{attempt}",

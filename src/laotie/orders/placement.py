@@ -197,6 +197,7 @@ def _write(
         else:
             session.execute(insert(BuyerQuota).values(buyer_id=buyer_id, product_id=product_id, units=units))
     rates = categories.fee_rates(session, sorted({sku.category_id for p in accepted for sku, _ in p.lines}))
+    exempt = categories.return_exemptions(session, sorted(rates))
     deadline = now + timedelta(seconds=get_settings().order_payment_ttl_seconds)
     checkout_rows: list[dict[str, Any]] = [
         {
@@ -270,6 +271,7 @@ def _write(
             "line_total_fen": sku.price_fen * qty,
             **pricing.line_fields(plan, sku.sku_id),  # discount_fen, discounts (who funds each)
             "fee_rate_bp": rates[sku.category_id],
+            "return_exempt": exempt.get(sku.category_id, False),
         }
         for order_id, lines, plan in zip(order_ids, order_lines, order_plans, strict=True)
         for sku, qty in lines

@@ -124,6 +124,7 @@ class OrderOut(BaseModel):
     completed_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str
+    refunded_fen: int = 0  # given back by after-sales (refunds, price protection)
     events: list[OrderEventOut] = []
 
 

@@ -12,6 +12,15 @@ from laotie.core.pagination import Page, PageParams
 from laotie.orders import errors, lifecycle, paylater
 from laotie.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.placement import Outcome, PlaceRequest, place_batch
+
+# What after-sales reads and writes of an order (re-exported on purpose).
+from laotie.orders.refunding import RefundableLine as RefundableLine
+from laotie.orders.refunding import RefundableOrder as RefundableOrder
+from laotie.orders.refunding import close_refunded as close_refunded
+from laotie.orders.refunding import delivered_order_ids as delivered_order_ids
+from laotie.orders.refunding import note as note
+from laotie.orders.refunding import record_refund as record_refund
+from laotie.orders.refunding import refundable_order as refundable_order
 from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, PlacedCheckout
 from laotie.payments import service as payments
 from laotie.payments.schemas import IntentOut
@@ -159,6 +168,7 @@ def order_out(session: Session, order: Order, full_address: bool, with_events: b
         completed_at=order.completed_at,
         cancelled_at=order.cancelled_at,
         cancel_reason=order.cancel_reason,
+        refunded_fen=order.refunded_fen,
         events=_events(session, order.id) if with_events else [],
     )
 
@@ -224,3 +234,13 @@ def checkout_orders(session: Session, buyer: Principal, checkout_id: int) -> lis
     _checkout_of(session, buyer, checkout_id)
     rows = session.scalars(select(Order).where(Order.checkout_id == checkout_id).order_by(Order.id)).all()
     return [order_out(session, o, full_address=True, with_events=False) for o in rows]
+
+
+def order_trail(session: Session, order_id: int) -> list[OrderEventOut]:
+    """The order's append-only trail (who did what, when), for after-sales and disputes."""
+    return _events(session, order_id)
+
+
+def order_view(session: Session, order_id: int, full_address: bool = False) -> OrderOut:
+    """One order as staff or after-sales see it (address masked unless asked)."""
+    return order_out(session, lifecycle.load(session, order_id), full_address=full_address)

@@ -52,6 +52,13 @@ ORDER_EVENTS = {
     "receipt_confirmed": "确认收货",
     "auto_confirmed": "自动确认收货",
     "cancelled": "订单取消",
+    "aftersales_return": "申请退货退款",
+    "aftersales_refund_only": "申请仅退款",
+    "aftersales_price_protection": "申请七天保价",
+    "aftersales_refund": "售后退款",
+    "aftersales_disputed": "申请平台介入",
+    "aftersales_decided": "平台判责",
+    "closed_refunded": "全额退款，交易关闭",
 }
 CARRIERS = tuple(c.name for c in carrier_list())  # what logistics accepts
 

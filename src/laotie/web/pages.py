@@ -7,6 +7,7 @@ and serves ``STATIC_DIR`` at ``/static``).
 from fastapi import APIRouter, Depends
 
 from laotie.web import (
+    pages_aftersales,
     pages_auth,
     pages_buyer,
     pages_cart,
@@ -22,6 +23,7 @@ from laotie.web import (
 from laotie.web.rendering import STATIC_DIR, same_origin
 
 AREAS = (
+    pages_aftersales,
     pages_auth,
     pages_buyer,
     pages_cart,

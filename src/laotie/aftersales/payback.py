@@ -1,0 +1,136 @@
+"""Paying a case back: the one path every refund, partial refund and price protection takes.
+
+1. ``orders.record_refund``: one conditional UPDATE, so the order never gives back more than was
+   paid, however many cases and processes race (nothing else is written if it refuses).
+2. If the order's completion was booked, reverse that share of it pro rata from what the ledger holds
+   for the order (``ledger.reversal_postings``), back into clearing: shop share (pending, or available
+   once settled), platform fee, growth fund and any leg other domains added (subsidy, commission).
+3. Give the money back where it came from: a payment refund out of clearing (pay now, or pay after use
+   once charged); for pay after use not yet charged, cancel that much of the receivable; for pay after
+   use not yet shipped, nothing was owed.
+4. Return shipping the merchant owes (quality, wrong item, damage) is booked from the shop's available
+   balance to what the platform owes the buyer (BUYER_CREDIT).
+5. Close the order when everything paid has gone back (stock returns if it never shipped).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from laotie.aftersales import errors
+from laotie.aftersales.models import Case, CaseRefund
+from laotie.core import clock
+from laotie.ledger import service as ledger
+from laotie.ledger.schemas import AccountKind as K
+from laotie.ledger.schemas import Posting
+from laotie.orders import service as orders
+from laotie.payments import service as payments
+
+
+def _captured_intent(session: Session, reference_type: str, reference_id: int) -> int:
+    for intent in payments.intents_for(session, reference_type, reference_id):
+        if intent.captured_fen > intent.refunded_fen:
+            return intent.id
+    raise errors.ORDER_NOT_ELIGIBLE(reason="没有可退的付款")
+
+
+def _completion_booked(session: Session, order_id: int) -> bool:
+    return any(tx.kind == "order_completed" for tx in ledger.transactions_for(session, "order", order_id))
+
+
+def pay_back(
+    session: Session,
+    case: Case,
+    amount_fen: int,
+    *,
+    step: str,
+    actor_id: int | None,
+    reason: str,
+    shipping_comp_fen: int = 0,
+) -> CaseRefund:
+    """Give ``amount_fen`` of the case's order back to the buyer, once per (case, step)."""
+    key = f"aftersales:{case.id}:{step}"
+    done = session.scalar(select(CaseRefund).where(CaseRefund.idempotency_key == key))
+    if done is not None:
+        return done
+    before = orders.refundable_order(session, case.order_id)
+    if before.pay_mode == "pay_later" and before.charge_state == "charging":
+        raise errors.REFUND_PENDING_CHARGE(order_id=case.order_id)
+    route = "none"
+    payment_refund_id: int | None = None
+    if amount_fen > 0:
+        orders.record_refund(
+            session, case.order_id, amount_fen, actor_id, f"售后单{case.id}：退款{amount_fen}分"
+        )
+        if _completion_booked(session, case.order_id):
+            net = ledger.net_for(session, "order", case.order_id)
+            ledger.post(
+                session,
+                kind="refund_reversal",
+                reference_type="order",
+                reference_id=case.order_id,
+                postings=[
+                    *ledger.reversal_postings(net, amount_fen),
+                    Posting(K.PLATFORM_CLEARING, -amount_fen),
+                ],
+                idempotency_key=f"{key}:reversal",
+                memo=f"售后单{case.id}退款冲回",
+            )
+        if before.pay_mode == "pay_now" or before.charge_state == "charged":
+            reference = (
+                ("checkout", before.checkout_id)
+                if before.pay_mode == "pay_now"
+                else ("order", before.order_id)
+            )
+            refund = payments.refund(
+                session,
+                _captured_intent(session, *reference),
+                amount_fen,
+                key,
+                reason,
+                source=[Posting(K.PLATFORM_CLEARING, amount_fen)],
+                actor_id=actor_id,
+            )
+            route, payment_refund_id = "psp", refund.id
+        elif before.shipped_at is not None:
+            ledger.post(
+                session,
+                kind="pay_later_cancel",
+                reference_type="order",
+                reference_id=case.order_id,
+                postings=[
+                    Posting(K.PLATFORM_CLEARING, amount_fen),
+                    Posting(K.PAY_LATER_RECEIVABLE, -amount_fen),
+                ],
+                idempotency_key=f"{key}:receivable",
+                memo=f"售后单{case.id}：先用后付未扣款部分取消",
+            )
+            route = "pay_later_cancel"
+    if shipping_comp_fen > 0:
+        ledger.post(
+            session,
+            kind="return_shipping_comp",
+            reference_type="aftersales_case",
+            reference_id=case.id,
+            postings=[
+                Posting(K.SHOP_AVAILABLE, shipping_comp_fen, owner_id=case.shop_id),
+                Posting(K.BUYER_CREDIT, -shipping_comp_fen, owner_id=case.buyer_id),
+            ],
+            idempotency_key=f"{key}:shipping",
+            memo=f"售后单{case.id}：商家承担退货运费",
+        )
+    row = CaseRefund(
+        case_id=case.id,
+        order_id=case.order_id,
+        amount_fen=amount_fen,
+        shipping_comp_fen=shipping_comp_fen,
+        route=route,
+        payment_refund_id=payment_refund_id,
+        idempotency_key=key,
+        created_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    orders.close_refunded(session, case.order_id, actor_id, f"售后单{case.id}全额退款，交易关闭")
+    return row

@@ -1,0 +1,186 @@
+"""A case's states, the one function that moves it, and its append-only trail.
+
+Each move is one conditional UPDATE (``... WHERE status IN (states it may leave)``): when the
+merchant approves while the 48-hour job auto-approves, exactly one wins and the other is told so;
+when two refunds of one case race, one pays.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from laotie.aftersales import errors
+from laotie.aftersales.models import Case, CaseEvent, CaseStatus, Evidence, Party
+from laotie.aftersales.schemas import CaseEventOut, CaseOut, EvidenceOut
+from laotie.core import clock
+
+S = CaseStatus
+# Which states each state may be entered from.
+ENTERED_FROM: dict[CaseStatus, set[CaseStatus]] = {
+    S.APPROVED: {S.REQUESTED, S.IN_REVIEW, S.DISPUTED},
+    S.RETURNING: {S.APPROVED},
+    S.RECEIVED: {S.RETURNING},
+    S.REFUNDED: {S.REQUESTED, S.RECEIVED, S.IN_REVIEW, S.DISPUTED},
+    S.REJECTED: {S.REQUESTED, S.RETURNING},
+    S.IN_REVIEW: {S.REQUESTED},
+    S.DISPUTED: {S.REQUESTED, S.APPROVED, S.RETURNING, S.RECEIVED, S.REJECTED},
+    S.CLOSED: {S.IN_REVIEW, S.DISPUTED},
+    S.CANCELLED: {S.REQUESTED, S.APPROVED, S.REJECTED},
+}
+FINAL = {S.REFUNDED, S.CLOSED, S.CANCELLED}
+ACTION_ZH = {
+    S.APPROVED: "同意",
+    S.RETURNING: "填写退货物流",
+    S.RECEIVED: "确认收货",
+    S.REFUNDED: "退款",
+    S.REJECTED: "拒绝",
+    S.IN_REVIEW: "转平台审核",
+    S.DISPUTED: "申请平台介入",
+    S.CLOSED: "关闭",
+    S.CANCELLED: "撤销",
+}
+
+
+def record(
+    session: Session,
+    case_id: int,
+    kind: str,
+    actor_id: int | None,
+    party: Party,
+    before: str | None,
+    after: str | None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    session.execute(
+        insert(CaseEvent).values(
+            case_id=case_id,
+            actor_id=actor_id,
+            party=party.value,
+            kind=kind,
+            from_status=before,
+            to_status=after,
+            note=note[:500],
+            data=data or {},
+            at=clock.now(),
+        )
+    )
+
+
+def load(session: Session, case_id: int, for_update: bool = False) -> Case:
+    query = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    if for_update and session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update()
+    case = session.scalar(query)
+    if case is None:
+        raise errors.CASE_NOT_FOUND(case_id=case_id)
+    return case
+
+
+def move(
+    session: Session,
+    case_id: int,
+    to: CaseStatus,
+    actor_id: int | None,
+    party: Party,
+    kind: str,
+    note: str = "",
+    extra: dict[str, Any] | None = None,
+    deadline_at: datetime | None = None,
+    strict: bool = True,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """Move the case into ``to`` if it is in a state that may; False (or an error when ``strict``)
+    when someone else moved it first. ``deadline_at`` is the next step's timeout (None: none)."""
+    now = clock.now()
+    before = session.scalar(select(Case.status).where(Case.id == case_id))
+    if before is None:
+        raise errors.CASE_NOT_FOUND(case_id=case_id)
+    values: dict[str, Any] = {"status": to, "updated_at": now, "deadline_at": deadline_at, **(extra or {})}
+    if to in FINAL:
+        values["closed_at"] = now
+    done = session.execute(
+        update(Case).where(Case.id == case_id, Case.status.in_(ENTERED_FROM[to])).values(**values)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        if not strict:
+            return False
+        current = load(session, case_id)
+        raise errors.INVALID_CASE_STATE(status=current.status.value, action=ACTION_ZH[to], case_id=case_id)
+    record(session, case_id, kind, actor_id, party, before.value, to.value, note, data)
+    return True
+
+
+def event_out(row: CaseEvent) -> CaseEventOut:
+    return CaseEventOut(
+        id=row.id,
+        actor_id=row.actor_id,
+        party=row.party,
+        kind=row.kind,
+        from_status=row.from_status,
+        to_status=row.to_status,
+        note=row.note,
+        data=dict(row.data or {}),
+        at=row.at,
+    )
+
+
+def evidence_out(row: Evidence) -> EvidenceOut:
+    return EvidenceOut(
+        id=row.id,
+        case_id=row.case_id,
+        party=row.party,
+        uploaded_by=row.uploaded_by,
+        content_type=row.content_type,
+        size_bytes=row.size_bytes,
+        note=row.note,
+        uploaded_at=row.uploaded_at,
+    )
+
+
+def case_out(session: Session, case: Case, detail: bool = True) -> CaseOut:
+    events: list[CaseEventOut] = []
+    evidence: list[EvidenceOut] = []
+    if detail:
+        events = [
+            event_out(e)
+            for e in session.scalars(
+                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+            )
+        ]
+        evidence = [
+            evidence_out(e)
+            for e in session.scalars(
+                select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)
+            )
+        ]
+    return CaseOut(
+        id=case.id,
+        order_id=case.order_id,
+        buyer_id=case.buyer_id,
+        shop_id=case.shop_id,
+        kind=case.kind,
+        reason=case.reason,
+        status=case.status,
+        description=case.description,
+        lines=[dict(x) for x in case.lines],
+        amount_fen=case.amount_fen,
+        refunded_fen=case.refunded_fen,
+        shipping_comp_fen=case.shipping_comp_fen,
+        return_carrier=case.return_carrier,
+        return_tracking_no=case.return_tracking_no,
+        return_shipping_fen=case.return_shipping_fen,
+        deadline_at=case.deadline_at,
+        escalated_by=case.escalated_by,
+        decision=case.decision,
+        fault_party=case.fault_party,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        closed_at=case.closed_at,
+        events=events,
+        evidence=evidence,
+    )
