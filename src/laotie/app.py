@@ -38,6 +38,8 @@ from laotie.settlement import ledger_check as settlement_ledger_check
 from laotie.settlement import router as settlement_router
 from laotie.settlement import tasks as settlement_tasks
 from laotie.shops import router as shops_router
+from laotie.social import events as social_events
+from laotie.social import router as social_router
 from laotie.web import pages
 
 # FastAPI tries routes in the order they were included, each by its path pattern: the buy path of a
@@ -58,6 +60,7 @@ ROUTERS: list[APIRouter] = [
     sandbox_router.router,
     catalog_router.governance_router,
     settlement_router.router,
+    social_router.router,
     pages.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
@@ -69,6 +72,7 @@ HANDLERS_AND_JOBS = (
     settlement_events,
     settlement_ledger_check,
     settlement_tasks,
+    social_events,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     # payout to be sent before the periodic job sends it again (the provider deduplicates).
     withdrawal_min_fen: int = 100
     withdrawal_resend_after_seconds: int = 120
+    # Social: followers notified per transaction when a followed room goes live (the fan-out batch).
+    social_fanout_batch: int = 500
 
 
 @lru_cache

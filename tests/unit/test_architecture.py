@@ -16,6 +16,9 @@ LAYERS = [
     "catalog",
     "payments",
     "settlement",
+    "social",
+    "affiliate",
+    "video",
     "orders",
 ]
 # What one domain may import from another: its service, and the schemas and errors it returns or raises.

@@ -13,6 +13,7 @@ from laotie.payments import models as payments_models
 from laotie.payments.sandbox import models as payments_sandbox_models
 from laotie.settlement import models as settlement_models
 from laotie.shops import models as shops_models
+from laotie.social import models as social_models
 
 metadata = Base.metadata
 
@@ -30,4 +31,5 @@ __all__ = [
     "payments_sandbox_models",
     "settlement_models",
     "shops_models",
+    "social_models",
 ]
