@@ -13,6 +13,7 @@ from laotie import __version__
 from laotie.accounts import router as accounts_router
 from laotie.accounts import service as accounts_service
 from laotie.addresses import router as addresses_router
+from laotie.affiliate import router as affiliate_router
 from laotie.catalog import router as catalog_router
 from laotie.categories import router as categories_router
 from laotie.core import jobs
@@ -40,6 +41,7 @@ from laotie.settlement import tasks as settlement_tasks
 from laotie.shops import router as shops_router
 from laotie.social import events as social_events
 from laotie.social import router as social_router
+from laotie.video import router as video_router
 from laotie.web import pages
 
 # FastAPI tries routes in the order they were included, each by its path pattern: the buy path of a
@@ -61,6 +63,8 @@ ROUTERS: list[APIRouter] = [
     catalog_router.governance_router,
     settlement_router.router,
     social_router.router,
+    affiliate_router.router,
+    video_router.router,
     pages.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.

@@ -2,6 +2,7 @@
 
 from laotie.accounts import models as accounts_models
 from laotie.addresses import models as addresses_models
+from laotie.affiliate import models as affiliate_models
 from laotie.catalog import models as catalog_models
 from laotie.categories import models as categories_models
 from laotie.core import events as core_events
@@ -14,12 +15,14 @@ from laotie.payments.sandbox import models as payments_sandbox_models
 from laotie.settlement import models as settlement_models
 from laotie.shops import models as shops_models
 from laotie.social import models as social_models
+from laotie.video import models as video_models
 
 metadata = Base.metadata
 
 __all__ = [
     "accounts_models",
     "addresses_models",
+    "affiliate_models",
     "catalog_models",
     "categories_models",
     "core_events",
@@ -32,4 +35,5 @@ __all__ = [
     "settlement_models",
     "shops_models",
     "social_models",
+    "video_models",
 ]

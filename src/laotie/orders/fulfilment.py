@@ -24,7 +24,7 @@ from laotie.core.money import share_of
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.ledger.schemas import Posting
-from laotie.orders import errors, lifecycle, paylater
+from laotie.orders import attribution, errors, lifecycle, paylater
 from laotie.orders.models import Order, OrderLine, OrderStatus, PayMode
 from laotie.settings import get_settings
 from laotie.shops import service as shops
@@ -92,11 +92,15 @@ def platform_fee(session: Session, order_id: int) -> int:
 def completion_postings(session: Session, order: Order) -> list[Posting]:
     fee = platform_fee(session, order.id)
     growth = share_of(fee, get_settings().growth_fund_share_bp)
+    commission = attribution.commission_fen(
+        session, order.id, order.creator_id
+    )  # 好物联盟, 0 without a creator
     return [
         Posting(K.PLATFORM_CLEARING, order.payable_fen),
-        Posting(K.SHOP_PENDING, -(order.payable_fen - fee), owner_id=order.shop_id),
+        Posting(K.SHOP_PENDING, -(order.payable_fen - fee - commission), owner_id=order.shop_id),
         Posting(K.PLATFORM_FEE_REVENUE, -(fee - growth)),
         Posting(K.GROWTH_FUND, -growth),
+        *attribution.commission_postings(order, commission),  # creator commission, from the shop's share
     ]
 
 
@@ -162,7 +166,7 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
     """Once the return window has passed, a completed order's money becomes available to its shop."""
     cutoff = clock.now() - timedelta(days=get_settings().return_window_days)
     rows = session.execute(
-        select(Order.id, Order.shop_id, Order.payable_fen)
+        select(Order.id, Order.shop_id, Order.payable_fen, Order.creator_id)
         .where(
             Order.status == S.COMPLETED,
             Order.settled_at.is_(None),
@@ -172,7 +176,7 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
         .limit(limit)
     ).all()
     settled = []
-    for order_id, shop_id, payable_fen in rows:
+    for order_id, shop_id, payable_fen, creator_id in rows:
         won = session.execute(
             update(Order)
             .where(Order.id == order_id, Order.settled_at.is_(None))
@@ -180,7 +184,8 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
         )
         if won.rowcount != 1:  # type: ignore[attr-defined]
             continue  # another runner settled it
-        net = payable_fen - platform_fee(session, order_id)
+        commission = attribution.commission_fen(session, order_id, creator_id)
+        net = payable_fen - platform_fee(session, order_id) - commission
         ledger.post(
             session,
             kind="order_settled",
@@ -189,6 +194,7 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
             postings=[
                 Posting(K.SHOP_PENDING, net, owner_id=shop_id),
                 Posting(K.SHOP_AVAILABLE, -net, owner_id=shop_id),
+                *attribution.settlement_postings(creator_id, commission),
             ],
             idempotency_key=f"orders:settled:{order_id}",
             memo="售后期结束：转入可提现",

@@ -112,6 +112,8 @@ class OrderLine(Base):
     # Who pays each discount: [{"kind": "multibuy", "funded_by": "shop", "amount_fen": 300}, ...]
     discounts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     fee_rate_bp: Mapped[int] = mapped_column(Integer)  # platform fee rate copied from the category
+    # 好物联盟: the creator's commission rate locked at placement (0 without a creator or offer).
+    commission_rate_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OrderEvent(Base):

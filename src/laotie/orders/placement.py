@@ -26,7 +26,7 @@ from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.core.events import emit_many
 from laotie.core.idempotency import IDEMPOTENCY_KEY_REUSED, IdempotencyRecord, request_hash
-from laotie.orders import errors
+from laotie.orders import attribution, errors
 from laotie.orders.models import BuyerQuota, Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.schemas import CheckoutIn, PlacedCheckout, PlacedOrder
 from laotie.settings import get_settings
@@ -247,6 +247,13 @@ def _write(
     order_ids = list(
         session.scalars(insert(_ORDERS).returning(_ORDERS.c.id, sort_by_parameter_order=True), order_rows)
     )
+    commission = attribution.locked_rates(
+        session,
+        [
+            (row["creator_id"], [sku.product_id for sku, _ in lines])
+            for row, lines in zip(order_rows, order_lines, strict=True)
+        ],
+    )
     line_rows = [
         {
             "order_id": order_id,
@@ -261,8 +268,9 @@ def _write(
             "discount_fen": 0,
             "discounts": [],
             "fee_rate_bp": rates[sku.category_id],
+            "commission_rate_bp": locked.get(sku.product_id, 0),
         }
-        for order_id, lines in zip(order_ids, order_lines, strict=True)
+        for order_id, lines, locked in zip(order_ids, order_lines, commission, strict=True)
         for sku, qty in lines
     ]
     session.execute(insert(_LINES), line_rows)
