@@ -92,6 +92,7 @@ def set_offer(
 
 def withdraw_offer(session: Session, principal: Principal, shop_id: int, product_id: int) -> OfferOut:
     shops.require_shop_member(session, shop_id, principal)
+    catalog.get_product(session, principal, product_id, shop_id=shop_id)  # the shop's own product
     offer = _offer_of(session, product_id, lock=True)
     if offer is None or offer.shop_id != shop_id or not offer.active:
         raise errors.AFFILIATE_NOT_OFFERED(product_id=product_id)
