@@ -7,6 +7,7 @@ and serves ``STATIC_DIR`` at ``/static``).
 from fastapi import APIRouter, Depends
 
 from laotie.web import (
+    pages_alliance,
     pages_auth,
     pages_buyer,
     pages_cart,
@@ -16,6 +17,8 @@ from laotie.web import (
     pages_merchant_orders,
     pages_merchant_products,
     pages_orders,
+    pages_social,
+    pages_video,
 )
 from laotie.web.rendering import STATIC_DIR, same_origin
 
@@ -29,6 +32,9 @@ AREAS = (
     pages_merchant_orders,
     pages_merchant_products,
     pages_governance,
+    pages_video,
+    pages_alliance,
+    pages_social,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])
