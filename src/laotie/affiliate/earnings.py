@@ -15,6 +15,8 @@ from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind
 
 STATES = {AccountKind.COMMISSION_PAYABLE: "pending", AccountKind.COMMISSION_AVAILABLE: "settled"}
+# What each booking means for the creator (the ledger's memo speaks for the merchant).
+DESCRIBED = {"order_completed": "确认收货，佣金入账", "order_settled": "售后期结束，佣金结算"}
 
 
 def earnings(session: Session, principal: Principal, params: PageParams) -> EarningsOut:
@@ -29,7 +31,7 @@ def earnings(session: Session, principal: Principal, params: PageParams) -> Earn
             state=STATES[e.account],
             amount_fen=e.amount_fen,
             kind=e.kind,
-            memo=e.memo,
+            memo=DESCRIBED.get(e.kind, e.memo),
             at=e.created_at,
         )
         for e in entries
