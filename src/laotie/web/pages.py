@@ -14,11 +14,13 @@ from laotie.web import (
     pages_checkout,
     pages_governance,
     pages_merchant,
+    pages_merchant_alliance,
     pages_merchant_orders,
     pages_merchant_products,
     pages_orders,
     pages_social,
     pages_video,
+    pages_video_upload,
 )
 from laotie.web.rendering import STATIC_DIR, same_origin
 
@@ -32,9 +34,11 @@ AREAS = (
     pages_merchant_orders,
     pages_merchant_products,
     pages_governance,
+    pages_video_upload,
     pages_video,
     pages_alliance,
     pages_social,
+    pages_merchant_alliance,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])

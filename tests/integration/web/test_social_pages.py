@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from laotie.affiliate import service as affiliate
 from laotie.core.db import Database
 from laotie.core.events import OutboxWorker
 from laotie.social import service as social
@@ -16,7 +17,7 @@ from tests.factories.catalog import owner_principal
 from tests.factories.orders import make_on_sale
 from tests.factories.shops import principal_of
 from tests.factories.social import live_started
-from tests.factories.video import post_video
+from tests.factories.video import clip, post_video
 from tests.factories.web import sign_in
 
 
@@ -99,3 +100,49 @@ def test_bell_counts_unread_and_inbox_lists_them(client: TestClient, db: Databas
     assert "你关注的直播间开播了" in inbox and "年货节专场" in inbox and 'href="/live/50"' in inbox
     assert client.post("/notifications/read-all", follow_redirects=False).status_code == 303
     assert "bell-count" not in client.get("/").text
+
+
+def test_post_a_video_from_the_browser(app: FastAPI, client: TestClient, session: Session) -> None:
+    sale = make_on_sale(session)
+    session.commit()
+    sign_in(client, sale.owner_headers)
+    form = client.get("/videos/new").text
+    assert (
+        f'name="shop_id" value="{sale.shop_id}"' in form
+        and f'name="product_id" value="{sale.product_id}"' in form
+    )
+    bad = client.post(
+        "/videos/new",
+        data={"title": "假的", "shop_id": str(sale.shop_id)},
+        files={"file": ("a.mp4", b"not a video", "video/mp4")},
+    )
+    assert bad.status_code == 422 and "文件不是可播放的视频" in bad.text
+    posted = client.post(
+        "/videos/new",
+        data={"title": "新品上架", "shop_id": str(sale.shop_id), "product_id": str(sale.product_id)},
+        files={"file": ("a.mp4", clip(), "video/mp4")},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303 and posted.headers["location"].startswith("/v/")
+    page = client.get(posted.headers["location"]).text
+    assert "新品上架" in page and "视频同款 · 1 件" in page
+
+
+def test_merchant_offers_products_to_creators_from_the_console(client: TestClient, session: Session) -> None:
+    sale = make_on_sale(session, price_fen=5000)
+    other = make_on_sale(session)
+    session.commit()
+    sign_in(client, sale.owner_headers)
+    base = f"/merchant/shops/{sale.shop_id}/alliance"
+    assert "未加入" in client.get(base).text
+    r = client.post(f"{base}/{sale.product_id}", data={"rate_pct": "12.5"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "12.5%" in client.get(base).text
+    assert client.post(f"{base}/{other.product_id}", data={"rate_pct": "10"}).status_code == 404
+    client.post(f"{base}/{sale.product_id}", data={"rate_pct": "80"})
+    session.rollback()
+    assert affiliate.offered_rate_bp(session, sale.product_id) == 1250  # out of bounds: unchanged
+    session.rollback()  # SQLite: release the write lock before the next page request
+    client.post(f"{base}/{sale.product_id}", data={"action": "withdraw"})
+    session.rollback()
+    assert affiliate.offered_rate_bp(session, sale.product_id) is None
