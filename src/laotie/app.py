@@ -13,6 +13,7 @@ from laotie import __version__
 from laotie.accounts import router as accounts_router
 from laotie.accounts import service as accounts_service
 from laotie.addresses import router as addresses_router
+from laotie.affiliate import router as affiliate_router
 from laotie.aftersales import router as aftersales_router
 from laotie.aftersales import tasks as aftersales_tasks
 from laotie.catalog import router as catalog_router
@@ -46,6 +47,9 @@ from laotie.settlement import ledger_check as settlement_ledger_check
 from laotie.settlement import router as settlement_router
 from laotie.settlement import tasks as settlement_tasks
 from laotie.shops import router as shops_router
+from laotie.social import events as social_events
+from laotie.social import router as social_router
+from laotie.video import router as video_router
 from laotie.web import pages
 
 # FastAPI tries routes in the order they were included, each by its path pattern: the buy path of a
@@ -73,6 +77,9 @@ ROUTERS: list[APIRouter] = [
     logistics_router.governance_router,
     aftersales_router.router,
     aftersales_router.governance_router,
+    social_router.router,
+    affiliate_router.router,
+    video_router.router,
     pages.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
@@ -88,6 +95,7 @@ HANDLERS_AND_JOBS = (
     settlement_events,
     settlement_ledger_check,
     settlement_tasks,
+    social_events,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])

@@ -89,6 +89,16 @@ class Settings(BaseSettings):
     # for a quality or wrong-item return is capped at this.
     aftersales_max_evidence: int = 9
     return_shipping_cap_fen: int = 3000
+    # Social: followers notified per transaction when a followed room goes live (the fan-out batch).
+    social_fanout_batch: int = 500
+    # 好物联盟: the commission rates (basis points) a merchant may offer creators.
+    affiliate_min_rate_bp: int = 100
+    affiliate_max_rate_bp: int = 5000
+    # Short videos: upload size and length limits, comment length and pace.
+    video_max_bytes: int = 50 * 1024 * 1024
+    video_max_seconds: int = 300
+    video_comment_max_chars: int = 200
+    video_comment_interval_seconds: int = 10
 
 
 @lru_cache

@@ -18,6 +18,9 @@ LAYERS = [
     "logistics",
     "payments",
     "settlement",
+    "social",
+    "affiliate",
+    "video",
     "orders",
     "aftersales",
 ]

@@ -18,6 +18,7 @@ class AccountKind(enum.StrEnum):
     GROWTH_FUND = "growth_fund"  # 商户成长奖励金: part of fees owed back to merchants
     SUBSIDY_EXPENSE = "subsidy_expense"  # platform-funded discounts and shipping legs
     COMMISSION_PAYABLE = "commission_payable"  # a creator's earned commission
+    COMMISSION_AVAILABLE = "commission_available"  # a creator's commission past the return window
     PAY_LATER_RECEIVABLE = "pay_later_receivable"  # 先用后付: owed by buyers
     BAD_DEBT_EXPENSE = "bad_debt_expense"  # pay-later debts written off
     REFUNDS_SENT = "refunds_sent"  # money returned to buyers
@@ -38,6 +39,7 @@ PER_OWNER = {
     AccountKind.SHOP_AVAILABLE,
     AccountKind.COMMISSION_PAYABLE,
     AccountKind.BUYER_CREDIT,
+    AccountKind.COMMISSION_AVAILABLE,
 }
 
 

@@ -2,6 +2,7 @@
 
 from laotie.accounts import models as accounts_models
 from laotie.addresses import models as addresses_models
+from laotie.affiliate import models as affiliate_models
 from laotie.aftersales import models as aftersales_models
 from laotie.catalog import models as catalog_models
 from laotie.categories import models as categories_models
@@ -16,12 +17,15 @@ from laotie.payments.sandbox import models as payments_sandbox_models
 from laotie.promotions import models as promotions_models
 from laotie.settlement import models as settlement_models
 from laotie.shops import models as shops_models
+from laotie.social import models as social_models
+from laotie.video import models as video_models
 
 metadata = Base.metadata
 
 __all__ = [
     "accounts_models",
     "addresses_models",
+    "affiliate_models",
     "aftersales_models",
     "catalog_models",
     "categories_models",
@@ -36,4 +40,6 @@ __all__ = [
     "promotions_models",
     "settlement_models",
     "shops_models",
+    "social_models",
+    "video_models",
 ]

@@ -22,7 +22,7 @@ from laotie.addresses import service as addresses
 from laotie.core.db import Database
 from laotie.core.errors import INTERNAL, AppError
 from laotie.core.uow import unit_of_work
-from laotie.orders import errors, paylater
+from laotie.orders import attribution, errors, paylater
 from laotie.orders.models import PayMode
 from laotie.orders.placement import Outcome, PlaceRequest, place_batch
 from laotie.orders.schemas import CheckoutIn
@@ -44,6 +44,7 @@ def prepare_many(
             snapshot = found.get((buyer_id, body.address_id))
             if snapshot is None:
                 raise address_errors.ADDRESS_NOT_FOUND(address_id=body.address_id)
+            attribution.check(session, body)
             pay_later_ok = False
             if body.pay_mode == PayMode.PAY_LATER:
                 paylater.require_eligible(session, buyer_id, [line.sku_id for line in body.lines])

@@ -25,7 +25,7 @@ from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.ledger.schemas import Posting
 from laotie.logistics import service as logistics
-from laotie.orders import errors, lifecycle, paylater
+from laotie.orders import attribution, errors, lifecycle, paylater
 from laotie.orders.models import Order, OrderLine, OrderStatus, PayMode
 from laotie.settings import get_settings
 from laotie.shops import service as shops
@@ -115,12 +115,16 @@ def completion_postings(session: Session, order: Order) -> list[Posting]:
     fee = platform_fee(session, order.id)
     growth = share_of(fee, get_settings().growth_fund_share_bp)
     subsidy = order.subsidy_fen
+    commission = attribution.commission_fen(
+        session, order.id, order.creator_id
+    )  # 好物联盟, 0 without a creator
     return [
         Posting(K.PLATFORM_CLEARING, order.payable_fen),
         Posting(K.SUBSIDY_EXPENSE, subsidy),
-        Posting(K.SHOP_PENDING, -(order.payable_fen + subsidy - fee), owner_id=order.shop_id),
+        Posting(K.SHOP_PENDING, -(order.payable_fen + subsidy - fee - commission), owner_id=order.shop_id),
         Posting(K.PLATFORM_FEE_REVENUE, -(fee - growth)),
         Posting(K.GROWTH_FUND, -growth),
+        *attribution.commission_postings(order, commission),  # creator commission, from the shop's share
     ]
 
 
@@ -197,7 +201,7 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
     """Once the return window has passed, a completed order's money becomes available to its shop."""
     cutoff = clock.now() - timedelta(days=get_settings().return_window_days)
     rows = session.execute(
-        select(Order.id, Order.shop_id)
+        select(Order.id, Order.shop_id, Order.creator_id)
         .where(
             Order.status == S.COMPLETED,
             Order.settled_at.is_(None),
@@ -207,7 +211,7 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
         .limit(limit)
     ).all()
     settled = []
-    for order_id, shop_id in rows:
+    for order_id, shop_id, creator_id in rows:
         won = session.execute(
             update(Order)
             .where(Order.id == order_id, Order.settled_at.is_(None))
@@ -215,9 +219,12 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
         )
         if won.rowcount != 1:  # type: ignore[attr-defined]
             continue  # another runner settled it
-        # What is pending for the order now: completion less any refund reversed since.
-        net = -ledger.net_for(session, "order", order_id).get((K.SHOP_PENDING, shop_id), 0)
-        if net <= 0:
+        # What is pending for the order now, read from the ledger: completion less any refund reversed
+        # since (the shop's share, and the creator's commission, each reversed pro rata).
+        nets = ledger.net_for(session, "order", order_id)
+        net = -nets.get((K.SHOP_PENDING, shop_id), 0)
+        commission = -nets.get((K.COMMISSION_PAYABLE, creator_id), 0) if creator_id is not None else 0
+        if net <= 0 and commission <= 0:
             continue
         ledger.post(
             session,
@@ -225,8 +232,15 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
             reference_type="order",
             reference_id=order_id,
             postings=[
-                Posting(K.SHOP_PENDING, net, owner_id=shop_id),
-                Posting(K.SHOP_AVAILABLE, -net, owner_id=shop_id),
+                *(
+                    [
+                        Posting(K.SHOP_PENDING, net, owner_id=shop_id),
+                        Posting(K.SHOP_AVAILABLE, -net, owner_id=shop_id),
+                    ]
+                    if net > 0
+                    else []
+                ),
+                *attribution.settlement_postings(creator_id, max(commission, 0)),
             ],
             idempotency_key=f"orders:settled:{order_id}",
             memo="售后期结束：转入可提现",

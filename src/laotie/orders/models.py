@@ -123,6 +123,8 @@ class OrderLine(Base):
     # The category is excluded from 7-day no-reason returns (生鲜, 定制, ...): the buyer was shown this
     # and accepted it at checkout, so the line keeps it.
     return_exempt: Mapped[bool] = mapped_column(default=False)
+    # 好物联盟: the creator's commission rate locked at placement (0 without a creator or offer).
+    commission_rate_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OrderEvent(Base):

@@ -26,7 +26,7 @@ from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.core.events import emit_many
 from laotie.core.idempotency import IDEMPOTENCY_KEY_REUSED, IdempotencyRecord, request_hash
-from laotie.orders import errors, pricing, shipping
+from laotie.orders import attribution, errors, pricing, shipping
 from laotie.orders.models import BuyerQuota, Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.schemas import CheckoutIn, PlacedCheckout, PlacedOrder
 from laotie.settings import get_settings
@@ -258,6 +258,13 @@ def _write(
         ((p, row["shop_id"], oid) for p, row, oid in zip(order_plans, order_rows, order_ids, strict=True)),
         now,
     )
+    commission = attribution.locked_rates(
+        session,
+        [
+            (row["creator_id"], [sku.product_id for sku, _ in lines])
+            for row, lines in zip(order_rows, order_lines, strict=True)
+        ],
+    )
     line_rows = [
         {
             "order_id": order_id,
@@ -272,8 +279,9 @@ def _write(
             **pricing.line_fields(plan, sku.sku_id),  # discount_fen, discounts (who funds each)
             "fee_rate_bp": rates[sku.category_id],
             "return_exempt": exempt.get(sku.category_id, False),
+            "commission_rate_bp": locked.get(sku.product_id, 0),
         }
-        for order_id, lines, plan in zip(order_ids, order_lines, order_plans, strict=True)
+        for order_id, lines, plan, locked in zip(order_ids, order_lines, order_plans, commission, strict=True)
         for sku, qty in lines
     ]
     session.execute(insert(_LINES), line_rows)

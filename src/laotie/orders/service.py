@@ -9,7 +9,7 @@ from laotie.addresses import service as addresses
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
-from laotie.orders import errors, lifecycle, paylater
+from laotie.orders import attribution, errors, lifecycle, paylater
 from laotie.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.placement import Outcome, PlaceRequest, place_batch
 
@@ -32,6 +32,7 @@ def prepare(session: Session, buyer_id: int, body: CheckoutIn, idempotency_key: 
     if not idempotency_key or len(idempotency_key) > 100:
         raise errors.IDEMPOTENCY_KEY_REQUIRED()
     snapshot = addresses.snapshot(session, buyer_id, body.address_id)
+    attribution.check(session, body)
     pay_later_ok = False
     if body.pay_mode == PayMode.PAY_LATER:
         paylater.require_eligible(session, buyer_id, [line.sku_id for line in body.lines])

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 
 from laotie.web import (
     pages_aftersales,
+    pages_alliance,
     pages_auth,
     pages_buyer,
     pages_cart,
@@ -15,10 +16,14 @@ from laotie.web import (
     pages_governance,
     pages_logistics,
     pages_merchant,
+    pages_merchant_alliance,
     pages_merchant_orders,
     pages_merchant_products,
     pages_orders,
     pages_promotions,
+    pages_social,
+    pages_video,
+    pages_video_upload,
 )
 from laotie.web.rendering import STATIC_DIR, same_origin
 
@@ -35,6 +40,11 @@ AREAS = (
     pages_governance,
     pages_promotions,
     pages_logistics,
+    pages_video_upload,
+    pages_video,
+    pages_alliance,
+    pages_social,
+    pages_merchant_alliance,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])

@@ -25,6 +25,7 @@ from laotie.accounts import service as accounts
 from laotie.core.auth import Principal
 from laotie.core.errors import NOT_AUTHENTICATED, VALIDATION_ERROR, AppError
 from laotie.core.money import format_yuan
+from laotie.social import service as social
 from laotie.web import errors as web_errors
 from laotie.web.labels import label
 
@@ -99,6 +100,9 @@ def render(
 ) -> HTMLResponse:
     """A page with the signed-in user in its header."""
     me = accounts.get_user_out(session, principal.user_id) if principal else None
+    context.setdefault(
+        "unread", social.unread_count(session, principal.user_id) if principal else 0
+    )  # the bell
     return render_html(request, template, status_code, me=me, principal=principal, **context)
 
 

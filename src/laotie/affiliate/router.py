@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from laotie.affiliate import service
+from laotie.affiliate.schemas import (
+    EarningsOut,
+    MarketItem,
+    OfferChangeOut,
+    OfferIn,
+    OfferOut,
+    ShowcaseIn,
+    ShowcaseOut,
+)
+from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
+from laotie.core.http import PathId, get_session
+from laotie.core.pagination import Page, PageParams, page_params
+
+router = APIRouter(prefix="/api/v1", tags=["affiliate"])
+Creator = require_roles(Role.CREATOR)
+
+
+# Merchants: their shop's offers. Membership is checked in the service.
+
+
+@router.get("/shops/{shop_id}/alliance/offers", response_model=list[OfferOut])
+def shop_offers(
+    shop_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> list[OfferOut]:
+    return service.shop_offers(session, principal, shop_id)
+
+
+@router.put("/shops/{shop_id}/alliance/offers/{product_id}", response_model=OfferOut)
+def set_offer(
+    shop_id: PathId,
+    product_id: PathId,
+    body: OfferIn,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> OfferOut:
+    """Offer the product to creators at ``rate_bp``, or change its rate (idempotent for the same rate)."""
+    out = service.set_offer(session, principal, shop_id, product_id, body.rate_bp)
+    session.commit()
+    return out
+
+
+@router.delete("/shops/{shop_id}/alliance/offers/{product_id}", response_model=OfferOut)
+def withdraw_offer(
+    shop_id: PathId,
+    product_id: PathId,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> OfferOut:
+    out = service.withdraw_offer(session, principal, shop_id, product_id)
+    session.commit()
+    return out
+
+
+@router.get("/shops/{shop_id}/alliance/offers/{product_id}/history", response_model=list[OfferChangeOut])
+def offer_history(
+    shop_id: PathId,
+    product_id: PathId,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> list[OfferChangeOut]:
+    return service.offer_history(session, principal, shop_id, product_id)
+
+
+# Creators: the market, their showcase and earnings.
+
+
+@router.get("/alliance/market", response_model=Page[MarketItem])
+def market(
+    params: PageParams = Depends(page_params),
+    session: Session = Depends(get_session),
+    _: object = PublicAccess,
+) -> Page[MarketItem]:
+    return service.market(session, params)
+
+
+@router.get("/creators/{creator_id}/showcase", response_model=ShowcaseOut)
+def showcase(
+    creator_id: PathId, session: Session = Depends(get_session), _: object = PublicAccess
+) -> ShowcaseOut:
+    return service.showcase(session, creator_id)
+
+
+@router.post("/creator/showcase", response_model=ShowcaseOut)
+def add_to_showcase(
+    body: ShowcaseIn, principal: Principal = Creator, session: Session = Depends(get_session)
+) -> ShowcaseOut:
+    out = service.add_to_showcase(session, principal, body.product_id)
+    session.commit()
+    return out
+
+
+@router.delete("/creator/showcase/{product_id}", response_model=ShowcaseOut)
+def remove_from_showcase(
+    product_id: PathId, principal: Principal = Creator, session: Session = Depends(get_session)
+) -> ShowcaseOut:
+    out = service.remove_from_showcase(session, principal, product_id)
+    session.commit()
+    return out
+
+
+@router.get("/creator/earnings", response_model=EarningsOut)
+def earnings(
+    params: PageParams = Depends(page_params),
+    principal: Principal = Creator,
+    session: Session = Depends(get_session),
+) -> EarningsOut:
+    return service.earnings(session, principal, params)

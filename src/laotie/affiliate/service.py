@@ -1,0 +1,44 @@
+"""好物联盟 (affiliate alliance): merchants offer products to creators at a commission rate; creators
+pick them for their showcase and live cart and earn commission on the orders they bring.
+
+Other domains use only these functions: ``offered_rate_bp`` (the live cart), ``rates_for`` (orders,
+at placement, to lock each line's rate).
+"""
+
+from __future__ import annotations
+
+from laotie.affiliate.earnings import earnings
+from laotie.affiliate.market import (
+    add_to_showcase,
+    is_creator,
+    market,
+    rates_for,
+    remove_from_showcase,
+    showcase,
+)
+from laotie.affiliate.offers import (
+    active_rates,
+    check_rate,
+    offer_history,
+    offered_rate_bp,
+    set_offer,
+    shop_offers,
+    withdraw_offer,
+)
+
+__all__ = [
+    "active_rates",
+    "add_to_showcase",
+    "check_rate",
+    "earnings",
+    "is_creator",
+    "market",
+    "offer_history",
+    "offered_rate_bp",
+    "rates_for",
+    "remove_from_showcase",
+    "set_offer",
+    "shop_offers",
+    "showcase",
+    "withdraw_offer",
+]

@@ -1,0 +1,30 @@
+"""Short videos (短视频): post (upload or link), link products, the feed, views, likes and comments.
+
+Other domains use only these functions; orders calls ``check_attribution`` when an order names a video.
+"""
+
+from __future__ import annotations
+
+from laotie.video.engagement import add_view, comment, comments, like, unlike
+from laotie.video.feed import MediaFile, check_attribution, cover_key, detail, feed, media_file
+from laotie.video.publishing import check_link, check_products, link, remove, set_products, upload
+
+__all__ = [
+    "MediaFile",
+    "add_view",
+    "check_attribution",
+    "check_link",
+    "check_products",
+    "comment",
+    "comments",
+    "cover_key",
+    "detail",
+    "feed",
+    "like",
+    "link",
+    "media_file",
+    "remove",
+    "set_products",
+    "unlike",
+    "upload",
+]

@@ -1,0 +1,87 @@
+"""好物联盟 for creators: the market, a creator's showcase (橱窗), earnings, and becoming a creator."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from laotie.accounts import service as accounts
+from laotie.affiliate import service as affiliate
+from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
+from laotie.core.errors import AppError
+from laotie.core.http import PathId, get_session
+from laotie.core.pagination import PageParams
+from laotie.social import service as social
+from laotie.social.schemas import TargetKind
+from laotie.web.rendering import PageRoute, redirect, render
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+PAGE_SIZE = 20
+PageNo = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.get("/alliance", response_class=HTMLResponse)
+def market_page(
+    request: Request,
+    page: PageNo = 1,
+    session: Session = Depends(get_session),
+    principal: Principal | None = PublicAccess,
+) -> HTMLResponse:
+    result = affiliate.market(session, PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE))
+    mine: set[int] = set()
+    if principal is not None and principal.has(Role.CREATOR):
+        mine = {i.product.id for i in affiliate.showcase(session, principal.user_id).items}
+    return render(request, session, principal, "alliance/market.html", result=result, mine=mine, query={})
+
+
+@router.post("/alliance/join", response_model=None)
+def become_creator(
+    session: Session = Depends(get_session), principal: Principal = AnyUser
+) -> RedirectResponse:
+    """成为达人: the creator role is self-service (as the accounts API allows)."""
+    accounts.grant_role(session, principal.user_id, Role.CREATOR)
+    session.commit()
+    return redirect("/alliance", "你已成为达人，去选品吧")
+
+
+@router.post("/alliance/{product_id}/showcase", response_model=None)
+def add_to_showcase(
+    product_id: PathId,
+    session: Session = Depends(get_session),
+    principal: Principal = require_roles(Role.CREATOR),
+) -> RedirectResponse:
+    try:
+        affiliate.add_to_showcase(session, principal, product_id)
+    except AppError as exc:
+        session.rollback()
+        return redirect("/alliance", exc.message("zh"))
+    session.commit()
+    return redirect("/alliance", "已加入橱窗")
+
+
+@router.get("/creator/earnings", response_class=HTMLResponse)
+def earnings_page(
+    request: Request,
+    page: PageNo = 1,
+    session: Session = Depends(get_session),
+    principal: Principal = require_roles(Role.CREATOR),
+) -> HTMLResponse:
+    earned = affiliate.earnings(
+        session, principal, PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    )
+    return render(request, session, principal, "alliance/earnings.html", earned=earned, query={})
+
+
+@router.get("/creator/{creator_id}", response_class=HTMLResponse)
+def showcase_page(
+    request: Request,
+    creator_id: PathId,
+    session: Session = Depends(get_session),
+    principal: Principal | None = PublicAccess,
+) -> HTMLResponse:
+    shown = affiliate.showcase(session, creator_id)
+    fans = social.fans(session, TargetKind.USER, creator_id, principal)
+    return render(request, session, principal, "alliance/showcase.html", showcase=shown, fans=fans)

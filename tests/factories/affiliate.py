@@ -1,0 +1,69 @@
+"""Creators, alliance offers, and orders a creator brought, paid through the sandbox PSP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from laotie.affiliate import service as affiliate
+from laotie.core.auth import Principal, Role
+from laotie.core.db import Database
+from laotie.orders import service as orders
+from laotie.orders.models import Channel
+from laotie.orders.schemas import Attribution
+from laotie.payments.schemas import IntentOut
+from tests.factories import make_user
+from tests.factories.catalog import owner_principal
+from tests.factories.orders import Buyer, OnSale, checkout_body, key, make_buyer
+from tests.factories.payments import confirm, deliver
+from tests.factories.shops import principal_of
+
+
+@dataclass(frozen=True)
+class Creator:
+    user_id: int
+    headers: dict[str, str]
+    principal: Principal
+
+
+def make_creator(session: Session, nickname: str = "带货达人") -> Creator:
+    user_id, headers = make_user(session, Role.BUYER, Role.CREATOR, nickname=nickname)
+    return Creator(user_id, headers, principal_of(session, user_id))
+
+
+def offer(session: Session, sale: OnSale, rate_bp: int) -> None:
+    affiliate.set_offer(
+        session, owner_principal(session, sale.shop_id), sale.shop_id, sale.product_id, rate_bp
+    )
+    session.commit()
+
+
+def place_paid(
+    client: TestClient,
+    app: FastAPI,
+    db: Database,
+    session: Session,
+    sale: OnSale,
+    attribution: Attribution,
+    quantity: int = 1,
+    buyer: Buyer | None = None,
+) -> int:
+    """A paid order for ``quantity`` of ``sale`` with ``attribution``; returns the order id."""
+    buyer = buyer or make_buyer(session)
+    body = checkout_body(buyer, (sale, quantity))
+    body.attribution = attribution
+    placed = orders.checkout(session, buyer.principal, body, key())
+    intent = orders.pay(session, buyer.principal, placed.checkout_id, key())
+    session.commit()
+    assert confirm(client, IntentOut.model_validate(intent.model_dump())).status_code == 202
+    deliver(db, client)
+    app.state.outbox_worker.run_until_idle()
+    session.rollback()
+    return placed.orders[0].id
+
+
+def by_creator(creator: Creator) -> Attribution:
+    return Attribution(channel=Channel.AFFILIATE, creator_id=creator.user_id)

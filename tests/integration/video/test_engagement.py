@@ -1,0 +1,91 @@
+"""Views, one like per user, comments with a length and a pace limit."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from laotie.core import clock
+from laotie.core.db import Database
+from laotie.core.errors import AppError
+from laotie.core.uow import unit_of_work
+from laotie.video import service as video
+from laotie.video.models import Video, VideoComment, VideoLike
+from tests.factories import make_user
+from tests.factories.shops import principal_of
+from tests.factories.video import post_video
+
+
+def test_likes_are_one_per_user_and_views_count(app: FastAPI, client: TestClient, session: Session) -> None:
+    author_id, _ = make_user(session)
+    posted = post_video(session, app.state.storage, principal_of(session, author_id))
+    _, fan = make_user(session)
+    url = f"/api/v1/videos/{posted.id}"
+    assert client.put(url + "/like", headers=fan).json() == {"likes": 1, "liked": True}
+    assert client.put(url + "/like", headers=fan).json() == {"likes": 1, "liked": True}
+    assert client.get(url, headers=fan).json()["liked"] is True
+    assert client.delete(url + "/like", headers=fan).json() == {"likes": 0, "liked": False}
+    assert client.delete(url + "/like", headers=fan).json() == {"likes": 0, "liked": False}
+    assert client.put(url + "/like").status_code == 401
+    for expected in (1, 2):
+        assert client.post(url + "/views").json() == {"views": expected}
+
+
+def test_simultaneous_likes_by_one_user_count_once(app: FastAPI, db: Database, session: Session) -> None:
+    author_id, _ = make_user(session)
+    posted = post_video(session, app.state.storage, principal_of(session, author_id))
+    fan_id, _ = make_user(session)
+    fan = principal_of(session, fan_id)
+    session.commit()
+    barrier = threading.Barrier(6)
+
+    def run() -> None:
+        barrier.wait()
+        with unit_of_work(db) as s:
+            video.like(s, fan, posted.id)
+            s.commit()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    session.rollback()
+    assert session.scalar(select(Video.likes).where(Video.id == posted.id)) == 1
+    assert session.scalar(select(func.count()).select_from(VideoLike)) == 1
+
+
+def test_comments_need_login_a_length_limit_and_a_pace(
+    app: FastAPI, client: TestClient, session: Session
+) -> None:
+    author_id, _ = make_user(session)
+    posted = post_video(session, app.state.storage, principal_of(session, author_id))
+    fan_id, fan = make_user(session, nickname="铁粉")
+    url = f"/api/v1/videos/{posted.id}/comments"
+    assert client.post(url, json={"body": "好看"}).status_code == 401
+    too_long = client.post(url, json={"body": "长" * 201}, headers=fan)
+    assert too_long.status_code == 422 and too_long.json()["error"]["code"] == "COMMENT_TOO_LONG"
+    first = client.post(url, json={"body": "  木耳真厚  "}, headers=fan)
+    assert (
+        first.status_code == 201 and first.json()["body"] == "木耳真厚" and first.json()["nickname"] == "铁粉"
+    )
+    fast = client.post(url, json={"body": "再来一条"}, headers=fan)
+    assert fast.status_code == 429 and fast.json()["error"]["code"] == "COMMENT_TOO_FAST"
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(VideoComment)) == 1
+    with clock.travel(timedelta(seconds=11)):
+        again = video.comment(session, principal_of(session, fan_id), posted.id, "又来了")
+        session.commit()
+    assert again.body == "又来了"
+    listed = client.get(url).json()
+    assert listed["total"] == 2 and [c["body"] for c in listed["items"]] == ["又来了", "木耳真厚"]
+    assert client.get(f"/api/v1/videos/{posted.id}").json()["comments"] == 2
+    with pytest.raises(AppError) as caught:
+        video.comment(session, principal_of(session, fan_id), 999_999, "x")
+    assert caught.value.code == "VIDEO_NOT_FOUND"
