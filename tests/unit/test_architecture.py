@@ -17,6 +17,7 @@ LAYERS = [
     "payments",
     "settlement",
     "orders",
+    "live",
 ]
 # What one domain may import from another: its service, and the schemas and errors it returns or raises.
 PUBLIC_MODULES = {"service", "schemas", "errors"}

@@ -12,6 +12,7 @@ from laotie.core.pagination import Page, PageParams
 from laotie.orders import errors, lifecycle, paylater
 from laotie.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.placement import Outcome, PlaceRequest, place_batch
+from laotie.orders.reporting import live_session_orders as live_session_orders  # re-exported
 from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, PlacedCheckout
 from laotie.payments import service as payments
 from laotie.payments.schemas import IntentOut
