@@ -52,9 +52,22 @@ class OpenedRoom(BaseModel):
     key: StreamKeyOut
 
 
-def _hub(request: Request) -> Hub:
-    hub: Hub = request.app.state.live_hub
-    return hub
+class _NoHub:
+    """Before the app's lifespan started the hub (an app driven without it): realtime is a no-op."""
+
+    async def publish(self, session_id: int, message: dict[str, Any]) -> None:
+        return None
+
+    def schedule(self, delay: float, session_id: int, message: dict[str, Any]) -> None:
+        return None
+
+    def stock_changed(self, flash_id: int) -> None:
+        return None
+
+
+def _hub(request: Request) -> Hub | _NoHub:
+    hub: Hub | None = request.app.state.live_hub
+    return hub if hub is not None else _NoHub()
 
 
 @router.post("/rooms", response_model=OpenedRoom, status_code=201)
