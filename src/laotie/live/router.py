@@ -346,12 +346,14 @@ async def on_publish(
     _: Principal | None = PublicAccess,
     session: Session = Depends(get_session),
 ) -> Response:
-    """A publisher connected: a valid key starts its session. The answer renames the stream to the
-    session's playback name, so HLS URLs never show the key."""
+    """A publisher connected: a valid key starts its session. The answer relays the stream to the
+    playback application under the session's playback name, so HLS URLs never show the key."""
     _check_secret(request, secret)
     session_id, playback = await run_in_threadpool(_start, session, name)
     await _hub(request).publish(session_id, {"type": "session", "status": "live"})
-    return Response(status_code=302, headers={"Location": playback})
+    # nginx-rtmp: a 3xx with an rtmp:// location relays (pushes) the stream there.
+    ingest = request.app.state.settings.media_rtmp_url.rstrip("/")
+    return Response(status_code=302, headers={"Location": f"{ingest.rsplit('/', 1)[0]}/hls/{playback}"})
 
 
 def _start(session: Session, name: str) -> tuple[int, str]:

@@ -84,7 +84,9 @@ def test_a_key_starts_the_session_and_the_end_of_the_stream_ends_it(
     assert created.status_code == 201, created.text
     session_id = created.json()["id"]
     status, playback = _publish(client, anchor.stream_key)
-    assert status == 302 and playback and anchor.stream_key not in playback
+    assert status == 302 and playback.startswith("rtmp://127.0.0.1:1935/hls/")
+    assert anchor.stream_key not in playback
+    playback = playback.rsplit("/", 1)[1]
     row = _row(session, session_id)
     assert row.status == SessionStatus.LIVE and row.playback_name == playback
     started = _events(session, "LiveSessionStarted")
