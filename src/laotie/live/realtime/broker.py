@@ -47,16 +47,17 @@ class LocalBroker:
 class RedisBroker:
     """Several processes: one pattern subscription per process, one PUBLISH per message."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str = CHANNEL_PREFIX) -> None:
         import redis.asyncio as redis
 
+        self.prefix = prefix
         self._redis = redis.from_url(url)
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
     async def start(self, deliver: Deliver) -> None:
-        await self._pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
+        await self._pubsub.psubscribe(f"{self.prefix}*")
         self._task = asyncio.get_running_loop().create_task(self._read(deliver))
 
     async def _read(self, deliver: Deliver) -> None:
@@ -67,7 +68,7 @@ class RedisBroker:
                         continue
                     channel = raw["channel"].decode() if isinstance(raw["channel"], bytes) else raw["channel"]
                     try:
-                        session_id = int(channel.removeprefix(CHANNEL_PREFIX))
+                        session_id = int(channel.removeprefix(self.prefix))
                         message = json.loads(raw["data"])
                     except (ValueError, TypeError):
                         continue
@@ -78,12 +79,12 @@ class RedisBroker:
                 log.warning("redis subscription lost; reconnecting", exc_info=True)
                 await asyncio.sleep(0.5)
                 try:
-                    await self._pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
+                    await self._pubsub.psubscribe(f"{self.prefix}*")
                 except Exception:
                     log.warning("redis resubscribe failed", exc_info=True)
 
     async def publish(self, session_id: int, message: dict[str, Any]) -> None:
-        await self._redis.publish(f"{CHANNEL_PREFIX}{session_id}", json.dumps(message, ensure_ascii=False))
+        await self._redis.publish(f"{self.prefix}{session_id}", json.dumps(message, ensure_ascii=False))
 
     async def close(self) -> None:
         if self._task is not None:
@@ -94,5 +95,5 @@ class RedisBroker:
         await self._redis.aclose()
 
 
-def make_broker(redis_url: str | None) -> Broker:
-    return RedisBroker(redis_url) if redis_url else LocalBroker()
+def make_broker(redis_url: str | None, prefix: str = CHANNEL_PREFIX) -> Broker:
+    return RedisBroker(redis_url, prefix) if redis_url else LocalBroker()

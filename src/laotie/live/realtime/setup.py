@@ -30,7 +30,7 @@ async def start(app: FastAPI) -> None:
         sample_comments=settings.live_sample_comments,
         queue_frames=settings.live_viewer_queue_frames,
     )
-    hub = Hub(app.state.db, make_broker(settings.redis_url), config)
+    hub = Hub(app.state.db, make_broker(settings.redis_url, settings.live_redis_channel), config)
     await hub.start()
     app.state.live_hub = hub
     realtime.set_current(hub)
