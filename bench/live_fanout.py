@@ -50,6 +50,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import contextlib
+
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
@@ -64,7 +66,6 @@ REDIS_URL = os.environ.get("LAOTIE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 def seed(url: str, commenters: int) -> dict[str, Any]:
     from flash_seed import _buyers, _merchant_and_sku, _one_hash_for_all, _principal, migrate
-
     from laotie.accounts import service as accounts
     from laotie.catalog import service as catalog
     from laotie.catalog.schemas import ProductCreate, SkuIn
@@ -135,14 +136,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_servers(url: str, processes: int, workdir: Path, frame_ms: int) -> tuple[list[int], list[Any]]:
+def start_servers(
+    url: str, processes: int, workdir: Path, frame_ms: int, frame_budget: int
+) -> tuple[list[int], list[Any]]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
         "LAOTIE_DATABASE_URL": url,
         "LAOTIE_MEDIA_DIR": str(workdir / "media"),
         "LAOTIE_LIVE_FRAME_MS": str(frame_ms),
-        "LAOTIE_LIVE_VIEWER_QUEUE_FRAMES": "100",
+        "LAOTIE_LIVE_FRAMES_PER_SECOND": str(frame_budget),
         "LAOTIE_LIVE_REDIS_CHANNEL": f"bench:{uuid.uuid4().hex[:8]}:",
     }
     if processes > 1:
@@ -284,11 +287,11 @@ async def _client_main(
         due = int((time.time() - began) * rate)
         while sent < due:
             ws = commenters[sent % len(commenters)]
-            text = json.dumps({"type": "comment", "text": f"主播好 {index}-{sent}", "cid": f"{time.time():.6f}"})
-            try:
+            text = json.dumps(
+                {"type": "comment", "text": f"主播好 {index}-{sent}", "cid": f"{time.time():.6f}"}
+            )
+            with contextlib.suppress(Exception):
                 await ws.send(text)
-            except Exception:
-                pass
             sent += 1
         await asyncio.sleep(0.01)
     stats["sent"] = sent
@@ -379,14 +382,14 @@ def drive(plan: dict[str, Any], base: str, start_at: float) -> dict[str, int]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     commenters = args.commenters or max(20, 2 * args.comments_per_s)
     workdir = Path(tempfile.mkdtemp(prefix="laotie-fanout-"))
     url = f"sqlite:///{workdir / 'fanout.db'}"
     console.print(f"seeding {commenters} commenters in {workdir}")
     world = seed(url, commenters)
-    ports, servers = start_servers(url, args.processes, workdir, args.frame_ms)
+    ports, servers = start_servers(url, args.processes, workdir, args.frame_ms, args.frames_per_s)
     plan = {
         "session_id": world["session_id"],
         "anchor_token": world["anchor_token"],
@@ -435,7 +438,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     latencies = sorted(x for r in results for x in r["latencies"])
 
     def pct(q: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 1) if latencies else 0.0
+        return (
+            round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 1) if latencies else 0.0
+        )
 
     sent = sum(r["sent"] for r in results)
     return {
@@ -450,6 +455,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "redis": args.processes > 1,
         "clients": args.clients,
         "frame_ms": args.frame_ms,
+        "frames_per_s_per_process": args.frames_per_s,
         "seconds": args.seconds,
         "viewers": connected,
         "viewers_failed": sum(r["failed"] for r in results),
@@ -497,7 +503,9 @@ def table(result: dict[str, Any]) -> Table:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--viewers", type=int, default=1000)
     parser.add_argument("--comments-per-s", type=int, default=100)
     parser.add_argument("--processes", type=int, default=1)
@@ -505,6 +513,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--frame-ms", type=int, default=100)
     parser.add_argument("--commenters", type=int, default=0)
+    parser.add_argument(
+        "--frames-per-s", type=int, default=10_000, help="per server process (LAOTIE_LIVE_FRAMES_PER_SECOND)"
+    )
     parser.add_argument("--json", nargs="?", const=str(RESULTS / "live_fanout.json"), default=None)
     args = parser.parse_args()
     result = run(args)

@@ -51,6 +51,7 @@ __all__ = [
     "media_publish_done",
     "my_comments",
     "my_rooms",
+    "my_session",
     "open_room",
     "pin",
     "pinned_item",
@@ -68,6 +69,12 @@ __all__ = [
 
 def get_session(session: Session, session_id: int) -> SessionOut:
     row, room = load_session(session, session_id)
+    return session_out(row, room)
+
+
+def my_session(session: Session, principal: Principal, session_id: int) -> SessionOut:
+    """A session of the caller's own room (NOT_LIVE_ROOM_OWNER otherwise)."""
+    row, room = own_session(session, principal, session_id)
     return session_out(row, room)
 
 

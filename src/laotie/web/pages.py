@@ -12,6 +12,7 @@ from laotie.web import (
     pages_cart,
     pages_checkout,
     pages_governance,
+    pages_live,
     pages_merchant,
     pages_merchant_orders,
     pages_merchant_products,
@@ -29,6 +30,7 @@ AREAS = (
     pages_merchant_orders,
     pages_merchant_products,
     pages_governance,
+    pages_live,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])

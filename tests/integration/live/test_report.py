@@ -37,7 +37,9 @@ def test_the_report_adds_up(
         strict=True,
     ):
         body = CheckoutIn(
-            lines=[LineIn(sku_id=s.sku_id, quantity=q, expected_unit_price_fen=s.price_fen) for s, q in lines],
+            lines=[
+                LineIn(sku_id=s.sku_id, quantity=q, expected_unit_price_fen=s.price_fen) for s, q in lines
+            ],
             address_id=buyer.address_id,
             attribution=attribution,
         )
@@ -57,10 +59,24 @@ def test_the_report_adds_up(
     pending.viewers[(air.session_id, "a:0")] = (None, now)  # the same visitor twice
     for n in range(5):
         pending.comments.append(
-            {"session_id": air.session_id, "user_id": buyers[0].user_id, "text": f"c{n}", "status": "shown", "reason": "", "created_at": now}
+            {
+                "session_id": air.session_id,
+                "user_id": buyers[0].user_id,
+                "text": f"c{n}",
+                "status": "shown",
+                "reason": "",
+                "created_at": now,
+            }
         )
     pending.comments.append(
-        {"session_id": air.session_id, "user_id": buyers[1].user_id, "text": "加微信", "status": "blocked", "reason": "banned_word", "created_at": now}
+        {
+            "session_id": air.session_id,
+            "user_id": buyers[1].user_id,
+            "text": "加微信",
+            "status": "blocked",
+            "reason": "banned_word",
+            "created_at": now,
+        }
     )
     pending.likes[air.session_id] = 42
     pending.peaks[air.session_id] = 8

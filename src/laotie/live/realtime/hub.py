@@ -58,11 +58,16 @@ class Room:
     viewer_total: int = 0
     viewers_dirty: bool = False
     peak: int = 0
+    flushed_at: float = 0.0
 
 
 @dataclass
 class HubConfig:
     frame_seconds: float = 0.1
+    # Frames this process may send per second across all viewers: a busy room sends fewer, larger
+    # frames (every viewers / budget seconds, at most ``max_frame_seconds`` apart).
+    frames_per_second: int = 10_000
+    max_frame_seconds: float = 0.4
     sample_comments: int = 20
     queue_frames: int = 50
     store_seconds: float = 1.0
@@ -192,10 +197,18 @@ class Hub:
         while True:
             await asyncio.sleep(self.config.frame_seconds)
             try:
+                now = time.monotonic()
                 for room in list(self.rooms.values()):
-                    self._flush_room(room)
+                    if now - room.flushed_at >= self.interval(room) - 0.005:
+                        room.flushed_at = now
+                        self._flush_room(room)
             except Exception:
                 log.exception("live frame failed")
+
+    def interval(self, room: Room) -> float:
+        """Seconds between a room's frames: the base interval, longer for rooms that are busy here."""
+        busy = len(room.viewers) / max(1, self.config.frames_per_second)
+        return min(self.config.max_frame_seconds, max(self.config.frame_seconds, busy))
 
     def _flush_room(self, room: Room) -> None:
         if not (room.events or room.comments or room.likes_dirty or room.viewers_dirty):

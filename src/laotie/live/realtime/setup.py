@@ -28,6 +28,7 @@ async def start(app: FastAPI) -> None:
     config = HubConfig(
         frame_seconds=settings.live_frame_ms / 1000,
         sample_comments=settings.live_sample_comments,
+        frames_per_second=settings.live_frames_per_second,
         queue_frames=settings.live_viewer_queue_frames,
     )
     hub = Hub(app.state.db, make_broker(settings.redis_url, settings.live_redis_channel), config)
