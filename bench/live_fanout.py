@@ -282,6 +282,7 @@ async def _client_main(
     seconds = plan["seconds"]
     sent = 0
     began = time.time()
+    before = resource.getrusage(resource.RUSAGE_SELF)
     while commenters and time.time() - began < seconds:
         due = int((time.time() - began) * rate)
         while sent < due:
@@ -303,6 +304,9 @@ async def _client_main(
         r.cancel()
     await asyncio.gather(*readers, return_exceptions=True)
     stats["event_keys"] = sorted(stats["event_keys"])
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    stats["cpu_seconds"] = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    stats["run_seconds"] = time.time() - began
     return stats
 
 
@@ -476,6 +480,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             round((cpu_after[s.pid] - cpu_before[s.pid]) / max(wall, 0.001), 2) for s in servers
         ],
         "server_peak_rss_mib": memory,
+        "client_cpu_core_share": [round(r["cpu_seconds"] / max(r["run_seconds"], 0.001), 2) for r in results],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -496,6 +502,8 @@ def table(result: dict[str, Any]) -> Table:
         "disconnects",
         "server_cpu_core_share",
         "server_peak_rss_mib",
+        "client_cpu_core_share",
+        "load_average_after",
     ):
         t.add_row(key, str(result[key]))
     return t

@@ -51,7 +51,7 @@
     badge.className = "badge hot";
     badge.textContent = "讲解中";
     var link = document.createElement("a");
-    link.href = "/products/" + item.product_id;
+    link.href = "/p/" + item.product_id;
     link.textContent = " " + item.title + " ";
     var price = document.createElement("span");
     price.className = "price";
