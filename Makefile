@@ -4,7 +4,7 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
-DEB_PKGS := chromium fonts-wqy-microhei ffmpeg
+DEB_PKGS := chromium fonts-wqy-microhei ffmpeg nginx-light libnginx-mod-rtmp redis-server
 PYTEST_ARGS ?= -n 2
 
 .PHONY: setup system-deps demo serve test lint fmt bench bench-deps bench-flash clean migration

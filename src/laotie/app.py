@@ -26,6 +26,9 @@ from laotie.core.events import OutboxWorker
 from laotie.core.http import ERROR_RESPONSES, RejectNulMiddleware, install_error_handlers
 from laotie.core.principal_cache import PrincipalCache, database_loader
 from laotie.core.storage import LocalDiskStorage
+from laotie.live import events as live_events
+from laotie.live import router as live_router
+from laotie.live.realtime import setup as live_realtime
 from laotie.logistics import events as logistics_events
 from laotie.logistics import router as logistics_router
 from laotie.logistics import tasks as logistics_tasks
@@ -80,6 +83,7 @@ ROUTERS: list[APIRouter] = [
     social_router.router,
     affiliate_router.router,
     video_router.router,
+    live_router.router,
     pages.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
@@ -96,6 +100,7 @@ HANDLERS_AND_JOBS = (
     settlement_ledger_check,
     settlement_tasks,
     social_events,
+    live_events,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])
@@ -130,7 +135,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             # The sandbox PSP posts its webhooks back to this server, as a real PSP would.
             deliverer = WebhookDeliverer(database)
             stops.append(deliverer.start_thread(settings.public_url)[1])
+        await live_realtime.start(app)
         yield
+        await live_realtime.stop(app)
         for stop in stops:
             stop.set()
         if deliverer is not None:
@@ -154,6 +161,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.outbox_worker = OutboxWorker(database)
     app.state.principal_cache = PrincipalCache(database_loader(database, accounts_service.resolve_principals))
     app.state.placement_batcher = PlacementBatcher(database)
+    live_realtime.install(app, settings, database)
     install_error_handlers(app)
     app.add_middleware(RejectNulMiddleware)
     app.include_router(health_router)

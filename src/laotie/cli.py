@@ -120,6 +120,50 @@ def worker(database_url: DbOption = None) -> None:
 
 
 @app.command()
+def media(
+    rtmp_port: Annotated[int, typer.Option(help="RTMP port anchors push to")] = 1935,
+    http_port: Annotated[int, typer.Option(help="HTTP port serving HLS")] = 8081,
+    work_dir: Annotated[
+        str, typer.Option(help="nginx's config, pid, logs and HLS go here")
+    ] = "var/media-server",
+    callback_url: Annotated[
+        str | None, typer.Option(help="the API nginx calls back (default: LAOTIE_PUBLIC_URL)")
+    ] = None,
+    write_only: Annotated[
+        bool, typer.Option("--write-only", help="write the configuration, do not start")
+    ] = False,
+) -> None:
+    """Write the nginx-rtmp configuration for this platform and run nginx (RTMP in, HLS out)."""
+    import subprocess
+    from pathlib import Path
+
+    from laotie.live import media as media_server
+
+    settings = get_settings()
+    config = media_server.MediaConfig(
+        work_dir=Path(work_dir),
+        callback_url=callback_url or settings.public_url,
+        secret=settings.media_callback_secret,
+        rtmp_port=rtmp_port,
+        http_port=http_port,
+    )
+    path = media_server.write(config)
+    console.print(f"nginx-rtmp configuration written to {path}")
+    console.print(f"  anchors push to [bold]{config.rtmp_url}/<stream key>[/bold]")
+    console.print(
+        f"  set LAOTIE_MEDIA_RTMP_URL={config.rtmp_url} LAOTIE_MEDIA_HLS_URL={config.hls_url} for the API"
+    )
+    if write_only:
+        return
+    process = subprocess.Popen(media_server.command(config))
+    try:
+        raise typer.Exit(process.wait())
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@app.command()
 def demo(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,

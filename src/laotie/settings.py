@@ -99,6 +99,20 @@ class Settings(BaseSettings):
     video_max_seconds: int = 300
     video_comment_max_chars: int = 200
     video_comment_interval_seconds: int = 10
+    # Live (直播): the media server (nginx-rtmp, `laotie media`), and the live-room realtime hub.
+    media_rtmp_url: str = "rtmp://127.0.0.1:1935/live"  # where anchors push (shown with the stream key)
+    media_hls_url: str = (
+        ""  # where the media server serves HLS, e.g. http://127.0.0.1:8081/hls; "" = no video
+    )
+    media_callback_secret: str = "media-dev-only-change-me"  # nginx's callbacks carry it in the query
+    live_comment_max_chars: int = 200
+    live_comment_burst: int = 5  # comments a user may post at once, then one per refill interval
+    live_comment_refill_seconds: float = 1.0
+    live_frame_ms: int = 100  # a room sends its viewers at most one frame this often
+    live_frames_per_second: int = 10_000  # per process: busy rooms send fewer, larger frames (≤ 400 ms)
+    live_sample_comments: int = 20  # more comments than this in one frame: viewers see a fair sample
+    live_viewer_queue_frames: int = 50  # a viewer this many frames behind is disconnected
+    live_redis_channel: str = "laotie:live:"  # Redis pub/sub channel prefix (one per deployment)
 
 
 @lru_cache

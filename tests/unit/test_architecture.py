@@ -23,6 +23,7 @@ LAYERS = [
     "video",
     "orders",
     "aftersales",
+    "live",
 ]
 # What one domain may import from another: its service, and the schemas and errors it returns or raises.
 PUBLIC_MODULES = {"service", "schemas", "errors"}

@@ -10,6 +10,7 @@ from laotie.core import events as core_events
 from laotie.core import idempotency as core_idempotency
 from laotie.core.db import Base
 from laotie.ledger import models as ledger_models
+from laotie.live import models as live_models
 from laotie.logistics import models as logistics_models
 from laotie.orders import models as orders_models
 from laotie.payments import models as payments_models
@@ -32,6 +33,7 @@ __all__ = [
     "core_events",
     "core_idempotency",
     "ledger_models",
+    "live_models",
     "logistics_models",
     "metadata",
     "orders_models",

@@ -25,7 +25,7 @@ from laotie.core.uow import unit_of_work
 from laotie.orders import attribution, errors, paylater
 from laotie.orders.models import PayMode
 from laotie.orders.placement import Outcome, PlaceRequest, place_batch
-from laotie.orders.schemas import CheckoutIn
+from laotie.orders.schemas import CheckoutIn, PriceOverride
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class _Pending:
     body: CheckoutIn
     idempotency_key: str
     future: asyncio.Future[Outcome]
+    override: PriceOverride | None = None
 
 
 class PlacementBatcher:
@@ -71,9 +72,11 @@ class PlacementBatcher:
         self._running = False
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="order-writer")
 
-    async def place(self, buyer_id: int, body: CheckoutIn, idempotency_key: str) -> Outcome:
+    async def place(
+        self, buyer_id: int, body: CheckoutIn, idempotency_key: str, override: PriceOverride | None = None
+    ) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(buyer_id, body, idempotency_key, future))
+        self._queue.append(_Pending(buyer_id, body, idempotency_key, future, override))
         if not self._running:
             self._running = True
             asyncio.get_running_loop().create_task(self._drain())
@@ -119,6 +122,7 @@ class PlacementBatcher:
                 if isinstance(prepared, AppError):
                     outcomes[i] = Outcome(error=prepared)
                 else:
+                    prepared.override = batch[i].override
                     requests.append((i, prepared))
             placed = place_batch(session, [r for _, r in requests]) if requests else []
             session.commit()

@@ -28,7 +28,7 @@ from laotie.core.events import emit_many
 from laotie.core.idempotency import IDEMPOTENCY_KEY_REUSED, IdempotencyRecord, request_hash
 from laotie.orders import attribution, errors, pricing, shipping
 from laotie.orders.models import BuyerQuota, Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
-from laotie.orders.schemas import CheckoutIn, PlacedCheckout, PlacedOrder
+from laotie.orders.schemas import CheckoutIn, PlacedCheckout, PlacedOrder, PriceOverride
 from laotie.settings import get_settings
 
 SCOPE = "orders.place"
@@ -48,6 +48,7 @@ class PlaceRequest:
     address: dict[str, Any]
     idempotency_key: str
     pay_later_ok: bool = False  # eligibility decided before the batch (it reads the buyer's history)
+    override: PriceOverride | None = None  # a server-side price (live flash sale) for one SKU
 
     @property
     def scope(self) -> str:
@@ -103,6 +104,8 @@ def _check_lines(req: PlaceRequest, skus: dict[int, SkuForSale]) -> list[tuple[S
         sku = skus.get(line.sku_id)
         if sku is None or not sku.sellable:
             raise errors.SKU_UNAVAILABLE(sku_id=line.sku_id)
+        if _reserved(req, sku.sku_id):
+            continue  # the server set this price; there is nothing the client could have seen stale
         if sku.price_fen != line.expected_unit_price_fen:
             stale.append(
                 {
@@ -114,6 +117,35 @@ def _check_lines(req: PlaceRequest, skus: dict[int, SkuForSale]) -> list[tuple[S
     if stale:
         raise errors.PRICE_CHANGED(lines=stale)
     return [(skus[sku_id], qty) for sku_id, qty in sorted(merged.items())]
+
+
+def _reserved(req: PlaceRequest, sku_id: int) -> bool:
+    """Whether this SKU's units in ``req`` come from a reservation (a flash sale), not the SKU."""
+    return req.override is not None and req.override.sku_id == sku_id
+
+
+def _discount(req: PlaceRequest, sku: SkuForSale, qty: int) -> int:
+    if not _reserved(req, sku.sku_id):
+        return 0
+    assert req.override is not None
+    return max(0, sku.price_fen - req.override.unit_price_fen) * qty
+
+
+def _claim_overrides(session: Session, accepted: list[_Plan], outcomes: dict[int, Outcome]) -> list[_Plan]:
+    """Take each flash-price request's units from its reservation; refuse those it cannot serve."""
+    kept = []
+    for plan in accepted:
+        override = plan.request.override
+        if override is not None:
+            qty = sum(q for sku, q in plan.lines if sku.sku_id == override.sku_id)
+            try:
+                if qty:
+                    override.claim(session, plan.request.buyer_id, qty)
+            except AppError as exc:
+                outcomes[plan.index] = Outcome(error=exc)
+                continue
+        kept.append(plan)
+    return kept
 
 
 def _quota_key(buyer_id: int, product_id: int) -> tuple[int, int]:
@@ -148,7 +180,7 @@ def _allocate(
             by_product[sku.product_id] = by_product.get(sku.product_id, 0) + qty
         try:
             for sku, qty in plan.lines:
-                if remaining[sku.sku_id] < qty:
+                if remaining[sku.sku_id] < qty and not _reserved(plan.request, sku.sku_id):
                     raise errors.OUT_OF_STOCK(sku_id=sku.sku_id, available=remaining[sku.sku_id])
             for sku, _ in plan.lines:
                 limit = sku.purchase_limit
@@ -159,7 +191,8 @@ def _allocate(
             outcomes[plan.index] = Outcome(error=exc)
             continue
         for sku, qty in plan.lines:
-            remaining[sku.sku_id] -= qty
+            if not _reserved(plan.request, sku.sku_id):
+                remaining[sku.sku_id] -= qty
         for sku, _ in plan.lines:
             if sku.purchase_limit:
                 key = _quota_key(plan.request.buyer_id, sku.product_id)
@@ -178,7 +211,8 @@ def _write(
     limits: dict[tuple[int, int], int] = {}
     for plan in accepted:
         for sku, qty in plan.lines:
-            taken[sku.sku_id] = taken.get(sku.sku_id, 0) + qty
+            if not _reserved(plan.request, sku.sku_id):
+                taken[sku.sku_id] = taken.get(sku.sku_id, 0) + qty
             if sku.purchase_limit:
                 key = _quota_key(plan.request.buyer_id, sku.product_id)
                 quota_add[key] = quota_add.get(key, 0) + qty
@@ -203,7 +237,7 @@ def _write(
         {
             "buyer_id": p.request.buyer_id,
             "pay_mode": p.request.body.pay_mode,
-            "total_fen": sum(sku.price_fen * qty for sku, qty in p.lines)
+            "total_fen": sum(sku.price_fen * qty - _discount(p.request, sku, qty) for sku, qty in p.lines)
             - (p.priced.breakdown.discount_fen if p.priced else 0)
             + sum(p.shipping.values()),
             "created_at": now,
@@ -239,7 +273,7 @@ def _write(
                     "video_id": body.attribution.video_id,
                     "creator_id": body.attribution.creator_id,
                     "items_total_fen": total,
-                    **pricing.order_fields(plan, lines, plan.shipping.get(shop_id, 0)),
+                    **_order_money(plan, lines, plan.shipping.get(shop_id, 0)),
                     "shipping_fen": plan.shipping.get(shop_id, 0),
                     "address": plan.request.address,
                     "created_at": now,
@@ -276,7 +310,7 @@ def _write(
             "unit_price_fen": sku.price_fen,
             "quantity": qty,
             "line_total_fen": sku.price_fen * qty,
-            **pricing.line_fields(plan, sku.sku_id),  # discount_fen, discounts (who funds each)
+            **_line_money(plan, sku, qty),  # discount_fen, discounts (who funds each)
             "fee_rate_bp": rates[sku.category_id],
             "return_exempt": exempt.get(sku.category_id, False),
             "commission_rate_bp": locked.get(sku.product_id, 0),
@@ -347,6 +381,39 @@ def _write(
     return placed
 
 
+def _order_money(plan: _Plan, lines: list[tuple[SkuForSale, int]], shipping_fen: int) -> dict[str, int]:
+    """An order's discount, platform subsidy and payable: from promotions, or a flash-sale price."""
+    if plan.request.override is None:
+        return pricing.order_fields(plan, lines, shipping_fen)
+    total = sum(sku.price_fen * qty for sku, qty in lines)
+    discount = sum(_discount(plan.request, sku, qty) for sku, qty in lines)
+    return {"discount_fen": discount, "subsidy_fen": 0, "payable_fen": total - discount + shipping_fen}
+
+
+def _line_money(plan: _Plan, sku: SkuForSale, qty: int) -> dict[str, Any]:
+    if plan.request.override is None:
+        return pricing.line_fields(plan, sku.sku_id)
+    return {
+        "discount_fen": _discount(plan.request, sku, qty),
+        "discounts": _discounts(plan.request, sku, qty),
+    }
+
+
+def _discounts(req: PlaceRequest, sku: SkuForSale, qty: int) -> list[dict[str, Any]]:
+    if not _reserved(req, sku.sku_id):
+        return []
+    assert req.override is not None
+    return [
+        {
+            "kind": req.override.kind,
+            "funded_by": "shop",
+            "amount_fen": _discount(req, sku, qty),
+            "reference_id": req.override.reference_id,
+            "unit_price_fen": min(sku.price_fen, req.override.unit_price_fen),
+        }
+    ]
+
+
 def place_batch(session: Session, requests: list[PlaceRequest]) -> list[Outcome]:
     """Decide and write a batch of placements in the caller's transaction (the caller commits)."""
     now = clock.now()
@@ -378,7 +445,7 @@ def place_batch(session: Session, requests: list[PlaceRequest]) -> list[Outcome]
         except AppError as exc:
             outcomes[i] = Outcome(error=exc)
     quotas = _quotas(session, plans)
-    accepted = _allocate(plans, skus, quotas, outcomes)
+    accepted = _claim_overrides(session, _allocate(plans, skus, quotas, outcomes), outcomes)
     for index, refused in pricing.price_plans(session, accepted, now).items():
         outcomes[index] = Outcome(error=refused)
     accepted = [p for p in accepted if p.index not in outcomes]

@@ -70,6 +70,8 @@ def price_plans(session: Session, plans: list[Any], now: datetime) -> dict[int, 
         return refused
     first = first_order_buyers(session, {p.request.buyer_id for p in plans}) if book.deals else set()
     for plan in plans:
+        if plan.request.override is not None:
+            continue  # a live flash-sale price stacks with no promotion (docs/promotions.md)
         buyer_id = plan.request.buyer_id
         try:
             breakdown = promotions.price_cart(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -60,6 +62,21 @@ class BuyNowIn(BaseModel):
             attribution=self.attribution,
             coupon_ids=self.coupon_ids,
         )
+
+
+@dataclass(frozen=True)
+class PriceOverride:
+    """A price the server decided for one SKU (a live flash sale 秒杀), never read from the client body.
+
+    Its units were reserved from the SKU's stock beforehand, so placement takes them through ``claim``
+    (in the placement's transaction; raises an ``AppError`` to refuse) instead of from the SKU. The
+    line keeps the SKU's price and records the difference as a discount funded by the merchant."""
+
+    sku_id: int
+    unit_price_fen: int
+    kind: str
+    reference_id: int
+    claim: Callable[[Any, int, int], None]  # (session, buyer_id, quantity)
 
 
 class PlacedOrder(BaseModel):
@@ -151,3 +168,22 @@ class CartLineOut(BaseModel):
 class CartOut(BaseModel):
     shops: dict[int, list[CartLineOut]]
     total_fen: int
+
+
+class AttributedLine(BaseModel):
+    product_id: int
+    title: str
+    quantity: int
+    paid_fen: int = Field(description="line total less discounts")
+
+
+class AttributedOrder(BaseModel):
+    """An order as a live session's or video's report sees it."""
+
+    id: int
+    buyer_id: int
+    status: OrderStatus
+    payable_fen: int
+    paid: bool = Field(description="paid at some point (GMV), even if refunded or cancelled later")
+    created_at: datetime
+    lines: list[AttributedLine]

@@ -21,6 +21,7 @@ from laotie.orders.refunding import delivered_order_ids as delivered_order_ids
 from laotie.orders.refunding import note as note
 from laotie.orders.refunding import record_refund as record_refund
 from laotie.orders.refunding import refundable_order as refundable_order
+from laotie.orders.reporting import live_session_orders as live_session_orders  # re-exported
 from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, PlacedCheckout
 from laotie.payments import service as payments
 from laotie.payments.schemas import IntentOut

@@ -14,6 +14,7 @@ from laotie.web import (
     pages_cart,
     pages_checkout,
     pages_governance,
+    pages_live,
     pages_logistics,
     pages_merchant,
     pages_merchant_alliance,
@@ -45,6 +46,7 @@ AREAS = (
     pages_alliance,
     pages_social,
     pages_merchant_alliance,
+    pages_live,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])

@@ -1,0 +1,383 @@
+"""Live rooms over HTTP and WebSocket: rooms and keys, sessions, the live cart, flash sales, reports,
+and nginx-rtmp's publish callbacks."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from laotie.catalog import service as catalog
+from laotie.core.auth import AnyUser, Principal, PublicAccess
+from laotie.core.http import PathId, error_response, get_session
+from laotie.core.principal_cache import CachedUser
+from laotie.core.uow import unit_of_work
+from laotie.live import errors, service
+from laotie.live.realtime.hub import Hub
+from laotie.live.schemas import (
+    CartItemIn,
+    CartItemOut,
+    CartOrderIn,
+    CommentOut,
+    FlashBuyIn,
+    FlashSaleIn,
+    FlashSaleOut,
+    PinIn,
+    RoomIn,
+    RoomOut,
+    SessionIn,
+    SessionOut,
+    SessionReport,
+    StreamKeyOut,
+)
+from laotie.live.ws import websocket_endpoint
+from laotie.orders import errors as order_errors
+from laotie.orders import service as orders
+from laotie.orders.schemas import CheckoutIn, PlacedCheckout
+
+router = APIRouter(prefix="/api/v1/live", tags=["live"])
+
+IdempotencyKey = Header(
+    default="", alias="Idempotency-Key", max_length=100, description="retry with the same key: placed once"
+)
+
+
+class OpenedRoom(BaseModel):
+    room: RoomOut
+    key: StreamKeyOut
+
+
+class _NoHub:
+    """Before the app's lifespan started the hub (an app driven without it): realtime is a no-op."""
+
+    async def publish(self, session_id: int, message: dict[str, Any]) -> None:
+        return None
+
+    def schedule(self, delay: float, session_id: int, message: dict[str, Any]) -> None:
+        return None
+
+    def stock_changed(self, flash_id: int) -> None:
+        return None
+
+
+def _hub(request: Request) -> Hub | _NoHub:
+    hub: Hub | None = request.app.state.live_hub
+    return hub if hub is not None else _NoHub()
+
+
+@router.post("/rooms", response_model=OpenedRoom, status_code=201)
+def open_room(
+    body: RoomIn, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> OpenedRoom:
+    """Open the caller's live room (a shop's, or a creator's own). The stream key is shown only now."""
+    room, key = service.open_room(session, principal, body)
+    session.commit()
+    return OpenedRoom(room=room, key=key)
+
+
+@router.get("/rooms/mine", response_model=list[RoomOut])
+def my_rooms(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> list[RoomOut]:
+    return service.my_rooms(session, principal)
+
+
+@router.post("/rooms/{room_id}/stream-key", response_model=StreamKeyOut)
+def rotate_key(
+    room_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> StreamKeyOut:
+    """A new stream key; the previous one is revoked at once."""
+    key = service.rotate_key(session, principal, room_id)
+    session.commit()
+    return key
+
+
+@router.get("/rooms/{room_id}/sessions", response_model=list[SessionOut])
+def room_sessions(
+    room_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> list[SessionOut]:
+    return service.room_sessions(session, principal, room_id)
+
+
+@router.post("/rooms/{room_id}/sessions", response_model=SessionOut, status_code=201)
+def create_session(
+    room_id: PathId, body: SessionIn, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> SessionOut:
+    """Schedule a broadcast; it goes live when the anchor starts pushing with the room's stream key."""
+    out = service.create_session(session, principal, room_id, body)
+    session.commit()
+    return out
+
+
+@router.get("/sessions", response_model=list[SessionOut])
+def live_now(_: Principal | None = PublicAccess, session: Session = Depends(get_session)) -> list[SessionOut]:
+    """Sessions on air now, newest first."""
+    return service.live_now(session)
+
+
+@router.get("/sessions/{session_id}", response_model=SessionOut)
+def get_live_session(
+    session_id: PathId, _: Principal | None = PublicAccess, session: Session = Depends(get_session)
+) -> SessionOut:
+    return service.get_session(session, session_id)
+
+
+@router.post("/sessions/{session_id}/end", response_model=SessionOut)
+async def end_session(
+    session_id: PathId,
+    request: Request,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> SessionOut:
+    out = await run_in_threadpool(service.end_session, session, principal, session_id)
+    await run_in_threadpool(session.commit)
+    await _hub(request).publish(session_id, {"type": "session", "status": out.status.value})
+    return out
+
+
+@router.put("/sessions/{session_id}/cover", response_model=SessionOut)
+def set_cover(
+    session_id: PathId,
+    request: Request,
+    file: UploadFile = File(...),
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> SessionOut:
+    service.get_session(session, session_id)  # 404 before reading the upload
+    data = file.file.read(request.app.state.settings.max_upload_bytes + 1)
+    processed = catalog.process_image(data, request.app.state.settings.max_upload_bytes)
+    storage = request.app.state.storage
+    key = storage.put("live-covers", processed.suffix, processed.original)
+    try:
+        out, old = service.set_cover(session, principal, session_id, key)
+        session.commit()
+    except Exception:
+        storage.delete(key)
+        raise
+    if old:
+        storage.delete(old)
+    return out
+
+
+@router.get("/sessions/{session_id}/cover", response_class=Response)
+def cover(
+    session_id: PathId,
+    request: Request,
+    _: Principal | None = PublicAccess,
+    session: Session = Depends(get_session),
+) -> Response:
+    key = service.cover_key(session, session_id)
+    path = request.app.state.storage.path(key) if key else None
+    if path is None:
+        raise errors.SESSION_NOT_FOUND(session_id=session_id, cover=False)
+    return FileResponse(path, headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/sessions/{session_id}/cart", response_model=list[CartItemOut])
+def cart(
+    session_id: PathId, _: Principal | None = PublicAccess, session: Session = Depends(get_session)
+) -> list[CartItemOut]:
+    """The live cart (小黄车) with the pinned item and flash sales."""
+    return service.cart_view(session, session_id)
+
+
+@router.post("/sessions/{session_id}/cart", response_model=list[CartItemOut])
+def add_to_cart(
+    session_id: PathId,
+    body: CartItemIn,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> list[CartItemOut]:
+    out = service.add_to_cart(session, principal, session_id, body.product_id)
+    session.commit()
+    return out
+
+
+@router.delete("/sessions/{session_id}/cart/{item_id}", response_model=list[CartItemOut])
+def remove_from_cart(
+    session_id: PathId,
+    item_id: PathId,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> list[CartItemOut]:
+    out = service.remove_from_cart(session, principal, session_id, item_id)
+    session.commit()
+    return out
+
+
+@router.put("/sessions/{session_id}/cart-order", response_model=list[CartItemOut])
+def reorder_cart(
+    session_id: PathId,
+    body: CartOrderIn,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> list[CartItemOut]:
+    out = service.reorder_cart(session, principal, session_id, body.item_ids)
+    session.commit()
+    return out
+
+
+@router.put("/sessions/{session_id}/pin", response_model=CartItemOut | None)
+async def pin(
+    session_id: PathId,
+    body: PinIn,
+    request: Request,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> CartItemOut | None:
+    """讲解中: pin the product being explained now; every viewer sees it at once."""
+    item = await run_in_threadpool(service.pin, session, principal, session_id, body.item_id)
+    await run_in_threadpool(session.commit)
+    message: dict[str, Any] = {"type": "pinned", "item": item.model_dump(mode="json") if item else None}
+    await _hub(request).publish(session_id, message)
+    return item
+
+
+@router.post("/sessions/{session_id}/flash-sales", response_model=FlashSaleOut, status_code=201)
+async def create_flash_sale(
+    session_id: PathId,
+    body: FlashSaleIn,
+    request: Request,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+) -> FlashSaleOut:
+    """秒杀: the quantity is reserved from the SKU's stock now; the sale opens exactly at its start."""
+    sale = await run_in_threadpool(service.create_flash_sale, session, principal, session_id, body)
+    await run_in_threadpool(session.commit)
+    hub = _hub(request)
+    announced = sale.model_dump(mode="json")
+    await hub.publish(session_id, {"type": "flash", "sale": announced})
+    delay = (sale.starts_at - _now()).total_seconds()
+    hub.schedule(delay, session_id, {"type": "flash_open", "flash_id": sale.id, "remaining": sale.remaining})
+    return sale
+
+
+def _now() -> Any:
+    from laotie.core import clock
+
+    return clock.now()
+
+
+def _prepare_flash(request: Request, session_id: int, flash_id: int) -> service.FlashPurchase:
+    with unit_of_work(request.app.state.db, read_only=True) as session:
+        return service.prepare_buy(session, session_id, flash_id)
+
+
+@router.post(
+    "/sessions/{session_id}/flash-sales/{flash_id}/buy", response_model=PlacedCheckout, status_code=201
+)
+async def buy_flash(
+    session_id: PathId,
+    flash_id: PathId,
+    body: FlashBuyIn,
+    request: Request,
+    buyer: Principal = CachedUser,
+    idempotency_key: str = IdempotencyKey,
+) -> Response:
+    """Buy from a flash sale at its price (set here, never by the client) through the batched buy
+    path: the order has channel live, this session and the anchor (when a creator)."""
+    if not idempotency_key:
+        return error_response(request, order_errors.IDEMPOTENCY_KEY_REQUIRED())
+    purchase = await run_in_threadpool(_prepare_flash, request, session_id, flash_id)
+    checkout = CheckoutIn.model_validate(
+        {
+            "lines": [
+                {
+                    "sku_id": purchase.sale.sku_id,
+                    "quantity": body.quantity,
+                    "expected_unit_price_fen": purchase.sale.price_fen,
+                }
+            ],
+            "address_id": body.address_id,
+            "pay_mode": body.pay_mode,
+            "attribution": {
+                "channel": "live",
+                "live_session_id": session_id,
+                "creator_id": purchase.creator_id,
+            },
+        }
+    )
+    batcher = request.app.state.placement_batcher
+    outcome = await batcher.place(buyer.user_id, checkout, idempotency_key, purchase.override)
+    if outcome.error is not None:
+        return error_response(request, outcome.error)
+    placed = orders.unwrap(outcome)
+    if not outcome.replayed:
+        _hub(request).stock_changed(flash_id)
+    return Response(
+        placed.model_dump_json(), status_code=200 if outcome.replayed else 201, media_type="application/json"
+    )
+
+
+@router.get("/sessions/{session_id}/report", response_model=SessionReport)
+def report(
+    session_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> SessionReport:
+    """直播复盘: viewers, engagement and sales of the session (for its anchor)."""
+    return service.session_report(session, principal, session_id)
+
+
+@router.get("/sessions/{session_id}/comments/mine", response_model=list[CommentOut])
+def my_comments(
+    session_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> list[CommentOut]:
+    return service.my_comments(session, principal, session_id)
+
+
+# nginx-rtmp's callbacks: form posts with the stream name (the key). 2xx lets the publisher in; 403
+# drops it. The secret in the query (written into nginx's configuration by `laotie media`) keeps
+# strangers from ending sessions by name.
+
+
+def _check_secret(request: Request, secret: str) -> None:
+    expected = request.app.state.settings.media_callback_secret
+    if not secrets.compare_digest(secret.encode(), expected.encode()):
+        raise errors.STREAM_KEY_INVALID(reason="callback secret")
+
+
+@router.post("/media/on-publish", status_code=204, responses={302: {"description": "renamed for playback"}})
+async def on_publish(
+    request: Request,
+    name: str = Form(min_length=1, max_length=200),
+    secret: str = Query(min_length=1, max_length=200),
+    _: Principal | None = PublicAccess,
+    session: Session = Depends(get_session),
+) -> Response:
+    """A publisher connected: a valid key starts its session. The answer relays the stream to the
+    playback application under the session's playback name, so HLS URLs never show the key."""
+    _check_secret(request, secret)
+    session_id, playback = await run_in_threadpool(_start, session, name)
+    await _hub(request).publish(session_id, {"type": "session", "status": "live"})
+    # nginx-rtmp: a 3xx with an rtmp:// location relays (pushes) the stream there.
+    ingest = request.app.state.settings.media_rtmp_url.rstrip("/")
+    return Response(status_code=302, headers={"Location": f"{ingest.rsplit('/', 1)[0]}/hls/{playback}"})
+
+
+def _start(session: Session, name: str) -> tuple[int, str]:
+    row, _room = service.start_by_key(session, name)
+    answer = (row.id, str(row.playback_name))
+    session.commit()
+    return answer
+
+
+@router.post("/media/on-publish-done", status_code=204)
+async def on_publish_done(
+    request: Request,
+    name: str = Form(min_length=1, max_length=200),
+    secret: str = Query(min_length=1, max_length=200),
+    _: Principal | None = PublicAccess,
+    session: Session = Depends(get_session),
+) -> Response:
+    """The stream stopped: its session ends."""
+    _check_secret(request, secret)
+    ended = await run_in_threadpool(service.media_publish_done, session, name)
+    await run_in_threadpool(session.commit)
+    if ended is not None:
+        await _hub(request).publish(ended, {"type": "session", "status": "ended"})
+    return Response(status_code=204)
+
+
+router.add_api_websocket_route("/sessions/{session_id}/ws", websocket_endpoint)

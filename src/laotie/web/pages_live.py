@@ -1,0 +1,93 @@
+"""Live pages: the list of rooms on air, the live room (video, comments, likes, 小黄车, 讲解中,
+秒杀 countdown), the anchor console (rooms, stream key, sessions, cart, pin, flash sales) and the
+session report with its chart. The pages talk to the live API and WebSocket from small scripts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from laotie.core.auth import AnyUser, Principal, PublicAccess, Role
+from laotie.core.http import PathId, get_session
+from laotie.live import service as live
+from laotie.live.schemas import SessionStatus
+from laotie.shops import service as shops
+from laotie.web.rendering import PageRoute, render
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+@router.get("/live", response_class=HTMLResponse)
+def on_air(
+    request: Request, session: Session = Depends(get_session), principal: Principal | None = PublicAccess
+) -> HTMLResponse:
+    return render(request, session, principal, "live/list.html", sessions=live.live_now(session))
+
+
+@router.get("/live/{session_id}", response_class=HTMLResponse)
+def room(
+    session_id: PathId,
+    request: Request,
+    session: Session = Depends(get_session),
+    principal: Principal | None = PublicAccess,
+) -> HTMLResponse:
+    out = live.get_session(session, session_id)
+    return render(
+        request,
+        session,
+        principal,
+        "live/room.html",
+        live=out,
+        cart=live.cart_view(session, session_id),
+        ended=out.status == SessionStatus.ENDED,
+    )
+
+
+@router.get("/merchant/live", response_class=HTMLResponse)
+def console(
+    request: Request, session: Session = Depends(get_session), principal: Principal = AnyUser
+) -> HTMLResponse:
+    rooms = live.my_rooms(session, principal)
+    sessions = {r.id: live.room_sessions(session, principal, r.id)[:10] for r in rooms}
+    have = {r.shop_id for r in rooms}
+    return render(
+        request,
+        session,
+        principal,
+        "live/console.html",
+        rooms=rooms,
+        sessions=sessions,
+        shops=[s for s in shops.shops_of(session, principal.user_id) if s.id not in have],
+        can_creator=None not in have and principal.has(Role.CREATOR),
+    )
+
+
+@router.get("/merchant/live/sessions/{session_id}", response_class=HTMLResponse)
+def session_console(
+    session_id: PathId,
+    request: Request,
+    session: Session = Depends(get_session),
+    principal: Principal = AnyUser,
+) -> HTMLResponse:
+    sessions = live.my_session(session, principal, session_id)
+    return render(
+        request,
+        session,
+        principal,
+        "live/session_console.html",
+        live=sessions,
+        cart=live.cart_view(session, session_id),
+    )
+
+
+@router.get("/merchant/live/sessions/{session_id}/report", response_class=HTMLResponse)
+def report(
+    session_id: PathId,
+    request: Request,
+    session: Session = Depends(get_session),
+    principal: Principal = AnyUser,
+) -> HTMLResponse:
+    out = live.session_report(session, principal, session_id)
+    peak = max(out.orders_timeline or [0]) or 1
+    return render(request, session, principal, "live/report.html", report=out, peak=peak)

@@ -1,0 +1,79 @@
+// The anchor console: open a room, rotate the key, schedule a session, live cart, 讲解中, 秒杀.
+(function () {
+  "use strict";
+  var errorBox = document.getElementById("console-error");
+  function fail(message) { errorBox.textContent = message; errorBox.hidden = false; }
+  function api(method, url, body) {
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().then(function (data) {
+        if (!r.ok) throw new Error(data.error ? data.error.message : "操作失败");
+        return data;
+      });
+    });
+  }
+  function showKey(key) {
+    document.getElementById("key-server").textContent = key.rtmp_url;
+    document.getElementById("key-value").textContent = key.stream_key;
+    document.getElementById("key-box").hidden = false;
+  }
+  function on(id, event, handler) { var el = document.getElementById(id); if (el) el.addEventListener(event, handler); }
+
+  on("open-room", "submit", function (ev) {
+    ev.preventDefault();
+    var form = ev.target;
+    var shop = form.shop_id.value;
+    api("POST", "/api/v1/live/rooms", { shop_id: shop ? Number(shop) : null, title: form.title.value })
+      .then(function (out) { showKey(out.key); setTimeout(function () { location.reload(); }, 8000); })
+      .catch(function (e) { fail(e.message); });
+  });
+  document.querySelectorAll(".rotate").forEach(function (b) {
+    b.addEventListener("click", function () {
+      if (!confirm("更换后旧密钥立即失效，确定吗？")) return;
+      api("POST", "/api/v1/live/rooms/" + b.dataset.room + "/stream-key").then(showKey).catch(function (e) { fail(e.message); });
+    });
+  });
+  document.querySelectorAll(".new-session").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      api("POST", "/api/v1/live/rooms/" + form.dataset.room + "/sessions", { title: form.title.value })
+        .then(function (s) { location.href = "/merchant/live/sessions/" + s.id; })
+        .catch(function (e) { fail(e.message); });
+    });
+  });
+
+  var holder = document.getElementById("session");
+  if (!holder) return;
+  var base = "/api/v1/live/sessions/" + holder.dataset.session;
+  function reload() { location.reload(); }
+  on("add-item", "submit", function (ev) {
+    ev.preventDefault();
+    api("POST", base + "/cart", { product_id: Number(ev.target.product_id.value) }).then(reload).catch(function (e) { fail(e.message); });
+  });
+  document.querySelectorAll(".pin").forEach(function (b) {
+    b.addEventListener("click", function () {
+      api("PUT", base + "/pin", { item_id: b.dataset.item ? Number(b.dataset.item) : null }).then(reload).catch(function (e) { fail(e.message); });
+    });
+  });
+  on("new-flash", "submit", function (ev) {
+    ev.preventDefault();
+    var f = ev.target;
+    var starts = new Date(Date.now() + Number(f.in_seconds.value || 0) * 1000).toISOString();
+    api("POST", base + "/flash-sales", {
+      item_id: Number(f.item_id.value),
+      sku_id: Number(f.sku_id.value),
+      price_fen: Math.round(Number(f.price_yuan.value) * 100),
+      quantity: Number(f.quantity.value),
+      per_buyer_limit: Number(f.per_buyer_limit.value || 1),
+      starts_at: starts
+    }).then(reload).catch(function (e) { fail(e.message); });
+  });
+  on("end-session", "click", function () {
+    if (!confirm("确定结束直播吗？未售出的秒杀库存会退回商品。")) return;
+    api("POST", base + "/end").then(function () { location.href = "/merchant/live/sessions/" + holder.dataset.session + "/report"; }).catch(function (e) { fail(e.message); });
+  });
+})();

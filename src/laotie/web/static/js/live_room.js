@@ -1,0 +1,192 @@
+// The live room: one WebSocket for comments, likes, viewers, 讲解中, 秒杀 and stock; HLS video.
+(function () {
+  "use strict";
+  var root = document.getElementById("live-room");
+  if (!root) return;
+  var sid = root.dataset.session;
+  var list = document.getElementById("comments");
+  var MAX_COMMENTS = 80;
+  var socket = null;
+  var retry = 1000;
+
+  function text(el, value) { if (el) el.textContent = value; }
+  function yuan(fen) { return "¥" + (fen / 100).toFixed(2); }
+
+  function addComment(m, mine) {
+    var li = document.createElement("li");
+    var who = document.createElement("b");
+    who.textContent = (m.nick || "老铁") + "：";
+    li.appendChild(who);
+    li.appendChild(document.createTextNode(m.text));
+    if (mine) li.className = "mine";
+    list.appendChild(li);
+    while (list.children.length > MAX_COMMENTS) list.removeChild(list.firstChild);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function system(message) {
+    var li = document.createElement("li");
+    li.className = "system";
+    li.textContent = message;
+    list.appendChild(li);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function toast(message) {
+    var t = document.getElementById("buy-toast");
+    t.textContent = message;
+    t.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(function () { t.hidden = true; }, 2500);
+  }
+
+  function pinned(item) {
+    var box = document.getElementById("pinned");
+    box.innerHTML = "";
+    document.querySelectorAll("#cart-list li").forEach(function (li) {
+      li.classList.toggle("on", item && String(item.id) === li.dataset.item);
+    });
+    if (!item) { box.hidden = true; return; }
+    var badge = document.createElement("span");
+    badge.className = "badge hot";
+    badge.textContent = "讲解中";
+    var link = document.createElement("a");
+    link.href = "/p/" + item.product_id;
+    link.textContent = " " + item.title + " ";
+    var price = document.createElement("span");
+    price.className = "price";
+    price.textContent = yuan(item.min_price_fen);
+    box.append(badge, link, price);
+    box.hidden = false;
+  }
+
+  function flashCard(id) { return document.querySelector('.flash-sale[data-flash="' + id + '"]'); }
+
+  function handle(m) {
+    switch (m.type) {
+      case "state":
+        text(document.getElementById("likes"), m.likes);
+        if (m.pinned) pinned(m.pinned);
+        break;
+      case "comment": addComment(m, false); break;
+      case "error": system(m.message); break;
+      case "likes": text(document.getElementById("likes"), m.total); break;
+      case "viewers": text(document.getElementById("viewers"), m.n); break;
+      case "pinned": pinned(m.item); break;
+      case "flash": location.reload(); break;
+      case "flash_open": system("秒杀开抢啦！"); tick(); break;
+      case "stock": {
+        var card = flashCard(m.flash_id);
+        if (card) text(card.querySelector(".remaining"), m.remaining);
+        break;
+      }
+      case "sold_out": {
+        var sold = flashCard(m.flash_id);
+        if (sold) { sold.classList.add("sold"); text(sold.querySelector(".countdown"), "已抢光"); }
+        break;
+      }
+      case "purchase": toast(m.buyer + " " + m.verb); break;
+      case "session":
+        if (m.status === "ended") { text(document.getElementById("player-note"), "直播已结束"); }
+        if (m.status === "live") { location.reload(); }
+        break;
+    }
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/api/v1/live/sessions/" + sid + "/ws");
+    socket.onmessage = function (ev) {
+      var batch;
+      try { batch = JSON.parse(ev.data); } catch (e) { return; }
+      batch.forEach(handle);
+      retry = 1000;
+    };
+    socket.onclose = function (ev) {
+      if (ev.code === 1000 || ev.code === 4404) return;
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 15000);
+    };
+  }
+
+  document.getElementById("say").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var input = document.getElementById("say-text");
+    var value = input.value.trim();
+    if (!value || !socket || socket.readyState !== 1) return;
+    socket.send(JSON.stringify({ type: "comment", text: value }));
+    input.value = "";
+  });
+  document.getElementById("like").addEventListener("click", function () {
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "like", n: 1 }));
+  });
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".flash-sale").forEach(function (card) {
+      if (card.classList.contains("sold")) return;
+      var left = Math.ceil((Date.parse(card.dataset.starts) - now) / 1000);
+      var button = card.querySelector(".buy-flash");
+      if (left > 0) {
+        text(card.querySelector(".countdown"), "距开抢 " + Math.floor(left / 60) + " 分 " + (left % 60) + " 秒");
+        button.disabled = true;
+      } else {
+        text(card.querySelector(".countdown"), "正在疯抢");
+        button.disabled = false;
+      }
+    });
+  }
+  setInterval(tick, 500);
+  tick();
+
+  document.querySelectorAll(".buy-flash").forEach(function (button) {
+    button.addEventListener("click", function () {
+      if (root.dataset.login !== "1") { location.href = "/login?next=/live/" + sid; return; }
+      button.disabled = true;
+      fetch("/api/v1/addresses", { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (page) {
+          var items = page.items || page;
+          if (!items.length) throw new Error("请先添加收货地址");
+          return fetch("/api/v1/live/sessions/" + sid + "/flash-sales/" + button.dataset.flash + "/buy", {
+            method: "POST",
+            credentials: "same-origin",
+            headers: { "Content-Type": "application/json", "Idempotency-Key": "flash-" + button.dataset.flash + "-" + Date.now() },
+            body: JSON.stringify({ quantity: 1, address_id: items[0].id })
+          });
+        })
+        .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+        .then(function (res) {
+          if (res.ok) { location.href = "/orders"; return; }
+          toast(res.body.error ? res.body.error.message : "抢购失败");
+          button.disabled = false;
+        })
+        .catch(function (e) { toast(e.message); button.disabled = false; });
+    });
+  });
+
+  // Video: native HLS (Safari, mobile), or hls.js when it was installed (make web-deps).
+  var video = document.getElementById("live-video");
+  var hls = root.dataset.hls;
+  function note(message) { text(document.getElementById("player-note"), message); }
+  if (hls) {
+    if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = hls;
+      video.addEventListener("playing", function () { note(""); });
+    } else {
+      var s = document.createElement("script");
+      s.src = "/static/vendor/hls.min.js";
+      s.onload = function () {
+        if (window.Hls && window.Hls.isSupported()) {
+          var player = new window.Hls();
+          player.loadSource(hls);
+          player.attachMedia(video);
+          video.addEventListener("playing", function () { note(""); });
+        }
+      };
+      s.onerror = function () { note("此浏览器不能直接播放直播画面（可用手机或 Safari 观看）；评论、小黄车和秒杀照常"); };
+      document.head.appendChild(s);
+    }
+  }
+  connect();
+})();
