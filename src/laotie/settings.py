@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # After-sales (售后). The merchant answers a return or refund-only request within this many hours or
     # the platform decides for the buyer; after the return arrives it refunds within the same deadline.
     aftersales_merchant_hours: int = 48
+    # How long a parcel sent back may take to arrive before the merchant's confirmation is overdue.
+    return_transit_hours: int = 96
     aftersales_refund_hours: int = 48
     # Refund-only abuse: a buyer whose refund-only claims cover more than this share of their last N
     # delivered orders (and at least the minimum count) goes to staff review instead of the instant path.

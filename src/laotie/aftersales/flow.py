@@ -56,7 +56,7 @@ def reject(session: Session, principal: Principal, case_id: int, note: str) -> C
 def ship_back(session: Session, principal: Principal, case_id: int, body: ShipBackIn) -> CaseOut:
     case = buyer_case(session, principal, case_id)
     settings = get_settings()
-    arrive = timedelta(seconds=settings.carrier_delivery_seconds) + _hours(settings.aftersales_merchant_hours)
+    arrive = _hours(settings.return_transit_hours + settings.aftersales_merchant_hours)
     move(
         session,
         case.id,

@@ -441,7 +441,7 @@ def place_batch(session: Session, requests: list[PlaceRequest]) -> list[Outcome]
             if req.body.pay_mode == PayMode.PAY_LATER and not req.pay_later_ok:
                 raise errors.PAY_LATER_NOT_ELIGIBLE(reason="未通过资格检查")
             lines = _check_lines(req, skus)
-            plans.append(_Plan(i, req, lines, shipping.shipping_by_shop(quoter, lines, req.address)))
+            plans.append(_Plan(i, req, lines, shipping=shipping.shipping_by_shop(quoter, lines, req.address)))
         except AppError as exc:
             outcomes[i] = Outcome(error=exc)
     quotas = _quotas(session, plans)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 43ce83a57b4f
+Revision ID: 119a26d3ab4d
 Revises: 
-Create Date: 2026-11-22 04:28:54.405187
+Create Date: 2026-11-22 06:59:44.666350
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import laotie.core.db
 
 
-revision: str = '43ce83a57b4f'
+revision: str = '119a26d3ab4d'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -115,6 +115,69 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger_transaction', schema=None) as batch_op:
         batch_op.create_index('ix_ledger_transaction_reference', ['reference_type', 'reference_id'], unique=False)
 
+    op.create_table('logistics_late_shipment',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger(), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('paid_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('shipped_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('hours_late', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_late_shipment')),
+    sa.UniqueConstraint('order_id', name=op.f('uq_logistics_late_shipment_order_id'))
+    )
+    with op.batch_alter_table('logistics_late_shipment', schema=None) as batch_op:
+        batch_op.create_index('ix_logistics_late_shipment_shop_recorded', ['shop_id', 'recorded_at'], unique=False)
+
+    op.create_table('logistics_ship_deadline',
+    sa.Column('order_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('paid_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('shipped_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('order_id', name=op.f('pk_logistics_ship_deadline'))
+    )
+    with op.batch_alter_table('logistics_ship_deadline', schema=None) as batch_op:
+        batch_op.create_index('ix_logistics_ship_deadline_open', ['shipped_at', 'due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_logistics_ship_deadline_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('logistics_shipment',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger(), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('buyer_id', sa.BigInteger(), nullable=False),
+    sa.Column('carrier_code', sa.String(length=20), nullable=False),
+    sa.Column('tracking_no', sa.String(length=60), nullable=False),
+    sa.Column('dest_province_code', sa.String(length=6), nullable=False),
+    sa.Column('dest_city', sa.String(length=40), nullable=False),
+    sa.Column('consolidated', sa.Boolean(), nullable=False),
+    sa.Column('hub_province_code', sa.String(length=6), nullable=True),
+    sa.Column('hub_name', sa.String(length=40), nullable=False),
+    sa.Column('platform_leg_fen', sa.BigInteger(), nullable=False),
+    sa.Column('leg_booked_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('leg_ledger_tx_id', sa.BigInteger(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('shipped_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('delivered_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('polled_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('nodes_seen', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_shipment')),
+    sa.UniqueConstraint('carrier_code', 'tracking_no', name=op.f('uq_logistics_shipment_carrier_code_tracking_no')),
+    sa.UniqueConstraint('order_id', name=op.f('uq_logistics_shipment_order_id'))
+    )
+    with op.batch_alter_table('logistics_shipment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_logistics_shipment_buyer_id'), ['buyer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_logistics_shipment_shop_id'), ['shop_id'], unique=False)
+        batch_op.create_index('ix_logistics_shipment_status_id', ['status', 'id'], unique=False)
+
+    op.create_table('logistics_shop_policy',
+    sa.Column('shop_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('ship_within_hours', sa.Integer(), nullable=False),
+    sa.Column('updated_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('shop_id', name=op.f('pk_logistics_shop_policy'))
+    )
     op.create_table('orders_buyer_quota',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('buyer_id', sa.BigInteger(), nullable=False),
@@ -226,6 +289,38 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payments_webhook_receipt')),
     sa.UniqueConstraint('provider', 'provider_event_id', name=op.f('uq_payments_webhook_receipt_provider_provider_event_id'))
     )
+    op.create_table('promotions_budget',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('budget_fen', sa.BigInteger(), nullable=False),
+    sa.Column('spent_fen', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_budget'))
+    )
+    op.create_table('promotions_campaign',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('starts_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('auto_approve', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_campaign'))
+    )
+    op.create_table('promotions_use',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('ref_id', sa.BigInteger(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('released_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_use'))
+    )
+    with op.batch_alter_table('promotions_use', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_promotions_use_order_id'), ['order_id'], unique=False)
+
     op.create_table('accounts_token',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('user_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
@@ -289,6 +384,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_addresses_reveal_log_order_ref'), ['order_ref'], unique=False)
         batch_op.create_index(batch_op.f('ix_addresses_reveal_log_shop_id'), ['shop_id'], unique=False)
 
+    op.create_table('affiliate_showcase_item',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('creator_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('product_id', sa.BigInteger(), nullable=False),
+    sa.Column('added_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['creator_id'], ['accounts_user.id'], name=op.f('fk_affiliate_showcase_item_creator_id_accounts_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_affiliate_showcase_item')),
+    sa.UniqueConstraint('creator_id', 'product_id', name=op.f('uq_affiliate_showcase_item_creator_id_product_id'))
+    )
+    with op.batch_alter_table('affiliate_showcase_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_affiliate_showcase_item_creator_id'), ['creator_id'], unique=False)
+
     op.create_table('core_outbox_delivery',
     sa.Column('event_id', sa.String(length=32), nullable=False),
     sa.Column('handler', sa.String(length=200), nullable=False),
@@ -308,6 +415,21 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledger_entry_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_entry_transaction_id'), ['transaction_id'], unique=False)
+
+    op.create_table('logistics_tracking_event',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('shipment_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=False),
+    sa.Column('city', sa.String(length=40), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['shipment_id'], ['logistics_shipment.id'], name=op.f('fk_logistics_tracking_event_shipment_id_logistics_shipment')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_tracking_event')),
+    sa.UniqueConstraint('shipment_id', 'seq', name=op.f('uq_logistics_tracking_event_shipment_id_seq'))
+    )
+    with op.batch_alter_table('logistics_tracking_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_logistics_tracking_event_shipment_id'), ['shipment_id'], unique=False)
 
     op.create_table('orders_cart_item',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
@@ -382,6 +504,108 @@ def upgrade() -> None:
         batch_op.create_index('ix_payments_intent_reference', ['reference_type', 'reference_id'], unique=False)
         batch_op.create_index('ix_payments_intent_status_expires_at', ['status', 'expires_at'], unique=False)
 
+    op.create_table('promotions_campaign_item',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('campaign_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('product_id', sa.BigInteger(), nullable=False),
+    sa.Column('sku_id', sa.BigInteger(), nullable=False),
+    sa.Column('list_price_fen', sa.BigInteger(), nullable=False),
+    sa.Column('campaign_price_fen', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('enrolled_by', sa.BigInteger(), nullable=False),
+    sa.Column('decided_by', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['promotions_campaign.id'], name=op.f('fk_promotions_campaign_item_campaign_id_promotions_campaign')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_campaign_item')),
+    sa.UniqueConstraint('campaign_id', 'sku_id', name=op.f('uq_promotions_campaign_item_campaign_id_sku_id'))
+    )
+    with op.batch_alter_table('promotions_campaign_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_promotions_campaign_item_shop_id'), ['shop_id'], unique=False)
+        batch_op.create_index('ix_promotions_campaign_item_sku_id_status', ['sku_id', 'status'], unique=False)
+
+    op.create_table('promotions_coupon',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=True),
+    sa.Column('funded_by', sa.String(length=10), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('threshold_fen', sa.BigInteger(), nullable=False),
+    sa.Column('cut_fen', sa.BigInteger(), nullable=False),
+    sa.Column('percent_off_bp', sa.Integer(), nullable=False),
+    sa.Column('cap_fen', sa.BigInteger(), nullable=True),
+    sa.Column('per_buyer_limit', sa.Integer(), nullable=False),
+    sa.Column('total_quantity', sa.Integer(), nullable=False),
+    sa.Column('issued_count', sa.Integer(), nullable=False),
+    sa.Column('used_count', sa.Integer(), nullable=False),
+    sa.Column('claimable', sa.Boolean(), nullable=False),
+    sa.Column('budget_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
+    sa.Column('valid_from', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('valid_until', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['budget_id'], ['promotions_budget.id'], name=op.f('fk_promotions_coupon_budget_id_promotions_budget')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_coupon'))
+    )
+    with op.batch_alter_table('promotions_coupon', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_promotions_coupon_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('promotions_multibuy',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('campaign_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('funded_by', sa.String(length=10), nullable=False),
+    sa.Column('tiers', sa.JSON(), nullable=False),
+    sa.Column('product_ids', sa.JSON(), nullable=True),
+    sa.Column('starts_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['promotions_campaign.id'], name=op.f('fk_promotions_multibuy_campaign_id_promotions_campaign')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_multibuy'))
+    )
+    with op.batch_alter_table('promotions_multibuy', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_promotions_multibuy_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('promotions_new_buyer_deal',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('sku_id', sa.BigInteger(), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('price_fen', sa.BigInteger(), nullable=False),
+    sa.Column('budget_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
+    sa.Column('starts_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['budget_id'], ['promotions_budget.id'], name=op.f('fk_promotions_new_buyer_deal_budget_id_promotions_budget')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_new_buyer_deal'))
+    )
+    with op.batch_alter_table('promotions_new_buyer_deal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_promotions_new_buyer_deal_sku_id'), ['sku_id'], unique=False)
+
+    op.create_table('promotions_subsidy',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('sku_id', sa.BigInteger(), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('label', sa.String(length=20), nullable=False),
+    sa.Column('per_unit_fen', sa.BigInteger(), nullable=False),
+    sa.Column('budget_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('campaign_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
+    sa.Column('starts_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['budget_id'], ['promotions_budget.id'], name=op.f('fk_promotions_subsidy_budget_id_promotions_budget')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['promotions_campaign.id'], name=op.f('fk_promotions_subsidy_campaign_id_promotions_campaign')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_subsidy'))
+    )
+    with op.batch_alter_table('promotions_subsidy', schema=None) as batch_op:
+        batch_op.create_index('ix_promotions_subsidy_sku_id_active', ['sku_id', 'active'], unique=False)
+
     op.create_table('shops_shop',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=40), nullable=False),
@@ -410,6 +634,53 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_shops_shop_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_shops_shop_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_shops_shop_submitted_at'), ['submitted_at'], unique=False)
+
+    op.create_table('social_follow',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('follower_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('target_kind', sa.String(length=10), nullable=False),
+    sa.Column('target_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['follower_id'], ['accounts_user.id'], name=op.f('fk_social_follow_follower_id_accounts_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_social_follow')),
+    sa.UniqueConstraint('follower_id', 'target_kind', 'target_id', name=op.f('uq_social_follow_follower_id_target_kind_target_id'))
+    )
+    with op.batch_alter_table('social_follow', schema=None) as batch_op:
+        batch_op.create_index('ix_social_follow_target', ['target_kind', 'target_id', 'follower_id'], unique=False)
+        batch_op.create_index('ix_social_follow_target_created_at', ['target_kind', 'target_id', 'created_at'], unique=False)
+
+    op.create_table('social_notification',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('body', sa.String(length=300), nullable=False),
+    sa.Column('link', sa.String(length=200), nullable=False),
+    sa.Column('source_key', sa.String(length=80), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['accounts_user.id'], name=op.f('fk_social_notification_user_id_accounts_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_social_notification')),
+    sa.UniqueConstraint('user_id', 'source_key', name=op.f('uq_social_notification_user_id_source_key'))
+    )
+    with op.batch_alter_table('social_notification', schema=None) as batch_op:
+        batch_op.create_index('ix_social_notification_user_id_read_at', ['user_id', 'read_at'], unique=False)
+
+    op.create_table('affiliate_offer',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('product_id', sa.BigInteger(), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('rate_bp', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops_shop.id'], name=op.f('fk_affiliate_offer_shop_id_shops_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_affiliate_offer')),
+    sa.UniqueConstraint('product_id', name=op.f('uq_affiliate_offer_product_id'))
+    )
+    with op.batch_alter_table('affiliate_offer', schema=None) as batch_op:
+        batch_op.create_index('ix_affiliate_offer_active_id', ['active', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affiliate_offer_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('catalog_product',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
@@ -442,12 +713,43 @@ def upgrade() -> None:
         batch_op.create_index('ix_catalog_product_status_sales_count', ['status', 'sales_count', 'listed_at', 'id'], unique=False)
         batch_op.create_index('ix_catalog_product_status_submitted_at', ['status', 'submitted_at'], unique=False)
 
+    op.create_table('live_room',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('owner_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
+    sa.Column('title', sa.String(length=60), nullable=False),
+    sa.Column('stream_key_hash', sa.String(length=64), nullable=False),
+    sa.Column('stream_key_rotated_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['owner_id'], ['accounts_user.id'], name=op.f('fk_live_room_owner_id_accounts_user')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops_shop.id'], name=op.f('fk_live_room_shop_id_shops_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_live_room')),
+    sa.UniqueConstraint('owner_id', 'shop_id', name='uq_live_room_owner_id_shop_id'),
+    sa.UniqueConstraint('stream_key_hash', name=op.f('uq_live_room_stream_key_hash'))
+    )
+    with op.batch_alter_table('live_room', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_live_room_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_live_room_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('logistics_template',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('rules', sa.JSON(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops_shop.id'], name=op.f('fk_logistics_template_shop_id_shops_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_template'))
+    )
+    with op.batch_alter_table('logistics_template', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_logistics_template_shop_id'), ['shop_id'], unique=False)
+
     op.create_table('orders_order',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('checkout_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('buyer_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
-    sa.Column('status', sa.Enum('pending_payment', 'paid', 'shipped', 'delivered', 'completed', 'cancelled', name='orders_status', native_enum=False, length=20), nullable=False),
+    sa.Column('status', sa.Enum('pending_payment', 'paid', 'shipped', 'delivered', 'completed', 'cancelled', 'closed', name='orders_status', native_enum=False, length=20), nullable=False),
     sa.Column('pay_mode', sa.Enum('pay_now', 'pay_later', name='orders_pay_mode', native_enum=False, length=20), nullable=False),
     sa.Column('channel', sa.Enum('live', 'video', 'shelf', 'search', 'affiliate', 'ads', name='orders_channel', native_enum=False, length=20), nullable=False),
     sa.Column('live_session_id', sa.BigInteger(), nullable=True),
@@ -455,6 +757,7 @@ def upgrade() -> None:
     sa.Column('creator_id', sa.BigInteger(), nullable=True),
     sa.Column('items_total_fen', sa.BigInteger(), nullable=False),
     sa.Column('discount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('subsidy_fen', sa.BigInteger(), nullable=False),
     sa.Column('shipping_fen', sa.BigInteger(), nullable=False),
     sa.Column('payable_fen', sa.BigInteger(), nullable=False),
     sa.Column('address', sa.JSON(), nullable=False),
@@ -472,6 +775,8 @@ def upgrade() -> None:
     sa.Column('carrier', sa.String(length=40), nullable=False),
     sa.Column('tracking_no', sa.String(length=60), nullable=False),
     sa.Column('cancel_reason', sa.String(length=200), nullable=False),
+    sa.Column('refunded_fen', sa.BigInteger(), nullable=False),
+    sa.Column('closed_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['buyer_id'], ['accounts_user.id'], name=op.f('fk_orders_order_buyer_id_accounts_user')),
     sa.ForeignKeyConstraint(['checkout_id'], ['orders_checkout.id'], name=op.f('fk_orders_order_checkout_id_orders_checkout')),
     sa.ForeignKeyConstraint(['shop_id'], ['shops_shop.id'], name=op.f('fk_orders_order_shop_id_shops_shop')),
@@ -521,6 +826,35 @@ def upgrade() -> None:
     with op.batch_alter_table('payments_refund', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payments_refund_intent_id'), ['intent_id'], unique=False)
 
+    op.create_table('promotions_buyer_coupon',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('coupon_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('buyer_id', sa.BigInteger(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('claimed_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['coupon_id'], ['promotions_coupon.id'], name=op.f('fk_promotions_buyer_coupon_coupon_id_promotions_coupon')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_buyer_coupon')),
+    sa.UniqueConstraint('coupon_id', 'buyer_id', 'seq', name=op.f('uq_promotions_buyer_coupon_coupon_id_buyer_id_seq'))
+    )
+    with op.batch_alter_table('promotions_buyer_coupon', schema=None) as batch_op:
+        batch_op.create_index('ix_promotions_buyer_coupon_buyer_id_status', ['buyer_id', 'status'], unique=False)
+
+    op.create_table('promotions_new_buyer_claim',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('deal_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('buyer_id', sa.BigInteger(), nullable=False),
+    sa.Column('address_key', sa.String(length=64), nullable=False),
+    sa.Column('phone_key', sa.String(length=64), nullable=False),
+    sa.Column('claimed_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['deal_id'], ['promotions_new_buyer_deal.id'], name=op.f('fk_promotions_new_buyer_claim_deal_id_promotions_new_buyer_deal')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_new_buyer_claim')),
+    sa.UniqueConstraint('address_key', name=op.f('uq_promotions_new_buyer_claim_address_key')),
+    sa.UniqueConstraint('buyer_id', name=op.f('uq_promotions_new_buyer_claim_buyer_id')),
+    sa.UniqueConstraint('phone_key', name=op.f('uq_promotions_new_buyer_claim_phone_key'))
+    )
     op.create_table('settlement_payout_account',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
@@ -613,6 +947,86 @@ def upgrade() -> None:
     with op.batch_alter_table('shops_member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_shops_member_user_id'), ['user_id'], unique=False)
 
+    op.create_table('video_video',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('author_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
+    sa.Column('title', sa.String(length=60), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('media_key', sa.String(length=200), nullable=True),
+    sa.Column('url', sa.String(length=500), nullable=True),
+    sa.Column('cover_key', sa.String(length=200), nullable=True),
+    sa.Column('container', sa.String(length=20), nullable=False),
+    sa.Column('codec', sa.String(length=20), nullable=False),
+    sa.Column('duration_ms', sa.Integer(), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('size_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('views', sa.BigInteger(), nullable=False),
+    sa.Column('likes', sa.BigInteger(), nullable=False),
+    sa.Column('comments', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['accounts_user.id'], name=op.f('fk_video_video_author_id_accounts_user')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops_shop.id'], name=op.f('fk_video_video_shop_id_shops_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_video_video'))
+    )
+    with op.batch_alter_table('video_video', schema=None) as batch_op:
+        batch_op.create_index('ix_video_video_author_id_id', ['author_id', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_video_video_shop_id'), ['shop_id'], unique=False)
+        batch_op.create_index('ix_video_video_status_id', ['status', 'id'], unique=False)
+
+    op.create_table('affiliate_offer_change',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('offer_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('old_rate_bp', sa.Integer(), nullable=True),
+    sa.Column('new_rate_bp', sa.Integer(), nullable=True),
+    sa.Column('actor_id', sa.BigInteger(), nullable=True),
+    sa.Column('at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['offer_id'], ['affiliate_offer.id'], name=op.f('fk_affiliate_offer_change_offer_id_affiliate_offer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_affiliate_offer_change'))
+    )
+    with op.batch_alter_table('affiliate_offer_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_affiliate_offer_change_offer_id'), ['offer_id'], unique=False)
+
+    op.create_table('aftersales_case',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('buyer_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.Enum('return', 'refund_only', 'price_protection', name='aftersales_kind', native_enum=False, length=20), nullable=False),
+    sa.Column('reason', sa.Enum('no_reason', 'quality', 'wrong_item', 'damaged', 'not_received', 'changed_mind', 'price_drop', name='aftersales_reason', native_enum=False, length=20), nullable=False),
+    sa.Column('status', sa.Enum('requested', 'approved', 'returning', 'received', 'refunded', 'rejected', 'in_review', 'disputed', 'closed', 'cancelled', name='aftersales_status', native_enum=False, length=20), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('lines', sa.JSON(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('refunded_fen', sa.BigInteger(), nullable=False),
+    sa.Column('shipping_comp_fen', sa.BigInteger(), nullable=False),
+    sa.Column('return_carrier', sa.String(length=40), nullable=False),
+    sa.Column('return_tracking_no', sa.String(length=60), nullable=False),
+    sa.Column('return_shipping_fen', sa.BigInteger(), nullable=False),
+    sa.Column('deadline_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('escalated_by', sa.String(length=20), nullable=False),
+    sa.Column('decision', sa.String(length=20), nullable=False),
+    sa.Column('fault_party', sa.String(length=20), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=100), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['buyer_id'], ['accounts_user.id'], name=op.f('fk_aftersales_case_buyer_id_accounts_user')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_aftersales_case_order_id_orders_order')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops_shop.id'], name=op.f('fk_aftersales_case_shop_id_shops_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_aftersales_case')),
+    sa.UniqueConstraint('buyer_id', 'idempotency_key', name=op.f('uq_aftersales_case_buyer_id_idempotency_key'))
+    )
+    with op.batch_alter_table('aftersales_case', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_aftersales_case_buyer_id'), ['buyer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_aftersales_case_order_id'), ['order_id'], unique=False)
+        batch_op.create_index('ix_aftersales_case_shop_id_status', ['shop_id', 'status'], unique=False)
+        batch_op.create_index('ix_aftersales_case_status_deadline_at', ['status', 'deadline_at'], unique=False)
+
     op.create_table('catalog_image',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('product_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
@@ -665,6 +1079,38 @@ def upgrade() -> None:
     with op.batch_alter_table('catalog_sku', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_catalog_sku_product_id'), ['product_id'], unique=False)
 
+    op.create_table('live_session',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('room_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('status', sa.Enum('scheduled', 'live', 'ended', name='live_session_status', native_enum=False, length=20), nullable=False),
+    sa.Column('title', sa.String(length=60), nullable=False),
+    sa.Column('cover_key', sa.String(length=200), nullable=True),
+    sa.Column('scheduled_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('playback_name', sa.String(length=64), nullable=True),
+    sa.Column('pinned_item_id', sa.BigInteger(), nullable=True),
+    sa.Column('likes', sa.BigInteger(), nullable=False),
+    sa.Column('peak_viewers', sa.Integer(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['room_id'], ['live_room.id'], name=op.f('fk_live_session_room_id_live_room')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_live_session'))
+    )
+    with op.batch_alter_table('live_session', schema=None) as batch_op:
+        batch_op.create_index('ix_live_session_room_id_status', ['room_id', 'status'], unique=False)
+
+    op.create_table('logistics_product_shipping',
+    sa.Column('product_id', sa.BigInteger(), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('template_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
+    sa.Column('weight_g', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['template_id'], ['logistics_template.id'], name=op.f('fk_logistics_product_shipping_template_id_logistics_template')),
+    sa.PrimaryKeyConstraint('product_id', name=op.f('pk_logistics_product_shipping'))
+    )
+    with op.batch_alter_table('logistics_product_shipping', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_logistics_product_shipping_shop_id'), ['shop_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_logistics_product_shipping_template_id'), ['template_id'], unique=False)
+
     op.create_table('orders_event',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
@@ -694,6 +1140,8 @@ def upgrade() -> None:
     sa.Column('discount_fen', sa.BigInteger(), nullable=False),
     sa.Column('discounts', sa.JSON(), nullable=False),
     sa.Column('fee_rate_bp', sa.Integer(), nullable=False),
+    sa.Column('return_exempt', sa.Boolean(), nullable=False),
+    sa.Column('commission_rate_bp', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_line_order_id_orders_order')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_line'))
     )
@@ -720,6 +1168,91 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_settlement_event_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_settlement_event_withdrawal_id'), ['withdrawal_id'], unique=False)
 
+    op.create_table('video_comment',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('video_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('body', sa.String(length=500), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['accounts_user.id'], name=op.f('fk_video_comment_user_id_accounts_user')),
+    sa.ForeignKeyConstraint(['video_id'], ['video_video.id'], name=op.f('fk_video_comment_video_id_video_video')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_video_comment'))
+    )
+    with op.batch_alter_table('video_comment', schema=None) as batch_op:
+        batch_op.create_index('ix_video_comment_user_id_created_at', ['user_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_video_comment_video_id_id', ['video_id', 'id'], unique=False)
+
+    op.create_table('video_like',
+    sa.Column('video_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['accounts_user.id'], name=op.f('fk_video_like_user_id_accounts_user')),
+    sa.ForeignKeyConstraint(['video_id'], ['video_video.id'], name=op.f('fk_video_like_video_id_video_video')),
+    sa.PrimaryKeyConstraint('video_id', 'user_id', name=op.f('pk_video_like'))
+    )
+    op.create_table('video_product',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('video_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('product_id', sa.BigInteger(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['video_id'], ['video_video.id'], name=op.f('fk_video_product_video_id_video_video')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_video_product')),
+    sa.UniqueConstraint('video_id', 'product_id', name=op.f('uq_video_product_video_id_product_id'))
+    )
+    with op.batch_alter_table('video_product', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_video_product_video_id'), ['video_id'], unique=False)
+
+    op.create_table('aftersales_case_event',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('actor_id', sa.BigInteger(), nullable=True),
+    sa.Column('party', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('from_status', sa.String(length=20), nullable=True),
+    sa.Column('to_status', sa.String(length=20), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['aftersales_case.id'], name=op.f('fk_aftersales_case_event_case_id_aftersales_case')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_aftersales_case_event'))
+    )
+    with op.batch_alter_table('aftersales_case_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_aftersales_case_event_case_id'), ['case_id'], unique=False)
+
+    op.create_table('aftersales_evidence',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
+    sa.Column('party', sa.String(length=20), nullable=False),
+    sa.Column('uploaded_by', sa.BigInteger(), nullable=False),
+    sa.Column('storage_key', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('uploaded_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['aftersales_case.id'], name=op.f('fk_aftersales_evidence_case_id_aftersales_case')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_aftersales_evidence'))
+    )
+    with op.batch_alter_table('aftersales_evidence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_aftersales_evidence_case_id'), ['case_id'], unique=False)
+
+    op.create_table('aftersales_refund',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('shipping_comp_fen', sa.BigInteger(), nullable=False),
+    sa.Column('route', sa.String(length=20), nullable=False),
+    sa.Column('payment_refund_id', sa.BigInteger(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=120), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['aftersales_case.id'], name=op.f('fk_aftersales_refund_case_id_aftersales_case')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_aftersales_refund')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_aftersales_refund_idempotency_key'))
+    )
+    with op.batch_alter_table('aftersales_refund', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_aftersales_refund_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_aftersales_refund_order_id'), ['order_id'], unique=False)
+
     op.create_table('catalog_price_change',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('sku_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
@@ -735,15 +1268,122 @@ def upgrade() -> None:
     with op.batch_alter_table('catalog_price_change', schema=None) as batch_op:
         batch_op.create_index('ix_catalog_price_change_sku_id_changed_at', ['sku_id', 'changed_at'], unique=False)
 
+    op.create_table('live_cart_item',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('session_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('commission_bp', sa.Integer(), nullable=True),
+    sa.Column('added_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['product_id'], ['catalog_product.id'], name=op.f('fk_live_cart_item_product_id_catalog_product')),
+    sa.ForeignKeyConstraint(['session_id'], ['live_session.id'], name=op.f('fk_live_cart_item_session_id_live_session')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_live_cart_item')),
+    sa.UniqueConstraint('session_id', 'product_id', name='uq_live_cart_item_session_id_product_id')
+    )
+    with op.batch_alter_table('live_cart_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_live_cart_item_session_id'), ['session_id'], unique=False)
+
+    op.create_table('live_comment',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('session_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('shown', 'blocked', name='live_comment_status', native_enum=False, length=20), nullable=False),
+    sa.Column('reason', sa.String(length=40), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['session_id'], ['live_session.id'], name=op.f('fk_live_comment_session_id_live_session')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_live_comment'))
+    )
+    with op.batch_alter_table('live_comment', schema=None) as batch_op:
+        batch_op.create_index('ix_live_comment_session_id_id', ['session_id', 'id'], unique=False)
+
+    op.create_table('live_viewer',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('session_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('viewer_key', sa.String(length=40), nullable=False),
+    sa.Column('user_id', sa.BigInteger(), nullable=True),
+    sa.Column('first_seen_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['session_id'], ['live_session.id'], name=op.f('fk_live_viewer_session_id_live_session')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_live_viewer')),
+    sa.UniqueConstraint('session_id', 'viewer_key', name='uq_live_viewer_session_id_viewer_key')
+    )
+    op.create_table('live_flash_sale',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('session_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('item_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('sku_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('price_fen', sa.BigInteger(), nullable=False),
+    sa.Column('list_price_fen', sa.BigInteger(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('remaining', sa.Integer(), nullable=False),
+    sa.Column('per_buyer_limit', sa.Integer(), nullable=False),
+    sa.Column('starts_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed', sa.Boolean(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['live_cart_item.id'], name=op.f('fk_live_flash_sale_item_id_live_cart_item')),
+    sa.ForeignKeyConstraint(['session_id'], ['live_session.id'], name=op.f('fk_live_flash_sale_session_id_live_session')),
+    sa.ForeignKeyConstraint(['sku_id'], ['catalog_sku.id'], name=op.f('fk_live_flash_sale_sku_id_catalog_sku')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_live_flash_sale'))
+    )
+    with op.batch_alter_table('live_flash_sale', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_live_flash_sale_session_id'), ['session_id'], unique=False)
+
+    op.create_table('live_flash_quota',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('flash_sale_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('buyer_id', sa.BigInteger(), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['flash_sale_id'], ['live_flash_sale.id'], name=op.f('fk_live_flash_quota_flash_sale_id_live_flash_sale')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_live_flash_quota')),
+    sa.UniqueConstraint('flash_sale_id', 'buyer_id', name='uq_live_flash_quota_flash_sale_id_buyer_id')
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('live_flash_quota')
+    with op.batch_alter_table('live_flash_sale', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_live_flash_sale_session_id'))
+
+    op.drop_table('live_flash_sale')
+    op.drop_table('live_viewer')
+    with op.batch_alter_table('live_comment', schema=None) as batch_op:
+        batch_op.drop_index('ix_live_comment_session_id_id')
+
+    op.drop_table('live_comment')
+    with op.batch_alter_table('live_cart_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_live_cart_item_session_id'))
+
+    op.drop_table('live_cart_item')
     with op.batch_alter_table('catalog_price_change', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_price_change_sku_id_changed_at')
 
     op.drop_table('catalog_price_change')
+    with op.batch_alter_table('aftersales_refund', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_aftersales_refund_order_id'))
+        batch_op.drop_index(batch_op.f('ix_aftersales_refund_case_id'))
+
+    op.drop_table('aftersales_refund')
+    with op.batch_alter_table('aftersales_evidence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_aftersales_evidence_case_id'))
+
+    op.drop_table('aftersales_evidence')
+    with op.batch_alter_table('aftersales_case_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_aftersales_case_event_case_id'))
+
+    op.drop_table('aftersales_case_event')
+    with op.batch_alter_table('video_product', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_video_product_video_id'))
+
+    op.drop_table('video_product')
+    op.drop_table('video_like')
+    with op.batch_alter_table('video_comment', schema=None) as batch_op:
+        batch_op.drop_index('ix_video_comment_video_id_id')
+        batch_op.drop_index('ix_video_comment_user_id_created_at')
+
+    op.drop_table('video_comment')
     with op.batch_alter_table('settlement_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_settlement_event_withdrawal_id'))
         batch_op.drop_index(batch_op.f('ix_settlement_event_shop_id'))
@@ -757,6 +1397,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_orders_event_order_id'))
 
     op.drop_table('orders_event')
+    with op.batch_alter_table('logistics_product_shipping', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_logistics_product_shipping_template_id'))
+        batch_op.drop_index(batch_op.f('ix_logistics_product_shipping_shop_id'))
+
+    op.drop_table('logistics_product_shipping')
+    with op.batch_alter_table('live_session', schema=None) as batch_op:
+        batch_op.drop_index('ix_live_session_room_id_status')
+
+    op.drop_table('live_session')
     with op.batch_alter_table('catalog_sku', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_catalog_sku_product_id'))
 
@@ -766,6 +1415,23 @@ def downgrade() -> None:
 
     op.drop_table('catalog_product_event')
     op.drop_table('catalog_image')
+    with op.batch_alter_table('aftersales_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_aftersales_case_status_deadline_at')
+        batch_op.drop_index('ix_aftersales_case_shop_id_status')
+        batch_op.drop_index(batch_op.f('ix_aftersales_case_order_id'))
+        batch_op.drop_index(batch_op.f('ix_aftersales_case_buyer_id'))
+
+    op.drop_table('aftersales_case')
+    with op.batch_alter_table('affiliate_offer_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_affiliate_offer_change_offer_id'))
+
+    op.drop_table('affiliate_offer_change')
+    with op.batch_alter_table('video_video', schema=None) as batch_op:
+        batch_op.drop_index('ix_video_video_status_id')
+        batch_op.drop_index(batch_op.f('ix_video_video_shop_id'))
+        batch_op.drop_index('ix_video_video_author_id_id')
+
+    op.drop_table('video_video')
     with op.batch_alter_table('shops_member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_shops_member_user_id'))
 
@@ -784,6 +1450,11 @@ def downgrade() -> None:
 
     op.drop_table('settlement_withdrawal')
     op.drop_table('settlement_payout_account')
+    op.drop_table('promotions_new_buyer_claim')
+    with op.batch_alter_table('promotions_buyer_coupon', schema=None) as batch_op:
+        batch_op.drop_index('ix_promotions_buyer_coupon_buyer_id_status')
+
+    op.drop_table('promotions_buyer_coupon')
     with op.batch_alter_table('payments_refund', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payments_refund_intent_id'))
 
@@ -800,6 +1471,15 @@ def downgrade() -> None:
         batch_op.drop_index('ix_orders_order_buyer_id_created_at')
 
     op.drop_table('orders_order')
+    with op.batch_alter_table('logistics_template', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_logistics_template_shop_id'))
+
+    op.drop_table('logistics_template')
+    with op.batch_alter_table('live_room', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_live_room_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_live_room_owner_id'))
+
+    op.drop_table('live_room')
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_product_status_submitted_at')
         batch_op.drop_index('ix_catalog_product_status_sales_count')
@@ -809,12 +1489,47 @@ def downgrade() -> None:
         batch_op.drop_index('ix_catalog_product_shop_id_status')
 
     op.drop_table('catalog_product')
+    with op.batch_alter_table('affiliate_offer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_affiliate_offer_shop_id'))
+        batch_op.drop_index('ix_affiliate_offer_active_id')
+
+    op.drop_table('affiliate_offer')
+    with op.batch_alter_table('social_notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_social_notification_user_id_read_at')
+
+    op.drop_table('social_notification')
+    with op.batch_alter_table('social_follow', schema=None) as batch_op:
+        batch_op.drop_index('ix_social_follow_target_created_at')
+        batch_op.drop_index('ix_social_follow_target')
+
+    op.drop_table('social_follow')
     with op.batch_alter_table('shops_shop', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_shops_shop_submitted_at'))
         batch_op.drop_index(batch_op.f('ix_shops_shop_status'))
         batch_op.drop_index(batch_op.f('ix_shops_shop_owner_id'))
 
     op.drop_table('shops_shop')
+    with op.batch_alter_table('promotions_subsidy', schema=None) as batch_op:
+        batch_op.drop_index('ix_promotions_subsidy_sku_id_active')
+
+    op.drop_table('promotions_subsidy')
+    with op.batch_alter_table('promotions_new_buyer_deal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_promotions_new_buyer_deal_sku_id'))
+
+    op.drop_table('promotions_new_buyer_deal')
+    with op.batch_alter_table('promotions_multibuy', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_promotions_multibuy_shop_id'))
+
+    op.drop_table('promotions_multibuy')
+    with op.batch_alter_table('promotions_coupon', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_promotions_coupon_shop_id'))
+
+    op.drop_table('promotions_coupon')
+    with op.batch_alter_table('promotions_campaign_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_promotions_campaign_item_sku_id_status')
+        batch_op.drop_index(batch_op.f('ix_promotions_campaign_item_shop_id'))
+
+    op.drop_table('promotions_campaign_item')
     with op.batch_alter_table('payments_intent', schema=None) as batch_op:
         batch_op.drop_index('ix_payments_intent_status_expires_at')
         batch_op.drop_index('ix_payments_intent_reference')
@@ -830,12 +1545,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_orders_cart_item_buyer_id'))
 
     op.drop_table('orders_cart_item')
+    with op.batch_alter_table('logistics_tracking_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_logistics_tracking_event_shipment_id'))
+
+    op.drop_table('logistics_tracking_event')
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_entry_transaction_id'))
         batch_op.drop_index(batch_op.f('ix_ledger_entry_account_id'))
 
     op.drop_table('ledger_entry')
     op.drop_table('core_outbox_delivery')
+    with op.batch_alter_table('affiliate_showcase_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_affiliate_showcase_item_creator_id'))
+
+    op.drop_table('affiliate_showcase_item')
     with op.batch_alter_table('addresses_reveal_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_addresses_reveal_log_shop_id'))
         batch_op.drop_index(batch_op.f('ix_addresses_reveal_log_order_ref'))
@@ -852,6 +1575,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_accounts_token_user_id'))
 
     op.drop_table('accounts_token')
+    with op.batch_alter_table('promotions_use', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_promotions_use_order_id'))
+
+    op.drop_table('promotions_use')
+    op.drop_table('promotions_campaign')
+    op.drop_table('promotions_budget')
     op.drop_table('payments_webhook_receipt')
     with op.batch_alter_table('payments_sandbox_webhook', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payments_sandbox_webhook_object_ref'))
@@ -869,6 +1598,22 @@ def downgrade() -> None:
 
     op.drop_table('payments_sandbox_agreement')
     op.drop_table('orders_buyer_quota')
+    op.drop_table('logistics_shop_policy')
+    with op.batch_alter_table('logistics_shipment', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_shipment_status_id')
+        batch_op.drop_index(batch_op.f('ix_logistics_shipment_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_logistics_shipment_buyer_id'))
+
+    op.drop_table('logistics_shipment')
+    with op.batch_alter_table('logistics_ship_deadline', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_logistics_ship_deadline_shop_id'))
+        batch_op.drop_index('ix_logistics_ship_deadline_open')
+
+    op.drop_table('logistics_ship_deadline')
+    with op.batch_alter_table('logistics_late_shipment', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_late_shipment_shop_recorded')
+
+    op.drop_table('logistics_late_shipment')
     with op.batch_alter_table('ledger_transaction', schema=None) as batch_op:
         batch_op.drop_index('ix_ledger_transaction_reference')
 
