@@ -78,6 +78,13 @@ FORBIDDEN = ErrorKind("FORBIDDEN", 403, "没有权限进行此操作", "You may 
 NOT_FOUND = ErrorKind("NOT_FOUND", 404, "资源不存在", "Not found")
 RATE_LIMITED = ErrorKind("RATE_LIMITED", 429, "操作过于频繁，请稍后再试", "Too many attempts; try later")
 CONFLICT = ErrorKind("CONFLICT", 409, "数据已被修改，请刷新后重试", "Changed meanwhile; reload and retry")
+# Comments (live rooms and short videos share the codes and the wording).
+COMMENT_TOO_LONG = ErrorKind(
+    "COMMENT_TOO_LONG", 422, "评论不能超过{limit}个字", "A comment may have at most {limit} characters"
+)
+COMMENT_TOO_FAST = ErrorKind(
+    "COMMENT_TOO_FAST", 429, "评论太频繁，请稍后再试", "Commenting too fast; wait a moment"
+)
 INTERNAL = ErrorKind("INTERNAL", 500, "服务器开小差了", "Internal error")
 FILE_TOO_LARGE = ErrorKind(
     "FILE_TOO_LARGE", 413, "文件过大，不能超过{limit_mb}MB", "The file is too large (limit {limit_mb} MB)"

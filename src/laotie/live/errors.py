@@ -1,3 +1,5 @@
+from laotie.core.errors import COMMENT_TOO_FAST as COMMENT_TOO_FAST
+from laotie.core.errors import COMMENT_TOO_LONG as COMMENT_TOO_LONG
 from laotie.core.errors import ErrorKind
 
 ROOM_NOT_FOUND = ErrorKind("LIVE_ROOM_NOT_FOUND", 404, "直播间不存在", "Live room not found")
@@ -77,12 +79,6 @@ FLASH_CLOSED = ErrorKind("FLASH_SALE_CLOSED", 409, "秒杀已结束", "The flash
 FLASH_LIMIT = ErrorKind(
     "FLASH_SALE_LIMIT_EXCEEDED", 409, "每人限购{limit}件", "At most {limit} per buyer in this flash sale"
 )
-COMMENT_TOO_LONG = ErrorKind(
-    "COMMENT_TOO_LONG", 422, "评论最多{max}个字", "Comments are at most {max} characters"
-)
 COMMENT_EMPTY = ErrorKind("COMMENT_EMPTY", 422, "评论不能为空", "The comment is empty")
-COMMENT_TOO_FAST = ErrorKind(
-    "COMMENT_TOO_FAST", 429, "发言太快了，请稍后再试", "You are commenting too fast; wait a moment"
-)
 LOGIN_TO_POST = ErrorKind("LIVE_LOGIN_REQUIRED", 401, "登录后才能发言和点赞", "Log in to comment or like")
 BAD_FRAME = ErrorKind("LIVE_BAD_FRAME", 422, "无法识别的消息", "Unrecognised message")

@@ -1,3 +1,5 @@
+from laotie.core.errors import COMMENT_TOO_FAST as COMMENT_TOO_FAST
+from laotie.core.errors import COMMENT_TOO_LONG as COMMENT_TOO_LONG
 from laotie.core.errors import ErrorKind
 
 VIDEO_NOT_FOUND = ErrorKind("VIDEO_NOT_FOUND", 404, "视频不存在", "Video not found")
@@ -34,14 +36,5 @@ VIDEO_ATTRIBUTION_INVALID = ErrorKind(
     422,
     "订单来源视频无效或未挂该商品",
     "The attributed video does not exist or does not link this product",
-)
-COMMENT_TOO_LONG = ErrorKind(
-    "COMMENT_TOO_LONG", 422, "评论不能超过{limit}个字", "A comment may have at most {limit} characters"
-)
-COMMENT_TOO_FAST = ErrorKind(
-    "COMMENT_TOO_FAST",
-    429,
-    "评论太频繁，请{retry_after}秒后再试",
-    "Commenting too fast; retry in {retry_after} s",
 )
 COVER_NOT_FOUND = ErrorKind("VIDEO_COVER_NOT_FOUND", 404, "视频封面不存在", "The video has no cover")

@@ -184,7 +184,7 @@ async def _handle(
     if not body:
         return errors.COMMENT_EMPTY()
     if len(body) > limits.comment_max_chars:
-        return errors.COMMENT_TOO_LONG(max=limits.comment_max_chars)
+        return errors.COMMENT_TOO_LONG(limit=limits.comment_max_chars)
     if not limiter.allow(caller.user_id):
         return errors.COMMENT_TOO_FAST()
     verdict = screening.screen(body)
