@@ -30,10 +30,10 @@ def _line_rate(session: Session, order_id: int) -> int:
 
 
 def _complete(session: Session, shop_id: int, order_id: int) -> None:
-    fulfilment.ship(session, owner_principal(session, shop_id), shop_id, order_id, "中通快递", "ZT1")
+    fulfilment.ship(session, owner_principal(session, shop_id), shop_id, order_id, "中通快递", "ZT1000000001")
     session.commit()
     with clock.travel(timedelta(hours=49)):
-        fulfilment.deliver_shipped(session)
+        fulfilment.mark_delivered(session, order_id)  # the carrier's 签收
         session.commit()
     with clock.travel(timedelta(days=13)):
         fulfilment.auto_confirm(session)

@@ -92,7 +92,7 @@ def test_it_opens_at_the_start_and_sells_at_the_flash_price(client: TestClient, 
     assert line.discounts == [
         {
             "kind": "flash_sale",
-            "funded_by": "merchant",
+            "funded_by": "shop",
             "amount_fen": 7910,
             "reference_id": flash_id,
             "unit_price_fen": 1990,

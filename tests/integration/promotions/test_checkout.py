@@ -111,7 +111,7 @@ def test_completion_pays_the_merchant_the_subsidy_and_settles_exactly_what_is_pe
     session.rollback()
     order_id = placed.orders[0].id
     owner = owner_principal(session, a.shop_id)
-    fulfilment.ship(session, owner, a.shop_id, order_id, "中通快递", "ZT55667788")
+    fulfilment.ship(session, owner, a.shop_id, order_id, "中通快递", "ZT5566778899")
     session.commit()
     fulfilment.confirm_receipt(session, buyer.principal, order_id)
     session.commit()

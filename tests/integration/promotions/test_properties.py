@@ -103,7 +103,7 @@ def test_any_basket_and_promotions_pay_within_bounds_and_balance(
             )
             assert platform_part == order.subsidy_fen
             owner = owner_principal(session, order.shop_id)
-            fulfilment.ship(session, owner, order.shop_id, order.id, "中通快递", f"ZT{order.id:08d}")
+            fulfilment.ship(session, owner, order.shop_id, order.id, "中通快递", f"ZT{order.id:010d}")
             fulfilment.confirm_receipt(session, buyer.principal, order.id)
             session.commit()
             shop_funded = {
