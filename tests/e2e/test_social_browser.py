@@ -77,7 +77,12 @@ def _seed(home: Path, url: str) -> dict[str, object]:
         pending = place_paid(client, app, db, session, sales[1], by_creator(creator), quantity=2)
         for order_id in (done, pending):
             fulfilment.ship(
-                session, owner_principal(session, shop_id), shop_id, order_id, "中通快递", f"ZT{order_id:010d}"
+                session,
+                owner_principal(session, shop_id),
+                shop_id,
+                order_id,
+                "中通快递",
+                f"ZT{order_id:010d}",
             )
         session.commit()
         with clock.travel(timedelta(hours=49)):

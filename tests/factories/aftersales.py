@@ -77,7 +77,9 @@ def paid_order(
 
 
 def ship(session: Session, bought: Bought) -> None:
-    fulfilment.ship(session, bought.owner, bought.sale.shop_id, bought.order_id, "中通快递", "ZT1002003001")
+    fulfilment.ship(
+        session, bought.owner, bought.sale.shop_id, bought.order_id, "中通快递", f"ZT{bought.order_id:010d}"
+    )
     session.commit()
 
 
