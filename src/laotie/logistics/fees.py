@@ -8,7 +8,8 @@
   pieces), makes that template's goods free;
 - goods of several templates in one parcel (the usual marketplace rule): the template with the
   highest first fee charges its first fee; every template charges its extras, the others counting
-  all their units as extra units. Products without a template ship free.
+  all their units as extra units, but never more than the templates would charge apart. Products
+  without a template ship free.
 """
 
 from __future__ import annotations
@@ -81,10 +82,13 @@ def parcel_fee(goods: list[Goods], province: str) -> int | None:
     if not charged:
         return 0
     lead = max(range(len(charged)), key=lambda i: (charged[i][0].first_fee_fen, rule_fee(*charged[i])))
-    return sum(
+    combined = sum(
         rule_fee(rule, units) if i == lead else extra_only_fee(rule, units)
         for i, (rule, units) in enumerate(charged)
     )
+    # A template with a cheap first fee and dear extras could make the combined rule dearer than
+    # shipping apart: the buyer never pays more for buying together.
+    return min(combined, sum(rule_fee(rule, units) for rule, units in charged))
 
 
 def check_template(body: TemplateIn, province_codes: set[str]) -> None:

@@ -152,3 +152,30 @@ def test_negative_fees_fail_validation() -> None:
         FeeRule(first_fee_fen=0, extra_units=0)
     with pytest.raises(ValueError):
         FreeShippingRule()
+
+
+rules = st.builds(
+    FeeRule,
+    first_units=st.integers(1, 5),
+    first_fee_fen=st.integers(0, 5_000),
+    extra_units=st.integers(1, 5),
+    extra_fee_fen=st.integers(0, 5_000),
+)
+
+
+@given(st.lists(st.tuples(rules, st.integers(1, 50)), min_size=1, max_size=4))
+def test_buying_together_never_costs_more_than_apart(parts: list[tuple[FeeRule, int]]) -> None:
+    goods_list = [goods(TemplateIn(name="t", default=rule), pieces) for rule, pieces in parts]
+    together = fees.parcel_fee(goods_list, ZJ)
+    apart = [fees.parcel_fee([g], ZJ) for g in goods_list]
+    assert together is not None and all(a is not None for a in apart)
+    assert 0 <= together <= sum(a for a in apart if a is not None)
+    if len(parts) == 1:
+        assert together == apart[0] == fees.rule_fee(*parts[0])
+
+
+def test_a_cheap_first_fee_with_dear_extras_does_not_make_the_parcel_dearer() -> None:
+    dear_extras = piece(0, 500, first_units=5)  # 5 pieces free, then ¥5 each
+    flat = piece(800, 0)
+    # combined rule: flat leads (¥8), dear_extras pays 3 extra steps (¥15) = ¥23; apart: ¥8 + ¥0
+    assert fees.parcel_fee([goods(dear_extras, 3), goods(flat, 1)], ZJ) == 800
