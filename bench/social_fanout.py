@@ -66,17 +66,25 @@ def run(backend: str, fans: int, batch: int) -> dict[str, Any]:
         now = clock.now()
         with unit_of_work(db) as session:
             users = [
-                {"phone": f"139{i:08d}", "password_hash": "x", "nickname": f"粉丝{i}", "bio": "", "created_at": now}
+                {
+                    "phone": f"139{i:08d}",
+                    "password_hash": "x",
+                    "nickname": f"粉丝{i}",
+                    "bio": "",
+                    "created_at": now,
+                }
                 for i in range(fans + 1)
             ]
             session.execute(insert(User), users)
             ids = list(session.scalars(select(User.id).order_by(User.id)))
             anchor, followers = ids[0], ids[1:]
             follows = [
-                {"follower_id": f, "target_kind": "user", "target_id": anchor, "created_at": now} for f in followers
+                {"follower_id": f, "target_kind": "user", "target_id": anchor, "created_at": now}
+                for f in followers
             ]
             follows += [
-                {"follower_id": f, "target_kind": "shop", "target_id": 1, "created_at": now} for f in followers[::3]
+                {"follower_id": f, "target_kind": "shop", "target_id": 1, "created_at": now}
+                for f in followers[::3]
             ]
             session.execute(insert(Follow), follows)
             session.commit()
@@ -113,7 +121,9 @@ def run(backend: str, fans: int, batch: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--fans", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=500)
