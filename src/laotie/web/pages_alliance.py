@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from laotie.accounts import service as accounts
 from laotie.affiliate import service as affiliate
@@ -16,6 +17,7 @@ from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
 from laotie.social import service as social
 from laotie.social.schemas import TargetKind
+from laotie.web import forms
 from laotie.web.rendering import PageRoute, redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -39,9 +41,13 @@ def market_page(
 
 @router.post("/alliance/join", response_model=None)
 def become_creator(
-    session: Session = Depends(get_session), principal: Principal = AnyUser
+    form: FormData = Depends(forms.read_form),
+    session: Session = Depends(get_session),
+    principal: Principal = AnyUser,
 ) -> RedirectResponse:
-    """成为达人: the creator role is self-service (as the accounts API allows)."""
+    """成为达人: the creator role is self-service (as the accounts API allows); the form must say so."""
+    if forms.fields(form).get("role") != Role.CREATOR.value:
+        return redirect("/alliance", "请确认成为达人")
     accounts.grant_role(session, principal.user_id, Role.CREATOR)
     session.commit()
     return redirect("/alliance", "你已成为达人，去选品吧")

@@ -146,3 +146,17 @@ def test_merchant_offers_products_to_creators_from_the_console(client: TestClien
     client.post(f"{base}/{sale.product_id}", data={"action": "withdraw"})
     session.rollback()
     assert affiliate.offered_rate_bp(session, sale.product_id) is None
+
+
+def test_becoming_a_creator_from_the_market_page(client: TestClient, session: Session) -> None:
+    user_id, headers = make_user(session)
+    session.commit()
+    sign_in(client, headers)
+    client.post("/alliance/join", data={})  # a post without the form's confirmation changes nothing
+    session.rollback()
+    assert not affiliate.is_creator(session, user_id)
+    session.rollback()
+    client.post("/alliance/join", data={"role": "creator"})
+    session.rollback()
+    assert affiliate.is_creator(session, user_id)
+    session.rollback()
