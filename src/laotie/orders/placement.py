@@ -26,7 +26,7 @@ from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.core.events import emit_many
 from laotie.core.idempotency import IDEMPOTENCY_KEY_REUSED, IdempotencyRecord, request_hash
-from laotie.orders import errors
+from laotie.orders import errors, overrides
 from laotie.orders.models import BuyerQuota, Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.schemas import CheckoutIn, PlacedCheckout, PlacedOrder, PriceOverride
 from laotie.settings import get_settings
@@ -102,7 +102,7 @@ def _check_lines(req: PlaceRequest, skus: dict[int, SkuForSale]) -> list[tuple[S
         sku = skus.get(line.sku_id)
         if sku is None or not sku.sellable:
             raise errors.SKU_UNAVAILABLE(sku_id=line.sku_id)
-        if _reserved(req, sku.sku_id):
+        if overrides.reserved(req.override, sku.sku_id):
             continue  # the server set this price; there is nothing the client could have seen stale
         if sku.price_fen != line.expected_unit_price_fen:
             stale.append(
@@ -115,18 +115,6 @@ def _check_lines(req: PlaceRequest, skus: dict[int, SkuForSale]) -> list[tuple[S
     if stale:
         raise errors.PRICE_CHANGED(lines=stale)
     return [(skus[sku_id], qty) for sku_id, qty in sorted(merged.items())]
-
-
-def _reserved(req: PlaceRequest, sku_id: int) -> bool:
-    """Whether this SKU's units in ``req`` come from a reservation (a flash sale), not the SKU."""
-    return req.override is not None and req.override.sku_id == sku_id
-
-
-def _discount(req: PlaceRequest, sku: SkuForSale, qty: int) -> int:
-    if not _reserved(req, sku.sku_id):
-        return 0
-    assert req.override is not None
-    return max(0, sku.price_fen - req.override.unit_price_fen) * qty
 
 
 def _claim_overrides(session: Session, accepted: list[_Plan], outcomes: dict[int, Outcome]) -> list[_Plan]:
@@ -178,7 +166,7 @@ def _allocate(
             by_product[sku.product_id] = by_product.get(sku.product_id, 0) + qty
         try:
             for sku, qty in plan.lines:
-                if remaining[sku.sku_id] < qty and not _reserved(plan.request, sku.sku_id):
+                if remaining[sku.sku_id] < qty and not overrides.reserved(plan.request.override, sku.sku_id):
                     raise errors.OUT_OF_STOCK(sku_id=sku.sku_id, available=remaining[sku.sku_id])
             for sku, _ in plan.lines:
                 limit = sku.purchase_limit
@@ -189,7 +177,7 @@ def _allocate(
             outcomes[plan.index] = Outcome(error=exc)
             continue
         for sku, qty in plan.lines:
-            if not _reserved(plan.request, sku.sku_id):
+            if not overrides.reserved(plan.request.override, sku.sku_id):
                 remaining[sku.sku_id] -= qty
         for sku, _ in plan.lines:
             if sku.purchase_limit:
@@ -209,7 +197,7 @@ def _write(
     limits: dict[tuple[int, int], int] = {}
     for plan in accepted:
         for sku, qty in plan.lines:
-            if not _reserved(plan.request, sku.sku_id):
+            if not overrides.reserved(plan.request.override, sku.sku_id):
                 taken[sku.sku_id] = taken.get(sku.sku_id, 0) + qty
             if sku.purchase_limit:
                 key = _quota_key(plan.request.buyer_id, sku.product_id)
@@ -234,7 +222,9 @@ def _write(
         {
             "buyer_id": p.request.buyer_id,
             "pay_mode": p.request.body.pay_mode,
-            "total_fen": sum(sku.price_fen * qty - _discount(p.request, sku, qty) for sku, qty in p.lines),
+            "total_fen": sum(
+                sku.price_fen * qty - overrides.discount(p.request.override, sku, qty) for sku, qty in p.lines
+            ),
             "created_at": now,
         }
         for p in accepted
@@ -255,7 +245,7 @@ def _write(
             by_shop.setdefault(sku.shop_id, []).append((sku, qty))
         for shop_id, lines in sorted(by_shop.items()):
             total = sum(sku.price_fen * qty for sku, qty in lines)
-            discount = sum(_discount(plan.request, sku, qty) for sku, qty in lines)
+            discount = sum(overrides.discount(plan.request.override, sku, qty) for sku, qty in lines)
             order_rows.append(
                 {
                     "checkout_id": checkout_id,
@@ -295,8 +285,8 @@ def _write(
             "unit_price_fen": sku.price_fen,
             "quantity": qty,
             "line_total_fen": sku.price_fen * qty,
-            "discount_fen": _discount(plan.request, sku, qty),
-            "discounts": _discounts(plan.request, sku, qty),
+            "discount_fen": overrides.discount(plan.request.override, sku, qty),
+            "discounts": overrides.discounts(plan.request.override, sku, qty),
             "fee_rate_bp": rates[sku.category_id],
         }
         for order_id, lines, plan in zip(order_ids, order_lines, order_plans, strict=True)
@@ -363,21 +353,6 @@ def _write(
             )
         )
     return placed
-
-
-def _discounts(req: PlaceRequest, sku: SkuForSale, qty: int) -> list[dict[str, Any]]:
-    if not _reserved(req, sku.sku_id):
-        return []
-    assert req.override is not None
-    return [
-        {
-            "kind": req.override.kind,
-            "funded_by": "merchant",
-            "amount_fen": _discount(req, sku, qty),
-            "reference_id": req.override.reference_id,
-            "unit_price_fen": min(sku.price_fen, req.override.unit_price_fen),
-        }
-    ]
 
 
 def place_batch(session: Session, requests: list[PlaceRequest]) -> list[Outcome]:
