@@ -333,6 +333,7 @@ def _http(method: str, url: str, token: str, body: dict[str, Any], key: str | No
         with urllib.request.urlopen(request, timeout=30) as r:
             return int(r.status)
     except urllib.error.HTTPError as e:
+        console.print(f"[yellow]{method} {url} answered {e.code}: {e.read()[:200]!r}[/yellow]")
         return int(e.code)
 
 
@@ -403,7 +404,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "comments_per_s": args.comments_per_s,
         "seconds": args.seconds,
         "clients": args.clients,
-        "drain_seconds": 3.0,
+        "drain_seconds": args.drain,
     }
     viewers: list[list[tuple[int, str | None]]] = [[] for _ in range(args.clients)]
     for n in range(args.viewers):
@@ -423,7 +424,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         driven = drive(plan, f"http://127.0.0.1:{ports[-1]}", start_at + 1)
         cpu_after = {s.pid: cpu_seconds(s.pid) for s in servers}
         wall = time.time() - (start_at + 1)
-        results = [out.get(timeout=300) for _ in clients]
+        results = [out.get(timeout=300 + args.drain) for _ in clients]
         for c in clients:
             c.join(timeout=60)
         memory = [round(rss_mib(s.pid), 1) for s in servers]
@@ -460,6 +461,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "frame_ms": args.frame_ms,
         "frames_per_s_per_process": args.frames_per_s,
         "seconds": args.seconds,
+        "drain_seconds": args.drain,
         "viewers": connected,
         "viewers_failed": sum(r["failed"] for r in results),
         "comments_per_s": args.comments_per_s,
@@ -520,6 +522,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--frame-ms", type=int, default=100)
     parser.add_argument("--commenters", type=int, default=0)
+    parser.add_argument(
+        "--drain", type=float, default=10.0, help="seconds to keep reading after the last send"
+    )
     parser.add_argument(
         "--frames-per-s", type=int, default=10_000, help="per server process (LAOTIE_LIVE_FRAMES_PER_SECOND)"
     )

@@ -26,7 +26,7 @@ from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.core.events import emit_many
 from laotie.core.idempotency import IDEMPOTENCY_KEY_REUSED, IdempotencyRecord, request_hash
-from laotie.orders import attribution, errors, pricing, shipping
+from laotie.orders import attribution, errors, overrides, pricing, shipping
 from laotie.orders.models import BuyerQuota, Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.schemas import CheckoutIn, PlacedCheckout, PlacedOrder, PriceOverride
 from laotie.settings import get_settings
@@ -104,7 +104,7 @@ def _check_lines(req: PlaceRequest, skus: dict[int, SkuForSale]) -> list[tuple[S
         sku = skus.get(line.sku_id)
         if sku is None or not sku.sellable:
             raise errors.SKU_UNAVAILABLE(sku_id=line.sku_id)
-        if _reserved(req, sku.sku_id):
+        if overrides.reserved(req.override, sku.sku_id):
             continue  # the server set this price; there is nothing the client could have seen stale
         if sku.price_fen != line.expected_unit_price_fen:
             stale.append(
@@ -117,18 +117,6 @@ def _check_lines(req: PlaceRequest, skus: dict[int, SkuForSale]) -> list[tuple[S
     if stale:
         raise errors.PRICE_CHANGED(lines=stale)
     return [(skus[sku_id], qty) for sku_id, qty in sorted(merged.items())]
-
-
-def _reserved(req: PlaceRequest, sku_id: int) -> bool:
-    """Whether this SKU's units in ``req`` come from a reservation (a flash sale), not the SKU."""
-    return req.override is not None and req.override.sku_id == sku_id
-
-
-def _discount(req: PlaceRequest, sku: SkuForSale, qty: int) -> int:
-    if not _reserved(req, sku.sku_id):
-        return 0
-    assert req.override is not None
-    return max(0, sku.price_fen - req.override.unit_price_fen) * qty
 
 
 def _claim_overrides(session: Session, accepted: list[_Plan], outcomes: dict[int, Outcome]) -> list[_Plan]:
@@ -180,7 +168,7 @@ def _allocate(
             by_product[sku.product_id] = by_product.get(sku.product_id, 0) + qty
         try:
             for sku, qty in plan.lines:
-                if remaining[sku.sku_id] < qty and not _reserved(plan.request, sku.sku_id):
+                if remaining[sku.sku_id] < qty and not overrides.reserved(plan.request.override, sku.sku_id):
                     raise errors.OUT_OF_STOCK(sku_id=sku.sku_id, available=remaining[sku.sku_id])
             for sku, _ in plan.lines:
                 limit = sku.purchase_limit
@@ -191,7 +179,7 @@ def _allocate(
             outcomes[plan.index] = Outcome(error=exc)
             continue
         for sku, qty in plan.lines:
-            if not _reserved(plan.request, sku.sku_id):
+            if not overrides.reserved(plan.request.override, sku.sku_id):
                 remaining[sku.sku_id] -= qty
         for sku, _ in plan.lines:
             if sku.purchase_limit:
@@ -211,7 +199,7 @@ def _write(
     limits: dict[tuple[int, int], int] = {}
     for plan in accepted:
         for sku, qty in plan.lines:
-            if not _reserved(plan.request, sku.sku_id):
+            if not overrides.reserved(plan.request.override, sku.sku_id):
                 taken[sku.sku_id] = taken.get(sku.sku_id, 0) + qty
             if sku.purchase_limit:
                 key = _quota_key(plan.request.buyer_id, sku.product_id)
@@ -237,7 +225,9 @@ def _write(
         {
             "buyer_id": p.request.buyer_id,
             "pay_mode": p.request.body.pay_mode,
-            "total_fen": sum(sku.price_fen * qty - _discount(p.request, sku, qty) for sku, qty in p.lines)
+            "total_fen": sum(
+                sku.price_fen * qty - overrides.discount(p.request.override, sku, qty) for sku, qty in p.lines
+            )
             - (p.priced.breakdown.discount_fen if p.priced else 0)
             + sum(p.shipping.values()),
             "created_at": now,
@@ -273,7 +263,7 @@ def _write(
                     "video_id": body.attribution.video_id,
                     "creator_id": body.attribution.creator_id,
                     "items_total_fen": total,
-                    **_order_money(plan, lines, plan.shipping.get(shop_id, 0)),
+                    **pricing.order_money(plan, lines, plan.shipping.get(shop_id, 0)),
                     "shipping_fen": plan.shipping.get(shop_id, 0),
                     "address": plan.request.address,
                     "created_at": now,
@@ -310,7 +300,7 @@ def _write(
             "unit_price_fen": sku.price_fen,
             "quantity": qty,
             "line_total_fen": sku.price_fen * qty,
-            **_line_money(plan, sku, qty),  # discount_fen, discounts (who funds each)
+            **pricing.line_money(plan, sku, qty),  # discount_fen, discounts (who funds each)
             "fee_rate_bp": rates[sku.category_id],
             "return_exempt": exempt.get(sku.category_id, False),
             "commission_rate_bp": locked.get(sku.product_id, 0),
@@ -379,39 +369,6 @@ def _write(
             )
         )
     return placed
-
-
-def _order_money(plan: _Plan, lines: list[tuple[SkuForSale, int]], shipping_fen: int) -> dict[str, int]:
-    """An order's discount, platform subsidy and payable: from promotions, or a flash-sale price."""
-    if plan.request.override is None:
-        return pricing.order_fields(plan, lines, shipping_fen)
-    total = sum(sku.price_fen * qty for sku, qty in lines)
-    discount = sum(_discount(plan.request, sku, qty) for sku, qty in lines)
-    return {"discount_fen": discount, "subsidy_fen": 0, "payable_fen": total - discount + shipping_fen}
-
-
-def _line_money(plan: _Plan, sku: SkuForSale, qty: int) -> dict[str, Any]:
-    if plan.request.override is None:
-        return pricing.line_fields(plan, sku.sku_id)
-    return {
-        "discount_fen": _discount(plan.request, sku, qty),
-        "discounts": _discounts(plan.request, sku, qty),
-    }
-
-
-def _discounts(req: PlaceRequest, sku: SkuForSale, qty: int) -> list[dict[str, Any]]:
-    if not _reserved(req, sku.sku_id):
-        return []
-    assert req.override is not None
-    return [
-        {
-            "kind": req.override.kind,
-            "funded_by": "shop",
-            "amount_fen": _discount(req, sku, qty),
-            "reference_id": req.override.reference_id,
-            "unit_price_fen": min(sku.price_fen, req.override.unit_price_fen),
-        }
-    ]
 
 
 def place_batch(session: Session, requests: list[PlaceRequest]) -> list[Outcome]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from laotie.catalog.schemas import SkuForSale
 from laotie.core.errors import AppError
+from laotie.orders import overrides
 from laotie.orders.models import Order, OrderStatus
 from laotie.promotions import service as promotions
 from laotie.promotions.schemas import Breakdown, CartLine, PricedLine
@@ -125,3 +126,24 @@ def record_uses(session: Session, placed: Iterable[tuple[PlanLike, int, int]], n
             by_plan.setdefault(plan.index, (plan, {}))[1][shop_id] = order_id
     for plan, order_of_shop in by_plan.values():
         promotions.record_uses(session, plan.priced.reservation, order_of_shop, now)
+
+
+def order_money(plan: PlanLike, lines: list[tuple[SkuForSale, int]], shipping_fen: int) -> dict[str, int]:
+    """An order's discount, platform subsidy and payable: from promotions, or a flash-sale price
+    (which stacks with no promotion)."""
+    override = plan.request.override
+    if override is None:
+        return order_fields(plan, lines, shipping_fen)
+    total = sum(sku.price_fen * qty for sku, qty in lines)
+    discount = sum(overrides.discount(override, sku, qty) for sku, qty in lines)
+    return {"discount_fen": discount, "subsidy_fen": 0, "payable_fen": total - discount + shipping_fen}
+
+
+def line_money(plan: PlanLike, sku: SkuForSale, qty: int) -> dict[str, Any]:
+    override = plan.request.override
+    if override is None:
+        return line_fields(plan, sku.sku_id)
+    return {
+        "discount_fen": overrides.discount(override, sku, qty),
+        "discounts": overrides.discounts(override, sku, qty),
+    }

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 119a26d3ab4d
+Revision ID: 2c8090380e62
 Revises: 
-Create Date: 2026-11-22 06:59:44.666350
+Create Date: 2026-11-22 07:22:47.675998
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import laotie.core.db
 
 
-revision: str = '119a26d3ab4d'
+revision: str = '2c8090380e62'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
