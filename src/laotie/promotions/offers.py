@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import Session
 
 from laotie.promotions import errors
@@ -54,77 +54,105 @@ class OfferBook:
         return bool(self.campaign or self.subsidy or self.multibuys or self.deals)
 
 
+# Built once: the buy path runs these for every placement batch (building a statement costs more CPU
+# than SQLite takes to answer it). Core columns keep the ORM's row loading off the path too.
+_NOW: BindParameter[datetime] = bindparam("now")
+_SKUS: BindParameter[list[int]] = bindparam("skus", expanding=True)
+_CAMPAIGN_PRICES = (
+    select(CampaignItem.id, CampaignItem.campaign_id, CampaignItem.sku_id, CampaignItem.campaign_price_fen)
+    .join(Campaign, Campaign.id == CampaignItem.campaign_id)
+    .where(
+        CampaignItem.sku_id.in_(_SKUS),
+        CampaignItem.status == "approved",
+        Campaign.starts_at <= _NOW,
+        Campaign.ends_at > _NOW,
+    )
+    .order_by(CampaignItem.campaign_price_fen, CampaignItem.id)
+)
+_SUBSIDIES = (
+    select(
+        Subsidy.id,
+        Subsidy.sku_id,
+        Subsidy.per_unit_fen,
+        Subsidy.label,
+        Subsidy.budget_id,
+        Budget.budget_fen - Budget.spent_fen,
+    )
+    .join(Budget, Budget.id == Subsidy.budget_id)
+    .where(Subsidy.sku_id.in_(_SKUS), Subsidy.active, Subsidy.starts_at <= _NOW, Subsidy.ends_at > _NOW)
+    .order_by(Subsidy.per_unit_fen.desc(), Subsidy.id)
+)
+_MULTIBUYS = (
+    select(
+        MultiBuy.id,
+        MultiBuy.shop_id,
+        MultiBuy.funded_by,
+        MultiBuy.tiers,
+        MultiBuy.product_ids,
+        MultiBuy.campaign_id,
+    )
+    .where(
+        MultiBuy.shop_id.in_(bindparam("shops", expanding=True)),
+        MultiBuy.active,
+        MultiBuy.starts_at <= _NOW,
+        MultiBuy.ends_at > _NOW,
+    )
+    .order_by(MultiBuy.id)
+)
+_DEALS = (
+    select(
+        NewBuyerDeal.id,
+        NewBuyerDeal.sku_id,
+        NewBuyerDeal.price_fen,
+        NewBuyerDeal.budget_id,
+        Budget.budget_fen - Budget.spent_fen,
+    )
+    .outerjoin(Budget, Budget.id == NewBuyerDeal.budget_id)
+    .where(
+        NewBuyerDeal.sku_id.in_(_SKUS),
+        NewBuyerDeal.active,
+        NewBuyerDeal.starts_at <= _NOW,
+        NewBuyerDeal.ends_at > _NOW,
+    )
+    .order_by(NewBuyerDeal.id)
+)
+
+
 def load_book(session: Session, sku_ids: Iterable[int], shop_ids: Iterable[int], now: datetime) -> OfferBook:
     skus = sorted(set(sku_ids))
     shops = sorted(set(shop_ids))
     book = OfferBook()
     if not skus:
         return book
-    rows = session.execute(
-        select(
-            CampaignItem.id, CampaignItem.campaign_id, CampaignItem.sku_id, CampaignItem.campaign_price_fen
-        )
-        .join(Campaign, Campaign.id == CampaignItem.campaign_id)
-        .where(
-            CampaignItem.sku_id.in_(skus),
-            CampaignItem.status == "approved",
-            Campaign.starts_at <= now,
-            Campaign.ends_at > now,
-        )
-        .order_by(CampaignItem.campaign_price_fen, CampaignItem.id)
-    ).all()
-    for item_id, campaign_id, sku_id, price_fen in rows:
+    conn = session.connection()
+    for item_id, campaign_id, sku_id, price_fen in conn.execute(_CAMPAIGN_PRICES, {"skus": skus, "now": now}):
         book.campaign.setdefault(sku_id, CampaignPrice(item_id, campaign_id, price_fen))
-    subsidies = session.execute(
-        select(Subsidy, Budget.budget_fen - Budget.spent_fen)
-        .join(Budget, Budget.id == Subsidy.budget_id)
-        .where(Subsidy.sku_id.in_(skus), Subsidy.active, Subsidy.starts_at <= now, Subsidy.ends_at > now)
-        .order_by(Subsidy.per_unit_fen.desc(), Subsidy.id)
-    ).all()
-    for sub, left in subsidies:
-        book.subsidy.setdefault(
-            sub.sku_id, SubsidyOffer(sub.id, sub.per_unit_fen, sub.label, sub.budget_id, int(left))
-        )
+    for sub_id, sku_id, per_unit, label, budget_id, left in conn.execute(
+        _SUBSIDIES, {"skus": skus, "now": now}
+    ):
+        book.subsidy.setdefault(sku_id, SubsidyOffer(sub_id, per_unit, label, budget_id, int(left)))
     if shops:
-        for mb in session.scalars(
-            select(MultiBuy)
-            .where(
-                MultiBuy.shop_id.in_(shops),
-                MultiBuy.active,
-                MultiBuy.starts_at <= now,
-                MultiBuy.ends_at > now,
-            )
-            .order_by(MultiBuy.id)
+        for mb_id, shop_id, funded_by, tiers, product_ids, mb_campaign in conn.execute(
+            _MULTIBUYS, {"shops": shops, "now": now}
         ):
-            book.multibuys.append(multibuy_offer(mb))
-    deals = session.execute(
-        select(NewBuyerDeal, Budget.budget_fen - Budget.spent_fen)
-        .outerjoin(Budget, Budget.id == NewBuyerDeal.budget_id)
-        .where(
-            NewBuyerDeal.sku_id.in_(skus),
-            NewBuyerDeal.active,
-            NewBuyerDeal.starts_at <= now,
-            NewBuyerDeal.ends_at > now,
-        )
-        .order_by(NewBuyerDeal.id)
-    ).all()
-    for deal, left in deals:
+            book.multibuys.append(
+                MultiBuyOffer(
+                    mb_id,
+                    shop_id,
+                    funded_by,
+                    tuple((int(p), int(b)) for p, b in tiers),
+                    None if product_ids is None else frozenset(product_ids),
+                    mb_campaign,
+                )
+            )
+    for deal_id, deal_sku, deal_price, deal_budget, deal_left in conn.execute(
+        _DEALS, {"skus": skus, "now": now}
+    ):
         book.deals.setdefault(
-            deal.sku_id,
-            DealOffer(deal.id, deal.price_fen, deal.budget_id, None if left is None else int(left)),
+            deal_sku,
+            DealOffer(deal_id, deal_price, deal_budget, None if deal_left is None else int(deal_left)),
         )
     return book
-
-
-def multibuy_offer(mb: MultiBuy) -> MultiBuyOffer:
-    return MultiBuyOffer(
-        mb.id,
-        mb.shop_id,
-        mb.funded_by,
-        tuple((int(p), int(b)) for p, b in mb.tiers),
-        None if mb.product_ids is None else frozenset(mb.product_ids),
-        mb.campaign_id,
-    )
 
 
 def chosen_coupons(
@@ -135,49 +163,67 @@ def chosen_coupons(
         return []
     if len(set(ids)) != len(ids):
         raise errors.COUPON_STACKING()
-    rows = session.execute(
-        select(BuyerCoupon, Coupon, Budget.budget_fen - Budget.spent_fen)
-        .join(Coupon, Coupon.id == BuyerCoupon.coupon_id)
-        .outerjoin(Budget, Budget.id == Coupon.budget_id)
-        .where(BuyerCoupon.id.in_(sorted(ids)))
-    ).all()
-    found = {bc.id: (bc, c, left) for bc, c, left in rows}
+    found = {row.id: row for row in session.connection().execute(_WALLET, {"ids": sorted(ids)})}
     offers: list[CouponOffer] = []
     scopes: set[int | None] = set()
     for bc_id in ids:
-        if bc_id not in found:
+        row = found.get(bc_id)
+        if row is None:
             raise errors.COUPON_NOT_FOUND(coupon_id=bc_id)
-        bc, c, left = found[bc_id]
-        if bc.buyer_id != buyer_id:
+        if row.buyer_id != buyer_id:
             raise errors.COUPON_NOT_YOURS(coupon_id=bc_id)
-        if bc.status != "available":
+        if row.status != "available":
             raise errors.COUPON_ALREADY_USED(coupon_id=bc_id)
-        if not c.active or not (_aware(c.valid_from) <= now < _aware(c.valid_until)):
+        if not row.active or not (_aware(row.valid_from) <= now < _aware(row.valid_until)):
             raise errors.COUPON_EXPIRED(
-                coupon_id=bc_id, valid_from=c.valid_from.isoformat(), valid_until=c.valid_until.isoformat()
+                coupon_id=bc_id,
+                valid_from=row.valid_from.isoformat(),
+                valid_until=row.valid_until.isoformat(),
             )
-        if c.shop_id is not None and c.shop_id not in shop_ids:
+        if row.shop_id is not None and row.shop_id not in shop_ids:
             raise errors.COUPON_NOT_APPLICABLE(coupon_id=bc_id)
-        if c.shop_id in scopes:
+        if row.shop_id in scopes:
             raise errors.COUPON_STACKING()
-        scopes.add(c.shop_id)
-        offers.append(coupon_offer(bc.id, c, None if left is None else int(left)))
+        scopes.add(row.shop_id)
+        offers.append(
+            CouponOffer(
+                row.id,
+                row.coupon_id,
+                row.shop_id,
+                row.funded_by,
+                row.threshold_fen,
+                row.cut_fen,
+                row.percent_off_bp,
+                row.cap_fen,
+                row.budget_id,
+                None if row.left is None else int(row.left),
+            )
+        )
     return offers
 
 
-def coupon_offer(buyer_coupon_id: int, c: Coupon, left: int | None) -> CouponOffer:
-    return CouponOffer(
-        buyer_coupon_id,
-        c.id,
-        c.shop_id,
-        c.funded_by,
-        c.threshold_fen,
-        c.cut_fen,
-        c.percent_off_bp,
-        c.cap_fen,
-        c.budget_id,
-        left,
+_WALLET = (
+    select(
+        BuyerCoupon.id,
+        BuyerCoupon.buyer_id,
+        BuyerCoupon.status,
+        Coupon.id.label("coupon_id"),
+        Coupon.shop_id,
+        Coupon.funded_by,
+        Coupon.threshold_fen,
+        Coupon.cut_fen,
+        Coupon.percent_off_bp,
+        Coupon.cap_fen,
+        Coupon.budget_id,
+        Coupon.active,
+        Coupon.valid_from,
+        Coupon.valid_until,
+        (Budget.budget_fen - Budget.spent_fen).label("left"),
     )
+    .join(Coupon, Coupon.id == BuyerCoupon.coupon_id)
+    .outerjoin(Budget, Budget.id == Coupon.budget_id)
+    .where(BuyerCoupon.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 def _aware(at: datetime) -> datetime:

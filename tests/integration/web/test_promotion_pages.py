@@ -100,3 +100,22 @@ def test_my_coupons_and_the_merchant_console(client: TestClient, session: Sessio
     sign_in(client, buyer.headers)
     other = client.get(f"/merchant/promotions?shop={sale.shop_id}", follow_redirects=False)
     assert other.status_code in (303, 403, 404)
+
+
+def test_order_pages_split_shop_and_platform_discounts(client: TestClient, session: Session) -> None:
+    from laotie.orders import service as orders
+    from tests.factories.orders import checkout_body, key
+
+    sale = make_on_sale(session, price_fen=10000)
+    buyer = make_buyer(session)
+    subsidy(session, sale.sku_id, per_unit_fen=1000, budget_fen=100_000)
+    wallet = claim(session, buyer.principal, shop_coupon(session, sale.shop_id, cut_fen=500).id)
+    body = checkout_body(buyer, (sale, 1)).model_copy(update={"coupon_ids": [wallet.id]})
+    order_id = orders.checkout(session, buyer.principal, body, key()).orders[0].id
+    session.commit()
+    sign_in(client, buyer.headers)
+    page = client.get(f"/orders/{order_id}").text
+    assert "店铺优惠" in page and "-¥5.00" in page and "平台补贴" in page and "-¥10.00" in page
+    sign_in(client, sale.owner_headers)
+    merchant = client.get(f"/merchant/shops/{sale.shop_id}/orders/{order_id}").text
+    assert "平台补贴（平台支付给本店）" in merchant and "¥10.00" in merchant
