@@ -26,7 +26,7 @@ from laotie.core.storage import LocalDiskStorage
 from laotie.core.uow import unit_of_work
 from laotie.migrations.registry import metadata
 from laotie.settings import Settings
-from tests.e2e.test_web_browser import CHROMIUM, ROOT, _free_port, browser  # noqa: F401 (fixture)
+from tests.e2e.test_web_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port
 from tests.factories.aftersales import delivered, open_case, paid_order, photo
 from tests.factories.catalog import image_bytes
 from tests.factories.shops import make_reviewer
@@ -117,6 +117,20 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             server.kill()
 
 
+@pytest.fixture
+def chrome() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is required: install Debian's `chromium` (never `playwright install`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
 def _page_as(browser: Any, base: str, headers: dict[str, str]) -> Any:
     context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
     token = headers["Authorization"].removeprefix("Bearer ")
@@ -133,7 +147,8 @@ def _shoot(page: Any, tmp_path: Path, name: str) -> None:
 
 
 @pytest.mark.e2e
-def test_aftersales_pages(scene: dict[str, Any], browser: Any, tmp_path: Path) -> None:
+def test_aftersales_pages(scene: dict[str, Any], chrome: Any, tmp_path: Path) -> None:
+    browser = chrome
     base = scene["base"]
     buyer = _page_as(browser, base, scene["buyer"])
     buyer.goto(f"{base}/orders/{scene['order_id']}")
