@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2c8090380e62
+Revision ID: f425b5f49e5c
 Revises: 
-Create Date: 2026-11-22 07:22:47.675998
+Create Date: 2026-11-22 07:48:04.005647
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import laotie.core.db
 
 
-revision: str = '2c8090380e62'
+revision: str = 'f425b5f49e5c'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
