@@ -281,6 +281,8 @@ def create_subsidy(session: Session, principal: Principal, body: SubsidyIn) -> S
     shop_id, _, price = _sku(session, body.sku_id)
     if body.per_unit_fen >= price:
         raise errors.INVALID_PROMOTION(reason="补贴金额必须低于售价")
+    if body.campaign_id is not None and session.get(Campaign, body.campaign_id) is None:
+        raise errors.CAMPAIGN_NOT_FOUND(campaign_id=body.campaign_id)
     budget = _budget(session, f"{body.label} SKU {body.sku_id}", body.budget_fen)
     row = Subsidy(
         sku_id=body.sku_id,
