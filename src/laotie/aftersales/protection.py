@@ -24,6 +24,7 @@ from laotie.aftersales import amounts, errors
 from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.orders.service import RefundableOrder
+from laotie.promotions import service as promotions
 from laotie.settings import get_settings
 
 
@@ -38,6 +39,18 @@ def lowest_price(session: Session, sku_id: int, since: Any, until: Any) -> tuple
                     "price_change_id": change.id,
                     "changed_at": change.changed_at.isoformat(),
                     "reason": change.reason,
+                },
+            )
+    # A campaign price (116, 双11) is a price drop too, from the moment it is in force.
+    for offer in promotions.campaign_prices(session, sku_id, since, until):
+        if best is None or offer["price_fen"] < best[0]:
+            best = (
+                offer["price_fen"],
+                {
+                    "campaign_id": offer["campaign_id"],
+                    "campaign_item_id": offer["campaign_item_id"],
+                    "changed_at": offer["at"].isoformat(),
+                    "reason": f"活动价：{offer['campaign']}",
                 },
             )
     return best

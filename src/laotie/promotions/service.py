@@ -160,3 +160,30 @@ def product_promotions(session: Session, product_id: int) -> ProductPromotionsOu
         multibuys=multibuys,
         coupons=shop_claimable(session, product.shop_id),
     )
+
+
+def campaign_prices(session: Session, sku_id: int, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Approved campaign prices of the SKU in force at some moment in (since, until]: for 七天保价,
+    where a campaign price counts as a price drop from the moment the campaign (or the window) starts."""
+    rows = session.execute(
+        select(
+            CampaignItem.id, CampaignItem.campaign_price_fen, Campaign.id, Campaign.name, Campaign.starts_at
+        )
+        .join(Campaign, Campaign.id == CampaignItem.campaign_id)
+        .where(
+            CampaignItem.sku_id == sku_id,
+            CampaignItem.status == "approved",
+            Campaign.starts_at <= until,
+            Campaign.ends_at > since,
+        )
+    ).all()
+    return [
+        {
+            "price_fen": price_fen,
+            "at": max(starts_at, since),
+            "campaign_id": campaign_id,
+            "campaign_item_id": item_id,
+            "campaign": name,
+        }
+        for item_id, price_fen, campaign_id, name, starts_at in rows
+    ]

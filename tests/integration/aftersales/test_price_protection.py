@@ -100,3 +100,35 @@ def test_protection_before_completion_is_taken_out_of_the_completion(
         session.commit()
     assert ledger.balance(session, K.SHOP_PENDING, bought.sale.shop_id) == 0
     assert ledger.balance(session, K.SHOP_AVAILABLE, bought.sale.shop_id) + fee == 7000
+
+
+def test_a_campaign_price_after_purchase_counts_as_a_drop(
+    client: TestClient, app: FastAPI, db: Database, session: Session
+) -> None:
+    from laotie.promotions import service as promotions
+    from laotie.promotions.schemas import CampaignIn, EnrolIn
+    from tests.factories.catalog import reviewer_principal
+
+    bought = paid_order(client, app, db, session, price_fen=10000, quantity=2)
+    with clock.travel(timedelta(days=1)):
+        now = clock.now()
+        staff = reviewer_principal(session)
+        campaign = promotions.create_campaign(
+            session,
+            staff,
+            CampaignIn(name="116大促", starts_at=now, ends_at=now + timedelta(days=3), auto_approve=False),
+        )
+        item = promotions.enrol(
+            session,
+            bought.owner,
+            bought.sale.shop_id,
+            EnrolIn(campaign_id=campaign.id, sku_id=bought.sale.sku_id, campaign_price_fen=8800),
+        )
+        promotions.decide(session, staff, campaign.id, item.id, True)
+        session.commit()
+    with clock.travel(timedelta(days=2)):
+        case = open_case(session, bought, PP, CaseReason.PRICE_DROP)
+    assert case.status == "refunded" and case.refunded_fen == 2400  # 2 × (100 − 88) yuan
+    evidence = case.events[0].data["price_evidence"][0]
+    assert evidence["lowest_price_fen"] == 8800 and evidence["campaign_id"] == campaign.id
+    assert evidence["reason"] == "活动价：116大促"
