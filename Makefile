@@ -7,7 +7,10 @@ STAMP   := $(VENV)/.installed
 DEB_PKGS := chromium fonts-wqy-microhei ffmpeg nginx-light libnginx-mod-rtmp redis-server
 PYTEST_ARGS ?= -n 2
 
-.PHONY: setup system-deps demo serve test lint fmt bench bench-deps bench-flash clean migration
+HLS_JS  := src/laotie/web/static/vendor/hls.min.js
+HLS_JS_VERSION := 1.7.4
+
+.PHONY: setup system-deps web-deps demo serve test lint fmt bench bench-deps bench-flash clean migration
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,10 +30,20 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-demo: setup
+# hls.js from the npm registry, so that Chromium and Firefox play a live room's HLS (Safari and
+# phones play it natively). Not vendored in git: fetched once, pinned.
+$(HLS_JS):
+	mkdir -p var/npm $(dir $(HLS_JS))
+	cd var/npm && npm pack --silent hls.js@$(HLS_JS_VERSION) >/dev/null
+	tar -xzf var/npm/hls.js-$(HLS_JS_VERSION).tgz -C var/npm package/dist/hls.min.js
+	cp var/npm/package/dist/hls.min.js $(HLS_JS)
+
+web-deps: $(HLS_JS)
+
+demo: setup web-deps
 	$(BIN)/laotie demo
 
-serve: setup
+serve: setup web-deps
 	$(BIN)/laotie serve
 
 test: setup system-deps

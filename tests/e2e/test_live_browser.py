@@ -1,6 +1,6 @@
 """The live room, the anchor console and the session report in real Chromium against a real server:
 a logged-in buyer comments and sees it arrive over the WebSocket; the anchor pins a product and
-every open room shows 讲解中. Screenshots go to docs/screenshots/live-*.png."""
+every open room shows 讲解中. Screenshots go to docs/screenshots/live-*.png with LAOTIE_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +28,12 @@ from tests.factories.live import flash_sale, on_air
 from tests.factories.orders import make_buyer
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
+# The documentation's pictures are refreshed on request only, so a test run leaves the tree clean.
+SHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("LAOTIE_SCREENSHOTS")
+    else Path(tempfile.mkdtemp(prefix="laotie-live-shots-"))
+)
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
