@@ -57,6 +57,8 @@ from rich.table import Table  # noqa: E402
 console = Console()
 RESULTS = ROOT / "bench" / "results"
 EVENT_TYPES = ("pinned", "flash", "flash_open", "stock", "sold_out")
+EVENT_MARKERS = tuple(f'"type": "{t}"' for t in EVENT_TYPES)
+COMMENT_MARKER = '"type": "comment"'
 REDIS_URL = os.environ.get("LAOTIE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -136,7 +138,7 @@ def free_port() -> int:
 
 
 def start_servers(
-    url: str, processes: int, workdir: Path, frame_ms: int, frame_budget: int
+    url: str, processes: int, workdir: Path, frame_ms: int, frame_budget: int, ws: str = "auto"
 ) -> tuple[list[int], list[Any]]:
     env = {
         **os.environ,
@@ -156,6 +158,17 @@ def start_servers(
         command = [sys.executable, "-m", "uvicorn", "laotie.app:create_app", "--factory"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--backlog", "8192"]
         command += ["--ws-ping-interval", "60", "--ws-ping-timeout", "60"]
+        # No per-message deflate (it would compress the same frame once per viewer); uvloop, httptools.
+        command += [
+            "--ws",
+            ws,
+            "--ws-per-message-deflate",
+            "false",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+        ]
         servers.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir))
         ports.append(port)
     for port, server in zip(ports, servers, strict=True):
@@ -254,13 +267,13 @@ async def _client_main(
                 if stop.is_set():
                     break
                 now = time.time()
-                comments = frame.count('"type": "comment"')
+                comments = frame.count(COMMENT_MARKER)
                 stats["comments"] += comments
                 if measured and comments:
                     for m in json.loads(frame):
                         if m.get("type") == "comment" and "cid" in m:
                             stats["latencies"].append(now - float(m["cid"]))
-                if any(f'"type": "{t}"' in frame for t in EVENT_TYPES):
+                if any(marker in frame for marker in EVENT_MARKERS):
                     for m in json.loads(frame):
                         kind = m.get("type")
                         if kind in EVENT_TYPES:
@@ -393,7 +406,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     url = f"sqlite:///{workdir / 'fanout.db'}"
     console.print(f"seeding {commenters} commenters in {workdir}")
     world = seed(url, commenters)
-    ports, servers = start_servers(url, args.processes, workdir, args.frame_ms, args.frames_per_s)
+    ports, servers = start_servers(url, args.processes, workdir, args.frame_ms, args.frames_per_s, args.ws)
     plan = {
         "session_id": world["session_id"],
         "anchor_token": world["anchor_token"],
@@ -459,6 +472,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "redis": args.processes > 1,
         "clients": args.clients,
         "frame_ms": args.frame_ms,
+        "ws": args.ws,
         "frames_per_s_per_process": args.frames_per_s,
         "seconds": args.seconds,
         "drain_seconds": args.drain,
@@ -528,6 +542,7 @@ def main() -> None:
     parser.add_argument(
         "--frames-per-s", type=int, default=10_000, help="per server process (LAOTIE_LIVE_FRAMES_PER_SECOND)"
     )
+    parser.add_argument("--ws", default="auto", help="uvicorn --ws: auto, websockets, websockets-sansio")
     parser.add_argument("--json", nargs="?", const=str(RESULTS / "live_fanout.json"), default=None)
     args = parser.parse_args()
     result = run(args)

@@ -78,6 +78,8 @@ def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
         reload=reload,
         log_level="info",
         access_log=False,
+        # Live rooms send one frame to thousands of sockets: never compress it once per viewer.
+        ws_per_message_deflate=False,
     )
 
 

@@ -45,7 +45,14 @@ class LocalBroker:
 
 
 class RedisBroker:
-    """Several processes: one pattern subscription per process, one PUBLISH per message."""
+    """Several processes: one pattern subscription per process, one PUBLISH per message.
+
+    Publishing does not wait for Redis: messages join an outgoing list that ONE writer task sends as
+    a pipeline (one round trip for everything published meanwhile, in order). So a comment burst
+    never needs more than one connection for publishing (it used to take one per concurrent
+    publisher and ran out of the pool, which closed viewers' sockets), and the viewer posting a
+    comment never sees a Redis error.
+    """
 
     def __init__(self, url: str, prefix: str = CHANNEL_PREFIX) -> None:
         import redis.asyncio as redis
@@ -54,11 +61,40 @@ class RedisBroker:
         self._redis = redis.from_url(url)
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._task: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._outgoing: list[tuple[str, str]] = []
+        self._wake = asyncio.Event()
+        self.publish_failures = 0
 
     async def start(self, deliver: Deliver) -> None:
         await self._pubsub.psubscribe(f"{self.prefix}*")
-        self._task = asyncio.get_running_loop().create_task(self._read(deliver))
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._read(deliver))
+        self._writer = loop.create_task(self._write())
+
+    async def _write(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self._send_outgoing()
+
+    async def _send_outgoing(self) -> None:
+        batch, self._outgoing = self._outgoing, []
+        if not batch:
+            return
+        for attempt in range(3):
+            try:
+                pipe = self._redis.pipeline(transaction=False)
+                for channel, data in batch:
+                    pipe.publish(channel, data)
+                await pipe.execute()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("redis publish failed (attempt %d)", attempt + 1, exc_info=True)
+                await asyncio.sleep(0.2 * (attempt + 1))
+        self.publish_failures += len(batch)
 
     async def _read(self, deliver: Deliver) -> None:
         while True:
@@ -84,9 +120,16 @@ class RedisBroker:
                     log.warning("redis resubscribe failed", exc_info=True)
 
     async def publish(self, session_id: int, message: dict[str, Any]) -> None:
-        await self._redis.publish(f"{self.prefix}{session_id}", json.dumps(message, ensure_ascii=False))
+        self._outgoing.append((f"{self.prefix}{session_id}", json.dumps(message, ensure_ascii=False)))
+        self._wake.set()
 
     async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._writer
+        with contextlib.suppress(Exception):
+            await self._send_outgoing()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

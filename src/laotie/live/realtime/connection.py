@@ -2,7 +2,8 @@
 
 In: ``{"type": "comment", "text": "..."}`` and ``{"type": "like", "n": 1}`` (logged-in viewers only).
 Out: JSON arrays of messages (see ``hub``). A client that sends garbage or floods is told, then
-disconnected (1008); one that reads too slowly is disconnected (1013) when its queue is full.
+disconnected (1008); one that reads slowly gets its waiting frames merged into one (see ``outbox``)
+and is disconnected (1013) only when it is stuck.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from laotie.core.errors import AppError
 from laotie.live import errors, screening
 from laotie.live.realtime.hub import Hub, Viewer
+from laotie.live.realtime.outbox import Outbox
 
 MAX_FRAME_CHARS = 4096
 
@@ -84,11 +86,14 @@ class Caller:
 
 
 async def _sender(websocket: WebSocket, viewer: Viewer) -> None:
+    # One send per viewer per frame (or per run of frames merged while the last send was under
+    # way), straight to the ASGI send: the frame text is the room's, encoded once by json.dumps.
+    take, send = viewer.queue.take, websocket.send
     while True:
-        frame = await viewer.queue.get()
+        frame = await take()
         if frame is None:
             return
-        await websocket.send_text(frame)
+        await send({"type": "websocket.send", "text": frame})
 
 
 async def serve(
@@ -108,9 +113,8 @@ async def serve(
             with contextlib.suppress(Exception):
                 await websocket.close(code=code, reason=reason)
 
-    viewer = Viewer(
-        caller.session_id, caller.user_id, caller.nick, asyncio.Queue(maxsize=queue_frames), close
-    )
+    outbox = Outbox(queue_frames, hub.config.queue_chars)
+    viewer = Viewer(caller.session_id, caller.user_id, caller.nick, outbox, close)
     hub.join(viewer, likes)
     hub.record_viewer(caller.session_id, caller.viewer_key, caller.user_id)
     hub.send_to(viewer, state)
@@ -144,7 +148,7 @@ async def serve(
         hub.leave(viewer)
         if not viewer.dropped:
             viewer.dropped = True
-            viewer.queue.put_nowait(None) if not viewer.queue.full() else None
+            viewer.queue.close()
         sender.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await sender

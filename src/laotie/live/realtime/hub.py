@@ -4,8 +4,9 @@ Messages for a session arrive from the broker (from any process). Every ``frame_
 with something new sends its viewers ONE frame: a JSON array, serialised once for the whole room.
 Events (pinned product, flash sales, stock, purchases, session state) are always in the frame; when
 more comments arrived than ``sample_comments`` in one frame, viewers see a fair random sample of them
-(their author still gets their own). Each viewer has a bounded queue of frames: a viewer that falls
-that far behind is disconnected, the room goes on.
+(their author still gets their own). Each viewer has an ``Outbox``: frames that pile up behind a slow
+socket are merged into one, so a burst costs the viewer fewer, larger frames and never an event; only
+a viewer that is really stuck (megabytes waiting) is disconnected, and the room goes on.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from laotie.core import clock
 from laotie.core.db import Database
 from laotie.live.realtime import store
 from laotie.live.realtime.broker import Broker
+from laotie.live.realtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ class Viewer:
     session_id: int
     user_id: int | None
     nick: str
-    queue: asyncio.Queue[str | None]
+    queue: Outbox
     close: Callable[[int, str], Coroutine[Any, Any, None]]
     dropped: bool = False
 
@@ -50,6 +52,7 @@ class Viewer:
 class Room:
     session_id: int
     viewers: set[Viewer] = field(default_factory=set)
+    by_user: dict[int, list[Viewer]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
     likes_total: int = 0
@@ -70,6 +73,8 @@ class HubConfig:
     max_frame_seconds: float = 0.4
     sample_comments: int = 20
     queue_frames: int = 50
+    # Characters a viewer may have waiting before it counts as stuck and is disconnected.
+    queue_chars: int = 2_000_000
     store_seconds: float = 1.0
 
 
@@ -134,22 +139,32 @@ class Hub:
         if room is None:
             room = self.rooms[viewer.session_id] = Room(viewer.session_id, likes_total=likes)
         room.viewers.add(viewer)
+        if viewer.user_id is not None:
+            room.by_user.setdefault(viewer.user_id, []).append(viewer)
         return room
 
     def leave(self, viewer: Viewer) -> None:
         room = self.rooms.get(viewer.session_id)
-        if room is not None:
+        if room is not None and viewer in room.viewers:
             room.viewers.discard(viewer)
+            if viewer.user_id is not None:
+                mine = room.by_user.get(viewer.user_id, [])
+                if viewer in mine:
+                    mine.remove(viewer)
+                if not mine:
+                    room.by_user.pop(viewer.user_id, None)
 
     def send_to_user(self, session_id: int, user_id: int, message: dict[str, Any]) -> None:
         """A private message (a blocked comment, a refusal) to the user's own sockets in this process."""
         room = self.rooms.get(session_id)
         if room is None:
             return
+        mine = room.by_user.get(user_id)
+        if not mine:
+            return
         frame = json.dumps([message], ensure_ascii=False)
-        for viewer in list(room.viewers):
-            if viewer.user_id == user_id:
-                self._offer(viewer, frame)
+        for viewer in list(mine):
+            self._offer(viewer, frame)
 
     def send_to(self, viewer: Viewer, messages: list[dict[str, Any]]) -> None:
         self._offer(viewer, json.dumps(messages, ensure_ascii=False))
@@ -157,9 +172,7 @@ class Hub:
     def _offer(self, viewer: Viewer, frame: str) -> None:
         if viewer.dropped:
             return
-        try:
-            viewer.queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if not viewer.queue.put(frame):
             self.drop(viewer, 1013, "too slow")
 
     def drop(self, viewer: Viewer, code: int, reason: str) -> None:
@@ -170,9 +183,7 @@ class Hub:
         if code == 1013:
             self.slow_dropped += 1
         self.leave(viewer)
-        while not viewer.queue.empty():
-            viewer.queue.get_nowait()
-        viewer.queue.put_nowait(None)  # the sender stops
+        viewer.queue.close()  # the sender stops
         if self.loop is not None:
             self.loop.create_task(viewer.close(code, reason))
 
@@ -228,12 +239,13 @@ class Hub:
             items.append({"type": "viewers", "n": room.viewer_total})
             room.viewers_dirty = False
         frame = json.dumps(items, ensure_ascii=False)
-        for viewer in list(room.viewers):
-            self._offer(viewer, frame)
+        stuck = [v for v in room.viewers if not v.queue.put(frame)]
+        for viewer in stuck:
+            self.drop(viewer, 1013, "too slow")
         self.frames_sent += 1
         for comment in hidden:
             user_id = comment.get("user_id")
-            if isinstance(user_id, int):
+            if isinstance(user_id, int) and user_id in room.by_user:
                 self.send_to_user(room.session_id, user_id, comment)
 
     async def _presence(self) -> None:
