@@ -28,8 +28,6 @@ Clients and servers share this machine's cores: the figures include that content
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -54,11 +52,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from fanout_client import client  # noqa: E402
+
 console = Console()
 RESULTS = ROOT / "bench" / "results"
-EVENT_TYPES = ("pinned", "flash", "flash_open", "stock", "sold_out")
-EVENT_MARKERS = tuple(f'"type": "{t}"' for t in EVENT_TYPES)
-COMMENT_MARKER = '"type": "comment"'
 REDIS_URL = os.environ.get("LAOTIE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -198,142 +195,6 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-# --- clients ---------------------------------------------------------------------------------
-
-
-def _client(
-    index: int,
-    plan: dict[str, Any],
-    viewers: list[tuple[int, str | None]],
-    start_at: float,
-    out: Any,
-) -> None:
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
-    out.put(asyncio.run(_client_main(index, plan, viewers, start_at)))
-
-
-async def _client_main(
-    index: int, plan: dict[str, Any], viewers: list[tuple[int, str | None]], start_at: float
-) -> dict[str, Any]:
-    import websockets
-
-    sid = plan["session_id"]
-    stats: dict[str, Any] = {
-        "connected": 0,
-        "failed": 0,
-        "disconnects": 0,
-        "events": 0,
-        "comments": 0,
-        "latencies": [],
-        "event_keys": set(),
-        "sent": 0,
-        "refused": 0,
-    }
-    stop = asyncio.Event()
-    sockets: list[Any] = []
-
-    async def connect(port: int, token: str | None) -> Any:
-        query = f"?token={token}" if token else ""
-        for _ in range(5):
-            try:
-                return await websockets.connect(
-                    f"ws://127.0.0.1:{port}/api/v1/live/sessions/{sid}/ws{query}",
-                    max_size=2**22,
-                    ping_interval=None,
-                    open_timeout=60,
-                    max_queue=None,
-                    compression=None,
-                )
-            except Exception:
-                await asyncio.sleep(0.5)
-        return None
-
-    # Connect in waves so the servers' accept queues are not flooded.
-    batch = 100
-    for i in range(0, len(viewers), batch):
-        got = await asyncio.gather(*(connect(p, t) for p, t in viewers[i : i + batch]))
-        sockets.extend(got)
-    stats["connected"] = sum(1 for s in sockets if s is not None)
-    stats["failed"] = sum(1 for s in sockets if s is None)
-
-    async def read(n: int, ws: Any, measured: bool) -> None:
-        try:
-            async for frame in ws:
-                if stop.is_set():
-                    break
-                now = time.time()
-                comments = frame.count(COMMENT_MARKER)
-                stats["comments"] += comments
-                if measured and comments:
-                    for m in json.loads(frame):
-                        if m.get("type") == "comment" and "cid" in m:
-                            stats["latencies"].append(now - float(m["cid"]))
-                if any(marker in frame for marker in EVENT_MARKERS):
-                    for m in json.loads(frame):
-                        kind = m.get("type")
-                        if kind in EVENT_TYPES:
-                            stats["events"] += 1
-                            stats["event_keys"].add(_event_key(m))
-                            if measured:
-                                stats["latencies"].append(now - float(m.get("ts", now)))
-        except Exception:
-            pass
-        if not stop.is_set():
-            stats["disconnects"] += 1
-
-    readers = [
-        asyncio.ensure_future(read(n, ws, n % 10 == 0)) for n, ws in enumerate(sockets) if ws is not None
-    ]
-    commenters = [ws for ws, (_, token) in zip(sockets, viewers, strict=True) if token and ws is not None]
-    await asyncio.sleep(max(0.0, start_at - time.time()))
-    rate = plan["comments_per_s"] / plan["clients"]
-    seconds = plan["seconds"]
-    sent = 0
-    began = time.time()
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    while commenters and time.time() - began < seconds:
-        due = int((time.time() - began) * rate)
-        while sent < due:
-            ws = commenters[sent % len(commenters)]
-            text = json.dumps(
-                {"type": "comment", "text": f"主播好 {index}-{sent}", "cid": f"{time.time():.6f}"}
-            )
-            with contextlib.suppress(Exception):
-                await ws.send(text)
-            sent += 1
-        await asyncio.sleep(0.01)
-    stats["sent"] = sent
-    await asyncio.sleep(max(0.0, began + seconds + plan["drain_seconds"] - time.time()))
-    stop.set()
-    for ws in sockets:
-        if ws is not None:
-            await ws.close()
-    for r in readers:
-        r.cancel()
-    await asyncio.gather(*readers, return_exceptions=True)
-    stats["event_keys"] = sorted(stats["event_keys"])
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    stats["cpu_seconds"] = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
-    stats["run_seconds"] = time.time() - began
-    return stats
-
-
-def _event_key(m: dict[str, Any]) -> str:
-    kind = m.get("type")
-    if kind == "pinned":
-        return f"pinned:{m.get('ts')}"
-    if kind == "flash":
-        return f"flash:{m['sale']['id']}"
-    if kind == "stock":
-        return f"stock:{m.get('flash_id')}:{m.get('remaining')}"
-    return f"{kind}:{m.get('flash_id')}"
-
-
 # --- the driver ------------------------------------------------------------------------------
 
 
@@ -427,7 +288,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     start_at = time.time() + connect_budget
     out: Any = mp.get_context("spawn").Queue()
     clients = [
-        mp.get_context("spawn").Process(target=_client, args=(i, plan, viewers[i], start_at, out))
+        mp.get_context("spawn").Process(target=client, args=(i, plan, viewers[i], start_at, out))
         for i in range(args.clients)
     ]
     for c in clients:

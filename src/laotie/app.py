@@ -29,6 +29,7 @@ from laotie.core.storage import LocalDiskStorage
 from laotie.live import events as live_events
 from laotie.live import router as live_router
 from laotie.live.realtime import setup as live_realtime
+from laotie.live.realtime.wire import RawSendMiddleware
 from laotie.logistics import events as logistics_events
 from laotie.logistics import router as logistics_router
 from laotie.logistics import tasks as logistics_tasks
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     live_realtime.install(app, settings, database)
     install_error_handlers(app)
     app.add_middleware(RejectNulMiddleware)
+    app.add_middleware(RawSendMiddleware)  # outermost: live viewers' sockets are written directly
     app.include_router(health_router)
     for router in ROUTERS:
         app.include_router(router)

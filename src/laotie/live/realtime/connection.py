@@ -22,6 +22,7 @@ from laotie.core.errors import AppError
 from laotie.live import errors, screening
 from laotie.live.realtime.hub import Hub, Viewer
 from laotie.live.realtime.outbox import Outbox
+from laotie.live.realtime.wire import wire_for
 
 MAX_FRAME_CHARS = 4096
 
@@ -85,15 +86,16 @@ class Caller:
     viewer_key: str
 
 
-async def _sender(websocket: WebSocket, viewer: Viewer) -> None:
-    # One send per viewer per frame (or per run of frames merged while the last send was under
-    # way), straight to the ASGI send: the frame text is the room's, encoded once by json.dumps.
-    take, send = viewer.queue.take, websocket.send
-    while True:
-        frame = await take()
-        if frame is None:
-            return
-        await send({"type": "websocket.send", "text": frame})
+async def _sender(viewer: Viewer) -> None:
+    # Frames the hub could not write at once (the socket was full, or older ones were waiting):
+    # wait for the socket first, then take everything waiting as one merged frame. Taking only
+    # once the socket is ready keeps order: the hub writes directly only while nothing waits.
+    queue, wire = viewer.queue, viewer.wire
+    while await queue.wait():
+        await wire.ready()
+        frame = queue.take_nowait()
+        if frame is not None:
+            await wire.send(frame)
 
 
 async def serve(
@@ -114,11 +116,11 @@ async def serve(
                 await websocket.close(code=code, reason=reason)
 
     outbox = Outbox(queue_frames, hub.config.queue_chars)
-    viewer = Viewer(caller.session_id, caller.user_id, caller.nick, outbox, close)
+    viewer = Viewer(caller.session_id, caller.user_id, caller.nick, outbox, close, wire_for(websocket))
     hub.join(viewer, likes)
     hub.record_viewer(caller.session_id, caller.viewer_key, caller.user_id)
     hub.send_to(viewer, state)
-    sender = asyncio.get_running_loop().create_task(_sender(websocket, viewer))
+    sender = asyncio.get_running_loop().create_task(_sender(viewer))
     frames = Bucket(limits.frames_burst, 1 / limits.frames_per_second)
     bad = 0
     try:

@@ -1,7 +1,8 @@
 """A process's live rooms: who is watching here, and the frames they receive.
 
 Messages for a session arrive from the broker (from any process). Every ``frame_seconds`` each room
-with something new sends its viewers ONE frame: a JSON array, serialised once for the whole room.
+with something new sends its viewers ONE frame: a JSON array, serialised and encoded as a WebSocket
+frame once for the whole room, then written to each viewer's socket (see ``wire``).
 Events (pinned product, flash sales, stock, purchases, session state) are always in the frame; when
 more comments arrived than ``sample_comments`` in one frame, viewers see a fair random sample of them
 (their author still gets their own). Each viewer has an ``Outbox``: frames that pile up behind a slow
@@ -29,6 +30,7 @@ from laotie.core.db import Database
 from laotie.live.realtime import store
 from laotie.live.realtime.broker import Broker
 from laotie.live.realtime.outbox import Outbox
+from laotie.live.realtime.wire import Wire, encode
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,33 @@ class Viewer:
     nick: str
     queue: Outbox
     close: Callable[[int, str], Coroutine[Any, Any, None]]
+    wire: Wire = field(default_factory=lambda: _NO_WIRE)
     dropped: bool = False
+
+    def offer(self, frame: str, data: bytes | None = None) -> bool:
+        """Write the frame now if the socket takes it and nothing older waits; else queue it (merged).
+        False when the viewer is stuck and should be dropped."""
+        if self.dropped:
+            return True
+        if self.queue.empty() and self.wire.try_write(data if data is not None else encode(frame)):
+            return True
+        return self.queue.put(frame)
+
+
+class _QueueOnly:
+    """No socket to write to directly: every frame waits for the viewer's sender."""
+
+    def try_write(self, data: bytes) -> bool:
+        return False
+
+    async def ready(self) -> None:
+        return None
+
+    async def send(self, frame: str) -> None:
+        raise RuntimeError("a viewer without a wire has nothing to send on")
+
+
+_NO_WIRE: Wire = _QueueOnly()
 
 
 @dataclass
@@ -170,9 +198,7 @@ class Hub:
         self._offer(viewer, json.dumps(messages, ensure_ascii=False))
 
     def _offer(self, viewer: Viewer, frame: str) -> None:
-        if viewer.dropped:
-            return
-        if not viewer.queue.put(frame):
+        if not viewer.offer(frame):
             self.drop(viewer, 1013, "too slow")
 
     def drop(self, viewer: Viewer, code: int, reason: str) -> None:
@@ -239,7 +265,8 @@ class Hub:
             items.append({"type": "viewers", "n": room.viewer_total})
             room.viewers_dirty = False
         frame = json.dumps(items, ensure_ascii=False)
-        stuck = [v for v in room.viewers if not v.queue.put(frame)]
+        data = encode(frame)
+        stuck = [v for v in room.viewers if not v.offer(frame, data)]
         for viewer in stuck:
             self.drop(viewer, 1013, "too slow")
         self.frames_sent += 1

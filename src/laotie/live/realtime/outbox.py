@@ -65,16 +65,20 @@ class Outbox:
         frames, self.frames, self.chars = self.frames, [], 0
         return merge(frames)
 
-    async def take(self) -> str | None:
-        """The next frame (everything waiting, merged); None once closed."""
+    async def wait(self) -> bool:
+        """Until a frame is waiting (True) or the outbox is closed (False)."""
         while not self.frames:
             if self.closed:
-                return None
+                return False
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
             finally:
                 self._waiter = None
-        if self.closed:
+        return not self.closed
+
+    async def take(self) -> str | None:
+        """The next frame (everything waiting, merged); None once closed."""
+        if not await self.wait():
             return None
         return self.take_nowait()
