@@ -3,49 +3,33 @@ timeline, the merchant's 售后 queue, the governance 纠纷 page with both side
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from laotie.aftersales import service as aftersales
 from laotie.aftersales.models import CaseKind, CaseReason
 from laotie.app import create_app
-from laotie.categories import service as categories
 from laotie.core import clock
-from laotie.core.db import Database
 from laotie.core.storage import LocalDiskStorage
 from laotie.core.uow import unit_of_work
-from laotie.migrations.registry import metadata
 from laotie.settings import Settings
-from tests.e2e.test_web_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port
+from tests.e2e.harness import Shots, Site, browser_context
 from tests.factories.aftersales import delivered, open_case, paid_order, photo
 from tests.factories.catalog import image_bytes
 from tests.factories.shops import make_reviewer
-from tests.factories.web import TOKEN_COOKIE
 
 
 @pytest.fixture(scope="module")
-def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def scene(fresh_site: Callable[[str], Site], serve: Callable[..., str]) -> Iterator[dict[str, Any]]:
     """A server with one shop, a disputed refund-only case (photos from both sides) and an open return."""
-    home = tmp_path_factory.mktemp("aftersales")
-    url = f"sqlite:///{home / 'laotie.db'}"
-    db = Database(url)
-    metadata.create_all(db.engine)
-    media = home / "media"
-    with unit_of_work(db) as session:
-        categories.seed_default_tree(session)
-        session.commit()
-    app = create_app(Settings(database_url=url, media_dir=media, embedded_worker=False), db=db)
-    storage = LocalDiskStorage(media)
+    site = fresh_site("aftersales")
+    db = site.database()
+    app = create_app(Settings(database_url=site.url, media_dir=site.media, embedded_worker=False), db=db)
+    storage = LocalDiskStorage(site.media)
     with TestClient(app) as client, unit_of_work(db) as session:
         bought = paid_order(client, app, db, session, price_fen=12900, quantity=2)
         delivered(session, bought)
@@ -79,97 +63,36 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "returning": returning.id,
         }
     db.dispose()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LAOTIE_DATABASE_URL": url,
-        "LAOTIE_MEDIA_DIR": str(media),
-        "LAOTIE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
-    }
-    command = [sys.executable, "-m", "uvicorn", "laotie.app:create_app", "--factory"]
-    server = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        cwd=home,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                output = server.stdout.read().decode(errors="replace") if server.stdout else ""
-                pytest.fail(f"the server did not start:\n{output}")
-            time.sleep(0.2)
-        yield {"base": base, **facts}
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
-@pytest.fixture
-def chrome() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is required: install Debian's `chromium` (never `playwright install`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    yield {"base": serve(site), **facts}
 
 
 def _page_as(browser: Any, base: str, headers: dict[str, str]) -> Any:
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
-    token = headers["Authorization"].removeprefix("Bearer ")
-    context.add_cookies([{"name": TOKEN_COOKIE, "value": token, "url": base}])
-    return context.new_page()
-
-
-def _shoot(page: Any, tmp_path: Path, name: str) -> None:
-    page.screenshot(path=str(tmp_path / name), full_page=True)
-    assert (tmp_path / name).stat().st_size > 10_000
-    target = os.environ.get("LAOTIE_SCREENSHOTS")
-    if target:  # refresh the pictures in docs/screenshots/
-        (Path(target) / name).write_bytes((tmp_path / name).read_bytes())
+    return browser_context(browser, 1100, 900, signed_in=(base, headers)).new_page()
 
 
 @pytest.mark.e2e
-def test_aftersales_pages(scene: dict[str, Any], chrome: Any, tmp_path: Path) -> None:
-    browser = chrome
+def test_aftersales_pages(scene: dict[str, Any], browser: Any, shots: Shots) -> None:
     base = scene["base"]
     buyer = _page_as(browser, base, scene["buyer"])
     buyer.goto(f"{base}/orders/{scene['order_id']}")
     buyer.get_by_role("link", name="申请售后").click()
     buyer.wait_for_url(f"**/orders/{scene['order_id']}/aftersales")
     assert "七天保价" in buyer.content() and "平台介入中" in buyer.content()
-    _shoot(buyer, tmp_path, "aftersales-apply.png")
+    shots.take(buyer, "aftersales-apply.png", full_page=True)
     buyer.goto(f"{base}/aftersales/{scene['disputed']}")
     timeline = buyer.locator("ul.trail").inner_text()
     assert "提交申请" in timeline and "商家拒绝" in timeline and "申请平台介入" in timeline
-    _shoot(buyer, tmp_path, "aftersales-case.png")
+    shots.take(buyer, "aftersales-case.png", full_page=True)
     merchant = _page_as(browser, base, scene["owner"])
     merchant.goto(f"{base}/merchant/aftersales?shop={scene['shop_id']}")
     rows = merchant.locator("table.list tr").count()
     assert rows == 3  # header + two cases
-    _shoot(merchant, tmp_path, "aftersales-merchant-queue.png")
+    shots.take(merchant, "aftersales-merchant-queue.png", full_page=True)
     staff = _page_as(browser, base, scene["staff"])
     staff.goto(f"{base}/governance/aftersales")
     staff.get_by_role("link", name=str(scene["disputed"])).click()
     assert staff.locator("text=买家凭证").count() == 1 and staff.locator("figure img").count() == 2
-    _shoot(staff, tmp_path, "aftersales-dispute.png")
+    shots.take(staff, "aftersales-dispute.png", full_page=True)
     staff.get_by_role("radio", name="部分退款").check()
     staff.fill("input[name=amount]", "60.00")
     staff.get_by_role("button", name="执行判责").click()

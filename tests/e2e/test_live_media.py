@@ -7,46 +7,26 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from laotie.categories import service as categories
-from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
 from laotie.live import media
 from laotie.live import service as live
 from laotie.live.schemas import SessionIn
-from laotie.migrations.registry import metadata
+from tests.e2e.harness import ROOT, Site, free_port, wait_until
 from tests.factories.live import creator_anchor
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-media-secret"
 pytestmark = pytest.mark.skipif(
     not (shutil.which("ffmpeg") and Path("/usr/lib/nginx/modules/ngx_rtmp_module.so").exists()),
     reason="needs ffmpeg, nginx-light and libnginx-mod-rtmp (make system-deps)",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(predicate: object, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _push(rtmp: str, key: str, seconds: int) -> subprocess.Popen[bytes]:
@@ -62,20 +42,16 @@ def _push(rtmp: str, key: str, seconds: int) -> subprocess.Popen[bytes]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    home = tmp_path_factory.mktemp("media")
-    url = f"sqlite:///{home / 'laotie.db'}"
-    db = Database(url)
-    metadata.create_all(db.engine)
+def stack(fresh_site: Callable[[str], Site], serve: Callable[..., str]) -> Iterator[dict[str, object]]:
+    site = fresh_site("media")
+    db = site.database()
     with unit_of_work(db) as session:
-        categories.seed_default_tree(session)
-        session.commit()
         anchor = creator_anchor(session)
         out = live.create_session(session, anchor.principal, anchor.room_id, SessionIn(title="测试推流"))
         session.commit()
-    api_port, rtmp_port, http_port = _free_port(), _free_port(), _free_port()
+    api_port, rtmp_port, http_port = free_port(), free_port(), free_port()
     config = media.MediaConfig(
-        work_dir=home / "nginx",
+        work_dir=site.home / "nginx",
         callback_url=f"http://127.0.0.1:{api_port}",
         secret=SECRET,
         rtmp_port=rtmp_port,
@@ -83,49 +59,29 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
     )
     media.write(config)
     env = {
-        **os.environ,
-        "LAOTIE_DATABASE_URL": url,
-        "LAOTIE_MEDIA_DIR": str(home / "files"),
-        "LAOTIE_PUBLIC_URL": f"http://127.0.0.1:{api_port}",
+        "LAOTIE_MEDIA_DIR": str(site.home / "files"),
         "LAOTIE_MEDIA_CALLBACK_SECRET": SECRET,
         "LAOTIE_MEDIA_HLS_URL": config.hls_url,
         "LAOTIE_MEDIA_RTMP_URL": config.rtmp_url,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
     }
-    command = [sys.executable, "-m", "uvicorn", "laotie.app:create_app", "--factory"]
-    server = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(api_port), "--log-level", "warning"],
-        env=env,
-        cwd=home,
-    )
+    base = serve(site, port=api_port, env=env)
     nginx = subprocess.Popen(media.command(config))
-    base = f"http://127.0.0.1:{api_port}"
     try:
-
-        def up() -> bool:
-            try:
-                return httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        _wait(up, 60, "the API server")
-        _wait(lambda: (home / "nginx" / "nginx.pid").exists(), 20, "nginx")
+        wait_until(lambda: (site.home / "nginx" / "nginx.pid").exists(), 20, "nginx")
         yield {
             "base": base,
             "rtmp": config.rtmp_url,
             "hls": config.hls_url,
             "key": anchor.stream_key,
             "session_id": out.id,
-            "home": home,
+            "home": site.home,
         }
     finally:
         nginx.send_signal(signal.SIGQUIT)
-        server.terminate()
-        for process in (nginx, server):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        try:
+            nginx.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            nginx.kill()
         db.dispose()
 
 
@@ -137,7 +93,9 @@ def test_a_bad_key_is_dropped_and_a_good_one_goes_live_with_hls(stack: dict[str,
 
     pusher = _push(rtmp, key, 12)
     try:
-        _wait(lambda: httpx.get(f"{base}/api/v1/live/sessions/{sid}").json()["status"] == "live", 20, "live")
+        wait_until(
+            lambda: httpx.get(f"{base}/api/v1/live/sessions/{sid}").json()["status"] == "live", 20, "live"
+        )
         hls_url = httpx.get(f"{base}/api/v1/live/sessions/{sid}").json()["hls_url"]
         assert hls_url and hls_url.startswith(str(stack["hls"])) and key not in hls_url
         segments: list[str] = []
@@ -150,7 +108,7 @@ def test_a_bad_key_is_dropped_and_a_good_one_goes_live_with_hls(stack: dict[str,
             return len(segments) >= 2
 
         try:
-            _wait(playlist_has_segments, 20, "an HLS playlist with segments")
+            wait_until(playlist_has_segments, 20, "an HLS playlist with segments")
         except AssertionError:
             nginx_dir = Path(str(stack["home"])) / "nginx"
             log = (nginx_dir / "error.log").read_text()[-3000:]
@@ -163,7 +121,9 @@ def test_a_bad_key_is_dropped_and_a_good_one_goes_live_with_hls(stack: dict[str,
         )  # MPEG-TS
     finally:
         assert pusher.wait(timeout=40) == 0, pusher.stderr.read() if pusher.stderr else ""
-    _wait(lambda: httpx.get(f"{base}/api/v1/live/sessions/{sid}").json()["status"] == "ended", 20, "the end")
+    wait_until(
+        lambda: httpx.get(f"{base}/api/v1/live/sessions/{sid}").json()["status"] == "ended", 20, "the end"
+    )
     # The ended session cannot be published to again.
     again = _push(rtmp, key, 3)
     assert again.wait(timeout=30) != 0

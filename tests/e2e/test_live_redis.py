@@ -6,13 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -20,77 +16,37 @@ import pytest
 import redis
 import websockets
 
-from laotie.categories import service as categories
-from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
-from laotie.migrations.registry import metadata
+from tests.e2e.harness import Site, free_port
 from tests.factories.live import on_air
 from tests.factories.orders import make_buyer
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("LAOTIE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def two_servers(fresh_site: Callable[[str], Site], serve: Callable[..., str]) -> Iterator[dict[str, Any]]:
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError as exc:
         pytest.fail(f"Redis is required at {REDIS_URL}: {exc}", pytrace=False)
-    home = tmp_path_factory.mktemp("redis-live")
-    url = f"sqlite:///{home / 'laotie.db'}"
-    db = Database(url)
-    metadata.create_all(db.engine)
+    site = fresh_site("redis-live")
+    db = site.database()
     with unit_of_work(db) as session:
-        categories.seed_default_tree(session)
-        session.commit()
         air = on_air(session)
         viewers = [make_buyer(session) for _ in range(4)]
         session.commit()
-    ports = [_free_port(), _free_port()]
     env = {
-        **os.environ,
-        "LAOTIE_DATABASE_URL": url,
-        "LAOTIE_MEDIA_DIR": str(home / "media"),
         "LAOTIE_REDIS_URL": REDIS_URL,
         "LAOTIE_LIVE_REDIS_CHANNEL": f"test:{uuid.uuid4().hex[:8]}:",
         "LAOTIE_EMBEDDED_WORKER": "false",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
     }
-    servers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "laotie.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(p), "--log-level", "warning"],
-            env=env,
-            cwd=home,
-        )
-        for p in ports
-    ]  # fmt: skip
+    ports = [free_port(), free_port()]
+    for port in ports:
+        serve(site, port=port, env=env)
     try:
-        for port in ports:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "API server did not start"
-                time.sleep(0.2)
         yield {"ports": ports, "air": air, "viewers": viewers}
     finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
         db.dispose()
 
 

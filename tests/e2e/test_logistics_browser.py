@@ -3,15 +3,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 from rich.console import Console
 from sqlalchemy import select
@@ -20,20 +15,18 @@ from laotie.accounts.models import User
 from laotie.addresses import service as addresses
 from laotie.addresses.schemas import AddressCreate
 from laotie.catalog.models import Product, Sku
-from laotie.categories import service as categories
 from laotie.core import clock
 from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
 from laotie.logistics import service as logistics
 from laotie.logistics.schemas import ProductShippingIn, TemplateIn
-from laotie.migrations.registry import metadata
 from laotie.orders import fulfilment, lifecycle
 from laotie.orders import service as orders
 from laotie.orders.models import OrderStatus
 from laotie.orders.schemas import CheckoutIn, LineIn
 from laotie.shops.models import Shop
 from laotie.sim.demo import DEMO_PASSWORD, buyer_phone, seed_demo
-from tests.e2e.test_web_browser import ROOT, _free_port, browser  # noqa: F401  (fixture)
+from tests.e2e.harness import Shots, Site, browser_context, new_page, submit_login
 from tests.factories.shops import principal_of
 
 URUMQI = {"province_code": "650000", "city_code": "650100", "district_code": "650102"}
@@ -103,65 +96,25 @@ def _prepare(url: str) -> tuple[int, int, int, str]:
 
 
 @pytest.fixture(scope="module")
-def logistics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, int, int, str]]:
-    home = tmp_path_factory.mktemp("logistics-demo")
-    url = f"sqlite:///{home / 'laotie.db'}"
-    db = Database(url)
-    metadata.create_all(db.engine)
-    with unit_of_work(db) as session:
-        categories.seed_default_tree(session)
-        session.commit()
-    db.dispose()
-    seed_demo(url, shops=2, products=4, console=Console(quiet=True), media_dir=home / "media")
-    product_id, order_id, shop_id, merchant = _prepare(url)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LAOTIE_DATABASE_URL": url,
-        "LAOTIE_MEDIA_DIR": str(home / "media"),
-        "LAOTIE_EMBEDDED_WORKER": "false",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
-    }
-    command = [sys.executable, "-m", "uvicorn", "laotie.app:create_app", "--factory"]
-    server = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        cwd=home,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                output = server.stdout.read().decode(errors="replace") if server.stdout else ""
-                pytest.fail(f"the demo server did not start:\n{output}")
-            time.sleep(0.2)
-        yield base, product_id, order_id, shop_id, merchant
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+def logistics_server(
+    fresh_site: Callable[[str], Site], serve: Callable[..., str]
+) -> Iterator[tuple[str, int, int, int, str]]:
+    site = fresh_site("logistics-demo")
+    seed_demo(site.url, shops=2, products=4, console=Console(quiet=True), media_dir=site.media)
+    product_id, order_id, shop_id, merchant = _prepare(site.url)
+    base = serve(site, env={"LAOTIE_EMBEDDED_WORKER": "false"})
+    yield base, product_id, order_id, shop_id, merchant
 
 
 @pytest.mark.e2e
 def test_shipping_line_and_tracking_page(
     logistics_server: tuple[str, int, int, int, str],
-    browser: object,  # noqa: F811
-    tmp_path: Path,
+    browser: Any,
+    shots: Shots,
 ) -> None:
     base, product_id, order_id, shop_id, merchant = logistics_server
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.set_default_timeout(20_000)
+    context = browser_context(browser)
+    page = new_page(context)
     page.goto(f"{base}/p/{product_id}")
     assert page.locator("#shipping-fee").inner_text() in ("运费 ¥8.00", "包邮")
     page.select_option("select[name=region]", "650000")
@@ -170,41 +123,30 @@ def test_shipping_line_and_tracking_page(
     page.goto(f"{base}/p/{product_id}?region=810000")
     assert page.locator("#shipping-fee").inner_text() == "该地区不配送"
     page.goto(f"{base}/p/{product_id}?region=330000")
-    page.screenshot(path=str(tmp_path / "logistics-product.png"), full_page=True)
+    shots.take(page, "logistics-product.png", full_page=True)
 
     page.goto(f"{base}/login?next=/orders/{order_id}")
-    page.fill("input[name=identifier]", buyer_phone(1))
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("main button[type=submit]").click()
+    submit_login(page, buyer_phone(1), DEMO_PASSWORD)
     page.wait_for_url(f"**/orders/{order_id}")
     panel = page.locator("#tracking")
     assert "物流详情" in panel.inner_text() and "78123456789012" in panel.inner_text()
     assert "西北集运" in panel.inner_text()
     stages = page.locator("#tracking .t-stage").all_inner_texts()
     assert stages and stages[-1] == "揽收"
-    page.screenshot(path=str(tmp_path / "logistics-tracking.png"), full_page=True)
+    shots.take(page, "logistics-tracking.png", full_page=True)
     context.close()
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.set_default_timeout(20_000)
+    context = browser_context(browser)
+    page = new_page(context)
     page.goto(f"{base}/login?next=/merchant/shops/{shop_id}/shipping")
-    page.fill("input[name=identifier]", merchant)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("main button[type=submit]").click()
+    submit_login(page, merchant, DEMO_PASSWORD)
     page.wait_for_url(f"**/merchant/shops/{shop_id}/shipping")
     assert "标准快递" in page.locator("main").inner_text()
-    page.screenshot(path=str(tmp_path / "logistics-templates.png"), full_page=True)
+    shots.take(page, "logistics-templates.png", full_page=True)
     # the per-row forms (inputs tied to their row's form by the form attribute) post what the row shows
     page.locator("select[form^=ship-]").first.select_option("")
     page.locator("form[id^=ship-] button").first.click()
     page.wait_for_load_state("networkidle")
     assert "已更新商品运费设置" in page.content()
     assert page.locator("select[form^=ship-]").first.input_value() == ""
-    shots = ("logistics-product.png", "logistics-tracking.png", "logistics-templates.png")
-    for shot in shots:
-        assert (tmp_path / shot).stat().st_size > 10_000
-    if os.environ.get("LAOTIE_SCREENSHOTS"):  # refresh the pictures in docs/screenshots/
-        for shot in shots:
-            (Path(os.environ["LAOTIE_SCREENSHOTS"]) / shot).write_bytes((tmp_path / shot).read_bytes())
     context.close()

@@ -8,30 +8,23 @@ settle an order), then serves it with uvicorn. Screenshots go to the test's temp
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from laotie.accounts import service as accounts
 from laotie.app import create_app
-from laotie.categories import service as categories
 from laotie.core import clock
 from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
-from laotie.migrations.registry import metadata
 from laotie.orders import fulfilment
 from laotie.orders.models import Order
 from laotie.settings import Settings
-from tests.e2e.test_web_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port
+from tests.e2e.harness import Shots, Site, browser_context, new_page, submit_login
 from tests.factories import PASSWORD
 from tests.factories.affiliate import by_creator, make_creator, offer, place_paid
 from tests.factories.catalog import make_listed_product, owner_principal
@@ -39,16 +32,10 @@ from tests.factories.orders import OnSale, make_buyer
 from tests.factories.shops import make_open_shop
 from tests.factories.video import post_video
 
-DOCS_SHOTS = ROOT / "docs" / "screenshots"
 
-
-def _seed(home: Path, url: str) -> dict[str, object]:
-    db = Database(url)
-    metadata.create_all(db.engine)
-    with unit_of_work(db) as session:
-        categories.seed_default_tree(session)
-        session.commit()
-    settings = Settings(database_url=url, media_dir=home / "media", embedded_worker=False)
+def _seed(site: Site) -> dict[str, object]:
+    db = site.database()
+    settings = Settings(database_url=site.url, media_dir=site.media, embedded_worker=False)
     app = create_app(settings, db=db)
     with TestClient(app) as client, unit_of_work(db) as session:
         shop_id, _, _ = make_open_shop(session, name="东北山货源头店")
@@ -100,98 +87,49 @@ def _seed(home: Path, url: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def social_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, object]]]:
-    home = tmp_path_factory.mktemp("social")
-    url = f"sqlite:///{home / 'laotie.db'}"
-    seeded = _seed(home, url)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LAOTIE_DATABASE_URL": url,
-        "LAOTIE_MEDIA_DIR": str(home / "media"),
-        "LAOTIE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
-    }
-    command = [sys.executable, "-m", "uvicorn", "laotie.app:create_app", "--factory"]
-    server = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        cwd=home,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                output = server.stdout.read().decode(errors="replace") if server.stdout else ""
-                pytest.fail(f"the server did not start:\n{output}")
-            time.sleep(0.2)
-        yield base, {**seeded, "url": url}
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+def social_server(
+    fresh_site: Callable[[str], Site], serve: Callable[..., str]
+) -> Iterator[tuple[str, dict[str, object]]]:
+    site = fresh_site("social")
+    seeded = _seed(site)
+    yield serve(site), {**seeded, "url": site.url}
 
 
-def _log_in(page: object, base: str, phone: str, next_path: str) -> None:
-    page.goto(f"{base}/login?next={next_path}")  # type: ignore[attr-defined]
-    page.fill("input[name=identifier]", phone)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
-    page.locator("form button[type=submit]").last.click()  # type: ignore[attr-defined]
-    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+def _log_in(page: Any, base: str, phone: str, next_path: str) -> None:
+    page.goto(f"{base}/login?next={next_path}")
+    submit_login(page, phone, PASSWORD)
+    page.wait_for_load_state("networkidle")
 
 
 @pytest.mark.e2e
 def test_buy_from_a_creators_video_and_see_the_commission(
-    social_server: tuple[str, dict[str, object]], tmp_path: Path
+    social_server: tuple[str, dict[str, object]], browser: Any, shots: Shots
 ) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is required: install Debian's `chromium` package", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
     base, seeded = social_server
-    shots = DOCS_SHOTS if os.environ.get("LAOTIE_SCREENSHOTS") else tmp_path
-    shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            _log_in(page, base, str(seeded["buyer"]), f"/v/{seeded['video_id']}")
-            page.goto(f"{base}/v/{seeded['video_id']}")
-            player = page.locator("video#player")
-            page.wait_for_function("document.querySelector('video#player').readyState >= 1")
-            assert player.evaluate("v => v.duration") > 1.5  # the real clip's metadata loaded
-            assert page.get_by_text("视频同款 · 2 件").is_visible()
-            page.screenshot(path=str(shots / "social-video.png"), full_page=True)
-            page.locator(".buy-from-video").first.click()
-            page.wait_for_url("**/checkouts/*/cashier")
-            context.close()
+    context = browser_context(browser)
+    page = new_page(context)
+    _log_in(page, base, str(seeded["buyer"]), f"/v/{seeded['video_id']}")
+    page.goto(f"{base}/v/{seeded['video_id']}")
+    player = page.locator("video#player")
+    page.wait_for_function("document.querySelector('video#player').readyState >= 1")
+    assert player.evaluate("v => v.duration") > 1.5  # the real clip's metadata loaded
+    assert page.get_by_text("视频同款 · 2 件").is_visible()
+    shots.take(page, "social-video.png", full_page=True)
+    page.locator(".buy-from-video").first.click()
+    page.wait_for_url("**/checkouts/*/cashier")
+    context.close()
 
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            _log_in(page, base, str(seeded["creator"]), "/alliance")
-            page.goto(f"{base}/alliance")
-            assert page.get_by_text("好物联盟 · 选品广场").is_visible()
-            assert page.locator(".rate").count() == 3
-            page.screenshot(path=str(shots / "social-alliance.png"), full_page=True)
-            page.goto(f"{base}/creator/earnings")
-            assert page.get_by_text("待结算（售后期内）").is_visible()
-            page.screenshot(path=str(shots / "social-earnings.png"), full_page=True)
-            context.close()
-        finally:
-            browser.close()
+    context = browser_context(browser)
+    page = new_page(context)
+    _log_in(page, base, str(seeded["creator"]), "/alliance")
+    page.goto(f"{base}/alliance")
+    assert page.get_by_text("好物联盟 · 选品广场").is_visible()
+    assert page.locator(".rate").count() == 3
+    shots.take(page, "social-alliance.png", full_page=True)
+    page.goto(f"{base}/creator/earnings")
+    assert page.get_by_text("待结算（售后期内）").is_visible()
+    shots.take(page, "social-earnings.png", full_page=True)
+    context.close()
     db = Database(str(seeded["url"]))
     with unit_of_work(db, read_only=True) as session:
         newest = session.scalars(select(Order).order_by(Order.id.desc())).first()
@@ -202,5 +140,3 @@ def test_buy_from_a_creators_video_and_see_the_commission(
             seeded["creator_id"],
         )
     db.dispose()
-    for shot in ("social-video.png", "social-alliance.png", "social-earnings.png"):
-        assert (shots / shot).stat().st_size > 10_000

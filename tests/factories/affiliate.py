@@ -11,14 +11,11 @@ from sqlalchemy.orm import Session
 from laotie.affiliate import service as affiliate
 from laotie.core.auth import Principal, Role
 from laotie.core.db import Database
-from laotie.orders import service as orders
 from laotie.orders.models import Channel
 from laotie.orders.schemas import Attribution
-from laotie.payments.schemas import IntentOut
 from tests.factories import make_user
 from tests.factories.catalog import owner_principal
-from tests.factories.orders import Buyer, OnSale, checkout_body, key, make_buyer
-from tests.factories.payments import confirm, deliver
+from tests.factories.orders import Buyer, OnSale, checkout_and_pay, checkout_body, make_buyer
 from tests.factories.shops import principal_of
 
 
@@ -55,14 +52,7 @@ def place_paid(
     buyer = buyer or make_buyer(session)
     body = checkout_body(buyer, (sale, quantity))
     body.attribution = attribution
-    placed = orders.checkout(session, buyer.principal, body, key())
-    intent = orders.pay(session, buyer.principal, placed.checkout_id, key())
-    session.commit()
-    assert confirm(client, IntentOut.model_validate(intent.model_dump())).status_code == 202
-    deliver(db, client)
-    app.state.outbox_worker.run_until_idle()
-    session.rollback()
-    return placed.orders[0].id
+    return checkout_and_pay(client, app, db, session, buyer, body).orders[0].id
 
 
 def by_creator(creator: Creator) -> Attribution:

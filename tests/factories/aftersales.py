@@ -23,10 +23,16 @@ from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.orders import fulfilment
 from laotie.orders import service as orders
-from laotie.payments.schemas import IntentOut
 from tests.factories.catalog import image_bytes, leaf_category_id, owner_principal
-from tests.factories.orders import Buyer, OnSale, checkout_body, key, make_buyer, make_on_sale
-from tests.factories.payments import confirm, deliver
+from tests.factories.orders import (
+    Buyer,
+    OnSale,
+    checkout_and_pay,
+    checkout_body,
+    key,
+    make_buyer,
+    make_on_sale,
+)
 
 
 @dataclass(frozen=True)
@@ -64,13 +70,7 @@ def paid_order(
 ) -> Bought:
     buyer = buyer or make_buyer(session)
     sale = sale or make_on_sale(session, price_fen=price_fen)
-    placed = orders.checkout(session, buyer.principal, checkout_body(buyer, (sale, quantity)), key())
-    intent = orders.pay(session, buyer.principal, placed.checkout_id, key())
-    session.commit()
-    assert confirm(client, IntentOut.model_validate(intent.model_dump())).status_code == 202
-    deliver(db, client)
-    app.state.outbox_worker.run_until_idle()
-    session.rollback()
+    placed = checkout_and_pay(client, app, db, session, buyer, checkout_body(buyer, (sale, quantity)))
     order_id = placed.orders[0].id
     assert orders.buyer_order(session, buyer.principal, order_id).status == "paid"
     return Bought(buyer, sale, order_id, owner_principal(session, sale.shop_id), quantity)

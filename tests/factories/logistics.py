@@ -11,13 +11,10 @@ from sqlalchemy.orm import Session
 from laotie.core.db import Database
 from laotie.logistics import service as logistics
 from laotie.logistics.schemas import ProductShippingIn, TemplateIn, TemplateOut
-from laotie.orders import service as orders
-from laotie.payments.schemas import IntentOut
 from laotie.shops.models import Shop
 from tests.factories import make_user
 from tests.factories.addresses import URUMQI_TIANSHAN, make_address
-from tests.factories.orders import Buyer, OnSale, checkout_body, key
-from tests.factories.payments import confirm, deliver
+from tests.factories.orders import Buyer, OnSale, checkout_and_pay, checkout_body
 from tests.factories.shops import principal_of
 
 # 西藏 / 拉萨市 / 城关区
@@ -69,13 +66,7 @@ def paid_order(
     client: TestClient, app: FastAPI, db: Database, session: Session, buyer: Buyer, *items: tuple[OnSale, int]
 ) -> list[int]:
     """Check out and pay through the sandbox PSP; the outbox delivers OrderPaid (deadlines open)."""
-    placed = orders.checkout(session, buyer.principal, checkout_body(buyer, *items), key())
-    intent = orders.pay(session, buyer.principal, placed.checkout_id, key())
-    session.commit()
-    assert confirm(client, IntentOut.model_validate(intent.model_dump())).status_code == 202
-    deliver(db, client)
-    app.state.outbox_worker.run_until_idle()
-    session.rollback()
+    placed = checkout_and_pay(client, app, db, session, buyer, checkout_body(buyer, *items))
     return [o.id for o in placed.orders]
 
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from laotie.core.auth import Principal
-from laotie.orders.schemas import CheckoutIn, LineIn
+from laotie.core.db import Database
+from laotie.orders import service as orders
+from laotie.orders.schemas import CheckoutIn, LineIn, PlacedCheckout
+from laotie.payments.schemas import IntentOut
 from tests.factories import make_user
 from tests.factories.addresses import make_address
 from tests.factories.catalog import make_listed_product
+from tests.factories.payments import confirm, deliver
 from tests.factories.shops import make_open_shop, principal_of
 
 _keys = itertools.count(1)
@@ -69,3 +75,18 @@ def checkout_body(buyer: Buyer, *items: tuple[OnSale, int]) -> CheckoutIn:
         lines=[LineIn(sku_id=s.sku_id, quantity=q, expected_unit_price_fen=s.price_fen) for s, q in items],
         address_id=buyer.address_id,
     )
+
+
+def checkout_and_pay(
+    client: TestClient, app: FastAPI, db: Database, session: Session, buyer: Buyer, body: CheckoutIn
+) -> PlacedCheckout:
+    """Check out ``body`` and pay at the sandbox cashier; the webhook is delivered and the outbox
+    (OrderPaid and what reacts to it) handled, so the orders are paid when this returns."""
+    placed = orders.checkout(session, buyer.principal, body, key())
+    intent = orders.pay(session, buyer.principal, placed.checkout_id, key())
+    session.commit()
+    assert confirm(client, IntentOut.model_validate(intent.model_dump())).status_code == 202
+    deliver(db, client)
+    app.state.outbox_worker.run_until_idle()
+    session.rollback()  # what the worker committed is seen by the next read
+    return placed

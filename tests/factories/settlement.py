@@ -37,34 +37,26 @@ class MoneyShop:
 
 def give_available(session: Session, shop_id: int, amount_fen: int) -> None:
     """Money the shop may withdraw, as if settled orders had put it there (Dr PSP_CASH / Cr SHOP_AVAILABLE)."""
-    ref = next(_refs)
-    ledger.post(
-        session,
-        kind="test_available",
-        reference_type="test",
-        reference_id=ref,
-        postings=[
-            Posting(AccountKind.PSP_CASH, amount_fen),
-            Posting(AccountKind.SHOP_AVAILABLE, -amount_fen, shop_id),
-        ],
-        idempotency_key=f"test:available:{ref}",
-    )
-    session.commit()
+    _book(session, "available", AccountKind.PSP_CASH, AccountKind.SHOP_AVAILABLE, shop_id, amount_fen)
 
 
 def give_pending(session: Session, shop_id: int, amount_fen: int) -> None:
     """Earnings still inside the return window (Dr PLATFORM_CLEARING / Cr SHOP_PENDING)."""
+    _book(session, "pending", AccountKind.PLATFORM_CLEARING, AccountKind.SHOP_PENDING, shop_id, amount_fen)
+
+
+def _book(
+    session: Session, what: str, debit: AccountKind, shop_account: AccountKind, shop_id: int, amount_fen: int
+) -> None:
+    """A balanced posting straight into the ledger, crediting the shop's ``shop_account``."""
     ref = next(_refs)
     ledger.post(
         session,
-        kind="test_pending",
+        kind=f"test_{what}",
         reference_type="test",
         reference_id=ref,
-        postings=[
-            Posting(AccountKind.PLATFORM_CLEARING, amount_fen),
-            Posting(AccountKind.SHOP_PENDING, -amount_fen, shop_id),
-        ],
-        idempotency_key=f"test:pending:{ref}",
+        postings=[Posting(debit, amount_fen), Posting(shop_account, -amount_fen, shop_id)],
+        idempotency_key=f"test:{what}:{ref}",
     )
     session.commit()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -132,29 +133,25 @@ def test_bad_waybills_and_double_shipping_move_nothing(
     buyer = make_buyer(session)
     sale = make_on_sale(session)
     first, second = (paid_order(client, app, db, session, buyer, (sale, 1))[0] for _ in range(2))
-    url = f"/api/v1/shops/{sale.shop_id}/orders"
-    h = sale.owner_headers
-    unknown = client.post(
-        f"{url}/{first}/ship", json={"carrier": "飞鸽快递", "tracking_no": "12345678"}, headers=h
-    )
+
+    def ship(order_id: int, carrier: str, tracking_no: str) -> httpx.Response:
+        return client.post(
+            f"/api/v1/shops/{sale.shop_id}/orders/{order_id}/ship",
+            json={"carrier": carrier, "tracking_no": tracking_no},
+            headers=sale.owner_headers,
+        )
+
+    unknown = ship(first, "飞鸽快递", "12345678")
     assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "UNKNOWN_CARRIER"
-    bad = client.post(
-        f"{url}/{first}/ship", json={"carrier": "顺丰速运", "tracking_no": "ZT1234567890"}, headers=h
-    )
+    bad = ship(first, "顺丰速运", "ZT1234567890")
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "INVALID_TRACKING_NO"
     assert _status(session, first) == "paid" and session.scalar(select(Shipment.id)) is None
     session.rollback()
-    ok = client.post(
-        f"{url}/{first}/ship", json={"carrier": "顺丰速运", "tracking_no": "SF1234567890"}, headers=h
-    )
+    ok = ship(first, "顺丰速运", "SF1234567890")
     assert ok.status_code == 200
-    again = client.post(
-        f"{url}/{first}/ship", json={"carrier": "顺丰速运", "tracking_no": "SF1234567899"}, headers=h
-    )
+    again = ship(first, "顺丰速运", "SF1234567899")
     assert again.status_code == 409 and again.json()["error"]["code"] == "INVALID_ORDER_STATE"
-    reused = client.post(
-        f"{url}/{second}/ship", json={"carrier": "SF", "tracking_no": "sf1234567890"}, headers=h
-    )
+    reused = ship(second, "SF", "sf1234567890")
     assert reused.status_code == 409 and reused.json()["error"]["code"] == "TRACKING_NO_IN_USE"
     assert _status(session, second) == "paid"
     with pytest.raises(AppError) as caught:

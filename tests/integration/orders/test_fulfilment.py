@@ -21,10 +21,9 @@ from laotie.orders import service as orders
 from laotie.orders.models import Order, PayMode
 from laotie.payments import service as payments
 from laotie.payments.sandbox.psp import set_agreement_outcome
-from laotie.payments.schemas import IntentOut
 from laotie.shops.models import Shop
-from tests.factories.orders import checkout_body, key, make_buyer, make_on_sale
-from tests.factories.payments import confirm, deliver
+from tests.factories.orders import checkout_and_pay, checkout_body, key, make_buyer, make_on_sale
+from tests.factories.payments import deliver
 from tests.factories.shops import principal_of
 
 
@@ -37,13 +36,7 @@ def _owner(session: Session, shop_id: int) -> Principal:
 def _paid_order(client: TestClient, app: FastAPI, db: Database, session: Session, price_fen: int = 10000):  # type: ignore[no-untyped-def]
     buyer = make_buyer(session)
     sale = make_on_sale(session, price_fen=price_fen)
-    placed = orders.checkout(session, buyer.principal, checkout_body(buyer, (sale, 1)), key())
-    intent = orders.pay(session, buyer.principal, placed.checkout_id, key())
-    session.commit()
-    assert confirm(client, IntentOut.model_validate(intent.model_dump())).status_code == 202
-    deliver(db, client)
-    app.state.outbox_worker.run_until_idle()
-    session.rollback()
+    placed = checkout_and_pay(client, app, db, session, buyer, checkout_body(buyer, (sale, 1)))
     return buyer, sale, placed.orders[0].id
 
 
