@@ -85,6 +85,14 @@ def seed_creators(db: Database, shops: list[MarketShop]) -> tuple[list[Creator],
     return creators, accounts, changed
 
 
+def shoppers(db: Database, people: list[DemoAccount]) -> list[Shopper]:
+    """The accounts as buyers with an address (added once)."""
+    with unit_of_work(db) as session:
+        found = [ensure_shopper(session, a.phone, a.nickname) for a in people]
+        session.commit()
+    return found
+
+
 def seed_fans(db: Database) -> list[Shopper]:
     """Background buyers (not printed) who fill the live rooms: they watch, follow and order."""
     with unit_of_work(db) as session:

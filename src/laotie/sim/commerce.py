@@ -72,6 +72,11 @@ def stocked_sku(product: ProductDetail, at_least: int = 5) -> SkuOut | None:
     return skus[0] if skus else None
 
 
+def shop_price(fen: int) -> int:
+    """A price as shops write them, ending in .90 (and never above ``fen``): 141.86 -> 140.90."""
+    return max(fen // 100 * 100 - 10, 90)
+
+
 def load_products(session: Session, shop_id: int) -> list[ProductDetail]:
     cards = catalog.list_listed(session, PageParams(limit=100), shop_id=shop_id).items
     return [catalog.get_listed(session, c.id) for c in sorted(cards, key=lambda c: c.id)]
@@ -182,7 +187,7 @@ def _campaign(session: Session, shops: list[MarketShop], staff: Principal) -> in
         if sku is None:
             continue
         body = EnrolIn(
-            campaign_id=campaign.id, sku_id=sku.id, campaign_price_fen=max(1, sku.price_fen * 85 // 100)
+            campaign_id=campaign.id, sku_id=sku.id, campaign_price_fen=shop_price(sku.price_fen * 85 // 100)
         )
         enrolled.append(promotions.enrol(session, shop.owner, shop.shop_id, body).id)
     for item_id in enrolled[:-1] if len(enrolled) > 1 else enrolled:
@@ -253,12 +258,13 @@ def seed_commerce(
     media_dir: Path,
     shops: list[MarketShop],
     staff: Principal,
-    buyers: list[Shopper],
+    buyer_accounts: list[DemoAccount],
     console: Console,
     progress: Progress,
     task: TaskID,
 ) -> tuple[list[DemoAccount], bool]:
-    """Seed (or find) the live-commerce side; the creators' accounts, and whether anything changed."""
+    """Seed (or find) the live-commerce side; the creators' accounts, and whether anything changed.
+    The demo buyers get an address here, and join the fans in the live rooms' audience."""
     from laotie.sim import audience, live, videos
     from laotie.sim.cashier import Cashier
 
@@ -267,6 +273,7 @@ def seed_commerce(
             MarketShop(s.index, s.shop_id, s.owner, s.name, s.top, load_products(session, s.shop_id))
             for s in shops
         ]
+    buyers = audience.shoppers(db, buyer_accounts)
     changed = seed_shipping(db, market)
     progress.advance(task)
     changed |= seed_promotions(db, market, staff, buyers)

@@ -34,7 +34,7 @@ from laotie.sim import images
 from laotie.sim.commerce import COMMERCE_STEPS, MarketShop, seed_commerce
 from laotie.sim.licences import credit_code
 from laotie.sim.names import BUYER_NICKNAMES, MERCHANT_NICKNAMES, SHOP_NAMES
-from laotie.sim.people import DEMO_PASSWORD, DemoAccount, Shopper, ensure_shopper, ensure_user, principal_of
+from laotie.sim.people import DEMO_PASSWORD, DemoAccount, ensure_user, principal_of
 from laotie.sim.products import plan_product
 
 ADMIN_PHONE = "13900000001"
@@ -245,15 +245,15 @@ def _staff(db: Database) -> tuple[Principal, list[DemoAccount]]:
     ]
 
 
-def _buyers(db: Database) -> tuple[list[DemoAccount], list[Shopper]]:
-    """The demo buyers, each with an address to ship to."""
+def _buyers(db: Database) -> list[DemoAccount]:
     with unit_of_work(db) as session:
-        shoppers = [ensure_shopper(session, buyer_phone(i + 1), n) for i, n in enumerate(BUYER_NICKNAMES)]
+        for i, nickname in enumerate(BUYER_NICKNAMES):
+            ensure_user(session, buyer_phone(i + 1), nickname, (Role.BUYER,))
         session.commit()
     return [
         DemoAccount(buyer_phone(i + 1), DEMO_PASSWORD, "buyer", nickname)
         for i, nickname in enumerate(BUYER_NICKNAMES)
-    ], shoppers
+    ]
 
 
 def seed_demo(
@@ -262,11 +262,13 @@ def seed_demo(
     products: int,
     console: Console,
     media_dir: Path | None = None,
+    live_commerce: bool = True,
 ) -> list[DemoAccount]:
     """Seed (or find) the demo marketplace and return its accounts. Needs a migrated database.
 
     Products are added one round at a time across all shops (and committed per round), so the
-    newest shelf shows many shops rather than the last one seeded."""
+    newest shelf shows many shops rather than the last one seeded. Then, unless ``live_commerce``
+    is false (a plain shelf, for tests of the shelf alone), the live-commerce side (sim.commerce)."""
     n_shops = max(shops, 0)
     n_products = max(products, 0) if n_shops else 0
     db = Database(database_url)
@@ -307,12 +309,12 @@ def seed_demo(
             if n_shops >= len(PENDING_APPLICATIONS) * 2:
                 made, applicants = _pending_applications(db, storage, tree)
                 changed |= made
-            buyers, shoppers = _buyers(db)
-            if seeded:
+            buyers = _buyers(db)
+            if seeded and live_commerce:
                 commerce_task = progress.add_task("直播电商 live commerce", total=COMMERCE_STEPS)
                 market = [MarketShop(s.index, s.shop_id, s.owner, s.account.note, s.slot.top) for s in seeded]
                 creators, made = seed_commerce(
-                    db, storage, media, market, reviewer, shoppers, console, progress, commerce_task
+                    db, storage, media, market, reviewer, buyers, console, progress, commerce_task
                 )
                 changed |= made
     finally:

@@ -31,7 +31,7 @@ from laotie.orders.schemas import Attribution
 from laotie.sim import images
 from laotie.sim.audience import Creator
 from laotie.sim.cashier import Cashier, at
-from laotie.sim.commerce import MarketShop, stocked_sku
+from laotie.sim.commerce import MarketShop, shop_price, stocked_sku
 from laotie.sim.names import LIVE_COMMENTS
 from laotie.sim.people import Shopper
 from laotie.social import service as social
@@ -107,7 +107,7 @@ def _open_session(
     cart: list[CartItemOut] = []
     for product_id in anchor.product_ids:
         cart = live.add_to_cart(session, anchor.principal, out.id, product_id)
-    cover = images.product_image(anchor.name[:8], title[:16], f"live-{anchor.key}-{title}")
+    cover = images.product_image(anchor.name[:8], title[:16], f"live-{anchor.key}-{title}", badge=None)
     live.set_cover(session, anchor.principal, out.id, storage.put("live-covers", ".jpg", cover))
     return out.id, cart
 
@@ -171,7 +171,7 @@ def _on_air(
                 body = FlashSaleIn(
                     item_id=cart[0].id,
                     sku_id=sku.id,
-                    price_fen=sku.price_fen * 55 // 100,
+                    price_fen=shop_price(sku.price_fen * 55 // 100),
                     quantity=30,
                     per_buyer_limit=1,
                     starts_at=clock.now() + anchor.flash_opens,
