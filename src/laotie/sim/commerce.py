@@ -10,7 +10,7 @@ nothing. Randomness comes from ``random.Random`` seeded with fixed strings: the 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,18 +51,21 @@ CAMPAIGN = "双12年终狂欢节"
 REMOTE = ["650000", "540000", "630000", "640000", "150000"]  # 新疆 西藏 青海 宁夏 内蒙古
 NOT_SERVED = ["710000", "810000", "820000"]  # 台湾 香港 澳门
 CAMPAIGN_SHOPS = 8  # shops enrolling a product in the campaign; the last waits for review
+DETAILED = 5  # products per shop whose SKUs the seed reads (cart, offers, campaign, videos)
 COMMERCE_STEPS = 5  # progress: shipping, promotions, creators and fans, live rooms, videos
 
 
 @dataclass(frozen=True)
 class MarketShop:
-    """An open demo shop: its owner, its top-level category, and its products on the shelf."""
+    """An open demo shop: its owner, its top-level category, its products on the shelf (oldest
+    first) and the details of the first few, the ones its coupons, offers, rooms and videos show."""
 
     index: int
     shop_id: int
     owner: Principal
     name: str
     top: str
+    product_ids: list[int] = field(default_factory=list)
     products: list[ProductDetail] = field(default_factory=list)
 
 
@@ -77,9 +80,11 @@ def shop_price(fen: int) -> int:
     return max(fen // 100 * 100 - 10, 90)
 
 
-def load_products(session: Session, shop_id: int) -> list[ProductDetail]:
-    cards = catalog.list_listed(session, PageParams(limit=100), shop_id=shop_id).items
-    return [catalog.get_listed(session, c.id) for c in sorted(cards, key=lambda c: c.id)]
+def with_products(session: Session, shop: MarketShop) -> MarketShop:
+    cards = catalog.list_listed(session, PageParams(limit=100), shop_id=shop.shop_id).items
+    ids = sorted(c.id for c in cards)
+    details = [catalog.get_listed(session, product_id) for product_id in ids[:DETAILED]]
+    return replace(shop, product_ids=ids, products=details)
 
 
 def shipping_template(index: int) -> TemplateIn:
@@ -126,7 +131,7 @@ def seed_shipping(db: Database, shops: list[MarketShop]) -> bool:
             body = shipping_template(shop.index)
             template = logistics.create_template(session, shop.owner, shop.shop_id, body)
             rng = random.Random(f"laotie-demo-shipping-{shop.index}")
-            for k, product in enumerate(shop.products):
+            for k, product_id in enumerate(shop.product_ids):
                 if k % 5 == 4:
                     continue
                 weight = rng.randrange(200, 3000, 50) if body.charge_by == ChargeBy.WEIGHT else 0
@@ -134,7 +139,7 @@ def seed_shipping(db: Database, shops: list[MarketShop]) -> bool:
                     session,
                     shop.owner,
                     shop.shop_id,
-                    product.id,
+                    product_id,
                     ProductShippingIn(template_id=template.id, weight_g=weight),
                 )
             changed = True
@@ -269,10 +274,7 @@ def seed_commerce(
     from laotie.sim.cashier import Cashier
 
     with unit_of_work(db, read_only=True) as session:
-        market = [
-            MarketShop(s.index, s.shop_id, s.owner, s.name, s.top, load_products(session, s.shop_id))
-            for s in shops
-        ]
+        market = [with_products(session, s) for s in shops]
     buyers = audience.shoppers(db, buyer_accounts)
     changed = seed_shipping(db, market)
     progress.advance(task)
