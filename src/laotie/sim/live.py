@@ -11,6 +11,7 @@ writes what it collects from WebSocket viewers.
 from __future__ import annotations
 
 import random
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -113,9 +114,15 @@ def _open_session(
 
 
 def _crowd(
-    session_id: int, audience: list[Shopper], rng: random.Random, since: datetime, until: datetime
+    session_id: int,
+    audience: list[Shopper],
+    rng: random.Random,
+    since: datetime,
+    until: datetime,
+    buyers: tuple[Shopper, ...] = (),
 ) -> store.Pending:
-    """Viewers (signed-in and anonymous), screened comments, likes and the peak audience."""
+    """Viewers (signed-in, the buyers among them, and anonymous), screened comments, likes and the
+    peak audience."""
     pending = store.Pending()
     span = max((until - since).total_seconds(), 1.0)
 
@@ -123,6 +130,7 @@ def _crowd(
         return since + timedelta(seconds=rng.uniform(0, span))
 
     watchers = rng.sample(audience, k=min(len(audience), rng.randint(8, 20)))
+    watchers += [b for b in buyers if b not in watchers]
     for w in watchers:
         pending.viewers[(session_id, f"u:{w.principal.user_id}")] = (w.principal.user_id, moment())
     for _ in range(rng.randint(30, 150)):
@@ -240,7 +248,7 @@ def _replay(
             )
             if j % 2 == 0:
                 _follow_anchor(db, anchor, buyer)
-    store.flush(db, _crowd(session_id, audience, rng, start, end))
+    store.flush(db, _crowd(session_id, audience, rng, start, end, tuple(buyers)))
     with at(end):
         cashier.settle()  # what the orders set off happens during the broadcast, not today
         with unit_of_work(db) as session:
@@ -255,12 +263,12 @@ def seed_live(
     changed = False
     now = clock.now()
     next_hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    # 20:00 in Beijing (12:00 UTC) yesterday, give or take: every replay ends well before now.
+    # Yesterday evening in Beijing (19:00-20:30, 11:00-12:30 UTC): every replay ends before today.
     yesterday = (now - timedelta(days=1)).replace(hour=11, minute=0, second=0, microsecond=0)
     for n, anchor in enumerate(anchors_):
         rng = random.Random(f"laotie-demo-live-{anchor.key}")
         start = yesterday + timedelta(minutes=30 * (n % 4))
-        with at(start if anchor.state == "ended" else now), unit_of_work(db) as session:
+        with at(start) if anchor.state == "ended" else nullcontext(), unit_of_work(db) as session:
             if any(r.shop_id == anchor.shop_id for r in live.my_rooms(session, anchor.principal)):
                 continue
             room, key = live.open_room(
