@@ -4,6 +4,8 @@ Staff, merchants, shops and products are created exactly as people would create 
 0元开店 application with qualification files, review, product drafts with images, submission and
 approval. Each shop with its products commits on its own, so an interrupted run resumes where it
 stopped, and a run over an already seeded database changes nothing and only reports the accounts.
+Then the live-commerce side (``sim.commerce``): templates, promotions, creators, fans, live rooms,
+short videos.
 """
 
 from __future__ import annotations
