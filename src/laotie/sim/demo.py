@@ -4,6 +4,8 @@ Staff, merchants, shops and products are created exactly as people would create 
 0元开店 application with qualification files, review, product drafts with images, submission and
 approval. Each shop with its products commits on its own, so an interrupted run resumes where it
 stopped, and a run over an already seeded database changes nothing and only reports the accounts.
+Then the live-commerce side (``sim.commerce``): templates, promotions, creators, fans, live rooms,
+short videos.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ from laotie.settings import get_settings
 from laotie.shops import service as shop_service
 from laotie.shops.schemas import ShopApply
 from laotie.sim import images
+from laotie.sim.commerce import COMMERCE_STEPS, MarketShop, seed_commerce
 from laotie.sim.licences import credit_code
 from laotie.sim.names import BUYER_NICKNAMES, MERCHANT_NICKNAMES, SHOP_NAMES
+from laotie.sim.people import DEMO_PASSWORD, DemoAccount, ensure_user, principal_of
 from laotie.sim.products import plan_product
 
-DEMO_PASSWORD = "laotie123"
 ADMIN_PHONE = "13900000001"
 GOVERNANCE_PHONE = "13900000002"
 # Left for the governance console to decide: products in review, and shop applications.
@@ -50,15 +53,6 @@ QUALIFICATION_TITLES = {
     "ccc_certificate": "3C认证证书",
     "publication_license": "出版物经营许可证",
 }
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    phone: str
-    password: str
-    role: str
-    nickname: str
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,18 +94,6 @@ def _shop_name(slot: ShopSlot, index: int, used: set[str]) -> str:
         if candidate not in used:
             return candidate
     return f"{slot.name}优选{index + 1}号店"
-
-
-def _principal(session: Session, user_id: int) -> Principal:
-    roles = frozenset(Role(r) for r in accounts.get_user_out(session, user_id).roles)
-    return Principal(user_id=user_id, roles=roles)
-
-
-def _ensure_user(session: Session, phone: str, nickname: str, roles: tuple[Role, ...]) -> int:
-    found = accounts.find_user_id_by_phone(session, phone)
-    if found is not None:
-        return found
-    return accounts.register(session, password=DEMO_PASSWORD, phone=phone, nickname=nickname, roles=roles).id
 
 
 def _upload_qualifications(
@@ -182,17 +164,17 @@ def _seed_shop(
     phone = merchant_phone(index + 1)
     nickname = MERCHANT_NICKNAMES[index % len(MERCHANT_NICKNAMES)]
     with unit_of_work(db) as session:
-        owner_id = _ensure_user(session, phone, nickname, (Role.BUYER,))
+        owner_id = ensure_user(session, phone, nickname, (Role.BUYER,))
         existing = shop_service.shops_of(session, owner_id)
         if existing:
             shop_id, name, created = existing[0].id, existing[0].name, False
         else:
             name = _shop_name(slot, index, used)
             rng = random.Random(f"laotie-demo-shop-{index}")
-            owner = _principal(session, owner_id)
+            owner = principal_of(session, owner_id)
             shop_id = _open_shop(session, storage, rng, owner, reviewer, slot, name, nickname)
             created = True
-        owner = _principal(session, owner_id)
+        owner = principal_of(session, owner_id)
         have = catalog.list_shop_products(session, owner, shop_id, PageParams(limit=1)).total
         session.commit()
     used.add(name)
@@ -233,9 +215,9 @@ def _pending_applications(
         if category not in by_name:
             continue
         with unit_of_work(db) as session:
-            user_id = _ensure_user(session, phone, nickname, (Role.BUYER,))
+            user_id = ensure_user(session, phone, nickname, (Role.BUYER,))
             if not shop_service.shops_of(session, user_id):
-                applicant = _principal(session, user_id)
+                applicant = principal_of(session, user_id)
                 body = ShopApply(
                     name=name,
                     main_category_id=by_name[category],
@@ -255,9 +237,9 @@ def _pending_applications(
 
 def _staff(db: Database) -> tuple[Principal, list[DemoAccount]]:
     with unit_of_work(db) as session:
-        _ensure_user(session, ADMIN_PHONE, "平台管理员", (Role.ADMIN, Role.GOVERNANCE))
-        reviewer_id = _ensure_user(session, GOVERNANCE_PHONE, "治理小二", (Role.GOVERNANCE,))
-        reviewer = _principal(session, reviewer_id)
+        ensure_user(session, ADMIN_PHONE, "平台管理员", (Role.ADMIN, Role.GOVERNANCE))
+        reviewer_id = ensure_user(session, GOVERNANCE_PHONE, "治理小二", (Role.GOVERNANCE,))
+        reviewer = principal_of(session, reviewer_id)
         session.commit()
     return reviewer, [
         DemoAccount(ADMIN_PHONE, DEMO_PASSWORD, "admin", "平台管理员", "治理后台 /governance"),
@@ -268,7 +250,7 @@ def _staff(db: Database) -> tuple[Principal, list[DemoAccount]]:
 def _buyers(db: Database) -> list[DemoAccount]:
     with unit_of_work(db) as session:
         for i, nickname in enumerate(BUYER_NICKNAMES):
-            _ensure_user(session, buyer_phone(i + 1), nickname, (Role.BUYER,))
+            ensure_user(session, buyer_phone(i + 1), nickname, (Role.BUYER,))
         session.commit()
     return [
         DemoAccount(buyer_phone(i + 1), DEMO_PASSWORD, "buyer", nickname)
@@ -282,15 +264,18 @@ def seed_demo(
     products: int,
     console: Console,
     media_dir: Path | None = None,
+    live_commerce: bool = True,
 ) -> list[DemoAccount]:
     """Seed (or find) the demo marketplace and return its accounts. Needs a migrated database.
 
     Products are added one round at a time across all shops (and committed per round), so the
-    newest shelf shows many shops rather than the last one seeded."""
+    newest shelf shows many shops rather than the last one seeded. Then, unless ``live_commerce``
+    is false (a plain shelf, for tests of the shelf alone), the live-commerce side (sim.commerce)."""
     n_shops = max(shops, 0)
     n_products = max(products, 0) if n_shops else 0
     db = Database(database_url)
-    storage = LocalDiskStorage(media_dir or get_settings().media_dir)
+    media = media_dir or get_settings().media_dir
+    storage = LocalDiskStorage(media)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     changed = False
     try:
@@ -299,6 +284,7 @@ def seed_demo(
             tree = categories.tree(session)
         slots = shop_slots(tree, n_shops)
         applicants: list[DemoAccount] = []
+        creators: list[DemoAccount] = []
         seeded: list[SeededShop] = []
         used_names: set[str] = set()
         with Progress(*columns, console=console) as progress:
@@ -325,14 +311,21 @@ def seed_demo(
             if n_shops >= len(PENDING_APPLICATIONS) * 2:
                 made, applicants = _pending_applications(db, storage, tree)
                 changed |= made
-        buyers = _buyers(db)
+            buyers = _buyers(db)
+            if seeded and live_commerce:
+                commerce_task = progress.add_task("直播电商 live commerce", total=COMMERCE_STEPS)
+                market = [MarketShop(s.index, s.shop_id, s.owner, s.account.note, s.slot.top) for s in seeded]
+                creators, made = seed_commerce(
+                    db, storage, media, market, reviewer, buyers, console, progress, commerce_task
+                )
+                changed |= made
     finally:
         db.dispose()
     if not changed and n_shops:
         console.print(
             "[green]演示数据已存在[/green] the demo marketplace was seeded before; nothing changed."
         )
-    return staff + buyers + [s.account for s in seeded] + applicants
+    return staff + buyers + [s.account for s in seeded] + creators + applicants
 
 
 ROLE_LABELS = {
@@ -340,6 +333,7 @@ ROLE_LABELS = {
     "governance": "治理 governance",
     "buyer": "买家 buyer",
     "merchant": "商家 merchant",
+    "creator": "达人 creator",
     "applicant": "待审核 applicant",
 }
 

@@ -85,8 +85,11 @@ def _jpeg(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def product_image(short: str, subtitle: str, key: str, variant: int = 0) -> bytes:
-    """A square JPEG: gradient, a light card, the short name and a subtitle."""
+def product_image(
+    short: str, subtitle: str, key: str, variant: int = 0, badge: str | None = "老铁好物"
+) -> bytes:
+    """A square JPEG: gradient, a light card, the short name and a subtitle (and a corner badge,
+    left out of live covers, where the page puts its own 直播中)."""
     light, dark, ink = _palette(key)
     image = _gradient(SIZE, light, dark)
     draw = ImageDraw.Draw(image, "RGBA")
@@ -110,8 +113,9 @@ def product_image(short: str, subtitle: str, key: str, variant: int = 0) -> byte
         for line in lines:
             y += _centered(draw, y, line, big, (*ink, 255)) + 14
         _centered(draw, y + 16, subtitle if variant == 0 else "细节实拍", small, (90, 90, 90, 255))
-        draw.rounded_rectangle((24, 24, 178, 70), radius=23, fill=(255, 80, 0, 235))
-        draw.text((44, 33), "老铁好物", font=tag, fill=(255, 255, 255, 255))
+        if badge:
+            draw.rounded_rectangle((24, 24, 178, 70), radius=23, fill=(255, 80, 0, 235))
+            draw.text((44, 33), badge, font=tag, fill=(255, 255, 255, 255))
     return _jpeg(image)
 
 

@@ -242,3 +242,22 @@ MERCHANT_NICKNAMES = (
 )  # fmt: skip
 
 BUYER_NICKNAMES = ("爱吃水果的小胖", "精打细算的王阿姨", "数码控小李", "宝妈小雨", "户外老赵", "追剧的阿珍")
+
+# 达人: (nickname, live room title, what they like to sell, told by top-level category name).
+CREATORS = (
+    ("带货一哥大刘", "大刘好物推荐官", "食品饮料"),
+    ("美妆博主小鹿", "小鹿的美妆间", "美妆个护"),
+    ("吃货阿强", "阿强深夜食堂", "食品饮料"),
+    ("数码老炮儿", "老炮儿聊数码", "数码家电"),
+)
+
+# The live audience: background buyers who watch, follow, comment and order in the demo's rooms.
+FAN_PREFIXES = ("东北", "川渝", "广东", "江南", "西北", "山东", "河南", "湖南")
+FAN_NAMES = ("老铁", "宝妈", "小哥", "大姐", "退休大爷", "打工人")
+
+LIVE_COMMENTS = (
+    "主播好！来了来了", "这个有大码吗", "上链接！", "已拍，坐等发货", "666", "这个颜色好看",
+    "能便宜点吗主播", "老粉报到", "包邮吗", "上次买的很好用，回购了", "讲讲尺码", "多少钱",
+    "秒杀什么时候开始", "主播声音好好听", "质量怎么样", "加我微信，私下买更便宜",
+)  # fmt: skip
+VIDEO_COMMENTS = ("看着就想买", "已下单", "求链接", "这个我家也有，好用", "做工不错", "拍得真好")
