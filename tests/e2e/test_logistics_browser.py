@@ -100,7 +100,9 @@ def logistics_server(
     fresh_site: Callable[[str], Site], serve: Callable[..., str]
 ) -> Iterator[tuple[str, int, int, int, str]]:
     site = fresh_site("logistics-demo")
-    seed_demo(site.url, shops=2, products=4, console=Console(quiet=True), media_dir=site.media)
+    seed_demo(
+        site.url, shops=2, products=4, console=Console(quiet=True), media_dir=site.media, live_commerce=False
+    )
     product_id, order_id, shop_id, merchant = _prepare(site.url)
     base = serve(site, env={"LAOTIE_EMBEDDED_WORKER": "false"})
     yield base, product_id, order_id, shop_id, merchant

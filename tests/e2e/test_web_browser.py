@@ -18,7 +18,9 @@ from tests.e2e.harness import Shots, Site, browser_context, new_page, submit_log
 def demo_server(fresh_site: Callable[[str], Site], serve: Callable[..., str]) -> Iterator[str]:
     """A uvicorn process serving a freshly seeded demo (4 shops, 12 products) on SQLite."""
     site = fresh_site("demo")
-    seed_demo(site.url, shops=4, products=12, console=Console(quiet=True), media_dir=site.media)
+    seed_demo(
+        site.url, shops=4, products=12, console=Console(quiet=True), media_dir=site.media, live_commerce=False
+    )
     yield serve(site)
 
 
