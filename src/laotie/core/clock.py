@@ -16,7 +16,7 @@ def now() -> datetime:
 
 @contextmanager
 def travel(delta: timedelta) -> Iterator[None]:
-    """Move the platform's clock forward (tests only)."""
+    """Move the platform's clock (tests, and the demo seed replaying yesterday's broadcasts)."""
     global _offset
     previous = _offset
     _offset = previous + delta
