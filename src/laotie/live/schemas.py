@@ -146,3 +146,16 @@ class CommentOut(BaseModel):
     text: str
     blocked: bool
     at: datetime
+
+
+class LiveCard(BaseModel):
+    """A room on air, as the front page's 直播中 strip shows it."""
+
+    session_id: int
+    title: str
+    anchor_name: str = Field(description="the shop's name for a shop's own broadcast, else the creator's")
+    shop_id: int | None
+    cover_url: str | None
+    viewers: int = Field(description="distinct people who have watched this broadcast so far")
+    likes: int
+    started_at: datetime | None

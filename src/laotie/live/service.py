@@ -37,6 +37,7 @@ from laotie.live.rooms import (
 from laotie.live.rooms import end as _end
 from laotie.live.rooms import end_by_name as _end_by_name
 from laotie.live.schemas import CommentOut, SessionOut
+from laotie.live.showcase import on_air_cards
 
 __all__ = [
     "FlashPurchase",
@@ -52,6 +53,7 @@ __all__ = [
     "my_comments",
     "my_rooms",
     "my_session",
+    "on_air_cards",
     "open_room",
     "pin",
     "pinned_item",

@@ -12,6 +12,7 @@ from laotie.core.auth import Principal
 from laotie.core.ids import MAX_ID
 from laotie.core.uow import unit_of_work
 from laotie.live import cart, flash
+from laotie.live.comments import recent_comments
 from laotie.live.models import SessionStatus
 from laotie.live.realtime.connection import Caller, CommentLimiter, Limits, anonymous_key, serve
 from laotie.live.realtime.hub import Hub
@@ -48,6 +49,8 @@ def _state(
             "pinned": pinned.model_dump(mode="json") if pinned else None,
             "flash_sales": [s.model_dump(mode="json") for s in flash.session_sales(session, row.id)],
             "likes": row.likes,
+            # The chat so far, so a viewer does not walk into a silent room.
+            "recent_comments": recent_comments(session, row.id),
         }
     ]
     return state, row.likes, nick, row.status == SessionStatus.ENDED

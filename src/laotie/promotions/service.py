@@ -41,7 +41,7 @@ from laotie.promotions.setup import (
     shop_enrolments,
     shop_multibuys,
 )
-from laotie.promotions.views import multibuy_out
+from laotie.promotions.views import held_counts, multibuy_out
 from laotie.promotions.wallet import claim, claimable, issue, my_coupons
 
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
     "create_subsidy",
     "decide",
     "enrol",
+    "held_counts",
     "issue",
     "load_book",
     "my_coupons",

@@ -1,8 +1,22 @@
-"""Rows to answers."""
+"""Rows to answers, and small reads the pages need beside them."""
 
 from __future__ import annotations
 
-from laotie.promotions.models import Budget, Campaign, CampaignItem, Coupon, MultiBuy, NewBuyerDeal, Subsidy
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from laotie.promotions.models import (
+    Budget,
+    BuyerCoupon,
+    Campaign,
+    CampaignItem,
+    Coupon,
+    MultiBuy,
+    NewBuyerDeal,
+    Subsidy,
+)
 from laotie.promotions.schemas import (
     BudgetOut,
     CampaignItemOut,
@@ -96,3 +110,17 @@ def deal_out(d: NewBuyerDeal) -> DealOut:
 
 def budget_out(b: Budget) -> BudgetOut:
     return BudgetOut(id=b.id, name=b.name, budget_fen=b.budget_fen, spent_fen=b.spent_fen)
+
+
+def held_counts(session: Session, buyer_id: int, coupon_ids: Iterable[int]) -> dict[int, int]:
+    """How many copies of each coupon the buyer holds (used ones too: they count toward the per-buyer
+    limit, as in claiming). Coupons the buyer holds none of are absent."""
+    wanted = sorted(set(coupon_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(BuyerCoupon.coupon_id, func.count())
+        .where(BuyerCoupon.buyer_id == buyer_id, BuyerCoupon.coupon_id.in_(wanted))
+        .group_by(BuyerCoupon.coupon_id)
+    ).all()
+    return {int(coupon_id): int(n) for coupon_id, n in rows}

@@ -15,14 +15,17 @@ from laotie.categories.schemas import CategoryNode
 from laotie.core.auth import Principal, PublicAccess
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
+from laotie.live import service as live
 from laotie.promotions import service as promotions
 from laotie.shops import service as shops
+from laotie.video import service as video
 from laotie.web import pages_logistics
 from laotie.web.rendering import PageRoute, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 PAGE_SIZE = 20
+STRIP_SIZE = 8  # rooms on air and latest videos above the home page's shelf
 SORTS = {"default": "综合", "newest": "新品", "price_asc": "价格从低到高", "price_desc": "价格从高到低"}
 PageNo = Annotated[int, Query(ge=1, le=1000)]
 Sort = Annotated[str, Query(max_length=20)]
@@ -93,7 +96,20 @@ def home(
     session: Session = Depends(get_session),
     principal: Principal | None = PublicAccess,
 ) -> HTMLResponse:
-    return _listing(request, session, principal, page=page, sort=sort, base="/", is_home=True)
+    # Live commerce first, as in the app: who is on air now and the newest short videos (first page only).
+    on_air = live.on_air_cards(session, STRIP_SIZE) if page == 1 else []
+    videos = video.feed(session, PageParams(limit=STRIP_SIZE, offset=0)).items if page == 1 else []
+    return _listing(
+        request,
+        session,
+        principal,
+        page=page,
+        sort=sort,
+        base="/",
+        is_home=True,
+        on_air=on_air,
+        videos=videos,
+    )
 
 
 @router.get("/c/{category_id}", response_class=HTMLResponse)
@@ -165,6 +181,11 @@ def product_page(
         session, product_id
     )  # campaign / subsidy prices, multi-buy, coupons
     shipping = pages_logistics.product_shipping(session, principal, product, region)
+    held = (
+        promotions.held_counts(session, principal.user_id, [c.id for c in promos.coupons])
+        if principal
+        else {}
+    )
     return render(
         request,
         session,
@@ -175,6 +196,7 @@ def product_page(
         skus=skus,
         q="",
         promos=promos,
+        held=held,
         shipping=shipping,
     )
 

@@ -30,13 +30,16 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 def my_coupons(
     request: Request, session: Session = Depends(get_session), principal: Principal = AnyUser
 ) -> HTMLResponse:
+    platform = promotions.claimable(session, None)
     return render(
         request,
         session,
         principal,
         "coupons.html",
         wallet=promotions.my_coupons(session, principal.user_id),
-        platform=promotions.claimable(session, None),
+        platform=platform,
+        # Copies held per coupon: at its per-buyer limit a coupon shows 已领取 instead of 领取.
+        held=promotions.held_counts(session, principal.user_id, [c.id for c in platform]),
         coupon_text=coupon_text,
         now=clock.now(),
     )

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -58,6 +60,39 @@ def page_url(path: str, **params: object) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
+try:
+    CHINA_TZ: ZoneInfo | timezone = ZoneInfo("Asia/Shanghai")
+except ZoneInfoNotFoundError:  # a slim image without tzdata: China has kept UTC+8 without DST since 1991
+    CHINA_TZ = timezone(timedelta(hours=8), "CST")
+
+_TIME_FORMATS = {
+    "full": "%Y-%m-%d %H:%M",
+    "seconds": "%Y-%m-%d %H:%M:%S",
+    "date": "%Y-%m-%d",
+    "time": "%H:%M",
+    "time_seconds": "%H:%M:%S",
+}
+
+
+def china_time(value: datetime | str | None, style: str = "full") -> str:
+    """A moment as a buyer or merchant in China reads it: Beijing time, whatever the server's zone.
+
+    Styles: ``full`` 2026-12-06 20:00, ``short`` 12月6日 20:00, ``seconds`` 2026-12-06 20:00:05,
+    ``date`` 2026-12-06, ``month`` 2026年12月, ``time`` 20:00, ``time_seconds`` 20:00:05. A naive
+    value is taken as UTC (every stored time is UTC); an ISO string (from JSON event data) is parsed."""
+    if value is None or value == "":
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(CHINA_TZ)
+    if style == "short":
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    if style == "month":
+        return f"{local.year}年{local.month}月"
+    return local.strftime(_TIME_FORMATS[style])
+
+
 env = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(["html"]),
@@ -68,6 +103,7 @@ env.filters["yuan"] = format_yuan
 env.globals["static"] = static_url
 env.globals["page_url"] = page_url
 env.filters["label"] = label
+env.filters["china_time"] = china_time
 
 
 def safe_next(target: str | None) -> str:

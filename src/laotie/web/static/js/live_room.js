@@ -67,6 +67,9 @@
       case "state":
         text(document.getElementById("likes"), m.likes);
         if (m.pinned) pinned(m.pinned);
+        // The chat so far, before anything live; a reconnect's state replaces it rather than repeating it.
+        list.innerHTML = "";
+        (m.recent_comments || []).forEach(function (c) { addComment(c, false); });
         break;
       case "comment": addComment(m, false); break;
       case "error": system(m.message); break;
