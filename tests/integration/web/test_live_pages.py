@@ -3,11 +3,16 @@ the anchor only."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.factories.live import flash_sale, on_air
-from tests.factories.orders import make_buyer
+from laotie.core import clock
+from laotie.live import service as live
+from laotie.live.schemas import SessionIn
+from tests.factories.live import flash_sale, on_air, shop_anchor
+from tests.factories.orders import make_buyer, make_on_sale
 from tests.factories.web import sign_in, sign_out
 
 
@@ -35,3 +40,25 @@ def test_live_pages(client: TestClient, session: Session) -> None:
     sign_in(client, stranger.headers)
     denied = client.get(f"/merchant/live/sessions/{air.session_id}/report")
     assert denied.status_code == 403 and "NOT_LIVE_ROOM_OWNER" in denied.text
+
+
+def test_live_pages_print_beijing_time(client: TestClient, session: Session) -> None:
+    """A broadcast announced for 12:00 UTC is 20:00 for the viewers and the anchor in China."""
+    sale = make_on_sale(session)
+    anchor = shop_anchor(session, sale)
+    evening = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    out = live.create_session(
+        session, anchor.principal, anchor.room_id, SessionIn(title="晚八点专场", scheduled_at=evening)
+    )
+    session.commit()
+    room = client.get(f"/live/{out.id}").text
+    assert "直播预告：12月6日 20:00 开播" in room and "12:00" not in room
+    sign_in(client, anchor.headers)
+    console = client.get("/merchant/live").text
+    assert "预告 12月6日 20:00" in console
+    with clock.travel(evening - clock.now()):  # goes on air at 20:00 Beijing time, ends at once
+        live.start_by_key(session, anchor.stream_key)
+        live.end_session(session, anchor.principal, out.id)
+        session.commit()
+    report = client.get(f"/merchant/live/sessions/{out.id}/report").text
+    assert "开播 2026-12-06 20:00" in report and "下播 2026-12-06 20:00" in report

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from laotie.orders.models import Order
+from laotie.promotions import service as promotions
 from tests.factories.orders import make_buyer, make_on_sale
 from tests.factories.promotions import claim, multibuy, platform_coupon, shop_coupon, subsidy
 from tests.factories.web import sign_in
@@ -119,3 +120,51 @@ def test_order_pages_split_shop_and_platform_discounts(client: TestClient, sessi
     sign_in(client, sale.owner_headers)
     merchant = client.get(f"/merchant/shops/{sale.shop_id}/orders/{order_id}").text
     assert "平台补贴（平台支付给本店）" in merchant and "¥10.00" in merchant
+
+
+def _claim_button(page: str, coupon_id: int) -> str:
+    form = re.search(
+        rf'<form class="promo-row" method="post" action="/me/coupons/{coupon_id}/claim">.*?</form>',
+        page,
+        re.S,
+    )
+    assert form, f"coupon {coupon_id} is not offered"
+    button = re.search(r"<button[^>]*>[^<]*</button>", form.group(0))
+    assert button
+    return button.group(0)
+
+
+def test_a_coupon_held_at_its_limit_shows_claimed_and_the_claim_is_still_refused(
+    client: TestClient, session: Session
+) -> None:
+    sale = make_on_sale(session)
+    buyer, other = make_buyer(session), make_buyer(session)
+    two_each = platform_coupon(session, 0, 300, budget_fen=10_000, per_buyer=2)
+    one_each = platform_coupon(session, 0, 500, budget_fen=10_000, per_buyer=1)
+    shop_one = shop_coupon(session, sale.shop_id, cut_fen=200, per_buyer=1)
+    claim(session, buyer.principal, two_each.id)
+    claim(session, buyer.principal, one_each.id)
+    claim(session, buyer.principal, shop_one.id)
+    session.rollback()
+    sign_in(client, buyer.headers)
+    page = client.get("/me/coupons").text
+    assert "已领取" not in _claim_button(page, two_each.id)  # one of two: another may be claimed
+    assert "disabled>已领取" in _claim_button(page, one_each.id)
+    assert "disabled>已领取" in client.get(f"/p/{sale.product_id}").text  # the shop's coupon, too
+    assert client.post(f"/me/coupons/{two_each.id}/claim", follow_redirects=False).status_code == 303
+    page = client.get("/me/coupons").text
+    assert "disabled>已领取" in _claim_button(page, two_each.id)
+    # The button is only a hint: the claim itself still refuses, with its code, and nothing moves.
+    refused = client.post(f"/api/v1/coupons/{two_each.id}/claim", headers=buyer.headers)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "COUPON_LIMIT_REACHED"
+    again = client.post(f"/me/coupons/{two_each.id}/claim", follow_redirects=False)
+    assert again.status_code == 303 and "领取失败" in client.get("/me/coupons").text
+    session.rollback()
+    held = [c for c in promotions.my_coupons(session, buyer.user_id) if c.coupon.id == two_each.id]
+    assert len(held) == 2 and held[0].coupon.issued_count == 2
+    # Another buyer holds none: 领取 for them.
+    sign_in(client, other.headers)
+    fresh = client.get("/me/coupons").text
+    assert "已领取" not in _claim_button(fresh, two_each.id) and "已领取" not in _claim_button(
+        fresh, one_each.id
+    )
