@@ -4,7 +4,8 @@ The quantity leaves the SKU's stock when the sale is created (refused when the s
 the sale can never oversell the shelf nor the shelf the sale. Buyers buy through the orders domain's
 batched buy path with a server-side ``PriceOverride``: its ``claim`` takes units from ``remaining``
 and the buyer's flash quota with conditional updates in the order's own transaction. When the
-session ends, unsold units go back to the SKU.
+session ends, unsold units go back to the SKU. An order cancelled unpaid (or refunded before it
+shipped) gives its units back to the sale while the sale runs, and to the SKU once it has closed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from laotie.live import errors
 from laotie.live.models import FlashQuota, FlashSale, LiveCartItem, SessionStatus
 from laotie.live.rooms import anchor_creator_id, load_session, own_session, require_state
 from laotie.live.schemas import FlashSaleIn, FlashSaleOut
+from laotie.orders import service as orders
 from laotie.orders.schemas import PriceOverride
 
 MAX_AHEAD = timedelta(days=7)
@@ -148,6 +150,35 @@ def claimer(flash_id: int, limit: int) -> Callable[[Any, int, int], None]:
             raise _refusal(session, flash_id)
 
     return claim
+
+
+def release(session: Session, flash_id: int, buyer_id: int, quantity: int) -> bool:
+    """A cancelled order's flash units, in the cancel's transaction: the buyer's quota frees them and,
+    while the sale is not closed, ``remaining`` takes them back (True). A closed sale already gave its
+    unsold units to the SKU, so these go there too (False; the orders domain returns them).
+
+    Exactly once against ``close_all``: both are conditional on ``closed = false`` for the same row,
+    so whichever locks it second sees the other's result (the closing ``RETURNING remaining``
+    includes units released before it; a release after the close finds the sale closed). Quota
+    before sale, as ``claim`` does, so a cancel and a purchase never deadlock."""
+    session.execute(
+        update(FlashQuota)
+        .where(
+            FlashQuota.flash_sale_id == flash_id,
+            FlashQuota.buyer_id == buyer_id,
+            FlashQuota.units >= quantity,
+        )
+        .values(units=FlashQuota.units - quantity)
+    )
+    back = session.execute(
+        update(FlashSale)
+        .where(FlashSale.id == flash_id, FlashSale.closed.is_(False))
+        .values(remaining=FlashSale.remaining + quantity)
+    )
+    return bool(back.rowcount == 1)  # type: ignore[attr-defined]
+
+
+orders.on_reservation_release("flash_sale", release)
 
 
 @dataclass(frozen=True)
