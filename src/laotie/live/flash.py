@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -22,7 +22,7 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.live import errors
-from laotie.live.models import FlashQuota, FlashSale, LiveCartItem, SessionStatus
+from laotie.live.models import FlashQuota, FlashSale, LiveCartItem, LiveSession, SessionStatus
 from laotie.live.rooms import anchor_creator_id, load_session, own_session, require_state
 from laotie.live.schemas import FlashSaleIn, FlashSaleOut
 from laotie.orders import service as orders
@@ -247,3 +247,43 @@ def session_sales(session: Session, session_id: int) -> list[FlashSaleOut]:
             select(FlashSale).where(FlashSale.session_id == session_id).order_by(FlashSale.id)
         )
     ]
+
+
+@dataclass(frozen=True)
+class PendingOpening:
+    """A flash sale whose opening notice (``flash_open``) is still to come."""
+
+    flash_id: int
+    session_id: int
+    starts_at: datetime
+    remaining: int
+
+
+def unopened(session: Session, now: datetime | None = None) -> list[PendingOpening]:
+    """Flash sales not open yet, of sessions still scheduled or live: what a starting process
+    schedules opening notices for (the process that created them may have restarted since)."""
+    rows = session.execute(
+        select(FlashSale.id, FlashSale.session_id, FlashSale.starts_at, FlashSale.remaining)
+        .join(LiveSession, LiveSession.id == FlashSale.session_id)
+        .where(
+            FlashSale.closed.is_(False),
+            FlashSale.starts_at > (now or clock.now()),
+            LiveSession.status.in_([SessionStatus.SCHEDULED, SessionStatus.LIVE]),
+        )
+        .order_by(FlashSale.starts_at, FlashSale.id)
+    ).all()
+    return [PendingOpening(int(f), int(s), at, int(r)) for f, s, at, r in rows]
+
+
+def still_opening(session: Session, flash_id: int) -> PendingOpening | None:
+    """The sale, if its opening is still worth announcing (not closed, its session not ended)."""
+    row = session.execute(
+        select(FlashSale.id, FlashSale.session_id, FlashSale.starts_at, FlashSale.remaining)
+        .join(LiveSession, LiveSession.id == FlashSale.session_id)
+        .where(
+            FlashSale.id == flash_id,
+            FlashSale.closed.is_(False),
+            LiveSession.status.in_([SessionStatus.SCHEDULED, SessionStatus.LIVE]),
+        )
+    ).first()
+    return PendingOpening(int(row[0]), int(row[1]), row[2], int(row[3])) if row else None
