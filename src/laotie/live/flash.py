@@ -217,6 +217,17 @@ def remaining(session: Session, flash_id: int) -> int:
     return int(session.scalar(select(FlashSale.remaining).where(FlashSale.id == flash_id)) or 0)
 
 
+def running_sale_ids(session: Session, session_id: int) -> list[int]:
+    """The session's flash sales that are not closed (their ``remaining`` may still change)."""
+    return list(
+        session.scalars(
+            select(FlashSale.id)
+            .where(FlashSale.session_id == session_id, FlashSale.closed.is_(False))
+            .order_by(FlashSale.id)
+        )
+    )
+
+
 def close_all(session: Session, session_id: int) -> int:
     """The session ended: close its flash sales and give unsold units back to the SKUs, once."""
     returned = 0

@@ -6,6 +6,7 @@ cancels, purchases and the session's end race each other."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -246,3 +247,35 @@ def test_cancels_racing_the_end_of_the_session_count_every_unit_once(
     _check_books(session, air, flash_id, 8, 30)
     # 8 reserved, 6 sold, 5 cancelled: one order stands and every other unit is back on the shelf.
     assert _active_units(session, air) == 1 and _stock(session, air.sale.sku_id) == 29
+
+
+def test_viewers_see_the_unit_come_back(app: FastAPI, client: TestClient, session: Session) -> None:
+    from laotie.core.db import Database
+    from laotie.core.events import OutboxWorker
+    from laotie.live import flash_events  # noqa: F401  (registers its handlers, as the app will)
+
+    air = on_air(session, stock=10, price_fen=5000)
+    flash_id = flash_sale(session, air, quantity=1, price_fen=990)
+    [(buyer, order_id)] = _sell_out(client, session, air, flash_id, 1)
+    db: Database = app.state.db
+    OutboxWorker(db).run_until_idle()  # the purchase's own events, before we watch
+    with client.websocket_connect(f"/api/v1/live/sessions/{air.session_id}/ws") as ws:
+        state = ws.receive_json()
+        assert state[0]["flash_sales"][0]["remaining"] == 0
+        time.sleep(1.5)  # past the read-back the purchase itself asked for
+        ws.send_json({"type": "ping", "ts": "before"})
+        before: list[dict[str, Any]] = []
+        while not any(m.get("ts") == "before" for m in before):
+            before += ws.receive_json()
+        assert _cancel(client, buyer, order_id).status_code == 200
+        OutboxWorker(db).run_until_idle()
+        seen: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 10
+        mark = 0
+        while time.monotonic() < deadline and not any(m["type"] == "stock" for m in seen):
+            time.sleep(0.5)  # stock is read back about once a second
+            mark += 1
+            ws.send_json({"type": "ping", "ts": mark})
+            while not any(m.get("type") == "pong" and m.get("ts") == mark for m in seen):
+                seen += ws.receive_json()
+    assert [(m["flash_id"], m["remaining"]) for m in seen if m["type"] == "stock"] == [(flash_id, 1)]
