@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from laotie.core.db import Database
 from laotie.live.realtime import hub as realtime
 from laotie.live.realtime.broker import make_broker
-from laotie.live.realtime.connection import CommentLimiter, Limits
+from laotie.live.realtime.connection import Limits
 from laotie.live.realtime.hub import Hub, HubConfig
 from laotie.live.realtime.opening import OpeningNotices, RedisOpeningClaim
 from laotie.live.realtime.ratelimit import CommentRateLimiter, make_comment_limiter
@@ -27,7 +27,6 @@ def install(app: FastAPI, settings: Settings, db: Database) -> None:
         comment_burst=settings.live_comment_burst,
         comment_refill_seconds=settings.live_comment_refill_seconds,
     )
-    app.state.live_limiter = CommentLimiter(app.state.live_limits)
     app.state.live_settings = settings
     app.state.live_hub = None
     app.state.live_redis = None
