@@ -27,6 +27,7 @@ from laotie.core.http import ERROR_RESPONSES, RejectNulMiddleware, install_error
 from laotie.core.principal_cache import PrincipalCache, database_loader
 from laotie.core.storage import LocalDiskStorage
 from laotie.live import events as live_events
+from laotie.live import flash_events as live_flash_events
 from laotie.live import router as live_router
 from laotie.live.realtime import setup as live_realtime
 from laotie.live.realtime.wire import RawSendMiddleware
@@ -102,6 +103,7 @@ HANDLERS_AND_JOBS = (
     settlement_tasks,
     social_events,
     live_events,
+    live_flash_events,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])

@@ -4,14 +4,15 @@ The quantity leaves the SKU's stock when the sale is created (refused when the s
 the sale can never oversell the shelf nor the shelf the sale. Buyers buy through the orders domain's
 batched buy path with a server-side ``PriceOverride``: its ``claim`` takes units from ``remaining``
 and the buyer's flash quota with conditional updates in the order's own transaction. When the
-session ends, unsold units go back to the SKU.
+session ends, unsold units go back to the SKU. An order cancelled unpaid (or refunded before it
+shipped) gives its units back to the sale while the sale runs, and to the SKU once it has closed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -21,9 +22,10 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.live import errors
-from laotie.live.models import FlashQuota, FlashSale, LiveCartItem, SessionStatus
+from laotie.live.models import FlashQuota, FlashSale, LiveCartItem, LiveSession, SessionStatus
 from laotie.live.rooms import anchor_creator_id, load_session, own_session, require_state
 from laotie.live.schemas import FlashSaleIn, FlashSaleOut
+from laotie.orders import service as orders
 from laotie.orders.schemas import PriceOverride
 
 MAX_AHEAD = timedelta(days=7)
@@ -150,6 +152,35 @@ def claimer(flash_id: int, limit: int) -> Callable[[Any, int, int], None]:
     return claim
 
 
+def release(session: Session, flash_id: int, buyer_id: int, quantity: int) -> bool:
+    """A cancelled order's flash units, in the cancel's transaction: the buyer's quota frees them and,
+    while the sale is not closed, ``remaining`` takes them back (True). A closed sale already gave its
+    unsold units to the SKU, so these go there too (False; the orders domain returns them).
+
+    Exactly once against ``close_all``: both are conditional on ``closed = false`` for the same row,
+    so whichever locks it second sees the other's result (the closing ``RETURNING remaining``
+    includes units released before it; a release after the close finds the sale closed). Quota
+    before sale, as ``claim`` does, so a cancel and a purchase never deadlock."""
+    session.execute(
+        update(FlashQuota)
+        .where(
+            FlashQuota.flash_sale_id == flash_id,
+            FlashQuota.buyer_id == buyer_id,
+            FlashQuota.units >= quantity,
+        )
+        .values(units=FlashQuota.units - quantity)
+    )
+    back = session.execute(
+        update(FlashSale)
+        .where(FlashSale.id == flash_id, FlashSale.closed.is_(False))
+        .values(remaining=FlashSale.remaining + quantity)
+    )
+    return bool(back.rowcount == 1)  # type: ignore[attr-defined]
+
+
+orders.on_reservation_release("flash_sale", release)
+
+
 @dataclass(frozen=True)
 class FlashPurchase:
     """What the buy route needs to place a flash order through the orders domain."""
@@ -186,6 +217,17 @@ def remaining(session: Session, flash_id: int) -> int:
     return int(session.scalar(select(FlashSale.remaining).where(FlashSale.id == flash_id)) or 0)
 
 
+def running_sale_ids(session: Session, session_id: int) -> list[int]:
+    """The session's flash sales that are not closed (their ``remaining`` may still change)."""
+    return list(
+        session.scalars(
+            select(FlashSale.id)
+            .where(FlashSale.session_id == session_id, FlashSale.closed.is_(False))
+            .order_by(FlashSale.id)
+        )
+    )
+
+
 def close_all(session: Session, session_id: int) -> int:
     """The session ended: close its flash sales and give unsold units back to the SKUs, once."""
     returned = 0
@@ -216,3 +258,43 @@ def session_sales(session: Session, session_id: int) -> list[FlashSaleOut]:
             select(FlashSale).where(FlashSale.session_id == session_id).order_by(FlashSale.id)
         )
     ]
+
+
+@dataclass(frozen=True)
+class PendingOpening:
+    """A flash sale whose opening notice (``flash_open``) is still to come."""
+
+    flash_id: int
+    session_id: int
+    starts_at: datetime
+    remaining: int
+
+
+def unopened(session: Session, now: datetime | None = None) -> list[PendingOpening]:
+    """Flash sales not open yet, of sessions still scheduled or live: what a starting process
+    schedules opening notices for (the process that created them may have restarted since)."""
+    rows = session.execute(
+        select(FlashSale.id, FlashSale.session_id, FlashSale.starts_at, FlashSale.remaining)
+        .join(LiveSession, LiveSession.id == FlashSale.session_id)
+        .where(
+            FlashSale.closed.is_(False),
+            FlashSale.starts_at > (now or clock.now()),
+            LiveSession.status.in_([SessionStatus.SCHEDULED, SessionStatus.LIVE]),
+        )
+        .order_by(FlashSale.starts_at, FlashSale.id)
+    ).all()
+    return [PendingOpening(int(f), int(s), at, int(r)) for f, s, at, r in rows]
+
+
+def still_opening(session: Session, flash_id: int) -> PendingOpening | None:
+    """The sale, if its opening is still worth announcing (not closed, its session not ended)."""
+    row = session.execute(
+        select(FlashSale.id, FlashSale.session_id, FlashSale.starts_at, FlashSale.remaining)
+        .join(LiveSession, LiveSession.id == FlashSale.session_id)
+        .where(
+            FlashSale.id == flash_id,
+            FlashSale.closed.is_(False),
+            LiveSession.status.in_([SessionStatus.SCHEDULED, SessionStatus.LIVE]),
+        )
+    ).first()
+    return PendingOpening(int(row[0]), int(row[1]), row[2], int(row[3])) if row else None

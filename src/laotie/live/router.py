@@ -58,9 +58,6 @@ class _NoHub:
     async def publish(self, session_id: int, message: dict[str, Any]) -> None:
         return None
 
-    def schedule(self, delay: float, session_id: int, message: dict[str, Any]) -> None:
-        return None
-
     def stock_changed(self, flash_id: int) -> None:
         return None
 
@@ -250,15 +247,10 @@ async def create_flash_sale(
     hub = _hub(request)
     announced = sale.model_dump(mode="json")
     await hub.publish(session_id, {"type": "flash", "sale": announced})
-    delay = (sale.starts_at - _now()).total_seconds()
-    hub.schedule(delay, session_id, {"type": "flash_open", "flash_id": sale.id, "remaining": sale.remaining})
+    openings = request.app.state.live_openings  # every process re-schedules it at start-up too
+    if openings is not None:
+        openings.schedule(sale.id, sale.starts_at)
     return sale
-
-
-def _now() -> Any:
-    from laotie.core import clock
-
-    return clock.now()
 
 
 def _prepare_flash(request: Request, session_id: int, flash_id: int) -> service.FlashPurchase:

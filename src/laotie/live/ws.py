@@ -14,8 +14,9 @@ from laotie.core.uow import unit_of_work
 from laotie.live import cart, flash
 from laotie.live.comments import recent_comments
 from laotie.live.models import SessionStatus
-from laotie.live.realtime.connection import Caller, CommentLimiter, Limits, anonymous_key, serve
+from laotie.live.realtime.connection import Caller, Limits, anonymous_key, serve
 from laotie.live.realtime.hub import Hub
+from laotie.live.realtime.ratelimit import CommentRateLimiter
 from laotie.live.rooms import load_session, session_out
 
 
@@ -87,7 +88,7 @@ async def websocket_endpoint(
     viewer_key = f"u:{user_id}" if user_id else websocket.cookies.get("laotie_vid") or anonymous_key()
     caller = Caller(session_id, user_id, nick, viewer_key[:40])
     limits: Limits = app.state.live_limits
-    limiter: CommentLimiter = app.state.live_limiter
+    limiter: CommentRateLimiter = app.state.live_comment_limiter
     await serve(websocket, hub, caller, state, likes, limits, limiter, settings.live_viewer_queue_frames)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.events import emit
-from laotie.orders import errors
+from laotie.orders import errors, overrides
 from laotie.orders.models import BuyerQuota, Order, OrderEvent, OrderLine, OrderStatus
 
 S = OrderStatus
@@ -119,15 +119,25 @@ def move(
 
 
 def release_reservation(session: Session, order_id: int) -> None:
-    """Give a cancelled order's stock and purchase quota back (called once, by the winning cancel)."""
+    """Give a cancelled order's stock and purchase quota back (called once, by the winning cancel).
+
+    Units a line took from a reservation (a flash sale still running) go back to that reservation,
+    the others to the SKU's stock. Reservations first, then SKUs, then quotas: the order placement
+    takes its locks in, so a cancel and a purchase never wait on each other in a circle."""
     lines = session.execute(
-        select(OrderLine.sku_id, OrderLine.product_id, OrderLine.quantity).where(
-            OrderLine.order_id == order_id
-        )
+        select(OrderLine.sku_id, OrderLine.product_id, OrderLine.quantity, OrderLine.discounts)
+        .where(OrderLine.order_id == order_id)
+        .order_by(OrderLine.sku_id, OrderLine.id)
     ).all()
     buyer_id = session.scalar(select(Order.buyer_id).where(Order.id == order_id))
-    for sku_id, product_id, quantity in sorted(lines):
+    assert buyer_id is not None
+    to_shelf: dict[int, int] = {}
+    for sku_id, _, quantity, line_discounts in lines:
+        if not overrides.release(session, line_discounts, buyer_id, quantity):
+            to_shelf[sku_id] = to_shelf.get(sku_id, 0) + quantity
+    for sku_id, quantity in sorted(to_shelf.items()):
         catalog.return_stock(session, sku_id, quantity)
+    for _, product_id, quantity, _ in sorted(lines, key=lambda line: line[1]):
         session.execute(
             update(BuyerQuota)
             .where(BuyerQuota.buyer_id == buyer_id, BuyerQuota.product_id == product_id)

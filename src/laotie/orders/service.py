@@ -9,8 +9,9 @@ from laotie.addresses import service as addresses
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
-from laotie.orders import attribution, errors, lifecycle, paylater
+from laotie.orders import attribution, errors, lifecycle, overrides, paylater
 from laotie.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
+from laotie.orders.overrides import Release
 from laotie.orders.placement import Outcome, PlaceRequest, place_batch
 
 # What after-sales reads and writes of an order (re-exported on purpose).
@@ -88,6 +89,14 @@ def pay(session: Session, buyer: Principal, checkout_id: int, idempotency_key: s
         row.payment_intent_id = intent.id
         session.flush()
     return intent
+
+
+def on_reservation_release(kind: str, release: Release) -> None:
+    """The domain that reserved units for a ``PriceOverride`` of ``kind`` (live: ``flash_sale``) says
+    where a cancelled order's units go: ``release(session, reference_id, buyer_id, quantity)`` returns
+    True when it took them back, False to send them to the SKU's stock. Runs in the cancel's
+    transaction, once per line, only for the cancel that won."""
+    overrides.on_release(kind, release)
 
 
 def cancel_by_buyer(session: Session, buyer: Principal, order_id: int, reason: str) -> OrderOut:

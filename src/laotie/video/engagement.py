@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +16,7 @@ from laotie.core.pagination import Page, PageParams
 from laotie.settings import get_settings
 from laotie.video import errors
 from laotie.video.feed import load_video
-from laotie.video.models import Video, VideoComment, VideoLike
+from laotie.video.models import Video, VideoComment, VideoCommentPace, VideoLike
 from laotie.video.schemas import CommentOut, LikeOut, ViewsOut
 
 
@@ -58,20 +59,48 @@ def _out(row: VideoComment, nickname: str) -> CommentOut:
     )
 
 
+def _keep_pace(session: Session, user_id: int, pace_seconds: int) -> datetime:
+    """Take the user's comment slot, or refuse: one conditional UPDATE of the user's pace row (or its
+    first INSERT), so of parallel comments exactly one passes in each interval, on PostgreSQL (the
+    row lock makes the losers re-check and fail) and on SQLite (writers are serialised). Rolled back
+    with the comment if anything after it fails. Returns the comment's time."""
+    now = clock.now()
+    moved = session.execute(
+        update(VideoCommentPace)
+        .where(
+            VideoCommentPace.user_id == user_id,
+            VideoCommentPace.last_at <= now - timedelta(seconds=pace_seconds),
+        )
+        .values(last_at=now)
+    )
+    if moved.rowcount == 1:  # type: ignore[attr-defined]
+        return now
+    last = session.scalar(select(VideoCommentPace.last_at).where(VideoCommentPace.user_id == user_id))
+    if last is None:
+        # No pace row yet: comments from before the row existed still count.
+        latest = session.scalar(
+            select(func.max(VideoComment.created_at)).where(VideoComment.user_id == user_id)
+        )
+        if latest is not None and now - latest < timedelta(seconds=pace_seconds):
+            last = latest
+    if last is None:
+        try:
+            with session.begin_nested():
+                session.add(VideoCommentPace(user_id=user_id, last_at=now))
+            return now
+        except IntegrityError:  # the user's first comment, posted in parallel, got there first
+            last = session.scalar(select(VideoCommentPace.last_at).where(VideoCommentPace.user_id == user_id))
+    waited = (now - last).total_seconds() if last is not None else 0
+    raise errors.COMMENT_TOO_FAST(retry_after=max(math.ceil(pace_seconds - waited), 1))
+
+
 def comment(session: Session, principal: Principal, video_id: int, body: str) -> CommentOut:
     settings = get_settings()
     text = body.strip()
     if len(text) > settings.video_comment_max_chars:
         raise errors.COMMENT_TOO_LONG(limit=settings.video_comment_max_chars)
     load_video(session, video_id)
-    pace = settings.video_comment_interval_seconds
-    last = session.scalar(
-        select(func.max(VideoComment.created_at)).where(VideoComment.user_id == principal.user_id)
-    )
-    now = clock.now()
-    if last is not None and now - last < timedelta(seconds=pace):
-        wait = pace - int((now - last).total_seconds())
-        raise errors.COMMENT_TOO_FAST(retry_after=max(wait, 1))
+    now = _keep_pace(session, principal.user_id, settings.video_comment_interval_seconds)
     row = VideoComment(video_id=video_id, user_id=principal.user_id, body=text, created_at=now)
     session.add(row)
     session.execute(update(Video).where(Video.id == video_id).values(comments=Video.comments + 1))

@@ -69,3 +69,13 @@ class VideoComment(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("accounts_user.id"))
     body: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class VideoCommentPace(Base):
+    """When a user last commented on any video: one row per user, moved by one conditional UPDATE,
+    so parallel comments cannot all pass the pace check (a read of the latest comment could)."""
+
+    __tablename__ = "video_comment_pace"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("accounts_user.id"), primary_key=True)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
+from laotie.core.auth import Principal
 from laotie.core.db import Database
 from laotie.core.errors import AppError
 from laotie.core.uow import unit_of_work
@@ -89,3 +90,71 @@ def test_comments_need_login_a_length_limit_and_a_pace(
     with pytest.raises(AppError) as caught:
         video.comment(session, principal_of(session, fan_id), 999_999, "x")
     assert caught.value.code == "VIDEO_NOT_FOUND"
+
+
+def _parallel_comments(db: Database, fan: Principal, video_id: int, n: int) -> list[str]:
+    """``n`` comments by one user at the same moment, each in its own transaction (as parallel
+    requests would be); what each got: "ok" or the refusal's code."""
+    barrier = threading.Barrier(n)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            with unit_of_work(db) as s:
+                video.comment(s, fan, video_id, f"抢沙发{i}")
+                s.commit()
+            outcome = "ok"
+        except AppError as exc:
+            outcome = exc.code
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return sorted(results)
+
+
+def test_parallel_comments_by_one_user_cannot_beat_the_pace(
+    app: FastAPI, db: Database, session: Session
+) -> None:
+    author_id, _ = make_user(session)
+    posted = post_video(session, app.state.storage, principal_of(session, author_id))
+    other = post_video(session, app.state.storage, principal_of(session, author_id))
+    fan_id, _ = make_user(session)
+    fan = principal_of(session, fan_id)
+    session.commit()
+    # The user's very first comments (no pace row yet) and, later, the next interval's.
+    assert _parallel_comments(db, fan, posted.id, 8) == ["COMMENT_TOO_FAST"] * 7 + ["ok"]
+    with clock.travel(timedelta(seconds=11)):
+        assert _parallel_comments(db, fan, other.id, 8) == ["COMMENT_TOO_FAST"] * 7 + ["ok"]
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(VideoComment)) == 2
+    counts = session.execute(
+        select(Video.id, Video.comments).where(Video.id.in_([posted.id, other.id]))
+    ).all()
+    assert dict(counts) == {posted.id: 1, other.id: 1}  # the refused ones left no count behind
+    # Someone else is not slowed down by this user.
+    rival_id, _ = make_user(session)
+    assert video.comment(session, principal_of(session, rival_id), posted.id, "我也来").body == "我也来"
+    session.commit()
+
+
+def test_a_refused_comment_says_how_long_to_wait(app: FastAPI, session: Session) -> None:
+    author_id, _ = make_user(session)
+    posted = post_video(session, app.state.storage, principal_of(session, author_id))
+    fan_id, _ = make_user(session)
+    fan = principal_of(session, fan_id)
+    video.comment(session, fan, posted.id, "第一")
+    session.commit()
+    with clock.travel(timedelta(seconds=4)), pytest.raises(AppError) as caught:
+        video.comment(session, fan, posted.id, "第二")
+    assert caught.value.code == "COMMENT_TOO_FAST" and caught.value.details["retry_after"] == 6
+    session.rollback()
+    with clock.travel(timedelta(seconds=10)):
+        assert video.comment(session, fan, posted.id, "第二").body == "第二"
+        session.commit()

@@ -22,6 +22,7 @@ from laotie.core.errors import AppError
 from laotie.live import errors, screening
 from laotie.live.realtime.hub import Hub, Viewer
 from laotie.live.realtime.outbox import Outbox
+from laotie.live.realtime.ratelimit import CommentRateLimiter
 from laotie.live.realtime.wire import wire_for
 
 MAX_FRAME_CHARS = 4096
@@ -56,24 +57,6 @@ class Bucket:
         return False
 
 
-class CommentLimiter:
-    """Per user and process, across the user's sockets."""
-
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
-        self._buckets: dict[int, Bucket] = {}
-
-    def allow(self, user_id: int) -> bool:
-        bucket = self._buckets.get(user_id)
-        if bucket is None:
-            if len(self._buckets) > 100_000:
-                self._buckets.clear()
-            bucket = self._buckets[user_id] = Bucket(
-                self.limits.comment_burst, self.limits.comment_refill_seconds
-            )
-        return bucket.take()
-
-
 def _error(exc: AppError) -> dict[str, Any]:
     return {"type": "error", "code": exc.code, "message": exc.message("zh")}
 
@@ -105,7 +88,7 @@ async def serve(
     state: list[dict[str, Any]],
     likes: int,
     limits: Limits,
-    limiter: CommentLimiter,
+    limiter: CommentRateLimiter,
     queue_frames: int,
 ) -> None:
     """Run one accepted viewer socket until it closes or is dropped."""
@@ -158,7 +141,7 @@ async def serve(
 
 
 async def _handle(
-    hub: Hub, viewer: Viewer, caller: Caller, text: object, limits: Limits, limiter: CommentLimiter
+    hub: Hub, viewer: Viewer, caller: Caller, text: object, limits: Limits, limiter: CommentRateLimiter
 ) -> AppError | None:
     """Act on one incoming frame; an AppError for a frame that is refused or not understood."""
     if not isinstance(text, str) or len(text) > MAX_FRAME_CHARS:
@@ -191,7 +174,7 @@ async def _handle(
         return errors.COMMENT_EMPTY()
     if len(body) > limits.comment_max_chars:
         return errors.COMMENT_TOO_LONG(limit=limits.comment_max_chars)
-    if not limiter.allow(caller.user_id):
+    if not await limiter.allow(caller.user_id):
         return errors.COMMENT_TOO_FAST()
     verdict = screening.screen(body)
     message = {

@@ -342,13 +342,6 @@ class Hub:
     def record_viewer(self, session_id: int, key: str, user_id: int | None) -> None:
         self.pending.viewers.setdefault((session_id, key), (user_id, clock.now()))
 
-    def schedule(self, delay: float, session_id: int, message: dict[str, Any]) -> None:
-        """Publish ``message`` after ``delay`` seconds (a flash sale opening)."""
-        if self.loop is None:
-            return
-        loop = self.loop
-        loop.call_later(max(0.0, delay), lambda: loop.create_task(self.publish(session_id, dict(message))))
-
 
 _current: Hub | None = None
 

@@ -80,7 +80,11 @@
       case "flash_open": system("秒杀开抢啦！"); tick(); break;
       case "stock": {
         var card = flashCard(m.flash_id);
-        if (card) text(card.querySelector(".remaining"), m.remaining);
+        if (card) {
+          text(card.querySelector(".remaining"), m.remaining);
+          // A cancelled order gave units back to a sold-out sale: it is on again.
+          if (m.remaining > 0 && card.classList.contains("sold")) { card.classList.remove("sold"); tick(); }
+        }
         break;
       }
       case "sold_out": {

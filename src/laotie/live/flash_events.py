@@ -1,0 +1,31 @@
+"""Flash-sale units that come back: an order cancelled unpaid (or refunded before it shipped) gave its
+units back to a running flash sale (``flash.release``, in the cancel's transaction). After commit,
+this tells the room's viewers the sale's new ``remaining`` through the hub's stock read-back."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from laotie.core.events import Event, bus
+from laotie.live import flash
+from laotie.live.realtime import hub as realtime
+
+
+def _stock_back(session: Session, ev: Event) -> None:
+    session_id = ev.payload.get("live_session_id")
+    hub = realtime.current()
+    if not session_id or hub is None or hub.loop is None or hub.loop.is_closed():
+        return
+    for flash_id in flash.running_sale_ids(session, int(session_id)):
+        # Handlers run on a worker thread: the hub's dirty set belongs to its loop.
+        hub.loop.call_soon_threadsafe(hub.stock_changed, flash_id)
+
+
+@bus.subscribe("OrderCancelled", name="live.flash_stock_back_cancelled")
+def on_order_cancelled(session: Session, ev: Event) -> None:
+    _stock_back(session, ev)
+
+
+@bus.subscribe("OrderClosed", name="live.flash_stock_back_closed")
+def on_order_closed(session: Session, ev: Event) -> None:
+    _stock_back(session, ev)
