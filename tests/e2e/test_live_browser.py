@@ -4,6 +4,7 @@ every open room shows 讲解中. Screenshots go to docs/screenshots/live-*.png w
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -53,6 +54,12 @@ def test_watch_comment_and_see_the_pin(live_server: dict[str, Any], browser: Any
     viewer.locator("#comments li", has_text="主播讲讲大米的产地").wait_for()
     viewer.locator("#like").click()
     viewer.locator("#likes", has_text="1").wait_for()
+    # Someone arriving later walks into the chat so far (stored about once a second), not an empty room.
+    time.sleep(1.5)
+    latecomer = new_page(browser_context(browser, 390, 844))
+    latecomer.goto(f"{base}/live/{air.session_id}")
+    latecomer.locator("#comments li", has_text="主播讲讲大米的产地").wait_for()
+    assert latecomer.locator("#comments li").count() == 1
     # The anchor pins the rice from the console; the open room shows it without a reload.
     anchor = new_page(browser_context(browser, signed_in=(base, air.anchor.headers)))
     anchor.goto(f"{base}/merchant/live/sessions/{air.session_id}")
