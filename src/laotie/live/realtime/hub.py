@@ -55,7 +55,7 @@ class Viewer:
         False when the viewer is stuck and should be dropped."""
         if self.dropped:
             return True
-        if self.queue.empty() and self.wire.try_write(data if data is not None else encode(frame)):
+        if not self.queue.frames and self.wire.try_write(data if data is not None else encode(frame)):
             return True
         return self.queue.put(frame)
 
