@@ -73,7 +73,7 @@ def test_no_reason_return_auto_approved_then_auto_refunded(
     assert out.shipping_comp_fen == 0  # no-reason: the buyer pays the return shipping
     assert psp_cash(session) == cash - 8800
     kinds = [e.kind for e in out.events]
-    assert kinds == ["opened", "auto_approved", "shipped_back", "received", "auto_refunded"]
+    assert kinds == ["opened", "auto_approved", "shipped_back", "received", "restocked", "auto_refunded"]
     # The rest of the order can still complete; completion takes the refund back out of its legs.
     with clock.travel(timedelta(days=9)):
         fulfilment.confirm_receipt(session, bought.buyer.principal, bought.order_id)
