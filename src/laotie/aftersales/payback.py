@@ -9,7 +9,8 @@
    once charged); for pay after use not yet charged, cancel that much of the receivable; for pay after
    use not yet shipped, nothing was owed.
 4. Return shipping the merchant owes (quality, wrong item, damage) is booked from the shop's available
-   balance to what the platform owes the buyer (BUYER_CREDIT).
+   balance to what the platform owes the buyer (BUYER_CREDIT), and at once paid out of it to the
+   buyer's payment account (``credit``: the transfer is sent after commit).
 5. Give the platform-funded part the refund reversed (SUBSIDY_EXPENSE) back to the promotion
    budgets it was claimed from, pro rata, once per refund (``promotions.release_budget_share``).
 6. Close the order when everything paid has gone back (stock returns if it never shipped; the
@@ -21,7 +22,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from laotie.aftersales import errors
+from laotie.aftersales import credit, errors
 from laotie.aftersales.models import Case, CaseRefund
 from laotie.core import clock
 from laotie.ledger import service as ledger
@@ -129,6 +130,8 @@ def pay_back(
             idempotency_key=f"{key}:shipping",
             memo=f"售后单{case.id}：商家承担退货运费",
         )
+        # ... and paid straight out to the buyer (sent after commit), so nothing stays owed.
+        credit.request(session, case, shipping_comp_fen)
     row = CaseRefund(
         case_id=case.id,
         order_id=case.order_id,

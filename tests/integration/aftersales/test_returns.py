@@ -105,7 +105,12 @@ def test_quality_return_after_settlement_reverses_available_and_pays_shipping(
     assert out.refunded_fen == 20000 and out.shipping_comp_fen == 3000
     # Everything the order booked is undone: the shop gives back its share and the return shipping.
     assert ledger.balance(session, K.SHOP_AVAILABLE, bought.sale.shop_id) == available - available - 3000
-    assert ledger.balance(session, K.BUYER_CREDIT, bought.buyer.user_id) == 3000
+    # The compensation was owed to the buyer and, in the same step, booked out to be paid to them.
+    assert ledger.balance(session, K.BUYER_CREDIT, bought.buyer.user_id) == 0
+    assert ledger.net_for(session, "aftersales_case", case.id) == {
+        (K.SHOP_AVAILABLE, bought.sale.shop_id): 3000,
+        (K.BUYER_CREDIT, bought.buyer.user_id): -3000,
+    }
     assert (
         ledger.balance(session, K.PLATFORM_FEE_REVENUE) == 0 and ledger.balance(session, K.GROWTH_FUND) == 0
     )
