@@ -26,7 +26,7 @@ from laotie.core.errors import AppError
 from laotie.core.events import emit
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
-from laotie.ledger.schemas import Posting
+from laotie.ledger.schemas import LedgerCheck, Posting
 from laotie.payments import service as payments
 from laotie.payments.schemas import PayoutStatus
 
@@ -189,3 +189,27 @@ def apply_result(session: Session, payload: Mapping[str, Any], paid: bool) -> No
         _move(session, payout, P.PAID, "credit_paid", "退货运费补偿已到账")
     else:
         _fail(session, payout, str(payload.get("failure_reason") or "failed"))
+
+
+def check_credit_payouts(session: Session, result: LedgerCheck) -> None:
+    """The after-sales part of ``laotie ledger check``: each compensation payout has moved exactly its
+    amount out of the buyer's BUYER_CREDIT (nothing if it failed), and the ledger books none that
+    does not exist."""
+    nets = ledger.nets_by_reference(session, REFERENCE)
+    for row in session.execute(
+        select(CreditPayout.id, CreditPayout.buyer_id, CreditPayout.amount_fen, CreditPayout.status)
+    ).all():
+        expected = (
+            {}
+            if row.status == P.FAILED
+            else {(K.BUYER_CREDIT, row.buyer_id): row.amount_fen, (K.PSP_CASH, None): -row.amount_fen}
+        )
+        booked = nets.pop(str(row.id), {})
+        if booked != expected:
+            result.problems.append(f"buyer credit payout {row.id} ({row.status.value}) has booked {booked}")
+    result.problems += [
+        f"ledger books buyer credit payout {ref}, which does not exist" for ref in sorted(nets)
+    ]
+
+
+ledger.register_check("aftersales_credit", check_credit_payouts)

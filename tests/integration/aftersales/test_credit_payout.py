@@ -21,6 +21,7 @@ from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
+from laotie.ledger.schemas import Posting
 from laotie.payments.sandbox.models import SandboxPayout
 from tests.factories.aftersales import Bought, delivered, open_case, paid_order
 from tests.factories.settlement import round_trip
@@ -178,3 +179,23 @@ def test_a_refused_transfer_makes_the_amount_owed_again(
     # Results of other payouts (a shop's withdrawal) are not ours.
     aftersales.apply_credit_payout_result(session, {"metadata": {"settlement_withdrawal_id": "1"}}, paid=True)
     assert _payout(session, case_id).status == "failed"
+
+
+def test_the_ledger_check_sees_a_payout_booked_wrong(
+    client: TestClient, app: FastAPI, db: Database, session: Session
+) -> None:
+    bought = paid_order(client, app, db, session, price_fen=15000)
+    case_id = _refunded_fault_return(session, bought, CaseReason.QUALITY, 700)
+    payout = _payout(session, case_id)
+    assert ledger.check(session).ok
+    ledger.post(
+        session,
+        kind="probe",
+        reference_type=REF,
+        reference_id=payout.id,
+        postings=[Posting(K.BUYER_CREDIT, 1, owner_id=bought.buyer.user_id), Posting(K.PSP_CASH, -1)],
+        idempotency_key="probe-credit-payout",
+    )
+    problems = ledger.check(session).problems
+    assert any(f"buyer credit payout {payout.id} (requested) has booked" in p for p in problems)
+    session.rollback()
