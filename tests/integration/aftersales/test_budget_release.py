@@ -181,3 +181,54 @@ def test_platform_coupon_budget_and_the_coupon_come_back(
     assert _spent(session, coupon.budget_id) == 0
     session.expire_all()
     assert session.get(BuyerCoupon, wallet.id).status == "available"  # type: ignore[union-attr]
+
+
+def test_racing_partial_refunds_give_back_exactly_what_the_ledger_reversed(
+    client: TestClient, app: FastAPI, db: Database, session: Session
+) -> None:
+    """Three cases of one order approved at the same moment (on PostgreSQL the threads overlap):
+    two fit in what was paid, the third is refused, and the budget ends exactly where the ledger's
+    SUBSIDY_EXPENSE for the order does."""
+    import threading
+
+    from laotie.core.uow import unit_of_work
+    from tests.integration.aftersales.test_refund_concurrency import _twin
+
+    bought, budget_id = _subsidised(client, app, db, session)
+    completed(session, bought)
+    with clock.travel(timedelta(days=4)):
+        case = open_case(
+            session,
+            bought,
+            CaseKind.REFUND_ONLY,
+            CaseReason.QUALITY,
+            amount_fen=10000,
+            evidence_ids=[photo(session, app.state.storage, bought.buyer)],
+        )
+        ids = [case.id, _twin(session, case.id, 1), _twin(session, case.id, 2)]
+        session.rollback()
+        barrier = threading.Barrier(len(ids))
+        outcomes: list[str] = []
+        lock = threading.Lock()
+
+        def run(case_id: int) -> None:
+            barrier.wait()
+            with unit_of_work(db) as s:
+                try:
+                    aftersales.approve(s, bought.owner, case_id)
+                    s.commit()
+                    outcome = "refunded"
+                except AppError as exc:
+                    outcome = exc.code
+            with lock:
+                outcomes.append(outcome)
+
+        threads = [threading.Thread(target=run, args=(c,)) for c in ids]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    assert sorted(outcomes) == ["REFUND_EXCEEDS_PAYABLE", "refunded", "refunded"], outcomes
+    assert _spent(session, budget_id) == _booked_subsidy(session, bought.order_id) == 3000 - 2 * 1111
+    releases = session.scalars(select(BudgetRelease).where(BudgetRelease.order_id == bought.order_id)).all()
+    assert len(releases) == 2
