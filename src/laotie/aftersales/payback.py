@@ -65,10 +65,12 @@ def pay_back(
     route = "none"
     payment_refund_id: int | None = None
     if amount_fen > 0:
-        left_before = before.payable_fen - before.refunded_fen
-        orders.record_refund(
+        refunded_total = orders.record_refund(
             session, case.order_id, amount_fen, actor_id, f"售后单{case.id}：退款{amount_fen}分"
         )
+        # What was left to refund just before this one, as the order's guarded UPDATE saw it (a
+        # racing refund may have gone in since ``before`` was read).
+        left_before = before.payable_fen - (refunded_total - amount_fen)
         if _completion_booked(session, case.order_id):
             net = ledger.net_for(session, "order", case.order_id)
             legs = ledger.reversal_postings(net, amount_fen)
