@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -22,6 +24,8 @@ from laotie.core.uow import unit_of_work
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.ledger.schemas import Posting
+from laotie.payments import gateway
+from laotie.payments.interfaces import ProviderError
 from laotie.payments.sandbox.models import SandboxPayout
 from tests.factories.aftersales import Bought, delivered, open_case, paid_order
 from tests.factories.settlement import round_trip
@@ -199,3 +203,31 @@ def test_the_ledger_check_sees_a_payout_booked_wrong(
     problems = ledger.check(session).problems
     assert any(f"buyer credit payout {payout.id} (requested) has booked" in p for p in problems)
     session.rollback()
+
+
+def test_a_provider_outage_leaves_it_owed_to_send_later(
+    client: TestClient, app: FastAPI, db: Database, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bought = paid_order(client, app, db, session, price_fen=15000)
+    case_id = _refunded_fault_return(session, bought, CaseReason.QUALITY, 1500)
+    payout_id = _payout(session, case_id).id
+
+    class Down:
+        name = "down"
+
+        def send_payout(self, **_: Any) -> Any:
+            raise ProviderError("connection reset")
+
+    real = gateway.get_payout_provider
+    monkeypatch.setattr(gateway, "get_payout_provider", lambda s: Down())
+    assert aftersales.send_due_credit_payouts(session) == []  # refused by the provider: still owed
+    session.commit()
+    _round_trip(db, client, session)
+    payout = _payout(session, case_id)
+    assert payout.status == "requested" and payout.provider_payout_ref is None
+    assert _sandbox_payouts(session, payout_id) == 0
+    monkeypatch.setattr(gateway, "get_payout_provider", real)
+    assert aftersales.send_due_credit_payouts(session) == [payout_id]  # the job, once it is back
+    session.commit()
+    _round_trip(db, client, session)
+    assert _payout(session, case_id).status == "paid" and _sandbox_payouts(session, payout_id) == 1
