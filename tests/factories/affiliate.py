@@ -15,7 +15,7 @@ from laotie.orders.models import Channel
 from laotie.orders.schemas import Attribution
 from tests.factories import make_user
 from tests.factories.catalog import owner_principal
-from tests.factories.orders import Buyer, OnSale, checkout_and_pay, checkout_body, make_buyer
+from tests.factories.orders import Buyer, OnSale, checkout_and_pay, checkout_body, key, make_buyer
 from tests.factories.shops import principal_of
 
 
