@@ -14,6 +14,7 @@ from laotie.accounts import router as accounts_router
 from laotie.accounts import service as accounts_service
 from laotie.addresses import router as addresses_router
 from laotie.affiliate import router as affiliate_router
+from laotie.aftersales import events as aftersales_events
 from laotie.aftersales import router as aftersales_router
 from laotie.aftersales import tasks as aftersales_tasks
 from laotie.catalog import router as catalog_router
@@ -92,6 +93,7 @@ ROUTERS: list[APIRouter] = [
 HANDLERS_AND_JOBS = (
     logistics_events,
     logistics_tasks,
+    aftersales_events,
     aftersales_tasks,
     orders_events,
     orders_ledger_check,

@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     live_frame_ms: int = 100  # a room sends its viewers at most one frame this often
     live_frames_per_second: int = 10_000  # per process: busy rooms send fewer, larger frames (≤ 400 ms)
     live_sample_comments: int = 20  # more comments than this in one frame: viewers see a fair sample
-    live_viewer_queue_frames: int = 50  # a viewer this many frames behind is disconnected
+    live_viewer_queue_frames: int = 50  # frames waiting for a slow viewer before they are merged into one
     live_redis_channel: str = "laotie:live:"  # Redis pub/sub channel prefix (one per deployment)
 
 

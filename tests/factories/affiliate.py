@@ -15,7 +15,7 @@ from laotie.orders.models import Channel
 from laotie.orders.schemas import Attribution
 from tests.factories import make_user
 from tests.factories.catalog import owner_principal
-from tests.factories.orders import Buyer, OnSale, checkout_and_pay, checkout_body, make_buyer
+from tests.factories.orders import Buyer, OnSale, checkout_and_pay, checkout_body, key, make_buyer
 from tests.factories.shops import principal_of
 
 
@@ -57,3 +57,35 @@ def place_paid(
 
 def by_creator(creator: Creator) -> Attribution:
     return Attribution(channel=Channel.AFFILIATE, creator_id=creator.user_id)
+
+
+def give_settled_commission(session: Session, creator_id: int, amount_fen: int) -> None:
+    """Commission the creator may withdraw, as if settled orders had put it there
+    (Dr PSP_CASH / Cr COMMISSION_AVAILABLE)."""
+    from laotie.ledger import service as ledger
+    from laotie.ledger.schemas import AccountKind, Posting
+
+    ref = f"creator-{creator_id}-{key()}"
+    ledger.post(
+        session,
+        kind="test_commission",
+        reference_type="test",
+        reference_id=ref,
+        postings=[
+            Posting(AccountKind.PSP_CASH, amount_fen),
+            Posting(AccountKind.COMMISSION_AVAILABLE, -amount_fen, creator_id),
+        ],
+        idempotency_key=f"test:commission:{ref}",
+    )
+    session.commit()
+
+
+def set_creator_account(session: Session, creator: Creator, number: str = "6222020200112233445") -> None:
+    from laotie.settlement.schemas import PayoutAccountIn
+
+    affiliate.set_creator_payout_account(
+        session,
+        creator.principal,
+        PayoutAccountIn(holder_name="带货达人小王", bank_name="中国建设银行", account_number=number),
+    )
+    session.commit()

@@ -1,7 +1,8 @@
 """What a creator has earned: commission pending inside the return window, and settled.
 
 The numbers are the ledger's: completion books Cr ``commission_payable`` (pending) per order,
-settlement moves it to ``commission_available`` (settled), refunds reverse it pro rata.
+settlement moves it to ``commission_available`` (settled, withdrawable), refunds reverse it pro rata,
+a withdrawal takes it out to the creator's bank account (``withdrawals``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ from laotie.core.auth import Principal
 from laotie.core.pagination import PageParams
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind
+from laotie.settlement import service as settlement
 
 STATES = {AccountKind.COMMISSION_PAYABLE: "pending", AccountKind.COMMISSION_AVAILABLE: "settled"}
 # What each booking means for the creator (the ledger's memo speaks for the merchant).
-DESCRIBED = {"order_completed": "确认收货，佣金入账", "order_settled": "售后期结束，佣金结算"}
+DESCRIBED = {
+    "order_completed": "确认收货，佣金入账",
+    "order_settled": "售后期结束，佣金结算",
+    "withdrawal": "提现到银行账户",
+    "withdrawal_reversal": "提现失败，退回可提现余额",
+}
 
 
 def earnings(session: Session, principal: Principal, params: PageParams) -> EarningsOut:
@@ -36,9 +43,13 @@ def earnings(session: Session, principal: Principal, params: PageParams) -> Earn
         )
         for e in entries
     ]
+    money = settlement.creator_balance(session, creator_id)
     return EarningsOut(
         pending_fen=ledger.balance(session, AccountKind.COMMISSION_PAYABLE, creator_id),
-        settled_fen=ledger.balance(session, AccountKind.COMMISSION_AVAILABLE, creator_id),
+        settled_fen=money.available_fen,
+        in_flight_fen=money.in_flight_fen,
+        withdrawn_fen=money.withdrawn_fen,
+        min_withdrawal_fen=money.min_withdrawal_fen,
         lines=lines,
         total=total,
         limit=params.limit,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header, Response
 from sqlalchemy.orm import Session
 
 from laotie.affiliate import service
@@ -16,9 +16,20 @@ from laotie.affiliate.schemas import (
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import Page, PageParams, page_params
+from laotie.settlement.schemas import (
+    PayoutAccountIn,
+    PayoutAccountOut,
+    WithdrawalDetail,
+    WithdrawalIn,
+    WithdrawalOut,
+    WithdrawalStatus,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["affiliate"])
 Creator = require_roles(Role.CREATOR)
+IdempotencyKey = Header(
+    default="", alias="Idempotency-Key", max_length=100, description="retry with the same key: paid once"
+)
 
 
 # Merchants: their shop's offers. Membership is checked in the service.
@@ -111,3 +122,58 @@ def earnings(
     session: Session = Depends(get_session),
 ) -> EarningsOut:
     return service.earnings(session, principal, params)
+
+
+# Creators: settled commission out to their bank account (提现), like a shop's withdrawal.
+
+
+@router.get("/creator/payout-account", response_model=PayoutAccountOut | None)
+def creator_payout_account(
+    principal: Principal = Creator, session: Session = Depends(get_session)
+) -> PayoutAccountOut | None:
+    """The creator's payout account, masked; null when none is set."""
+    return service.creator_payout_account(session, principal)
+
+
+@router.put("/creator/payout-account", response_model=PayoutAccountOut)
+def set_creator_payout_account(
+    body: PayoutAccountIn, principal: Principal = Creator, session: Session = Depends(get_session)
+) -> PayoutAccountOut:
+    """The creator sets the bank account commission withdrawals go to."""
+    out = service.set_creator_payout_account(session, principal, body)
+    session.commit()
+    return out
+
+
+@router.post("/creator/withdrawals", response_model=WithdrawalOut, status_code=201)
+def withdraw_commission(
+    body: WithdrawalIn,
+    response: Response,
+    principal: Principal = Creator,
+    session: Session = Depends(get_session),
+    idempotency_key: str = IdempotencyKey,
+) -> WithdrawalOut:
+    """The creator withdraws settled commission. A retry with the same Idempotency-Key answers 200
+    with the same withdrawal."""
+    out = service.withdraw_commission(session, principal, body.amount_fen, idempotency_key)
+    session.commit()
+    if out.replayed:
+        response.status_code = 200
+    return out
+
+
+@router.get("/creator/withdrawals", response_model=Page[WithdrawalOut])
+def commission_withdrawals(
+    status: WithdrawalStatus | None = None,
+    params: PageParams = Depends(page_params),
+    principal: Principal = Creator,
+    session: Session = Depends(get_session),
+) -> Page[WithdrawalOut]:
+    return service.commission_withdrawals(session, principal, params, status)
+
+
+@router.get("/creator/withdrawals/{withdrawal_id}", response_model=WithdrawalDetail)
+def commission_withdrawal(
+    withdrawal_id: PathId, principal: Principal = Creator, session: Session = Depends(get_session)
+) -> WithdrawalDetail:
+    return service.commission_withdrawal(session, principal, withdrawal_id)

@@ -57,8 +57,11 @@ class EarningLine(BaseModel):
 
 
 class EarningsOut(BaseModel):
-    pending_fen: int
-    settled_fen: int
+    pending_fen: int = Field(description="inside the return window")
+    settled_fen: int = Field(description="settled and not yet withdrawn: what may be withdrawn now")
+    in_flight_fen: int = Field(default=0, description="withdrawals on their way to the bank")
+    withdrawn_fen: int = Field(default=0, description="paid out to the bank so far")
+    min_withdrawal_fen: int = 0
     lines: list[EarningLine]
     total: int
     limit: int

@@ -3,6 +3,8 @@ pick them for their showcase and live cart and earn commission on the orders the
 
 Other domains use only these functions: ``offered_rate_bp`` (the live cart), ``rates_for`` (orders,
 at placement, to lock each line's rate).
+Creators take settled commission out through ``withdraw_commission`` (settlement's withdrawal,
+generalised to a creator owner).
 """
 
 from __future__ import annotations
@@ -25,11 +27,21 @@ from laotie.affiliate.offers import (
     shop_offers,
     withdraw_offer,
 )
+from laotie.affiliate.withdrawals import (
+    commission_withdrawal,
+    commission_withdrawals,
+    creator_payout_account,
+    set_creator_payout_account,
+    withdraw_commission,
+)
 
 __all__ = [
     "active_rates",
     "add_to_showcase",
     "check_rate",
+    "commission_withdrawal",
+    "commission_withdrawals",
+    "creator_payout_account",
     "earnings",
     "is_creator",
     "market",
@@ -37,8 +49,10 @@ __all__ = [
     "offered_rate_bp",
     "rates_for",
     "remove_from_showcase",
+    "set_creator_payout_account",
     "set_offer",
     "shop_offers",
     "showcase",
+    "withdraw_commission",
     "withdraw_offer",
 ]

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from laotie.aftersales import errors
 from laotie.aftersales.access import buyer_case, merchant_case, visible_case
-from laotie.aftersales.models import Case, CaseKind, CaseStatus, Party
+from laotie.aftersales.models import Case, CaseKind, CaseReason, CaseStatus, Party
 from laotie.aftersales.opening import refund_case
 from laotie.aftersales.schemas import MERCHANT_FAULT, CaseOut, ShipBackIn
-from laotie.aftersales.state import case_out, load, move
+from laotie.aftersales.state import case_out, load, move, record
+from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import AppError
@@ -76,20 +77,57 @@ def ship_back(session: Session, principal: Principal, case_id: int, body: ShipBa
     return case_out(session, load(session, case.id))
 
 
-def receive(session: Session, principal: Principal | None, case_id: int) -> CaseOut:
-    """The merchant confirms the return arrived; the refund is due within the refund deadline."""
+def receive(session: Session, principal: Principal | None, case_id: int, damaged: bool = False) -> CaseOut:
+    """The merchant confirms the return arrived; the refund is due within the refund deadline.
+
+    A 七天无理由 return comes back resellable, so its units go back on sale here (``restock``);
+    the merchant may say it arrived damaged (``damaged``), and then nothing is restocked."""
     case = merchant_case(session, principal, case_id) if principal else load(session, case_id)
+    actor = principal.user_id if principal else None
+    party = Party.MERCHANT if principal else Party.SYSTEM
     move(
         session,
         case.id,
         S.RECEIVED,
-        principal.user_id if principal else None,
-        Party.MERCHANT if principal else Party.SYSTEM,
+        actor,
+        party,
         "received",
         "商家确认收到退货" if principal else "退货已签收，超时自动确认",
         deadline_at=clock.now() + _hours(get_settings().aftersales_refund_hours),
+        data={"damaged": True} if damaged else None,
     )
+    # Only the caller whose move won gets here (the move is one conditional UPDATE), so this runs
+    # once per case however many receipts race.
+    restock(session, case, actor, party, damaged)
     return case_out(session, load(session, case.id))
+
+
+def restock(session: Session, case: Case, actor_id: int | None, party: Party, damaged: bool) -> None:
+    """Put a received no-reason return's units back on the SKUs' stock, atomically (one conditional
+    ``stock = stock + n`` per SKU, in SKU order). A fault return (quality, wrong item, damage) is not
+    resellable as it stands and is left to the merchant; so is a return the merchant marks damaged."""
+    if case.kind != CaseKind.RETURN or case.reason != CaseReason.NO_REASON:
+        return
+    units: dict[int, int] = {}
+    for line in case.lines:
+        units[int(line["sku_id"])] = units.get(int(line["sku_id"]), 0) + int(line["quantity"])
+    if damaged:
+        record(session, case.id, "not_restocked", actor_id, party, None, None, "退货商品破损，不回库存")
+        return
+    for sku_id, quantity in sorted(units.items()):
+        if quantity > 0:
+            catalog.return_stock(session, sku_id, quantity)
+    record(
+        session,
+        case.id,
+        "restocked",
+        actor_id,
+        party,
+        None,
+        None,
+        "退货商品已回库存",
+        {"units": {str(k): v for k, v in sorted(units.items())}},
+    )
 
 
 def refund_received(session: Session, principal: Principal, case_id: int) -> CaseOut:

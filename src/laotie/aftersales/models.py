@@ -136,3 +136,33 @@ class CaseRefund(Base):
     payment_refund_id: Mapped[int | None] = mapped_column(BigInteger)
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CreditPayoutStatus(enum.StrEnum):
+    REQUESTED = "requested"  # booked out of BUYER_CREDIT; the transfer is not sent yet
+    PROCESSING = "processing"  # the provider accepted it; its answer comes by webhook
+    PAID = "paid"
+    FAILED = "failed"  # the provider refused: the amount is owed to the buyer again
+
+
+class CreditPayout(Base):
+    """Return-shipping compensation (BUYER_CREDIT) paid out to the buyer: one per case, so a refund
+    retried, or the job run twice at once, pays it once."""
+
+    __tablename__ = "aftersales_credit_payout"
+    __table_args__ = (Index("ix_aftersales_credit_payout_status_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("aftersales_case.id"), unique=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("accounts_user.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[CreditPayoutStatus] = mapped_column(
+        _enum(CreditPayoutStatus, "aftersales_credit_payout_status")
+    )
+    provider_payout_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    failure_reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,8 +9,12 @@
    once charged); for pay after use not yet charged, cancel that much of the receivable; for pay after
    use not yet shipped, nothing was owed.
 4. Return shipping the merchant owes (quality, wrong item, damage) is booked from the shop's available
-   balance to what the platform owes the buyer (BUYER_CREDIT).
-5. Close the order when everything paid has gone back (stock returns if it never shipped).
+   balance to what the platform owes the buyer (BUYER_CREDIT), and at once paid out of it to the
+   buyer's payment account (``credit``: the transfer is sent after commit).
+5. Give the platform-funded part the refund reversed (SUBSIDY_EXPENSE) back to the promotion
+   budgets it was claimed from, pro rata, once per refund (``promotions.release_budget_share``).
+6. Close the order when everything paid has gone back (stock returns if it never shipped; the
+   budget, coupons and 一元购 it still holds are released).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from laotie.aftersales import errors
+from laotie.aftersales import credit, errors
 from laotie.aftersales.models import Case, CaseRefund
 from laotie.core import clock
 from laotie.ledger import service as ledger
@@ -26,6 +30,7 @@ from laotie.ledger.schemas import AccountKind as K
 from laotie.ledger.schemas import Posting
 from laotie.orders import service as orders
 from laotie.payments import service as payments
+from laotie.promotions import service as promotions
 
 
 def _captured_intent(session: Session, reference_type: str, reference_id: int) -> int:
@@ -60,23 +65,30 @@ def pay_back(
     route = "none"
     payment_refund_id: int | None = None
     if amount_fen > 0:
-        orders.record_refund(
+        refunded_total = orders.record_refund(
             session, case.order_id, amount_fen, actor_id, f"售后单{case.id}：退款{amount_fen}分"
         )
+        # What was left to refund just before this one, as the order's guarded UPDATE saw it (a
+        # racing refund may have gone in since ``before`` was read).
+        left_before = before.payable_fen - (refunded_total - amount_fen)
         if _completion_booked(session, case.order_id):
             net = ledger.net_for(session, "order", case.order_id)
+            legs = ledger.reversal_postings(net, amount_fen)
             ledger.post(
                 session,
                 kind="refund_reversal",
                 reference_type="order",
                 reference_id=case.order_id,
-                postings=[
-                    *ledger.reversal_postings(net, amount_fen),
-                    Posting(K.PLATFORM_CLEARING, -amount_fen),
-                ],
+                postings=[*legs, Posting(K.PLATFORM_CLEARING, -amount_fen)],
                 idempotency_key=f"{key}:reversal",
                 memo=f"售后单{case.id}退款冲回",
             )
+            platform_share = -sum(p.amount_fen for p in legs if p.kind == K.SUBSIDY_EXPENSE)
+        else:
+            platform_share = _platform_share_before_completion(
+                session, case.order_id, amount_fen, left_before
+            )
+        promotions.release_budget_share(session, case.order_id, platform_share, f"{key}:budget")
         if before.pay_mode == "pay_now" or before.charge_state == "charged":
             reference = (
                 ("checkout", before.checkout_id)
@@ -120,6 +132,8 @@ def pay_back(
             idempotency_key=f"{key}:shipping",
             memo=f"售后单{case.id}：商家承担退货运费",
         )
+        # ... and paid straight out to the buyer (sent after commit), so nothing stays owed.
+        credit.request(session, case, shipping_comp_fen)
     row = CaseRefund(
         case_id=case.id,
         order_id=case.order_id,
@@ -132,5 +146,18 @@ def pay_back(
     )
     session.add(row)
     session.flush()
-    orders.close_refunded(session, case.order_id, actor_id, f"售后单{case.id}全额退款，交易关闭")
+    if orders.close_refunded(session, case.order_id, actor_id, f"售后单{case.id}全额退款，交易关闭"):
+        # Everything went back: so does whatever budget, coupon and 一元购 the order still holds.
+        promotions.release_for_order(session, case.order_id)
     return row
+
+
+def _platform_share_before_completion(session: Session, order_id: int, amount_fen: int, left_fen: int) -> int:
+    """Before completion nothing is booked to SUBSIDY_EXPENSE yet (completion books it and, in the
+    same transaction, reverses the refunded share). The budget gets the same fraction of what the
+    order still holds now, rounded down so it never gives back more; the refund of everything that
+    is left gives back all of it."""
+    held = promotions.budget_held(session, order_id)
+    if amount_fen >= left_fen:
+        return held
+    return held * amount_fen // left_fen

@@ -22,6 +22,7 @@ from laotie.aftersales.schemas import (
     DisputeView,
     EvidenceOut,
     NoteIn,
+    ReceiveIn,
     ShipBackIn,
 )
 from laotie.core import idempotency
@@ -117,7 +118,6 @@ def _action(name: str, run: Callable[[Session, Principal, int], CaseOut]) -> Cal
 
 for _name, _run, _doc in (
     ("approve", service.approve, "商家同意: a return waits for the goods; refund only pays now"),
-    ("receive", service.receive, "商家确认收到退货: the refund is due within the deadline"),
     ("refund", service.refund_received, "商家退款 after the return arrived"),
     ("cancel", service.cancel, "买家撤销 the request"),
 ):
@@ -127,6 +127,27 @@ for _name, _run, _doc in (
         methods=["POST"],
         response_model=CaseOut,
         summary=_doc,
+    )
+
+
+@router.post("/aftersales/cases/{case_id}/receive", response_model=CaseOut)
+def receive_case(
+    case_id: PathId,
+    body: ReceiveIn | None = None,
+    principal: Principal = AnyUser,
+    session: Session = Depends(get_session),
+    idempotency_key: str = IdempotencyKey,
+) -> JSONResponse:
+    """商家确认收到退货: the refund is due within the deadline. A no-reason return goes back on sale
+    unless the body says it arrived damaged (``{"damaged": true}``)."""
+    damaged = body.damaged if body else False
+    return _once(
+        session,
+        principal,
+        "receive",
+        idempotency_key,
+        {"case_id": case_id, "damaged": damaged},
+        lambda: service.receive(session, principal, case_id, damaged),
     )
 
 

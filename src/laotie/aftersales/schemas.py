@@ -68,6 +68,10 @@ class NoteIn(BaseModel):
     note: str = Field(default="", max_length=500)
 
 
+class ReceiveIn(BaseModel):
+    damaged: bool = Field(default=False, description="the return arrived damaged: it is not restocked")
+
+
 class DecisionIn(BaseModel):
     decision: Decision
     fault_party: FaultParty = FaultParty.NONE

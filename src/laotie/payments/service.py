@@ -377,3 +377,16 @@ def send_payout(
         )
     except ProviderError as exc:
         raise errors.PROVIDER_UNAVAILABLE(reason=str(exc)) from exc
+
+
+def send_buyer_transfer(
+    session: Session, buyer_id: int, amount_fen: int, idempotency_key: str, metadata: Mapping[str, str]
+) -> PayoutResult:
+    """Send money the platform owes a buyer (not a refund of a payment: return-shipping compensation)
+    to the buyer's own account at the provider, the transfer real PSPs offer for this (企业付款到零钱),
+    on the payout rail: the same deduplication by key and the same PayoutPaid / PayoutFailed results.
+    The caller books the ledger."""
+    account = BankAccount(
+        holder_name=f"buyer {buyer_id}", account_number=f"buyer-{buyer_id}", bank_name="买家支付账户"
+    )
+    return send_payout(session, amount_fen, account, idempotency_key, metadata)

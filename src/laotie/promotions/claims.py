@@ -8,6 +8,9 @@
 
 A refusal undoes what the same checkout had claimed so far, so the caller may carry on with the
 rest of its batch in the same transaction. Budgets are touched in id order (no lock cycles).
+
+A partial refund gives the platform-funded part it reversed back to the budgets (``release_share``),
+pro rata over the order's budget uses, once per refund; a later full release gives back the rest.
 """
 
 from __future__ import annotations
@@ -17,14 +20,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from laotie.core.errors import AppError
+from laotie.ledger import service as ledger
 from laotie.promotions import errors
-from laotie.promotions.models import Budget, BuyerCoupon, Coupon, NewBuyerClaim, PromotionUse
+from laotie.promotions.models import Budget, BudgetRelease, BuyerCoupon, Coupon, NewBuyerClaim, PromotionUse
 from laotie.promotions.offers import address_key, phone_key
 from laotie.promotions.pricing import DEAL, Breakdown
 
@@ -164,6 +168,7 @@ def _use(order_id: int, kind: str, ref_id: int, amount: int, now: datetime) -> d
         "kind": kind,
         "ref_id": ref_id,
         "amount_fen": amount,
+        "released_fen": 0,
         "detail": {},
         "created_at": now,
         "released_at": None,
@@ -184,12 +189,14 @@ def release(session: Session, order_id: int, now: datetime) -> int:
             update(PromotionUse)
             .where(PromotionUse.id == use_id, PromotionUse.released_at.is_(None))
             .values(released_at=now)
-        )
-        if won.rowcount != 1:  # type: ignore[attr-defined]
+            .returning(PromotionUse.released_fen)
+        ).first()
+        if won is None:
             continue
         released += 1
         if kind == "budget":
-            _unspend(session, ref_id, amount)
+            # Partial refunds may have given some back already: only the rest is still spent.
+            _unspend(session, ref_id, amount - int(won.released_fen))
             continue
         still_held = session.scalar(
             select(PromotionUse.id)
@@ -205,3 +212,84 @@ def release(session: Session, order_id: int, now: datetime) -> int:
         elif kind == "deal_claim":
             session.execute(delete(NewBuyerClaim).where(NewBuyerClaim.id == ref_id))
     return released
+
+
+def budget_held(session: Session, order_id: int) -> int:
+    """Budget fen ``order_id`` still holds: claimed at checkout, less what refunds gave back."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(PromotionUse.amount_fen - PromotionUse.released_fen), 0)).where(
+                PromotionUse.order_id == order_id,
+                PromotionUse.kind == "budget",
+                PromotionUse.released_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def release_share(
+    session: Session, order_id: int, amount_fen: int, idempotency_key: str, now: datetime
+) -> int:
+    """A partial refund reversed ``amount_fen`` of the order's platform-funded discounts: give that
+    back to the budgets it came from, spread over the order's budget uses in proportion to what each
+    still holds (largest remainder), never more than they hold. Once per ``idempotency_key`` (an
+    insert that conflicts on a second try). Returns the fen given back."""
+    if amount_fen <= 0:
+        return 0
+    first = session.execute(
+        _insert(session)(BudgetRelease)
+        .values(
+            order_id=order_id,
+            idempotency_key=idempotency_key,
+            asked_fen=amount_fen,
+            amount_fen=0,
+            detail={},
+            created_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(BudgetRelease.id)
+    ).first()
+    if first is None:
+        return 0  # this refund already gave its share back
+    query = (
+        select(PromotionUse.id, PromotionUse.ref_id, PromotionUse.amount_fen, PromotionUse.released_fen)
+        .where(
+            PromotionUse.order_id == order_id,
+            PromotionUse.kind == "budget",
+            PromotionUse.released_at.is_(None),
+        )
+        .order_by(PromotionUse.id)
+    )
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update()  # two refunds of one order share the uses in turn
+    uses = session.execute(query).all()
+    held = [int(u.amount_fen) - int(u.released_fen) for u in uses]
+    total = min(amount_fen, sum(held))
+    given = 0
+    detail: dict[str, int] = {}
+    for use, share in zip(uses, ledger.allocate(total, held, sum(held)), strict=True):
+        if share <= 0:
+            continue
+        done = session.execute(
+            update(PromotionUse)
+            .where(
+                PromotionUse.id == use.id,
+                PromotionUse.released_at.is_(None),
+                PromotionUse.released_fen + share <= PromotionUse.amount_fen,
+            )
+            .values(released_fen=PromotionUse.released_fen + share)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        _unspend(session, int(use.ref_id), share)
+        given += share
+        detail[str(use.ref_id)] = detail.get(str(use.ref_id), 0) + share
+    session.execute(
+        update(BudgetRelease).where(BudgetRelease.id == first.id).values(amount_fen=given, detail=detail)
+    )
+    return given

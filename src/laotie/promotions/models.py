@@ -189,6 +189,24 @@ class PromotionUse(Base):
     kind: Mapped[str] = mapped_column(String(20))  # budget / buyer_coupon / deal_claim
     ref_id: Mapped[int] = mapped_column(BigInteger)
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Budget fen already given back by partial refunds (never more than ``amount_fen``); a full
+    # release gives back only what is left.
+    released_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BudgetRelease(Base):
+    """One partial refund's budget give-back, unique by its key: a refund retried, or two runners of
+    the same refund, give its share back once."""
+
+    __tablename__ = "promotions_budget_release"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    asked_fen: Mapped[int] = mapped_column(BigInteger)  # the platform-funded part the refund reversed
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # what went back to budgets
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # budget id -> fen
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

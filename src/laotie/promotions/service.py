@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
 from laotie.core import clock
-from laotie.promotions import errors
+from laotie.promotions import claims, errors
 from laotie.promotions.claims import Reservation, record_uses, release, reserve
 from laotie.promotions.models import Campaign, CampaignItem, MultiBuy
 from laotie.promotions.offers import OfferBook, chosen_coupons, deal_blocked, load_book, offers_for
@@ -50,6 +50,7 @@ __all__ = [
     "OfferBook",
     "Reservation",
     "budget",
+    "budget_held",
     "budgets",
     "campaign_items",
     "campaigns",
@@ -72,6 +73,7 @@ __all__ = [
     "product_promotions",
     "record_uses",
     "release",
+    "release_budget_share",
     "release_for_order",
     "reserve",
     "shop_coupons",
@@ -115,6 +117,17 @@ def price_cart(
 def release_for_order(session: Session, order_id: int) -> int:
     """Give back the budget, coupons and 一元购 an order holds (a cancel, or a full refund)."""
     return release(session, order_id, clock.now())
+
+
+def budget_held(session: Session, order_id: int) -> int:
+    """Platform budget fen the order still holds (claimed, less what partial refunds gave back)."""
+    return claims.budget_held(session, order_id)
+
+
+def release_budget_share(session: Session, order_id: int, amount_fen: int, idempotency_key: str) -> int:
+    """A partial refund reversed ``amount_fen`` of the order's platform-funded part: give it back to
+    the budgets pro rata, never more than the order holds, once per key. Returns the fen given back."""
+    return claims.release_share(session, order_id, amount_fen, idempotency_key, clock.now())
 
 
 def product_promotions(session: Session, product_id: int) -> ProductPromotionsOut:

@@ -1,4 +1,4 @@
-"""What a shop has: pending and available money from the ledger, withdrawals on their way, and the
+"""What a shop (or a creator) has: pending and available money from the ledger, withdrawals on their way, and the
 statement of every movement."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from laotie.core.pagination import Page, PageParams
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind
 from laotie.settings import get_settings
-from laotie.settlement.schemas import BalanceOut, StatementLineOut
+from laotie.settlement.owners import Owner
+from laotie.settlement.schemas import BalanceOut, CreatorBalanceOut, StatementLineOut
 from laotie.settlement.withdrawals import check_viewer, in_flight_and_withdrawn
 from laotie.shops import service as shops
 
@@ -18,7 +19,7 @@ from laotie.shops import service as shops
 def shop_balance(session: Session, principal: Principal, shop_id: int, params: PageParams) -> BalanceOut:
     """The shop's balances and one page of its statement, newest first (members and staff)."""
     check_viewer(session, principal, shop_id)
-    in_flight, withdrawn = in_flight_and_withdrawn(session, shop_id)
+    in_flight, withdrawn = in_flight_and_withdrawn(session, Owner.shop(shop_id))
     lines, total = ledger.statement(
         session,
         [(AccountKind.SHOP_PENDING, shop_id), (AccountKind.SHOP_AVAILABLE, shop_id)],
@@ -51,4 +52,17 @@ def shop_balance(session: Session, principal: Principal, shop_id: int, params: P
             limit=params.limit,
             offset=params.offset,
         ),
+    )
+
+
+def creator_balance(session: Session, creator_id: int) -> CreatorBalanceOut:
+    """What a creator may withdraw (settled commission), what is on its way and what was paid out."""
+    owner = Owner.creator(creator_id)
+    in_flight, withdrawn = in_flight_and_withdrawn(session, owner)
+    return CreatorBalanceOut(
+        creator_id=creator_id,
+        available_fen=ledger.balance(session, owner.available, creator_id),
+        in_flight_fen=in_flight,
+        withdrawn_fen=withdrawn,
+        min_withdrawal_fen=get_settings().withdrawal_min_fen,
     )

@@ -8,21 +8,22 @@ from sqlalchemy.orm import Session
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind, LedgerCheck
 from laotie.settlement.models import Withdrawal, WithdrawalStatus
+from laotie.settlement.owners import Owner
 
 
 def check_withdrawals(session: Session, result: LedgerCheck) -> None:
-    """Each withdrawal has moved exactly its amount from the shop to the bank, unless it failed, in
-    which case it has moved nothing; and the ledger holds no withdrawal that does not exist."""
+    """Each withdrawal has moved exactly its amount from the shop (or the creator) to the bank, unless
+    it failed, in which case it has moved nothing; and the ledger holds no withdrawal that does not
+    exist."""
     nets = ledger.nets_by_reference(session, "withdrawal")
-    rows = session.execute(
-        select(Withdrawal.id, Withdrawal.shop_id, Withdrawal.amount_fen, Withdrawal.status)
-    ).all()
-    for withdrawal_id, shop_id, amount_fen, status in rows:
+    rows = session.scalars(select(Withdrawal)).all()
+    for row in rows:
+        withdrawal_id, amount_fen, status, owner = row.id, row.amount_fen, row.status, Owner.of(row)
         expected = (
             {}
             if status == WithdrawalStatus.FAILED
             else {
-                (AccountKind.SHOP_AVAILABLE, shop_id): amount_fen,
+                (owner.available, owner.id): amount_fen,
                 (AccountKind.PSP_CASH, None): -amount_fen,
             }
         )

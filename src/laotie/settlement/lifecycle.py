@@ -18,6 +18,7 @@ from laotie.core import clock
 from laotie.core.events import emit
 from laotie.settlement import errors
 from laotie.settlement.models import SettlementEvent, Withdrawal, WithdrawalStatus
+from laotie.settlement.owners import Owner
 from laotie.settlement.schemas import SettlementEventOut, WithdrawalDetail, WithdrawalOut
 
 W = WithdrawalStatus
@@ -33,7 +34,7 @@ TOPIC = {W.PROCESSING: "WithdrawalProcessing", W.PAID: "WithdrawalPaid", W.FAILE
 
 def record(
     session: Session,
-    shop_id: int,
+    owner: Owner,
     kind: str,
     actor_id: int | None,
     reason: str = "",
@@ -45,7 +46,7 @@ def record(
 ) -> None:
     session.add(
         SettlementEvent(
-            shop_id=shop_id,
+            **owner.columns,
             withdrawal_id=withdrawal_id,
             actor_id=actor_id,
             kind=kind,
@@ -87,7 +88,7 @@ def move(
     setattr(withdrawal, STAMP[to], now)
     record(
         session,
-        withdrawal.shop_id,
+        Owner.of(withdrawal),
         kind,
         actor_id,
         reason,
@@ -102,6 +103,7 @@ def move(
         {
             "withdrawal_id": withdrawal.id,
             "shop_id": withdrawal.shop_id,
+            "creator_id": withdrawal.creator_id,
             "amount_fen": withdrawal.amount_fen,
             "failure_reason": withdrawal.failure_reason,
         },
@@ -113,6 +115,7 @@ def withdrawal_out(withdrawal: Withdrawal, replayed: bool = False) -> Withdrawal
     return WithdrawalOut(
         id=withdrawal.id,
         shop_id=withdrawal.shop_id,
+        creator_id=withdrawal.creator_id,
         requested_by=withdrawal.requested_by,
         amount_fen=withdrawal.amount_fen,
         status=withdrawal.status,
@@ -129,8 +132,8 @@ def withdrawal_out(withdrawal: Withdrawal, replayed: bool = False) -> Withdrawal
     )
 
 
-def trail(session: Session, shop_id: int, withdrawal_id: int | None = None) -> list[SettlementEventOut]:
-    query = select(SettlementEvent).where(SettlementEvent.shop_id == shop_id)
+def trail(session: Session, owner: Owner, withdrawal_id: int | None = None) -> list[SettlementEventOut]:
+    query = select(SettlementEvent).where(owner.matches(SettlementEvent))
     if withdrawal_id is not None:
         query = query.where(SettlementEvent.withdrawal_id == withdrawal_id)
     rows = session.scalars(query.order_by(SettlementEvent.id)).all()
@@ -153,5 +156,5 @@ def trail(session: Session, shop_id: int, withdrawal_id: int | None = None) -> l
 def withdrawal_detail(session: Session, withdrawal: Withdrawal) -> WithdrawalDetail:
     return WithdrawalDetail(
         **withdrawal_out(withdrawal).model_dump(),
-        events=trail(session, withdrawal.shop_id, withdrawal.id),
+        events=trail(session, Owner.of(withdrawal), withdrawal.id),
     )

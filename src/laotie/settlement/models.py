@@ -1,4 +1,7 @@
-"""A shop's payout account, its withdrawals and their trail. Balances themselves live in the ledger."""
+"""Payout accounts, withdrawals and their trail, for the two kinds of owner that withdraw money: a
+shop (its SHOP_AVAILABLE balance) and a creator (达人: its COMMISSION_AVAILABLE balance). Each row
+names exactly one of ``shop_id`` and ``creator_id`` (a check constraint). Balances themselves live in
+the ledger."""
 
 from __future__ import annotations
 
@@ -6,7 +9,17 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laotie.core.db import Base, BigId, UTCDateTime
@@ -27,13 +40,19 @@ def _enum(kind: type[enum.Enum], name: str) -> Enum:
     return Enum(kind, name=name, native_enum=False, length=20, values_callable=lambda k: [m.value for m in k])
 
 
+def _one_owner() -> CheckConstraint:
+    return CheckConstraint("(shop_id IS NULL) <> (creator_id IS NULL)", name="one_owner")
+
+
 class PayoutAccount(Base):
-    """The bank account a shop's withdrawals go to; one per shop, set by its owner."""
+    """The bank account a shop's (or a creator's) withdrawals go to; one per owner, set by the owner."""
 
     __tablename__ = "settlement_payout_account"
+    __table_args__ = (_one_owner(),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops_shop.id"), unique=True)
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops_shop.id"), unique=True)
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id"), unique=True)
     holder_name: Mapped[str] = mapped_column(String(100))
     bank_name: Mapped[str] = mapped_column(String(60))
     # The full number is needed to pay out and never leaves the server; callers see the masked one.
@@ -48,12 +67,16 @@ class Withdrawal(Base):
     __tablename__ = "settlement_withdrawal"
     __table_args__ = (
         UniqueConstraint("shop_id", "idempotency_key"),
+        UniqueConstraint("creator_id", "idempotency_key"),
         Index("ix_settlement_withdrawal_shop_id_created_at", "shop_id", "created_at"),
+        Index("ix_settlement_withdrawal_creator_id_created_at", "creator_id", "created_at"),
         Index("ix_settlement_withdrawal_status_created_at", "status", "created_at"),
+        _one_owner(),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops_shop.id"))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops_shop.id"))
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id"))
     requested_by: Mapped[int] = mapped_column(ForeignKey("accounts_user.id"))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[WithdrawalStatus] = mapped_column(_enum(WithdrawalStatus, "settlement_withdrawal_status"))
@@ -73,12 +96,14 @@ class Withdrawal(Base):
 
 
 class SettlementEvent(Base):
-    """Append-only trail of a shop's settlement: payout account changes and each withdrawal's moves."""
+    """Append-only trail of an owner's settlement: payout account changes and each withdrawal's moves."""
 
     __tablename__ = "settlement_event"
+    __table_args__ = (_one_owner(),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops_shop.id"), index=True)
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops_shop.id"), index=True)
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id"), index=True)
     withdrawal_id: Mapped[int | None] = mapped_column(ForeignKey("settlement_withdrawal.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id"))
     kind: Mapped[str] = mapped_column(String(40))

@@ -1,4 +1,5 @@
-"""The bank account a shop's withdrawals go to. Only the owner sets or sees it, and only masked."""
+"""The bank account a shop's (or a creator's) withdrawals go to. Only the owner sets or sees it, and
+only masked."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.settlement.lifecycle import record
 from laotie.settlement.models import PayoutAccount
+from laotie.settlement.owners import Owner
 from laotie.settlement.schemas import PayoutAccountIn, PayoutAccountOut
 from laotie.shops import service as shops
 
@@ -27,6 +29,7 @@ def mask_account_number(number: str) -> str:
 def payout_account_out(row: PayoutAccount) -> PayoutAccountOut:
     return PayoutAccountOut(
         shop_id=row.shop_id,
+        creator_id=row.creator_id,
         holder_name=row.holder_name,
         bank_name=row.bank_name,
         account_masked=row.account_masked,
@@ -35,8 +38,8 @@ def payout_account_out(row: PayoutAccount) -> PayoutAccountOut:
     )
 
 
-def account_of(session: Session, shop_id: int, *, for_update: bool = False) -> PayoutAccount | None:
-    query = select(PayoutAccount).where(PayoutAccount.shop_id == shop_id)
+def account_of(session: Session, owner: Owner, *, for_update: bool = False) -> PayoutAccount | None:
+    query = select(PayoutAccount).where(owner.matches(PayoutAccount))
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalar(query)
@@ -48,26 +51,38 @@ def set_payout_account(
     """The owner sets (or replaces) the shop's payout account. Withdrawals already requested keep
     going to the account they were requested for."""
     shops.require_shop_owner(session, shop_id, principal)
+    return _set(session, principal, Owner.shop(shop_id), body)
+
+
+def set_creator_payout_account(
+    session: Session, principal: Principal, body: PayoutAccountIn
+) -> PayoutAccountOut:
+    """A creator (达人) sets (or replaces) the account its commission withdrawals go to. The caller
+    checks the creator role."""
+    return _set(session, principal, Owner.creator(principal.user_id), body)
+
+
+def _set(session: Session, principal: Principal, owner: Owner, body: PayoutAccountIn) -> PayoutAccountOut:
     now = clock.now()
     masked = mask_account_number(body.account_number)
-    row = account_of(session, shop_id, for_update=True)
+    row = account_of(session, owner, for_update=True)
     previous = row.account_masked if row else None
     if row is None:
-        row = PayoutAccount(shop_id=shop_id, created_at=now)
+        row = PayoutAccount(**owner.columns, created_at=now)
         try:
             with session.begin_nested():  # the owner's double submit: the second one updates the first
                 _fill(row, body, masked, principal.user_id, now)
                 session.add(row)
                 session.flush()
         except IntegrityError:
-            row = account_of(session, shop_id, for_update=True)
+            row = account_of(session, owner, for_update=True)
             if row is None:
                 raise
             previous = row.account_masked
     _fill(row, body, masked, principal.user_id, now)
     record(
         session,
-        shop_id,
+        owner,
         "payout_account_set",
         principal.user_id,
         data={"bank_name": body.bank_name, "account_masked": masked, "previous_masked": previous},
@@ -88,5 +103,11 @@ def _fill(row: PayoutAccount, body: PayoutAccountIn, masked: str, user_id: int, 
 def get_payout_account(session: Session, principal: Principal, shop_id: int) -> PayoutAccountOut | None:
     """The owner's view of the payout account (masked); None when none is set."""
     shops.require_shop_owner(session, shop_id, principal)
-    row = account_of(session, shop_id)
+    row = account_of(session, Owner.shop(shop_id))
+    return payout_account_out(row) if row else None
+
+
+def get_creator_payout_account(session: Session, principal: Principal) -> PayoutAccountOut | None:
+    """The creator's own payout account (masked); None when none is set."""
+    row = account_of(session, Owner.creator(principal.user_id))
     return payout_account_out(row) if row else None

@@ -24,6 +24,7 @@ from laotie.payments import service as payments
 from laotie.payments.schemas import BankAccount, PayoutStatus
 from laotie.settlement.lifecycle import load, move, record
 from laotie.settlement.models import Withdrawal, WithdrawalStatus
+from laotie.settlement.owners import Owner
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,10 @@ def send(session: Session, withdrawal_id: int) -> None:
             bank_name=withdrawal.bank_name,
         ),
         provider_key(withdrawal.id),
-        {METADATA_KEY: str(withdrawal.id), "shop_id": str(withdrawal.shop_id)},
+        {
+            METADATA_KEY: str(withdrawal.id),
+            **{k: str(v) for k, v in Owner.of(withdrawal).columns.items() if v},
+        },
     )
     withdrawal.provider_payout_ref = result.provider_payout_ref
     if result.status == PayoutStatus.FAILED:
@@ -68,7 +72,8 @@ def send(session: Session, withdrawal_id: int) -> None:
 
 
 def _fail(session: Session, withdrawal: Withdrawal, reason: str) -> None:
-    """The bank refused: the money goes back to the shop's available balance, exactly as booked."""
+    """The bank refused: the money goes back to the owner's available balance, exactly as booked."""
+    owner = Owner.of(withdrawal)
     withdrawal.failure_reason = reason[:200]
     move(session, withdrawal, W.FAILED, "failed", reason=reason)
     ledger.post(
@@ -78,7 +83,7 @@ def _fail(session: Session, withdrawal: Withdrawal, reason: str) -> None:
         reference_id=withdrawal.id,
         postings=[
             Posting(AccountKind.PSP_CASH, withdrawal.amount_fen),
-            Posting(AccountKind.SHOP_AVAILABLE, -withdrawal.amount_fen, withdrawal.shop_id),
+            Posting(owner.available, -withdrawal.amount_fen, owner.id),
         ],
         idempotency_key=f"settlement:withdrawal:{withdrawal.id}:reversal",
         memo=f"withdrawal {withdrawal.id} failed: {reason}",
@@ -116,7 +121,7 @@ def apply_result(session: Session, payload: Mapping[str, Any], paid: bool) -> No
         log.error("withdrawal %s: payout result not applied: %s", withdrawal.id, why)
         record(
             session,
-            withdrawal.shop_id,
+            Owner.of(withdrawal),
             "payout_result_ignored",
             None,
             why,

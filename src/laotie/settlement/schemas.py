@@ -12,6 +12,7 @@ from laotie.settlement.models import WithdrawalStatus
 
 __all__ = [
     "BalanceOut",
+    "CreatorBalanceOut",
     "PayoutAccountIn",
     "PayoutAccountOut",
     "SettlementEventOut",
@@ -52,7 +53,10 @@ class PayoutAccountIn(BaseModel):
 
 
 class PayoutAccountOut(BaseModel):
-    shop_id: int
+    shop_id: int | None = Field(description="the shop's account; null for a creator's")
+    creator_id: int | None = Field(
+        default=None, description="the creator's (达人) account; null for a shop's"
+    )
     holder_name: str
     bank_name: str
     account_masked: str = Field(description="only the last 4 digits show, e.g. **** **** **** 3445")
@@ -66,7 +70,10 @@ class WithdrawalIn(BaseModel):
 
 class WithdrawalOut(BaseModel):
     id: int
-    shop_id: int
+    shop_id: int | None = Field(description="the withdrawing shop; null for a creator's withdrawal")
+    creator_id: int | None = Field(
+        default=None, description="the withdrawing creator (达人); null for a shop's"
+    )
     requested_by: int
     amount_fen: int
     status: WithdrawalStatus
@@ -110,6 +117,16 @@ class StatementLineOut(BaseModel):
     reference_id: str
     memo: str
     at: datetime
+
+
+class CreatorBalanceOut(BaseModel):
+    """A creator's commission as money: settled commission may be withdrawn like a shop's sales."""
+
+    creator_id: int
+    available_fen: int = Field(description="settled commission that may be withdrawn")
+    in_flight_fen: int = Field(description="withdrawals on their way to the bank")
+    withdrawn_fen: int = Field(description="paid out to the bank so far")
+    min_withdrawal_fen: int
 
 
 class BalanceOut(BaseModel):

@@ -69,6 +69,11 @@ CASE_EVENTS = {
     "decision_return": "平台判定退货",
     "decision_reject": "平台驳回",
     "cancelled": "买家撤销",
+    "restocked": "退回商品已重新上架",
+    "not_restocked": "退回商品破损，未入库",
+    "credit_sent": "运费补偿打款中",
+    "credit_paid": "运费补偿已到账",
+    "credit_failed": "运费补偿打款失败",
 }
 PARTY_LABELS = {"buyer": "买家", "merchant": "商家", "staff": "平台", "system": "系统"}
 LABELS: dict[str, Any] = {

@@ -1,11 +1,14 @@
-"""好物联盟 for creators: the market, a creator's showcase (橱窗), earnings, and becoming a creator."""
+"""好物联盟 for creators: the market, a creator's showcase (橱窗), earnings with the withdrawal of
+settled commission (提现), and becoming a creator."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -15,6 +18,7 @@ from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_rol
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
+from laotie.settlement.schemas import PayoutAccountIn
 from laotie.social import service as social
 from laotie.social.schemas import TargetKind
 from laotie.web import forms
@@ -78,7 +82,60 @@ def earnings_page(
     earned = affiliate.earnings(
         session, principal, PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     )
-    return render(request, session, principal, "alliance/earnings.html", earned=earned, query={})
+    return render(
+        request,
+        session,
+        principal,
+        "alliance/earnings.html",
+        earned=earned,
+        account=affiliate.creator_payout_account(session, principal),
+        withdrawals=affiliate.commission_withdrawals(session, principal, PageParams(limit=5, offset=0)).items,
+        # A fresh key per rendering: a double submit of the same form withdraws once.
+        idempotency_key=secrets.token_urlsafe(18),
+        query={},
+    )
+
+
+@router.post("/creator/earnings/withdraw", response_model=None)
+def withdraw_commission(
+    form: FormData = Depends(forms.read_form),
+    session: Session = Depends(get_session),
+    principal: Principal = require_roles(Role.CREATOR),
+) -> RedirectResponse:
+    """提现: the amount in yuan, to the payout account set below."""
+    data = forms.fields(form)
+    try:
+        amount_fen = forms.parse_yuan(data.get("amount", ""), "amount")
+        out = affiliate.withdraw_commission(session, principal, amount_fen, data.get("idempotency_key", ""))
+    except AppError as exc:
+        session.rollback()
+        return redirect("/creator/earnings", exc.message("zh")[:200])
+    session.commit()
+    return redirect(
+        "/creator/earnings", f"提现申请已提交：¥{out.amount_fen / 100:.2f}，到账 {out.account_masked}"
+    )
+
+
+@router.post("/creator/earnings/account", response_model=None)
+def set_payout_account(
+    form: FormData = Depends(forms.read_form),
+    session: Session = Depends(get_session),
+    principal: Principal = require_roles(Role.CREATOR),
+) -> RedirectResponse:
+    """The bank account withdrawals go to (shown masked afterwards)."""
+    data = forms.fields(form)
+    try:
+        body = PayoutAccountIn(
+            holder_name=data.get("holder_name", ""),
+            bank_name=data.get("bank_name", ""),
+            account_number=data.get("account_number", ""),
+        )
+        affiliate.set_creator_payout_account(session, principal, body)
+    except ValidationError:
+        session.rollback()
+        return redirect("/creator/earnings", "请检查收款账户：户名、开户行和 8 到 30 位银行卡号")
+    session.commit()
+    return redirect("/creator/earnings", "收款账户已保存")
 
 
 @router.get("/creator/{creator_id}", response_class=HTMLResponse)

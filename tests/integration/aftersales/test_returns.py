@@ -73,7 +73,7 @@ def test_no_reason_return_auto_approved_then_auto_refunded(
     assert out.shipping_comp_fen == 0  # no-reason: the buyer pays the return shipping
     assert psp_cash(session) == cash - 8800
     kinds = [e.kind for e in out.events]
-    assert kinds == ["opened", "auto_approved", "shipped_back", "received", "auto_refunded"]
+    assert kinds == ["opened", "auto_approved", "shipped_back", "received", "restocked", "auto_refunded"]
     # The rest of the order can still complete; completion takes the refund back out of its legs.
     with clock.travel(timedelta(days=9)):
         fulfilment.confirm_receipt(session, bought.buyer.principal, bought.order_id)
@@ -105,7 +105,12 @@ def test_quality_return_after_settlement_reverses_available_and_pays_shipping(
     assert out.refunded_fen == 20000 and out.shipping_comp_fen == 3000
     # Everything the order booked is undone: the shop gives back its share and the return shipping.
     assert ledger.balance(session, K.SHOP_AVAILABLE, bought.sale.shop_id) == available - available - 3000
-    assert ledger.balance(session, K.BUYER_CREDIT, bought.buyer.user_id) == 3000
+    # The compensation was owed to the buyer and, in the same step, booked out to be paid to them.
+    assert ledger.balance(session, K.BUYER_CREDIT, bought.buyer.user_id) == 0
+    assert ledger.net_for(session, "aftersales_case", case.id) == {
+        (K.SHOP_AVAILABLE, bought.sale.shop_id): 3000,
+        (K.BUYER_CREDIT, bought.buyer.user_id): -3000,
+    }
     assert (
         ledger.balance(session, K.PLATFORM_FEE_REVENUE) == 0 and ledger.balance(session, K.GROWTH_FUND) == 0
     )

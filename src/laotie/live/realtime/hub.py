@@ -55,7 +55,7 @@ class Viewer:
         False when the viewer is stuck and should be dropped."""
         if self.dropped:
             return True
-        if self.queue.empty() and self.wire.try_write(data if data is not None else encode(frame)):
+        if not self.queue.frames and self.wire.try_write(data if data is not None else encode(frame)):
             return True
         return self.queue.put(frame)
 
@@ -231,16 +231,26 @@ class Hub:
 
     # --- loops ------------------------------------------------------------------------------------
     async def _frames(self) -> None:
+        pause = self.config.frame_seconds
         while True:
-            await asyncio.sleep(self.config.frame_seconds)
+            await asyncio.sleep(pause)
             try:
-                now = time.monotonic()
-                for room in list(self.rooms.values()):
-                    if now - room.flushed_at >= self.interval(room) - 0.005:
-                        room.flushed_at = now
-                        self._flush_room(room)
+                pause = self._due_frames(time.monotonic())
             except Exception:
+                pause = self.config.frame_seconds
                 log.exception("live frame failed")
+
+    def _due_frames(self, now: float) -> float:
+        """Flush every room whose interval has passed; seconds until the next one is due. Waking at
+        each room's own time (not on a fixed tick) keeps a 250 ms room at 250 ms, not 300."""
+        pause = self.config.frame_seconds
+        for room in list(self.rooms.values()):
+            interval = self.interval(room)
+            if now - room.flushed_at >= interval - 0.002:
+                room.flushed_at = now
+                self._flush_room(room)
+            pause = min(pause, room.flushed_at + interval - now)
+        return max(0.005, pause)
 
     def interval(self, room: Room) -> float:
         """Seconds between a room's frames: the base interval, longer for rooms that are busy here."""

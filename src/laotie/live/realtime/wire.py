@@ -21,7 +21,6 @@ from typing import Any, Protocol
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from websockets.frames import Frame, Opcode
-from websockets.protocol import State
 
 RAW_SEND = "laotie.raw_send"
 
@@ -63,26 +62,29 @@ class DirectWire:
 
     def __init__(self, protocol: Any) -> None:
         self.protocol = protocol
-        self.transport = protocol.transport
-        self.writable = protocol.writable  # an asyncio.Event uvicorn clears while the buffer is full
+        # Bound once: the hub calls ``try_write`` for every viewer of a room on every frame.
+        self._writable = protocol.writable  # an asyncio.Event uvicorn clears while the buffer is full
+        self._takes_data = protocol.writable.is_set
+        self._closing = protocol.transport.is_closing
+        self._write = protocol.transport.write
 
     def _open(self) -> bool:
-        p = self.protocol
-        return p.conn.state is State.OPEN and not p.close_sent and not self.transport.is_closing()
+        # A close frame from either side closes the transport (client) or sets close_sent (server).
+        return not self.protocol.close_sent and not self._closing()
 
     def try_write(self, data: bytes) -> bool:
-        if not self.writable.is_set() or not self._open():
-            return False
-        self.transport.write(data)
-        return True
+        if self._takes_data() and self._open():
+            self._write(data)
+            return True
+        return False
 
     async def ready(self) -> None:
-        await self.writable.wait()
+        await self._writable.wait()
 
     async def send(self, frame: str) -> None:
         # No await before the write: the hub must not slip a newer frame in between.
         if self._open():
-            self.transport.write(encode(frame))
+            self._write(encode(frame))
 
 
 def _sansio_protocol(send: Any) -> Any | None:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f425b5f49e5c
+Revision ID: 8de0f5b33565
 Revises: 
-Create Date: 2026-11-22 07:48:04.005647
+Create Date: 2026-12-06 12:00:41.049347
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import laotie.core.db
 
 
-revision: str = 'f425b5f49e5c'
+revision: str = '8de0f5b33565'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -297,6 +297,20 @@ def upgrade() -> None:
     sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_budget'))
     )
+    op.create_table('promotions_budget_release',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=120), nullable=False),
+    sa.Column('asked_fen', sa.BigInteger(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_budget_release')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_promotions_budget_release_idempotency_key'))
+    )
+    with op.batch_alter_table('promotions_budget_release', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_promotions_budget_release_order_id'), ['order_id'], unique=False)
+
     op.create_table('promotions_campaign',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=60), nullable=False),
@@ -313,6 +327,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('ref_id', sa.BigInteger(), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('released_fen', sa.BigInteger(), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=False),
     sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('released_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
@@ -666,6 +681,12 @@ def upgrade() -> None:
     with op.batch_alter_table('social_notification', schema=None) as batch_op:
         batch_op.create_index('ix_social_notification_user_id_read_at', ['user_id', 'read_at'], unique=False)
 
+    op.create_table('video_comment_pace',
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('last_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['accounts_user.id'], name=op.f('fk_video_comment_pace_user_id_accounts_user')),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_video_comment_pace'))
+    )
     op.create_table('affiliate_offer',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('product_id', sa.BigInteger(), nullable=False),
@@ -857,7 +878,8 @@ def upgrade() -> None:
     )
     op.create_table('settlement_payout_account',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
-    sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
+    sa.Column('creator_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
     sa.Column('holder_name', sa.String(length=100), nullable=False),
     sa.Column('bank_name', sa.String(length=60), nullable=False),
     sa.Column('account_number', sa.String(length=40), nullable=False),
@@ -865,14 +887,18 @@ def upgrade() -> None:
     sa.Column('updated_by', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(shop_id IS NULL) <> (creator_id IS NULL)', name=op.f('ck_settlement_payout_account_one_owner')),
+    sa.ForeignKeyConstraint(['creator_id'], ['accounts_user.id'], name=op.f('fk_settlement_payout_account_creator_id_accounts_user')),
     sa.ForeignKeyConstraint(['shop_id'], ['shops_shop.id'], name=op.f('fk_settlement_payout_account_shop_id_shops_shop')),
     sa.ForeignKeyConstraint(['updated_by'], ['accounts_user.id'], name=op.f('fk_settlement_payout_account_updated_by_accounts_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_payout_account')),
+    sa.UniqueConstraint('creator_id', name=op.f('uq_settlement_payout_account_creator_id')),
     sa.UniqueConstraint('shop_id', name=op.f('uq_settlement_payout_account_shop_id'))
     )
     op.create_table('settlement_withdrawal',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
-    sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
+    sa.Column('creator_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
     sa.Column('requested_by', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
     sa.Column('status', sa.Enum('requested', 'processing', 'paid', 'failed', name='settlement_withdrawal_status', native_enum=False, length=20), nullable=False),
@@ -888,13 +914,17 @@ def upgrade() -> None:
     sa.Column('sent_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('paid_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('failed_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('(shop_id IS NULL) <> (creator_id IS NULL)', name=op.f('ck_settlement_withdrawal_one_owner')),
+    sa.ForeignKeyConstraint(['creator_id'], ['accounts_user.id'], name=op.f('fk_settlement_withdrawal_creator_id_accounts_user')),
     sa.ForeignKeyConstraint(['requested_by'], ['accounts_user.id'], name=op.f('fk_settlement_withdrawal_requested_by_accounts_user')),
     sa.ForeignKeyConstraint(['shop_id'], ['shops_shop.id'], name=op.f('fk_settlement_withdrawal_shop_id_shops_shop')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_withdrawal')),
+    sa.UniqueConstraint('creator_id', 'idempotency_key', name=op.f('uq_settlement_withdrawal_creator_id_idempotency_key')),
     sa.UniqueConstraint('provider_payout_ref', name=op.f('uq_settlement_withdrawal_provider_payout_ref')),
     sa.UniqueConstraint('shop_id', 'idempotency_key', name=op.f('uq_settlement_withdrawal_shop_id_idempotency_key'))
     )
     with op.batch_alter_table('settlement_withdrawal', schema=None) as batch_op:
+        batch_op.create_index('ix_settlement_withdrawal_creator_id_created_at', ['creator_id', 'created_at'], unique=False)
         batch_op.create_index('ix_settlement_withdrawal_shop_id_created_at', ['shop_id', 'created_at'], unique=False)
         batch_op.create_index('ix_settlement_withdrawal_status_created_at', ['status', 'created_at'], unique=False)
 
@@ -1150,7 +1180,8 @@ def upgrade() -> None:
 
     op.create_table('settlement_event',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
-    sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
+    sa.Column('creator_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
     sa.Column('withdrawal_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
     sa.Column('actor_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
     sa.Column('kind', sa.String(length=40), nullable=False),
@@ -1159,12 +1190,15 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(shop_id IS NULL) <> (creator_id IS NULL)', name=op.f('ck_settlement_event_one_owner')),
     sa.ForeignKeyConstraint(['actor_id'], ['accounts_user.id'], name=op.f('fk_settlement_event_actor_id_accounts_user')),
+    sa.ForeignKeyConstraint(['creator_id'], ['accounts_user.id'], name=op.f('fk_settlement_event_creator_id_accounts_user')),
     sa.ForeignKeyConstraint(['shop_id'], ['shops_shop.id'], name=op.f('fk_settlement_event_shop_id_shops_shop')),
     sa.ForeignKeyConstraint(['withdrawal_id'], ['settlement_withdrawal.id'], name=op.f('fk_settlement_event_withdrawal_id_settlement_withdrawal')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_event'))
     )
     with op.batch_alter_table('settlement_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_settlement_event_creator_id'), ['creator_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_settlement_event_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_settlement_event_withdrawal_id'), ['withdrawal_id'], unique=False)
 
@@ -1218,6 +1252,29 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('aftersales_case_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_aftersales_case_event_case_id'), ['case_id'], unique=False)
+
+    op.create_table('aftersales_credit_payout',
+    sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('buyer_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.Enum('requested', 'processing', 'paid', 'failed', name='aftersales_credit_payout_status', native_enum=False, length=20), nullable=False),
+    sa.Column('provider_payout_ref', sa.String(length=64), nullable=True),
+    sa.Column('failure_reason', sa.String(length=200), nullable=False),
+    sa.Column('created_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', laotie.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('paid_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('failed_at', laotie.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['buyer_id'], ['accounts_user.id'], name=op.f('fk_aftersales_credit_payout_buyer_id_accounts_user')),
+    sa.ForeignKeyConstraint(['case_id'], ['aftersales_case.id'], name=op.f('fk_aftersales_credit_payout_case_id_aftersales_case')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_aftersales_credit_payout')),
+    sa.UniqueConstraint('case_id', name=op.f('uq_aftersales_credit_payout_case_id')),
+    sa.UniqueConstraint('provider_payout_ref', name=op.f('uq_aftersales_credit_payout_provider_payout_ref'))
+    )
+    with op.batch_alter_table('aftersales_credit_payout', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_aftersales_credit_payout_buyer_id'), ['buyer_id'], unique=False)
+        batch_op.create_index('ix_aftersales_credit_payout_status_id', ['status', 'id'], unique=False)
 
     op.create_table('aftersales_evidence',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
@@ -1370,6 +1427,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_aftersales_evidence_case_id'))
 
     op.drop_table('aftersales_evidence')
+    with op.batch_alter_table('aftersales_credit_payout', schema=None) as batch_op:
+        batch_op.drop_index('ix_aftersales_credit_payout_status_id')
+        batch_op.drop_index(batch_op.f('ix_aftersales_credit_payout_buyer_id'))
+
+    op.drop_table('aftersales_credit_payout')
     with op.batch_alter_table('aftersales_case_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_aftersales_case_event_case_id'))
 
@@ -1387,6 +1449,7 @@ def downgrade() -> None:
     with op.batch_alter_table('settlement_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_settlement_event_withdrawal_id'))
         batch_op.drop_index(batch_op.f('ix_settlement_event_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_settlement_event_creator_id'))
 
     op.drop_table('settlement_event')
     with op.batch_alter_table('orders_line', schema=None) as batch_op:
@@ -1447,6 +1510,7 @@ def downgrade() -> None:
     with op.batch_alter_table('settlement_withdrawal', schema=None) as batch_op:
         batch_op.drop_index('ix_settlement_withdrawal_status_created_at')
         batch_op.drop_index('ix_settlement_withdrawal_shop_id_created_at')
+        batch_op.drop_index('ix_settlement_withdrawal_creator_id_created_at')
 
     op.drop_table('settlement_withdrawal')
     op.drop_table('settlement_payout_account')
@@ -1494,6 +1558,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_affiliate_offer_active_id')
 
     op.drop_table('affiliate_offer')
+    op.drop_table('video_comment_pace')
     with op.batch_alter_table('social_notification', schema=None) as batch_op:
         batch_op.drop_index('ix_social_notification_user_id_read_at')
 
@@ -1580,6 +1645,10 @@ def downgrade() -> None:
 
     op.drop_table('promotions_use')
     op.drop_table('promotions_campaign')
+    with op.batch_alter_table('promotions_budget_release', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_promotions_budget_release_order_id'))
+
+    op.drop_table('promotions_budget_release')
     op.drop_table('promotions_budget')
     op.drop_table('payments_webhook_receipt')
     with op.batch_alter_table('payments_sandbox_webhook', schema=None) as batch_op:
