@@ -293,6 +293,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ]
     for c in clients:
         c.start()
+    # CPU from the moment the viewers are connected and the run starts (not the connecting).
+    time.sleep(max(0.0, start_at + 1 - time.time()))
     cpu_before = {s.pid: cpu_seconds(s.pid) for s in servers}
     try:
         driven = drive(plan, f"http://127.0.0.1:{ports[-1]}", start_at + 1)
@@ -353,6 +355,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "max_ms": round(latencies[-1] * 1000, 1) if latencies else 0.0,
         "latency_samples": len(latencies),
         "disconnects": sum(r["disconnects"] for r in results),
+        "miscounted_frames": sum(r["miscounted_frames"] for r in results),
         "server_cpu_core_share": [
             round((cpu_after[s.pid] - cpu_before[s.pid]) / max(wall, 0.001), 2) for s in servers
         ],
