@@ -260,6 +260,7 @@ def drive(plan: dict[str, Any], base: str, start_at: float) -> dict[str, int]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    load_before = [round(x, 2) for x in os.getloadavg()]
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     commenters = args.commenters or max(20, 2 * args.comments_per_s)
@@ -329,7 +330,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": {
             "nproc": os.cpu_count(),
             "python": platform.python_version(),
-            "load_average_before": [round(x, 2) for x in os.getloadavg()],
+            "load_average_before": load_before,
         },
         "processes": args.processes,
         "redis": args.processes > 1,
