@@ -111,7 +111,7 @@ def seed_videos(
     with tempfile.TemporaryDirectory(prefix="laotie-demo-clips-") as folder:
         for n, (author, meta, words) in enumerate(_plans(shops, creators)):
             rng = random.Random(f"laotie-demo-video-{n}")
-            picture = images.product_image(words, "短视频 · 实拍", f"video-{n}-{words}")
+            picture = images.product_image(words, "短视频 · 实拍", f"video-{n}-{words}", badge=None)
             data = clip(picture, Path(folder), f"clip-{n}")
             with unit_of_work(db) as session:
                 posted, _ = video.upload(session, storage, author, meta, data)
