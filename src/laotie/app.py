@@ -55,6 +55,7 @@ from laotie.settlement import tasks as settlement_tasks
 from laotie.shops import router as shops_router
 from laotie.social import events as social_events
 from laotie.social import router as social_router
+from laotie.standing import tasks as standing_tasks
 from laotie.video import router as video_router
 from laotie.web import pages
 
@@ -104,6 +105,7 @@ HANDLERS_AND_JOBS = (
     settlement_ledger_check,
     settlement_tasks,
     social_events,
+    standing_tasks,
     live_events,
     live_flash_events,
 )

@@ -19,6 +19,7 @@ from laotie.promotions import models as promotions_models
 from laotie.settlement import models as settlement_models
 from laotie.shops import models as shops_models
 from laotie.social import models as social_models
+from laotie.standing import models as standing_models
 from laotie.video import models as video_models
 
 metadata = Base.metadata
@@ -43,5 +44,6 @@ __all__ = [
     "settlement_models",
     "shops_models",
     "social_models",
+    "standing_models",
     "video_models",
 ]
