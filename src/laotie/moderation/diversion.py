@@ -312,7 +312,7 @@ _FLAT_RULES: list[tuple[str, re.Pattern[str], Check | None]] = [
         None,
     ),
     # Links and QR codes (spoken domains, QR codes, Taobao share tokens)
-    ("link_or_qr", re.compile(r"[a-z0-9]{2}(?:点|dot)(?:com|cn|net|top|vip)(?![a-z])"), None),
+    ("link_or_qr", re.compile(r"(?<=[a-z0-9]{2})(?:点|dot)(?:com|cn|net|top|vip)(?![a-z])"), None),
     (
         "link_or_qr",
         re.compile(r"二维码|扫码|扫一扫|扫一下|长按识别|扫(?:我|一下)?的?头像|码在(?:主页|头像|简介)"),

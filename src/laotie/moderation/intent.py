@@ -36,7 +36,7 @@ _DIRECT: list[tuple[str, re.Pattern[str]]] = [
         "intent_link",
         re.compile(
             r"求链接|上链接|链接(?:在哪|在哪里|呢|没了|没有|挂|发|是几|多少)|(?:没有|找不到|没看到|补个?|再上|挂个?)链接|有(?:没有)?链接吗?$|有没有链接"
-            r"|(?:几|哪|什么)号?链接|链接几号|小黄车(?:里|怎么|是空|没)|车里(?:没|是|有没)|橱窗里?(?:有|在哪)"
+            r"|(?:几|哪|什么)号?链接|链接几号|小黄车(?:里|怎么|是空|没)|车里(?:没|是|有没)|橱窗里?(?:有|在哪)|挂上|怎么找不到|搜不到"
             r"|(?:求|能|再)上(?:一下|一次)?(?:[0-9一二三四五六七八九十]{1,3}号|链接)"
         ),
     ),
@@ -51,7 +51,7 @@ _DIRECT: list[tuple[str, re.Pattern[str]]] = [
     (
         "intent_want",
         re.compile(
-            r"(?<!没有我)(?<!不)想要(?!的)|我要(?=$|了|我要|[0-9a-z]|一|两|二|三|这|那|定制|批发|[黑白红蓝粉灰绿紫黄米杏卡棕咖])"
+            r"(?<!没有我)(?<!不)想要(?![^的]{0,4}的(?:姐妹|宝|家人|朋友|老铁|亲|小伙伴|可以|私|扣|加|拉|进|来|点|直接))(?!的)|我要(?=$|了|我要|[0-9a-z]|一|两|二|三|这|那|定制|批发|[黑白红蓝粉灰绿紫黄米杏卡棕咖])"
             r"|想买|要买|我也要|我也想要|也给我来|要(?:一|两|二|三|四|五|几|[0-9])(?:件|个|箱|盒|单|瓶|套|份)"
             r"|来(?:一|两|二|三|[0-9])(?:件|个|箱|盒|单|瓶|套|份)|给我(?:留|来|拿)|扣1想要|想要扣1|有点心动|好心动"
             r"|冲了冲了.{0,4}(?:怎么|拍)|求回放.{0,4}买|我也想试"
@@ -139,7 +139,8 @@ _CHAT = re.compile(
 )
 # Statements after buying (已拍, 回购, 收到了) and reviews are not intent unless they also ask.
 # After-sales talk about an order already placed (where is my parcel, my refund) is not intent.
-_AFTER = re.compile(r"退款|退货|到哪了|单号|物流信息|签收|没收到")
+_AFTER = re.compile(r"退款|退货|到哪了|单号|物流信息|签收|没收到|丢件|没更新|不动了|没动静|催一下")
+_ASKS = re.compile(r"吗|嘛|么|呢|怎么|什么|多少|几|有没有|是不是|会不会|说说|如何")
 _DONE = re.compile(
     r"已拍|已下单|拍了|已经拍|已经在|收到了|收到的|回购|买过|用了.{0,3}(?:月|天|年)|已付款|付款了"
 )
@@ -168,7 +169,7 @@ def find(n: Normalised) -> list[Cue]:
     if not topics:
         return []
     if asks:
-        if _DONE.search(flat) and "?" not in n.text and not re.search(r"吗|嘛|么|呢|怎么|什么|多少|几", flat):
+        if _DONE.search(flat) and "?" not in n.text and not _ASKS.search(flat):
             return []
         return topics
     # A bare query typed in a hurry: "XL", "160/84A", "l码", "杏色的有没有" (no separators: short).
