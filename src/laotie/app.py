@@ -35,6 +35,7 @@ from laotie.live.realtime.wire import RawSendMiddleware
 from laotie.logistics import events as logistics_events
 from laotie.logistics import router as logistics_router
 from laotie.logistics import tasks as logistics_tasks
+from laotie.moderation import router as moderation_router
 from laotie.orders import events as orders_events
 from laotie.orders import ledger_check as orders_ledger_check
 from laotie.orders import quote as orders_quote
@@ -83,6 +84,7 @@ ROUTERS: list[APIRouter] = [
     logistics_router.governance_router,
     aftersales_router.router,
     aftersales_router.governance_router,
+    moderation_router.governance_router,
     social_router.router,
     affiliate_router.router,
     video_router.router,
