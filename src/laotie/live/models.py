@@ -124,7 +124,10 @@ class LiveComment(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus, "live_comment_status"))
-    reason: Mapped[str] = mapped_column(String(40), default="")
+    reason: Mapped[str] = mapped_column(String(40), default="")  # the moderation reason codes of a block
+    # Purchase intent (怎么买, 多少钱, 有L码吗: 求讲解 signals), and the product pinned when it was stored.
+    intent: Mapped[bool] = mapped_column(Boolean, default=False)
+    product_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -8,5 +8,8 @@ HIT_ALREADY_REVIEWED = ErrorKind(
     "This hit was already reviewed ({status})",
 )
 HIT_BAD_VERDICT = ErrorKind(
-    "MODERATION_HIT_BAD_VERDICT", 422, "只能确认或标记误判", "A review either confirms the hit or marks it wrong"
+    "MODERATION_HIT_BAD_VERDICT",
+    422,
+    "只能确认或标记误判",
+    "A review either confirms the hit or marks it wrong",
 )

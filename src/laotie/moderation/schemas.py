@@ -129,17 +129,3 @@ class HitOut(BaseModel):
 class HitReviewIn(BaseModel):
     verdict: HitStatus = Field(description="confirmed: the detector was right; wrong: a false positive")
     note: str = Field(default="", max_length=200)
-
-
-class IntentMinute(BaseModel):
-    minute: int = Field(description="minutes since the session started (0 = its first minute)")
-    count: int
-
-
-class IntentCounts(BaseModel):
-    """Purchase-intent comments (求讲解 signals) of one live session."""
-
-    session_id: int
-    total: int
-    per_minute: list[IntentMinute]
-    by_reason: dict[str, int]

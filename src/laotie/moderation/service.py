@@ -264,7 +264,9 @@ def review_hit(session: Session, principal: Principal, hit_id: int, body: HitRev
     moved = session.execute(
         update(ModerationHit)
         .where(ModerationHit.id == hit_id, ModerationHit.status == HitStatus.OPEN)
-        .values(status=body.verdict, reviewed_by=principal.user_id, reviewed_at=now, review_note=body.note.strip())
+        .values(
+            status=body.verdict, reviewed_by=principal.user_id, reviewed_at=now, review_note=body.note.strip()
+        )
     )
     row = session.get(ModerationHit, hit_id, populate_existing=True)
     if row is None:
