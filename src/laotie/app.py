@@ -56,6 +56,7 @@ from laotie.settlement import tasks as settlement_tasks
 from laotie.shops import router as shops_router
 from laotie.social import events as social_events
 from laotie.social import router as social_router
+from laotie.video import events as video_events
 from laotie.video import router as video_router
 from laotie.web import pages
 
@@ -108,6 +109,7 @@ HANDLERS_AND_JOBS = (
     social_events,
     live_events,
     live_flash_events,
+    video_events,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])
