@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laotie.core.db import Base, BigId, UTCDateTime
@@ -70,8 +70,10 @@ class VideoComment(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("accounts_user.id"))
     body: Mapped[str] = mapped_column(String(500))
     # Blocked by moderation (diversion, prohibited goods): shown only to its author.
-    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
-    intent: Mapped[bool] = mapped_column(Boolean, default=False)  # a purchase-intent question
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    intent: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )  # a purchase-intent question
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
