@@ -100,6 +100,9 @@ def _insert_comments(session: Session, comments: list[dict[str, Any]]) -> None:
         if verdict is None:
             shown.append(row)
             continue
+        if shown:  # ids keep the order comments were said in
+            session.execute(insert(LiveComment), shown)
+            shown = []
         comment = LiveComment(**row)
         session.add(comment)
         session.flush()
