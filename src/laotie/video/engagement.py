@@ -17,7 +17,7 @@ from laotie.moderation import service as moderation
 from laotie.settings import get_settings
 from laotie.video import errors
 from laotie.video.feed import load_video
-from laotie.video.models import Video, VideoComment, VideoCommentPace, VideoLike
+from laotie.video.models import Video, VideoComment, VideoCommentPace, VideoLike, VideoProduct
 from laotie.video.schemas import CommentOut, LikeOut, ViewsOut
 
 
@@ -143,3 +143,22 @@ def comments(
     return Page(
         items=[_out(r, names[r.user_id]) for r in rows], total=total, limit=params.limit, offset=params.offset
     )
+
+
+def intent_by_product(session: Session, product_ids: list[int]) -> dict[int, int]:
+    """Purchase-intent comments (shown ones) on published videos that link each product."""
+    if not product_ids:
+        return {}
+    rows = session.execute(
+        select(VideoProduct.product_id, func.count(VideoComment.id))
+        .join(VideoComment, VideoComment.video_id == VideoProduct.video_id)
+        .join(Video, Video.id == VideoProduct.video_id)
+        .where(
+            VideoProduct.product_id.in_(product_ids),
+            VideoComment.intent.is_(True),
+            VideoComment.hidden.is_(False),
+            Video.status == "published",
+        )
+        .group_by(VideoProduct.product_id)
+    ).all()
+    return {int(p): int(n) for p, n in rows}
