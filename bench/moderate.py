@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -63,17 +64,20 @@ def in_process(texts: list[str], n: int) -> dict[str, float]:
         classify(t)
     stream = [texts[i % len(texts)] for i in range(n)]
     samples = []
+    cpu = time.process_time()
     start = time.perf_counter()
     for t in stream:
         t0 = time.perf_counter()
         classify(t)
         samples.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     ordered = sorted(samples)
     return {
         "texts": n,
         "seconds": round(elapsed, 3),
         "texts_per_second": round(n / elapsed),
+        "texts_per_cpu_second": round(n / cpu),
         "p50_us": round(statistics.median(ordered) * 1e6, 1),
         "p99_us": round(ordered[int(len(ordered) * 0.99)] * 1e6, 1),
         "max_us": round(ordered[-1] * 1e6, 1),
@@ -89,8 +93,11 @@ def through_cli(texts: list[str], n: int) -> dict[str, float]:
     subprocess.run([*command, "moderate"], input=b"", capture_output=True, check=True, env=env)
     startup = time.perf_counter() - t0
     t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([*command, "moderate"], input=data, capture_output=True, check=True, env=env)
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     lines = done.stdout.count(b"\n")
     if lines != n:
         raise SystemExit(f"laotie moderate wrote {lines} lines for {n} inputs")
@@ -100,6 +107,7 @@ def through_cli(texts: list[str], n: int) -> dict[str, float]:
         "texts_per_second": round(n / elapsed),
         "texts_per_second_after_startup": round(n / max(elapsed - startup, 1e-9)),
         "startup_seconds": round(startup, 3),
+        "texts_per_cpu_second": round(n / cpu),
     }
 
 
@@ -114,6 +122,7 @@ def main() -> None:
     held = [e for e in examples if e.held_out]
     texts = [e.text for e in examples]
     result: dict[str, Any] = {
+        "load_average_before": os.getloadavg(),
         "machine": {
             "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),
@@ -131,9 +140,14 @@ def main() -> None:
     table = Table("measure", "value", title="laotie moderate")
     ip, cli = result["in_process"], result["cli"]
     table.add_row("in-process texts/s", f"{ip['texts_per_second']:,} ({ip['texts']:,} texts)")
+    table.add_row("in-process texts per CPU-second", f"{ip['texts_per_cpu_second']:,}")
     table.add_row("in-process p50 / p99 per text", f"{ip['p50_us']} µs / {ip['p99_us']} µs")
-    table.add_row("laotie moderate texts/s", f"{cli['texts_per_second']:,} ({cli['texts']:,} lines, with start-up)")
+    table.add_row(
+        "laotie moderate texts/s", f"{cli['texts_per_second']:,} ({cli['texts']:,} lines, with start-up)"
+    )
+    table.add_row("laotie moderate texts per CPU-second", f"{cli['texts_per_cpu_second']:,}")
     table.add_row("laotie moderate start-up", f"{cli['startup_seconds']} s")
+    table.add_row("load average before", " ".join(f"{x:.2f}" for x in result["load_average_before"]))
     for part in ("quality_all", "quality_held_out"):
         for name, q in result[part].items():
             table.add_row(
