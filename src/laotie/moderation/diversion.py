@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 
 from laotie.moderation.lexicon import (
     NUMBER_CONTEXT,
@@ -18,11 +19,12 @@ from laotie.moderation.lexicon import (
     PLATFORM_DISGUISED,
     PLATFORM_NAMES,
     QQ_WORDS,
+    WECHAT_SLANG,
     WECHAT_WORDS,
     WEI,
     WORD_END,
 )
-from laotie.moderation.normalise import Normalised
+from laotie.moderation.normalise import MAX_MATCHES, Normalised
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,8 @@ def _qr(n: Normalised, m: re.Match[str]) -> bool:
     before = n.flat[max(0, m.start() - 4) : m.start()]
     after = n.flat[m.end() : m.end() + 3]
     return not re.search(r"防伪|溯源|验真|包装", before) and not re.match(
-        r"验|查|防伪|溯源|支付|付款|枪|器|贴|牌|标|打印|生成|制作|设计|名片", after
+        r"验|查|防伪|溯源|支付|付款|枪|器|贴|牌|标|打印|生成|制作|设计|名片|在(?!主页|头像|简介|签名|评论|置顶|我)",
+        after,
     )
 
 
@@ -165,6 +168,12 @@ _FLAT_RULES: list[tuple[str, re.Pattern[str], Check | None]] = [
     ("contact_wechat", re.compile(rf"v(?:号码|号|是)?(?P<h>{_HANDLE}|同号|同手机号?)"), _bare_v_handle),
     ("contact_wechat", re.compile(rf"[{WEI}](?:号|是)?(?P<h>{_HANDLE})"), _single_wei_handle),
     ("contact_wechat", re.compile(rf"{_ADD}{_FILL}{{0,2}}{_WECHAT}{_PAYMENT_NEXT}"), None),
+    (
+        "contact_wechat",
+        re.compile(rf"(?:{WECHAT_SLANG})(?P<f>[^a-z0-9]{{0,2}}?)(?P<h>{_HANDLE})"),
+        _wechat_handle,
+    ),
+    ("contact_wechat", re.compile(rf"{_ADD}{_FILL}{{0,2}}(?:{WECHAT_SLANG})"), _word_end),
     (
         "contact_wechat",
         re.compile(
@@ -187,7 +196,11 @@ _FLAT_RULES: list[tuple[str, re.Pattern[str], Check | None]] = [
     # QQ
     ("contact_qq", re.compile(rf"(?:{_QQ}|q)(?:号码|号|群号?|群|是|id)?[0-9]{{5,11}}(?![0-9])"), None),
     ("contact_qq", re.compile(rf"{_ADD}{_FILL}{{0,2}}(?:{_QQ}|q)"), _word_end),
-    ("contact_qq", re.compile(rf"(?:{_QQ}|q)(?:号码|号|群号|账号|我)"), None),
+    (
+        "contact_qq",
+        re.compile(rf"(?:{_QQ}|q)(?:号码|号|群号|账号|我)(?!被|丢|忘|注册|登|冻结|找回|盗)"),
+        None,
+    ),
     # Phone
     ("contact_phone", re.compile(r"(?<![0-9])(?:\+?86)?1[3-9][0-9]{9}(?![0-9])"), _phone),
     (
@@ -203,6 +216,8 @@ _FLAT_RULES: list[tuple[str, re.Pattern[str], Check | None]] = [
         re.compile(
             r"(?:留|给|发|报|告诉我|私)(?:个|下|一下|我|你的|一个){0,2}(?:电话|手机号码?|手机|号码|联系电话)"
             r"|(?:电话|手机号码?|手机号|联系电话)(?:号码)?(?:多少|是多少|发我|给我|私我|在(?!哪)|微信同号|同微信)"
+            r"|(?:客服|售后|老板|店家|商家|门店|店里|厂家|你们?的?)(?:电话|手机号?|联系方式)(?:号码)?(?:多少|是多少|吗|有吗|发|给)"
+            r"|有(?:没有)?.{0,3}电话吗"
             r"|(?:打|拨)(?:我|这个)的?(?:电话|手机|号)|打给我|电话联系|联系(?:师傅|我|人)?电话|来电咨询|致电"
             r"|(?:电话|手机|tel|call|打给|拨打)(?:号码|号|是)?[0-9]{7,12}(?![0-9])"
         ),
@@ -239,8 +254,9 @@ _FLAT_RULES: list[tuple[str, re.Pattern[str], Check | None]] = [
         re.compile(
             rf"(?:主页|头像|简介|签名|个签|名字|昵称|背景|置顶)(?:上|里|中)?(?:有|在|看|见|是)(?:我的?)?"
             rf"(?:{_WECHAT}|v|[{WEI}]|{_QQ}|q|电话|手机号?|号码|联系方式|二维码|码|群)"
-            rf"|(?:{_WECHAT}|v|[{WEI}]|{_QQ}|q|电话|手机号?|号码|联系方式|二维码)(?:号|号码)?(?:在|看|见)(?:我的?)?"
-            r"(?:主页|头像|简介|签名|个签|名字|昵称|背景)"
+            rf"|(?:{_WECHAT}|v|[{WEI}]|{_QQ}|q|电话|手机号?|号码|联系方式|二维码)(?:号|号码)?(?:放|发|挂|写|贴)?(?:在|看|见)?"
+            r"(?:我的?)?(?:主页|头像|简介|签名|个签|名字|昵称|背景|评论区|置顶|粉丝牌)"
+            r"|(?:昵称|名字|头像|主页|简介|签名|id)(?:后面|里|上)的?(?:数字|号码|号)"
         ),
         None,
     ),
@@ -294,7 +310,8 @@ _FLAT_RULES: list[tuple[str, re.Pattern[str], Check | None]] = [
             r"|私人号|私人微信|(?:加我|找我|看我|来我)的?(?:小|大|新|私人|备用)号|(?:小|大|新)号(?:上|搜|加|卖)"
             r"|留(?:个|下)(?:你的)?(?:号|v|微|薇)|滴滴我|戳我(?:领|私|拿)"
             r"|加我(?=$|直接|发|给你|私|详|聊|拉|备注|领|看|了解|吧)"
-            r"|(?:地址|电话|号码|联系方式|微信)发你|发你私信|私信发你"
+            r"|(?:地址|电话|号码|联系方式|微信)发你|发你私信|私信发你|(?:拉|建|组)(?:个|一个)?群"
+            r"|(?:加|添加)(?:我|好友)(?:时|的时候)?备注|外面(?:有店|的店|开的店|有卖|买)|(?:店铺|平台|快手)外的?店|站外"
         ),
         None,
     ),
@@ -308,6 +325,7 @@ _FLAT_RULES: list[tuple[str, re.Pattern[str], Check | None]] = [
             r"|(?:不|别|不用)走(?:平台|快手|官方|系统|小店)|绕(?:开|过)平台|平台(?:要)?(?:抽成|扣点|手续费|抽佣|扣钱)"
             r"|比平台便宜|(?:不在|别在)这里?(?:拍|买|下单)|直接(?:找|联系|加)(?:我|你)|直接给我钱|不扣手续费"
             r"|(?:来|到|去)(?:我|我们)的?实体店|实体店地址|到店自提|(?:来|到)(?:我|我们)?的?店里(?:买|拿|自提)"
+            r"|给我现金|现金交易|付现金|扫我的?(?:收款)?码"
         ),
         None,
     ),
@@ -335,7 +353,7 @@ def find(n: Normalised) -> list[Found]:
     flat = n.flat
     if flat:
         for reason, pattern, check in _FLAT_RULES:
-            for m in pattern.finditer(flat):
+            for m in islice(pattern.finditer(flat), MAX_MATCHES):
                 if not _starts_word(n, m.start()):
                     continue
                 if check is None or check(n, m):
@@ -343,12 +361,12 @@ def find(n: Normalised) -> list[Found]:
                     found.append(Found(reason, start, end))
     text = n.text
     if "." in text or "http" in text:
-        for m in _URL.finditer(text):
+        for m in islice(_URL.finditer(text), MAX_MATCHES):
             found.append(Found("link_or_qr", *n.text_span(m.start(), m.end())))
     if "@" in text:
-        for m in _EMAIL.finditer(text):
+        for m in islice(_EMAIL.finditer(text), MAX_MATCHES):
             found.append(Found("contact_email", *n.text_span(m.start(), m.end())))
     if any(c in text for c in "¥$₤€£"):
-        for m in _TOKEN.finditer(text):
+        for m in islice(_TOKEN.finditer(text), MAX_MATCHES):
             found.append(Found("link_or_qr", *n.text_span(m.start(), m.end())))
     return found

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
-from laotie.moderation.normalise import Normalised
+from laotie.moderation.normalise import MAX_MATCHES, Normalised
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ _BRIBERY = re.compile(
 def find(n: Normalised) -> list[GoodsHit]:
     flat = n.flat
     hits: list[GoodsHit] = []
-    for m in _PROHIBITED.finditer(flat):
+    for m in islice(_PROHIBITED.finditer(flat), MAX_MATCHES):
         hits.append(GoodsHit("prohibited_goods", *n.span(m.start(), m.end())))
-    for m in _BRIBERY.finditer(flat):
+    for m in islice(_BRIBERY.finditer(flat), MAX_MATCHES):
         hits.append(GoodsHit("review_bribery", *n.span(m.start(), m.end())))
     return hits

@@ -50,18 +50,37 @@ XIAN = sounds("xian", without="先县现限线显险献陷宪")
 QI = sounds("qi", without="七其起气器期齐奇企")  # 企 is in the literal 企鹅
 
 # The forms WeChat takes in a comment. Letters are joined (the flat view drops separators).
+
+
+def syllables(*parts: str) -> str:
+    """A word written with each syllable as a sound-alike character or in pinyin: 抖音, 斗音, dou音, 抖yin."""
+    return "".join(f"(?:[{sounds(p, without=_STOP.get(p, ''))}]|{p})" for p in parts)
+
+
+_STOP = {
+    "wei": "为伪位危味唯围圩委尾帷惟慰未违谓胃畏诿韦囗魏伟纬尉隈逶闱韪鲔艉軎",
+    "xin": "囟忄衅",
+    "kou": "口眍芤",
+    "tao": "讨逃套涛滔",
+    "dou": "都陡",
+    "yin": "因引印隐淫",
+    "xian": "先县现限线显险献陷宪",
+}
+# The forms WeChat takes in a comment. Letters are joined (the flat view drops separators).
 WECHAT_WORDS = (
-    rf"[{WEI}]\+?[{XIN}]|[{WEI}]亻言|weixin|wechat|weichat|vx|wx|v信|v芯|v心|卫星|绿泡泡|绿色泡泡"
+    rf"[{WEI}]\+?[{XIN}]|[{WEI}]亻言|{syllables('wei', 'xin')}|wechat|weichat|vx|wx|v信|v芯|v心|卫星|绿泡泡|绿色泡泡"
     r"|绿色(?:的)?(?:聊天)?(?:软件|app)|绿(?:色)?app|vchat"
 )
-QQ_WORDS = rf"qq|[{KOU}]{{2}}|企鹅|[{QI}]鹅|扣扣"
+# WeChat slang that is also an ordinary word (小绿瓶 is a serum): only with a handle or a word end.
+WECHAT_SLANG = r"小绿|绿软|绿色图标"
+QQ_WORDS = rf"qq|{syllables('kou', 'kou')}|企鹅|[{QI}]鹅|扣扣"
 PLATFORM_DISGUISED = (
-    r"某宝|t宝|淘b|[某拼并]夕夕|拼xx|p夕夕|某多多|某东|狗东|某音|某书|红书|某鱼|某猫|某团"
+    rf"某宝|t宝|淘b|某夕夕|[{PIN}并p](?:夕夕|xx|爹爹|dd)|某多多|某东|狗东|某音|某书|红书|某鱼|某猫|某团|某手|某宝"
     r"|[红黄橙蓝紫粉绿]色?的?(?:聊天|购物)?(?:软件|app|平台)"
 )
 PLATFORM_NAMES = (
-    rf"淘宝|taobao|tb|[{TAO}]宝|天猫|tmall|拼多多|pdd|pinduoduo|[{PIN}]多多|多多|京东|jd|闲鱼|xianyu|[{XIAN}]鱼"
-    rf"|抖音|douyin|dy|[{DOU}][{YIN}]|tiktok|小红书|xhs|红薯|微博|weibo|wb|视频号|公众号|微店|有赞|1688"
+    rf"{syllables('tao', 'bao')}|tb|天猫|tmall|拼多多|pdd|pinduoduo|[{PIN}]多多|多多|京东|jd|{syllables('xian')}(?:鱼|yu)"
+    rf"|{syllables('dou', 'yin')}|dy|tiktok|小红书|xhs|红薯|微博|weibo|wb|视频号|公众号|小程序|微店|有赞|1688"
     r"|阿里巴巴|得物|唯品会|快团团|群接龙|b站|bilibili|哔哩哔哩|美团|饿了么|苏宁|亚马逊|amazon|ebay"
     r"|别的平台|其他平台|其它平台|外面平台|全网|各大平台"
 )

@@ -57,6 +57,9 @@ _DIGIT_NAMES = {
 }
 _DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf", "Cc"})
 _CACHE_LIMIT = 200_000
+# Matches kept per pattern and text: a verdict needs a few spans, not thousands (a 10,000-character
+# line of "有没有" would otherwise spend its time building them).
+MAX_MATCHES = 50
 _fold_cache: dict[str, str] = {}
 
 
