@@ -91,6 +91,9 @@
       bar.title = "第" + (data.per_minute.length - shown.length + i + 1) + "分钟 " + v + " 条";
       bars.appendChild(bar);
     });
+    Array.prototype.forEach.call(document.querySelectorAll(".item-asks"), function (cell) {
+      cell.textContent = data.by_product[cell.dataset.product] || 0;
+    });
     var list = document.getElementById("intent-recent");
     list.textContent = "";
     data.recent.forEach(function (c) {
