@@ -35,6 +35,7 @@ from laotie.live.realtime.wire import RawSendMiddleware
 from laotie.logistics import events as logistics_events
 from laotie.logistics import router as logistics_router
 from laotie.logistics import tasks as logistics_tasks
+from laotie.moderation import router as moderation_router
 from laotie.orders import events as orders_events
 from laotie.orders import ledger_check as orders_ledger_check
 from laotie.orders import quote as orders_quote
@@ -56,6 +57,7 @@ from laotie.shops import router as shops_router
 from laotie.social import events as social_events
 from laotie.social import router as social_router
 from laotie.standing import tasks as standing_tasks
+from laotie.video import events as video_events
 from laotie.video import router as video_router
 from laotie.web import pages
 
@@ -84,6 +86,7 @@ ROUTERS: list[APIRouter] = [
     logistics_router.governance_router,
     aftersales_router.router,
     aftersales_router.governance_router,
+    moderation_router.governance_router,
     social_router.router,
     affiliate_router.router,
     video_router.router,
@@ -108,6 +111,7 @@ HANDLERS_AND_JOBS = (
     standing_tasks,
     live_events,
     live_flash_events,
+    video_events,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     video_max_seconds: int = 300
     video_comment_max_chars: int = 200
     video_comment_interval_seconds: int = 10
+    # Moderation: an author whose texts were blocked this many times within the window is reported
+    # to governance once per window (the ``moderation.repeat_offender`` event).
+    moderation_repeat_hits: int = 3
+    moderation_repeat_window_hours: int = 24
     # Live (直播): the media server (nginx-rtmp, `laotie media`), and the live-room realtime hub.
     media_rtmp_url: str = "rtmp://127.0.0.1:1935/live"  # where anchors push (shown with the stream key)
     media_hls_url: str = (

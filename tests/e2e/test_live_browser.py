@@ -63,6 +63,9 @@ def test_watch_comment_and_see_the_pin(live_server: dict[str, Any], browser: Any
     # The anchor pins the rice from the console; the open room shows it without a reload.
     anchor = new_page(browser_context(browser, signed_in=(base, air.anchor.headers)))
     anchor.goto(f"{base}/merchant/live/sessions/{air.session_id}")
+    # 求讲解 signals: the viewer's question about the rice shows on the console (polled).
+    anchor.locator("#intent-recent li", has_text="主播讲讲大米的产地").wait_for()
+    assert anchor.locator("#intent-total").inner_text() == "1"
     anchor.locator("tr", has_text="五常稻花香大米").locator("button.pin").click()
     anchor.wait_for_load_state("networkidle")
     viewer.locator("#pinned", has_text="五常稻花香大米").wait_for()

@@ -10,6 +10,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "laotie"
 LAYERS = [
     "ledger",
     "accounts",
+    "moderation",
     "standing",
     "addresses",
     "categories",

@@ -13,7 +13,7 @@ from laotie.aftersales.access import buyer_case, merchant_case, visible_case
 from laotie.aftersales.models import Case, CaseKind, CaseReason, CaseStatus, Party
 from laotie.aftersales.opening import refund_case
 from laotie.aftersales.schemas import MERCHANT_FAULT, CaseOut, ShipBackIn
-from laotie.aftersales.state import case_out, load, move, record
+from laotie.aftersales.state import case_out, load, move, record, screen_message
 from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import Principal
@@ -51,6 +51,7 @@ def reject(session: Session, principal: Principal, case_id: int, note: str) -> C
     """拒绝 a request, or a return that arrived wrong; the buyer may escalate to the platform."""
     case = merchant_case(session, principal, case_id)
     move(session, case.id, S.REJECTED, principal.user_id, Party.MERCHANT, "rejected", note or "商家拒绝")
+    screen_message(session, case.id, principal.user_id, note)
     return case_out(session, load(session, case.id))
 
 
@@ -168,6 +169,7 @@ def escalate(session: Session, principal: Principal, case_id: int, note: str) ->
         note or "申请平台介入",
         extra={"escalated_by": party.value},
     )
+    screen_message(session, case.id, principal.user_id, note)
     orders.note(
         session, case.order_id, "aftersales_disputed", principal.user_id, f"售后单{case.id}申请平台介入"
     )

@@ -17,7 +17,7 @@ from laotie.aftersales import amounts, errors, protection
 from laotie.aftersales.models import Case, CaseKind, CaseReason, CaseStatus, Evidence, Party
 from laotie.aftersales.payback import pay_back
 from laotie.aftersales.schemas import MERCHANT_FAULT, OPEN, CaseIn, CaseOut
-from laotie.aftersales.state import case_out, load, move, record
+from laotie.aftersales.state import case_out, load, move, record, screen_message
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.orders import errors as order_errors
@@ -195,6 +195,7 @@ def open_case(session: Session, buyer: Principal, body: CaseIn, idempotency_key:
         {"amount_fen": amount, **evidence_data},
     )
     _attach_evidence(session, buyer.user_id, case.id, body.evidence_ids)
+    screen_message(session, case.id, buyer.user_id, body.description)
     orders.note(session, order.order_id, f"aftersales_{body.kind.value}", buyer.user_id, f"售后单{case.id}")
     if status == CaseStatus.IN_REVIEW:
         record(

@@ -17,6 +17,7 @@ from laotie.aftersales import errors
 from laotie.aftersales.models import Case, CaseEvent, CaseStatus, Evidence, Party
 from laotie.aftersales.schemas import CaseEventOut, CaseOut, EvidenceOut
 from laotie.core import clock
+from laotie.moderation import service as moderation
 
 S = CaseStatus
 # Which states each state may be entered from.
@@ -69,6 +70,20 @@ def record(
             at=clock.now(),
         )
     )
+
+
+def screen_message(session: Session, case_id: int, author_id: int, text: str) -> None:
+    """Screen what a party wrote on a case (a WeChat id, 私下退款…): the message is kept as written
+    and a hit is stored with it for staff (``moderation`` hits, surface ``aftersales_message``)."""
+    if text.strip():
+        moderation.screen(
+            session,
+            text=text,
+            surface=moderation.Surface.AFTERSALES_MESSAGE,
+            subject_kind="aftersales_case",
+            subject_id=case_id,
+            author_id=author_id,
+        )
 
 
 def load(session: Session, case_id: int, for_update: bool = False) -> Case:

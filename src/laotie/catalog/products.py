@@ -20,6 +20,7 @@ from laotie.categories import service as categories
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.events import emit
+from laotie.moderation import service as moderation
 from laotie.shops import service as shops
 
 
@@ -104,8 +105,29 @@ def create_product(session: Session, principal: Principal, shop_id: int, body: P
     for sku in product.skus:
         _record_price(session, product, sku, None, principal.user_id, "created")
     record_event(session, product, "created", principal.user_id)
+    _screen(session, product, ["title", "description"], principal.user_id)
     session.flush()
     return product_out(product)
+
+
+_SURFACES = {"title": moderation.Surface.PRODUCT_TITLE, "description": moderation.Surface.PRODUCT_DESCRIPTION}
+
+
+def _screen(session: Session, product: Product, fields: list[str], actor_id: int) -> None:
+    """Screen the title and description: a hit is stored with the text and shown to the reviewer, who
+    sees the listing in the review queue before it can go live (every listing is reviewed; an edit of
+    either field sends a listed product back to review, see ``lifecycle.content_changed``)."""
+    for field in fields:
+        text = getattr(product, field)
+        if field in _SURFACES and text and text.strip():
+            moderation.screen(
+                session,
+                text=text,
+                surface=_SURFACES[field],
+                subject_kind="product",
+                subject_id=product.id,
+                author_id=actor_id,
+            )
 
 
 def _sync_skus(
@@ -209,6 +231,7 @@ def update_product(
             session, product, "edited", principal.user_id, data={"content": content, "trading": trading}
         )
     if content:
+        _screen(session, product, content, principal.user_id)
         content_changed(session, product, principal.user_id, content)
     session.flush()
     return product_out(product)

@@ -5,7 +5,18 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laotie.core.db import Base, BigId, UTCDateTime
@@ -124,7 +135,10 @@ class LiveComment(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus, "live_comment_status"))
-    reason: Mapped[str] = mapped_column(String(40), default="")
+    reason: Mapped[str] = mapped_column(String(40), default="")  # the moderation reason codes of a block
+    # Purchase intent (怎么买, 多少钱, 有L码吗: 求讲解 signals), and the product pinned when it was stored.
+    intent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    product_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.live import interfaces
+from laotie.live.intent import timeline as intent_timeline
 from laotie.live.models import CommentStatus, LiveComment, LiveViewer
 from laotie.live.rooms import own_session
 from laotie.live.schemas import ProductReport, SessionReport
@@ -49,6 +50,7 @@ def session_report(session: Session, principal: Principal, session_id: int) -> S
         minute = int((order.created_at - start).total_seconds() // 60)
         if 0 <= minute < minutes:
             timeline[minute] += 1
+    intent_total, intent_minutes = intent_timeline(session, row)
     return SessionReport(
         session_id=row.id,
         title=row.title,
@@ -69,4 +71,6 @@ def session_report(session: Session, principal: Principal, session_id: int) -> S
         conversion=round(buyers / viewers, 4) if viewers else 0.0,
         products=sorted(products.values(), key=lambda p: -p.gmv_fen),
         orders_timeline=timeline,
+        intent_comments=intent_total,
+        intent_timeline=intent_minutes,
     )

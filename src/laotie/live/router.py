@@ -27,6 +27,7 @@ from laotie.live.schemas import (
     FlashBuyIn,
     FlashSaleIn,
     FlashSaleOut,
+    IntentOut,
     PinIn,
     RoomIn,
     RoomOut,
@@ -310,6 +311,14 @@ def report(
 ) -> SessionReport:
     """直播复盘: viewers, engagement and sales of the session (for its anchor)."""
     return service.session_report(session, principal, session_id)
+
+
+@router.get("/sessions/{session_id}/intent", response_model=IntentOut)
+def intent(
+    session_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+) -> IntentOut:
+    """求讲解 signals for the anchor's console: purchase-intent comments per minute and per product."""
+    return service.session_intent(session, principal, session_id)
 
 
 @router.get("/sessions/{session_id}/comments/mine", response_model=list[CommentOut])

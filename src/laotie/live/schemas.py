@@ -117,6 +117,23 @@ class ProductReport(BaseModel):
     gmv_fen: int
 
 
+class IntentComment(BaseModel):
+    text: str
+    minute: int = Field(description="minutes since the session started (0 = its first minute)")
+    product_id: int | None = Field(description="the product pinned when it was said")
+    reasons: list[str] = Field(description="what was asked: intent_price, intent_size, intent_stock…")
+
+
+class IntentOut(BaseModel):
+    """Purchase-intent comments (求讲解 signals: 怎么买, 多少钱, 有L码吗) of one session, shown ones only."""
+
+    session_id: int
+    total: int
+    per_minute: list[int] = Field(description="intent comments in each minute since the start")
+    by_product: dict[int, int] = Field(description="intent comments while each product was pinned")
+    recent: list[IntentComment] = Field(description="the latest ones, newest first")
+
+
 class SessionReport(BaseModel):
     session_id: int
     title: str
@@ -138,6 +155,9 @@ class SessionReport(BaseModel):
     products: list[ProductReport]
     # Orders per minute since the start, for the chart.
     orders_timeline: list[int]
+    # Purchase-intent comments (求讲解 signals), in all and per minute since the start.
+    intent_comments: int = 0
+    intent_timeline: list[int] = Field(default_factory=list)
 
 
 class CommentOut(BaseModel):

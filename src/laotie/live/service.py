@@ -18,6 +18,7 @@ from laotie.live.cart import reorder as reorder_cart
 from laotie.live.cart import view as cart_view
 from laotie.live.flash import FlashPurchase, prepare_buy, session_sales
 from laotie.live.flash import create as create_flash_sale
+from laotie.live.intent import intent_by_product, session_intent
 from laotie.live.models import CommentStatus, LiveComment
 from laotie.live.report import session_report
 from laotie.live.rooms import (
@@ -48,6 +49,7 @@ __all__ = [
     "create_session",
     "end_session",
     "get_session",
+    "intent_by_product",
     "live_now",
     "media_publish_done",
     "my_comments",
@@ -62,6 +64,7 @@ __all__ = [
     "reorder_cart",
     "room_sessions",
     "rotate_key",
+    "session_intent",
     "session_report",
     "session_sales",
     "set_cover",

@@ -12,6 +12,7 @@ from laotie.core.db import Base
 from laotie.ledger import models as ledger_models
 from laotie.live import models as live_models
 from laotie.logistics import models as logistics_models
+from laotie.moderation import models as moderation_models
 from laotie.orders import models as orders_models
 from laotie.payments import models as payments_models
 from laotie.payments.sandbox import models as payments_sandbox_models
@@ -37,6 +38,7 @@ __all__ = [
     "live_models",
     "logistics_models",
     "metadata",
+    "moderation_models",
     "orders_models",
     "payments_models",
     "payments_sandbox_models",

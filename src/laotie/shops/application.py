@@ -25,6 +25,7 @@ from laotie.categories import service as categories
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import VALIDATION_ERROR
+from laotie.moderation import service as moderation
 from laotie.shops import errors
 from laotie.shops.licence import ENTITY_PREFIXES, validate_licence
 from laotie.shops.models import MemberRole, ReviewState, Shop, ShopMember, ShopStatus
@@ -132,8 +133,27 @@ def apply(session: Session, principal: Principal, body: ShopApply) -> ShopPrivat
     _write_unique(session, shop, details, None)
     session.add(ShopMember(shop_id=shop.id, user_id=principal.user_id, role=MemberRole.OWNER, added_at=now))
     record_event(session, shop, "applied", principal.user_id)
+    _screen(session, shop, principal.user_id)
     session.flush()
     return shop_private_out(shop)
+
+
+def _screen(session: Session, shop: Shop, author_id: int) -> None:
+    """Screen the shop's name and profile: a hit is stored with the text and shown on the review page
+    (every application waits for a reviewer before the shop opens)."""
+    for surface, text in (
+        (moderation.Surface.SHOP_NAME, shop.name),
+        (moderation.Surface.SHOP_PROFILE, shop.description),
+    ):
+        if text.strip():
+            moderation.screen(
+                session,
+                text=text,
+                surface=surface,
+                subject_kind="shop",
+                subject_id=shop.id,
+                author_id=author_id,
+            )
 
 
 def resubmit(session: Session, principal: Principal, shop_id: int, body: ShopApply) -> ShopPrivateOut:
@@ -162,5 +182,7 @@ def resubmit(session: Session, principal: Principal, shop_id: int, body: ShopApp
         principal.user_id,
         data={"changes": changes, "rejected_for": rejected_for},
     )
+    if "name" in changes or "description" in changes:
+        _screen(session, shop, principal.user_id)
     session.flush()
     return shop_private_out(shop)

@@ -23,10 +23,10 @@ from laotie.core.auth import Principal
 from laotie.core.db import Database
 from laotie.core.storage import FileStorage
 from laotie.core.uow import unit_of_work
-from laotie.live import screening
 from laotie.live import service as live
 from laotie.live.realtime import store
 from laotie.live.schemas import CartItemOut, FlashSaleIn, RoomIn, SessionIn
+from laotie.moderation import service as moderation
 from laotie.orders.models import Channel
 from laotie.orders.schemas import Attribution
 from laotie.sim import images
@@ -137,16 +137,9 @@ def _crowd(
         pending.viewers[(session_id, f"a:{rng.getrandbits(64):016x}")] = (None, moment())
     for _ in range(rng.randint(8, 16)):
         text = rng.choice(LIVE_COMMENTS)
-        verdict = screening.screen(text)
+        user_id = rng.choice(watchers).principal.user_id
         pending.comments.append(
-            {
-                "session_id": session_id,
-                "user_id": rng.choice(watchers).principal.user_id,
-                "text": text,
-                "status": "shown" if verdict.allowed else "blocked",
-                "reason": verdict.reason,
-                "created_at": moment(),
-            }
+            store.comment_row(session_id, user_id, text, moderation.classify(text), moment())
         )
     pending.comments.sort(key=lambda c: c["created_at"])
     pending.likes[session_id] = rng.randint(300, 6000)

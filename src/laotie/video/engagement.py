@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,10 +13,11 @@ from laotie.accounts import service as accounts
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
+from laotie.moderation import service as moderation
 from laotie.settings import get_settings
 from laotie.video import errors
 from laotie.video.feed import load_video
-from laotie.video.models import Video, VideoComment, VideoCommentPace, VideoLike
+from laotie.video.models import Video, VideoComment, VideoCommentPace, VideoLike, VideoProduct
 from laotie.video.schemas import CommentOut, LikeOut, ViewsOut
 
 
@@ -103,14 +104,33 @@ def comment(session: Session, principal: Principal, video_id: int, body: str) ->
     now = _keep_pace(session, principal.user_id, settings.video_comment_interval_seconds)
     row = VideoComment(video_id=video_id, user_id=principal.user_id, body=text, created_at=now)
     session.add(row)
-    session.execute(update(Video).where(Video.id == video_id).values(comments=Video.comments + 1))
+    session.flush()
+    verdict = moderation.screen(
+        session,
+        text=text,
+        surface=moderation.Surface.VIDEO_COMMENT,
+        subject_kind="video_comment",
+        subject_id=row.id,
+        author_id=principal.user_id,
+    )
+    # A blocked comment is kept and shown only to its author, who is not told; it is not counted.
+    row.hidden = verdict.blocked
+    row.intent = verdict.purchase_intent
+    if not verdict.blocked:
+        session.execute(update(Video).where(Video.id == video_id).values(comments=Video.comments + 1))
     session.flush()
     return _out(row, accounts.get_user_out(session, principal.user_id).nickname)
 
 
-def comments(session: Session, video_id: int, params: PageParams) -> Page[CommentOut]:
-    load_video(session, video_id)
-    where = VideoComment.video_id == video_id
+def comments(
+    session: Session, video_id: int, params: PageParams, viewer_id: int | None = None
+) -> Page[CommentOut]:
+    """Newest first; blocked comments only for their author (``viewer_id``)."""
+    load_video(session, video_id, viewer_id)
+    visible: ColumnElement[bool] = VideoComment.hidden.is_(False)
+    if viewer_id is not None:
+        visible = or_(visible, VideoComment.user_id == viewer_id)
+    where = and_(VideoComment.video_id == video_id, visible)
     total = session.scalar(select(func.count(VideoComment.id)).where(where)) or 0
     rows = session.scalars(
         select(VideoComment)
@@ -123,3 +143,22 @@ def comments(session: Session, video_id: int, params: PageParams) -> Page[Commen
     return Page(
         items=[_out(r, names[r.user_id]) for r in rows], total=total, limit=params.limit, offset=params.offset
     )
+
+
+def intent_by_product(session: Session, product_ids: list[int]) -> dict[int, int]:
+    """Purchase-intent comments (shown ones) on published videos that link each product."""
+    if not product_ids:
+        return {}
+    rows = session.execute(
+        select(VideoProduct.product_id, func.count(VideoComment.id))
+        .join(VideoComment, VideoComment.video_id == VideoProduct.video_id)
+        .join(Video, Video.id == VideoProduct.video_id)
+        .where(
+            VideoProduct.product_id.in_(product_ids),
+            VideoComment.intent.is_(True),
+            VideoComment.hidden.is_(False),
+            Video.status == "published",
+        )
+        .group_by(VideoProduct.product_id)
+    ).all()
+    return {int(p): int(n) for p, n in rows}

@@ -17,9 +17,13 @@ from laotie.video.models import Video, VideoLike, VideoProduct
 from laotie.video.schemas import VideoCard, VideoDetail
 
 
-def load_video(session: Session, video_id: int) -> Video:
+def load_video(session: Session, video_id: int, viewer_id: int | None = None) -> Video:
+    """A published video; a held one (its caption awaits moderation) only for its author."""
     video = session.get(Video, video_id)
-    if video is None or video.status != "published":
+    if video is None:
+        raise errors.VIDEO_NOT_FOUND(video_id=video_id)
+    held_for_author = video.status == "held" and viewer_id is not None and viewer_id == video.author_id
+    if video.status != "published" and not held_for_author:
         raise errors.VIDEO_NOT_FOUND(video_id=video_id)
     return video
 
@@ -58,7 +62,7 @@ def product_ids(session: Session, video_id: int) -> list[int]:
 
 
 def detail(session: Session, video_id: int, principal: Principal | None) -> VideoDetail:
-    video = load_video(session, video_id)
+    video = load_video(session, video_id, principal.user_id if principal else None)
     liked = principal is not None and session.get(VideoLike, (video.id, principal.user_id)) is not None
     return VideoDetail(
         **_card(session, video).model_dump(),
@@ -71,6 +75,7 @@ def detail(session: Session, video_id: int, principal: Principal | None) -> Vide
         size_bytes=video.size_bytes,
         products=catalog.listed_cards(session, product_ids(session, video.id)),
         liked=liked,
+        status=video.status,
     )
 
 

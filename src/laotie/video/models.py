@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laotie.core.db import Base, BigId, UTCDateTime
@@ -32,7 +32,8 @@ class Video(Base):
     width: Mapped[int] = mapped_column(Integer, default=0)
     height: Mapped[int] = mapped_column(Integer, default=0)
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
-    status: Mapped[str] = mapped_column(String(20), default="published")  # published / removed
+    # published / held (its caption was blocked by moderation: only its author sees it) / removed
+    status: Mapped[str] = mapped_column(String(20), default="published")
     views: Mapped[int] = mapped_column(BigInteger, default=0)
     likes: Mapped[int] = mapped_column(BigInteger, default=0)
     comments: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -68,6 +69,11 @@ class VideoComment(Base):
     video_id: Mapped[int] = mapped_column(ForeignKey("video_video.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("accounts_user.id"))
     body: Mapped[str] = mapped_column(String(500))
+    # Blocked by moderation (diversion, prohibited goods): shown only to its author.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    intent: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )  # a purchase-intent question
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -18,6 +18,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.errors import FILE_TOO_LARGE
 from laotie.core.storage import FileStorage
+from laotie.moderation import service as moderation
 from laotie.settings import get_settings
 from laotie.shops import service as shops
 from laotie.video import errors, probe
@@ -70,8 +71,28 @@ def _create(
     session.add_all(
         VideoProduct(video_id=video.id, product_id=p, position=i) for i, p in enumerate(product_ids)
     )
+    if _caption_blocked(session, video):
+        video.status = "held"
     session.flush()
     return video
+
+
+def _caption_blocked(session: Session, video: Video) -> bool:
+    """Screen the title and the description; a blocked caption holds the video back (only its author
+    sees it) until staff mark the hit wrong (see ``video.events``)."""
+    blocked = False
+    for text in (video.title, video.description):
+        if text.strip():
+            verdict = moderation.screen(
+                session,
+                text=text,
+                surface=moderation.Surface.VIDEO_CAPTION,
+                subject_kind="video",
+                subject_id=video.id,
+                author_id=video.author_id,
+            )
+            blocked = blocked or verdict.blocked
+    return blocked
 
 
 def upload(
@@ -129,7 +150,7 @@ def link(session: Session, principal: Principal, body: VideoLinkIn) -> VideoDeta
 def set_products(
     session: Session, principal: Principal, video_id: int, product_ids: list[int]
 ) -> VideoDetail:
-    video = load_video(session, video_id)
+    video = load_video(session, video_id, principal.user_id)
     if video.author_id != principal.user_id:
         raise errors.VIDEO_NOT_AUTHOR()
     wanted = check_products(session, principal, video.shop_id, product_ids)
@@ -140,7 +161,7 @@ def set_products(
 
 
 def remove(session: Session, principal: Principal, video_id: int) -> None:
-    video = load_video(session, video_id)
+    video = load_video(session, video_id, principal.user_id)
     if video.author_id != principal.user_id and not principal.is_staff:
         raise errors.VIDEO_NOT_AUTHOR()
     video.status = "removed"

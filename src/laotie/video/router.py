@@ -185,9 +185,9 @@ def comments(
     video_id: PathId,
     params: PageParams = Depends(page_params),
     session: Session = Depends(get_session),
-    _: object = PublicAccess,
+    principal: Principal | None = PublicAccess,
 ) -> Page[CommentOut]:
-    return service.comments(session, video_id, params)
+    return service.comments(session, video_id, params, principal.user_id if principal else None)
 
 
 @router.post("/{video_id}/comments", response_model=CommentOut, status_code=201)

@@ -70,6 +70,9 @@ class VideoDetail(VideoCard):
     size_bytes: int
     products: list[ProductCard]
     liked: bool
+    status: str = Field(
+        default="published", description="published, or held while moderation reviews its caption"
+    )
 
 
 class LikeOut(BaseModel):

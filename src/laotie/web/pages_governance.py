@@ -15,7 +15,9 @@ from laotie.core.auth import Principal, Role, require_roles
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
+from laotie.moderation import service as moderation
 from laotie.shops import service as shops
+from laotie.web.pages_moderation import hit_context
 from laotie.web.rendering import PageRoute, page_url, redirect, render
 
 router = APIRouter(prefix="/governance", include_in_schema=False, route_class=PageRoute)
@@ -82,7 +84,10 @@ def shop_review(
     request: Request, shop_id: PathId, session: Session = Depends(get_session), principal: Principal = Staff
 ) -> HTMLResponse:
     detail = shops.review_detail(session, shop_id)
-    return render(request, session, principal, "governance/shop.html", detail=detail)
+    hits = moderation.hits_for(session, "shop", [shop_id]).get(shop_id, [])
+    return render(
+        request, session, principal, "governance/shop.html", detail=detail, hits=hits, **hit_context()
+    )
 
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
@@ -101,6 +106,8 @@ def product_review(
         product=product,
         shop=shops.get_shop(session, product.shop_id),
         category=categories.get_category(session, product.category_id),
+        hits=moderation.hits_for(session, "product", [product_id]).get(product_id, []),
+        **hit_context(),
     )
 
 

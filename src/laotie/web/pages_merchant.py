@@ -17,8 +17,10 @@ from laotie.core.auth import AnyUser, Principal
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
+from laotie.live import service as live
 from laotie.shops import service as shops
 from laotie.shops.schemas import ShopApply, ShopPrivateOut
+from laotie.video import service as video
 from laotie.web import errors as web_errors
 from laotie.web import forms
 from laotie.web.labels import DOCUMENT_LABELS, PRODUCT_TABS, main_category_groups
@@ -116,11 +118,15 @@ def console(
         ).total
         for tab in PRODUCT_TABS
     }
+    ids = [p.id for p in result.items]
+    live_asks, video_asks = live.intent_by_product(session, ids), video.intent_by_product(session, ids)
+    asks = {i: live_asks.get(i, 0) + video_asks.get(i, 0) for i in ids}
     return render(
         request,
         session,
         principal,
         "merchant/dashboard.html",
+        asks=asks,
         shop=current,
         my_shops=my_shops,
         result=result,

@@ -66,7 +66,8 @@ def video_page(
     shown = video.detail(session, video_id, principal)
     kind, target = (TargetKind.SHOP, shown.shop_id) if shown.shop_id else (TargetKind.USER, shown.author_id)
     fans = social.fans(session, kind, target, principal)
-    comments = video.comments(session, video_id, PageParams(limit=50, offset=0))
+    viewer = principal.user_id if principal else None
+    comments = video.comments(session, video_id, PageParams(limit=50, offset=0), viewer)
     return render(
         request,
         session,

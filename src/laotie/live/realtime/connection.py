@@ -19,11 +19,12 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from laotie.core.errors import AppError
-from laotie.live import errors, screening
+from laotie.live import errors
 from laotie.live.realtime.hub import Hub, Viewer
 from laotie.live.realtime.outbox import Outbox
 from laotie.live.realtime.ratelimit import CommentRateLimiter
 from laotie.live.realtime.wire import wire_for
+from laotie.moderation import service as moderation
 
 MAX_FRAME_CHARS = 4096
 
@@ -176,7 +177,7 @@ async def _handle(
         return errors.COMMENT_TOO_LONG(limit=limits.comment_max_chars)
     if not await limiter.allow(caller.user_id):
         return errors.COMMENT_TOO_FAST()
-    verdict = screening.screen(body)
+    verdict = moderation.classify(body)
     message = {
         "type": "comment",
         "id": hub.next_comment_id(),
@@ -187,8 +188,8 @@ async def _handle(
     }
     if "cid" in data and isinstance(data["cid"], str | int):
         message["cid"] = data["cid"]  # the client's own id, echoed (latency measurements)
-    hub.record_comment(caller.session_id, caller.user_id, body, not verdict.allowed, verdict.reason)
-    if verdict.allowed:
+    hub.record_comment(caller.session_id, caller.user_id, body, verdict)
+    if not verdict.blocked:
         await hub.publish(caller.session_id, message)
     else:
         # Stored, and shown only to its author, who is not told it was hidden from others.

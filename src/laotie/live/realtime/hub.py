@@ -31,6 +31,7 @@ from laotie.live.realtime import store
 from laotie.live.realtime.broker import Broker
 from laotie.live.realtime.outbox import Outbox
 from laotie.live.realtime.wire import Wire, encode
+from laotie.moderation import service as moderation
 
 log = logging.getLogger(__name__)
 
@@ -337,17 +338,10 @@ class Hub:
             except Exception:
                 log.exception("live store failed")
 
-    def record_comment(self, session_id: int, user_id: int, text: str, blocked: bool, reason: str) -> None:
-        self.pending.comments.append(
-            {
-                "session_id": session_id,
-                "user_id": user_id,
-                "text": text,
-                "status": "blocked" if blocked else "shown",
-                "reason": reason,
-                "created_at": clock.now(),
-            }
-        )
+    def record_comment(self, session_id: int, user_id: int, text: str, verdict: moderation.Verdict) -> None:
+        """Keep a comment for the next batch write (``store.flush``): blocked ones are written with
+        their moderation hit."""
+        self.pending.comments.append(store.comment_row(session_id, user_id, text, verdict, clock.now()))
 
     def record_viewer(self, session_id: int, key: str, user_id: int | None) -> None:
         self.pending.viewers.setdefault((session_id, key), (user_id, clock.now()))

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
-from laotie.live.models import FlashSale, LiveComment, LiveSession, LiveViewer
+from laotie.live.models import FlashSale, LiveCartItem, LiveComment, LiveSession, LiveViewer
+from laotie.moderation import service as moderation
 
 
 @dataclass
@@ -62,13 +63,69 @@ def _insert_viewers(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(sqlite_insert(LiveViewer).on_conflict_do_nothing(), rows)
 
 
+def comment_row(
+    session_id: int, user_id: int, text: str, verdict: moderation.Verdict, at: datetime
+) -> dict[str, Any]:
+    """A comment as ``flush`` writes it; a blocked one carries its verdict (stored as a hit)."""
+    return {
+        "session_id": session_id,
+        "user_id": user_id,
+        "text": text,
+        "status": "blocked" if verdict.blocked else "shown",
+        "reason": ",".join(verdict.blocking_reasons)[:40],
+        "intent": verdict.purchase_intent,
+        "created_at": at,
+        "verdict": verdict if verdict.blocked else None,
+    }
+
+
+def _pinned_products(session: Session, session_ids: set[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(LiveSession.id, LiveCartItem.product_id)
+        .join(LiveCartItem, LiveCartItem.id == LiveSession.pinned_item_id)
+        .where(LiveSession.id.in_(sorted(session_ids)))
+    )
+    return {session_id: product_id for session_id, product_id in rows}
+
+
+def _insert_comments(session: Session, comments: list[dict[str, Any]]) -> None:
+    """Shown comments in one statement; each blocked one on its own, with its moderation hit. Each
+    comment notes the product pinned at the time (for the per-product purchase-intent counts)."""
+    pinned = _pinned_products(session, {c["session_id"] for c in comments})
+    shown: list[dict[str, Any]] = []
+    for c in comments:
+        row = {k: v for k, v in c.items() if k != "verdict"}
+        row["product_id"] = pinned.get(row["session_id"])
+        verdict = c.get("verdict")
+        if verdict is None:
+            shown.append(row)
+            continue
+        if shown:  # ids keep the order comments were said in
+            session.execute(insert(LiveComment), shown)
+            shown = []
+        comment = LiveComment(**row)
+        session.add(comment)
+        session.flush()
+        moderation.record_hit(
+            session,
+            verdict=verdict,
+            text=comment.text,
+            surface=moderation.Surface.LIVE_COMMENT,
+            subject_kind="live_comment",
+            subject_id=comment.id,
+            author_id=comment.user_id,
+        )
+    if shown:
+        session.execute(insert(LiveComment), shown)
+
+
 def flush(db: Database, pending: Pending) -> None:
     """Write one batch: comments, first sightings of viewers, like counts, peak viewers."""
     if pending.empty():
         return
     with unit_of_work(db) as session:
         if pending.comments:
-            session.execute(insert(LiveComment), pending.comments)
+            _insert_comments(session, pending.comments)
         _insert_viewers(session, _new_viewers(session, pending.viewers))
         for session_id, n in sorted(pending.likes.items()):
             session.execute(

@@ -76,4 +76,37 @@
     if (!confirm("确定结束直播吗？未售出的秒杀库存会退回商品。")) return;
     api("POST", base + "/end").then(function () { location.href = "/merchant/live/sessions/" + holder.dataset.session + "/report"; }).catch(function (e) { fail(e.message); });
   });
+
+  // 求讲解 signals: purchase-intent comments per minute and the latest ones, refreshed every 10 s.
+  var intentPanel = document.getElementById("intent-panel");
+  var sessionBox = document.getElementById("session");
+  function showIntent(data) {
+    document.getElementById("intent-total").textContent = data.total;
+    var bars = document.getElementById("intent-bars");
+    var peak = Math.max.apply(null, data.per_minute.concat([1]));
+    bars.textContent = "";
+    data.per_minute.slice(-60).forEach(function (v, i, shown) {
+      var bar = document.createElement("span");
+      bar.style.height = Math.round((v / peak) * 100) + "%";
+      bar.title = "第" + (data.per_minute.length - shown.length + i + 1) + "分钟 " + v + " 条";
+      bars.appendChild(bar);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".item-asks"), function (cell) {
+      cell.textContent = data.by_product[cell.dataset.product] || 0;
+    });
+    var list = document.getElementById("intent-recent");
+    list.textContent = "";
+    data.recent.forEach(function (c) {
+      var li = document.createElement("li");
+      li.textContent = "第" + (c.minute + 1) + "分钟 · " + c.text;
+      list.appendChild(li);
+    });
+  }
+  function pollIntent() {
+    api("GET", "/api/v1/live/sessions/" + sessionBox.dataset.session + "/intent").then(showIntent, function () {});
+  }
+  if (intentPanel && sessionBox) {
+    pollIntent();
+    setInterval(pollIntent, 10000);
+  }
 })();

@@ -1,0 +1,28 @@
+"""Outbox handlers of the video domain.
+
+``moderation.hit_reviewed``: a held video (its caption was blocked) is published when staff mark its
+hits wrong and none of them is still open or confirmed. Idempotent: publishing a published video
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from laotie.core.events import Event, bus
+from laotie.moderation import service as moderation
+from laotie.video.models import Video
+
+
+@bus.subscribe("moderation.hit_reviewed", name="video.release_held_video")
+def release_held_video(session: Session, event: Event) -> None:
+    payload = event.payload
+    if payload.get("subject_kind") != "video" or payload.get("status") != moderation.HitStatus.WRONG.value:
+        return
+    video = session.get(Video, int(payload["subject_id"]))
+    if video is None or video.status != "held":
+        return
+    hits = moderation.hits_for(session, "video", [video.id]).get(video.id, [])
+    if all(h.status == moderation.HitStatus.WRONG for h in hits):
+        video.status = "published"
+        session.flush()
