@@ -47,6 +47,9 @@ from laotie.payments.sandbox import router as sandbox_router
 from laotie.payments.sandbox.delivery import WebhookDeliverer
 from laotie.promotions import events as promotions_events
 from laotie.promotions import router as promotions_router
+from laotie.search import events as search_events
+from laotie.search import router as search_router
+from laotie.search import tasks as search_tasks
 from laotie.settings import Settings, get_settings
 from laotie.settlement import events as settlement_events
 from laotie.settlement import ledger_check as settlement_ledger_check
@@ -88,6 +91,7 @@ ROUTERS: list[APIRouter] = [
     affiliate_router.router,
     video_router.router,
     live_router.router,
+    search_router.router,
     pages.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
@@ -108,6 +112,8 @@ HANDLERS_AND_JOBS = (
     standing_tasks,
     live_events,
     live_flash_events,
+    search_events,
+    search_tasks,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from laotie.search.commands import app as search_app
 from laotie.settings import get_settings
 
 app = typer.Typer(help="Laotie 老铁: live-stream and short-video commerce platform.", no_args_is_help=True)
@@ -17,6 +18,7 @@ admin_app = typer.Typer(help="Bootstrap and manage platform staff.", no_args_is_
 ledger_app = typer.Typer(help="Inspect and prove the books.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(search_app, name="search")
 console = Console()
 
 DbOption = Annotated[

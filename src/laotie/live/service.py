@@ -37,7 +37,7 @@ from laotie.live.rooms import (
 from laotie.live.rooms import end as _end
 from laotie.live.rooms import end_by_name as _end_by_name
 from laotie.live.schemas import CommentOut, SessionOut
-from laotie.live.showcase import on_air_cards
+from laotie.live.showcase import first_broadcasts, on_air_cards, session_cards, session_ids_after
 
 __all__ = [
     "FlashPurchase",
@@ -47,6 +47,7 @@ __all__ = [
     "create_flash_sale",
     "create_session",
     "end_session",
+    "first_broadcasts",
     "get_session",
     "live_now",
     "media_publish_done",
@@ -62,6 +63,8 @@ __all__ = [
     "reorder_cart",
     "room_sessions",
     "rotate_key",
+    "session_cards",
+    "session_ids_after",
     "session_report",
     "session_sales",
     "set_cover",

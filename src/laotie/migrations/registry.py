@@ -16,6 +16,8 @@ from laotie.orders import models as orders_models
 from laotie.payments import models as payments_models
 from laotie.payments.sandbox import models as payments_sandbox_models
 from laotie.promotions import models as promotions_models
+from laotie.search import fts as search_fts
+from laotie.search import models as search_models
 from laotie.settlement import models as settlement_models
 from laotie.shops import models as shops_models
 from laotie.social import models as social_models
@@ -41,6 +43,8 @@ __all__ = [
     "payments_models",
     "payments_sandbox_models",
     "promotions_models",
+    "search_fts",
+    "search_models",
     "settlement_models",
     "shops_models",
     "social_models",

@@ -17,6 +17,7 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.errors import FILE_TOO_LARGE
+from laotie.core.events import emit
 from laotie.core.storage import FileStorage
 from laotie.settings import get_settings
 from laotie.shops import service as shops
@@ -24,6 +25,10 @@ from laotie.video import errors, probe
 from laotie.video.feed import detail, load_video
 from laotie.video.models import Video, VideoProduct
 from laotie.video.schemas import MAX_PRODUCTS, VideoDetail, VideoLinkIn, VideoMeta
+
+# Search indexes videos: {"video_id", "shop_id", "author_id"}.
+PUBLISHED = "video.published"
+REMOVED = "video.removed"
 
 
 def check_products(
@@ -70,6 +75,7 @@ def _create(
     session.add_all(
         VideoProduct(video_id=video.id, product_id=p, position=i) for i, p in enumerate(product_ids)
     )
+    emit(session, PUBLISHED, {"video_id": video.id, "shop_id": video.shop_id, "author_id": video.author_id})
     session.flush()
     return video
 
@@ -144,4 +150,5 @@ def remove(session: Session, principal: Principal, video_id: int) -> None:
     if video.author_id != principal.user_id and not principal.is_staff:
         raise errors.VIDEO_NOT_AUTHOR()
     video.status = "removed"
+    emit(session, REMOVED, {"video_id": video.id, "shop_id": video.shop_id, "author_id": video.author_id})
     session.flush()

@@ -1,0 +1,233 @@
+"""Search's public face: product search with facets, the shelf's browsing, live and video search,
+suggestions as you type, hot searches, and keeping the index in step.
+
+The feed, the web pages and the simulator call these functions; the index itself is written only
+here and by the event handlers in ``events``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from laotie.categories import errors as category_errors
+from laotie.search import engine, errors, indexing, querylog
+from laotie.search import plan as planning
+from laotie.search.categorymap import CategoryMap
+from laotie.search.categorymap import cache as category_cache
+from laotie.search.models import DocKind, SearchDoc, SearchTerm
+from laotie.search.schemas import (
+    SORTS,
+    ContentKind,
+    ContentResult,
+    Filters,
+    HotSearch,
+    ProductHit,
+    SearchResult,
+    Suggestion,
+    SuggestResult,
+)
+from laotie.search.vocabulary import Vocabulary, VocabularyCache
+
+__all__ = [
+    "NEW_SHOP_DAYS",
+    "Filters",
+    "ProductHit",
+    "apply_traffic",
+    "browse",
+    "count_impressions",
+    "docs_of_shop",
+    "flush_query_log",
+    "hot_searches",
+    "index_live",
+    "index_products",
+    "index_videos",
+    "product_signals",
+    "search_content",
+    "search_products",
+    "set_product_scores",
+    "set_shop_scores",
+    "suggest",
+    "vocabulary",
+]
+
+NEW_SHOP_DAYS = engine.NEW_SHOP_DAYS
+FEW_RESULTS = 5  # below this, a correction is looked for ("did you mean")
+_vocab = VocabularyCache()
+index_products = indexing.index_products
+index_live = indexing.index_live
+index_videos = indexing.index_videos
+apply_traffic = indexing.apply_traffic
+docs_of_shop = indexing.shop_products
+
+
+def vocabulary(session: Session, *, force: bool = False) -> Vocabulary:
+    def stamp() -> object:
+        return session.execute(select(func.count(), func.max(SearchTerm.added_at))).one()
+
+    def terms() -> list[tuple[str, int]]:
+        return [(t, n) for t, n in session.execute(select(SearchTerm.term, SearchTerm.docs))]
+
+    return _vocab.current(stamp, terms, force=force)
+
+
+def _categories(session: Session, filters: Filters) -> CategoryMap:
+    cats = category_cache.get(session, need=filters.category_id)
+    if filters.category_id is not None and filters.category_id not in cats.names:
+        raise category_errors.CATEGORY_NOT_FOUND(category_id=filters.category_id)
+    return cats
+
+
+def _check(sort: str, limit: int, offset: int) -> None:
+    if sort not in SORTS:
+        raise errors.UNKNOWN_SORT(sort=sort[:30], sorts="、".join(SORTS))
+    if not 1 <= limit <= 100 or not 0 <= offset <= 10_000:
+        raise errors.BAD_PAGE()
+
+
+def search_products(
+    session: Session,
+    q: str,
+    filters: Filters | None = None,
+    sort: str = "relevance",
+    limit: int = 20,
+    offset: int = 0,
+    *,
+    log: bool = True,
+) -> SearchResult:
+    """Products matching ``q`` (every word, else some), filtered, ranked or sorted, with facets.
+    A query with no searchable word (empty, emoji only) browses every product instead."""
+    filters = filters or Filters()
+    _check(sort, limit, offset)
+    cats = _categories(session, filters)
+    vocab = vocabulary(session)
+    p = planning.plan(q, vocab)
+    query = engine.build(session, DocKind.PRODUCT, [list(t) for t in p.terms], filters, cats)
+    total, facets = engine.facets(session, query, cats, filters.category_id)
+    relaxed, corrected_to, did_you_mean = False, None, None
+    if p.terms and total < FEW_RESULTS:
+        fixed = planning.correct(p, vocab)
+        if fixed:
+            alt = planning.plan_words(fixed, vocab)
+            alt_query = engine.build(session, DocKind.PRODUCT, [list(t) for t in alt.terms], filters, cats)
+            alt_total, alt_facets = engine.facets(session, alt_query, cats, filters.category_id)
+            if alt_total > total and total == 0:
+                p, query, total, facets, corrected_to = alt, alt_query, alt_total, alt_facets, alt.normalized
+            elif alt_total > total:
+                did_you_mean = alt.normalized
+    if p.terms and total == 0 and len(p.terms) > 1:
+        query.any_term = True
+        total, facets = engine.facets(session, query, cats, filters.category_id)
+        relaxed = total > 0
+    items = engine.page(session, query, sort, limit, offset) if total else []
+    if log and p.terms and offset == 0:
+        querylog.LOG.record(corrected_to or p.normalized, total > 0)
+    return SearchResult(
+        query=q,
+        normalized=p.normalized,
+        terms=[list(t) for t in p.terms],
+        corrected_to=corrected_to,
+        did_you_mean=did_you_mean,
+        relaxed=relaxed,
+        sort=sort,  # type: ignore[arg-type]
+        total=total,
+        limit=limit,
+        offset=offset,
+        items=items,
+        facets=facets,
+    )
+
+
+def browse(
+    session: Session, filters: Filters, sort: str = "relevance", limit: int = 20, offset: int = 0
+) -> SearchResult:
+    """A shelf page (category, shop, new merchants): the same filters, sorts and facets, no words."""
+    return search_products(session, "", filters, sort, limit, offset, log=False)
+
+
+def search_content(session: Session, q: str, kind: ContentKind, limit: int = 20) -> ContentResult:
+    """Live sessions on air, or published short videos, matching ``q`` (all of them when empty)."""
+    if not 1 <= limit <= 100:
+        raise errors.BAD_PAGE()
+    p = planning.plan(q, vocabulary(session))
+    doc_kind = DocKind.LIVE if kind == "live" else DocKind.VIDEO
+    query = engine.build(session, doc_kind, [list(t) for t in p.terms], Filters(), None)
+    items = engine.content(session, query, limit)
+    if not items and len(p.terms) > 1:
+        query.any_term = True
+        items = engine.content(session, query, limit)
+    return ContentResult(query=q, kind=kind, items=items)
+
+
+def suggest(session: Session, prefix: str, limit: int = 10) -> SuggestResult:
+    """As the buyer types: what others searched starting so, then known words (Chinese or pinyin)."""
+    from laotie.search import text
+
+    normalized = text.normalize(prefix)
+    if not normalized:
+        return SuggestResult(prefix=prefix, items=[Suggestion(text=h.query, source="history") for h in hot_searches(session, limit)])
+    found: dict[str, str] = {}
+    for query in querylog.starting_with(session, normalized, 30, limit):
+        found.setdefault(query, "history")
+    compact = normalized.replace(" ", "")
+    for word in vocabulary(session).completions(compact, limit):
+        found.setdefault(word, "word")
+    return SuggestResult(
+        prefix=prefix,
+        items=[Suggestion(text=t, source=s) for t, s in list(found.items())[:limit]],  # type: ignore[arg-type]
+    )
+
+
+def hot_searches(session: Session, limit: int = 10) -> list[HotSearch]:
+    """热搜: the most searched queries of the last week that found goods."""
+    return [HotSearch(query=q, searches=n) for q, n in querylog.hot(session, 7, limit)]
+
+
+def flush_query_log(session: Session) -> int:
+    return querylog.LOG.flush(session)
+
+
+def count_impressions(session: Session, shown: dict[int, int]) -> None:
+    """Add feed and search impressions to products' counters (conversion reads them) and rerank."""
+    from sqlalchemy import bindparam, update
+
+    if not shown:
+        return
+    table = SearchDoc.__table__
+    session.execute(
+        update(table)
+        .where(table.c.kind == DocKind.PRODUCT, table.c.ref_id == bindparam("pid"))
+        .values(impressions=table.c.impressions + bindparam("n")),
+        [{"pid": pid, "n": n} for pid, n in sorted(shown.items())],
+    )
+    indexing.rerank(session, DocKind.PRODUCT, shown)
+
+
+def set_product_scores(session: Session, product_id: int, **scores: object) -> None:
+    """Store a product's scores (``scores.product_changed``) and rerank it."""
+    session.query(SearchDoc).filter(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id == product_id).update(
+        scores, synchronize_session=False
+    )
+    indexing.rerank(session, DocKind.PRODUCT, [product_id])
+
+
+def set_shop_scores(session: Session, shop_id: int, **scores: object) -> None:
+    """Store a shop's scores on each of its documents (``scores.shop_changed``) and rerank them."""
+    session.query(SearchDoc).filter(SearchDoc.shop_id == shop_id).update(scores, synchronize_session=False)
+    for kind in (DocKind.PRODUCT, DocKind.LIVE, DocKind.VIDEO):
+        ids = session.scalars(select(SearchDoc.ref_id).where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind))
+        indexing.rerank(session, kind, list(ids))
+
+
+def product_signals(session: Session, product_ids: Iterable[int]) -> dict[int, dict[str, object]]:
+    """The stored ranking signals of products (the feed ranks with them)."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(SearchDoc).where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id.in_(ids)))
+    return {
+        d.ref_id: {c.name: getattr(d, c.name) for c in SearchDoc.__table__.columns}
+        for (d,) in rows
+    }
