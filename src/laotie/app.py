@@ -27,6 +27,9 @@ from laotie.core.events import OutboxWorker
 from laotie.core.http import ERROR_RESPONSES, RejectNulMiddleware, install_error_handlers
 from laotie.core.principal_cache import PrincipalCache, database_loader
 from laotie.core.storage import LocalDiskStorage
+from laotie.feed import events as feed_events
+from laotie.feed import router as feed_router
+from laotie.feed import tasks as feed_tasks
 from laotie.live import events as live_events
 from laotie.live import flash_events as live_flash_events
 from laotie.live import router as live_router
@@ -92,6 +95,7 @@ ROUTERS: list[APIRouter] = [
     video_router.router,
     live_router.router,
     search_router.router,
+    feed_router.router,
     pages.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
@@ -114,6 +118,8 @@ HANDLERS_AND_JOBS = (
     live_flash_events,
     search_events,
     search_tasks,
+    feed_events,
+    feed_tasks,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from laotie.search.commands import app as search_app
+from laotie.cli_search import app as search_app
 from laotie.settings import get_settings
 
 app = typer.Typer(help="Laotie 老铁: live-stream and short-video commerce platform.", no_args_is_help=True)

@@ -72,3 +72,15 @@ def product_sales(session: Session, product_ids: list[int]) -> dict[int, tuple[i
 def order_products(session: Session, order_id: int) -> list[int]:
     """The products an order bought (search refreshes their sales and stock when it is paid or cancelled)."""
     return sorted(set(session.scalars(select(OrderLine.product_id).where(OrderLine.order_id == order_id))))
+
+
+def buyer_purchases(session: Session, buyer_id: int, limit: int = 50) -> list[tuple[int, int]]:
+    """(shop id, product id) of what the buyer bought lately, newest first (the feed's history)."""
+    rows = session.execute(
+        select(Order.shop_id, OrderLine.product_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.buyer_id == buyer_id, Order.status.in_(SOLD))
+        .order_by(Order.id.desc())
+        .limit(limit)
+    ).all()
+    return [(int(s), int(p)) for s, p in rows]

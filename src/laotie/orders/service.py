@@ -22,6 +22,7 @@ from laotie.orders.refunding import delivered_order_ids as delivered_order_ids
 from laotie.orders.refunding import note as note
 from laotie.orders.refunding import record_refund as record_refund
 from laotie.orders.refunding import refundable_order as refundable_order
+from laotie.orders.reporting import buyer_purchases as buyer_purchases
 from laotie.orders.reporting import live_session_orders as live_session_orders  # re-exported
 from laotie.orders.reporting import order_products as order_products
 from laotie.orders.reporting import product_sales as product_sales

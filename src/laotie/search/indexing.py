@@ -22,7 +22,7 @@ from laotie.catalog import service as catalog
 from laotie.catalog.schemas import ProductFacts
 from laotie.core import clock
 from laotie.live import service as live
-from laotie.live.models import SessionStatus
+from laotie.live.schemas import SessionStatus
 from laotie.live.schemas import LiveCard
 from laotie.logistics import service as logistics
 from laotie.orders import service as orders

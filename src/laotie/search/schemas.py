@@ -129,3 +129,36 @@ class ReindexOut(BaseModel):
     live_sessions: int
     videos: int
     terms: int
+
+
+class DocView(BaseModel):
+    """One indexed thing with every signal the feed ranks by."""
+
+    kind: str
+    ref_id: int
+    shop_id: int | None
+    author_id: int | None
+    category_id: int | None
+    title: str
+    subtitle: str
+    cover_url: str | None
+    price_fen: int
+    original_price_fen: int
+    sales: int
+    orders: int
+    impressions: int
+    popularity: int
+    in_stock: bool
+    free_shipping: bool
+    pay_later: bool
+    distributed: bool
+    boosted: bool
+    weight_bp: int
+    product_score: int | None
+    price_index_bp: int | None
+    overpriced: bool
+    dsr_x100: int | None
+    shop_band: str | None
+    shop_opened_at: datetime | None
+    rank_bp: int
+    published_at: datetime | None

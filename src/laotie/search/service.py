@@ -17,11 +17,13 @@ from laotie.search import engine, errors, indexing, querylog
 from laotie.search import plan as planning
 from laotie.search.categorymap import CategoryMap
 from laotie.search.categorymap import cache as category_cache
+from laotie.search.docs import docs
 from laotie.search.models import DocKind, SearchDoc, SearchTerm
 from laotie.search.schemas import (
     SORTS,
     ContentKind,
     ContentResult,
+    DocView,
     Filters,
     HotSearch,
     ProductHit,
@@ -37,14 +39,21 @@ __all__ = [
     "ProductHit",
     "apply_traffic",
     "browse",
+    "category_children",
+    "category_roots",
+    "category_trail",
     "count_impressions",
+    "docs",
     "docs_of_shop",
     "flush_query_log",
     "hot_searches",
     "index_live",
     "index_products",
     "index_videos",
+    "product_hits",
     "product_signals",
+    "quality_of",
+    "quality_parts",
     "search_content",
     "search_products",
     "set_product_scores",
@@ -231,3 +240,85 @@ def product_signals(session: Session, product_ids: Iterable[int]) -> dict[int, d
         d.ref_id: {c.name: getattr(d, c.name) for c in SearchDoc.__table__.columns}
         for (d,) in rows
     }
+
+
+def product_hits(session: Session, product_ids: list[int]) -> list[ProductHit]:
+    """Cards for these products in the order given, leaving out what buyers may not see or
+    public traffic may not show (the mall's campaign and subsidy shelves)."""
+    from datetime import timedelta
+
+    from laotie.core import clock
+
+    found = {d.ref_id: d for d in docs(session, DocKind.PRODUCT, ref_ids=product_ids, limit=len(product_ids) or 1)}
+    since = clock.now() - timedelta(days=NEW_SHOP_DAYS)
+    return [
+        ProductHit(
+            id=d.ref_id,
+            title=d.title,
+            shop_id=d.shop_id or 0,
+            shop_name=d.subtitle,
+            min_price_fen=d.price_fen,
+            original_price_fen=d.original_price_fen,
+            cover_url=d.cover_url,
+            sales_count=d.sales,
+            free_shipping=d.free_shipping,
+            pay_later=d.pay_later,
+            in_stock=d.in_stock,
+            shop_band=d.shop_band,
+            new_shop=d.shop_opened_at is not None and d.shop_opened_at >= since,
+        )
+        for pid in product_ids
+        if (d := found.get(pid)) is not None
+    ]
+
+
+def quality_of(doc: DocView) -> float:
+    """Search's quality of a document in [0, 1] (product score, price, sales, DSR, conversion)."""
+    from laotie.search import ranking
+
+    sales = doc.sales if doc.kind == DocKind.PRODUCT else doc.popularity
+    return ranking.quality(
+        ranking.Signals(
+            product_score=doc.product_score,
+            price_index_bp=doc.price_index_bp,
+            overpriced=doc.overpriced,
+            sales=sales,
+            orders=doc.orders,
+            impressions=doc.impressions,
+            dsr_x100=doc.dsr_x100,
+        )
+    )
+
+
+def quality_parts(doc: DocView) -> dict[str, float]:
+    """Each part of ``quality_of`` (the feed explains itself with them)."""
+    from laotie.search import ranking
+
+    return ranking.parts(
+        ranking.Signals(
+            product_score=doc.product_score,
+            price_index_bp=doc.price_index_bp,
+            sales=doc.sales if doc.kind == DocKind.PRODUCT else doc.popularity,
+            orders=doc.orders,
+            impressions=doc.impressions,
+            dsr_x100=doc.dsr_x100,
+        )
+    )
+
+
+def category_roots(session: Session) -> list[tuple[int, str]]:
+    """The top-level categories (the mall's entrances)."""
+    cats = category_cache.get(session)
+    return [(c, cats.names[c]) for c in cats.roots]
+
+
+def category_trail(session: Session, category_id: int) -> list[tuple[int, str]]:
+    """From the root down to the category: (id, name) each."""
+    cats = category_cache.get(session, need=category_id)
+    return [(c, cats.names[c]) for c in cats.path(category_id)]
+
+
+def category_children(session: Session, category_id: int | None) -> list[tuple[int, str]]:
+    cats = category_cache.get(session)
+    ids = cats.roots if category_id is None else cats.children.get(category_id, [])
+    return [(c, cats.names[c]) for c in ids]

@@ -1,4 +1,4 @@
-"""``laotie search …``: rebuild the search index (with a progress bar)."""
+"""``laotie search …``: rebuild the search index (with a progress bar). A Typer sub-app of ``cli``."""
 
 from __future__ import annotations
 
