@@ -226,7 +226,8 @@ def rank(session: Session, viewer: Viewer, kind: str, policy: TrafficPolicy) -> 
 
 def capped(ranked: list[Candidate], per_page: int, share: float) -> list[Candidate]:
     """The ranked list cut into pages of ``per_page`` where no shop has more than ``share`` of a
-    page; what a page cannot take moves to the next one, in order."""
+    page while other shops' items can fill it; what a page cannot take moves to the next one, in
+    order. When nothing else is left, the remaining slots take over-cap items rather than stay empty."""
     if share >= 1:
         return ranked
     cap = max(1, int(per_page * share))
@@ -241,8 +242,8 @@ def capped(ranked: list[Candidate], per_page: int, share: float) -> list[Candida
                 counts[sid] = counts.get(sid, 0) + 1
             else:
                 rest.append(c)
-        if not page:  # only over-cap shops left: let them through
-            page, rest = rest[:per_page], rest[per_page:]
+        if len(page) < per_page:  # only over-cap shops left: let the best of them through
+            page, rest = page + rest[: per_page - len(page)], rest[per_page - len(page) :]
         out.extend(page)
         waiting = rest
     return out
