@@ -69,9 +69,11 @@ class Query:
         if self.matching and self.dialect == "sqlite":
             # FTS5 computes bm25 only while it drives the scan: match in a subquery, join the rows.
             rel = f", bm25(search_fts, {fts.TITLE_WEIGHT}, 1.0) AS rel" if ranked else ""
+            # CROSS JOIN keeps SQLite from driving the scan with a filter's index and running the
+            # full-text match once per row: the matches come first, then their rows by id.
             source = (
                 f"(SELECT rowid AS doc_id{rel} FROM search_fts WHERE search_fts MATCH :m) f "
-                "JOIN search_doc d ON d.id = f.doc_id"
+                "CROSS JOIN search_doc d ON d.id = f.doc_id"
             )
         elif self.matching:
             conditions.insert(0, "d.tsv @@ CAST(:m AS tsquery)")
