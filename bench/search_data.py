@@ -24,6 +24,7 @@ import json
 import random
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,7 @@ class Made:
     sales: int
 
 
+@lru_cache(maxsize=1)
 def parents() -> dict[str, str]:
     """Each leaf (type) -> its parent category's name, from the default tree."""
     from laotie.categories.tree import DEFAULT_TREE
@@ -105,6 +107,7 @@ def parents() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
 def tops() -> dict[str, str]:
     from laotie.categories.tree import DEFAULT_TREE
 
@@ -192,7 +195,7 @@ def build_queries(count: int = 150, seed: int = 7) -> list[dict[str, Any]]:
         elif form == "pinyin":
             q = _pinyin(leaf)
         elif form == "initials":
-            if len(leaf) < 2 or not leaf.isascii() and len(leaf) > 4:
+            if len(leaf) < 2 or (not leaf.isascii() and len(leaf) > 4):
                 continue
             q = _pinyin(leaf, initials=True)
         elif form == "traditional":

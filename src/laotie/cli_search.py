@@ -11,14 +11,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 app = typer.Typer(help="The search index.", no_args_is_help=True)
 console = Console()
 
-LABELS = {"products": "商品 products", "live": "直播 live sessions", "videos": "短视频 videos", "terms": "词表 terms"}
+LABELS = {
+    "products": "商品 products",
+    "live": "直播 live sessions",
+    "videos": "短视频 videos",
+    "terms": "词表 terms",
+}
 
 
 @app.command("reindex")
 def reindex(
     database_url: Annotated[
         str | None,
-        typer.Option("--database-url", envvar="LAOTIE_DATABASE_URL", help="SQLAlchemy URL; default the settings'"),
+        typer.Option(
+            "--database-url", envvar="LAOTIE_DATABASE_URL", help="SQLAlchemy URL; default the settings'"
+        ),
     ] = None,
 ) -> None:
     """Rebuild the whole index from the catalog, live sessions and videos; searches keep working."""

@@ -96,7 +96,12 @@ def record_hits(
     surface: str, hits: list[ProductHit], offset: int, viewer_id: int | None, policy: str = ""
 ) -> None:
     """Log products shown on a search, category, shop or mall page (with their positions)."""
-    RECORDER.add([Shown(surface, "product", h.id, h.shop_id, offset + i, viewer_id, policy) for i, h in enumerate(hits)])
+    RECORDER.add(
+        [
+            Shown(surface, "product", h.id, h.shop_id, offset + i, viewer_id, policy)
+            for i, h in enumerate(hits)
+        ]
+    )
 
 
 def flush_impressions(session: Session) -> int:

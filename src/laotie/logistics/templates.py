@@ -19,7 +19,9 @@ from laotie.shops import service as shops
 
 MAX_TEMPLATES = 50
 # Whether goods ship free may have changed: search and feed filter and boost on 包邮.
-SHIPPING_CHANGED = "logistics.shipping_changed"  # {"shop_id", "product_ids": [...] or null: all of the shop's}
+SHIPPING_CHANGED = (
+    "logistics.shipping_changed"  # {"shop_id", "product_ids": [...] or null: all of the shop's}
+)
 
 
 def province_codes() -> set[str]:

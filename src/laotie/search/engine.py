@@ -35,6 +35,8 @@ NEW_SHOP_DAYS = 30
 RERANK_WINDOW = 200
 SYNONYM_IN_TITLE = 0.8
 ELSEWHERE = 0.35
+HEAD_IN_CATEGORY = 0.9
+HEAD_WEIGHT = 2.0
 _COLUMNS = (
     "d.ref_id, d.title, d.shop_id, d.subtitle, d.price_fen, d.original_price_fen, d.cover_url, d.sales, "
     "d.free_shipping, d.pay_later, d.in_stock, d.shop_band, d.shop_opened_at"
@@ -55,6 +57,7 @@ class Query:
     dialect: str
     kind: str
     terms: list[list[str]] = field(default_factory=list)
+    heads: list[bool] = field(default_factory=list)
     any_term: bool = False
     where: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
@@ -104,9 +107,14 @@ class Query:
 
 
 def build(
-    session: Session, kind: str, terms: list[list[str]], filters: Filters, cats: CategoryMap | None
+    session: Session,
+    kind: str,
+    terms: list[list[str]],
+    filters: Filters,
+    cats: CategoryMap | None,
+    heads: list[bool] | None = None,
 ) -> Query:
-    q = Query(dialect=session.get_bind().dialect.name, kind=kind, terms=terms)
+    q = Query(dialect=session.get_bind().dialect.name, kind=kind, terms=terms, heads=list(heads or []))
     if filters.category_id is not None and cats is not None:
         q.where.append("d.category_id IN :cats")
         q.params["cats"] = cats.branch(filters.category_id)
@@ -160,22 +168,35 @@ def _hit(row: Any, new_since: datetime) -> ProductHit:
     )
 
 
-def text_score(title_tokens: str, aux_tokens: str, terms: list[list[str]]) -> float:
-    """How well a document's text answers the terms, in [0, 1], the same on both databases: per
-    term, the word as typed in the title counts 1, a synonym or pinyin reading of it in the title
-    ``SYNONYM_IN_TITLE``, any of them only in the category, attributes or shop ``ELSEWHERE``."""
+def text_score(
+    title_tokens: str, aux_tokens: str, terms: list[list[str]], heads: list[bool] | None = None
+) -> float:
+    """How well a document's text answers the terms, the same on both databases. Per term: the
+    word as typed in the title counts 1, a synonym or pinyin reading of it in the title
+    ``SYNONYM_IN_TITLE``, any of them only in the category, attributes or shop ``ELSEWHERE``. A
+    product-type term (the head: 袜子 in 军绿袜子) weighs ``HEAD_WEIGHT``; found in the category path
+    it counts nearly as in the title (the product *is* one), and both together a little more."""
     if not terms:
         return 1.0
+    heads = heads or [False] * len(terms)
     title, aux = set(title_tokens.split()), set(aux_tokens.split())
-    total = 0.0
-    for alts in terms:
+    total = weights = 0.0
+    for alts, head in zip(terms, heads, strict=False):
+        in_aux = any(a in aux for a in alts)
         if alts[0] in title:
-            total += 1.0
+            got = 1.0
         elif any(a in title for a in alts[1:]):
-            total += SYNONYM_IN_TITLE
-        elif any(a in aux for a in alts):
-            total += ELSEWHERE
-    return total / len(terms)
+            got = SYNONYM_IN_TITLE
+        elif in_aux:
+            got = HEAD_IN_CATEGORY if head else ELSEWHERE
+        else:
+            got = 0.0
+        if head and got and in_aux and got < HEAD_IN_CATEGORY + 0.2:
+            got += 0.2  # titled so and filed under it
+        weight = HEAD_WEIGHT if head else 1.0
+        total += weight * got
+        weights += weight
+    return total / weights
 
 
 def page(session: Session, q: Query, sort: str, limit: int, offset: int) -> list[ProductHit]:
@@ -190,7 +211,8 @@ def page(session: Session, q: Query, sort: str, limit: int, offset: int) -> list
         )
         rows = session.execute(q.statement(sql), {**q.bound(), "limit": RERANK_WINDOW}).all()
         scored = sorted(
-            enumerate(rows), key=lambda ir: (-text_score(ir[1][14], ir[1][15], q.terms) * ir[1][13], ir[0])
+            enumerate(rows),
+            key=lambda ir: (-text_score(ir[1][14], ir[1][15], q.terms, q.heads) * ir[1][13], ir[0]),
         )
         return [_hit(r, since) for _, r in scored[offset : offset + limit]]
     order = q.relevance_order() if ranked else _ORDER[sort]
@@ -218,15 +240,15 @@ def _price_ranges(low: int, high: int) -> list[PriceRange]:
     edges = [e for e in edges if low < e < high]
     ranges, start = [], 0
     for edge in edges:
-        ranges.append(PriceRange(min_fen=start, max_fen=edge, label=f"{format_yuan(start)}-{format_yuan(edge)}"))
+        ranges.append(
+            PriceRange(min_fen=start, max_fen=edge, label=f"{format_yuan(start)}-{format_yuan(edge)}")
+        )
         start = edge
     ranges.append(PriceRange(min_fen=start, max_fen=None, label=f"{format_yuan(start)}以上"))
     return ranges if len(ranges) > 1 else []
 
 
-def facets(
-    session: Session, q: Query, cats: CategoryMap | None, under: int | None
-) -> tuple[int, Facets]:
+def facets(session: Session, q: Query, cats: CategoryMap | None, under: int | None) -> tuple[int, Facets]:
     """The total and every facet of the results, from one grouped query."""
     sql = (
         "SELECT d.category_id, d.shop_band, count(*), "
@@ -258,7 +280,9 @@ def facets(
         ],
         shop_bands=[
             FacetValue(value=b, label=BAND_LABELS.get(b, b), count=n)
-            for b, n in sorted(by_band.items(), key=lambda kv: list(BAND_LABELS).index(kv[0]) if kv[0] in BAND_LABELS else 9)
+            for b, n in sorted(
+                by_band.items(), key=lambda kv: list(BAND_LABELS).index(kv[0]) if kv[0] in BAND_LABELS else 9
+            )
         ],
         price_ranges=_price_ranges(int(low or 0), int(high or 0)),
         free_shipping=free,

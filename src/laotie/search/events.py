@@ -16,7 +16,12 @@ from laotie.search import indexing
 from laotie.search.models import DocKind
 from laotie.search.service import set_product_scores, set_shop_scores
 
-PRODUCT_TOPICS = ("ProductStatusChanged", "SkuPriceChanged", "catalog.product_changed", "CampaignPriceApproved")
+PRODUCT_TOPICS = (
+    "ProductStatusChanged",
+    "SkuPriceChanged",
+    "catalog.product_changed",
+    "CampaignPriceApproved",
+)
 
 
 def _product(session: Session, ev: Event) -> None:

@@ -22,8 +22,7 @@ from laotie.catalog import service as catalog
 from laotie.catalog.schemas import ProductFacts
 from laotie.core import clock
 from laotie.live import service as live
-from laotie.live.schemas import SessionStatus
-from laotie.live.schemas import LiveCard
+from laotie.live.schemas import LiveCard, SessionStatus
 from laotie.logistics import service as logistics
 from laotie.orders import service as orders
 from laotie.search import ranking, text
@@ -204,7 +203,9 @@ def index_products(session: Session, product_ids: Iterable[int]) -> int:
     found = {f.product_id for f in facts}
     gone = [i for i in ids if i not in found]
     if gone:
-        session.execute(delete(SearchDoc).where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id.in_(gone)))
+        session.execute(
+            delete(SearchDoc).where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id.in_(gone))
+        )
     learn(session, words)
     return len(rows)
 
@@ -254,7 +255,8 @@ def apply_traffic(session: Session, product_shops: dict[int, int]) -> None:
         return
     traffic = standing.traffic_for_products(session, product_shops)
     rows = [
-        {"pid": pid, "d": t.distributed, "b": t.boosted, "w": t.weight_bp} for pid, t in sorted(traffic.items())
+        {"pid": pid, "d": t.distributed, "b": t.boosted, "w": t.weight_bp}
+        for pid, t in sorted(traffic.items())
     ]
     session.execute(
         update(_DOCS)
@@ -446,5 +448,7 @@ def apply_shop_media_traffic(session: Session, shop_id: int) -> None:
             .where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind)
             .values(distributed=traffic.distributed, boosted=traffic.boosted, weight_bp=traffic.weight_bp)
         )
-        ids = session.scalars(select(SearchDoc.ref_id).where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind))
+        ids = session.scalars(
+            select(SearchDoc.ref_id).where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind)
+        )
         rerank(session, kind, list(ids))

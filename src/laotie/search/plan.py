@@ -22,6 +22,7 @@ class Plan:
     normalized: str
     words: tuple[str, ...]
     terms: tuple[tuple[str, ...], ...]
+    heads: tuple[bool, ...] = ()  # each term: a product type (the query's head noun)?
 
     @property
     def empty(self) -> bool:
@@ -53,14 +54,22 @@ def plan(raw: str, vocab: Vocabulary) -> Plan:
     normalized = text.normalize(raw)
     words = text.segmenter().query_terms(normalized)
     out_words, terms = _expand(words, vocab)
-    return Plan(raw=raw, normalized=normalized, words=tuple(out_words), terms=tuple(terms))
+    return Plan(
+        raw=raw, normalized=normalized, words=tuple(out_words), terms=tuple(terms), heads=_heads(terms, vocab)
+    )
+
+
+def _heads(terms: list[tuple[str, ...]], vocab: Vocabulary) -> tuple[bool, ...]:
+    return tuple(any(vocab.is_type(a) for a in alts) for alts in terms)
 
 
 def plan_words(words: list[str], vocab: Vocabulary) -> Plan:
     """A plan from words already chosen (a correction)."""
     out_words, terms = _expand(words, vocab)
     joined = " ".join(out_words)
-    return Plan(raw=joined, normalized=joined, words=tuple(out_words), terms=tuple(terms))
+    return Plan(
+        raw=joined, normalized=joined, words=tuple(out_words), terms=tuple(terms), heads=_heads(terms, vocab)
+    )
 
 
 def _suspect(word: str, vocab: Vocabulary) -> bool:

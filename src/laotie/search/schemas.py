@@ -9,7 +9,13 @@ from pydantic import BaseModel, Field
 
 Sort = Literal["relevance", "sales", "price_asc", "price_desc", "new"]
 SORTS: tuple[str, ...] = ("relevance", "sales", "price_asc", "price_desc", "new")
-SORT_LABELS = {"relevance": "综合", "sales": "销量", "price_asc": "价格↑", "price_desc": "价格↓", "new": "新品"}
+SORT_LABELS = {
+    "relevance": "综合",
+    "sales": "销量",
+    "price_asc": "价格↑",
+    "price_desc": "价格↓",
+    "new": "新品",
+}
 ShopBand = Literal["excellent", "good", "fair", "poor"]
 BAND_LABELS = {"excellent": "优秀店铺", "good": "良好店铺", "fair": "一般店铺", "poor": "较差店铺"}
 ContentKind = Literal["live", "video"]
@@ -84,6 +90,9 @@ class SearchResult(BaseModel):
     )
     did_you_mean: str | None = None
     relaxed: bool = Field(default=False, description="no product had every word; these have some")
+    partial_from: int | None = Field(
+        default=None, description="items from this index on have only some of the words (few had all)"
+    )
     sort: Sort
     total: int
     limit: int

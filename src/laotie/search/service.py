@@ -79,7 +79,10 @@ def vocabulary(session: Session, *, force: bool = False) -> Vocabulary:
     def terms() -> list[tuple[str, int]]:
         return [(t, n) for t, n in session.execute(select(SearchTerm.term, SearchTerm.docs))]
 
-    return _vocab.current(stamp, terms, force=force)
+    def build(pairs: list[tuple[str, int]]) -> Vocabulary:
+        return Vocabulary.build(dict(pairs), category_cache.get(session).names.values())
+
+    return _vocab.current(stamp, terms, force=force, build=build)
 
 
 def _categories(session: Session, filters: Filters) -> CategoryMap:
@@ -113,14 +116,16 @@ def search_products(
     cats = _categories(session, filters)
     vocab = vocabulary(session)
     p = planning.plan(q, vocab)
-    query = engine.build(session, DocKind.PRODUCT, [list(t) for t in p.terms], filters, cats)
+    query = engine.build(session, DocKind.PRODUCT, [list(t) for t in p.terms], filters, cats, list(p.heads))
     total, facets = engine.facets(session, query, cats, filters.category_id)
     relaxed, corrected_to, did_you_mean = False, None, None
     if p.terms and total < FEW_RESULTS:
         fixed = planning.correct(p, vocab)
         if fixed:
             alt = planning.plan_words(fixed, vocab)
-            alt_query = engine.build(session, DocKind.PRODUCT, [list(t) for t in alt.terms], filters, cats)
+            alt_query = engine.build(
+                session, DocKind.PRODUCT, [list(t) for t in alt.terms], filters, cats, list(alt.heads)
+            )
             alt_total, alt_facets = engine.facets(session, alt_query, cats, filters.category_id)
             if alt_total > total and total == 0:
                 p, query, total, facets, corrected_to = alt, alt_query, alt_total, alt_facets, alt.normalized
@@ -131,6 +136,15 @@ def search_products(
         total, facets = engine.facets(session, query, cats, filters.category_id)
         relaxed = total > 0
     items = engine.page(session, query, sort, limit, offset) if total else []
+    partial_from = None
+    if p.terms and not relaxed and 0 < total < FEW_RESULTS and len(p.terms) > 1 and offset == 0:
+        # Only a few have every word: show them first, then goods with some of the words.
+        query.any_term = True
+        seen = {h.id for h in items}
+        more = [h for h in engine.page(session, query, sort, limit, 0) if h.id not in seen]
+        if more:
+            partial_from = len(items)
+            items = (items + more)[:limit]
     if log and p.terms and offset == 0:
         querylog.LOG.record(corrected_to or p.normalized, total > 0)
     return SearchResult(
@@ -140,6 +154,7 @@ def search_products(
         corrected_to=corrected_to,
         did_you_mean=did_you_mean,
         relaxed=relaxed,
+        partial_from=partial_from,
         sort=sort,  # type: ignore[arg-type]
         total=total,
         limit=limit,
@@ -176,7 +191,10 @@ def suggest(session: Session, prefix: str, limit: int = 10) -> SuggestResult:
 
     normalized = text.normalize(prefix)
     if not normalized:
-        return SuggestResult(prefix=prefix, items=[Suggestion(text=h.query, source="history") for h in hot_searches(session, limit)])
+        return SuggestResult(
+            prefix=prefix,
+            items=[Suggestion(text=h.query, source="history") for h in hot_searches(session, limit)],
+        )
     found: dict[str, str] = {}
     for query in querylog.starting_with(session, normalized, 30, limit):
         found.setdefault(query, "history")
@@ -226,7 +244,9 @@ def set_shop_scores(session: Session, shop_id: int, **scores: object) -> None:
     """Store a shop's scores on each of its documents (``scores.shop_changed``) and rerank them."""
     session.query(SearchDoc).filter(SearchDoc.shop_id == shop_id).update(scores, synchronize_session=False)
     for kind in (DocKind.PRODUCT, DocKind.LIVE, DocKind.VIDEO):
-        ids = session.scalars(select(SearchDoc.ref_id).where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind))
+        ids = session.scalars(
+            select(SearchDoc.ref_id).where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind)
+        )
         indexing.rerank(session, kind, list(ids))
 
 
@@ -235,11 +255,10 @@ def product_signals(session: Session, product_ids: Iterable[int]) -> dict[int, d
     ids = sorted(set(product_ids))
     if not ids:
         return {}
-    rows = session.execute(select(SearchDoc).where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id.in_(ids)))
-    return {
-        d.ref_id: {c.name: getattr(d, c.name) for c in SearchDoc.__table__.columns}
-        for (d,) in rows
-    }
+    rows = session.execute(
+        select(SearchDoc).where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id.in_(ids))
+    )
+    return {d.ref_id: {c.name: getattr(d, c.name) for c in SearchDoc.__table__.columns} for (d,) in rows}
 
 
 def product_hits(session: Session, product_ids: list[int]) -> list[ProductHit]:
@@ -249,7 +268,9 @@ def product_hits(session: Session, product_ids: list[int]) -> list[ProductHit]:
 
     from laotie.core import clock
 
-    found = {d.ref_id: d for d in docs(session, DocKind.PRODUCT, ref_ids=product_ids, limit=len(product_ids) or 1)}
+    found = {
+        d.ref_id: d for d in docs(session, DocKind.PRODUCT, ref_ids=product_ids, limit=len(product_ids) or 1)
+    }
     since = clock.now() - timedelta(days=NEW_SHOP_DAYS)
     return [
         ProductHit(

@@ -72,7 +72,7 @@ def cjk_chars(text: str) -> list[str]:
 
 
 def join_cjk(text: str) -> str:
-    """"打底 裤" -> "打底裤": spaces between two Chinese characters are not word boundaries a buyer means."""
+    """ "打底 裤" -> "打底裤": spaces between two Chinese characters are not word boundaries a buyer means."""
     return _CJK_GAP.sub("", text)
 
 

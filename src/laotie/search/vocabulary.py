@@ -41,10 +41,14 @@ class Vocabulary:
     deletes: dict[str, set[str]] = field(default_factory=dict)
     sorted_words: list[str] = field(default_factory=list)
     sorted_pinyin: list[str] = field(default_factory=list)
+    # Product types: category names and their synonyms. A query's type word is its head (连衣裙 in
+    # 红色连衣裙); short initials (lyq) most often mean a type.
+    types: frozenset[str] = frozenset()
 
     @classmethod
-    def build(cls, learnt: Mapping[str, int]) -> Vocabulary:
+    def build(cls, learnt: Mapping[str, int], categories: Iterable[str] = ()) -> Vocabulary:
         vocab = cls()
+        names = {text.normalize(c) for c in categories}
         weights: dict[str, int] = dict.fromkeys(text.domain_words(), 50)
         for word, df in learnt.items():
             weights[word] = weights.get(word, 0) + df
@@ -52,6 +56,11 @@ class Vocabulary:
         for group in text.synonym_groups():
             for word in group:
                 vocab.synonyms[word] = group
+        vocab.types = frozenset(
+            names | {w for g in text.synonym_groups() if names.intersection(g) for w in g}
+        )
+        for name in names:
+            weights.setdefault(name, 50)
         for word, _ in sorted(weights.items(), key=lambda kv: -kv[1]):
             if text.is_cjk(word):
                 fulls, initials = text.pinyin_keys(word)
@@ -83,7 +92,14 @@ class Vocabulary:
         words = list(self.by_pinyin.get(key, []))
         if not words and 2 <= len(key) <= 6:
             words = [w for w in self.by_initials.get(key, []) if len(w) == len(key)]
+            kinds = [w for w in words if w in self.types]
+            # Initials are ambiguous (jy: 酱油, 家用, 简约 …): when one reading is a product type,
+            # that is what a shopper means; otherwise the few most used readings.
+            return kinds[:1] if kinds else words[:3]
         return words[:MAX_ALTERNATIVES]
+
+    def is_type(self, word: str) -> bool:
+        return word in self.types
 
     def pinyin_split(self, key: str) -> list[str]:
         """The words of a pinyin run, when it is several words (for the query's terms)."""
@@ -156,7 +172,9 @@ class Vocabulary:
         found: dict[str, None] = {}
         if text.is_ascii_word(prefix):
             i = bisect_left(self.sorted_pinyin, prefix)
-            while i < len(self.sorted_pinyin) and self.sorted_pinyin[i].startswith(prefix) and len(found) < 200:
+            while (
+                i < len(self.sorted_pinyin) and self.sorted_pinyin[i].startswith(prefix) and len(found) < 200
+            ):
                 for word in self.by_pinyin[self.sorted_pinyin[i]][:2]:
                     found.setdefault(word, None)
                 i += 1
@@ -185,6 +203,7 @@ class VocabularyCache:
         terms: Callable[[], Iterable[tuple[str, int]]],
         *,
         force: bool = False,
+        build: Callable[[list[tuple[str, int]]], Vocabulary] | None = None,
     ) -> Vocabulary:
         now = time.monotonic()
         if self._vocab is not None and not force and now - self._checked < REFRESH_SECONDS:
@@ -192,7 +211,8 @@ class VocabularyCache:
         with self._lock:
             latest = stamp()
             if self._vocab is None or force or latest != self._stamp:
-                self._vocab = Vocabulary.build(dict(terms()))
+                pairs = list(terms())
+                self._vocab = build(pairs) if build else Vocabulary.build(dict(pairs))
                 self._stamp = latest
             self._checked = time.monotonic()
             return self._vocab

@@ -202,7 +202,14 @@ def checkout_page(
         lines = [_buy_now_line(sku, qty, price)]
     coupons = [c for c in coupon or [] if 1 <= c <= 2**53]
     return _checkout_page(
-        request, session, principal, lines, source, chosen_address=address, coupon_ids=coupons, sq=_sq(sq, source)
+        request,
+        session,
+        principal,
+        lines,
+        source,
+        chosen_address=address,
+        coupon_ids=coupons,
+        sq=_sq(sq, source),
     )
 
 

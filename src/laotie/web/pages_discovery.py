@@ -34,7 +34,7 @@ Flag = Annotated[str, Query(max_length=5)]
 
 
 def _yuan(value: str) -> int | None:
-    """"12.5" -> 1250 fen; anything else (empty, negative, words) -> no bound."""
+    """ "12.5" -> 1250 fen; anything else (empty, negative, words) -> no bound."""
     try:
         fen = round(float(value) * 100)
     except ValueError:
@@ -43,7 +43,14 @@ def _yuan(value: str) -> int | None:
 
 
 def _filters(
-    category_id: int | None, shop_id: int | None, low: str, high: str, free: str, later: str, stock: str, band: str
+    category_id: int | None,
+    shop_id: int | None,
+    low: str,
+    high: str,
+    free: str,
+    later: str,
+    stock: str,
+    band: str,
 ) -> Filters:
     return Filters(
         category_id=category_id,
@@ -124,7 +131,16 @@ def search_page(
         search.category_trail(session, cat)  # CATEGORY_NOT_FOUND for an unknown one
     result = search.search_products(session, q, chosen, sort, PAGE_SIZE, min((page - 1) * PAGE_SIZE, 10_000))
     _log(principal, "search", result)
-    kept = {"q": q, "cat": cat, "low": low, "high": high, "free": free, "later": later, "stock": stock, "band": band}
+    kept = {
+        "q": q,
+        "cat": cat,
+        "low": low,
+        "high": high,
+        "free": free,
+        "later": later,
+        "stock": stock,
+        "band": band,
+    }
     return render(
         request,
         session,

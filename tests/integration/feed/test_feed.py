@@ -79,7 +79,9 @@ def test_new_merchants_get_exposure_and_promising_more(session: Session, db: Dat
     assert evidence is not None and evidence.early_gmv_fen == 0
     evidence.early_gmv_fen = 500_000  # ¥5,000 in its first days: over the ¥2,000 line
     session.commit()
-    again = next(i for i in feed.feed(session, None, "recommend", limit=10, record=False).items if i.id == m["newbie"])
+    again = next(
+        i for i in feed.feed(session, None, "recommend", limit=10, record=False).items if i.id == m["newbie"]
+    )
     assert "promising" in {r.code for r in again.reasons} and again.score > first_score
     assert again.position == 0
 
@@ -97,14 +99,30 @@ def test_follows_lead_and_say_why(session: Session, db: Database) -> None:
 
 def test_throttled_goods_sink_and_stopped_goods_vanish(session: Session, db: Database) -> None:
     m = _market(session, db)
-    standing.impose(session, subject_kind=SubjectKind.SHOP, subject_id=m["big"], effect=Effect.TRAFFIC_WEIGHT,
-                    source_kind=SourceKind.SCORE, source_key="band", reason="体验分较差", value_bp=2000)
+    standing.impose(
+        session,
+        subject_kind=SubjectKind.SHOP,
+        subject_id=m["big"],
+        effect=Effect.TRAFFIC_WEIGHT,
+        source_kind=SourceKind.SCORE,
+        source_key="band",
+        reason="体验分较差",
+        value_bp=2000,
+    )
     session.commit()
     _drain(db)
     page = feed.feed(session, None, "recommend", limit=10, record=False)
     assert page.items[0].id == m["newbie"]
-    standing.impose(session, subject_kind=SubjectKind.SHOP, subject_id=m["big"], effect=Effect.DISTRIBUTION_STOPPED,
-                    source_kind=SourceKind.PENALTY, source_key="case:3", reason="售假", ends_at=clock.now() + timedelta(days=7))
+    standing.impose(
+        session,
+        subject_kind=SubjectKind.SHOP,
+        subject_id=m["big"],
+        effect=Effect.DISTRIBUTION_STOPPED,
+        source_kind=SourceKind.PENALTY,
+        source_key="case:3",
+        reason="售假",
+        ends_at=clock.now() + timedelta(days=7),
+    )
     session.commit()
     _drain(db)
     for policy in ("laotie", "gmv"):
@@ -118,8 +136,11 @@ def test_impressions_are_logged_with_positions_in_a_batch(session: Session, db: 
     second = feed.feed(session, None, "recommend", limit=5, offset=5)
     assert feed.flush_impressions(session) == 10
     session.commit()
-    rows = session.execute(select(Impression.item_id, Impression.position, Impression.surface, Impression.policy)
-                           .order_by(Impression.id)).all()
+    rows = session.execute(
+        select(Impression.item_id, Impression.position, Impression.surface, Impression.policy).order_by(
+            Impression.id
+        )
+    ).all()
     assert [(r.item_id, r.position) for r in rows] == [(i.id, i.position) for i in first.items + second.items]
     assert {r.surface for r in rows} == {"home"} and {r.policy for r in rows} == {"laotie"}
     assert [r.position for r in rows] == list(range(10))

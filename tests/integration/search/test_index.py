@@ -37,10 +37,18 @@ def _catalog(session: Session, db: Database) -> dict[str, int]:
     shop_a, _, _ = make_open_shop(session, "阿花的小店")
     shop_b, _, _ = make_open_shop(session, "北方好物")
     made = {
-        "floral": make_listed_product(session, shop_a, category_id=dress, title="法式碎花连衣裙 夏季显瘦", price_fen=15900),
-        "red": make_listed_product(session, shop_a, category_id=dress, title="红色 雪纺 长裙", price_fen=8900),
-        "tee": make_listed_product(session, shop_b, category_id=tee, title="纯棉短袖T恤 白色", price_fen=3900),
-        "leggings": make_listed_product(session, shop_b, category_id=warm, title="加绒打底 裤 女", price_fen=4900, stock=0),
+        "floral": make_listed_product(
+            session, shop_a, category_id=dress, title="法式碎花连衣裙 夏季显瘦", price_fen=15900
+        ),
+        "red": make_listed_product(
+            session, shop_a, category_id=dress, title="红色 雪纺 长裙", price_fen=8900
+        ),
+        "tee": make_listed_product(
+            session, shop_b, category_id=tee, title="纯棉短袖T恤 白色", price_fen=3900
+        ),
+        "leggings": make_listed_product(
+            session, shop_b, category_id=warm, title="加绒打底 裤 女", price_fen=4900, stock=0
+        ),
     }
     _drain(db)
     return {k: v.id for k, v in made.items()}
@@ -48,7 +56,7 @@ def _catalog(session: Session, db: Database) -> dict[str, int]:
 
 def test_listing_is_indexed_through_events_and_found_many_ways(session: Session, db: Database) -> None:
     p = _catalog(session, db)
-    assert _ids(search.search_products(session, "连衣裙")) [:1] == [p["floral"]]
+    assert _ids(search.search_products(session, "连衣裙"))[:1] == [p["floral"]]
     assert set(_ids(search.search_products(session, "裙子"))) == {p["floral"], p["red"]}  # synonyms
     assert p["floral"] in _ids(search.search_products(session, "lianyiqun"))  # full pinyin
     assert p["floral"] in _ids(search.search_products(session, "lyq"))  # initials
@@ -57,7 +65,9 @@ def test_listing_is_indexed_through_events_and_found_many_ways(session: Session,
     typo = search.search_products(session, "连衣群")
     assert typo.corrected_to == "连衣裙" and p["floral"] in _ids(typo)
     assert _ids(search.search_products(session, "纯棉 t恤")) == [p["tee"]]
-    assert _ids(search.search_products(session, "阿花")) and p["tee"] not in _ids(search.search_products(session, "阿花"))
+    assert _ids(search.search_products(session, "阿花")) and p["tee"] not in _ids(
+        search.search_products(session, "阿花")
+    )
 
 
 def test_changes_reach_the_index(session: Session, db: Database) -> None:
@@ -107,15 +117,26 @@ def test_consequences_hide_and_sink(session: Session, db: Database) -> None:
     before = _ids(search.search_products(session, "连衣裙"))
     assert before == [p["floral"], p["red"]]  # titled 连衣裙 first, 长裙 (a synonym) after
     standing.impose(
-        session, subject_kind=SubjectKind.PRODUCT, subject_id=p["floral"], effect=Effect.NO_BOOST,
-        source_kind=SourceKind.SCORE, source_key="product_score", reason="商品分低",
+        session,
+        subject_kind=SubjectKind.PRODUCT,
+        subject_id=p["floral"],
+        effect=Effect.NO_BOOST,
+        source_kind=SourceKind.SCORE,
+        source_key="product_score",
+        reason="商品分低",
     )
     session.commit()
     _drain(db)
     assert _ids(search.search_products(session, "连衣裙")) == [p["red"], p["floral"]]
     standing.impose(
-        session, subject_kind=SubjectKind.PRODUCT, subject_id=p["floral"], effect=Effect.DISTRIBUTION_STOPPED,
-        source_kind=SourceKind.PENALTY, source_key="case:9", reason="溢价", ends_at=clock.now() + timedelta(days=3),
+        session,
+        subject_kind=SubjectKind.PRODUCT,
+        subject_id=p["floral"],
+        effect=Effect.DISTRIBUTION_STOPPED,
+        source_kind=SourceKind.PENALTY,
+        source_key="case:9",
+        reason="溢价",
+        ends_at=clock.now() + timedelta(days=3),
     )
     session.commit()
     _drain(db)
@@ -128,16 +149,38 @@ def test_consequences_hide_and_sink(session: Session, db: Database) -> None:
 
 def test_score_events_are_stored_and_rank(session: Session, db: Database) -> None:
     p = _catalog(session, db)
-    emit(session, "scores.product_changed", {
-        "product_id": p["red"], "shop_id": 0, "product_score": 98, "quality_return_bp": 10,
-        "price_index_bp": 6000, "overpriced": False, "rating_count": 40, "rating_avg_x100": 490,
-    })
-    emit(session, "scores.product_changed", {
-        "product_id": p["floral"], "shop_id": 0, "product_score": 40, "quality_return_bp": 900,
-        "price_index_bp": 16000, "overpriced": True, "rating_count": 3, "rating_avg_x100": 300,
-    })
+    emit(
+        session,
+        "scores.product_changed",
+        {
+            "product_id": p["red"],
+            "shop_id": 0,
+            "product_score": 98,
+            "quality_return_bp": 10,
+            "price_index_bp": 6000,
+            "overpriced": False,
+            "rating_count": 40,
+            "rating_avg_x100": 490,
+        },
+    )
+    emit(
+        session,
+        "scores.product_changed",
+        {
+            "product_id": p["floral"],
+            "shop_id": 0,
+            "product_score": 40,
+            "quality_return_bp": 900,
+            "price_index_bp": 16000,
+            "overpriced": True,
+            "rating_count": 3,
+            "rating_avg_x100": 300,
+        },
+    )
     session.commit()
     _drain(db)
-    row = session.scalar(select(SearchDoc).where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id == p["floral"]))
+    row = session.scalar(
+        select(SearchDoc).where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id == p["floral"])
+    )
     assert row is not None and row.product_score == 40 and row.overpriced
     assert _ids(search.search_products(session, "裙子")) == [p["red"], p["floral"]]
