@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 app = typer.Typer(help="The search index.", no_args_is_help=True)
 console = Console()
@@ -36,7 +36,7 @@ def reindex(
 
     url = database_url or get_settings().database_url
     db = Database(url)
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=console) as bar:

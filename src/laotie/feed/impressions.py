@@ -101,4 +101,4 @@ def exposure_by_shop(session: Session, since: datetime, surface: str | None = No
     )
     if surface is not None:
         query = query.where(Impression.surface == surface)
-    return {int(sid): int(n) for sid, n in session.execute(query).all()}
+    return {int(sid): int(n) for sid, n in session.execute(query).all() if sid is not None}

@@ -38,7 +38,7 @@ class NewShopStatus:
 
 def _insert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
-    return (sqlite.insert if dialect == "sqlite" else postgresql.insert)(NewShop.__table__)
+    return (sqlite.insert if dialect == "sqlite" else postgresql.insert)(NewShop.__table__)  # type: ignore[arg-type]
 
 
 def track(session: Session, opened: dict[int, datetime]) -> None:

@@ -234,7 +234,8 @@ def capped(ranked: list[Candidate], per_page: int, share: float) -> list[Candida
     waiting, out = list(ranked), []
     while waiting:
         counts: dict[int | None, int] = {}
-        page, rest = [], []
+        page: list[Candidate] = []
+        rest: list[Candidate] = []
         for c in waiting:
             sid = c.doc.shop_id
             if len(page) < per_page and (sid is None or counts.get(sid, 0) < cap):

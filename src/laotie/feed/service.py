@@ -140,7 +140,8 @@ def _new_merchant_picks(session: Session, limit: int) -> list[ProductHit]:
     hits = search.browse(session, Filters(new_shops_since=since), limit=60).items
     statuses = newshops.evaluate(session, {h.shop_id: since for h in hits}, policy)
     promising = {sid for sid, s in statuses.items() if s.promising}
-    picks, per_shop = [], {}
+    picks: list[ProductHit] = []
+    per_shop: dict[int, int] = {}
     for h in sorted(hits, key=lambda h: h.shop_id not in promising):  # stable: rank within each group
         if per_shop.get(h.shop_id, 0) < 2:
             picks.append(h)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 
 from laotie.core.db import make_engine
@@ -9,7 +11,7 @@ from laotie.search import fts
 config = context.config
 
 
-def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """Leave alone what the models do not describe: search's full-text table, column and index
     (``laotie.search.fts``), made by raw DDL beside ``search_doc``."""
     if type_ == "table":

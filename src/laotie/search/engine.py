@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
@@ -298,7 +298,7 @@ def content(session: Session, q: Query, limit: int) -> list[ContentHit]:
         f"{q.from_where(q.matching)} ORDER BY {order} LIMIT :limit"
     )
     rows = session.execute(q.statement(sql), {**q.bound(), "limit": limit}).all()
-    kind = "live" if q.kind == DocKind.LIVE else "video"
+    kind: Literal["live", "video"] = "live" if q.kind == DocKind.LIVE else "video"
     return [
         ContentHit(
             kind=kind,

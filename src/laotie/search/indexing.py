@@ -75,7 +75,7 @@ def learn(session: Session, words: Iterable[str]) -> None:
     if not fresh:
         return
     dialect = session.get_bind().dialect.name
-    stmt: Any = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(SearchTerm.__table__)
+    stmt: Any = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(SearchTerm.__table__)  # type: ignore[arg-type]
     now = clock.now()
     session.execute(
         stmt.on_conflict_do_nothing(index_elements=["term"]),

@@ -52,7 +52,7 @@ class QueryLog:
             for (day, query), (n, hits) in sorted(taken.items())
         ]
         dialect = session.get_bind().dialect.name
-        stmt: Any = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(SearchQueryStat.__table__)
+        stmt: Any = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(SearchQueryStat.__table__)  # type: ignore[arg-type]
         session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["day", "query"],

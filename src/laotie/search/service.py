@@ -8,8 +8,9 @@ here and by the event handlers in ``events``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from laotie.categories import errors as category_errors
@@ -218,11 +219,11 @@ def flush_query_log(session: Session) -> int:
 
 def count_impressions(session: Session, shown: dict[int, int]) -> None:
     """Add feed and search impressions to products' counters (conversion reads them) and rerank."""
-    from sqlalchemy import bindparam, update
+    from sqlalchemy import bindparam
 
     if not shown:
         return
-    table = SearchDoc.__table__
+    table: Any = SearchDoc.__table__
     session.execute(
         update(table)
         .where(table.c.kind == DocKind.PRODUCT, table.c.ref_id == bindparam("pid"))
@@ -232,17 +233,19 @@ def count_impressions(session: Session, shown: dict[int, int]) -> None:
     indexing.rerank(session, DocKind.PRODUCT, shown)
 
 
-def set_product_scores(session: Session, product_id: int, **scores: object) -> None:
+def set_product_scores(session: Session, product_id: int, **scores: Any) -> None:
     """Store a product's scores (``scores.product_changed``) and rerank it."""
-    session.query(SearchDoc).filter(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id == product_id).update(
-        scores, synchronize_session=False
+    session.execute(
+        update(SearchDoc)
+        .where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id == product_id)
+        .values(**scores)
     )
     indexing.rerank(session, DocKind.PRODUCT, [product_id])
 
 
-def set_shop_scores(session: Session, shop_id: int, **scores: object) -> None:
+def set_shop_scores(session: Session, shop_id: int, **scores: Any) -> None:
     """Store a shop's scores on each of its documents (``scores.shop_changed``) and rerank them."""
-    session.query(SearchDoc).filter(SearchDoc.shop_id == shop_id).update(scores, synchronize_session=False)
+    session.execute(update(SearchDoc).where(SearchDoc.shop_id == shop_id).values(**scores))
     for kind in (DocKind.PRODUCT, DocKind.LIVE, DocKind.VIDEO):
         ids = session.scalars(
             select(SearchDoc.ref_id).where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind)

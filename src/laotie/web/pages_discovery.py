@@ -4,7 +4,7 @@ sorts, category and shop shelves (货架) and the mall home (商城). Every list
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
@@ -64,7 +64,7 @@ def _filters(
     )
 
 
-def _query(result: SearchResult, **kept: object) -> dict[str, object]:
+def _query(result: SearchResult, **kept: Any) -> dict[str, Any]:
     """The query string that keeps the current filters (for sorts, facets and the pager)."""
     return {k: v for k, v in kept.items() if v not in (None, "", 0, False)}
 
@@ -122,7 +122,7 @@ def search_page(
 ) -> HTMLResponse:
     q = q.strip()[:100]
     sort = sort if sort in SORTS else "relevance"
-    context: dict[str, object] = {"q": q, "type": type, "hot": search.hot_searches(session, 10)}
+    context: dict[str, Any] = {"q": q, "type": type, "hot": search.hot_searches(session, 10)}
     if type in ("live", "video"):
         content = search.search_content(session, q, type, 40)  # type: ignore[arg-type]
         return render(request, session, principal, "discovery/results.html", content=content, **context)
@@ -168,8 +168,8 @@ def _shelf(
     filters: Filters,
     sort: str,
     page: int,
-    kept: dict[str, object],
-    **context: object,
+    kept: dict[str, Any],
+    **context: Any,
 ) -> HTMLResponse:
     sort = sort if sort in SORTS else "relevance"
     result = search.browse(session, filters, sort, PAGE_SIZE, min((page - 1) * PAGE_SIZE, 10_000))
