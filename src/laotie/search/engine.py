@@ -59,6 +59,8 @@ class Query:
     terms: list[list[str]] = field(default_factory=list)
     heads: list[bool] = field(default_factory=list)
     any_term: bool = False
+    filters: Filters = field(default_factory=Filters)
+    categories: set[int] | None = None  # the category filter's branch
     where: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     expanding: set[str] = field(default_factory=set)
@@ -114,8 +116,11 @@ def build(
     cats: CategoryMap | None,
     heads: list[bool] | None = None,
 ) -> Query:
-    q = Query(dialect=session.get_bind().dialect.name, kind=kind, terms=terms, heads=list(heads or []))
+    q = Query(
+        dialect=session.get_bind().dialect.name, kind=kind, terms=terms, heads=list(heads or []), filters=filters
+    )
     if filters.category_id is not None and cats is not None:
+        q.categories = set(cats.branch(filters.category_id))
         q.where.append("d.category_id IN :cats")
         q.params["cats"] = cats.branch(filters.category_id)
         q.expanding.add("cats")
@@ -149,7 +154,7 @@ def _aware(value: Any) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=clock.now().tzinfo)
 
 
-def _hit(row: Any, new_since: datetime) -> ProductHit:
+def hit_of(row: Any, new_since: datetime) -> ProductHit:
     opened = _aware(row[12])
     return ProductHit(
         id=row[0],
@@ -214,11 +219,11 @@ def page(session: Session, q: Query, sort: str, limit: int, offset: int) -> list
             enumerate(rows),
             key=lambda ir: (-text_score(ir[1][14], ir[1][15], q.terms, q.heads) * ir[1][13], ir[0]),
         )
-        return [_hit(r, since) for _, r in scored[offset : offset + limit]]
+        return [hit_of(r, since) for _, r in scored[offset : offset + limit]]
     order = q.relevance_order() if ranked else _ORDER[sort]
     sql = f"SELECT {_COLUMNS} {q.from_where(ranked)} ORDER BY {order} LIMIT :limit OFFSET :offset"
     rows = session.execute(q.statement(sql), {**q.bound(), "limit": limit, "offset": offset}).all()
-    return [_hit(r, since) for r in rows]
+    return [hit_of(r, since) for r in rows]
 
 
 def count(session: Session, q: Query) -> int:
@@ -256,17 +261,21 @@ def facets(session: Session, q: Query, cats: CategoryMap | None, under: int | No
         "sum(CASE WHEN d.in_stock THEN 1 ELSE 0 END), min(d.price_fen), max(d.price_fen) "
         f"{q.from_where()} GROUP BY d.category_id, d.shop_band"
     )
-    rows = session.execute(q.statement(sql), q.bound()).all()
+    return facets_of(session.execute(q.statement(sql), q.bound()).all(), cats, under)
+
+
+def facets_of(groups: Any, cats: CategoryMap | None, under: int | None) -> tuple[int, Facets]:
+    """Facets from (category, band, count, 包邮, 先用后付, in stock, lowest, highest price) groups."""
     total, free, later, stock = 0, 0, 0, 0
     low, high = None, None
     by_cat: dict[int, int] = {}
     by_band: dict[str, int] = {}
-    for cat, band, n, f, p, s, lo, hi in rows:
+    for cat, band, n, f, p, s, lo, hi in groups:
         total += n
         free, later, stock = free + int(f or 0), later + int(p or 0), stock + int(s or 0)
         low = lo if low is None else min(low, lo)
         high = hi if high is None else max(high, hi)
-        if cat is not None and cats is not None:
+        if cat and cats is not None:
             child = cats.child_towards(under, cat)
             if child is not None and child != under:
                 by_cat[child] = by_cat.get(child, 0) + n

@@ -202,9 +202,11 @@ def index_products(session: Session, product_ids: Iterable[int]) -> int:
     _upsert(session, rows)
     found = {f.product_id for f in facts}
     gone = [i for i in ids if i not in found]
-    if gone:
+    if gone:  # hidden, not deleted: every process's ranking cache sees the change (``memory``)
         session.execute(
-            delete(SearchDoc).where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id.in_(gone))
+            update(SearchDoc)
+            .where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id.in_(gone))
+            .values(visible=False, indexed_at=now)
         )
     learn(session, words)
     return len(rows)
@@ -244,7 +246,9 @@ def rerank(session: Session, kind: str, ref_ids: Iterable[int]) -> None:
                 changed.append({"doc_id": r["id"], "rank": new})
         if changed:
             session.execute(
-                update(_DOCS).where(_DOCS.c.id == bindparam("doc_id")).values(rank_bp=bindparam("rank")),
+                update(_DOCS)
+                .where(_DOCS.c.id == bindparam("doc_id"))
+                .values(rank_bp=bindparam("rank"), indexed_at=clock.now()),
                 changed,
             )
 
@@ -261,7 +265,7 @@ def apply_traffic(session: Session, product_shops: dict[int, int]) -> None:
     session.execute(
         update(_DOCS)
         .where(_DOCS.c.kind == DocKind.PRODUCT, _DOCS.c.ref_id == bindparam("pid"))
-        .values(distributed=bindparam("d"), boosted=bindparam("b"), weight_bp=bindparam("w")),
+        .values(distributed=bindparam("d"), boosted=bindparam("b"), weight_bp=bindparam("w"), indexed_at=clock.now()),
         rows,
     )
     rerank(session, DocKind.PRODUCT, product_shops)
@@ -389,7 +393,7 @@ def index_videos(session: Session, video_ids: Iterable[int]) -> int:
         session.execute(
             update(SearchDoc)
             .where(SearchDoc.kind == DocKind.VIDEO, SearchDoc.ref_id.in_(hidden))
-            .values(visible=False)
+            .values(visible=False, indexed_at=now)
         )
     learn(session, words)
     return len(rows)
@@ -446,7 +450,12 @@ def apply_shop_media_traffic(session: Session, shop_id: int) -> None:
         session.execute(
             update(SearchDoc)
             .where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind)
-            .values(distributed=traffic.distributed, boosted=traffic.boosted, weight_bp=traffic.weight_bp)
+            .values(
+                distributed=traffic.distributed,
+                boosted=traffic.boosted,
+                weight_bp=traffic.weight_bp,
+                indexed_at=clock.now(),
+            )
         )
         ids = session.scalars(
             select(SearchDoc.ref_id).where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind)

@@ -73,7 +73,8 @@ class SearchDoc(Base):
     # Everything but the text, in one number (``ranking.rank_bp``): relevance is multiplied by it.
     rank_bp: Mapped[int] = mapped_column(Integer, default=0)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    indexed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the row last changed (any column): each process's ranking cache rereads rows by it.
+    indexed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class SearchTerm(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 
 from laotie.catalog import service as catalog
 from laotie.core import clock
@@ -19,7 +19,7 @@ from laotie.core.pagination import PageParams
 from laotie.core.uow import unit_of_work
 from laotie.live import service as live
 from laotie.search import indexing
-from laotie.search.models import DocKind, SearchDoc
+from laotie.search.models import SearchDoc
 from laotie.search.schemas import ReindexOut
 from laotie.video import service as video
 
@@ -83,10 +83,8 @@ def reindex_all(db: Database, progress: Progress | None = None) -> ReindexOut:
     videos = _videos(db, progress)
     with unit_of_work(db) as session:
         stale = (SearchDoc.indexed_at < started,)
-        session.execute(delete(SearchDoc).where(SearchDoc.kind == DocKind.PRODUCT, *stale))
-        session.execute(
-            update(SearchDoc).where(SearchDoc.kind != DocKind.PRODUCT, *stale).values(visible=False)
-        )
+        # Hidden, not deleted, so every process's ranking cache sees it (``memory``).
+        session.execute(update(SearchDoc).where(*stale).values(visible=False, indexed_at=clock.now()))
         terms = indexing.recount_terms(session)
         session.commit()
     if progress:

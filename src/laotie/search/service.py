@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from laotie.categories import errors as category_errors
+from laotie.core import clock
 from laotie.search import engine, errors, indexing, querylog
 from laotie.search import plan as planning
 from laotie.search.categorymap import CategoryMap
@@ -118,7 +119,8 @@ def search_products(
     vocab = vocabulary(session)
     p = planning.plan(q, vocab)
     query = engine.build(session, DocKind.PRODUCT, [list(t) for t in p.terms], filters, cats, list(p.heads))
-    total, facets = engine.facets(session, query, cats, filters.category_id)
+    under = filters.category_id
+    total, facets = engine.facets(session, query, cats, under)
     relaxed, corrected_to, did_you_mean = False, None, None
     if p.terms and total < FEW_RESULTS:
         fixed = planning.correct(p, vocab)
@@ -127,14 +129,15 @@ def search_products(
             alt_query = engine.build(
                 session, DocKind.PRODUCT, [list(t) for t in alt.terms], filters, cats, list(alt.heads)
             )
-            alt_total, alt_facets = engine.facets(session, alt_query, cats, filters.category_id)
+            alt_total, alt_facets = engine.facets(session, alt_query, cats, under)
             if alt_total > total and total == 0:
-                p, query, total, facets, corrected_to = alt, alt_query, alt_total, alt_facets, alt.normalized
+                p, query, total, facets = alt, alt_query, alt_total, alt_facets
+                corrected_to = alt.normalized
             elif alt_total > total:
                 did_you_mean = alt.normalized
     if p.terms and total == 0 and len(p.terms) > 1:
         query.any_term = True
-        total, facets = engine.facets(session, query, cats, filters.category_id)
+        total, facets = engine.facets(session, query, cats, under)
         relaxed = total > 0
     items = engine.page(session, query, sort, limit, offset) if total else []
     partial_from = None
@@ -227,7 +230,7 @@ def count_impressions(session: Session, shown: dict[int, int]) -> None:
     session.execute(
         update(table)
         .where(table.c.kind == DocKind.PRODUCT, table.c.ref_id == bindparam("pid"))
-        .values(impressions=table.c.impressions + bindparam("n")),
+        .values(impressions=table.c.impressions + bindparam("n"), indexed_at=clock.now()),
         [{"pid": pid, "n": n} for pid, n in sorted(shown.items())],
     )
     indexing.rerank(session, DocKind.PRODUCT, shown)
@@ -245,7 +248,7 @@ def set_product_scores(session: Session, product_id: int, **scores: Any) -> None
 
 def set_shop_scores(session: Session, shop_id: int, **scores: Any) -> None:
     """Store a shop's scores on each of its documents (``scores.shop_changed``) and rerank them."""
-    session.execute(update(SearchDoc).where(SearchDoc.shop_id == shop_id).values(**scores))
+    session.execute(update(SearchDoc).where(SearchDoc.shop_id == shop_id).values(**scores, indexed_at=clock.now()))
     for kind in (DocKind.PRODUCT, DocKind.LIVE, DocKind.VIDEO):
         ids = session.scalars(
             select(SearchDoc.ref_id).where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind)
@@ -269,7 +272,6 @@ def product_hits(session: Session, product_ids: list[int]) -> list[ProductHit]:
     public traffic may not show (the mall's campaign and subsidy shelves)."""
     from datetime import timedelta
 
-    from laotie.core import clock
 
     found = {
         d.ref_id: d for d in docs(session, DocKind.PRODUCT, ref_ids=product_ids, limit=len(product_ids) or 1)

@@ -111,6 +111,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_search_doc_kind_visible_rank_bp', ['kind', 'visible', 'rank_bp'], unique=False)
         batch_op.create_index('ix_search_doc_kind_visible_sales', ['kind', 'visible', 'sales'], unique=False)
         batch_op.create_index('ix_search_doc_shop_id_kind', ['shop_id', 'kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_search_doc_indexed_at'), ['indexed_at'], unique=False)
 
     for statement in SQLITE_FTS if op.get_bind().dialect.name == 'sqlite' else POSTGRES_FTS:
         op.execute(statement)
@@ -154,6 +155,7 @@ def downgrade() -> None:
 
     op.drop_table('search_query_stat')
     with op.batch_alter_table('search_doc', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_search_doc_indexed_at'))
         batch_op.drop_index('ix_search_doc_shop_id_kind')
         batch_op.drop_index('ix_search_doc_kind_visible_sales')
         batch_op.drop_index('ix_search_doc_kind_visible_rank_bp')
