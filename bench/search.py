@@ -377,21 +377,42 @@ def main() -> None:
     parser.add_argument("--http-queries", type=int, default=None, help="default: --queries")
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--json", action="store_true", help="write bench/results/search-<db>.json")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database a previous run built (same --products)"
+    )
     args = parser.parse_args()
 
-    url = fresh_url(args.db)
-    db = Database(url)
-    metadata.create_all(db.engine)
-    console.print(f"[bold]search benchmark[/bold] {args.products:,} products on {args.db}")
-    t = time.perf_counter()
     made = catalogue(args.products)
-    truth = seed(db, made)
-    seeded = time.perf_counter() - t
-    console.print(f"seeded in {seeded:.1f} s; building the index …")
-    t, c = time.perf_counter(), time.process_time()
-    built = reindex_all(db)
-    build_seconds, build_cpu = time.perf_counter() - t, time.process_time() - c
-    scores_seconds = spread_scores(db)
+    previous: dict[str, Any] = {}
+    out_path = ROOT / "bench" / "results" / f"search-{args.db}.json"
+    if args.reuse:
+        url = (
+            f"sqlite:///{ROOT / 'var' / 'bench-search.db'}"
+            if args.db == "sqlite"
+            else make_url(POSTGRES_ADMIN_URL)
+            .set(database=BENCH_DATABASE)
+            .render_as_string(hide_password=False)
+        )
+        db = Database(url)
+        with unit_of_work(db, read_only=True) as session:
+            ids = [p for (p,) in session.execute(text("SELECT id FROM catalog_product ORDER BY id"))]
+        truth = dict(zip(ids, made, strict=True))
+        previous = json.loads(out_path.read_text(encoding="utf-8")) if out_path.exists() else {}
+        seeded, build_seconds, build_cpu, scores_seconds = 0.0, 0.0, 0.0, 0.0
+        built = None
+    else:
+        url = fresh_url(args.db)
+        db = Database(url)
+        metadata.create_all(db.engine)
+        console.print(f"[bold]search benchmark[/bold] {args.products:,} products on {args.db}")
+        t = time.perf_counter()
+        truth = seed(db, made)
+        seeded = time.perf_counter() - t
+        console.print(f"seeded in {seeded:.1f} s; building the index …")
+        t, c = time.perf_counter(), time.process_time()
+        built = reindex_all(db)
+        build_seconds, build_cpu = time.perf_counter() - t, time.process_time() - c
+        scores_seconds = spread_scores(db)
     with unit_of_work(db, read_only=True) as session:
         leaf_ids = sorted({p.category_id for p in session.query(Product.category_id).distinct()})
         doc_count = session.execute(text("SELECT count(*) FROM search_doc")).scalar()
@@ -411,7 +432,7 @@ def main() -> None:
             "python": platform.python_version(),
             "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
         },
-        "seed_seconds": round(seeded, 1),
+        "seed_seconds": round(seeded, 1) if built else previous.get("seed_seconds"),
         "index": {
             "build_seconds": round(build_seconds, 1),
             "build_cpu_seconds": round(build_cpu, 1),
@@ -419,7 +440,9 @@ def main() -> None:
             "terms": built.terms,
             "products_per_s": round(args.products / build_seconds, 1),
             "scores_and_rerank_seconds": round(scores_seconds, 1),
-        },
+        }
+        if built
+        else previous.get("index"),
         "in_process": local,
         "http": http,
         "relevance": quality,
@@ -427,10 +450,12 @@ def main() -> None:
     table = Table(title=f"search, {args.products:,} products, {args.db}")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    table.add_row(
-        "index build",
-        f"{build_seconds:.1f} s wall, {build_cpu:.1f} s CPU ({result['index']['products_per_s']:.0f}/s)",
-    )
+    if result["index"]:
+        index = result["index"]
+        table.add_row(
+            "index build",
+            f"{index['build_seconds']} s wall, {index['build_cpu_seconds']} s CPU ({index['products_per_s']:.0f}/s)",
+        )
     for name in ("all", "no_filters", "with_filters"):
         s = local[name]
         table.add_row(
@@ -446,10 +471,9 @@ def main() -> None:
         table.add_row(f"  {form}", str(value))
     console.print(table)
     if args.json:
-        out = ROOT / "bench" / "results" / f"search-{args.db}.json"
-        out.parent.mkdir(exist_ok=True)
-        out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        console.print(f"written to {out}")
+        out_path.parent.mkdir(exist_ok=True)
+        out_path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        console.print(f"written to {out_path}")
 
 
 if __name__ == "__main__":
