@@ -117,7 +117,11 @@ def build(
     heads: list[bool] | None = None,
 ) -> Query:
     q = Query(
-        dialect=session.get_bind().dialect.name, kind=kind, terms=terms, heads=list(heads or []), filters=filters
+        dialect=session.get_bind().dialect.name,
+        kind=kind,
+        terms=terms,
+        heads=list(heads or []),
+        filters=filters,
     )
     if filters.category_id is not None and cats is not None:
         q.categories = set(cats.branch(filters.category_id))

@@ -265,7 +265,12 @@ def apply_traffic(session: Session, product_shops: dict[int, int]) -> None:
     session.execute(
         update(_DOCS)
         .where(_DOCS.c.kind == DocKind.PRODUCT, _DOCS.c.ref_id == bindparam("pid"))
-        .values(distributed=bindparam("d"), boosted=bindparam("b"), weight_bp=bindparam("w"), indexed_at=clock.now()),
+        .values(
+            distributed=bindparam("d"),
+            boosted=bindparam("b"),
+            weight_bp=bindparam("w"),
+            indexed_at=clock.now(),
+        ),
         rows,
     )
     rerank(session, DocKind.PRODUCT, product_shops)

@@ -248,7 +248,9 @@ def set_product_scores(session: Session, product_id: int, **scores: Any) -> None
 
 def set_shop_scores(session: Session, shop_id: int, **scores: Any) -> None:
     """Store a shop's scores on each of its documents (``scores.shop_changed``) and rerank them."""
-    session.execute(update(SearchDoc).where(SearchDoc.shop_id == shop_id).values(**scores, indexed_at=clock.now()))
+    session.execute(
+        update(SearchDoc).where(SearchDoc.shop_id == shop_id).values(**scores, indexed_at=clock.now())
+    )
     for kind in (DocKind.PRODUCT, DocKind.LIVE, DocKind.VIDEO):
         ids = session.scalars(
             select(SearchDoc.ref_id).where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind)
@@ -271,7 +273,6 @@ def product_hits(session: Session, product_ids: list[int]) -> list[ProductHit]:
     """Cards for these products in the order given, leaving out what buyers may not see or
     public traffic may not show (the mall's campaign and subsidy shelves)."""
     from datetime import timedelta
-
 
     found = {
         d.ref_id: d for d in docs(session, DocKind.PRODUCT, ref_ids=product_ids, limit=len(product_ids) or 1)
