@@ -61,7 +61,7 @@ class Vocabulary:
         )
         for name in names:
             weights.setdefault(name, 50)
-        for word, _ in sorted(weights.items(), key=lambda kv: -kv[1]):
+        for word, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):  # ties: same order everywhere
             if text.is_cjk(word):
                 fulls, initials = text.pinyin_keys(word)
                 for key in fulls:
