@@ -1,4 +1,4 @@
-"""The engine comparison behind ADR 0017: the same jieba-segmented titles in SQLite FTS5, PostgreSQL
+"""The engine comparison behind ADR 0018: the same jieba-segmented titles in SQLite FTS5, PostgreSQL
 full text and tantivy (an embedded Rust engine, from PyPI), queried the same way.
 
     python bench/search_engines.py --products 100000 --queries 1000 --json
