@@ -27,6 +27,9 @@ from laotie.core.events import OutboxWorker
 from laotie.core.http import ERROR_RESPONSES, RejectNulMiddleware, install_error_handlers
 from laotie.core.principal_cache import PrincipalCache, database_loader
 from laotie.core.storage import LocalDiskStorage
+from laotie.feed import events as feed_events
+from laotie.feed import router as feed_router
+from laotie.feed import tasks as feed_tasks
 from laotie.live import events as live_events
 from laotie.live import flash_events as live_flash_events
 from laotie.live import router as live_router
@@ -48,6 +51,9 @@ from laotie.payments.sandbox import router as sandbox_router
 from laotie.payments.sandbox.delivery import WebhookDeliverer
 from laotie.promotions import events as promotions_events
 from laotie.promotions import router as promotions_router
+from laotie.search import events as search_events
+from laotie.search import router as search_router
+from laotie.search import tasks as search_tasks
 from laotie.settings import Settings, get_settings
 from laotie.settlement import events as settlement_events
 from laotie.settlement import ledger_check as settlement_ledger_check
@@ -91,6 +97,8 @@ ROUTERS: list[APIRouter] = [
     affiliate_router.router,
     video_router.router,
     live_router.router,
+    search_router.router,
+    feed_router.router,
     pages.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
@@ -112,6 +120,10 @@ HANDLERS_AND_JOBS = (
     live_events,
     live_flash_events,
     video_events,
+    search_events,
+    search_tasks,
+    feed_events,
+    feed_tasks,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])

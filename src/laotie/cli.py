@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from laotie.cli_moderate import moderate_app
+from laotie.cli_search import app as search_app
 from laotie.settings import get_settings
 
 app = typer.Typer(help="Laotie 老铁: live-stream and short-video commerce platform.", no_args_is_help=True)
@@ -19,6 +20,7 @@ ledger_app = typer.Typer(help="Inspect and prove the books.", no_args_is_help=Tr
 app.add_typer(admin_app, name="admin")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(moderate_app, name="moderate")
+app.add_typer(search_app, name="search")
 console = Console()
 
 DbOption = Annotated[

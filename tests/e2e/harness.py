@@ -194,3 +194,24 @@ class Shots:
             self.docs.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, self.docs / name)
         return path
+
+
+def wait_until_indexed(base: str, products: int, timeout: float = 180.0) -> None:
+    """Wait until the server's outbox worker has put ``products`` listed products into search (a
+    seeded site's events are handled once the server runs)."""
+    import json
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    total = -1
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/api/v1/search/products?limit=1", timeout=30) as r:
+                total = json.loads(r.read())["total"]
+        except OSError:  # the server is busy with the seeded events: ask again
+            total = -1
+        if total >= products:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"search has {total} of {products} products after {timeout} s")

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from laotie.sim.demo import DEMO_PASSWORD, buyer_phone, merchant_phone, seed_demo
 from laotie.sim.names import BUYER_NICKNAMES
-from tests.e2e.harness import Shots, Site, browser_context, new_page, submit_login
+from tests.e2e.harness import Shots, Site, browser_context, new_page, submit_login, wait_until_indexed
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,9 @@ def demo_server(fresh_site: Callable[[str], Site], serve: Callable[..., str]) ->
     seed_demo(
         site.url, shops=4, products=12, console=Console(quiet=True), media_dir=site.media, live_commerce=False
     )
-    yield serve(site)
+    base = serve(site)
+    wait_until_indexed(base, 12)
+    yield base
 
 
 @pytest.mark.e2e
@@ -31,14 +33,14 @@ def test_buyer_browses_picks_a_sku_and_logs_in(demo_server: str, browser: Any, s
 
     page.goto(demo_server + "/")
     assert page.get_by_text("老铁推荐的靠谱好货").is_visible()
-    cards = page.locator("a.card")
+    cards = page.locator("#feed .feed-card[data-kind=product]")  # the 推荐 feed
     assert cards.count() == 12
-    assert page.locator("a.card .price").first.inner_text().startswith("¥")
-    assert page.locator("a.card img").first.evaluate("img => img.naturalWidth") > 0  # thumbnails load
+    assert cards.locator(".price").first.inner_text().startswith("¥")
+    assert cards.locator("img").first.evaluate("img => img.naturalWidth") > 0  # thumbnails load
     shots.take(page, "home.png", for_docs=False)
 
     title = cards.first.locator(".card-title").inner_text()
-    cards.first.click()
+    cards.first.locator("a.card-title").click()
     page.wait_for_url("**/p/*")
     assert page.locator("h1").inner_text() == title
     assert "/login?next=" in (page.get_by_role("link", name="立即购买").get_attribute("href") or "")
@@ -85,7 +87,7 @@ def test_buyer_buys_now_and_pays_at_the_sandbox_cashier(demo_server: str, browse
     submit_login(page, buyer_phone(2), DEMO_PASSWORD)
     page.wait_for_load_state("networkidle")
 
-    page.locator("a.card").first.click()
+    page.locator("#feed .feed-card[data-kind=product] a.card-title").first.click()
     page.wait_for_url("**/p/*")
     rows = page.locator("#sku-picker .attr-row")
     for i in range(rows.count()):

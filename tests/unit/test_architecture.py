@@ -26,6 +26,8 @@ LAYERS = [
     "orders",
     "aftersales",
     "live",
+    "search",
+    "feed",
 ]
 # What one domain may import from another: its service, and the schemas and errors it returns or raises.
 PUBLIC_MODULES = {"service", "schemas", "errors"}

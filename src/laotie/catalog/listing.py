@@ -14,6 +14,7 @@ status, and the set of selling statuses still comes from ``shops.service.SELLING
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, column, func, select, table
@@ -21,14 +22,14 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from laotie.catalog import errors
 from laotie.catalog.models import Image, Product, ProductStatus
-from laotie.catalog.schemas import ProductCard, ProductDetail, ProductOut, Sort
+from laotie.catalog.schemas import ProductCard, ProductDetail, ProductFacts, ProductOut, Sort
 from laotie.catalog.views import image_out, product_out, sku_out, thumb_url
 from laotie.categories import service as categories
 from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
 from laotie.shops import service as shops
 
-_shop = table("shops_shop", column("id"), column("name"), column("status"))
+_shop = table("shops_shop", column("id"), column("name"), column("status"), column("opened_at"))
 _SELLING = sorted(s.value for s in shops.SELLING)
 _cover = aliased(Image, name="cover")
 
@@ -195,3 +196,72 @@ def review_queue(session: Session, params: PageParams) -> Page[ProductOut]:
     """Products waiting for review, longest waiting first."""
     conditions: list[ColumnElement[bool]] = [Product.status == ProductStatus.IN_REVIEW]
     return _product_page(session, conditions, (Product.submitted_at.asc(), Product.id.asc()), params)
+
+
+def product_count(session: Session) -> int:
+    """Every product, in every state (search's reindex shows progress against it)."""
+    return session.scalar(select(func.count(Product.id))) or 0
+
+
+def product_ids_after(session: Session, after_id: int, limit: int) -> list[int]:
+    """Product ids above ``after_id`` in order, every state (search's reindex pages through them)."""
+    return list(
+        session.scalars(select(Product.id).where(Product.id > after_id).order_by(Product.id).limit(limit))
+    )
+
+
+def search_facts(session: Session, product_ids: list[int]) -> list[ProductFacts]:
+    """Everything search indexes of these products, in two queries (products with shop and cover,
+    then nothing else: attributes are on the row). Unknown ids are left out."""
+    if not product_ids:
+        return []
+    visible = and_(*_visible())
+    rows = session.execute(
+        select(
+            Product.id,
+            Product.shop_id,
+            _shop.c.name,
+            _shop.c.opened_at,
+            Product.category_id,
+            Product.title,
+            Product.description,
+            Product.attributes,
+            Product.min_price_fen,
+            Product.min_original_price_fen,
+            Product.total_stock,
+            Product.listed_at,
+            visible.label("visible"),
+            _cover.id,
+        )
+        .join(_shop, _shop.c.id == Product.shop_id)
+        .outerjoin(_cover, and_(_cover.product_id == Product.id, _cover.position == 0))
+        .where(Product.id.in_(product_ids))
+        .order_by(Product.id)
+    ).all()
+    facts = []
+    for r in rows:
+        opened = r[3]
+        if isinstance(opened, str):  # a raw table column on SQLite comes back as text
+            opened = datetime.fromisoformat(opened)
+        if opened is not None and opened.tzinfo is None:
+            opened = opened.replace(tzinfo=UTC)
+        values = tuple(str(v) for a in (r.attributes or []) for v in a.get("values", []))
+        facts.append(
+            ProductFacts(
+                product_id=r.id,
+                shop_id=r.shop_id,
+                shop_name=r.name,
+                shop_opened_at=opened,
+                category_id=r.category_id,
+                title=r.title,
+                description=r.description or "",
+                attribute_values=values,
+                min_price_fen=r.min_price_fen,
+                original_price_fen=r.min_original_price_fen,
+                total_stock=r.total_stock,
+                listed_at=r.listed_at,
+                visible=bool(r.visible),
+                cover_url=thumb_url(r.id, r[13]) if r[13] is not None else None,
+            )
+        )
+    return facts

@@ -2,7 +2,8 @@
 
 The rule for editing a product after review is in ``lifecycle`` (content goes back to review,
 prices and stock do not). Every price a SKU takes, its first included, is written to
-``catalog_price_change`` and announced as ``SkuPriceChanged``.
+``catalog_price_change`` and announced as ``SkuPriceChanged``; any other edit, and a stock change,
+is announced as ``catalog.product_changed`` {"product_id", "shop_id", "fields"} (search listens).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from laotie.core.auth import Principal
 from laotie.core.events import emit
 from laotie.moderation import service as moderation
 from laotie.shops import service as shops
+
+PRODUCT_CHANGED = "catalog.product_changed"
 
 
 def _record_price(
@@ -50,6 +53,11 @@ def _record_price(
             "changed_at": at.isoformat(),
         },
     )
+
+
+def _changed(session: Session, product: Product, fields: list[str]) -> None:
+    """Tell search (and anyone else) that what buyers see of the product may have changed."""
+    emit(session, PRODUCT_CHANGED, {"product_id": product.id, "shop_id": product.shop_id, "fields": fields})
 
 
 def refresh_summary(product: Product) -> None:
@@ -230,6 +238,7 @@ def update_product(
         record_event(
             session, product, "edited", principal.user_id, data={"content": content, "trading": trading}
         )
+        _changed(session, product, content + trading)
     if content:
         _screen(session, product, content, principal.user_id)
         content_changed(session, product, principal.user_id, content)
@@ -272,6 +281,7 @@ def set_sku_stock(
     sku.stock = rules.check_stock(stock)
     refresh_summary(product)
     product.updated_at = clock.now()
+    _changed(session, product, ["stock"])
     session.flush()
     return sku_out(sku)
 

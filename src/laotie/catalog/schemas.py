@@ -219,3 +219,23 @@ class SkuForSale:
     stock: int
     purchase_limit: int | None
     sellable: bool  # listed, active, in a shop that is selling
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """What search indexes of a product, read for many at once (``search_facts``)."""
+
+    product_id: int
+    shop_id: int
+    shop_name: str
+    shop_opened_at: datetime | None
+    category_id: int
+    title: str
+    description: str
+    attribute_values: tuple[str, ...]
+    min_price_fen: int
+    original_price_fen: int
+    total_stock: int
+    listed_at: datetime | None
+    visible: bool  # listed, in a shop that is selling
+    cover_url: str | None

@@ -179,3 +179,5 @@ class LiveCard(BaseModel):
     viewers: int = Field(description="distinct people who have watched this broadcast so far")
     likes: int
     started_at: datetime | None
+    status: SessionStatus = SessionStatus.LIVE
+    anchor_user_id: int | None = None

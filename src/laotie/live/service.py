@@ -38,7 +38,7 @@ from laotie.live.rooms import (
 from laotie.live.rooms import end as _end
 from laotie.live.rooms import end_by_name as _end_by_name
 from laotie.live.schemas import CommentOut, SessionOut
-from laotie.live.showcase import on_air_cards
+from laotie.live.showcase import first_broadcasts, on_air_cards, session_cards, session_ids_after
 
 __all__ = [
     "FlashPurchase",
@@ -48,6 +48,7 @@ __all__ = [
     "create_flash_sale",
     "create_session",
     "end_session",
+    "first_broadcasts",
     "get_session",
     "intent_by_product",
     "live_now",
@@ -64,6 +65,8 @@ __all__ = [
     "reorder_cart",
     "room_sessions",
     "rotate_key",
+    "session_cards",
+    "session_ids_after",
     "session_intent",
     "session_report",
     "session_sales",

@@ -33,8 +33,10 @@ from laotie.logistics.shipments import (
     shop_tracking,
 )
 from laotie.logistics.templates import (
+    SHIPPING_CHANGED,
     create_template,
     delete_template,
+    free_shipping_of,
     get_product_shipping,
     get_template,
     list_templates,
@@ -43,6 +45,7 @@ from laotie.logistics.templates import (
 )
 
 __all__ = [
+    "SHIPPING_CHANGED",
     "Quoter",
     "buyer_tracking",
     "carrier_list",
@@ -53,6 +56,7 @@ __all__ = [
     "create_shipment",
     "create_template",
     "delete_template",
+    "free_shipping_of",
     "get_policy",
     "get_product_shipping",
     "get_template",

@@ -11,12 +11,17 @@ from laotie.addresses import service as addresses
 from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import Principal
+from laotie.core.events import emit
 from laotie.logistics import errors, fees
 from laotie.logistics.models import ProductShipping, ShippingTemplate
 from laotie.logistics.schemas import ProductShippingIn, ProductShippingOut, TemplateIn, TemplateOut
 from laotie.shops import service as shops
 
 MAX_TEMPLATES = 50
+# Whether goods ship free may have changed: search and feed filter and boost on 包邮.
+SHIPPING_CHANGED = (
+    "logistics.shipping_changed"  # {"shop_id", "product_ids": [...] or null: all of the shop's}
+)
 
 
 def province_codes() -> set[str]:
@@ -96,6 +101,7 @@ def update_template(
     row.rules = _rules(body)
     row.name = body.name
     row.updated_at = clock.now()
+    emit(session, SHIPPING_CHANGED, {"shop_id": shop_id, "product_ids": None})
     session.flush()
     return _out(row, _usage(session, [row.id]).get(row.id, 0))
 
@@ -122,6 +128,7 @@ def set_product_shipping(
         session.add(row)
     row.template_id = body.template_id
     row.weight_g = body.weight_g
+    emit(session, SHIPPING_CHANGED, {"shop_id": shop_id, "product_ids": [product_id]})
     session.flush()
     return ProductShippingOut(
         product_id=product_id, shop_id=shop_id, template_id=row.template_id, weight_g=row.weight_g
@@ -138,3 +145,24 @@ def get_product_shipping(
     return ProductShippingOut(
         product_id=product_id, shop_id=shop_id, template_id=row.template_id, weight_g=row.weight_g
     )
+
+
+def _free_everywhere(rules: dict[str, Any]) -> bool:
+    """A template that charges nothing for the first piece anywhere it serves ships free (包邮)."""
+    template = TemplateIn.model_validate({"name": "-", **rules})
+    return template.default.first_fee_fen == 0 and all(r.first_fee_fen == 0 for r in template.regions)
+
+
+def free_shipping_of(session: Session, product_ids: list[int]) -> dict[int, bool]:
+    """包邮 for each product: no template (or none chosen), or a template free everywhere it serves."""
+    if not product_ids:
+        return {}
+    rows = session.execute(
+        select(ProductShipping.product_id, ShippingTemplate.rules)
+        .outerjoin(ShippingTemplate, ShippingTemplate.id == ProductShipping.template_id)
+        .where(ProductShipping.product_id.in_(product_ids))
+    ).all()
+    found = {pid: True for pid in product_ids}
+    for pid, rules in rows:
+        found[pid] = rules is None or _free_everywhere(rules)
+    return found

@@ -9,6 +9,7 @@ from laotie.categories import models as categories_models
 from laotie.core import events as core_events
 from laotie.core import idempotency as core_idempotency
 from laotie.core.db import Base
+from laotie.feed import models as feed_models
 from laotie.ledger import models as ledger_models
 from laotie.live import models as live_models
 from laotie.logistics import models as logistics_models
@@ -17,6 +18,8 @@ from laotie.orders import models as orders_models
 from laotie.payments import models as payments_models
 from laotie.payments.sandbox import models as payments_sandbox_models
 from laotie.promotions import models as promotions_models
+from laotie.search import fts as search_fts
+from laotie.search import models as search_models
 from laotie.settlement import models as settlement_models
 from laotie.shops import models as shops_models
 from laotie.social import models as social_models
@@ -34,6 +37,7 @@ __all__ = [
     "categories_models",
     "core_events",
     "core_idempotency",
+    "feed_models",
     "ledger_models",
     "live_models",
     "logistics_models",
@@ -43,6 +47,8 @@ __all__ = [
     "payments_models",
     "payments_sandbox_models",
     "promotions_models",
+    "search_fts",
+    "search_models",
     "settlement_models",
     "shops_models",
     "social_models",

@@ -71,6 +71,7 @@ class Order(Base):
     live_session_id: Mapped[int | None] = mapped_column(BigInteger)
     video_id: Mapped[int | None] = mapped_column(BigInteger)
     creator_id: Mapped[int | None] = mapped_column(BigInteger)
+    search_query: Mapped[str | None] = mapped_column(String(60))  # channel search: what was searched
     items_total_fen: Mapped[int] = mapped_column(BigInteger)
     discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     # The platform-funded part of discount_fen (subsidies, platform coupons, 一元购): the platform

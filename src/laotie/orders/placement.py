@@ -27,8 +27,17 @@ from laotie.core.errors import AppError
 from laotie.core.events import emit_many
 from laotie.core.idempotency import IDEMPOTENCY_KEY_REUSED, IdempotencyRecord, request_hash
 from laotie.orders import attribution, errors, overrides, pricing, shipping
-from laotie.orders.models import BuyerQuota, Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
-from laotie.orders.schemas import CheckoutIn, PlacedCheckout, PlacedOrder, PriceOverride
+from laotie.orders.models import (
+    BuyerQuota,
+    Channel,
+    Checkout,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PayMode,
+)
+from laotie.orders.schemas import Attribution, CheckoutIn, PlacedCheckout, PlacedOrder, PriceOverride
 from laotie.settings import get_settings
 
 SCOPE = "orders.place"
@@ -190,6 +199,13 @@ def _allocate(
     return accepted
 
 
+def _search_query(attribution: Attribution) -> str | None:
+    """An order from search keeps what was searched (trimmed); other channels keep none."""
+    if attribution.channel != Channel.SEARCH or not attribution.query:
+        return None
+    return " ".join(attribution.query.replace("\x00", "").split())[:60] or None
+
+
 def _write(
     session: Session, accepted: list[_Plan], quotas: dict[tuple[int, int], int], now: datetime
 ) -> list[PlacedCheckout]:
@@ -262,6 +278,7 @@ def _write(
                     "live_session_id": body.attribution.live_session_id,
                     "video_id": body.attribution.video_id,
                     "creator_id": body.attribution.creator_id,
+                    "search_query": _search_query(body.attribution),
                     "items_total_fen": total,
                     **pricing.order_money(plan, lines, plan.shipping.get(shop_id, 0)),
                     "shipping_fen": plan.shipping.get(shop_id, 0),
@@ -340,6 +357,7 @@ def _write(
                     "live_session_id": row["live_session_id"],
                     "video_id": row["video_id"],
                     "creator_id": row["creator_id"],
+                    "search_query": row["search_query"],
                 },
             )
             for oid, row in zip(order_ids, order_rows, strict=True)

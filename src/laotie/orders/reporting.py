@@ -1,11 +1,12 @@
-"""Orders attributed to a live session, for its report (read-only)."""
+"""Read-only figures: orders attributed to a live session (its report), and what each product sold
+(search and feed rank by it)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from laotie.orders.models import Order, OrderLine
+from laotie.orders.models import Order, OrderLine, OrderStatus
 from laotie.orders.schemas import AttributedLine, AttributedOrder
 
 
@@ -49,3 +50,37 @@ def live_session_orders(session: Session, live_session_id: int) -> list[Attribut
         )
         for o in orders
     ]
+
+
+# Orders that were paid for (or confirmed, paying after use) and not cancelled: 已售.
+SOLD = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+
+
+def product_sales(session: Session, product_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """product id -> (units sold, orders that bought it); products with no sale are absent."""
+    if not product_ids:
+        return {}
+    rows = session.execute(
+        select(OrderLine.product_id, func.sum(OrderLine.quantity), func.count(func.distinct(Order.id)))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.product_id.in_(product_ids), Order.status.in_(SOLD))
+        .group_by(OrderLine.product_id)
+    ).all()
+    return {pid: (int(units or 0), int(orders or 0)) for pid, units, orders in rows}
+
+
+def order_products(session: Session, order_id: int) -> list[int]:
+    """The products an order bought (search refreshes their sales and stock when it is paid or cancelled)."""
+    return sorted(set(session.scalars(select(OrderLine.product_id).where(OrderLine.order_id == order_id))))
+
+
+def buyer_purchases(session: Session, buyer_id: int, limit: int = 50) -> list[tuple[int, int]]:
+    """(shop id, product id) of what the buyer bought lately, newest first (the feed's history)."""
+    rows = session.execute(
+        select(Order.shop_id, OrderLine.product_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.buyer_id == buyer_id, Order.status.in_(SOLD))
+        .order_by(Order.id.desc())
+        .limit(limit)
+    ).all()
+    return [(int(s), int(p)) for s, p in rows]

@@ -22,6 +22,9 @@ class Attribution(BaseModel):
     live_session_id: int | None = Field(default=None, ge=1, le=2**53)
     video_id: int | None = Field(default=None, ge=1, le=2**53)
     creator_id: int | None = Field(default=None, ge=1, le=2**53)
+    query: str | None = Field(
+        default=None, max_length=60, description="the words searched, when the channel is search"
+    )
 
 
 class LineIn(BaseModel):
@@ -126,6 +129,7 @@ class OrderOut(BaseModel):
     live_session_id: int | None
     video_id: int | None
     creator_id: int | None
+    search_query: str | None = Field(default=None, description="channel search: the words searched")
     items_total_fen: int
     discount_fen: int
     subsidy_fen: int = Field(default=0, description="the platform-funded part of discount_fen")

@@ -22,7 +22,10 @@ from laotie.orders.refunding import delivered_order_ids as delivered_order_ids
 from laotie.orders.refunding import note as note
 from laotie.orders.refunding import record_refund as record_refund
 from laotie.orders.refunding import refundable_order as refundable_order
+from laotie.orders.reporting import buyer_purchases as buyer_purchases
 from laotie.orders.reporting import live_session_orders as live_session_orders  # re-exported
+from laotie.orders.reporting import order_products as order_products
+from laotie.orders.reporting import product_sales as product_sales
 from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, PlacedCheckout
 from laotie.payments import service as payments
 from laotie.payments.schemas import IntentOut
@@ -164,6 +167,7 @@ def order_out(session: Session, order: Order, full_address: bool, with_events: b
         live_session_id=order.live_session_id,
         video_id=order.video_id,
         creator_id=order.creator_id,
+        search_query=order.search_query,
         items_total_fen=order.items_total_fen,
         discount_fen=order.discount_fen,
         subsidy_fen=order.subsidy_fen,

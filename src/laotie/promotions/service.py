@@ -19,7 +19,7 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.promotions import claims, errors
 from laotie.promotions.claims import Reservation, record_uses, release, reserve
-from laotie.promotions.models import Campaign, CampaignItem, MultiBuy
+from laotie.promotions.models import Campaign, CampaignItem, MultiBuy, Subsidy
 from laotie.promotions.offers import OfferBook, chosen_coupons, deal_blocked, load_book, offers_for
 from laotie.promotions.pricing import Breakdown, CartLine, price
 from laotie.promotions.schemas import ProductPromotionsOut, SkuPromotionOut
@@ -79,6 +79,7 @@ __all__ = [
     "shop_coupons",
     "shop_enrolments",
     "shop_multibuys",
+    "subsidised_skus",
 ]
 
 
@@ -201,3 +202,16 @@ def campaign_prices(session: Session, sku_id: int, since: datetime, until: datet
         }
         for item_id, price_fen, campaign_id, name, starts_at in rows
     ]
+
+
+def subsidised_skus(session: Session, limit: int = 60) -> list[tuple[int, int, str]]:
+    """SKUs under a platform subsidy in force now (百亿补贴), biggest subsidy first:
+    (sku id, subsidy per unit in fen, label). The mall's 百亿补贴 shelf reads it."""
+    now = clock.now()
+    rows = session.execute(
+        select(Subsidy.sku_id, Subsidy.per_unit_fen, Subsidy.label)
+        .where(Subsidy.active.is_(True), Subsidy.starts_at <= now, Subsidy.ends_at > now)
+        .order_by(Subsidy.per_unit_fen.desc(), Subsidy.id)
+        .limit(limit)
+    ).all()
+    return [(sku, fen, label) for sku, fen, label in rows]

@@ -1,7 +1,7 @@
 """Outbox handlers of the video domain.
 
 ``moderation.hit_reviewed``: a held video (its caption was blocked) is published when staff mark its
-hits wrong and none of them is still open or confirmed. Idempotent: publishing a published video
+hits wrong and none of them is still open or confirmed, and announced (``video.published``) to search. Idempotent: publishing a published video
 changes nothing.
 """
 
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from laotie.core.events import Event, bus
+from laotie.core.events import Event, bus, emit
 from laotie.moderation import service as moderation
 from laotie.video.models import Video
+from laotie.video.publishing import PUBLISHED
 
 
 @bus.subscribe("moderation.hit_reviewed", name="video.release_held_video")
@@ -26,3 +27,6 @@ def release_held_video(session: Session, event: Event) -> None:
     if all(h.status == moderation.HitStatus.WRONG for h in hits):
         video.status = "published"
         session.flush()
+        emit(
+            session, PUBLISHED, {"video_id": video.id, "shop_id": video.shop_id, "author_id": video.author_id}
+        )

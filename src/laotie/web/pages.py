@@ -13,6 +13,7 @@ from laotie.web import (
     pages_buyer,
     pages_cart,
     pages_checkout,
+    pages_discovery,
     pages_governance,
     pages_live,
     pages_logistics,
@@ -30,6 +31,7 @@ from laotie.web import (
 from laotie.web.rendering import STATIC_DIR, same_origin
 
 AREAS = (
+    pages_discovery,
     pages_aftersales,
     pages_auth,
     pages_buyer,

@@ -28,8 +28,8 @@ from laotie.core.http import get_session
 from laotie.orders import cart, paylater
 from laotie.orders import errors as order_errors
 from laotie.orders import service as orders
-from laotie.orders.models import PayMode
-from laotie.orders.schemas import MAX_LINES, MAX_QUANTITY, CheckoutIn, LineIn
+from laotie.orders.models import Channel, PayMode
+from laotie.orders.schemas import MAX_LINES, MAX_QUANTITY, Attribution, CheckoutIn, LineIn
 from laotie.shops import service as shops
 from laotie.web import checkout_promotions, forms, pages_logistics
 from laotie.web import errors as web_errors
@@ -136,6 +136,7 @@ def _checkout_page(
     address_error: str | None = None,
     status_code: int = 200,
     coupon_ids: list[int] | None = None,
+    sq: str = "",
 ) -> HTMLResponse:
     book = addresses.list_addresses(session, principal.user_id)
     ids = {a.id for a in book}
@@ -177,6 +178,7 @@ def _checkout_page(
         promo=promo,
         coupon_text=checkout_promotions.coupon_text,
         funder_zh=checkout_promotions.FUNDER_ZH,
+        sq=sq,
     )
 
 
@@ -189,6 +191,7 @@ def checkout_page(
     price: Annotated[str, Query(max_length=15)] = "",
     address: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     coupon: Annotated[list[int] | None, Query(max_length=10)] = None,
+    sq: Annotated[str, Query(max_length=60)] = "",
     session: Session = Depends(get_session),
     principal: Principal = AnyUser,
 ) -> HTMLResponse:
@@ -199,7 +202,14 @@ def checkout_page(
         lines = [_buy_now_line(sku, qty, price)]
     coupons = [c for c in coupon or [] if 1 <= c <= 2**53]
     return _checkout_page(
-        request, session, principal, lines, source, chosen_address=address, coupon_ids=coupons
+        request,
+        session,
+        principal,
+        lines,
+        source,
+        chosen_address=address,
+        coupon_ids=coupons,
+        sq=_sq(sq, source),
     )
 
 
@@ -213,6 +223,15 @@ def _price_refreshed(session: Session, lines: list[Line]) -> list[Line]:
     ]
 
 
+def _sq(raw: str, source: str) -> str:
+    """The search behind a buy-now order (``sq``), tidied; a cart checkout carries none."""
+    return "" if source == "cart" else " ".join(raw.split())[:60]
+
+
+def _attribution(sq: str) -> Attribution:
+    return Attribution(channel=Channel.SEARCH, query=sq) if sq else Attribution()
+
+
 @router.post("/checkout", response_model=None)
 def place(
     request: Request,
@@ -223,6 +242,7 @@ def place(
     data = forms.fields(form)
     lines = _parse_lines([v for v in form.getlist("line") if isinstance(v, str)])
     source = "cart" if data.get("source") == "cart" else ""
+    sq = _sq(data.get("sq", ""), source)
     pay_mode = data.get("pay_mode", PayMode.PAY_NOW.value)
     address_id = int(data["address_id"]) if data.get("address_id", "").isdigit() else None
     coupon_ids = [
@@ -239,13 +259,14 @@ def place(
             address_id=address_id,
             pay_mode=PayMode(pay_mode) if pay_mode in PAY_MODES else PayMode.PAY_NOW,
             coupon_ids=coupon_ids,
+            attribution=_attribution(sq),
         )
         placed = orders.checkout(session, principal, body, data.get("idempotency_key", ""))
     except ValidationError as exc:
         session.rollback()
         error = forms.validation_message(exc)
         return _checkout_page(
-            request, session, principal, lines, source, error=error.message("zh"), status_code=422
+            request, session, principal, lines, source, error=error.message("zh"), status_code=422, sq=sq
         )
     except AppError as exc:
         session.rollback()
@@ -262,6 +283,7 @@ def place(
             error=exc.message("zh"),
             status_code=exc.status,
             coupon_ids=coupon_ids,
+            sq=sq,
         )
     if source == "cart":
         cart.clear_bought(session, principal.user_id, [line.sku_id for line in lines])

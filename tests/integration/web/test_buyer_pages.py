@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from laotie.categories import service as categories
+from laotie.core.db import Database
+from laotie.core.events import OutboxWorker
 from tests.factories.catalog import make_listed_product, make_product
 from tests.factories.shops import category_named, make_open_shop
 
@@ -16,8 +18,13 @@ def _leaf(session: Session, name: str) -> int:
     return category_named(session, name)
 
 
+def _indexed(db: Database) -> None:
+    """Listings reach search and the feed through the outbox (the embedded worker is off in tests)."""
+    OutboxWorker(db).run_until_idle()
+
+
 def test_home_shows_listed_products_with_prices_and_hides_drafts(
-    client: TestClient, session: Session, app: FastAPI
+    client: TestClient, session: Session, app: FastAPI, db: Database
 ) -> None:
     shop_id, _, _ = make_open_shop(session, name="阿丽女装工厂店")
     make_listed_product(
@@ -30,6 +37,7 @@ def test_home_shows_listed_products_with_prices_and_hides_drafts(
         category_id=_leaf(session, "连衣裙"),
     )
     make_product(session, shop_id, title="还没审核的草稿")
+    _indexed(db)
     page = client.get("/").text
     assert "法式碎花连衣裙" in page and "阿丽女装工厂店" in page
     assert "¥59.90" in page and '<s class="orig">¥99.00</s>' in page
@@ -38,13 +46,14 @@ def test_home_shows_listed_products_with_prices_and_hides_drafts(
     assert re.search(r'<img src="/api/v1/products/\d+/images/\d+/thumb"', page)
 
 
-def test_category_search_sort_and_paging(client: TestClient, session: Session) -> None:
+def test_category_search_sort_and_paging(client: TestClient, session: Session, db: Database) -> None:
     shop_id, _, _ = make_open_shop(session)
     dress = _leaf(session, "连衣裙")
     apple = _leaf(session, "苹果")
     for i in range(21):
         make_listed_product(session, shop_id, title=f"连衣裙{i:02d}号", price_fen=1000 + i, category_id=dress)
     make_listed_product(session, shop_id, title="阿克苏冰糖心苹果", price_fen=3990, category_id=apple)
+    _indexed(db)
     top = categories.top_level_of(session, dress)
     r = client.get(f"/c/{top}")
     assert r.status_code == 200 and "共 21 件" in r.text and "苹果" not in r.text.split("共 21 件")[1]
@@ -96,11 +105,12 @@ def test_unlisted_products_and_unopened_shops_are_not_found(client: TestClient, 
     assert client.get("/p/not-a-number").status_code == 422
 
 
-def test_shop_page_lists_its_products(client: TestClient, session: Session) -> None:
+def test_shop_page_lists_its_products(client: TestClient, session: Session, db: Database) -> None:
     shop_id, _, _ = make_open_shop(session, name="东北山货源头店")
     other_id, _, _ = make_open_shop(session, name="别家店")
     make_listed_product(session, shop_id, title="长白山黑木耳")
     make_listed_product(session, other_id, title="别家的货")
+    _indexed(db)
     page = client.get(f"/shop/{shop_id}").text
     assert "东北山货源头店" in page and "长白山黑木耳" in page and "别家的货" not in page
     assert "在售 1 件" in page

@@ -1,0 +1,286 @@
+"""The recommended streams: 首页推荐 (goods, live sessions and videos mixed), 直播广场, 短视频.
+
+Candidates come from the buyer's ties and from everyone's (``gather``): shops and anchors they follow
+(私域), shops they bought from, goods in the categories they bought (similar), what ranks best
+overall (popular), goods of new shops (so the policy can give them exposure), live sessions on air,
+recent videos. Each candidate is scored by the traffic policy (``score``), and says why
+(``reasons``); pages are cut so that no shop has more than the policy's share of one page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from laotie.core import clock
+from laotie.core.auth import Principal
+from laotie.core.pagination import PageParams
+from laotie.feed import impressions, newshops
+from laotie.feed.newshops import NewShopStatus
+from laotie.feed.policy import TrafficPolicy
+from laotie.feed.schemas import FeedItem, Reason
+from laotie.orders import service as orders
+from laotie.search import service as search
+from laotie.search.schemas import DocView
+from laotie.social import service as social
+
+POOL = 240  # candidates ranked per request, at most
+EXPOSURE_TTL = 60.0  # seconds a process reuses its view of recent exposure by shop
+EXPOSURE_WINDOW = timedelta(days=1)
+AFFINITY = {"follow": 1.0, "bought_shop": 0.7, "similar": 0.5}
+SOURCE_LABELS = {
+    "follow": "你关注的店铺或主播",
+    "bought_shop": "你在这家店买过",
+    "similar": "和你买过的商品同类",
+}
+
+
+@dataclass
+class Candidate:
+    doc: DocView
+    sources: set[str] = field(default_factory=set)
+    score: float = 0.0
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.doc.kind, self.doc.ref_id
+
+
+@dataclass
+class Viewer:
+    user_id: int | None
+    followed_shops: set[int] = field(default_factory=set)
+    followed_users: set[int] = field(default_factory=set)
+    bought_shops: set[int] = field(default_factory=set)
+    bought_categories: set[int] = field(default_factory=set)
+
+
+def viewer_of(session: Session, principal: Principal | None) -> Viewer:
+    if principal is None:
+        return Viewer(user_id=None)
+    viewer = Viewer(user_id=principal.user_id)
+    for f in social.my_follows(session, principal, PageParams(limit=100, offset=0)).items:
+        (viewer.followed_shops if f.target_kind == "shop" else viewer.followed_users).add(f.target_id)
+    bought = orders.buyer_purchases(session, principal.user_id, 50)
+    viewer.bought_shops = {shop for shop, _ in bought}
+    docs = search.docs(session, "product", ref_ids=[p for _, p in bought], limit=50)
+    viewer.bought_categories = {d.category_id for d in docs if d.category_id is not None}
+    return viewer
+
+
+def _add(pool: dict[tuple[str, int], Candidate], docs: list[DocView], source: str) -> None:
+    for doc in docs:
+        pool.setdefault((doc.kind, doc.ref_id), Candidate(doc)).sources.add(source)
+
+
+def gather(session: Session, viewer: Viewer, kind: str, policy: TrafficPolicy) -> list[Candidate]:
+    pool: dict[tuple[str, int], Candidate] = {}
+    since = clock.now() - timedelta(days=policy.new_shop_days)
+    if viewer.followed_shops:
+        _add(pool, search.docs(session, kind, shop_ids=viewer.followed_shops, limit=40), "follow")
+    if viewer.followed_users and kind != "product":
+        _add(pool, search.docs(session, kind, author_ids=viewer.followed_users, limit=40), "follow")
+    if kind == "product":
+        if viewer.bought_shops:
+            _add(pool, search.docs(session, kind, shop_ids=viewer.bought_shops, limit=30), "bought_shop")
+        if viewer.bought_categories:
+            _add(pool, search.docs(session, kind, category_ids=viewer.bought_categories, limit=60), "similar")
+        _add(pool, search.docs(session, kind, order="rank", limit=100), "popular")
+        _add(pool, search.docs(session, kind, order="popular", limit=40), "popular")
+        _add(pool, search.docs(session, kind, opened_since=since, limit=60), "new")
+    else:
+        _add(pool, search.docs(session, kind, order="popular", limit=60), "popular")
+        _add(pool, search.docs(session, kind, order="new", limit=60), "new")
+    return list(pool.values())[:POOL]
+
+
+class _Exposure:
+    """Recent impressions by shop, reread at most every EXPOSURE_TTL seconds."""
+
+    def __init__(self) -> None:
+        self.at = -math.inf
+        self.by_shop: dict[int, int] = {}
+
+    def get(self, session: Session) -> dict[int, int]:
+        if time.monotonic() - self.at > EXPOSURE_TTL:
+            self.by_shop = impressions.exposure_by_shop(session, clock.now() - EXPOSURE_WINDOW)
+            self.at = time.monotonic()
+        return self.by_shop
+
+    def clear(self) -> None:
+        self.at = -math.inf
+
+
+EXPOSURE = _Exposure()
+
+
+def _jitter(viewer_id: int | None, doc: DocView, spread: float) -> float:
+    if not spread:
+        return 1.0
+    day = clock.now().date().isoformat()
+    digest = hashlib.blake2b(f"{viewer_id}:{doc.kind}:{doc.ref_id}:{day}".encode(), digest_size=4).digest()
+    return 1.0 + spread * (int.from_bytes(digest, "big") / 0xFFFFFFFF * 2 - 1)
+
+
+def _expected_gmv(doc: DocView) -> float:
+    if doc.kind == "product":
+        conversion = (doc.orders + 0.4) / (doc.impressions + 20)
+        return min(1.0, math.log1p(doc.price_fen / 100 * conversion) / math.log1p(50))
+    return min(1.0, math.log1p(doc.popularity) / math.log1p(10_000))
+
+
+def _freshness(doc: DocView, now: datetime) -> float:
+    if doc.kind == "live":
+        return 1.0
+    if doc.published_at is None:
+        return 0.0
+    age = (now - doc.published_at).total_seconds() / 86_400
+    return max(0.0, 1 - age / 7)
+
+
+def score(
+    c: Candidate,
+    policy: TrafficPolicy,
+    status: NewShopStatus,
+    viewer_id: int | None,
+    damped: bool,
+    now: datetime,
+) -> None:
+    """Score one candidate under ``policy`` and note why it is shown."""
+    d, p = c.doc, policy
+    reasons: list[Reason] = []
+    affinity = max((AFFINITY.get(s, 0.0) for s in c.sources), default=0.0)
+    for source in ("follow", "bought_shop", "similar"):
+        if source in c.sources and p.affinity:
+            reasons.append(Reason(code=source, label=SOURCE_LABELS[source]))
+            break
+    value = (
+        p.quality * search.quality_of(d)
+        + p.expected_gmv * _expected_gmv(d)
+        + p.affinity * affinity
+        + p.freshness * _freshness(d, now)
+    )
+    lifted = d.boosted or not p.obey_weights
+    if lifted and status.new and p.new_merchant:
+        value += p.new_merchant
+        reasons.append(Reason(code="new_merchant", label="新商家扶持"))
+    if lifted and status.promising and p.promising_merchant:
+        value += p.promising_merchant
+        reasons.append(Reason(code="promising", label=f"潜力新店：{newshops.REASONS[status.reason]}"))
+    if lifted and d.free_shipping and p.free_shipping:
+        value += p.free_shipping
+        reasons.append(Reason(code="free_shipping", label="包邮"))
+    if lifted and d.pay_later and p.pay_later:
+        value += p.pay_later
+        reasons.append(Reason(code="pay_later", label="支持先用后付"))
+    if p.obey_weights:
+        value *= d.weight_bp / 10_000
+        if not d.boosted:
+            value *= p.no_boost_factor
+    if damped:
+        value *= p.exposure_damping
+    c.score = value * _jitter(viewer_id, d, p.jitter)
+    c.reasons = reasons + _quality_reasons(d, p)
+
+
+def _quality_reasons(d: DocView, p: TrafficPolicy) -> list[Reason]:
+    out = []
+    if d.kind == "live":
+        out.append(Reason(code="live_now", label="正在直播"))
+    if p.expected_gmv and not p.quality:
+        out.append(Reason(code="expected_gmv", label="预计成交额高"))
+        return out
+    parts = search.quality_parts(d)
+    if d.product_score is not None and d.product_score >= 85:
+        out.append(Reason(code="product_score", label="商品分高"))
+    if d.price_index_bp is not None and parts["price"] >= 0.7:
+        out.append(Reason(code="price", label="价格力强"))
+    if parts["sales"] >= 0.5:
+        out.append(Reason(code="popular", label="热销" if d.kind == "product" else "人气高"))
+    if not out:
+        out.append(Reason(code="quality", label="平台综合推荐"))
+    return out
+
+
+def rank(session: Session, viewer: Viewer, kind: str, policy: TrafficPolicy) -> list[Candidate]:
+    cands = gather(session, viewer, kind, policy)
+    opened = {c.doc.shop_id: c.doc.shop_opened_at for c in cands if c.doc.shop_id is not None}
+    statuses = newshops.evaluate(session, opened, policy) if opened else {}
+    exposure = EXPOSURE.get(session) if policy.exposure_damping < 1 else {}
+    total = sum(exposure.values())
+    fair = total / len(exposure) if exposure else 0
+    now = clock.now()
+    plain = NewShopStatus(new=False, promising=False)
+    for c in cands:
+        sid = c.doc.shop_id
+        damped = bool(sid is not None and fair and exposure.get(sid, 0) > policy.fair_share_multiple * fair)
+        score(c, policy, statuses.get(sid, plain) if sid is not None else plain, viewer.user_id, damped, now)
+    return sorted(cands, key=lambda c: (-c.score, c.doc.kind, c.doc.ref_id))
+
+
+def capped(ranked: list[Candidate], per_page: int, share: float) -> list[Candidate]:
+    """The ranked list cut into pages of ``per_page`` where no shop has more than ``share`` of a
+    page while other shops' items can fill it; what a page cannot take moves to the next one, in
+    order. When nothing else is left, the remaining slots take over-cap items rather than stay empty."""
+    if share >= 1:
+        return ranked
+    cap = max(1, int(per_page * share))
+    waiting, out = list(ranked), []
+    while waiting:
+        counts: dict[int | None, int] = {}
+        page: list[Candidate] = []
+        rest: list[Candidate] = []
+        for c in waiting:
+            sid = c.doc.shop_id
+            if len(page) < per_page and (sid is None or counts.get(sid, 0) < cap):
+                page.append(c)
+                counts[sid] = counts.get(sid, 0) + 1
+            else:
+                rest.append(c)
+        if len(page) < per_page:  # only over-cap shops left: let the best of them through
+            page, rest = page + rest[: per_page - len(page)], rest[per_page - len(page) :]
+        out.extend(page)
+        waiting = rest
+    return out
+
+
+def mix(products: list[Candidate], lives: list[Candidate], videos: list[Candidate]) -> list[Candidate]:
+    """首页推荐: goods, with a live session on air at every 5th slot's third place and a video at
+    its fifth, while they last."""
+    out: list[Candidate] = []
+    p, lv, vd = iter(products), iter(lives), iter(videos)
+    slot = 0
+    while True:
+        source = lv if slot % 5 == 2 else vd if slot % 5 == 4 else p
+        item = next(source, None) or next(p, None) or next(lv, None) or next(vd, None)
+        if item is None:
+            return out
+        out.append(item)
+        slot += 1
+
+
+def item_of(c: Candidate, position: int, status_new: bool) -> FeedItem:
+    d = c.doc
+    return FeedItem(
+        kind=d.kind,  # type: ignore[arg-type]
+        id=d.ref_id,
+        title=d.title,
+        subtitle=d.subtitle,
+        cover_url=d.cover_url,
+        shop_id=d.shop_id,
+        price_fen=d.price_fen if d.kind == "product" else None,
+        original_price_fen=d.original_price_fen if d.kind == "product" else None,
+        popularity=d.sales if d.kind == "product" else d.popularity,
+        free_shipping=d.free_shipping,
+        pay_later=d.pay_later,
+        new_shop=status_new,
+        position=position,
+        score=round(c.score, 6),
+        reasons=c.reasons,
+    )
