@@ -25,7 +25,10 @@ LAYERS = [
     "video",
     "orders",
     "aftersales",
+    "reviews",
+    "scores",
     "live",
+    "governance",
     "search",
     "feed",
 ]

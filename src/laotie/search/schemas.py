@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from laotie.core.ids import MAX_ID
+
 Sort = Literal["relevance", "sales", "price_asc", "price_desc", "new"]
 SORTS: tuple[str, ...] = ("relevance", "sales", "price_asc", "price_desc", "new")
 SORT_LABELS = {
@@ -27,8 +29,8 @@ class Filters(BaseModel):
     """Filters of a product search or shelf page. A price range given upside down is read the
     right way round."""
 
-    category_id: int | None = Field(default=None, ge=1, le=2**53)
-    shop_id: int | None = Field(default=None, ge=1, le=2**53)
+    category_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    shop_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     price_min_fen: int | None = Field(default=None, ge=0, le=MAX_PRICE_FEN)
     price_max_fen: int | None = Field(default=None, ge=0, le=MAX_PRICE_FEN)
     free_shipping: bool = False
