@@ -9,10 +9,18 @@ from laotie.addresses import service as addresses
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
-from laotie.orders import attribution, errors, lifecycle, overrides, paylater
+from laotie.orders import attribution, errors, lifecycle, overrides
+
+# The buyer's cart, the price quote and the merchant's fulfilment, opened to the web pages on purpose.
+from laotie.orders import cart as cart
+from laotie.orders import fulfilment as fulfilment
+from laotie.orders import paylater as paylater
 from laotie.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.overrides import Release
 from laotie.orders.placement import Outcome, PlaceRequest, place_batch
+from laotie.orders.quote import QuoteIn as QuoteIn
+from laotie.orders.quote import QuoteLineIn as QuoteLineIn
+from laotie.orders.quote import quote as quote
 
 # What after-sales reads and writes of an order (re-exported on purpose).
 from laotie.orders.refunding import RefundableLine as RefundableLine

@@ -41,6 +41,9 @@ from laotie.payments.models import (
     PaymentIntent,
     PaymentIntentEvent,
 )
+
+# The sandbox provider's cashier, which the demo's pages confirm at on the buyer's behalf.
+from laotie.payments.sandbox import psp as sandbox_psp  # noqa: F401  (re-exported)
 from laotie.payments.schemas import IntentEventOut, IntentOut, RefundOut
 from laotie.settings import get_settings
 

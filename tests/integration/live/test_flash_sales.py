@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from laotie.affiliate import service as affiliate_service
 from laotie.catalog.models import Sku
 from laotie.core import clock
 from laotie.core.errors import AppError
-from laotie.live import interfaces
 from laotie.live import service as live
 from laotie.live.models import FlashSale
 from laotie.live.schemas import SessionIn
@@ -187,7 +187,7 @@ def test_a_creator_sells_only_alliance_products(
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "LIVE_PRODUCT_NOT_ALLOWED"
     assert client.get(url).json() == []
     monkeypatch.setattr(
-        interfaces, "offered_rate_bp", lambda s, pid: 1500 if pid == sale.product_id else None
+        affiliate_service, "offered_rate_bp", lambda s, pid: 1500 if pid == sale.product_id else None
     )
     added = client.post(url, json={"product_id": sale.product_id}, headers=creator.headers)
     assert added.status_code == 200 and added.json()[0]["commission_bp"] == 1500
