@@ -119,7 +119,9 @@ def worker(database_url: DbOption = None) -> None:
         # API processes without the embedded worker leave the sandbox's webhooks to this process.
         WebhookDeliverer(db).start_thread(settings.public_url)
     if not settings.redis_url:
-        console.print("[yellow]LAOTIE_REDIS_URL is not set: live rooms' purchase notices stay in this process[/]")
+        console.print(
+            "[yellow]LAOTIE_REDIS_URL is not set: live rooms' purchase notices stay in this process[/]"
+        )
     jobs_stop = jobs.start_thread(db)
     console.print(f"outbox worker and periodic jobs on {url}; Ctrl-C to stop")
     try:
