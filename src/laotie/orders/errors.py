@@ -40,3 +40,9 @@ REFUND_EXCEEDS_PAYABLE = ErrorKind(
     "退款金额超过订单可退金额（最多可退{refundable_fen}分）",
     "The refund is more than is left to refund on this order ({refundable_fen} fen)",
 )
+LINE_REFUND_CONFLICT = ErrorKind(
+    "LINE_REFUND_CONFLICT",
+    409,
+    "商品行「{line_id}」的可退金额或件数已变化，请刷新后重试",
+    "What is left to refund on line {line_id} changed; reload and try again",
+)

@@ -15,11 +15,13 @@ from laotie.orders.overrides import Release
 from laotie.orders.placement import Outcome, PlaceRequest, place_batch
 
 # What after-sales reads and writes of an order (re-exported on purpose).
+from laotie.orders.refunding import LineRefund as LineRefund
 from laotie.orders.refunding import RefundableLine as RefundableLine
 from laotie.orders.refunding import RefundableOrder as RefundableOrder
 from laotie.orders.refunding import close_refunded as close_refunded
 from laotie.orders.refunding import delivered_order_ids as delivered_order_ids
 from laotie.orders.refunding import note as note
+from laotie.orders.refunding import record_line_refunds as record_line_refunds
 from laotie.orders.refunding import record_refund as record_refund
 from laotie.orders.refunding import refundable_order as refundable_order
 from laotie.orders.reporting import buyer_purchases as buyer_purchases
