@@ -144,7 +144,14 @@ def open_case(session: Session, buyer: Principal, body: CaseIn, idempotency_key:
         instant = True
     else:
         if body.kind == CaseKind.REFUND_ONLY and order.status == "paid":
-            wanted = []  # before shipment a refund is of the whole order
+            # Before shipment a refund is of the whole order (the goods have not left): a request
+            # for part of it is refused, never turned into a full refund (issue 9 item 6).
+            partial_lines = bool(wanted) and not amounts.covers_everything(
+                left, [{"line_id": i, "quantity": q} for i, q in wanted]
+            )
+            if partial_lines or (body.amount_fen is not None and body.amount_fen != order.refundable_fen):
+                raise errors.WHOLE_ORDER_BEFORE_SHIPMENT(refundable_fen=order.refundable_fen)
+            wanted = []
         chosen = amounts.select_lines(order, left, wanted)
         amount = amounts.case_amount(order, left, chosen)
         if body.kind == CaseKind.RETURN:

@@ -1,7 +1,7 @@
 """integrity money: issue 9 items 1-3, 5-7, 17 (branch pay)
 
 Per-line after-sales guards (refunded money, returned units, the lowest price 七天保价 compensated),
-filled from the cases already refunded.
+filled from the cases already refunded; how far a sandbox parcel's timeline was moved ahead.
 
 Revision ID: 9a0000000001
 Revises: 3bdc3b0217d0
@@ -56,9 +56,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('returned_units', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('protected_price_fen', sa.BigInteger(), nullable=True))
     _backfill_lines()
+    with op.batch_alter_table('logistics_shipment', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('sandbox_shift_seconds', sa.BigInteger(), server_default='0', nullable=False)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('logistics_shipment', schema=None) as batch_op:
+        batch_op.drop_column('sandbox_shift_seconds')
     with op.batch_alter_table('orders_line', schema=None) as batch_op:
         batch_op.drop_column('protected_price_fen')
         batch_op.drop_column('returned_units')
