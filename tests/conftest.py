@@ -33,6 +33,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
 DB_PREFIX = os.environ.get("LAOTIE_TEST_DB_PREFIX", "laotie")
 BACKENDS = ["sqlite", "postgres"]
 KEEP_SEEDED = {"categories_category"}
+# Secrets ship no default (core.install_secrets); the tests' own, never a server's.
+TEST_MEDIA_CALLBACK_SECRET = "media-test-callback-secret"
+os.environ.setdefault("LAOTIE_MEDIA_CALLBACK_SECRET", TEST_MEDIA_CALLBACK_SECRET)
 
 
 def _worker() -> str:

@@ -19,7 +19,7 @@ from laotie.aftersales import router as aftersales_router
 from laotie.aftersales import tasks as aftersales_tasks
 from laotie.catalog import router as catalog_router
 from laotie.categories import router as categories_router
-from laotie.core import jobs
+from laotie.core import install_secrets, jobs
 from laotie.core.auth import NoPrincipal
 from laotie.core.collector import server_collector
 from laotie.core.db import Database
@@ -54,7 +54,7 @@ from laotie.promotions import router as promotions_router
 from laotie.search import events as search_events
 from laotie.search import router as search_router
 from laotie.search import tasks as search_tasks
-from laotie.settings import Settings, get_settings
+from laotie.settings import Settings
 from laotie.settlement import events as settlement_events
 from laotie.settlement import ledger_check as settlement_ledger_check
 from laotie.settlement import router as settlement_router
@@ -136,7 +136,9 @@ async def health(_: None = NoPrincipal) -> dict[str, str]:
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    if settings is None:
+        # The server process itself (uvicorn's factory): it never starts with an unset or public secret.
+        settings = install_secrets.secure_process_settings()
     database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
 
     @asynccontextmanager

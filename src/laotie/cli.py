@@ -39,6 +39,17 @@ def _use_database(url: str | None) -> str:
     return get_settings().database_url
 
 
+def _secure() -> None:
+    """Stop here, with what to set, unless every secret is safe (see ``core.install_secrets``)."""
+    from laotie.core.install_secrets import InsecureSecrets, secure_process_settings
+
+    try:
+        secure_process_settings()
+    except InsecureSecrets as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 def _migrate(url: str) -> int:
     from laotie.categories import service as categories
     from laotie.core.db import Database
@@ -68,6 +79,7 @@ def migrate(database_url: DbOption = None) -> None:
 def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
     import uvicorn
 
+    _secure()
     # PSP webhooks (the sandbox's included) come back to this server unless told otherwise.
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     os.environ.setdefault("LAOTIE_PUBLIC_URL", f"http://{local}:{port}")
@@ -96,6 +108,7 @@ def serve(
 ) -> None:
     """Run the API and web pages (migrates first)."""
     url = _use_database(database_url)
+    _secure()
     _migrate(url)
     _serve(host, port, workers)
 
@@ -108,6 +121,7 @@ def worker(database_url: DbOption = None) -> None:
     from laotie.core.events import OutboxWorker
 
     url = _use_database(database_url)
+    _secure()
     db = Database(url)
     stop = threading.Event()
     settings = get_settings()
@@ -145,6 +159,7 @@ def media(
 
     from laotie.live import media as media_server
 
+    _secure()
     settings = get_settings()
     config = media_server.MediaConfig(
         work_dir=Path(work_dir),

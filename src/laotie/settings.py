@@ -14,8 +14,12 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/laotie.db"
     redis_url: str | None = None
     media_dir: Path = Path("var/media")
-    # Signs nothing secret yet; tokens are random and stored hashed.
-    secret_key: str = "dev-only-change-me"
+    # Secrets ship no default (a public default signs forged webhooks): set them in the environment.
+    # `laotie serve|demo|worker|media` on the embedded SQLite set-up generates random ones once per
+    # install in ``secrets_file`` and reuses them; anywhere else a missing or public one refuses to start
+    # (``core.install_secrets``). ``secret_key`` signs nothing yet; tokens are random and stored hashed.
+    secret_key: str = ""
+    secrets_file: Path = Path("var/secrets.json")
     token_ttl_hours: int = 24 * 30
     # Log-in attempts allowed per identifier (and per client address) in a sliding window.
     login_attempts: int = 5
@@ -56,7 +60,7 @@ class Settings(BaseSettings):
     # Where this platform is reachable from outside: PSPs post webhooks here. `laotie serve` fills it in
     # from its host and port when it is not set.
     public_url: str = "http://127.0.0.1:8000"
-    payment_webhook_secret: str = "whsec-dev-only-change-me"
+    payment_webhook_secret: str = ""
     # Webhooks signed longer ago than this are refused (replay protection).
     payment_webhook_tolerance_seconds: int = 300
     # An intent not paid within this time expires (expire_stale_intents).
@@ -110,7 +114,7 @@ class Settings(BaseSettings):
     media_hls_url: str = (
         ""  # where the media server serves HLS, e.g. http://127.0.0.1:8081/hls; "" = no video
     )
-    media_callback_secret: str = "media-dev-only-change-me"  # nginx's callbacks carry it in the query
+    media_callback_secret: str = ""  # nginx's callbacks carry it in the query
     live_comment_max_chars: int = 200
     live_comment_burst: int = 5  # comments a user may post at once, then one per refill interval
     live_comment_refill_seconds: float = 1.0
