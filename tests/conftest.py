@@ -36,6 +36,7 @@ KEEP_SEEDED = {"categories_category"}
 # Secrets ship no default (core.install_secrets); the tests' own, never a server's.
 TEST_MEDIA_CALLBACK_SECRET = "media-test-callback-secret"
 os.environ.setdefault("LAOTIE_MEDIA_CALLBACK_SECRET", TEST_MEDIA_CALLBACK_SECRET)
+os.environ.setdefault("LAOTIE_VIDEO_LINK_HOSTS", '["cdn.example.com"]')  # linked videos' allowed host
 
 
 def _worker() -> str:

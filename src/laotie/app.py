@@ -26,6 +26,7 @@ from laotie.core.db import Database
 from laotie.core.events import OutboxWorker
 from laotie.core.http import ERROR_RESPONSES, RejectNulMiddleware, install_error_handlers
 from laotie.core.principal_cache import PrincipalCache, database_loader
+from laotie.core.request_body import BodyLimitMiddleware
 from laotie.core.storage import LocalDiskStorage
 from laotie.feed import events as feed_events
 from laotie.feed import router as feed_router
@@ -189,6 +190,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     live_realtime.install(app, settings, database)
     install_error_handlers(app)
     app.add_middleware(RejectNulMiddleware)
+    app.add_middleware(BodyLimitMiddleware)  # outside anything that reads a body
     app.add_middleware(RawSendMiddleware)  # outermost: live viewers' sockets are written directly
     app.include_router(health_router)
     for router in ROUTERS:

@@ -85,6 +85,7 @@ def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
     os.environ.setdefault("LAOTIE_PUBLIC_URL", f"http://{local}:{port}")
     get_settings.cache_clear()
     console.print(f"[bold]老铁 Laotie[/bold] on http://{host}:{port}/  (API docs: /docs)")
+    settings = get_settings()
     uvicorn.run(
         "laotie.app:create_app",
         factory=True,
@@ -93,9 +94,13 @@ def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
         workers=workers,
         reload=reload,
         log_level="info",
-        access_log=False,
+        access_log=settings.access_log,
         # Live rooms send one frame to thousands of sockets: never compress it once per viewer.
         ws_per_message_deflate=False,
+        # Slow clients: header and body read timeouts (core.http_server), idle keep-alive, header size.
+        http="laotie.core.http_server:TimedHttpProtocol",
+        timeout_keep_alive=settings.http_keep_alive_seconds,
+        h11_max_incomplete_event_size=settings.http_max_header_bytes,
     )
 
 

@@ -16,6 +16,7 @@ from laotie.catalog import service as catalog
 from laotie.core.auth import AnyUser, Principal, PublicAccess
 from laotie.core.http import PathId, error_response, get_session
 from laotie.core.principal_cache import CachedUser
+from laotie.core.request_body import BodyLimit, body_limit
 from laotie.core.uow import unit_of_work
 from laotie.live import errors, service
 from laotie.live.realtime.hub import Hub
@@ -136,7 +137,9 @@ async def end_session(
     return out
 
 
-@router.put("/sessions/{session_id}/cover", response_model=SessionOut)
+@router.put(
+    "/sessions/{session_id}/cover", response_model=SessionOut, openapi_extra=body_limit(BodyLimit.IMAGE)
+)
 def set_cover(
     session_id: PathId,
     request: Request,

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from laotie.addresses.schemas import AddressSnapshot
 from laotie.core.auth import AnyUser, Principal
 from laotie.core.http import PathId, error_response, get_session
+from laotie.core.numbers import StrictInt
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.core.principal_cache import CachedUser
 from laotie.core.uow import unit_of_work
@@ -181,7 +182,7 @@ def shop_tracking(
 
 
 class CartQuantityIn(BaseModel):
-    quantity: int = Field(ge=1, le=999)
+    quantity: StrictInt = Field(ge=1, le=999)
 
 
 @router.get("/cart", response_model=CartOut)

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from laotie.catalog.schemas import ProductCard
-from laotie.core.ids import MAX_ID
+from laotie.core.ids import Id
 
 MAX_PRODUCTS = 10
 
@@ -21,18 +21,22 @@ Title = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), AfterValidator(_no_nul)
 ]
 Description = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
-ProductIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(max_length=50)]
+ProductIds = Annotated[list[Id], Field(max_length=50)]
 
 
 class VideoMeta(BaseModel):
     title: Title
     description: Description = ""
-    shop_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="post for this shop (members)")
+    shop_id: Id | None = Field(default=None, description="post for this shop (members)")
     product_ids: ProductIds = Field(default_factory=list, description=f"at most {MAX_PRODUCTS}")
 
 
 class VideoLinkIn(VideoMeta):
-    url: str = Field(min_length=1, max_length=500, description="an http(s) URL of an .mp4 file")
+    url: str = Field(
+        min_length=1,
+        max_length=500,
+        description="an https URL of an .mp4 file on a host in the video_link_hosts setting",
+    )
 
 
 class CommentIn(BaseModel):
