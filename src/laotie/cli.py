@@ -67,13 +67,34 @@ def _migrate(url: str) -> int:
     return added
 
 
+def _schema_revision(url: str) -> str | None:
+    """The migration the database is at; None for a new (empty) database."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
 @app.command()
 def migrate(database_url: DbOption = None) -> None:
     """Bring the database schema up to date and seed the default category tree."""
     url = _use_database(database_url)
     with console.status("迁移数据库 migrating…"):
+        before = _schema_revision(url)
         added = _migrate(url)
-    console.print(f"[green]数据库已是最新[/green] schema at head on {url}; {added} categories seeded")
+        after = _schema_revision(url)
+    if before is None:
+        said = f"[green]已创建数据库结构[/green] created the schema (revision {after})"
+    elif before != after:
+        said = f"[green]数据库已升级[/green] upgraded the schema from {before} to {after}"
+    else:
+        said = f"[green]数据库已是最新[/green] the schema was already up to date (revision {after})"
+    console.print(f"{said} on {url}; {added} categories seeded", soft_wrap=True)
 
 
 def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:

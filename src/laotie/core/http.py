@@ -28,6 +28,7 @@ from laotie.core.errors import (
     ErrorKind,
     preferred_language,
 )
+from laotie.core.idempotency import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_REQUIRED
 from laotie.core.ids import MAX_ID
 from laotie.core.request_body import BodyRefused
 from laotie.core.uow import unit_of_work
@@ -110,6 +111,17 @@ def _json_safe(errors: Sequence[Any]) -> list[dict[str, object]]:
     ]
 
 
+def _only_missing_idempotency_key(errors: Sequence[Any]) -> bool:
+    """A request whose one fault is a missing or empty Idempotency-Key (a required header) gets the
+    code routes always gave it, not a generic validation error."""
+    wanted = ("header", IDEMPOTENCY_HEADER.lower())
+    return bool(errors) and all(
+        tuple(str(p).lower() for p in e.get("loc", ())[:2]) == wanted
+        and e.get("type") in ("missing", "string_too_short")
+        for e in errors
+    )
+
+
 _HTTP_KINDS = {
     404: NOT_FOUND,
     405: ErrorKind("METHOD_NOT_ALLOWED", 405, "不支持该请求方法", "Method not allowed"),
@@ -130,6 +142,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if _only_missing_idempotency_key(exc.errors()):
+            return error_response(request, IDEMPOTENCY_KEY_REQUIRED())
         lang = preferred_language(request.headers.get("accept-language"))
         err = VALIDATION_ERROR(errors=_json_safe(list(exc.errors())))
         body = _body(request, err.code, err.message(lang), err.details)

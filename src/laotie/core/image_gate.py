@@ -15,6 +15,7 @@ sixteen at once took a server to 3 GB. So every decode of an upload goes through
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,6 +37,8 @@ MAX_PIXELS = _settings.image_max_pixels
 # Pillow refuses (DecompressionBombError) past twice this and warns past it; the check below refuses
 # past it with a stable code, before decoding.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Pillow warns when it opens a picture between one and two limits; check_pixels refuses it anyway.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 _decodes = threading.BoundedSemaphore(_settings.image_decode_concurrency)
 
 

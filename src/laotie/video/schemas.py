@@ -7,6 +7,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from laotie.catalog.schemas import ProductCard
 from laotie.core.ids import Id
+from laotie.settings import get_settings
 
 MAX_PRODUCTS = 10
 
@@ -39,10 +40,18 @@ class VideoLinkIn(VideoMeta):
     )
 
 
+# One limit for a comment, the same in the OpenAPI document and on the server: the setting.
+COMMENT_MAX_CHARS = get_settings().video_comment_max_chars
+
+
 class CommentIn(BaseModel):
-    # The length limit itself is the service's (COMMENT_TOO_LONG); this only caps the request.
+    # The service refuses a longer comment (COMMENT_TOO_LONG, the code live rooms use too); the
+    # schema states the same limit for clients. The request body itself is capped (core.request_body).
     body: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(_no_nul)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1),
+        AfterValidator(_no_nul),
+        Field(json_schema_extra={"maxLength": COMMENT_MAX_CHARS}, description="at most this many characters"),
     ]
 
 
