@@ -225,6 +225,8 @@ def demo(
     from laotie.sim.demo import print_accounts, seed_demo
 
     url = _use_database(database_url)
+    if serve_after:
+        _secure()  # before seeding: a refusal should not come after minutes of work
     _migrate(url)
     accounts = seed_demo(url, shops=shops, products=products, console=console)
     print_accounts(accounts, console)
