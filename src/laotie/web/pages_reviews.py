@@ -4,7 +4,7 @@ and also a page of its own), and the merchant's 评价管理 (filter by rating, 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -13,14 +13,23 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from laotie.catalog import service as catalog
-from laotie.core.auth import AnyUser, Principal, PublicAccess
+from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
 from laotie.reviews import errors
 from laotie.reviews import service as reviews
 from laotie.reviews.models import ReportReason
-from laotie.reviews.schemas import MAX_PHOTOS, FollowupIn, Rating, ReplyIn, ReportIn, ReviewIn, Sort
+from laotie.reviews.schemas import (
+    MAX_PHOTOS,
+    FollowupIn,
+    HeldPart,
+    Rating,
+    ReplyIn,
+    ReportIn,
+    ReviewIn,
+    Sort,
+)
 from laotie.reviews.tags import TAG_KEYWORDS
 from laotie.shops import service as shops
 from laotie.web import forms
@@ -317,3 +326,53 @@ def merchant_reply(
         return redirect(back, exc.message("zh") if isinstance(exc, AppError) else "请填写回复内容")
     session.commit()
     return redirect(back, "回复成功，买家可以看到")
+
+
+Staff = require_roles(Role.GOVERNANCE, Role.ADMIN)
+STAFF_PAGE = "/governance/reviews"
+
+
+@router.get(STAFF_PAGE, response_class=HTMLResponse)
+def staff_page(
+    request: Request, session: Session = Depends(get_session), principal: Principal = Staff
+) -> HTMLResponse:
+    """评价治理: what screening held (release or remove) and open reports (remove or dismiss)."""
+    params = PageParams(limit=50, offset=0)
+    return render(
+        request,
+        session,
+        principal,
+        "reviews/governance.html",
+        held=reviews.held(session, params),
+        reports=reviews.open_reports(session, params),
+        **LABELS,
+    )
+
+
+@router.post(STAFF_PAGE + "/{target_id}/{action}", response_model=None)
+def staff_act(
+    target_id: PathId,
+    action: Literal["release", "remove", "dismiss"],
+    form: FormData = Depends(forms.read_form),
+    session: Session = Depends(get_session),
+    principal: Principal = Staff,
+) -> RedirectResponse:
+    """``target_id``: the review's id, or the report's for ``dismiss``; ``part`` names what to release."""
+    data = forms.fields(form)
+    try:
+        if action == "release":
+            reviews.release(session, principal, target_id, HeldPart(data.get("part", "review")))
+        elif action == "remove":
+            reviews.remove(
+                session, target_id, data.get("reason", "").strip()[:200] or "违反评价规范", principal.user_id
+            )
+        else:
+            reviews.dismiss_report(session, principal, target_id)
+    except (AppError, ValueError) as exc:
+        session.rollback()
+        return redirect(STAFF_PAGE, exc.message("zh") if isinstance(exc, AppError) else "请求有误")
+    session.commit()
+    return redirect(
+        STAFF_PAGE,
+        {"release": "已放行", "remove": "评价已删除，不再计入评分", "dismiss": "举报已驳回"}[action],
+    )

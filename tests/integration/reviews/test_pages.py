@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from laotie.core.db import Database
 from tests.factories.catalog import image_bytes
 from tests.factories.orders import make_on_sale
+from tests.factories.shops import make_reviewer
 from tests.factories.web import sign_in, sign_out
 from tests.integration.reviews.helpers import received
 
@@ -80,3 +81,30 @@ def test_buyer_reviews_with_a_photo_and_the_merchant_replies(
 
 def _review_id(client: TestClient, headers: dict[str, str]) -> int:
     return int(client.get("/api/v1/reviews/mine", headers=headers).json()["items"][0]["id"])
+
+
+def test_staff_release_held_and_remove_reported_on_the_governance_page(
+    client: TestClient, app: FastAPI, db: Database, session: Session
+) -> None:
+    bribed = received(client, app, db, session)
+    body = {"order_line_id": bribed.line_id, "product_stars": 5, "service_stars": 5, "logistics_stars": 5}
+    held = client.post("/api/v1/reviews", headers=bribed.buyer, json={**body, "text": "商家说好评返现10元"})
+    assert held.json()["status"] == "held"
+    fine = received(client, app, db, session, sale=bribed.bought.sale)
+    body = {**body, "order_line_id": fine.line_id, "text": "很好"}
+    shown = client.post("/api/v1/reviews", headers=fine.buyer, json=body).json()["id"]
+    client.post(f"/api/v1/reviews/{shown}/reports", headers=bribed.buyer, json={"reason": "fake"})
+    _, staff = make_reviewer(session)
+    session.rollback()
+    sign_in(client, staff)
+    page = client.get("/governance/reviews").text
+    assert "好评返现10元" in page and "放行评价" in page and "虚假评价" in page
+    assert "评价治理" in client.get("/governance").text
+    done = client.post(f"/governance/reviews/{held.json()['id']}/release", data={"part": "review"})
+    assert "已放行" in done.text and "没有待审核的评价" in done.text
+    gone = client.post(f"/governance/reviews/{shown}/remove", data={"reason": "举报属实"})
+    assert "不再计入评分" in gone.text and "没有待处理的举报" in gone.text
+    summary = client.get(f"/api/v1/reviews/products/{bribed.bought.sale.product_id}/summary").json()
+    assert summary["count"] == 1  # the released one counts, the removed one no longer does
+    sign_in(client, bribed.owner)
+    assert client.get("/governance/reviews").status_code == 403
