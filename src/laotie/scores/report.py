@@ -31,8 +31,8 @@ from laotie.standing import service as standing
 from laotie.standing.schemas import SubjectKind
 
 HISTORY_DAYS = 90
-MOVED_NEWEST = 30
-MOVED_PER_CAUSE = 5
+MOVED_NEWEST = 15
+MOVED_PER_CAUSE = 3
 CAUSES = {
     "review": "新评价",
     "review_removed": "评价被删除",
