@@ -7,12 +7,12 @@ PostgreSQL, no read-modify-write on SQLite).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,47 +29,71 @@ class Kind:
     CATEGORY = "category"
 
 
-def _insert(session: Session, table: Table) -> Any:
+def dialect_insert(session: Session, table: Table) -> Any:
     dialect = session.get_bind().dialect.name
     return (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
+
+
+# Statements are built once per dialect and shape and reused: building a SQLAlchemy statement costs
+# more than running it on a small indexed range, and an event runs a dozen of them.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def cached(session: Session, key: tuple[Any, ...], build: Callable[[Session], Any]) -> Any:
+    full = (session.get_bind().dialect.name, *key)
+    stmt = _STATEMENTS.get(full)
+    if stmt is None:
+        stmt = _STATEMENTS[full] = build(session)
+    return stmt
 
 
 def bump(session: Session, subjects: Iterable[tuple[str, int]], day: date, deltas: Mapping[str, int]) -> None:
     """Add ``deltas`` (counter -> n, negative to take back) to each subject's row of ``day``."""
     deltas = {k: v for k, v in deltas.items() if v}
+    if not deltas:
+        return
     rows = [
         {"subject_kind": kind, "subject_id": sid, "day": day, **dict.fromkeys(COUNTERS, 0), **deltas}
         for kind, sid in sorted(set(subjects))
     ]
-    if not rows or not deltas:
+    if not rows:
         return
-    stmt = _insert(session, _DAILY)
-    session.execute(
-        stmt.on_conflict_do_update(
+    keys = tuple(sorted(deltas))
+
+    def build(s: Session) -> Any:
+        stmt = dialect_insert(s, _DAILY)
+        return stmt.on_conflict_do_update(
             index_elements=["subject_kind", "subject_id", "day"],
-            set_={k: _DAILY.c[k] + stmt.excluded[k] for k in deltas},
-        ),
-        rows,
-    )
+            set_={k: _DAILY.c[k] + stmt.excluded[k] for k in keys},
+        )
+
+    session.execute(cached(session, ("bump", keys), build), rows)
 
 
 def count_shop_category(session: Session, shop_id: int, category_id: int, n: int) -> None:
-    stmt = _insert(session, _SHOP_CAT)
+    def build(s: Session) -> Any:
+        stmt = dialect_insert(s, _SHOP_CAT)
+        return stmt.on_conflict_do_update(
+            index_elements=["shop_id", "category_id"],
+            set_={"reviews": _SHOP_CAT.c.reviews + stmt.excluded.reviews},
+        )
+
     session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["shop_id", "category_id"], set_={"reviews": _SHOP_CAT.c.reviews + n}
-        ),
+        cached(session, ("shop_category",), build),
         [{"shop_id": shop_id, "category_id": category_id, "reviews": n}],
     )
 
 
+_MAIN_CATEGORY = (
+    select(ShopCategory.category_id)
+    .where(ShopCategory.shop_id == bindparam("shop_id"))
+    .order_by(ShopCategory.reviews.desc(), ShopCategory.category_id)
+    .limit(1)
+)
+
+
 def main_category(session: Session, shop_id: int) -> int | None:
-    return session.scalar(
-        select(ShopCategory.category_id)
-        .where(ShopCategory.shop_id == shop_id)
-        .order_by(ShopCategory.reviews.desc(), ShopCategory.category_id)
-        .limit(1)
-    )
+    return session.scalar(_MAIN_CATEGORY, {"shop_id": shop_id})
 
 
 @dataclass
@@ -81,6 +105,36 @@ class Window:
     first_day: date | None = None
 
 
+# Both windows summed by the database, one row per subject, through the primary key's range.
+_WINDOWS = (
+    select(
+        _DAILY.c.subject_id,
+        *[func.sum(_DAILY.c[c]) for c in COUNTERS],
+        *[func.sum(case((_DAILY.c.day >= bindparam("since_short"), _DAILY.c[c]), else_=0)) for c in COUNTERS],
+        func.min(_DAILY.c.day),
+    )
+    .where(
+        _DAILY.c.subject_kind == bindparam("kind"),
+        _DAILY.c.subject_id.in_(bindparam("ids", expanding=True)),
+        _DAILY.c.day >= bindparam("since_long"),
+        _DAILY.c.day <= bindparam("today"),
+    )
+    .group_by(_DAILY.c.subject_id)
+)
+# The rebuild's form: a range of ids, one pass over the primary key.
+_WINDOWS_RANGE_ONLY = (
+    select(*_WINDOWS.selected_columns)
+    .where(
+        _DAILY.c.subject_kind == bindparam("kind"),
+        _DAILY.c.subject_id >= bindparam("low"),
+        _DAILY.c.subject_id <= bindparam("high"),
+        _DAILY.c.day >= bindparam("since_long"),
+        _DAILY.c.day <= bindparam("today"),
+    )
+    .group_by(_DAILY.c.subject_id)
+)
+
+
 def windows(
     session: Session, kind: str, ids: Iterable[int], today: date, long_days: int, short_days: int
 ) -> dict[int, Window]:
@@ -89,27 +143,26 @@ def windows(
     out = {sid: Window() for sid in wanted}
     if not wanted:
         return out
-    since_long = today - timedelta(days=long_days - 1)
-    since_short = today - timedelta(days=short_days - 1)
-    cols = [_DAILY.c[c] for c in COUNTERS]
-    for chunk in (wanted[i : i + 500] for i in range(0, len(wanted), 500)):
-        rows = session.execute(
-            select(_DAILY.c.subject_id, _DAILY.c.day, *cols).where(
-                _DAILY.c.subject_kind == kind,
-                _DAILY.c.subject_id.in_(chunk) if len(chunk) > 1 else _DAILY.c.subject_id == chunk[0],
-                _DAILY.c.day >= since_long,
-                _DAILY.c.day <= today,
-            )
-        ).all()
-        for row in rows:
-            w = out[row[0]]
-            values = row[2:]
-            for name, v in zip(COUNTERS, values, strict=True):
-                w.long[name] += v
-                if row[1] >= since_short:
-                    w.short[name] += v
-            if w.first_day is None or row[1] < w.first_day:
-                w.first_day = row[1]
+    params = {
+        "kind": kind,
+        "since_long": today - timedelta(days=long_days - 1),
+        "since_short": today - timedelta(days=short_days - 1),
+        "today": today,
+    }
+    n = len(COUNTERS)
+    if len(wanted) > 500:  # a batch (the rebuild): one range scan instead of IN lists
+        rows = session.execute(_WINDOWS_RANGE_ONLY, {**params, "low": wanted[0], "high": wanted[-1]})
+    else:
+        rows = session.execute(_WINDOWS, {**params, "ids": wanted})
+    for row in rows:
+        if row[0] not in out:
+            continue
+        first = row[-1]
+        out[row[0]] = Window(
+            long=dict(zip(COUNTERS, (int(v or 0) for v in row[1 : 1 + n]), strict=True)),
+            short=dict(zip(COUNTERS, (int(v or 0) for v in row[1 + n : 1 + 2 * n]), strict=True)),
+            first_day=date.fromisoformat(first) if isinstance(first, str) else first,
+        )
     return out
 
 

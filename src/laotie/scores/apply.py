@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,27 +61,35 @@ def _recompute_review(session: Session, r: ReviewInput | Review, cause: Cause) -
         recompute_users(session, [r.creator_id], cause)
 
 
+def _insert_review(session: Session) -> Any:
+    table: Table = ReviewInput.__table__  # type: ignore[assignment]
+    stmt = aggregates.dialect_insert(session, table).on_conflict_do_nothing(index_elements=["review_id"])
+    return stmt.returning(table.c.review_id)
+
+
 def review_published(session: Session, r: Review) -> bool:
     """A review counts (a 系统默认好评 too); False when it was already counted."""
-    if session.get(ReviewInput, r.review_id) is not None:
+    day = r.published_at.date()
+    kept = session.execute(
+        aggregates.cached(session, ("review_input",), _insert_review),
+        {
+            "review_id": r.review_id,
+            "order_line_id": r.order_line_id,
+            "product_id": r.product_id,
+            "shop_id": r.shop_id,
+            "category_id": r.category_id,
+            "creator_id": r.creator_id,
+            "product_stars": r.product_stars,
+            "service_stars": r.service_stars,
+            "logistics_stars": r.logistics_stars,
+            "is_default": r.is_default,
+            "day": day,
+            "published_at": r.published_at,
+        },
+    ).first()
+    if kept is None:  # already counted (a redelivered event, a review published twice)
         return False
-    row = ReviewInput(
-        review_id=r.review_id,
-        order_line_id=r.order_line_id,
-        product_id=r.product_id,
-        shop_id=r.shop_id,
-        category_id=r.category_id,
-        creator_id=r.creator_id,
-        product_stars=r.product_stars,
-        service_stars=r.service_stars,
-        logistics_stars=r.logistics_stars,
-        is_default=r.is_default,
-        day=r.published_at.date(),
-        published_at=r.published_at,
-    )
-    session.add(row)
-    session.flush()
-    aggregates.bump(session, _review_subjects(r), row.day, _stars(r, 1))
+    aggregates.bump(session, _review_subjects(r), day, _stars(r, 1))
     aggregates.count_shop_category(session, r.shop_id, r.category_id, 1)
     _recompute_review(session, r, Cause("review", r.review_id, r.product_id))
     return True

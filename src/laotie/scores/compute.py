@@ -10,20 +10,24 @@ Nothing is written for a subject whose figures did not move.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
-from laotie.core.events import emit
+from laotie.core.events import emit_many
 from laotie.scores import aggregates, consequences
 from laotie.scores import formulas as f
 from laotie.scores.aggregates import Kind, Window
 from laotie.scores.models import Current, History, Movement
 
+_MOVEMENT = insert(Movement)
+_CURRENT = select(Current).where(
+    Current.subject_kind == bindparam("kind"), Current.subject_id.in_(bindparam("ids", expanding=True))
+)
 PRODUCT_CHANGED = "scores.product_changed"
 SHOP_CHANGED = "scores.shop_changed"
 
@@ -83,12 +87,7 @@ def category_priors(session: Session, category_ids: Iterable[int | None], day: d
 def _current(
     session: Session, kind: str, ids: list[int], meta: Mapping[int, tuple[int | None, int | None]]
 ) -> dict[int, Current]:
-    rows = {
-        r.subject_id: r
-        for r in session.scalars(
-            select(Current).where(Current.subject_kind == kind, Current.subject_id.in_(ids))
-        )
-    }
+    rows = {r.subject_id: r for r in session.scalars(_CURRENT, {"kind": kind, "ids": ids})}
     for sid in ids:
         shop_id, category_id = meta.get(sid, (None, None))
         row = rows.get(sid)
@@ -187,9 +186,41 @@ def user_values(w: Window) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Writes:
+    """What a recompute writes besides the current rows, sent in one statement each at its end."""
+
+    history: list[dict[str, Any]] = field(default_factory=list)
+    movements: list[dict[str, Any]] = field(default_factory=list)
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def flush(self, session: Session) -> None:
+        if self.history:
+            session.execute(aggregates.cached(session, ("history",), _history_stmt), self.history)
+        if self.movements:
+            session.execute(_MOVEMENT, self.movements)
+        emit_many(session, self.events)
+
+
+def _history_stmt(session: Session) -> Any:
+    table: Table = History.__table__  # type: ignore[assignment]
+    stmt = aggregates.dialect_insert(session, table)
+    return stmt.on_conflict_do_update(
+        index_elements=["subject_kind", "subject_id", "day"], set_={"values": stmt.excluded["values"]}
+    )
+
+
 def _store(
-    session: Session, row: Current, values: dict[str, Any], cause: Cause, day: date, now: datetime
+    session: Session,
+    row: Current,
+    values: dict[str, Any],
+    cause: Cause,
+    day: date,
+    now: datetime,
+    out: _Writes,
 ) -> dict[str, list[Any]]:
+    """Apply what changed to the current row; the history row and the movement go to ``out``; then
+    the consequences and the announcements of what changed."""
     kind = row.subject_kind
     changes = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
     if not changes:
@@ -197,42 +228,27 @@ def _store(
     for k, (_, v) in changes.items():
         setattr(row, k, v)
     row.updated_at = now
-    _history(session, kind, row.subject_id, day, {k: getattr(row, k) for k in FIELDS[kind]})
-    session.execute(
-        insert(Movement).values(
-            subject_kind=kind,
-            subject_id=row.subject_id,
-            cause=cause.kind,
-            cause_id=cause.id,
-            product_id=cause.product_id,
-            changes=changes,
-            at=now,
+    values_now = {k: getattr(row, k) for k in FIELDS[kind]}
+    out.history.append({"subject_kind": kind, "subject_id": row.subject_id, "day": day, "values": values_now})
+    if cause.kind != "rebuild":  # a rebuild moves nothing a merchant should read about
+        out.movements.append(
+            {
+                "subject_kind": kind,
+                "subject_id": row.subject_id,
+                "cause": cause.kind,
+                "cause_id": cause.id,
+                "product_id": cause.product_id,
+                "changes": changes,
+                "at": now,
+            }
         )
-    )
-    return changes
-
-
-def _history(session: Session, kind: str, subject_id: int, day: date, values: dict[str, Any]) -> None:
-    table: Table = History.__table__  # type: ignore[assignment]
-    stmt = aggregates._insert(session, table)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["subject_kind", "subject_id", "day"], set_={"values": stmt.excluded["values"]}
-        ),
-        [{"subject_kind": kind, "subject_id": subject_id, "day": day, "values": values}],
-    )
-
-
-def _after(session: Session, row: Current, changes: dict[str, list[Any]]) -> None:
-    if not changes:
-        return
     consequences.follow(session, row)
-    kind = row.subject_kind
     if any(k in changes for k in _ANNOUNCED.get(kind, ())):
         if kind == Kind.PRODUCT:
-            emit(session, PRODUCT_CHANGED, {"product_id": row.subject_id, "shop_id": row.shop_id})
+            out.events.append((PRODUCT_CHANGED, {"product_id": row.subject_id, "shop_id": row.shop_id}))
         elif kind == Kind.SHOP:
-            emit(session, SHOP_CHANGED, {"shop_id": row.subject_id})
+            out.events.append((SHOP_CHANGED, {"shop_id": row.subject_id}))
+    return changes
 
 
 def recompute_products(
@@ -249,15 +265,14 @@ def recompute_products(
     rows = _current(session, Kind.PRODUCT, ids, meta)
     sums = _window(session, Kind.PRODUCT, ids, day)
     priors = category_priors(session, (r.category_id for r in rows.values()), day)
-    now = clock.now()
+    now, writes = clock.now(), _Writes()
     out = {}
     for pid in ids:
         row = rows[pid]
         prior = priors.get(row.category_id or 0, f.DEFAULT_PRIOR)
         values = product_values(sums[pid], prior, row, (prices or {}).get(pid))
-        changes = _store(session, row, values, cause, day, now)
-        _after(session, row, changes)
-        out[pid] = changes
+        out[pid] = _store(session, row, values, cause, day, now, writes)
+    writes.flush(session)
     return out
 
 
@@ -270,14 +285,12 @@ def recompute_shops(
     rows = _current(session, Kind.SHOP, ids, {sid: (sid, mains[sid]) for sid in ids})
     sums = _window(session, Kind.SHOP, ids, day)
     priors = category_priors(session, mains.values(), day)
-    now = clock.now()
+    now, writes = clock.now(), _Writes()
     out = {}
     for sid in ids:
-        row = rows[sid]
         prior = priors.get(mains[sid] or 0, f.DEFAULT_PRIOR)
-        changes = _store(session, row, shop_values(sums[sid], prior), cause, day, now)
-        _after(session, row, changes)
-        out[sid] = changes
+        out[sid] = _store(session, rows[sid], shop_values(sums[sid], prior), cause, day, now, writes)
+    writes.flush(session)
     return out
 
 
@@ -288,10 +301,9 @@ def recompute_users(
     ids = sorted(set(user_ids))
     rows = _current(session, Kind.USER, ids, {})
     sums = _window(session, Kind.USER, ids, day)
-    now = clock.now()
+    now, writes = clock.now(), _Writes()
     out = {}
     for uid in ids:
-        changes = _store(session, rows[uid], user_values(sums[uid]), cause, day, now)
-        _after(session, rows[uid], changes)
-        out[uid] = changes
+        out[uid] = _store(session, rows[uid], user_values(sums[uid]), cause, day, now, writes)
+    writes.flush(session)
     return out

@@ -101,7 +101,7 @@ class Daily(Base):
 
     __tablename__ = "scores_daily"
     # The window job finds the subjects whose oldest day is leaving the window.
-    __table_args__ = (Index("ix_scores_daily_day", "day", "subject_kind"),)
+    __table_args__ = (Index("ix_scores_daily_kind_day", "subject_kind", "day"),)
 
     subject_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     subject_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

@@ -51,14 +51,14 @@ def observe(session: Session, product_ids: Iterable[int], cause: Cause) -> None:
             "visible": x.visible,
             "updated_at": now,
         }
-        stmt = aggregates._insert(session, points)
+        stmt = aggregates.dialect_insert(session, points)
         session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["product_id"], set_={k: stmt.excluded[k] for k in row if k != "product_id"}
             ),
             [row],
         )
-        stmt = aggregates._insert(session, days)
+        stmt = aggregates.dialect_insert(session, days)
         session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["product_id", "day"], set_={"price_fen": stmt.excluded.price_fen}

@@ -72,7 +72,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('subject_kind', 'subject_id', 'day', name=op.f('pk_scores_daily'))
     )
     with op.batch_alter_table('scores_daily', schema=None) as batch_op:
-        batch_op.create_index('ix_scores_daily_day', ['day', 'subject_kind'], unique=False)
+        batch_op.create_index('ix_scores_daily_kind_day', ['subject_kind', 'day'], unique=False)
 
     op.create_table('scores_fact',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
@@ -206,7 +206,7 @@ def downgrade() -> None:
 
     op.drop_table('scores_fact')
     with op.batch_alter_table('scores_daily', schema=None) as batch_op:
-        batch_op.drop_index('ix_scores_daily_day')
+        batch_op.drop_index('ix_scores_daily_kind_day')
 
     op.drop_table('scores_daily')
     with op.batch_alter_table('scores_current', schema=None) as batch_op:
