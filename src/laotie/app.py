@@ -54,6 +54,8 @@ from laotie.promotions import events as promotions_events
 from laotie.promotions import router as promotions_router
 from laotie.reviews import router as reviews_router
 from laotie.reviews import tasks as reviews_tasks
+from laotie.scores import events as scores_events
+from laotie.scores import tasks as scores_tasks
 from laotie.search import events as search_events
 from laotie.search import router as search_router
 from laotie.search import tasks as search_tasks
@@ -130,6 +132,8 @@ HANDLERS_AND_JOBS = (
     feed_events,
     feed_tasks,
     reviews_tasks,
+    scores_events,
+    scores_tasks,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])
