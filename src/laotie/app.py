@@ -30,6 +30,8 @@ from laotie.core.storage import LocalDiskStorage
 from laotie.feed import events as feed_events
 from laotie.feed import router as feed_router
 from laotie.feed import tasks as feed_tasks
+from laotie.governance import events as governance_events
+from laotie.governance import tasks as governance_tasks
 from laotie.live import events as live_events
 from laotie.live import flash_events as live_flash_events
 from laotie.live import router as live_router
@@ -124,6 +126,8 @@ HANDLERS_AND_JOBS = (
     search_tasks,
     feed_events,
     feed_tasks,
+    governance_events,
+    governance_tasks,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])
