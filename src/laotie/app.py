@@ -31,6 +31,7 @@ from laotie.feed import events as feed_events
 from laotie.feed import router as feed_router
 from laotie.feed import tasks as feed_tasks
 from laotie.governance import events as governance_events
+from laotie.governance import router as governance_router
 from laotie.governance import tasks as governance_tasks
 from laotie.live import events as live_events
 from laotie.live import flash_events as live_flash_events
@@ -101,6 +102,8 @@ ROUTERS: list[APIRouter] = [
     live_router.router,
     search_router.router,
     feed_router.router,
+    governance_router.router,
+    governance_router.staff_router,
     pages.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.

@@ -325,3 +325,10 @@ def penalties_of(session: Session, case_id: int) -> list[Penalty]:
 def require_open_shop(session: Session, shop_id: int | None) -> None:
     if shop_id is not None and shops.get_shop(session, shop_id).status == ShopStatus.CLOSED:
         raise errors.SHOP_CLOSED(shop_id=shop_id)
+
+
+def reverse_one(session: Session, row: Penalty, case: Case, actor_id: int | None, why: str) -> bool:
+    if not _close_row(session, row, "reversed", why):
+        return False
+    _give_back(session, row, case, actor_id, why)
+    return True
