@@ -30,6 +30,8 @@ from laotie.core.errors import FORBIDDEN
 from laotie.core.events import emit
 from laotie.shops import errors as shop_errors
 from laotie.shops import service as shops
+from laotie.standing import service as standing
+from laotie.standing.schemas import Effect, SubjectKind
 
 S = ProductStatus
 RESTRICTED = "restricted"  # the shops domain's status for a penalised shop
@@ -136,6 +138,9 @@ def submit_for_review(
     product = owned_product(session, principal, product_id, shop_id=shop_id, selling=True, for_update=True)
     # A restricted shop keeps selling what it has, but lists nothing new (see shops.models).
     if shops.get_shop(session, product.shop_id).status == RESTRICTED:
+        raise errors.SHOP_RESTRICTED(shop_id=product.shop_id)
+    # A governance penalty (or 12 points this year) may forbid new listings for a while.
+    if standing.restriction(session, SubjectKind.SHOP, product.shop_id, Effect.NO_NEW_LISTINGS) is not None:
         raise errors.SHOP_RESTRICTED(shop_id=product.shop_id)
     transition(session, product, "submitted", principal.user_id)
     return product_out(product)

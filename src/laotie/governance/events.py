@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from laotie.core.events import Event, bus
-from laotie.governance import cases, evidence, rules
+from laotie.governance import cases, content, evidence, rules
 from laotie.governance.models import Case
 from laotie.governance.schemas import CaseDecideIn
 from laotie.shops import service as shops
@@ -42,6 +42,7 @@ VIOLATION_CONFIRMED = "governance.violation_confirmed"
 VIOLATION_REVERSED = "governance.violation_reversed"
 CASE_DECIDED = "governance.case_decided"
 CONTENT_REMOVED = "governance.content_removed"
+HANDLERS = (content.remove_content,)  # registered by importing this module
 
 
 def _open_case_for(session: Session, subject_kind: str, subject_id: int, rule_code: str) -> Case | None:
