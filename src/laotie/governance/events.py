@@ -86,14 +86,11 @@ def repeat_offender(session: Session, ev: Event) -> None:
     shop_id = owned_shop(session, author_id)
     subject = ("shop", shop_id) if shop_id is not None else ("user", author_id)
     note = f"{payload.get('window_hours')}小时内被系统拦截{len(payload.get('hit_ids', []))}次（{payload.get('surface')}）"
-    proof = {
-        "kind": "detector",
-        "note": note,
-        "data": {"hit_ids": payload.get("hit_ids", []), "reasons": reasons},
-    }
+    data: dict[str, Any] = {"hit_ids": payload.get("hit_ids", []), "reasons": reasons}
+    proof = {"kind": "detector", "note": note, "data": data}
     existing = _open_case_for(session, subject[0], subject[1], rule_code)
     if existing is not None:
-        evidence.add(session, "case", existing.id, "detector", note=note, data=proof["data"])
+        evidence.add(session, "case", existing.id, "detector", note=note, data=data)
         return
     case = cases.open_case(
         session,

@@ -111,7 +111,7 @@ def claim(
 
 
 def of(session: Session, owners: list[tuple[str, int]], *, subject_view: bool = False) -> list[EvidenceOut]:
-    out = []
+    out: list[EvidenceOut] = []
     for kind, owner_id in owners:
         query = select(Evidence).where(Evidence.owner_kind == kind, Evidence.owner_id == owner_id)
         if subject_view:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -22,6 +22,7 @@ from laotie.core.pagination import PageParams
 from laotie.governance import service as governance
 from laotie.governance.schemas import (
     SOURCE_LABELS,
+    TRAIL_LABELS,
     AppealDecideIn,
     CaseDecideIn,
     CaseIn,
@@ -37,7 +38,7 @@ router = APIRouter(prefix="/governance", include_in_schema=False, route_class=Pa
 Staff = require_roles(Role.GOVERNANCE, Role.ADMIN)
 PAGE_SIZE = 20
 Pg = Annotated[int, Query(ge=1, le=1000)]
-CONTEXT = {**LABELS, "sources": SOURCE_LABELS}
+CONTEXT: dict[str, Any] = {**LABELS, "sources": SOURCE_LABELS, "trail_labels": TRAIL_LABELS}
 
 
 def _params(page: int) -> PageParams:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -30,7 +30,7 @@ from laotie.web.rendering import PageRoute, redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 PAGE_SIZE = 20
-LABELS = {
+LABELS: dict[str, Any] = {
     "categories": CATEGORY_LABELS,
     "severities": {k.value: v for k, v in SEVERITY_LABELS.items()},
     "actions": {k.value: v for k, v in ACTION_LABELS.items()},

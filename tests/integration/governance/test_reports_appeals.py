@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
 from laotie.core import clock
+from laotie.core.auth import Principal
 from laotie.core.errors import AppError
 from laotie.core.pagination import PageParams
 from laotie.governance import service as governance
@@ -104,9 +105,9 @@ def test_a_report_is_queued_answered_notified_and_rated(session: Session) -> Non
     )
 
 
-def _violation(session: Session) -> tuple[int, int, int, object, dict[str, str]]:
+def _violation(session: Session) -> tuple[int, int, int, Principal, int]:
     seeded(session)
-    shop_id, _, owner_headers = make_open_shop(session)
+    shop_id, owner_id, _ = make_open_shop(session)
     product = make_listed_product(session, shop_id)
     decider, _ = staff(session)
     case = governance.open_case(
@@ -122,12 +123,11 @@ def _violation(session: Session) -> tuple[int, int, int, object, dict[str, str]]
     )
     governance.decide_case(session, decider, case.id, CaseDecideIn(violation=True, note="报告为证"))
     session.commit()
-    return case.id, shop_id, product.id, decider, owner_headers
+    return case.id, shop_id, product.id, decider, owner_id
 
 
 def test_a_successful_appeal_reverses_the_penalty_exactly(session: Session) -> None:
-    case_id, shop_id, product_id, decider, _ = _violation(session)
-    owner_id = shops.shop_view(session, shop_id, decider).owner_id  # type: ignore[union-attr]
+    case_id, shop_id, product_id, decider, owner_id = _violation(session)
     merchant = principal_of(session, owner_id)
     assert shops.withdrawals_frozen(session, shop_id)
     assert governance.shop_points(session, shop_id).points == 12
@@ -172,8 +172,7 @@ def test_a_successful_appeal_reverses_the_penalty_exactly(session: Session) -> N
 
 
 def test_an_appeal_after_seven_days_is_refused(session: Session) -> None:
-    case_id, shop_id, _, decider, _ = _violation(session)
-    owner_id = shops.shop_view(session, shop_id, decider).owner_id  # type: ignore[union-attr]
+    case_id, _, _, _, owner_id = _violation(session)
     merchant = principal_of(session, owner_id)
     with clock.travel(timedelta(days=7, seconds=5)):
         code = _code(
