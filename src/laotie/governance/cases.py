@@ -153,7 +153,12 @@ def case_out(session: Session, case: Case, *, subject_view: bool = False) -> Cas
         appeal_until=case.appeal_until,
         reversed_at=case.reversed_at,
         penalties=[penalties.penalty_out(p) for p in penalties.penalties_of(session, case.id)],
-        evidence=proofs.of(session, [("case", case.id)], subject_view=subject_view),
+        # Staff also see the report's own proof (its photos, the reporter's order); the subject does not.
+        evidence=proofs.of(session, [("case", case.id)], subject_view=True)
+        if subject_view
+        else proofs.of(
+            session, [("case", case.id)] + ([("report", case.report_id)] if case.report_id else [])
+        ),
         appeal=appeal_out(session, appeal) if appeal else None,
     )
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from laotie.governance import rules
 from laotie.governance.models import Appeal, Case, Penalty, Report
-from laotie.governance.schemas import DashboardOut
+from laotie.governance.schemas import DashboardOut, RuleCount
 
 
 def figures(session: Session) -> DashboardOut:
@@ -49,7 +49,9 @@ def figures(session: Session) -> DashboardOut:
         satisfaction=round(float(average), 2) if average is not None else None,
         ratings=rated or 0,
         cases_open=session.scalar(select(func.count(Case.id)).where(Case.status == "open")) or 0,
-        cases_by_rule=[(code, titles.get(code, code), count) for code, count in by_rule],
+        cases_by_rule=[
+            RuleCount(code=code, title=titles.get(code, code), cases=count) for code, count in by_rule
+        ],
         cases_by_source={str(k): int(v) for k, v in by_source.items()},
         appeals_open=int(appeals.get("open", 0)),
         appeals_upheld=int(appeals.get("upheld", 0)),

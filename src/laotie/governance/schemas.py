@@ -390,6 +390,12 @@ class PointsOut(BaseModel):
     restrictions: list[str]
 
 
+class RuleCount(BaseModel):
+    code: str
+    title: str
+    cases: int
+
+
 class DashboardOut(BaseModel):
     reports_total: int
     reports_open: int
@@ -399,7 +405,7 @@ class DashboardOut(BaseModel):
     satisfaction: float | None
     ratings: int
     cases_open: int
-    cases_by_rule: list[tuple[str, str, int]]
+    cases_by_rule: list[RuleCount]
     cases_by_source: dict[str, int]
     appeals_open: int
     appeals_upheld: int

@@ -329,9 +329,7 @@ def dashboard(
     request: Request, session: Session = Depends(get_session), principal: Principal = Staff
 ) -> HTMLResponse:
     figures = governance.dashboard(session)
-    by_rule = bar_chart(
-        [(f"{code} {title}", count) for code, title, count in figures.cases_by_rule], unit="件"
-    )
+    by_rule = bar_chart([(f"{r.code} {r.title}", r.cases) for r in figures.cases_by_rule], unit="件")
     by_source = bar_chart(
         [(SOURCE_LABELS.get(k, k), v) for k, v in figures.cases_by_source.items()], unit="件"
     )
