@@ -56,3 +56,4 @@ SAME_DECIDER = ErrorKind(
     "An appeal must be decided by another staff member",
 )
 REASON_REQUIRED = ErrorKind("GOVERNANCE_REASON_REQUIRED", 422, "请填写处理理由", "A reason is required")
+EVIDENCE_NOT_FOUND = ErrorKind("GOVERNANCE_EVIDENCE_NOT_FOUND", 404, "证据不存在", "No such evidence")

@@ -123,5 +123,5 @@ def of(session: Session, owners: list[tuple[str, int]], *, subject_view: bool = 
 def load(session: Session, evidence_id: int) -> Evidence:
     row = session.get(Evidence, evidence_id)
     if row is None or row.storage_key is None:
-        raise errors.BAD_EVIDENCE(why="证据不存在")
+        raise errors.EVIDENCE_NOT_FOUND(evidence_id=evidence_id)
     return row

@@ -92,8 +92,11 @@ def evidence_file(
     """The file, for staff and for whoever uploaded it."""
     row = proofs.load(session, evidence_id)
     if not principal.is_staff and row.added_by != principal.user_id:
-        raise errors.BAD_EVIDENCE(why="证据不存在")
-    data = request.app.state.storage.read(row.storage_key)
+        raise errors.EVIDENCE_NOT_FOUND(evidence_id=evidence_id)
+    try:
+        data = request.app.state.storage.read(row.storage_key)
+    except (FileNotFoundError, ValueError):  # the file went missing from storage
+        raise errors.EVIDENCE_NOT_FOUND(evidence_id=evidence_id) from None
     headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
     return Response(content=data, media_type=row.content_type or "application/octet-stream", headers=headers)
 

@@ -20,9 +20,9 @@ from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
 from laotie.governance import service as governance
+from laotie.governance.labels import TRAIL_LABELS
 from laotie.governance.schemas import (
     SOURCE_LABELS,
-    TRAIL_LABELS,
     AppealDecideIn,
     CaseDecideIn,
     CaseIn,
