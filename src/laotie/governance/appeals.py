@@ -99,6 +99,8 @@ def decide(session: Session, staff: Principal, appeal_id: int, body: AppealDecid
     row.decided_at = now
     row.decision_note = body.note
     record(session, "appeal", row.id, row.status, staff.user_id, body.note, {"case_id": case.id})
+    outcome = "申诉成立，处罚已撤销" if body.upheld else "申诉被驳回"
+    cases.tell_party(session, case, f"申诉结果：{outcome}", body.note, f"appeal:{row.id}")
     if body.upheld:
         _reverse(session, staff, case, body.note)
     else:

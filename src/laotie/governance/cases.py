@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
+from laotie.core.auth import Principal, Role
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
 from laotie.governance import errors, penalties, points, rules
@@ -31,9 +32,11 @@ from laotie.governance.schemas import (
 )
 from laotie.governance.trail import record
 from laotie.shops import service as shops
-from laotie.shops.schemas import ShopStatus
+from laotie.shops.schemas import ShopPrivateOut, ShopStatus
+from laotie.social import service as social
 
-SUBJECT_COLUMNS = {"shop": "shop_id", "product": "product_id", "user": "user_id"}
+# Reads a shop's private side (its owner) to tell them of a decision; acts on nothing.
+VIEWER = Principal(user_id=0, roles=frozenset({Role.GOVERNANCE}))
 
 
 def open_case(
@@ -289,8 +292,27 @@ def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecid
         },
     )
     _announce_decision(session, case, "violation")
+    tell_party(session, case, f"违规处罚：{version.title}", body.note, f"case:{case.id}:decided")
     session.flush()
     return case
+
+
+def tell_party(session: Session, case: Case, title: str, body: str, key: str) -> None:
+    """The shop's owner (or the judged anchor/creator) hears of a decision in their 消息 inbox."""
+    user_id = case.user_id
+    if case.shop_id is not None:
+        view = shops.shop_view(session, case.shop_id, VIEWER)
+        user_id = view.owner_id if isinstance(view, ShopPrivateOut) else user_id
+    if user_id:
+        social.notify(
+            session,
+            user_id=user_id,
+            kind="governance_case",
+            title=title,
+            body=body,
+            link=f"/merchant/violations/{case.id}",
+            source_key=f"governance.{key}",
+        )
 
 
 def _announce_decision(session: Session, case: Case, outcome: str) -> None:

@@ -167,6 +167,8 @@ def test_a_successful_appeal_reverses_the_penalty_exactly(session: Session) -> N
         standing.restriction(session, standing.SubjectKind.SHOP, shop_id, standing.Effect.NO_NEW_LISTINGS)
         is None
     )
+    titles = [n.title for n in social.inbox(session, merchant, PageParams(limit=5)).items]
+    assert titles == ["申诉结果：申诉成立，处罚已撤销", "违规处罚：食品安全问题"]
     trail = [t.action for t in governance.case_trail(session, case_id)]
     assert trail[0] == "opened" and "appealed" in trail and trail[-1] == "reversed"
 
