@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from laotie.core.ids import Id
 
@@ -168,7 +168,7 @@ class RuleVersionIn(BaseModel):
     detector_reasons: list[str] = Field(default_factory=list, max_length=20)
     scores: list[str] = Field(default_factory=list, max_length=10)
     auto_decide: bool = False
-    effective_at: datetime | None = None  # default: now
+    effective_at: AwareDatetime | None = None  # default: now
     change_note: str = Field(default="", max_length=300)
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from laotie.accounts import service as accounts
+from laotie.catalog import service as catalog
 from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
-from laotie.governance import appeals, cases, penalties, points, reports
+from laotie.governance import appeals, cases, errors, penalties, points, reports
 from laotie.governance.appeals import file as file_appeal
 from laotie.governance.appeals import party_case
 from laotie.governance.appeals import queue as appeal_queue
@@ -34,6 +36,7 @@ from laotie.governance.schemas import (
     TrailOut,
 )
 from laotie.governance.trail import trail_of
+from laotie.shops import service as shops
 
 __all__ = [
     "appeal_queue",
@@ -76,13 +79,13 @@ def open_staff_case(session: Session, staff: Principal, body: CaseIn) -> CaseOut
     """平台巡查: staff open a case by hand, with their summary and links as evidence."""
     shop_id = body.subject_id if body.subject_kind == "shop" else None
     if body.subject_kind == "product":
-        from laotie.catalog import service as catalog
-
         shop_id = catalog.inspect_product(session, staff, body.subject_id).shop_id
     elif body.subject_kind == "shop":
-        from laotie.shops import service as shops
-
         shops.get_shop(session, body.subject_id)
+    else:
+        accounts.get_user_out(session, body.subject_id)  # USER_NOT_FOUND for nobody
+    if any(not link.startswith(("http://", "https://")) or len(link) > 500 for link in body.links):
+        raise errors.BAD_EVIDENCE(why="链接须以 http:// 或 https:// 开头")
     evidence: list[dict[str, object] | str] = [{"kind": "link", "url": link} for link in body.links]
     case = open_case(
         session,
