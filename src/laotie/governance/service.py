@@ -19,6 +19,7 @@ from laotie.governance.appeals import queue as appeal_queue
 from laotie.governance.cases import finish_closures, open_case
 from laotie.governance.dashboard import figures as dashboard
 from laotie.governance.evidence import upload as upload_evidence
+from laotie.governance.labels import TRAIL_LABELS
 from laotie.governance.reports import mine as my_report
 from laotie.governance.reports import my_reports, rate
 from laotie.governance.reports import queue as report_queue
@@ -39,6 +40,7 @@ from laotie.governance.trail import trail_of
 from laotie.shops import service as shops
 
 __all__ = [
+    "TRAIL_LABELS",
     "appeal_queue",
     "case_queue",
     "case_trail",

@@ -20,7 +20,6 @@ from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
 from laotie.governance import service as governance
-from laotie.governance.labels import TRAIL_LABELS
 from laotie.governance.schemas import (
     SOURCE_LABELS,
     AppealDecideIn,
@@ -38,7 +37,7 @@ router = APIRouter(prefix="/governance", include_in_schema=False, route_class=Pa
 Staff = require_roles(Role.GOVERNANCE, Role.ADMIN)
 PAGE_SIZE = 20
 Pg = Annotated[int, Query(ge=1, le=1000)]
-CONTEXT: dict[str, Any] = {**LABELS, "sources": SOURCE_LABELS, "trail_labels": TRAIL_LABELS}
+CONTEXT: dict[str, Any] = {**LABELS, "sources": SOURCE_LABELS, "trail_labels": governance.TRAIL_LABELS}
 
 
 def _params(page: int) -> PageParams:
