@@ -14,7 +14,7 @@ from laotie.core.errors import AppError
 from laotie.core.events import OutboxEvent
 from laotie.governance import service as governance
 from laotie.governance.models import Case, Penalty
-from laotie.governance.schemas import CaseDecideIn
+from laotie.governance.schemas import CaseDecideIn, RuleVersionIn
 from laotie.shops import service as shops
 from laotie.shops.schemas import ShopStatus
 from laotie.standing import service as standing
@@ -197,3 +197,63 @@ def test_48_points_freeze_the_shop_and_close_it_after_the_appeal_window(session:
         assert governance.finish_closures(session) == 1
         session.commit()
     assert shops.get_shop(session, shop_id).status == ShopStatus.CLOSED
+
+
+def test_a_rule_change_applies_from_its_date_and_old_cases_keep_their_version(session: Session) -> None:
+    seeded(session)
+    shop_id, _, _ = make_open_shop(session)
+    decider, _ = staff(session)
+    old = governance.open_case(
+        session,
+        source="staff",
+        subject_kind="shop",
+        subject_id=shop_id,
+        shop_id=shop_id,
+        rule_code="SHP-01",
+        summary="延迟发货",
+        evidence=[],
+        actor_id=decider.user_id,
+    )
+    governance.decide_case(session, decider, old.id, CaseDecideIn(violation=True, note="超时"))
+    current = governance.get_rule(session, "SHP-01").current
+    changed = RuleVersionIn.model_validate(
+        {
+            **current.model_dump(
+                include={"title", "category", "text", "severity", "violation_kinds", "report_kinds"}
+            ),
+            "penalties": {"first": {"points": 3, "actions": []}, "repeat": {"points": 6, "actions": []}},
+            "effective_at": clock.now() + timedelta(days=2),
+            "change_note": "提高扣分",
+        }
+    )
+    governance.new_version(session, "SHP-01", changed, decider.user_id)
+    session.commit()
+    assert governance.get_rule(session, "SHP-01").current.version == 1  # announced, not yet in force
+    with clock.travel(timedelta(days=2, minutes=1)):
+        other_shop, _, _ = make_open_shop(session)
+        new = governance.open_case(
+            session,
+            source="staff",
+            subject_kind="shop",
+            subject_id=other_shop,
+            shop_id=other_shop,
+            rule_code="SHP-01",
+            summary="延迟发货",
+            evidence=[],
+            actor_id=decider.user_id,
+        )
+        decided = governance.decide_case(session, decider, new.id, CaseDecideIn(violation=True, note="超时"))
+        session.commit()
+    assert (decided.rule_version, decided.points) == (2, 3)
+    assert (
+        governance.get_case(session, old.id).rule_version,
+        governance.get_case(session, old.id).points,
+    ) == (1, 1)
+    with pytest.raises(AppError) as past:
+        governance.new_version(
+            session,
+            "SHP-01",
+            changed.model_copy(update={"effective_at": clock.now() - timedelta(days=1)}),
+            None,
+        )
+    assert past.value.code == "BAD_RULE"
