@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from laotie.cli_governance import app as governance_app
 from laotie.cli_moderate import moderate_app
 from laotie.cli_sandbox import sandbox_app
 from laotie.cli_search import app as search_app
@@ -23,6 +24,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(moderate_app, name="moderate")
 app.add_typer(search_app, name="search")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(governance_app, name="governance")
 console = Console()
 
 DbOption = Annotated[

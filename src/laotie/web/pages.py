@@ -15,6 +15,9 @@ from laotie.web import (
     pages_checkout,
     pages_discovery,
     pages_governance,
+    pages_governance_cases,
+    pages_governance_merchant,
+    pages_governance_public,
     pages_live,
     pages_logistics,
     pages_merchant,
@@ -55,6 +58,9 @@ AREAS = (
     pages_live,
     pages_reviews,
     pages_scores,
+    pages_governance_cases,
+    pages_governance_merchant,
+    pages_governance_public,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])
