@@ -30,6 +30,7 @@ from laotie.core.storage import LocalDiskStorage
 from laotie.feed import events as feed_events
 from laotie.feed import router as feed_router
 from laotie.feed import tasks as feed_tasks
+from laotie.governance import router_integrity as governance_integrity_router
 from laotie.live import events as live_events
 from laotie.live import flash_events as live_flash_events
 from laotie.live import router as live_router
@@ -100,6 +101,7 @@ ROUTERS: list[APIRouter] = [
     search_router.router,
     feed_router.router,
     pages.router,
+    governance_integrity_router.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
 HANDLERS_AND_JOBS = (

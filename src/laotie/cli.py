@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from laotie.cli_counterfeit import governance_integrity_app
 from laotie.cli_moderate import moderate_app
 from laotie.cli_search import app as search_app
 from laotie.settings import get_settings
@@ -21,6 +22,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(moderate_app, name="moderate")
 app.add_typer(search_app, name="search")
+app.add_typer(governance_integrity_app, name="governance")
 console = Console()
 
 DbOption = Annotated[

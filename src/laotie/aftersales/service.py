@@ -25,9 +25,11 @@ from laotie.aftersales.flow import (
     ship_back,
 )
 from laotie.aftersales.opening import open_case, refund_only_abusive
+from laotie.aftersales.platform import PlatformRefund, platform_refund
 from laotie.aftersales.queries import buyer_cases, get_case, governance_queue, shop_cases
 
 __all__ = [
+    "PlatformRefund",
     "apply_credit_payout_result",
     "approve",
     "buyer_cases",
@@ -38,6 +40,7 @@ __all__ = [
     "get_case",
     "governance_queue",
     "open_case",
+    "platform_refund",
     "read_evidence",
     "receive",
     "refund_only_abusive",

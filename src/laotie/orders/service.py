@@ -25,6 +25,7 @@ from laotie.orders.refunding import refundable_order as refundable_order
 from laotie.orders.reporting import buyer_purchases as buyer_purchases
 from laotie.orders.reporting import live_session_orders as live_session_orders  # re-exported
 from laotie.orders.reporting import order_products as order_products
+from laotie.orders.reporting import orders_with_products as orders_with_products
 from laotie.orders.reporting import product_sales as product_sales
 from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, PlacedCheckout
 from laotie.payments import service as payments
