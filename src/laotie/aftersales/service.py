@@ -26,6 +26,7 @@ from laotie.aftersales.flow import (
 )
 from laotie.aftersales.opening import open_case, refund_only_abusive
 from laotie.aftersales.platform import PlatformRefund, platform_refund
+from laotie.aftersales.platform_bulk import platform_refund_many
 from laotie.aftersales.queries import buyer_cases, get_case, governance_queue, shop_cases
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "governance_queue",
     "open_case",
     "platform_refund",
+    "platform_refund_many",
     "read_evidence",
     "receive",
     "refund_only_abusive",

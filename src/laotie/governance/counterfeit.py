@@ -12,6 +12,7 @@ The rule decides compensation: 假一赔三 pays three times the fake goods' pri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -58,7 +59,7 @@ def audit(
     actor_id: int | None,
     kind: str,
     note: str,
-    data: dict[str, object] | None = None,
+    data: Mapping[str, object] | None = None,
 ) -> None:
     session.add(
         IntegrityEvent(
@@ -67,7 +68,7 @@ def audit(
             actor_id=actor_id,
             kind=kind,
             note=note[:2000],
-            data=data or {},
+            data=dict(data or {}),
             at=clock.now(),
         )
     )

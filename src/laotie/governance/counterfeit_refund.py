@@ -105,36 +105,15 @@ def _pending(session: Session, run_id: int, limit: int) -> list[CounterfeitItem]
     return list(session.scalars(query))
 
 
-def _refund_one(session: Session, run: CounterfeitRun, item: CounterfeitItem, tally: _Tally) -> None:
-    try:
-        with session.begin_nested():
-            out = aftersales.platform_refund(
-                session,
-                item.order_id,
-                list(run.product_ids),
-                idempotency_key=f"counterfeit:{run.id}:{item.order_id}",
-                note=f"平台售假处置退款（运行 #{run.id}）",
-                actor_id=run.started_by,
-                compensation_multiple=run.compensation_multiple,
-            )
-            if out.compensation_fen:
-                # What the shop's available balance held before the compensation: that much is
-                # paid from its money, the rest is now owed (its balance below zero).
-                before = (
-                    ledger.balance(session, AccountKind.SHOP_AVAILABLE, run.shop_id) + out.compensation_fen
-                )
-                funded = min(max(before, 0), out.compensation_fen)
-                tally.funded_fen += funded
-                tally.owed_fen += out.compensation_fen - funded
-    except AppError as exc:
-        item.status, item.error, item.attempts = (
-            "failed",
-            f"{exc.code}: {exc.message('zh')}"[:200],
-            item.attempts + 1,
-        )
-        tally.failed += 1
-        log.warning("counterfeit run %s: order %s not refunded: %s", run.id, item.order_id, exc.code)
-        return
+def _key_prefix(run: CounterfeitRun) -> str:
+    return f"counterfeit:{run.id}:"
+
+
+def _note(run: CounterfeitRun) -> str:
+    return f"平台售假处置退款（运行 #{run.id}）"
+
+
+def _apply(item: CounterfeitItem, out: aftersales.PlatformRefund, tally: _Tally) -> None:
     item.attempts += 1
     item.done_at = clock.now()
     item.aftersales_case_id = out.case_id
@@ -149,6 +128,51 @@ def _refund_one(session: Session, run: CounterfeitRun, item: CounterfeitItem, ta
         tally.compensation_fen += out.compensation_fen
 
 
+def _refund_one(session: Session, run: CounterfeitRun, item: CounterfeitItem, tally: _Tally) -> None:
+    try:
+        with session.begin_nested():
+            out = aftersales.platform_refund(
+                session,
+                item.order_id,
+                list(run.product_ids),
+                idempotency_key=f"{_key_prefix(run)}{item.order_id}",
+                note=_note(run),
+                actor_id=run.started_by,
+                compensation_multiple=run.compensation_multiple,
+            )
+    except AppError as exc:
+        item.status, item.error = "failed", f"{exc.code}: {exc.message('zh')}"[:200]
+        item.attempts += 1
+        tally.failed += 1
+        log.warning("counterfeit run %s: order %s not refunded: %s", run.id, item.order_id, exc.code)
+        return
+    _apply(item, out, tally)
+
+
+def _refund_together(
+    session: Session, run: CounterfeitRun, items: list[CounterfeitItem], tally: _Tally
+) -> bool:
+    """The whole batch in a few statements (``aftersales.platform_refund_many``); False, with
+    nothing written, when one of its orders cannot be refunded that way (then one by one)."""
+    try:
+        with session.begin_nested():
+            outs = aftersales.platform_refund_many(
+                session,
+                [i.order_id for i in items],
+                list(run.product_ids),
+                key_prefix=_key_prefix(run),
+                note=_note(run),
+                actor_id=run.started_by,
+                compensation_multiple=run.compensation_multiple,
+            )
+    except AppError as exc:
+        log.info("counterfeit run %s: batch refunded one by one (%s)", run.id, exc.code)
+        return False
+    for item in items:
+        _apply(item, outs[item.order_id], tally)
+    return True
+
+
 def refund_batch(session: Session, run_id: int, limit: int = BATCH) -> int:
     """Refund up to ``limit`` pending orders of the run; returns how many were handled (0: none
     left). The caller commits: items, counters and money go in together."""
@@ -157,8 +181,15 @@ def refund_batch(session: Session, run_id: int, limit: int = BATCH) -> int:
         return 0
     items = _pending(session, run.id, limit)
     tally = _Tally()
-    for item in items:
-        _refund_one(session, run, item, tally)
+    if items and not _refund_together(session, run, items, tally):
+        for item in items:
+            _refund_one(session, run, item, tally)
+    if tally.compensation_fen:
+        # What the shop's available balance held before this batch's compensation: that much was
+        # paid from its money, the rest is now owed (its balance below zero, ADR 0015).
+        after = ledger.balance(session, AccountKind.SHOP_AVAILABLE, run.shop_id)
+        tally.funded_fen = min(max(after + tally.compensation_fen, 0), tally.compensation_fen)
+        tally.owed_fen = tally.compensation_fen - tally.funded_fen
     session.flush()
     session.execute(
         update(CounterfeitRun)

@@ -40,3 +40,6 @@ REFUND_EXCEEDS_PAYABLE = ErrorKind(
     "退款金额超过订单可退金额（最多可退{refundable_fen}分）",
     "The refund is more than is left to refund on this order ({refundable_fen} fen)",
 )
+ORDERS_CHANGED = ErrorKind(
+    "ORDERS_CHANGED", 409, "订单状态已变化，请逐笔处理", "Orders changed meanwhile; handle them one by one"
+)

@@ -10,11 +10,13 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
 from laotie.orders import attribution, errors, lifecycle, overrides, paylater
+
+# What after-sales reads and writes of an order (re-exported on purpose).
+from laotie.orders.bulk_refunding import refund_in_full_and_close as refund_in_full_and_close
+from laotie.orders.bulk_refunding import refundable_orders as refundable_orders
 from laotie.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.overrides import Release
 from laotie.orders.placement import Outcome, PlaceRequest, place_batch
-
-# What after-sales reads and writes of an order (re-exported on purpose).
 from laotie.orders.refunding import RefundableLine as RefundableLine
 from laotie.orders.refunding import RefundableOrder as RefundableOrder
 from laotie.orders.refunding import close_refunded as close_refunded

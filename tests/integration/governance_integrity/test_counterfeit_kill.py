@@ -27,29 +27,31 @@ from tests.integration.governance_integrity.factories import (
     payment_refunds,
 )
 
-# Refunds batches of 2; the first batch commits, and inside the second, after its first order's
-# refund (money booked, not committed), it says so and waits to be killed.
+# Refunds batches of 2. The first batch (a paid and a shipped order) goes through the bulk path and
+# commits; the second holds the completed order (refunded on its own: the pro-rata reversal) and a
+# paid one (bulk): when its PSP refunds have been made and booked, uncommitted, it says so and waits
+# to be killed.
 REFUNDER = """
 import pathlib, sys, time
 from laotie import app as _wiring
-from laotie.aftersales import service as aftersales
 from laotie.core.db import Database
 from laotie.governance.counterfeit_refund import drive
+from laotie.payments import service as payments
 
 db = Database(sys.argv[1])
 marker = pathlib.Path(sys.argv[3])
-real = aftersales.platform_refund
+real = payments.refund_many
 calls = []
 
 def dying(*args, **kwargs):
     out = real(*args, **kwargs)
     calls.append(out)
-    if len(calls) == 3:
+    if len(calls) == 2:
         marker.write_text("mid-batch")
         time.sleep(120)
     return out
 
-aftersales.platform_refund = dying
+payments.refund_many = dying
 drive(db, int(sys.argv[2]), batch=2)
 """
 
