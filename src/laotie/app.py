@@ -102,6 +102,7 @@ ROUTERS: list[APIRouter] = [
     feed_router.router,
     pages.router,
     governance_integrity_router.router,
+    governance_integrity_router.merchant_router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
 HANDLERS_AND_JOBS = (

@@ -91,9 +91,9 @@ class BrandAuthorisation(Base):
     scope_note: Mapped[str] = mapped_column(String(200), default="")
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
-    document_key: Mapped[str] = mapped_column(String(200))
-    document_content_type: Mapped[str] = mapped_column(String(40))
-    document_size: Mapped[int] = mapped_column(Integer)
+    # The papers: a shop document of kind brand_authorization for this brand, uploaded through the
+    # shops' document upload (type sniffed from the bytes, size limit, expiry), so checked once.
+    document_id: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(20))  # pending, approved, rejected
     submitted_by: Mapped[int] = mapped_column(BigInteger)
     reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
