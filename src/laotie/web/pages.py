@@ -15,6 +15,7 @@ from laotie.web import (
     pages_checkout,
     pages_discovery,
     pages_governance,
+    pages_governance_integrity,
     pages_live,
     pages_logistics,
     pages_merchant,
@@ -51,6 +52,7 @@ AREAS = (
     pages_social,
     pages_merchant_alliance,
     pages_live,
+    pages_governance_integrity,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])
