@@ -151,16 +151,10 @@ def platform_refund_many(
         ],
     )
     orders.refund_in_full_and_close(session, simple, actor_id, note)
-    intents = {}
-    for o in simple:
-        captured = [
-            i
-            for i in payments.intents_for(session, "checkout", o.checkout_id)
-            if i.captured_fen > i.refunded_fen
-        ]
-        if not captured:
-            raise order_errors.ORDERS_CHANGED()
-        intents[o.order_id] = captured[0].id
+    captured = payments.refundable_intents(session, "checkout", [o.checkout_id for o in simple])
+    if any(o.checkout_id not in captured for o in simple):
+        raise order_errors.ORDERS_CHANGED()
+    intents = {o.order_id: captured[o.checkout_id] for o in simple}
     refund_ids = payments.refund_many(
         session,
         [

@@ -152,15 +152,17 @@ def merchant_brands_page(
 @router.post("/merchant/shops/{shop_id}/brands", response_model=None)
 def merchant_submit_brand(
     shop_id: PathId,
-    brand: Annotated[str, Form(max_length=60)],
-    grantors: Annotated[str, Form(max_length=400)],
-    valid_from: Annotated[str, Form(max_length=10)],
-    valid_until: Annotated[str, Form(max_length=10)],
-    document_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
+    brand: Annotated[str, Form(max_length=60)] = "",
+    grantors: Annotated[str, Form(max_length=400)] = "",
+    valid_from: Annotated[str, Form(max_length=10)] = "",
+    valid_until: Annotated[str, Form(max_length=10)] = "",
+    document_id: Annotated[int, Form(ge=0, le=2**63 - 1)] = 0,
     scope_note: Annotated[str, Form(max_length=200)] = "",
     session: Session = Depends(get_session),
     principal: Principal = Member,
 ) -> RedirectResponse:
+    # Membership first: another shop's merchant learns nothing from how its form was filled.
+    shops.require_shop_member(session, shop_id, principal)
     target = f"/merchant/shops/{shop_id}/brands"
     try:
         body = brands.BrandAuthIn(
