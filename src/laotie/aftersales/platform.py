@@ -62,7 +62,8 @@ def platform_refund(
 ) -> PlatformRefund:
     """Refund the order's lines of ``product_ids`` and pay ``compensation_multiple`` × their worth
     on top, once per key. REFUND_PENDING_CHARGE while a pay-after-use charge is in flight (retry)."""
-    order = orders.refundable_order(session, order_id)
+    # The order row first, held until commit, as every after-sales refund takes it (``refund_case``).
+    order = orders.refundable_order(session, order_id, lock=True)
     previous = session.scalar(
         select(Case).where(Case.buyer_id == order.buyer_id, Case.idempotency_key == idempotency_key)
     )
@@ -120,6 +121,8 @@ def platform_refund(
         {"amount_fen": amount, "compensation_fen": compensation},
     )
     pay_back(session, case, amount, step="refund", actor_id=actor_id, reason=f"售后单{case.id}：{note}"[:200])
+    # The per-line guard beside the order's cap, as ``refund_case`` keeps it.
+    orders.record_line_refunds(session, order_id, amounts.line_refunds(chosen, amount, True, False))
     if compensation > 0:
         ledger.post(
             session,

@@ -47,6 +47,9 @@ def refundable_orders(session: Session, order_ids: Sequence[int]) -> dict[int, R
                     line_total_fen=r.line_total_fen,
                     discount_fen=r.discount_fen,
                     return_exempt=bool(r.return_exempt),
+                    refunded_fen=r.refunded_fen or 0,
+                    returned_units=r.returned_units or 0,
+                    protected_price_fen=r.protected_price_fen,
                 )
             )
         for o in session.scalars(
@@ -107,6 +110,18 @@ def refund_in_full_and_close(
             .where(Order.id.in_(ids), Order.status == OrderStatus.CLOSED, Order.closed_at == now)
         )
     if count != len(orders):
+        raise errors.ORDERS_CHANGED()
+    # The per-line guard (``record_line_refunds``): every line given back in full, money and units,
+    # from lines nothing had been given back on.
+    ids = [o.order_id for o in orders]
+    lines = session.execute(
+        update(OrderLine)
+        .where(OrderLine.order_id.in_(ids), OrderLine.refunded_fen == 0, OrderLine.returned_units == 0)
+        .values(
+            refunded_fen=OrderLine.line_total_fen - OrderLine.discount_fen, returned_units=OrderLine.quantity
+        )
+    )
+    if lines.rowcount != sum(len(o.lines) for o in orders):  # type: ignore[attr-defined]
         raise errors.ORDERS_CHANGED()
     session.execute(
         insert(OrderEvent),
