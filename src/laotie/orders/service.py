@@ -45,6 +45,12 @@ from laotie.orders.reporting import live_session_orders as live_session_orders  
 from laotie.orders.reporting import order_products as order_products
 from laotie.orders.reporting import orders_with_products as orders_with_products
 from laotie.orders.reporting import product_sales as product_sales
+
+# What reviews read of a line (re-exported on purpose): who bought it, whether it arrived, a lock.
+from laotie.orders.reviewable import ReviewableLine as ReviewableLine
+from laotie.orders.reviewable import order_lines as order_lines
+from laotie.orders.reviewable import received_lines as received_lines
+from laotie.orders.reviewable import reviewable_line as reviewable_line
 from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, PlacedCheckout
 from laotie.payments import service as payments
 from laotie.payments.schemas import IntentOut

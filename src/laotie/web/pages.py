@@ -25,6 +25,7 @@ from laotie.web import (
     pages_moderation,
     pages_orders,
     pages_promotions,
+    pages_reviews,
     pages_social,
     pages_video,
     pages_video_upload,
@@ -52,6 +53,7 @@ AREAS = (
     pages_social,
     pages_merchant_alliance,
     pages_live,
+    pages_reviews,
     pages_governance_integrity,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
