@@ -33,6 +33,7 @@ from laotie.feed import router as feed_router
 from laotie.feed import tasks as feed_tasks
 from laotie.governance import events as governance_events
 from laotie.governance import router as governance_router
+from laotie.governance import router_integrity as governance_integrity_router
 from laotie.governance import tasks as governance_tasks
 from laotie.live import events as live_events
 from laotie.live import flash_events as live_flash_events
@@ -112,6 +113,8 @@ ROUTERS: list[APIRouter] = [
     governance_router.router,
     governance_router.staff_router,
     pages.router,
+    governance_integrity_router.router,
+    governance_integrity_router.merchant_router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
 HANDLERS_AND_JOBS = (

@@ -16,6 +16,7 @@ from laotie.web import (
     pages_discovery,
     pages_governance,
     pages_governance_cases,
+    pages_governance_integrity,
     pages_governance_merchant,
     pages_governance_public,
     pages_live,
@@ -61,6 +62,7 @@ AREAS = (
     pages_governance_cases,
     pages_governance_merchant,
     pages_governance_public,
+    pages_governance_integrity,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])
