@@ -12,6 +12,7 @@ from rich.table import Table
 
 from laotie.cli_moderate import moderate_app
 from laotie.cli_search import app as search_app
+from laotie.cli_simulate import simulate as simulate_command
 from laotie.settings import get_settings
 
 app = typer.Typer(help="Laotie 老铁: live-stream and short-video commerce platform.", no_args_is_help=True)
@@ -21,6 +22,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(moderate_app, name="moderate")
 app.add_typer(search_app, name="search")
+app.command("simulate")(simulate_command)
 console = Console()
 
 DbOption = Annotated[

@@ -118,7 +118,7 @@ def buyers(rng: random.Random, count: int, markets: int) -> list[BuyerAgent]:
                 budget_fen=int(rng.lognormvariate(5.0, 0.6)) * 100,  # median ~¥150
                 price_sensitivity=round(rng.uniform(0.5, 2.0), 2),
                 loyalty=round(rng.random(), 2),
-                activity=round(rng.uniform(0.25, 0.75), 2),
+                activity=round(rng.uniform(0.15, 0.45), 2),
                 searcher=round(rng.uniform(0.1, 0.6), 2),
             )
         )

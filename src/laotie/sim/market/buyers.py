@@ -64,7 +64,6 @@ def _buy(sim: Sim, b: BuyerAgent, t: Truth, attribution: Attribution, day: int, 
         return False
     for order_id in ids:
         sim.tracked[order_id] = Tracked(order_id, b.index, t.product_id, t.shop_id, attribution.channel, day)
-    sim.orders_placed += len(ids)
     sim.sold_days.setdefault(t.shop_id, []).append(day)
     return True
 

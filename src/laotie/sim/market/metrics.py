@@ -155,11 +155,11 @@ def measure(sim: Sim, days: int, seconds: float) -> dict[str, Any]:
             "live_watches": sim.tally.live_watches,
             "failed_checkouts": dict(sorted(sim.tally.failed_checkouts.items())),
             "follows_after_purchase": sim.tally.follows_after_purchase,
-            "rejected_listings": sim.tally.rejected_listings,
+            "rejected_listings": sum(m.rejected_listings for m in w.merchants),
         },
         "speed": {
             "seconds": round(seconds, 1),
-            "orders_per_second": round(sim.orders_placed / seconds, 2) if seconds else None,
+            "orders_per_second": round(len(paid) / seconds, 2) if seconds else None,
         },
     }
 

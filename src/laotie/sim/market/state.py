@@ -36,7 +36,6 @@ class Tally:
     returns_opened: Counter[str] = field(default_factory=Counter)  # reason -> count
     follows_after_purchase: int = 0
     merchants_quit: int = 0
-    rejected_listings: int = 0
 
 
 @dataclass
@@ -52,4 +51,3 @@ class Sim:
     # ^ live session id -> (anchor's user id, creator id or None, cart product ids)
     viewers: store.Pending = field(default_factory=store.Pending)
     sold_days: dict[int, list[int]] = field(default_factory=dict)  # shop id -> days with an order
-    orders_placed: int = 0

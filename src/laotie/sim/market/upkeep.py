@@ -63,7 +63,6 @@ def open_merchants(sim: Sim, day: int) -> None:
     due = [m for m in sim.world.merchants if m.opens_day == day and not m.shop_id]
     for m in due:
         open_merchant(sim.world, m, day, sim.seed)
-        sim.tally.rejected_listings += m.rejected_listings
     if due:
         settle(sim, moment(day, 8.2))
     with at(moment(day, 8.5)), unit_of_work(sim.world.db, read_only=True) as session:
