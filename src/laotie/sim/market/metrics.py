@@ -59,7 +59,7 @@ def _day(at: datetime) -> int:
     return (aware - EPOCH).days
 
 
-def measure(sim: Sim, days: int, seconds: float) -> dict[str, Any]:
+def measure(sim: Sim, days: int, seconds: float, cpu_seconds: float | None = None) -> dict[str, Any]:
     w = sim.world
     with unit_of_work(w.db, read_only=True) as session:
         paid = session.execute(
@@ -160,6 +160,8 @@ def measure(sim: Sim, days: int, seconds: float) -> dict[str, Any]:
         "speed": {
             "seconds": round(seconds, 1),
             "orders_per_second": round(len(paid) / seconds, 2) if seconds else None,
+            "cpu_seconds": None if cpu_seconds is None else round(cpu_seconds, 1),
+            "orders_per_cpu_second": round(len(paid) / cpu_seconds, 2) if cpu_seconds else None,
         },
     }
 

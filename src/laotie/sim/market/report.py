@@ -66,7 +66,12 @@ def table(m: dict[str, Any]) -> Table:
             )
         )
     speed = m["speed"]
-    rows.append(("速度 simulated orders per second", f"{speed['orders_per_second']} ({speed['seconds']} s)"))
+    rows.append(
+        (
+            "速度 simulated orders per second (wall / CPU)",
+            f"{speed['orders_per_second']} / {speed.get('orders_per_cpu_second')} ({speed['seconds']} s wall)",
+        )
+    )
     for name, value in rows:
         t.add_row(name, value)
     return t

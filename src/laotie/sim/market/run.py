@@ -129,7 +129,7 @@ def light_passwords() -> Iterator[None]:
 
 def simulate(db: Database, options: Options, progress: Progress | None = None) -> dict[str, Any]:
     """Run the simulation on ``db`` (migrated, with the category tree, without shops); the metrics."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with light_passwords(), tempfile.TemporaryDirectory(prefix="laotie-sim-media-") as media:
         sim = build(db, options, Path(media))
         try:
@@ -141,7 +141,7 @@ def simulate(db: Database, options: Options, progress: Progress | None = None) -
                     progress("days", day + 1, options.days)
             seconds = time.perf_counter() - started
             with at(moment(options.days, 0)):
-                return measure(sim, options.days, seconds)
+                return measure(sim, options.days, seconds, time.process_time() - cpu)
         finally:
             sim.cashier.close()
             recommend.EXPOSURE.clear()
