@@ -12,7 +12,7 @@ delivery (``upkeep`` draws faulty pieces); what others say of it is, once review
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from laotie.core.errors import AppError
 from laotie.core.uow import unit_of_work
@@ -20,6 +20,7 @@ from laotie.feed import service as feed
 from laotie.orders.models import Channel
 from laotie.orders.schemas import Attribution
 from laotie.search import service as search
+from laotie.search.schemas import Filters
 from laotie.sim.cashier import at
 from laotie.sim.market.agents import BuyerAgent
 from laotie.sim.market.state import Sim, Tracked
@@ -30,6 +31,7 @@ CLICK = 0.30  # chance to open a card at the top, for a buyer's own taste at a f
 BUY = 0.22  # chance to buy an opened product at a fair price
 LIVE_LIFT = 1.5  # the anchor's persuasion
 OFF_TASTE = 0.15
+RETURN_VISIT = 0.3  # × loyalty: chance to open a followed shop's page on a visit
 
 
 def appeal(b: BuyerAgent, t: Truth) -> float:
@@ -103,6 +105,17 @@ def _watch(sim: Sim, b: BuyerAgent, session_id: int, position: int, day: int, n:
     return False
 
 
+def _shop_page(sim: Sim, b: BuyerAgent, followed: list[int], when: datetime, day: int, n: int) -> None:
+    """A loyal buyer comes back to a shop they follow (私域): its shelf, whatever the feed shows."""
+    shop_id = sim.rng.choice(followed)
+    with at(when):
+        with unit_of_work(sim.world.db, read_only=True) as session:
+            result = search.browse(session, Filters(shop_id=shop_id), limit=PAGE)
+        feed.record_hits("shop", result.items, 0, b.user_id)
+        cards = [(h.id, i, h.sales_count) for i, h in enumerate(result.items)]
+        _consider(sim, b, cards, Attribution(channel=Channel.SHELF), day, n)
+
+
 def visit(sim: Sim, b: BuyerAgent, day: int, slot: float) -> None:
     """One visit of ``b`` on ``day`` at ``slot`` hours (between 10:00 and 22:00)."""
     db, rng = sim.world.db, sim.rng
@@ -121,6 +134,8 @@ def visit(sim: Sim, b: BuyerAgent, day: int, slot: float) -> None:
             if _watch(sim, b, session_id, position, day, bought):
                 bought += 1
                 break
+    if b.followed_shops and rng.random() < b.loyalty * RETURN_VISIT:
+        _shop_page(sim, b, sorted(b.followed_shops), when + timedelta(minutes=3), day, bought + 20)
     if rng.random() < b.searcher:
         market = sim.world.markets[rng.choice(b.tastes)]
         query = rng.choice(market.leaves).name
