@@ -144,6 +144,7 @@ def measure(sim: Sim, days: int, seconds: float, cpu_seconds: float | None = Non
         "merchants_quit": sim.tally.merchants_quit,
         "exposure_gini": round(gini(feed_values), 4),
         "exposure_gini_all_surfaces": round(gini([float(all_by_shop[m.shop_id]) for m in opened]), 4),
+        "exposure_top_decile_share": _share(_top(feed_values, 0.1), sum(feed_values)),
         "exposure_lorenz": lorenz(feed_values),
         "by_merchant_kind": kinds,
         "dsr": None,
@@ -164,6 +165,12 @@ def measure(sim: Sim, days: int, seconds: float, cpu_seconds: float | None = Non
             "orders_per_cpu_second": round(len(paid) / cpu_seconds, 2) if cpu_seconds else None,
         },
     }
+
+
+def _top(values: list[float], fraction: float) -> float:
+    """What the best-served ``fraction`` of merchants (at least one) hold together."""
+    ranked = sorted(values, reverse=True)
+    return sum(ranked[: max(1, round(len(ranked) * fraction))]) if ranked else 0.0
 
 
 def _share(part: float, whole: float) -> float:

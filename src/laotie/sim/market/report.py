@@ -52,6 +52,7 @@ def table(m: dict[str, Any]) -> Table:
         ("退出商家 merchants who quit", str(m["merchants_quit"])),
         ("曝光基尼 exposure Gini (feed)", f"{m['exposure_gini']:.3f}"),
         ("曝光基尼 exposure Gini (all surfaces)", f"{m['exposure_gini_all_surfaces']:.3f}"),
+        ("头部10%商家曝光占比 top-decile exposure share", pct(m["exposure_top_decile_share"])),
         ("DSR", _dsr_text(m)),
     ]
     for name, c in m["by_channel"].items():
