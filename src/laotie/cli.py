@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from laotie.cli_moderate import moderate_app
+from laotie.cli_sandbox import sandbox_app
 from laotie.cli_search import app as search_app
 from laotie.cli_simulate import simulate as simulate_command
 from laotie.settings import get_settings
@@ -22,6 +23,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(moderate_app, name="moderate")
 app.add_typer(search_app, name="search")
+app.add_typer(sandbox_app, name="sandbox")
 app.command("simulate")(simulate_command)
 console = Console()
 
