@@ -149,14 +149,34 @@ body{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;m
 figure{margin:0}svg{width:100%;height:auto;background:#fafafa;border-radius:8px}
 .axis{stroke:#999}.equal{stroke:#bbb;stroke-dasharray:4;fill:none}.series{stroke:#e4393c;stroke-width:2;fill:none}
 .bar0{fill:#e4393c}.bar1{fill:#3a7bd5}.tick{font-size:10px;fill:#555}
-table{border-collapse:collapse;width:100%;font-size:14px}td{border-bottom:1px solid #eee;padding:4px}
-td:last-child{text-align:right}
+table{border-collapse:collapse;width:100%;font-size:14px}td,th{border-bottom:1px solid #eee;padding:4px}
+td+td,th+th{text-align:right}
 """
+
+
+COMPARED = (
+    ("曝光基尼 exposure Gini (feed)", lambda m: f"{m['exposure_gini']:.3f}"),
+    ("新商存活 new merchants surviving", lambda m: f"{m['new_merchants_surviving']}/{m['new_merchants']}"),
+    ("GMV", lambda m: yuan(m["gmv_fen"])),
+    ("品退率 quality returns", lambda m: pct(m["quality_return_rate"])),
+    ("复购率 repurchase", lambda m: pct(m["repurchase_rate"])),
+    ("订单 orders", lambda m: f"{m['orders']:,}"),
+    ("DSR", _dsr_text),
+)
+
+
+def _side_by_side(runs: list[dict[str, Any]]) -> str:
+    head = "".join(f"<th>{html.escape(m['policy'])}</th>" for m in runs)
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{html.escape(f(m))}</td>" for m in runs) + "</tr>"
+        for name, f in COMPARED
+    )
+    return f"<section><h2>并排对比 side by side (seed {runs[0]['seed']})</h2><table><tr><th></th>{head}</tr>{rows}</table></section>"
 
 
 def html_page(runs: list[dict[str, Any]]) -> str:
     """One section per run (one run, or the same seed under several policies side by side)."""
-    sections = []
+    sections = [_side_by_side(runs)] if len(runs) > 1 else []
     for m in runs:
         cells = [
             ("GMV", yuan(m["gmv_fen"])),
