@@ -62,7 +62,7 @@ def _buy(sim: Sim, b: BuyerAgent, t: Truth, attribution: Attribution, day: int, 
     try:
         ids = sim.cashier.buy(principal, b.address_id, [(t.sku_id, 1, t.price_fen)], attribution, key)
     except AppError as exc:  # a shop closed, a listing taken down meanwhile: the buyer moves on
-        sim.tally.failed_checkouts[exc.code] += 1
+        sim.tally.refused[f"checkout:{exc.code}"] += 1
         return False
     for order_id in ids:
         sim.tracked[order_id] = Tracked(order_id, b.index, t.product_id, t.shop_id, attribution.channel, day)

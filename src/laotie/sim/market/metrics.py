@@ -154,7 +154,7 @@ def measure(sim: Sim, days: int, seconds: float, cpu_seconds: float | None = Non
             "feed_pages": sim.tally.feed_pages,
             "searches": sim.tally.searches,
             "live_watches": sim.tally.live_watches,
-            "failed_checkouts": dict(sorted(sim.tally.failed_checkouts.items())),
+            "refused": dict(sorted(sim.tally.refused.items())),
             "follows_after_purchase": sim.tally.follows_after_purchase,
             "rejected_listings": sum(m.rejected_listings for m in w.merchants),
         },

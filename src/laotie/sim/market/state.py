@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from sqlalchemy.orm import Session
+
+from laotie.core.errors import AppError
 from laotie.live.realtime import store
 from laotie.sim.cashier import Cashier
 from laotie.sim.market.world import World
@@ -31,7 +36,7 @@ class Tally:
     live_watches: int = 0
     searches: int = 0
     feed_pages: int = 0
-    failed_checkouts: Counter[str] = field(default_factory=Counter)  # error code -> count
+    refused: Counter[str] = field(default_factory=Counter)  # "action:ERROR_CODE" -> count
     faulty_received: int = 0
     returns_opened: Counter[str] = field(default_factory=Counter)  # reason -> count
     follows_after_purchase: int = 0
@@ -51,3 +56,18 @@ class Sim:
     # ^ live session id -> (anchor's user id, creator id or None, cart product ids)
     viewers: store.Pending = field(default_factory=store.Pending)
     sold_days: dict[int, list[int]] = field(default_factory=dict)  # shop id -> days with an order
+
+
+T = TypeVar("T")
+
+
+def attempt(sim: Sim, session: Session, action: str, step: Callable[[], T]) -> T | None:
+    """Run one agent's action in a savepoint. The platform may refuse it (a penalty in force, a
+    closed shop, a listing taken down): the refusal is counted by its code, nothing of it is
+    written, and the run goes on, as the person would."""
+    try:
+        with session.begin_nested():
+            return step()
+    except AppError as exc:
+        sim.tally.refused[f"{action}:{exc.code}"] += 1
+        return None

@@ -11,42 +11,55 @@ A merchant that sold nothing for ``PATIENCE`` days closes its shop (a new one on
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 
 from laotie.aftersales import service as aftersales
 from laotie.aftersales.models import Case, CaseKind, CaseReason, CaseStatus
 from laotie.aftersales.schemas import CaseIn, ShipBackIn
-from laotie.core.db import Database
 from laotie.core.jobs import jobs
 from laotie.core.uow import unit_of_work
 from laotie.feed import service as feed
 from laotie.live import service as live
 from laotie.live.realtime import store
-from laotie.live.schemas import SessionIn
+from laotie.live.schemas import CartItemOut, SessionIn
 from laotie.orders import service as orders
 from laotie.orders.models import Order, OrderStatus
 from laotie.search import service as search
 from laotie.shops import service as shops
 from laotie.sim.cashier import at
 from laotie.sim.market.agents import NO_REASON_RETURN
-from laotie.sim.market.state import Sim
+from laotie.sim.market.state import Sim, attempt
 from laotie.sim.market.world import moment, open_merchant
 from laotie.social import service as social
 from laotie.social.schemas import TargetKind
 
+log = logging.getLogger(__name__)
 PATIENCE = 14
-CONFIRM = 0.6  # a satisfied buyer confirms receipt; the others let it auto-confirm
+CONFIRM = 0.6
+NEXT = {
+    CaseStatus.REQUESTED: CaseStatus.APPROVED,
+    CaseStatus.APPROVED: CaseStatus.RETURNING,
+    CaseStatus.RETURNING: CaseStatus.RECEIVED,
+    CaseStatus.RECEIVED: CaseStatus.REFUNDED,
+}  # a satisfied buyer confirms receipt; the others let it auto-confirm
 
 
-def run_jobs(db: Database) -> None:
+def run_jobs(sim: Sim) -> None:
     """Every periodic job once, in name order, each in its own transaction (as ``core.jobs`` runs
-    them), without its wall-clock pacing: the simulator's clock decides when."""
+    them), without its wall-clock pacing: the simulator's clock decides when. As there, a job that
+    fails is logged and counted, and the others still run."""
     for name in sorted(jobs.entries):
-        with unit_of_work(db) as session:
-            jobs.entries[name].job(session)
-            session.commit()
+        try:
+            with unit_of_work(sim.world.db) as session:
+                jobs.entries[name].job(session)
+                session.commit()
+        except Exception:
+            log.exception("job %s failed in the simulation", name)
+            sim.tally.refused[f"job:{name}"] += 1
 
 
 def settle(sim: Sim, when: datetime) -> None:
@@ -86,9 +99,11 @@ def ship(sim: Sim, day: int) -> None:
         for t in sorted(waiting, key=lambda t: t.order_id):
             if t.order_id in paid:
                 owner = sim.world.principals[by_shop[t.shop_id].user_id]
-                orders.fulfilment.ship(
-                    session, owner, t.shop_id, t.order_id, "中通快递", f"ZT{t.order_id:010d}"
+                waybill = f"ZT{t.order_id:010d}"
+                ship_ = partial(
+                    orders.fulfilment.ship, session, owner, t.shop_id, t.order_id, "中通快递", waybill
                 )
+                attempt(sim, session, "ship", ship_)
         session.commit()
 
 
@@ -108,14 +123,30 @@ def go_live(sim: Sim, day: int) -> None:
     with at(moment(day, 18)), unit_of_work(w.db) as session:
         for user_id, room_id, key, creator, cart in anchors:
             principal = w.principals[user_id]
-            out = live.create_session(session, principal, room_id, SessionIn(title=f"第{day + 1}天 宠粉专场"))
-            items = []
+            title = SessionIn(title=f"第{day + 1}天 宠粉专场")
+            out = attempt(
+                sim,
+                session,
+                "go_live",
+                partial(live.create_session, session, principal, room_id, title),
+            )
+            if out is None:
+                continue
+            shown: list[int] = []
+            items: list[CartItemOut] = []
             for product_id in cart[:5]:
-                items = live.add_to_cart(session, principal, out.id, product_id)
-            live.start_by_key(session, key)
+                added = attempt(
+                    sim,
+                    session,
+                    "live_cart",
+                    partial(live.add_to_cart, session, principal, out.id, product_id),
+                )
+                if added is not None:
+                    items, shown = added, [*shown, product_id]
+            attempt(sim, session, "go_live", partial(live.start_by_key, session, key))
             if items:
-                live.pin(session, principal, out.id, items[0].id)
-            sim.on_air[out.id] = (user_id, creator, cart[:5])
+                attempt(sim, session, "pin", partial(live.pin, session, principal, out.id, items[0].id))
+            sim.on_air[out.id] = (user_id, creator, shown)
         session.commit()
     settle(sim, moment(day, 18.05))
 
@@ -130,7 +161,13 @@ def end_live(sim: Sim, day: int) -> None:
         sim.viewers = store.Pending()
         with unit_of_work(sim.world.db) as session:
             for session_id, (user_id, _, _) in sorted(sim.on_air.items()):
-                live.end_session(session, sim.world.principals[user_id], session_id)
+                principal = sim.world.principals[user_id]
+                attempt(
+                    sim,
+                    session,
+                    "end_live",
+                    partial(live.end_session, session, principal, session_id),
+                )
             session.commit()
     sim.on_air.clear()
     settle(sim, moment(day, 23.05))
@@ -152,16 +189,25 @@ def _decide(sim: Sim, day: int, delivered: list[int]) -> None:
                 body = CaseIn(
                     order_id=order_id, kind=CaseKind.RETURN, reason=reason, description="模拟买家退货"
                 )
-                aftersales.open_case(session, principal, body, f"sim-case-{sim.seed}-{order_id}")
-                sim.tally.returns_opened[str(reason)] += 1
+                key = f"sim-case-{sim.seed}-{order_id}"
+                if attempt(
+                    sim, session, "return", partial(aftersales.open_case, session, principal, body, key)
+                ):
+                    sim.tally.returns_opened[str(reason)] += 1
                 sim.tally.faulty_received += faulty
                 continue
             if rng.random() < CONFIRM:
-                orders.fulfilment.confirm_receipt(session, principal, order_id)
+                attempt(
+                    sim,
+                    session,
+                    "confirm",
+                    partial(orders.fulfilment.confirm_receipt, session, principal, order_id),
+                )
             if t.shop_id not in b.followed_shops and rng.random() < b.loyalty * 0.5:
-                social.follow(session, principal, TargetKind.SHOP, t.shop_id)
-                b.followed_shops.add(t.shop_id)
-                sim.tally.follows_after_purchase += 1
+                follow = partial(social.follow, session, principal, TargetKind.SHOP, t.shop_id)
+                if attempt(sim, session, "follow", follow) is not None:
+                    b.followed_shops.add(t.shop_id)
+                    sim.tally.follows_after_purchase += 1
         session.commit()
 
 
@@ -183,18 +229,38 @@ def _cases(sim: Sim) -> None:
             m = by_shop[shop_id]
             owner = w.principals[m.user_id]
             honest = m.kind == "honest"
-            if status == CaseStatus.REQUESTED and honest:
-                aftersales.approve(session, owner, case_id)
-                status = CaseStatus.APPROVED
-            if status == CaseStatus.APPROVED:
-                body = ShipBackIn(carrier="圆通速递", tracking_no=f"YT{case_id:010d}")
-                aftersales.ship_back(session, w.principals[buyer_id], case_id, body)
-                status = CaseStatus.RETURNING
-            if status == CaseStatus.RETURNING and honest:
-                aftersales.receive(session, owner, case_id)
-                status = CaseStatus.RECEIVED
-            if status == CaseStatus.RECEIVED and honest:
-                aftersales.refund_received(session, owner, case_id)
+            buyer = w.principals[buyer_id]
+            body = ShipBackIn(carrier="圆通速递", tracking_no=f"YT{case_id:010d}")
+            # Each step in turn while it succeeds: (state it needs, who acts, action, state after).
+            steps = [
+                (
+                    CaseStatus.REQUESTED,
+                    honest,
+                    "approve",
+                    partial(aftersales.approve, session, owner, case_id),
+                ),
+                (
+                    CaseStatus.APPROVED,
+                    True,
+                    "ship_back",
+                    partial(aftersales.ship_back, session, buyer, case_id, body),
+                ),
+                (
+                    CaseStatus.RETURNING,
+                    honest,
+                    "receive",
+                    partial(aftersales.receive, session, owner, case_id),
+                ),
+                (
+                    CaseStatus.RECEIVED,
+                    honest,
+                    "refund",
+                    partial(aftersales.refund_received, session, owner, case_id),
+                ),
+            ]
+            for needed, acts, action, step in steps:
+                if status == needed and acts and attempt(sim, session, action, step) is not None:
+                    status = NEXT[needed]
         session.commit()
 
 
@@ -221,7 +287,7 @@ def after_sales(sim: Sim, day: int) -> None:
 def nightly(sim: Sim, day: int) -> None:
     """The platform's periodic jobs, then merchants who sold nothing for too long give up."""
     with at(moment(day, 23.5)):
-        run_jobs(sim.world.db)
+        run_jobs(sim)
         settle(sim, moment(day, 23.6))
         with unit_of_work(sim.world.db) as session:
             for m in sim.world.merchants:
@@ -230,8 +296,14 @@ def nightly(sim: Sim, day: int) -> None:
                 start = max(m.opens_day, 0)
                 sold = [d for d in sim.sold_days.get(m.shop_id, []) if d > day - PATIENCE]
                 if day - start >= PATIENCE and not sold:
-                    shops.close_own(session, sim.world.principals[m.user_id], m.shop_id, "生意不好，暂停营业")
-                    m.closed_day = day
-                    sim.tally.merchants_quit += 1
+                    owner = sim.world.principals[m.user_id]
+                    if attempt(
+                        sim,
+                        session,
+                        "close",
+                        partial(shops.close_own, session, owner, m.shop_id, "生意不好，暂停营业"),
+                    ):
+                        m.closed_day = day
+                        sim.tally.merchants_quit += 1
             session.commit()
         settle(sim, moment(day, 23.7))
