@@ -14,6 +14,7 @@ from laotie.cli_governance import app as governance_app
 from laotie.cli_moderate import moderate_app
 from laotie.cli_sandbox import sandbox_app
 from laotie.cli_search import app as search_app
+from laotie.cli_simulate import simulate as simulate_command
 from laotie.settings import get_settings
 
 app = typer.Typer(help="Laotie 老铁: live-stream and short-video commerce platform.", no_args_is_help=True)
@@ -25,6 +26,7 @@ app.add_typer(moderate_app, name="moderate")
 app.add_typer(search_app, name="search")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(governance_app, name="governance")
+app.command("simulate")(simulate_command)
 console = Console()
 
 DbOption = Annotated[
