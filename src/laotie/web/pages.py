@@ -17,6 +17,7 @@ from laotie.web import (
     pages_governance,
     pages_live,
     pages_logistics,
+    pages_me,
     pages_merchant,
     pages_merchant_alliance,
     pages_merchant_orders,
@@ -51,6 +52,7 @@ AREAS = (
     pages_social,
     pages_merchant_alliance,
     pages_live,
+    pages_me,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])

@@ -21,7 +21,7 @@ from laotie.orders.service import fulfilment
 from laotie.payments.service import sandbox_psp as psp
 from laotie.settings import get_settings
 from laotie.web import forms
-from laotie.web.labels import ORDER_EVENTS, ORDER_TABS
+from laotie.web.labels import BUYER_ORDER_TABS, ORDER_EVENTS
 from laotie.web.rendering import PageRoute, redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -89,7 +89,7 @@ def my_orders(
     session: Session = Depends(get_session),
     principal: Principal = AnyUser,
 ) -> HTMLResponse:
-    status = status if status in ORDER_TABS else ""
+    status = status if status in dict(BUYER_ORDER_TABS) else ""
     params = PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     result = orders.buyer_orders(session, principal, params, OrderStatus(status) if status else None)
     return render(
@@ -98,7 +98,7 @@ def my_orders(
         principal,
         "orders.html",
         result=result,
-        tabs=ORDER_TABS,
+        tabs=BUYER_ORDER_TABS,
         status=status,
         base="/orders",
         query={"status": status},

@@ -62,6 +62,28 @@
     price.textContent = yuan(item.min_price_fen);
     box.append(badge, link, price);
     box.hidden = false;
+    buyBar(item);
+  }
+
+  // The phone's buy bar follows the pinned product (讲解中).
+  function buyBar(item) {
+    var bar = document.getElementById("bb-pinned"), buy = document.getElementById("bb-buy");
+    if (!bar || !buy || !item) return;
+    bar.innerHTML = "";
+    var top = document.createElement("span");
+    var badge = document.createElement("span");
+    badge.className = "badge hot";
+    badge.textContent = "讲解中";
+    var price = document.createElement("span");
+    price.className = "price";
+    price.textContent = " " + yuan(item.min_price_fen);
+    top.append(badge, price);
+    var title = document.createElement("span");
+    title.className = "bb-title";
+    title.textContent = item.title;
+    bar.append(top, title);
+    buy.href = "/p/" + item.product_id;
+    buy.textContent = "去购买";
   }
 
   function flashCard(id) { return document.querySelector('.flash-sale[data-flash="' + id + '"]'); }
@@ -180,7 +202,9 @@
   var video = document.getElementById("live-video");
   var hls = root.dataset.hls;
   function note(message) { text(document.getElementById("player-note"), message); }
-  if (hls) {
+  if (hls && video) {
+    // controls (and their 0:00) only once there is a picture; the cover poster until then
+    video.addEventListener("playing", function () { video.controls = true; });
     if (video.canPlayType("application/vnd.apple.mpegurl")) {
       video.src = hls;
       video.addEventListener("playing", function () { note(""); });
