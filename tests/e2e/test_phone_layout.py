@@ -190,3 +190,33 @@ def test_phone_screens_with_the_tab_bar(scene: dict[str, Any], browser: Any, sho
     assert merchant.locator("table.list.cards").count() >= 1  # the table is drawn as cards
     shots.take(merchant, "phone-merchant-orders.png")
     merchant.context.close()
+
+
+@pytest.mark.e2e
+def test_a_declined_payment_is_told_then_paid_again(
+    scene: dict[str, Any], browser: Any, shots: Shots
+) -> None:
+    """The buyer's unpaid demo order: 模拟余额不足 at the cashier, the order says 支付失败 and why within
+    the page's polling, 重新支付 leads back to the cashier, and 模拟支付成功 makes it 待发货."""
+    base, ids = scene["base"], scene["ids"]
+    page = _signed_in(browser, base, "buyer", PHONE)
+    page.goto(f"{base}/checkouts/{ids['checkout_id']}/cashier")
+    buttons = [b.strip() for b in page.locator("form.pay-methods button").all_inner_texts()]
+    assert buttons[0].startswith("模拟支付成功 ¥") and "模拟余额不足" in buttons
+    assert not any("tok_" in b for b in buttons)
+    shots.take(page, "phone-cashier.png")
+    page.get_by_role("button", name="模拟余额不足").click()
+    page.wait_for_url("**/orders/*")
+    failed = page.locator("#pay-failed")
+    failed.wait_for(timeout=5_000)  # the webhook arrives in about a second; the page polls every 0.6 s
+    assert page.locator("#order-status h1").inner_text() == "支付失败"
+    assert "余额不足" in failed.inner_text()
+    shots.take(page, "phone-payment-failed.png")
+    page.get_by_role("link", name="重新支付").click()
+    page.wait_for_url("**/cashier")
+    assert "上次支付失败" in page.locator(".pay-failed").inner_text()
+    page.get_by_role("button", name=re.compile("模拟支付成功")).click()
+    page.wait_for_selector("#order-status[data-status=paid]", timeout=10_000)
+    assert page.locator("#order-status h1").inner_text() == "待发货"
+    assert page.locator("#pay-failed").count() == 0
+    page.context.close()

@@ -62,6 +62,13 @@ BUYER_ORDER_TABS = (
     ("completed", "待评价"),
     ("cancelled", "已取消"),
 )
+# Why a payment did not go through, from the provider's reason code or the intent's end state.
+PAYMENT_FAILURES = {
+    "card_declined": "余额不足或被银行拒绝",
+    "insufficient_funds": "余额不足",
+    "expired": "超时未支付",
+    "canceled": "已取消",
+}
 PRODUCT_TABS = ("", "listed", "in_review", "draft", "rejected", "delisted", "banned")
 ORDER_TABS = ("", "pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
 ORDER_EVENTS = {

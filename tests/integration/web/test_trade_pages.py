@@ -155,14 +155,20 @@ def test_a_declined_payment_leaves_the_order_unpaid_and_the_buyer_pays_again(
     sign_in(client, buyer.headers)
     page = client.get(f"/checkout?sku={sale.sku_id}&qty=1&price={sale.price_fen}").text
     cashier_url = client.post("/checkout", data=_place_form(page, buyer.address_id), follow_redirects=False)
-    for method, expected in (("tok_decline", "待付款"), ("tok_ok", "待发货")):
+    for method, expected in (("tok_decline", "支付失败"), ("tok_ok", "待发货")):
         cashier = client.get(cashier_url.headers["location"]).text
+        assert "模拟支付成功" in cashier and "模拟余额不足" in cashier
+        assert ">tok_" not in cashier and "（tok_" not in cashier  # no raw test tokens shown
         key = _hidden(cashier, "idempotency_key")[0]
         action = re.search(r'action="(/checkouts/\d+/pay)"', cashier)[1]  # type: ignore[index]
         r = client.post(action, data={"idempotency_key": key, "method": method}, follow_redirects=False)
         deliver(db, client)
         app.state.outbox_worker.run_until_idle()
-        status = re.search(r"<h1[^>]*>(.*?)</h1>", client.get(r.headers["location"]).text)[1]  # type: ignore[index]
+        shown = client.get(r.headers["location"]).text
+        status = re.search(r"<h1[^>]*>(.*?)</h1>", shown)[1]  # type: ignore[index]
         assert status == expected
+        if method == "tok_decline":  # told why, with the way to pay again, and no more polling
+            assert "余额不足" in shown and "重新支付" in shown and 'data-poll="1"' not in shown
+            assert "上次支付失败" in client.get(cashier_url.headers["location"]).text
     again = client.post(action, data={"idempotency_key": "another", "method": "tok_ok"})
     assert again.status_code == 200 and "订单已支付" in again.text  # a late click: told, not charged twice
