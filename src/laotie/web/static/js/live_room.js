@@ -204,11 +204,14 @@
   function note(message) { text(document.getElementById("player-note"), message); }
   if (hls && video) {
     // controls (and their 0:00) only once there is a picture; the cover poster until then
-    video.addEventListener("playing", function () { video.controls = true; });
-    if (video.canPlayType("application/vnd.apple.mpegurl")) {
-      video.src = hls;
-      video.addEventListener("playing", function () { note(""); });
-    } else {
+    video.addEventListener("playing", function () { video.controls = true; note(""); });
+    var native = function () {
+      if (video.canPlayType("application/vnd.apple.mpegurl")) { video.src = hls; return true; }
+      return false;
+    };
+    // hls.js wherever Media Source Extensions exist (Chromium's own HLS support is not yet
+    // dependable); the browser's native HLS (Safari, iOS) otherwise, or if hls.js is missing.
+    if (window.MediaSource || window.ManagedMediaSource) {
       var s = document.createElement("script");
       s.src = "/static/vendor/hls.min.js";
       s.onload = function () {
@@ -216,11 +219,16 @@
           var player = new window.Hls();
           player.loadSource(hls);
           player.attachMedia(video);
-          video.addEventListener("playing", function () { note(""); });
+        } else if (!native()) {
+          note("此浏览器不能直接播放直播画面（可用手机或 Safari 观看）；评论、小黄车和秒杀照常");
         }
       };
-      s.onerror = function () { note("此浏览器不能直接播放直播画面（可用手机或 Safari 观看）；评论、小黄车和秒杀照常"); };
+      s.onerror = function () {
+        if (!native()) note("此浏览器不能直接播放直播画面（可用手机或 Safari 观看）；评论、小黄车和秒杀照常");
+      };
       document.head.appendChild(s);
+    } else if (!native()) {
+      note("此浏览器不能直接播放直播画面（可用手机或 Safari 观看）；评论、小黄车和秒杀照常");
     }
   }
   connect();
