@@ -140,6 +140,8 @@ class Settings(BaseSettings):
     # to governance once per window (the ``moderation.repeat_offender`` event).
     moderation_repeat_hits: int = 3
     moderation_repeat_window_hours: int = 24
+    # Product searches run on each process's in-memory replica of the index (ADR 0027); off: in SQL.
+    search_replica: bool = True
     # Live (直播): the media server (nginx-rtmp, `laotie media`), and the live-room realtime hub.
     media_rtmp_url: str = "rtmp://127.0.0.1:1935/live"  # where anchors push (shown with the stream key)
     media_hls_url: str = (

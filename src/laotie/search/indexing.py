@@ -28,7 +28,7 @@ from laotie.orders import service as orders
 from laotie.search import ranking, text
 from laotie.search.categorymap import CategoryMap
 from laotie.search.categorymap import cache as category_cache
-from laotie.search.models import DocKind, SearchDoc, SearchTerm
+from laotie.search.models import DocKind, SearchDoc, SearchTerm, change_stamp
 from laotie.search.scorecolumns import product_score_columns, shop_score_columns
 from laotie.settings import get_settings
 from laotie.standing import service as standing
@@ -168,7 +168,7 @@ def _product_row(
         "weight_bp": traffic.weight_bp,
         "shop_opened_at": f.shop_opened_at,
         "published_at": f.listed_at,
-        "indexed_at": now,
+        "indexed_at": change_stamp(),
     }
     row["rank_bp"] = ranking.rank_bp(signals_of({**stored, **row}))
     return row, seg.words(title) + path
@@ -214,7 +214,7 @@ def index_products(session: Session, product_ids: Iterable[int]) -> int:
         session.execute(
             update(SearchDoc)
             .where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id.in_(gone))
-            .values(visible=False, indexed_at=now)
+            .values(visible=False, indexed_at=change_stamp())
         )
     learn(session, words)
     return len(rows)
@@ -256,7 +256,7 @@ def rerank(session: Session, kind: str, ref_ids: Iterable[int]) -> None:
             session.execute(
                 update(_DOCS)
                 .where(_DOCS.c.id == bindparam("doc_id"))
-                .values(rank_bp=bindparam("rank"), indexed_at=clock.now()),
+                .values(rank_bp=bindparam("rank"), indexed_at=change_stamp()),
                 changed,
             )
 
@@ -277,7 +277,7 @@ def apply_traffic(session: Session, product_shops: dict[int, int]) -> None:
             distributed=bindparam("d"),
             boosted=bindparam("b"),
             weight_bp=bindparam("w"),
-            indexed_at=clock.now(),
+            indexed_at=change_stamp(),
         ),
         rows,
     )
@@ -339,7 +339,7 @@ def _media_row(
         "weight_bp": traffic.weight_bp,
         "shop_opened_at": None,
         "published_at": published_at,
-        "indexed_at": now,
+        "indexed_at": change_stamp(),
     }
     row["rank_bp"] = ranking.rank_bp(signals_of({**row, "sales": popularity}))
     return row, seg.words(norm_title)
@@ -406,7 +406,7 @@ def index_videos(session: Session, video_ids: Iterable[int]) -> int:
         session.execute(
             update(SearchDoc)
             .where(SearchDoc.kind == DocKind.VIDEO, SearchDoc.ref_id.in_(hidden))
-            .values(visible=False, indexed_at=now)
+            .values(visible=False, indexed_at=change_stamp())
         )
     learn(session, words)
     return len(rows)
@@ -467,7 +467,7 @@ def apply_shop_media_traffic(session: Session, shop_id: int) -> None:
                 distributed=traffic.distributed,
                 boosted=traffic.boosted,
                 weight_bp=traffic.weight_bp,
-                indexed_at=clock.now(),
+                indexed_at=change_stamp(),
             )
         )
         ids = session.scalars(

@@ -8,12 +8,18 @@ are created with the table, so every API process on PostgreSQL sees the same ind
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laotie.core.db import Base, BigId, UTCDateTime
+
+
+def change_stamp() -> datetime:
+    """What ``indexed_at`` is set to on every write: the wall clock, never the platform's clock (which
+    tests move), because each process's replica follows writes by it (``replica.py``)."""
+    return datetime.now(UTC)
 
 
 class DocKind:

@@ -15,17 +15,19 @@ from sqlalchemy.orm import Session
 
 from laotie.categories import errors as category_errors
 from laotie.core import clock
-from laotie.search import engine, errors, indexing, querylog
+from laotie.search import engine, errors, indexing, querylog, replica_query
 from laotie.search import plan as planning
 from laotie.search.categorymap import CategoryMap
 from laotie.search.categorymap import cache as category_cache
 from laotie.search.docs import docs
-from laotie.search.models import DocKind, SearchDoc, SearchTerm
+from laotie.search.models import DocKind, SearchDoc, SearchTerm, change_stamp
+from laotie.search.replica import REPLICA
 from laotie.search.schemas import (
     SORTS,
     ContentKind,
     ContentResult,
     DocView,
+    Facets,
     Filters,
     HotSearch,
     ProductHit,
@@ -34,6 +36,7 @@ from laotie.search.schemas import (
     SuggestResult,
 )
 from laotie.search.vocabulary import Vocabulary, VocabularyCache
+from laotie.settings import get_settings
 
 __all__ = [
     "NEW_SHOP_DAYS",
@@ -101,6 +104,25 @@ def _check(sort: str, limit: int, offset: int) -> None:
         raise errors.BAD_PAGE()
 
 
+class _Runner:
+    """Where one search runs: this process's replica (brought up to date once per search), or the
+    database's own engine when ``search_replica`` is off (ADR 0027)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.table = REPLICA.current(session) if get_settings().search_replica else None
+
+    def facets(self, q: engine.Query, cats: CategoryMap, under: int | None) -> tuple[int, Facets]:
+        if self.table is None:
+            return engine.facets(self.session, q, cats, under)
+        return replica_query.facets(self.table, q, cats, under)
+
+    def page(self, q: engine.Query, sort: str, limit: int, offset: int) -> list[ProductHit]:
+        if self.table is None:
+            return engine.page(self.session, q, sort, limit, offset)
+        return replica_query.page(self.table, q, sort, limit, offset)
+
+
 def search_products(
     session: Session,
     q: str,
@@ -120,7 +142,8 @@ def search_products(
     p = planning.plan(q, vocab)
     query = engine.build(session, DocKind.PRODUCT, [list(t) for t in p.terms], filters, cats, list(p.heads))
     under = filters.category_id
-    total, facets = engine.facets(session, query, cats, under)
+    runner = _Runner(session)
+    total, facets = runner.facets(query, cats, under)
     relaxed, corrected_to, did_you_mean = False, None, None
     if p.terms and total < FEW_RESULTS:
         fixed = planning.correct(p, vocab)
@@ -129,7 +152,7 @@ def search_products(
             alt_query = engine.build(
                 session, DocKind.PRODUCT, [list(t) for t in alt.terms], filters, cats, list(alt.heads)
             )
-            alt_total, alt_facets = engine.facets(session, alt_query, cats, under)
+            alt_total, alt_facets = runner.facets(alt_query, cats, under)
             if alt_total > total and total == 0:
                 p, query, total, facets = alt, alt_query, alt_total, alt_facets
                 corrected_to = alt.normalized
@@ -137,15 +160,15 @@ def search_products(
                 did_you_mean = alt.normalized
     if p.terms and total == 0 and len(p.terms) > 1:
         query.any_term = True
-        total, facets = engine.facets(session, query, cats, under)
+        total, facets = runner.facets(query, cats, under)
         relaxed = total > 0
-    items = engine.page(session, query, sort, limit, offset) if total else []
+    items = runner.page(query, sort, limit, offset) if total else []
     partial_from = None
     if p.terms and not relaxed and 0 < total < FEW_RESULTS and len(p.terms) > 1 and offset == 0:
         # Only a few have every word: show them first, then goods with some of the words.
         query.any_term = True
         seen = {h.id for h in items}
-        more = [h for h in engine.page(session, query, sort, limit, 0) if h.id not in seen]
+        more = [h for h in runner.page(query, sort, limit, 0) if h.id not in seen]
         if more:
             partial_from = len(items)
             items = (items + more)[:limit]
@@ -230,7 +253,7 @@ def count_impressions(session: Session, shown: dict[int, int]) -> None:
     session.execute(
         update(table)
         .where(table.c.kind == DocKind.PRODUCT, table.c.ref_id == bindparam("pid"))
-        .values(impressions=table.c.impressions + bindparam("n"), indexed_at=clock.now()),
+        .values(impressions=table.c.impressions + bindparam("n"), indexed_at=change_stamp()),
         [{"pid": pid, "n": n} for pid, n in sorted(shown.items())],
     )
     indexing.rerank(session, DocKind.PRODUCT, shown)
@@ -249,7 +272,7 @@ def set_product_scores(session: Session, product_id: int, **scores: Any) -> None
 def set_shop_scores(session: Session, shop_id: int, **scores: Any) -> None:
     """Store a shop's scores on each of its documents (``scores.shop_changed``) and rerank them."""
     session.execute(
-        update(SearchDoc).where(SearchDoc.shop_id == shop_id).values(**scores, indexed_at=clock.now())
+        update(SearchDoc).where(SearchDoc.shop_id == shop_id).values(**scores, indexed_at=change_stamp())
     )
     for kind in (DocKind.PRODUCT, DocKind.LIVE, DocKind.VIDEO):
         ids = session.scalars(

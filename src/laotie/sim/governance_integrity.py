@@ -20,6 +20,7 @@ from laotie.core.auth import Principal
 from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
 from laotie.governance import campaigns, counterfeit, inspections
+from laotie.governance import service as governance
 from laotie.governance.counterfeit_refund import collect_page, refund_batch
 from laotie.governance.models_integrity import CounterfeitRun
 from laotie.orders.schemas import Attribution
@@ -43,6 +44,9 @@ def seed_governance_integrity(
     with unit_of_work(db, read_only=True) as session:
         if session.scalar(select(CounterfeitRun.id).limit(1)) is not None or len(shops) < 2:
             return False
+    with unit_of_work(db) as session:
+        governance.seed_rules(session)  # the failed inspection below opens a case under CTF-05
+        session.commit()
         fake_shop = with_products(session, shops[-1])
         checked_shop = with_products(session, shops[0])
     product = next((p for p in fake_shop.products if stocked_sku(p, DEMO_ORDERS) is not None), None)
