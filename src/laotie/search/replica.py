@@ -218,7 +218,6 @@ class Replica:
                 table.since = datetime.min.replace(tzinfo=UTC) + SAFETY
             return table
 
-
     def forget(self) -> None:
         """Drop every copy. Production never deletes index rows (they are hidden), so changes are
         always seen; a table emptied under the replica (the tests do, between tests) must call this."""
