@@ -52,6 +52,8 @@ from laotie.payments.sandbox import router as sandbox_router
 from laotie.payments.sandbox.delivery import WebhookDeliverer
 from laotie.promotions import events as promotions_events
 from laotie.promotions import router as promotions_router
+from laotie.reviews import router as reviews_router
+from laotie.reviews import tasks as reviews_tasks
 from laotie.search import events as search_events
 from laotie.search import router as search_router
 from laotie.search import tasks as search_tasks
@@ -100,6 +102,8 @@ ROUTERS: list[APIRouter] = [
     live_router.router,
     search_router.router,
     feed_router.router,
+    reviews_router.router,
+    reviews_router.governance_router,
     pages.router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
@@ -125,6 +129,7 @@ HANDLERS_AND_JOBS = (
     search_tasks,
     feed_events,
     feed_tasks,
+    reviews_tasks,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])

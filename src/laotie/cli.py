@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from laotie.cli_moderate import moderate_app
+from laotie.cli_sandbox import sandbox_app
 from laotie.cli_search import app as search_app
 from laotie.settings import get_settings
 
@@ -21,6 +22,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(moderate_app, name="moderate")
 app.add_typer(search_app, name="search")
+app.add_typer(sandbox_app, name="sandbox")
 console = Console()
 
 DbOption = Annotated[
@@ -141,8 +143,10 @@ def serve(
 
 @app.command()
 def worker(database_url: DbOption = None) -> None:
-    """Run the outbox worker alone (when API processes run with LAOTIE_EMBEDDED_WORKER=false)."""
+    """Run the outbox worker and the periodic jobs (when API processes run with
+    LAOTIE_EMBEDDED_WORKER=false): unpaid orders cancel, intents expire, orders confirm and settle."""
     from laotie import app as _wiring  # noqa: F401  (handlers, jobs and models must be imported)
+    from laotie.core import jobs
     from laotie.core.db import Database
     from laotie.core.events import OutboxWorker
 
@@ -156,12 +160,18 @@ def worker(database_url: DbOption = None) -> None:
 
         # API processes without the embedded worker leave the sandbox's webhooks to this process.
         WebhookDeliverer(db).start_thread(settings.public_url)
-    console.print(f"outbox worker on {url}; Ctrl-C to stop")
+    if not settings.redis_url:
+        console.print(
+            "[yellow]LAOTIE_REDIS_URL is not set: live rooms' purchase notices stay in this process[/]"
+        )
+    jobs_stop = jobs.start_thread(db)
+    console.print(f"outbox worker and periodic jobs on {url}; Ctrl-C to stop")
     try:
         OutboxWorker(db).run_forever(stop, settings.outbox_poll_seconds)
     except KeyboardInterrupt:
         stop.set()
     finally:
+        jobs_stop.set()
         db.dispose()
 
 

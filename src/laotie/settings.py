@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     payment_intent_ttl_seconds: int = 15 * 60
     # A pay-after-use charge the provider has not settled within this time expires and may be retried.
     pay_later_charge_ttl_seconds: int = 24 * 60 * 60
+    # After an unpaid order's deadline, how long a payment the buyer confirmed (or a provider out of
+    # reach) keeps the order before it is cancelled anyway (orders.cancel_expired asks the provider).
+    payment_timeout_grace_seconds: int = 10 * 60
     # The sandbox PSP: how long it waits before sending a webhook, and whether this process runs its
     # delivery loop (only together with the embedded worker).
     sandbox_webhook_delay_seconds: float = 1.0

@@ -51,7 +51,14 @@ class CaseIn(BaseModel):
         default_factory=list, max_length=50, description="empty: every line of the order"
     )
     amount_fen: StrictInt | None = Field(
-        default=None, ge=1, le=10_000_000_000, description="refund-only: ask for less than the lines"
+        default=None,
+        ge=1,
+        le=10_000_000_000,
+        description=(
+            "refund-only after shipment: ask for less than the lines. Before shipment a refund-only "
+            "request refunds the whole order: an amount other than the whole, or lines that do not "
+            "cover it, is refused with AFTERSALES_WHOLE_ORDER_BEFORE_SHIPMENT (422)"
+        ),
     )
     description: str = Field(default="", max_length=500)
     evidence_ids: list[Id] = Field(

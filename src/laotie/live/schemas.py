@@ -80,6 +80,9 @@ class FlashSaleOut(BaseModel):
     starts_at: datetime
     open: bool
     closed: bool
+    # Its start has come but the broadcast has not: it opens when the session goes live, or closes
+    # with its units back on the shelf if the session ends first.
+    waiting_for_live: bool = False
 
 
 class CartItemOut(BaseModel):

@@ -99,6 +99,7 @@ class PlacedCheckout(BaseModel):
 
 
 class LineOut(BaseModel):
+    id: int = Field(description="the line's id: what a partial return or refund names (CaseLineIn.line_id)")
     sku_id: int
     product_id: int
     title: str
@@ -147,6 +148,10 @@ class OrderOut(BaseModel):
     cancelled_at: datetime | None
     cancel_reason: str
     refunded_fen: int = 0  # given back by after-sales (refunds, price protection)
+    payment_intent_id: int | None = Field(
+        default=None,
+        description="the checkout's latest payment intent (GET /payments/intents/{id}); none before paying",
+    )
     events: list[OrderEventOut] = []
 
 

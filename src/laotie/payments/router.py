@@ -83,7 +83,7 @@ def sign_agreement(principal: Principal = AnyUser, session: Session = Depends(ge
 def my_agreement(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> AgreementOut:
     out = service.agreement_of(session, principal.user_id)
     if out is None:
-        raise errors.NO_PAYMENT_AGREEMENT(buyer_id=principal.user_id)
+        raise errors.AGREEMENT_NOT_FOUND(buyer_id=principal.user_id)
     return out
 
 

@@ -24,6 +24,7 @@ from laotie.web import (
     pages_moderation,
     pages_orders,
     pages_promotions,
+    pages_reviews,
     pages_social,
     pages_video,
     pages_video_upload,
@@ -51,6 +52,7 @@ AREAS = (
     pages_social,
     pages_merchant_alliance,
     pages_live,
+    pages_reviews,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from laotie.aftersales import service as aftersales
-from laotie.aftersales.models import CaseStatus
-from laotie.aftersales.schemas import CaseIn, CaseLineIn, DecisionIn, ShipBackIn
+from laotie.aftersales.schemas import CaseIn, CaseLineIn, CaseStatus, DecisionIn, ShipBackIn
 from laotie.core.auth import AnyUser, Principal, Role, require_roles
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session

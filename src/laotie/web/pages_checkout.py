@@ -26,11 +26,18 @@ from laotie.core.auth import AnyUser, Principal
 from laotie.core.errors import AppError
 from laotie.core.http import get_session
 from laotie.core.ids import MAX_ID
-from laotie.orders import cart, paylater
 from laotie.orders import errors as order_errors
 from laotie.orders import service as orders
-from laotie.orders.models import Channel, PayMode
-from laotie.orders.schemas import MAX_LINES, MAX_QUANTITY, Attribution, CheckoutIn, LineIn
+from laotie.orders.schemas import (
+    MAX_LINES,
+    MAX_QUANTITY,
+    Attribution,
+    Channel,
+    CheckoutIn,
+    LineIn,
+    PayMode,
+)
+from laotie.orders.service import cart, paylater
 from laotie.shops import service as shops
 from laotie.web import checkout_promotions, forms, pages_logistics
 from laotie.web import errors as web_errors
