@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import Page, PageParams, page_params
+from laotie.core.request_body import BodyLimit, body_limit
 from laotie.reviews import service
 from laotie.reviews.schemas import (
     EventOut,
@@ -37,7 +38,7 @@ Staff = require_roles(Role.GOVERNANCE, Role.ADMIN)
 Stars = Annotated[int | None, Query(ge=1, le=5, description="only this many 描述相符 stars")]
 
 
-@router.post("/photos", response_model=PhotoOut, status_code=201)
+@router.post("/photos", response_model=PhotoOut, status_code=201, openapi_extra=body_limit(BodyLimit.IMAGE))
 def upload_photo(
     request: Request,
     file: Annotated[UploadFile, File(description="JPEG, PNG or WebP photo")],

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from laotie.core.ids import MAX_ID, Id
+from laotie.core.ids import Id
+from laotie.core.numbers import StrictInt
 from laotie.reviews.models import PartStatus, ReportReason, ReportStatus, ReviewStatus
 from laotie.reviews.tags import TAG_KEYWORDS as TAG_KEYWORDS  # the tag words, for the pages
 
@@ -14,15 +14,15 @@ MAX_PHOTOS = 9
 MAX_TEXT = 500
 FOLLOWUP_DAYS = 90
 DEFAULT_AFTER_DAYS = 15
-PhotoIds = list[Annotated[int, Field(ge=1, le=MAX_ID)]]
+PhotoIds = list[Id]
 
 
 class ReviewIn(BaseModel):
     order_line_id: Id
     # Checked by the service (REVIEW_STARS_INVALID), so a client gets one clear code for them.
-    product_stars: int = Field(description="描述相符 1-5")
-    service_stars: int = Field(description="服务态度 1-5")
-    logistics_stars: int = Field(description="物流服务 1-5")
+    product_stars: StrictInt = Field(description="描述相符 1-5")
+    service_stars: StrictInt = Field(description="服务态度 1-5")
+    logistics_stars: StrictInt = Field(description="物流服务 1-5")
     text: str = Field(default="", max_length=MAX_TEXT)
     photo_ids: PhotoIds = Field(default_factory=list, max_length=50, description=f"at most {MAX_PHOTOS}")
     anonymous: bool = False

@@ -17,6 +17,7 @@ from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_rol
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
+from laotie.core.request_body import BodyLimit, body_limit
 from laotie.reviews import errors
 from laotie.reviews import service as reviews
 from laotie.reviews.schemas import (
@@ -96,7 +97,7 @@ def review_form(
     return render(request, session, principal, "reviews/form.html", line=target, error=None, **LABELS)
 
 
-@router.post("/reviews/new", response_model=None)
+@router.post("/reviews/new", response_model=None, openapi_extra=body_limit(BodyLimit.IMAGES))
 def submit_review(
     request: Request,
     form: FormData = Depends(forms.read_form),
@@ -160,7 +161,7 @@ def my_reviews(
     )
 
 
-@router.post("/reviews/{review_id}/followup", response_model=None)
+@router.post("/reviews/{review_id}/followup", response_model=None, openapi_extra=body_limit(BodyLimit.IMAGES))
 def followup(
     request: Request,
     review_id: PathId,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from laotie.core.request_body import body_limit
 from laotie.payments.sandbox.signature import HEADER
 
 DESCRIPTION = f"""Notifications from the sandbox PSP, authenticated by their signature rather than a user.
@@ -63,6 +64,9 @@ _EVENT_SCHEMA: dict[str, Any] = {
 }
 
 OPENAPI_EXTRA: dict[str, Any] = {
+    # The route refuses past 64 KiB itself, with its own code (WEBHOOK_TOO_LARGE); the body cap
+    # (core.request_body) only bounds what it may read, so it sits above that.
+    **body_limit(128 * 1024),
     "parameters": [
         {
             "name": HEADER,
