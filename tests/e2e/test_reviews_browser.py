@@ -124,6 +124,10 @@ def test_buyer_reviews_with_a_photo_and_the_merchant_replies(
     merchant.wait_for_url("**/reviews")
     assert "回复成功" in merchant.content()
     shots.take(merchant, "reviews-merchant.png", full_page=True)
+    phone = new_page(browser_context(browser, PHONE, 844, signed_in=(base, scene["owner"])))
+    phone.goto(f"{base}/merchant/shops/{scene['shop_id']}/reviews")
+    assert phone.locator("article.rv-card").count() == 2
+    _fits(phone)
 
     buyer.goto(f"{base}/reviews/mine")
     assert "商家回复：谢谢老铁" in buyer.locator("article.rv-card").first.inner_text()

