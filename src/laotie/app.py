@@ -33,6 +33,7 @@ from laotie.feed import router as feed_router
 from laotie.feed import tasks as feed_tasks
 from laotie.governance import events as governance_events
 from laotie.governance import router as governance_router
+from laotie.governance import router_integrity as governance_integrity_router
 from laotie.governance import tasks as governance_tasks
 from laotie.live import events as live_events
 from laotie.live import flash_events as live_flash_events
@@ -55,6 +56,10 @@ from laotie.payments.sandbox import router as sandbox_router
 from laotie.payments.sandbox.delivery import WebhookDeliverer
 from laotie.promotions import events as promotions_events
 from laotie.promotions import router as promotions_router
+from laotie.reviews import router as reviews_router
+from laotie.reviews import tasks as reviews_tasks
+from laotie.scores import events as scores_events
+from laotie.scores import tasks as scores_tasks
 from laotie.search import events as search_events
 from laotie.search import router as search_router
 from laotie.search import tasks as search_tasks
@@ -103,9 +108,13 @@ ROUTERS: list[APIRouter] = [
     live_router.router,
     search_router.router,
     feed_router.router,
+    reviews_router.router,
+    reviews_router.governance_router,
     governance_router.router,
     governance_router.staff_router,
     pages.router,
+    governance_integrity_router.router,
+    governance_integrity_router.merchant_router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
 HANDLERS_AND_JOBS = (
@@ -130,6 +139,9 @@ HANDLERS_AND_JOBS = (
     search_tasks,
     feed_events,
     feed_tasks,
+    reviews_tasks,
+    scores_events,
+    scores_tasks,
     governance_events,
     governance_tasks,
 )

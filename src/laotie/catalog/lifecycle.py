@@ -167,6 +167,14 @@ def ban(session: Session, reviewer: Principal, product_id: int, reason: str) -> 
     return product_out(product)
 
 
+def staff_delist(session: Session, reviewer: Principal, product_id: int, reason: str) -> ProductOut:
+    """Governance takes a listed product off the shelf (the merchant may relist it later)."""
+    _require_staff(reviewer)
+    product = load_product(session, product_id, for_update=True)
+    transition(session, product, "delisted", reviewer.user_id, _reason(reason))
+    return product_out(product)
+
+
 def inspect_product(session: Session, reviewer: Principal, product_id: int) -> ProductOut:
     """Any product in any state, for governance staff."""
     _require_staff(reviewer)

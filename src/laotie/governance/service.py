@@ -13,6 +13,13 @@ from laotie.catalog import service as catalog
 from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
 from laotie.governance import appeals, cases, errors, penalties, points, reports
+
+# Brand authorisations, the counterfeit procedure, inspections and crackdowns: their own use-case
+# modules, opened here as they are to the pages and routes.
+from laotie.governance import brands as brands
+from laotie.governance import campaigns as campaigns
+from laotie.governance import counterfeit as counterfeit
+from laotie.governance import inspections as inspections
 from laotie.governance.appeals import file as file_appeal
 from laotie.governance.appeals import party_case
 from laotie.governance.appeals import queue as appeal_queue

@@ -4,14 +4,18 @@ session report with its chart. The pages talk to the live API and WebSocket from
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from laotie.core import clock
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role
 from laotie.core.http import PathId, get_session
 from laotie.live import service as live
 from laotie.live.schemas import SessionStatus
+from laotie.scores import service as scores
 from laotie.shops import service as shops
 from laotie.web.rendering import PageRoute, render
 
@@ -33,15 +37,24 @@ def room(
     principal: Principal | None = PublicAccess,
 ) -> HTMLResponse:
     out = live.get_session(session, session_id)
+    cart = live.cart_view(session, session_id)
     return render(
         request,
         session,
         principal,
         "live/room.html",
         live=out,
-        cart=live.cart_view(session, session_id),
+        cart=cart,
         ended=out.status == SessionStatus.ENDED,
+        dsr=scores.shop_scores(session, {i.shop_id for i in cart}),  # 店铺评分 on each cart line
+        # a broadcast announced for a time now past whose anchor has not started: 即将开始
+        overdue=out.status == SessionStatus.SCHEDULED and _aware(out.scheduled_at) <= clock.now(),
     )
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @router.get("/merchant/live", response_class=HTMLResponse)
