@@ -20,6 +20,7 @@ from laotie.core.auth import Principal
 from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
 from laotie.governance import campaigns, counterfeit, inspections
+from laotie.governance import service as governance
 from laotie.governance.counterfeit_refund import collect_page, refund_batch
 from laotie.governance.models_integrity import CounterfeitRun
 from laotie.orders.schemas import Attribution
@@ -45,6 +46,9 @@ def seed_governance_integrity(
             return False
         fake_shop = with_products(session, shops[-1])
         checked_shop = with_products(session, shops[0])
+    with unit_of_work(db) as session:  # cases cite rules: the rulebook first (seeding it is idempotent)
+        governance.seed_rules(session)
+        session.commit()
     product = next((p for p in fake_shop.products if stocked_sku(p, DEMO_ORDERS) is not None), None)
     if product is None:
         return False
