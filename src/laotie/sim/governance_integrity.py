@@ -49,9 +49,6 @@ def seed_governance_integrity(
         session.commit()
         fake_shop = with_products(session, shops[-1])
         checked_shop = with_products(session, shops[0])
-    with unit_of_work(db) as session:  # cases cite rules: the rulebook first (seeding it is idempotent)
-        governance.seed_rules(session)
-        session.commit()
     product = next((p for p in fake_shop.products if stocked_sku(p, DEMO_ORDERS) is not None), None)
     if product is None:
         return False
