@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from laotie.affiliate import service as affiliate
 from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import Principal
-from laotie.live import errors, interfaces
+from laotie.live import errors
 from laotie.live.flash import flash_out
 from laotie.live.models import FlashSale, LiveCartItem, LiveRoom, LiveSession, SessionStatus
 from laotie.live.rooms import load_session, own_session, require_state
@@ -65,7 +66,7 @@ def add(session: Session, principal: Principal, session_id: int, product_id: int
     commission: int | None = None
     if room.shop_id is None or product.shop_id != room.shop_id:
         # A creator (or another shop's product): only what its merchant offers the alliance.
-        commission = interfaces.offered_rate_bp(session, product_id) if room.shop_id is None else None
+        commission = affiliate.offered_rate_bp(session, product_id) if room.shop_id is None else None
         if commission is None:
             raise errors.PRODUCT_NOT_ALLOWED(product_id=product_id)
     exists = session.scalar(

@@ -11,12 +11,20 @@ from laotie.addresses import service as addresses
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
-from laotie.orders import attribution, errors, lifecycle, overrides, paylater
+from laotie.orders import attribution, errors, lifecycle, overrides
+
+# The buyer's cart, the price quote and the merchant's fulfilment, opened to the web pages on purpose.
+from laotie.orders import cart as cart
+from laotie.orders import fulfilment as fulfilment
+from laotie.orders import paylater as paylater
 from laotie.orders.attribution import LiveCart as LiveCart  # re-exported for live
 from laotie.orders.attribution import on_live_lookup as on_live_lookup  # re-exported for live
 from laotie.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.overrides import Release
 from laotie.orders.placement import Outcome, PlaceRequest, place_batch
+from laotie.orders.quote import QuoteIn as QuoteIn
+from laotie.orders.quote import QuoteLineIn as QuoteLineIn
+from laotie.orders.quote import quote as quote
 
 # What after-sales reads and writes of an order (re-exported on purpose).
 from laotie.orders.refunding import LineRefund as LineRefund
@@ -32,6 +40,12 @@ from laotie.orders.reporting import buyer_purchases as buyer_purchases
 from laotie.orders.reporting import live_session_orders as live_session_orders  # re-exported
 from laotie.orders.reporting import order_products as order_products
 from laotie.orders.reporting import product_sales as product_sales
+
+# What reviews read of a line (re-exported on purpose): who bought it, whether it arrived, a lock.
+from laotie.orders.reviewable import ReviewableLine as ReviewableLine
+from laotie.orders.reviewable import order_lines as order_lines
+from laotie.orders.reviewable import received_lines as received_lines
+from laotie.orders.reviewable import reviewable_line as reviewable_line
 from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, PlacedCheckout
 from laotie.payments import service as payments
 from laotie.payments.schemas import IntentOut

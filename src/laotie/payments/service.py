@@ -48,6 +48,9 @@ from laotie.payments.models import (
 from laotie.payments.reconcile import PaymentState as PaymentState
 from laotie.payments.reconcile import intent_for_key as intent_for_key
 from laotie.payments.reconcile import stop_or_capture as stop_or_capture
+
+# The sandbox provider's cashier, which the demo's pages confirm at on the buyer's behalf.
+from laotie.payments.sandbox import psp as sandbox_psp  # noqa: F401  (re-exported)
 from laotie.payments.schemas import IntentEventOut, IntentOut, RefundOut
 from laotie.settings import get_settings
 

@@ -24,6 +24,8 @@ from laotie.web import (
     pages_moderation,
     pages_orders,
     pages_promotions,
+    pages_reviews,
+    pages_scores,
     pages_social,
     pages_video,
     pages_video_upload,
@@ -51,6 +53,8 @@ AREAS = (
     pages_social,
     pages_merchant_alliance,
     pages_live,
+    pages_reviews,
+    pages_scores,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])

@@ -17,7 +17,9 @@ from laotie.affiliate import service as affiliate
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
+from laotie.core.money import format_yuan
 from laotie.core.pagination import PageParams
+from laotie.scores import service as scores
 from laotie.settlement.schemas import PayoutAccountIn
 from laotie.social import service as social
 from laotie.social.schemas import TargetKind
@@ -40,7 +42,10 @@ def market_page(
     mine: set[int] = set()
     if principal is not None and principal.has(Role.CREATOR):
         mine = {i.product.id for i in affiliate.showcase(session, principal.user_id).items}
-    return render(request, session, principal, "alliance/market.html", result=result, mine=mine, query={})
+    dsr = scores.shop_scores(session, {i.product.shop_id for i in result.items})  # 店铺评分 on each card
+    return render(
+        request, session, principal, "alliance/market.html", result=result, mine=mine, query={}, dsr=dsr
+    )
 
 
 @router.post("/alliance/join", response_model=None)
@@ -112,7 +117,7 @@ def withdraw_commission(
         return redirect("/creator/earnings", exc.message("zh")[:200])
     session.commit()
     return redirect(
-        "/creator/earnings", f"提现申请已提交：¥{out.amount_fen / 100:.2f}，到账 {out.account_masked}"
+        "/creator/earnings", f"提现申请已提交：{format_yuan(out.amount_fen)}，到账 {out.account_masked}"
     )
 
 

@@ -174,9 +174,7 @@ def test_ending_the_session_gives_unsold_units_back(client: TestClient, session:
     assert _stock(session, air.sale.sku_id) == 27
 
 
-def test_a_creator_sells_only_alliance_products(
-    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_creator_sells_only_alliance_products(client: TestClient, session: Session) -> None:
     sale = make_on_sale(session, stock=10, price_fen=3000)
     creator = creator_anchor(session)
     out = live.create_session(session, creator.principal, creator.room_id, SessionIn(title="达人专场"))
