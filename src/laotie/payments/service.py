@@ -49,6 +49,7 @@ from laotie.payments.models import (
 
 # Before giving up an unpaid reference, ask the provider (re-exported on purpose).
 from laotie.payments.reconcile import PaymentState as PaymentState
+from laotie.payments.reconcile import intent_for_key as intent_for_key
 from laotie.payments.reconcile import stop_or_capture as stop_or_capture
 
 # The sandbox provider's cashier, which the demo's pages confirm at on the buyer's behalf.
@@ -333,16 +334,6 @@ def refund(
     check_amount(amount_fen)
     _check_text("idempotency_key", idempotency_key, 100)
     return refunds.refund(session, intent_id, amount_fen, idempotency_key, reason, source, actor_id)
-
-
-def intent_for_key(session: Session, buyer_id: int, idempotency_key: str) -> IntentOut | None:
-    """The intent the buyer's call with this key made, as it stands now (``replayed``), or None."""
-    intent = session.scalar(
-        select(PaymentIntent).where(
-            PaymentIntent.buyer_id == buyer_id, PaymentIntent.idempotency_key == idempotency_key
-        )
-    )
-    return None if intent is None else intent_out(intent, replayed=True)
 
 
 def get_intent(session: Session, intent_id: int) -> IntentOut:

@@ -196,3 +196,28 @@ def test_merchant_ships_over_http_and_the_buyer_confirms(
     done = client.post(f"/api/v1/orders/{order_id}/confirm-receipt", headers=buyer.headers)
     assert done.status_code == 200 and done.json()["status"] == "completed"
     assert [e["kind"] for e in done.json()["events"]] == ["placed", "paid", "shipped", "receipt_confirmed"]
+
+
+def test_out_of_stock_says_how_many_are_left(client: TestClient, session: Session) -> None:
+    """Issue 9 item 16: OUT_OF_STOCK tells the buyer how many they can still have, not 已售罄."""
+    buyer = make_buyer(session)
+    sale = make_on_sale(session, stock=3, price_fen=1000)
+    r = _buy_now(client, buyer, sale, "k-short", quantity=5)
+    assert r.status_code == 409, r.text
+    error = r.json()["error"]
+    assert error["code"] == "OUT_OF_STOCK" and error["message"] == "库存不足：仅剩3件"
+    english = _buy_now_en(client, buyer, sale, "k-short-en", quantity=5)
+    assert english.json()["error"]["message"] == "Not enough stock: 3 left"
+
+
+def _buy_now_en(client: TestClient, buyer, sale, key: str, quantity: int):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/v1/orders/buy-now",
+        json={
+            "sku_id": sale.sku_id,
+            "quantity": quantity,
+            "expected_unit_price_fen": sale.price_fen,
+            "address_id": buyer.address_id,
+        },
+        headers={**buyer.headers, "Idempotency-Key": key, "Accept-Language": "en"},
+    )
