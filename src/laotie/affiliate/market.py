@@ -115,3 +115,18 @@ def rates_for(session: Session, creator_id: int | None, product_ids: list[int]) 
     if creator_id is None or not product_ids or not is_creator(session, creator_id):
         return {}
     return active_rates(session, product_ids)
+
+
+def showcased(session: Session, creator_id: int, product_ids: list[int]) -> set[int]:
+    """Of ``product_ids``, those in the creator's showcase (橱窗) under an active alliance offer: what
+    an order attributed to the creator from the showcase may credit them for."""
+    if not product_ids or not is_creator(session, creator_id):
+        return set()
+    held = set(
+        session.scalars(
+            select(ShowcaseItem.product_id).where(
+                ShowcaseItem.creator_id == creator_id, ShowcaseItem.product_id.in_(sorted(set(product_ids)))
+            )
+        )
+    )
+    return held & set(active_rates(session, sorted(held)))

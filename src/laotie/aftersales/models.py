@@ -112,7 +112,7 @@ class Evidence(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("aftersales_case.id"), index=True)
     party: Mapped[str] = mapped_column(String(20))
-    uploaded_by: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by: Mapped[int] = mapped_column(BigInteger, index=True)  # the hourly upload limit counts by it
     storage_key: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(40))
     size_bytes: Mapped[int] = mapped_column(Integer)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from laotie.affiliate import service as affiliate
 from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import Principal
-from laotie.live import errors, interfaces
+from laotie.live import errors
 from laotie.live.flash import flash_out
-from laotie.live.models import FlashSale, LiveCartItem, LiveSession, SessionStatus
+from laotie.live.models import FlashSale, LiveCartItem, LiveRoom, LiveSession, SessionStatus
 from laotie.live.rooms import load_session, own_session, require_state
 from laotie.live.schemas import MAX_CART_ITEMS, CartItemOut, FlashSaleOut
+from laotie.orders import service as orders
 
 OPEN = {SessionStatus.SCHEDULED, SessionStatus.LIVE}
 
@@ -34,7 +36,7 @@ def view(session: Session, session_id: int) -> list[CartItemOut]:
     for sale in session.scalars(
         select(FlashSale).where(FlashSale.session_id == session_id).order_by(FlashSale.id)
     ):
-        flashes.setdefault(sale.item_id, []).append(flash_out(sale))
+        flashes.setdefault(sale.item_id, []).append(flash_out(sale, row.status == SessionStatus.LIVE))
     out = []
     for item in items:
         card = cards.get(item.product_id)
@@ -64,7 +66,7 @@ def add(session: Session, principal: Principal, session_id: int, product_id: int
     commission: int | None = None
     if room.shop_id is None or product.shop_id != room.shop_id:
         # A creator (or another shop's product): only what its merchant offers the alliance.
-        commission = interfaces.offered_rate_bp(session, product_id) if room.shop_id is None else None
+        commission = affiliate.offered_rate_bp(session, product_id) if room.shop_id is None else None
         if commission is None:
             raise errors.PRODUCT_NOT_ALLOWED(product_id=product_id)
     exists = session.scalar(
@@ -141,3 +143,23 @@ def pin(session: Session, principal: Principal, session_id: int, item_id: int | 
 
 def pinned_item(session: Session, session_id: int) -> int | None:
     return session.scalar(select(LiveSession.pinned_item_id).where(LiveSession.id == session_id))
+
+
+def for_attribution(session: Session, session_id: int) -> orders.LiveCart | None:
+    """What orders verifies a live attribution against: on air now, the cart, whose room."""
+    row = session.get(LiveSession, session_id)
+    if row is None:
+        return None
+    room = session.get(LiveRoom, row.room_id)
+    items = session.execute(
+        select(LiveCartItem.product_id, LiveCartItem.shop_id).where(LiveCartItem.session_id == session_id)
+    ).all()
+    return orders.LiveCart(
+        live=row.status == SessionStatus.LIVE,
+        product_ids=frozenset(p for p, _ in items),
+        shop_ids=frozenset(s for _, s in items),
+        creator_id=room.owner_id if room is not None and room.shop_id is None else None,
+    )
+
+
+orders.on_live_lookup(for_attribution)

@@ -7,12 +7,12 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.auth import Principal
-from laotie.live import interfaces
 from laotie.live.intent import timeline as intent_timeline
 from laotie.live.models import CommentStatus, LiveComment, LiveViewer
 from laotie.live.rooms import own_session
 from laotie.live.schemas import ProductReport, SessionReport
 from laotie.orders import service as orders
+from laotie.social import service as social
 
 MAX_TIMELINE_MINUTES = 24 * 60
 
@@ -30,7 +30,7 @@ def session_report(session: Session, principal: Principal, session_id: int) -> S
         ).all()
     )
     target_kind, target_id = ("shop", room.shop_id) if room.shop_id is not None else ("user", room.owner_id)
-    followers = interfaces.new_followers_between(session, target_kind, target_id, start, end)
+    followers = social.new_followers_between(session, target_kind, target_id, start, end)
     sold = orders.live_session_orders(session, row.id)
     paid = [o for o in sold if o.paid]
     products: dict[int, ProductReport] = {}

@@ -18,6 +18,7 @@ from laotie.orders import models as orders_models
 from laotie.payments import models as payments_models
 from laotie.payments.sandbox import models as payments_sandbox_models
 from laotie.promotions import models as promotions_models
+from laotie.reviews import models as reviews_models
 from laotie.scores import models as scores_models
 from laotie.search import fts as search_fts
 from laotie.search import models as search_models
@@ -48,6 +49,7 @@ __all__ = [
     "payments_models",
     "payments_sandbox_models",
     "promotions_models",
+    "reviews_models",
     "scores_models",
     "search_fts",
     "search_models",

@@ -39,6 +39,7 @@ from laotie.sim.licences import credit_code
 from laotie.sim.names import BUYER_NICKNAMES, MERCHANT_NICKNAMES, SHOP_NAMES
 from laotie.sim.people import DEMO_PASSWORD, DemoAccount, ensure_user, principal_of
 from laotie.sim.products import plan_product
+from laotie.sim.reviews import seed_reviews
 
 ADMIN_PHONE = "13900000001"
 GOVERNANCE_PHONE = "13900000002"
@@ -320,6 +321,7 @@ def seed_demo(
                     db, storage, media, market, reviewer, buyers, console, progress, commerce_task
                 )
                 changed |= made
+                changed |= seed_reviews(db, storage, media, market, buyers)  # sim.reviews
         if changed:
             seed_discovery(db)  # search index and a week of searches (sim.discovery)
     finally:

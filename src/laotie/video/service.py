@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from laotie.video.engagement import add_view, comment, comments, intent_by_product, like, unlike
 from laotie.video.feed import MediaFile, check_attribution, cover_key, detail, feed, media_file
-from laotie.video.publishing import check_link, check_products, link, remove, set_products, upload
+from laotie.video.links import check_link
+from laotie.video.publishing import check_products, link, remove, set_products, upload
 
 __all__ = [
     "MediaFile",

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from laotie.core.errors import AppError
-from laotie.orders.quote import QuoteIn, QuoteLineIn, quote
+from laotie.core.money import discount_label, yuan_short
+from laotie.orders.service import QuoteIn, QuoteLineIn, quote
 from laotie.promotions import service as promotions
 from laotie.promotions.schemas import BuyerCouponOut, QuoteOut
 
@@ -46,14 +47,12 @@ def coupon_text(c: BuyerCouponOut) -> str:
     k = c.coupon
     if k.cut_fen:
         head = (
-            f"满{k.threshold_fen / 100:g}减{k.cut_fen / 100:g}"
+            f"满{yuan_short(k.threshold_fen)}减{yuan_short(k.cut_fen)}"
             if k.threshold_fen
-            else f"立减{k.cut_fen / 100:g}"
+            else f"立减{yuan_short(k.cut_fen)}"
         )
     else:
-        head = f"{(10000 - k.percent_off_bp) / 1000:g}折" + (
-            f"（最多减{k.cap_fen / 100:g}）" if k.cap_fen else ""
-        )
+        head = discount_label(k.percent_off_bp) + (f"（最多减{yuan_short(k.cap_fen)}）" if k.cap_fen else "")
     return f"{'平台券' if k.shop_id is None else '店铺券'} · {head}"
 
 

@@ -24,6 +24,7 @@ from laotie.web import (
     pages_moderation,
     pages_orders,
     pages_promotions,
+    pages_reviews,
     pages_scores,
     pages_social,
     pages_video,
@@ -52,6 +53,7 @@ AREAS = (
     pages_social,
     pages_merchant_alliance,
     pages_live,
+    pages_reviews,
     pages_scores,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).

@@ -17,6 +17,7 @@ from laotie.affiliate import service as affiliate
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
+from laotie.core.money import format_yuan
 from laotie.core.pagination import PageParams
 from laotie.scores import service as scores
 from laotie.settlement.schemas import PayoutAccountIn
@@ -116,7 +117,7 @@ def withdraw_commission(
         return redirect("/creator/earnings", exc.message("zh")[:200])
     session.commit()
     return redirect(
-        "/creator/earnings", f"提现申请已提交：¥{out.amount_fen / 100:.2f}，到账 {out.account_masked}"
+        "/creator/earnings", f"提现申请已提交：{format_yuan(out.amount_fen)}，到账 {out.account_masked}"
     )
 
 

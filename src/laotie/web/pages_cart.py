@@ -10,8 +10,8 @@ from starlette.datastructures import FormData
 
 from laotie.core.auth import AnyUser, Principal
 from laotie.core.http import PathId, get_session
-from laotie.orders import cart
 from laotie.orders.schemas import MAX_QUANTITY, CartItemIn
+from laotie.orders.service import cart
 from laotie.shops import service as shops
 from laotie.web import errors as web_errors
 from laotie.web import forms

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core.auth import Principal, PublicAccess
 from laotie.core.http import PathId, get_session
+from laotie.core.money import parse_hundredths
 from laotie.core.pagination import PageParams
 from laotie.feed import service as feed
 from laotie.feed.schemas import TAB_LABELS
@@ -35,11 +36,8 @@ Flag = Annotated[str, Query(max_length=5)]
 
 def _yuan(value: str) -> int | None:
     """ "12.5" -> 1250 fen; anything else (empty, negative, words) -> no bound."""
-    try:
-        fen = round(float(value) * 100)
-    except ValueError:
-        return None
-    return fen if 0 <= fen <= 10**11 else None
+    fen = parse_hundredths(value)
+    return fen if fen is not None and fen <= 10**11 else None
 
 
 def _filters(

@@ -12,6 +12,7 @@ from laotie.catalog import service as catalog
 from laotie.core.auth import AnyUser, Principal
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
+from laotie.core.money import parse_hundredths, plain_hundredths
 from laotie.core.pagination import PageParams
 from laotie.settings import get_settings
 from laotie.shops import service as shops
@@ -39,8 +40,8 @@ def alliance_page(
         shop=shop,
         products=products,
         offers=offers,
-        min_pct=settings.affiliate_min_rate_bp / 100,
-        max_pct=settings.affiliate_max_rate_bp / 100,
+        min_pct=plain_hundredths(settings.affiliate_min_rate_bp),
+        max_pct=plain_hundredths(settings.affiliate_max_rate_bp),
     )
 
 
@@ -61,7 +62,9 @@ def set_offer(
             affiliate.withdraw_offer(session, principal, shop_id, product_id)
             message = "已退出好物联盟"
         else:
-            rate_bp = round(float(data.get("rate_pct", "")) * 100)
+            rate_bp = parse_hundredths(data.get("rate_pct", ""))
+            if rate_bp is None:
+                raise ValueError("not a percentage")
             affiliate.set_offer(session, principal, shop_id, product_id, rate_bp)
             message = "佣金已设置"
     except ValueError:

@@ -17,9 +17,9 @@ from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
 from laotie.logistics import service as logistics
-from laotie.orders import fulfilment
 from laotie.orders import service as orders
-from laotie.orders.models import OrderStatus
+from laotie.orders.schemas import OrderStatus
+from laotie.orders.service import fulfilment
 from laotie.shops import service as shops
 from laotie.web import errors as web_errors
 from laotie.web import forms

@@ -15,10 +15,10 @@ from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
 from laotie.logistics import service as logistics
-from laotie.orders import fulfilment
 from laotie.orders import service as orders
-from laotie.orders.models import OrderStatus
-from laotie.payments.sandbox import psp
+from laotie.orders.schemas import OrderStatus
+from laotie.orders.service import fulfilment
+from laotie.payments.service import sandbox_psp as psp
 from laotie.settings import get_settings
 from laotie.web import forms
 from laotie.web.labels import ORDER_EVENTS, ORDER_TABS

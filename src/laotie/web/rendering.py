@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from laotie.accounts import service as accounts
 from laotie.core.auth import Principal
 from laotie.core.errors import NOT_AUTHENTICATED, VALIDATION_ERROR, AppError
-from laotie.core.money import format_yuan
+from laotie.core.money import discount_label, format_yuan, percent_label, plain_hundredths
 from laotie.social import service as social
 from laotie.web import errors as web_errors
 from laotie.web.labels import label
@@ -100,6 +100,9 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["yuan"] = format_yuan
+env.filters["zhe"] = discount_label
+env.filters["pct"] = percent_label
+env.filters["hundredths"] = plain_hundredths
 env.globals["static"] = static_url
 env.globals["page_url"] = page_url
 env.filters["label"] = label

@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
-from laotie.live import interfaces
 from laotie.live import service as live
 from laotie.live.realtime import store
 from laotie.orders import service as orders
 from laotie.orders.schemas import Attribution, CheckoutIn, LineIn
+from laotie.social import service as social_service
 from tests.factories.live import on_air
 from tests.factories.orders import key, make_buyer, make_on_sale
 from tests.factories.payments import confirm, deliver
@@ -91,7 +91,7 @@ def test_the_report_adds_up(
         assert start <= end
         return 7
 
-    monkeypatch.setattr(interfaces, "new_followers_between", followers)
+    monkeypatch.setattr(social_service, "new_followers_between", followers)
     ended = client.post(f"/api/v1/live/sessions/{air.session_id}/end", headers=air.anchor.headers)
     assert ended.status_code == 200
     r = client.get(f"/api/v1/live/sessions/{air.session_id}/report", headers=air.anchor.headers)

@@ -30,6 +30,7 @@ def test_review_queues_and_approving_a_product_lists_it(client: TestClient, sess
     r = client.post(f"/governance/products/{product.id}/approve", follow_redirects=False)
     assert r.status_code == 303
     assert "商品已通过审核并上架" in client.get(r.headers["location"]).text
+    client.app.state.outbox_worker.run_until_idle()  # the home feed reads the search index, fed by events
     assert "待审核的蜂蜜" in client.get("/").text
 
     r = client.post(f"/governance/shops/{pending_id}/approve", follow_redirects=False)

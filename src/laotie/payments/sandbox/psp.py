@@ -142,6 +142,17 @@ def get_charge(session: Session, provider_ref: str, client_secret: str) -> Sandb
     return charge
 
 
+def lookup(session: Session, provider_ref: str) -> SandboxCharge:
+    """The charge as the sandbox sees it now (the platform asking, not the buyer)."""
+    charge = session.scalar(select(SandboxCharge).where(SandboxCharge.provider_ref == provider_ref))
+    if charge is None:
+        raise ProviderError(f"sandbox: no charge {provider_ref}")
+    if charge.status == C.REQUIRES_CONFIRMATION and charge.expires_at and clock.now() >= charge.expires_at:
+        _set_status(charge, C.EXPIRED)
+        session.flush()
+    return charge
+
+
 def confirm(session: Session, provider_ref: str, client_secret: str, payment_method: str) -> SandboxCharge:
     """The buyer pays at the sandbox's cashier. The outcome is decided now and told by webhook later."""
     charge = _lock_charge(session, provider_ref)

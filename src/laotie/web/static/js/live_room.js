@@ -10,7 +10,11 @@
   var retry = 1000;
 
   function text(el, value) { if (el) el.textContent = value; }
-  function yuan(fen) { return "¥" + (fen / 100).toFixed(2); }
+  function yuan(fen) {  // integer fen, no float division: 1205 -> ¥12.05
+    var sign = fen < 0 ? "-" : "";
+    fen = Math.abs(fen);
+    return sign + "¥" + Math.floor(fen / 100) + "." + String(fen % 100).padStart(2, "0");
+  }
 
   function addComment(m, mine) {
     var li = document.createElement("li");

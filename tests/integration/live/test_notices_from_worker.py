@@ -1,0 +1,52 @@
+"""A purchase notice handled in `laotie worker` (a process with no live hub) reaches the API processes
+through Redis, instead of being recorded as delivered while going nowhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import redis
+
+from laotie.core.events import Event
+from laotie.live import events as live_events
+from laotie.live.realtime import hub as realtime
+from laotie.settings import get_settings
+
+REDIS_URL = os.environ.get("LAOTIE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def test_a_hubless_process_publishes_the_notice_to_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis is required at {REDIS_URL}: {exc}", pytrace=False)
+    prefix = f"test:{uuid.uuid4().hex[:8]}:"
+    monkeypatch.setenv("LAOTIE_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("LAOTIE_LIVE_REDIS_CHANNEL", prefix)
+    get_settings.cache_clear()
+    monkeypatch.setattr(realtime, "_current", None)
+    listener = client.pubsub()
+    listener.psubscribe(f"{prefix}*")
+    assert listener.get_message(timeout=2)["type"] == "psubscribe"  # type: ignore[index]
+    try:
+        event = Event(
+            "e1", "OrderPaid", {"live_session_id": 42, "buyer_id": 1234, "order_id": 7}, datetime.now(UTC)
+        )
+        live_events.on_order_paid(None, event)  # type: ignore[arg-type]
+        message = listener.get_message(timeout=5)
+        assert message is not None and message["channel"] == f"{prefix}42".encode()
+        body = json.loads(message["data"])
+        assert (body["type"], body["verb"], body["buyer"], body["order_id"]) == (
+            "purchase",
+            "刚刚下单了",
+            "老铁***34",
+            7,
+        )
+    finally:
+        listener.close()
+        get_settings.cache_clear()
