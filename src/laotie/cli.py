@@ -12,6 +12,7 @@ from rich.table import Table
 
 from laotie.cli_moderate import moderate_app
 from laotie.cli_sandbox import sandbox_app
+from laotie.cli_scores import app as scores_app
 from laotie.cli_search import app as search_app
 from laotie.settings import get_settings
 
@@ -23,6 +24,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(moderate_app, name="moderate")
 app.add_typer(search_app, name="search")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(scores_app, name="scores")
 console = Console()
 
 DbOption = Annotated[
