@@ -31,6 +31,10 @@ from laotie.core.storage import LocalDiskStorage
 from laotie.feed import events as feed_events
 from laotie.feed import router as feed_router
 from laotie.feed import tasks as feed_tasks
+from laotie.governance import events as governance_events
+from laotie.governance import router as governance_router
+from laotie.governance import router_integrity as governance_integrity_router
+from laotie.governance import tasks as governance_tasks
 from laotie.live import events as live_events
 from laotie.live import flash_events as live_flash_events
 from laotie.live import router as live_router
@@ -106,7 +110,11 @@ ROUTERS: list[APIRouter] = [
     feed_router.router,
     reviews_router.router,
     reviews_router.governance_router,
+    governance_router.router,
+    governance_router.staff_router,
     pages.router,
+    governance_integrity_router.router,
+    governance_integrity_router.merchant_router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
 HANDLERS_AND_JOBS = (
@@ -134,6 +142,8 @@ HANDLERS_AND_JOBS = (
     reviews_tasks,
     scores_events,
     scores_tasks,
+    governance_events,
+    governance_tasks,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])

@@ -26,6 +26,7 @@ class CaseReason(enum.StrEnum):
     NOT_RECEIVED = "not_received"  # 未收到货
     CHANGED_MIND = "changed_mind"  # 不想要了 (before shipment)
     PRICE_DROP = "price_drop"  # 降价
+    COUNTERFEIT = "counterfeit"  # 售假: the platform refunds on its own (governance counterfeit procedure)
 
 
 class CaseStatus(enum.StrEnum):

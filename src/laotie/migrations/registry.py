@@ -10,6 +10,8 @@ from laotie.core import events as core_events
 from laotie.core import idempotency as core_idempotency
 from laotie.core.db import Base
 from laotie.feed import models as feed_models
+from laotie.governance import models as governance_models
+from laotie.governance import models_integrity as governance_integrity_models
 from laotie.ledger import models as ledger_models
 from laotie.live import models as live_models
 from laotie.logistics import models as logistics_models
@@ -40,6 +42,8 @@ __all__ = [
     "core_events",
     "core_idempotency",
     "feed_models",
+    "governance_integrity_models",
+    "governance_models",
     "ledger_models",
     "live_models",
     "logistics_models",

@@ -15,8 +15,13 @@ from laotie.web import (
     pages_checkout,
     pages_discovery,
     pages_governance,
+    pages_governance_cases,
+    pages_governance_integrity,
+    pages_governance_merchant,
+    pages_governance_public,
     pages_live,
     pages_logistics,
+    pages_me,
     pages_merchant,
     pages_merchant_alliance,
     pages_merchant_orders,
@@ -55,6 +60,11 @@ AREAS = (
     pages_live,
     pages_reviews,
     pages_scores,
+    pages_governance_cases,
+    pages_governance_merchant,
+    pages_governance_public,
+    pages_governance_integrity,
+    pages_me,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])
