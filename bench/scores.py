@@ -261,6 +261,7 @@ def main() -> None:
     )
     table.add_row("one review event, p50 (ms)", f"{applied['apply_p50_ms']}")
     table.add_row("one review event, p99 (ms)", f"{applied['apply_p99_ms']}")
+    table.add_row("  this thread's CPU p50 / p99 (ms)", f"{applied['cpu_p50_ms']} / {applied['cpu_p99_ms']}")
     table.add_row(
         "  with commit p50 / p99 (ms)", f"{applied['with_commit_p50_ms']} / {applied['with_commit_p99_ms']}"
     )

@@ -13,6 +13,7 @@ from rich.table import Table
 from laotie.cli_governance import app as governance_app
 from laotie.cli_moderate import moderate_app
 from laotie.cli_sandbox import sandbox_app
+from laotie.cli_scores import app as scores_app
 from laotie.cli_search import app as search_app
 from laotie.cli_simulate import simulate as simulate_command
 from laotie.settings import get_settings
@@ -27,6 +28,7 @@ app.add_typer(search_app, name="search")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(governance_app, name="governance")
 app.command("simulate")(simulate_command)
+app.add_typer(scores_app, name="scores")
 console = Console()
 
 DbOption = Annotated[

@@ -18,7 +18,7 @@ from laotie.orders import service as orders
 from laotie.scores import aggregates
 from laotie.scores import formulas as f
 from laotie.scores.aggregates import Kind
-from laotie.scores.compute import Cause, recompute_products, recompute_shops, recompute_users
+from laotie.scores.compute import Cause, Writes, recompute_products, recompute_shops, recompute_users
 from laotie.scores.models import FactInput, LineInput, ReviewInput
 
 
@@ -55,10 +55,12 @@ def _review_subjects(r: ReviewInput | Review) -> list[tuple[str, int]]:
 
 
 def _recompute_review(session: Session, r: ReviewInput | Review, cause: Cause) -> None:
-    recompute_products(session, {r.product_id: (r.shop_id, r.category_id)}, cause)
-    recompute_shops(session, [r.shop_id], cause)
+    writes = Writes()  # the product's, shop's and creator's history, movements and events together
+    recompute_products(session, {r.product_id: (r.shop_id, r.category_id)}, cause, shared=writes)
+    recompute_shops(session, [r.shop_id], cause, shared=writes)
     if r.creator_id is not None:
-        recompute_users(session, [r.creator_id], cause)
+        recompute_users(session, [r.creator_id], cause, shared=writes)
+    writes.flush(session)
 
 
 def _insert_review(session: Session) -> Any:

@@ -187,8 +187,9 @@ def user_values(w: Window) -> dict[str, Any]:
 
 
 @dataclass
-class _Writes:
-    """What a recompute writes besides the current rows, sent in one statement each at its end."""
+class Writes:
+    """What a recompute writes besides the current rows, sent in one statement each at its end (or at
+    the end of the caller's, when one input recomputes several kinds of subject: ``shared``)."""
 
     history: list[dict[str, Any]] = field(default_factory=list)
     movements: list[dict[str, Any]] = field(default_factory=list)
@@ -217,7 +218,7 @@ def _store(
     cause: Cause,
     day: date,
     now: datetime,
-    out: _Writes,
+    out: Writes,
 ) -> dict[str, list[Any]]:
     """Apply what changed to the current row; the history row and the movement go to ``out``; then
     the consequences and the announcements of what changed."""
@@ -257,6 +258,7 @@ def recompute_products(
     cause: Cause,
     day: date | None = None,
     prices: Mapping[int, Mapping[str, Any]] | None = None,
+    shared: Writes | None = None,
 ) -> dict[int, dict[str, list[Any]]]:
     """``meta``: product id -> (shop id, leaf category id), None where unknown (kept from before);
     ``prices``: new price figures (价格力) of some of them."""
@@ -265,19 +267,24 @@ def recompute_products(
     rows = _current(session, Kind.PRODUCT, ids, meta)
     sums = _window(session, Kind.PRODUCT, ids, day)
     priors = category_priors(session, (r.category_id for r in rows.values()), day)
-    now, writes = clock.now(), _Writes()
+    now, writes = clock.now(), shared or Writes()
     out = {}
     for pid in ids:
         row = rows[pid]
         prior = priors.get(row.category_id or 0, f.DEFAULT_PRIOR)
         values = product_values(sums[pid], prior, row, (prices or {}).get(pid))
         out[pid] = _store(session, row, values, cause, day, now, writes)
-    writes.flush(session)
+    if shared is None:
+        writes.flush(session)
     return out
 
 
 def recompute_shops(
-    session: Session, shop_ids: Iterable[int], cause: Cause, day: date | None = None
+    session: Session,
+    shop_ids: Iterable[int],
+    cause: Cause,
+    day: date | None = None,
+    shared: Writes | None = None,
 ) -> dict[int, dict[str, list[Any]]]:
     day = day or today()
     ids = sorted(set(shop_ids))
@@ -285,25 +292,31 @@ def recompute_shops(
     rows = _current(session, Kind.SHOP, ids, {sid: (sid, mains[sid]) for sid in ids})
     sums = _window(session, Kind.SHOP, ids, day)
     priors = category_priors(session, mains.values(), day)
-    now, writes = clock.now(), _Writes()
+    now, writes = clock.now(), shared or Writes()
     out = {}
     for sid in ids:
         prior = priors.get(mains[sid] or 0, f.DEFAULT_PRIOR)
         out[sid] = _store(session, rows[sid], shop_values(sums[sid], prior), cause, day, now, writes)
-    writes.flush(session)
+    if shared is None:
+        writes.flush(session)
     return out
 
 
 def recompute_users(
-    session: Session, user_ids: Iterable[int], cause: Cause, day: date | None = None
+    session: Session,
+    user_ids: Iterable[int],
+    cause: Cause,
+    day: date | None = None,
+    shared: Writes | None = None,
 ) -> dict[int, dict[str, list[Any]]]:
     day = day or today()
     ids = sorted(set(user_ids))
     rows = _current(session, Kind.USER, ids, {})
     sums = _window(session, Kind.USER, ids, day)
-    now, writes = clock.now(), _Writes()
+    now, writes = clock.now(), shared or Writes()
     out = {}
     for uid in ids:
         out[uid] = _store(session, rows[uid], user_values(sums[uid]), cause, day, now, writes)
-    writes.flush(session)
+    if shared is None:
+        writes.flush(session)
     return out

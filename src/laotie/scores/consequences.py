@@ -49,10 +49,12 @@ def lines_below(row: Current) -> dict[str, tuple[Any, Any]]:
         low = [d for d in dsrs if d is not None and d < f.DSR_LINE_X100]
         if low:
             out["dsr"] = (min(low), f.DSR_LINE_X100)
+        if row.dsr_logistics_x100 is not None and row.dsr_logistics_x100 < f.DSR_LINE_X100:
+            out["dsr_logistics"] = (row.dsr_logistics_x100, f.DSR_LINE_X100)  # governance's rule names it
         if row.quality_return_bp is not None and row.quality_return_bp > f.SHOP_QRR_LINE_BP:
             out["quality_return_rate"] = (row.quality_return_bp, f.SHOP_QRR_LINE_BP)
     elif row.subject_kind == Kind.USER and row.integrity is not None and row.integrity < f.INTEGRITY_LINE:
-        out["integrity"] = (row.integrity, f.INTEGRITY_LINE)
+        out["promoter_integrity"] = (row.integrity, f.INTEGRITY_LINE)
     return out
 
 
@@ -106,8 +108,10 @@ def _recovered_value(row: Current, name: str) -> tuple[Any, Any]:
     if name == "dsr":
         dsrs = [d for d in (row.dsr_description_x100, row.dsr_service_x100, row.dsr_logistics_x100) if d]
         return (min(dsrs) if dsrs else None), f.DSR_LINE_X100
-    if name == "integrity":
+    if name == "promoter_integrity":
         return row.integrity, f.INTEGRITY_LINE
+    if name == "dsr_logistics":
+        return row.dsr_logistics_x100, f.DSR_LINE_X100
     line = f.PRODUCT_QRR_LINE_BP if row.subject_kind == Kind.PRODUCT else f.SHOP_QRR_LINE_BP
     return row.quality_return_bp, line
 

@@ -16,7 +16,8 @@ Emitted:
   figure search and feed rank with moved (they read the new figures through ``service``);
 - ``scores.threshold_crossed`` {"score", "subject_kind", "subject_id", "shop_id", "value",
   "threshold", "direction" ("below" | "recovered"), "at"}; scores named: ``product_score``,
-  ``overpriced``, ``quality_return_rate``, ``experience``, ``dsr``, ``integrity``.
+  ``overpriced``, ``quality_return_rate``, ``experience``, ``dsr`` (any dimension),
+  ``dsr_logistics``, ``promoter_integrity`` (the names governance's rules use).
 """
 
 from __future__ import annotations

@@ -99,3 +99,22 @@ def test_a_quality_refund_counts_against_product_and_shop(
     assert product.quality_return_bp is None and product.product_score is None
     answers = session.scalar(select(func.sum(Daily.answered)).where(Daily.subject_kind == "shop"))
     assert answers == 1  # the merchant's answer timed the after-sales speed
+
+
+def test_a_real_review_reaches_the_scores(
+    client: TestClient, app: FastAPI, db: Database, session: Session
+) -> None:
+    """The reviews domain's own review (through its API) is counted by scores from its event."""
+    from tests.integration.reviews.helpers import received, review_body
+
+    got = received(client, app, db, session)
+    with clock.travel(timedelta(hours=100)):
+        answer = client.post("/api/v1/reviews", headers=got.buyer, json=review_body(got.line_id))
+        assert answer.status_code == 201, answer.text
+        app.state.outbox_worker.run_until_idle()
+        session.rollback()
+        pid = got.bought.sale.product_id
+        product = scores.product_scores(session, [pid])[pid]
+        assert product.reviews == 1 and product.rating_avg_x100 == 500
+        shop = scores.shop_scores(session, [got.bought.sale.shop_id])[got.bought.sale.shop_id]
+        assert shop.reviews == 1 and shop.dsr_service_x100 is None  # one review: 暂无评分

@@ -101,7 +101,7 @@ def test_a_creator_integrity_follows_what_they_sold(app: FastAPI, db: Database, 
     out = scores.promoter_scores(session, [creator])[creator]
     assert out.integrity == 47
     crossed = [e for e in topics(session, "scores.threshold_crossed") if e["subject_kind"] == "user"]
-    assert crossed and crossed[0]["score"] == "integrity" and crossed[0]["direction"] == "below"
+    assert crossed and crossed[0]["score"] == "promoter_integrity" and crossed[0]["direction"] == "below"
 
 
 def test_a_late_shipment_counts_against_shipping_on_time(
