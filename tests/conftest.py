@@ -34,6 +34,10 @@ DB_PREFIX = os.environ.get("LAOTIE_TEST_DB_PREFIX", "laotie")
 # `make test-fast` runs on SQLite alone (LAOTIE_TEST_BACKENDS=sqlite); `make test` and CI on both.
 BACKENDS = [b for b in os.environ.get("LAOTIE_TEST_BACKENDS", "sqlite,postgres").split(",") if b]
 KEEP_SEEDED = {"categories_category"}
+# Secrets ship no default (core.install_secrets); the tests' own, never a server's.
+TEST_MEDIA_CALLBACK_SECRET = "media-test-callback-secret"
+os.environ.setdefault("LAOTIE_MEDIA_CALLBACK_SECRET", TEST_MEDIA_CALLBACK_SECRET)
+os.environ.setdefault("LAOTIE_VIDEO_LINK_HOSTS", '["cdn.example.com"]')  # linked videos' allowed host
 
 
 def _worker() -> str:

@@ -57,3 +57,6 @@ PAYMENT_PENDING = ErrorKind(
     "支付结果确认中，请稍后再取消",
     "The payment is still being confirmed; try cancelling again shortly",
 )
+ORDERS_CHANGED = ErrorKind(
+    "ORDERS_CHANGED", 409, "订单状态已变化，请逐笔处理", "Orders changed meanwhile; handle them one by one"
+)

@@ -19,6 +19,10 @@ from laotie.orders import fulfilment as fulfilment
 from laotie.orders import paylater as paylater
 from laotie.orders.attribution import LiveCart as LiveCart  # re-exported for live
 from laotie.orders.attribution import on_live_lookup as on_live_lookup  # re-exported for live
+
+# What after-sales reads and writes of many orders at once (re-exported on purpose).
+from laotie.orders.bulk_refunding import refund_in_full_and_close as refund_in_full_and_close
+from laotie.orders.bulk_refunding import refundable_orders as refundable_orders
 from laotie.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.overrides import Release
 from laotie.orders.placement import Outcome, PlaceRequest, place_batch
@@ -39,7 +43,14 @@ from laotie.orders.refunding import refundable_order as refundable_order
 from laotie.orders.reporting import buyer_purchases as buyer_purchases
 from laotie.orders.reporting import live_session_orders as live_session_orders  # re-exported
 from laotie.orders.reporting import order_products as order_products
+from laotie.orders.reporting import orders_with_products as orders_with_products
 from laotie.orders.reporting import product_sales as product_sales
+
+# What reviews read of a line (re-exported on purpose): who bought it, whether it arrived, a lock.
+from laotie.orders.reviewable import ReviewableLine as ReviewableLine
+from laotie.orders.reviewable import order_lines as order_lines
+from laotie.orders.reviewable import received_lines as received_lines
+from laotie.orders.reviewable import reviewable_line as reviewable_line
 from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, PlacedCheckout
 from laotie.payments import service as payments
 from laotie.payments.schemas import IntentOut

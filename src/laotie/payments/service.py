@@ -34,6 +34,9 @@ from laotie.payments.agreements import active_agreement
 from laotie.payments.agreements import agreement_of as agreement_of
 from laotie.payments.agreements import revoke_agreement as revoke_agreement
 from laotie.payments.agreements import sign_agreement as sign_agreement
+from laotie.payments.bulk_refunds import RefundIn as RefundIn
+from laotie.payments.bulk_refunds import refund_many as refund_many
+from laotie.payments.bulk_refunds import refundable_intents as refundable_intents
 from laotie.payments.intents import capture, close, fail, intent_out, load, record, transition
 from laotie.payments.interfaces import BankAccount, ChargeStatus, PayoutResult, ProviderError
 from laotie.payments.models import (

@@ -15,6 +15,10 @@ from laotie.web import (
     pages_checkout,
     pages_discovery,
     pages_governance,
+    pages_governance_cases,
+    pages_governance_integrity,
+    pages_governance_merchant,
+    pages_governance_public,
     pages_live,
     pages_logistics,
     pages_merchant,
@@ -24,6 +28,8 @@ from laotie.web import (
     pages_moderation,
     pages_orders,
     pages_promotions,
+    pages_reviews,
+    pages_scores,
     pages_social,
     pages_video,
     pages_video_upload,
@@ -51,6 +57,12 @@ AREAS = (
     pages_social,
     pages_merchant_alliance,
     pages_live,
+    pages_reviews,
+    pages_scores,
+    pages_governance_cases,
+    pages_governance_merchant,
+    pages_governance_public,
+    pages_governance_integrity,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])

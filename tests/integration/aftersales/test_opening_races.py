@@ -7,7 +7,6 @@ requests refund once."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -23,7 +22,6 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.db import Database
 from laotie.core.errors import AppError
-from laotie.core.uow import unit_of_work
 from laotie.orders import service as orders
 from laotie.orders.models import OrderLine
 from tests.factories.aftersales import (
@@ -37,35 +35,18 @@ from tests.factories.aftersales import (
     ship,
 )
 from tests.factories.orders import key
+from tests.factories.races import race
 
 N = 5
 
 
 def _race(db: Database, bought: Bought, bodies: list[CaseIn], keys: list[str]) -> list[str]:
     """Open every body at once, each in its own session; the outcome of each: its status or code."""
-    barrier = threading.Barrier(len(bodies))
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(body: CaseIn, idem: str) -> None:
-        barrier.wait()
-        with unit_of_work(db) as session:
-            try:
-                out = aftersales.open_case(session, bought.buyer.principal, body, idem)
-                session.commit()
-                outcome = out.status
-            except AppError as exc:
-                outcome = exc.code
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(b, k)) for b, k in zip(bodies, keys, strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert len(results) == len(bodies), "a racing opening hung"
-    return results
+    openings = [
+        lambda s, b=b, k=k: aftersales.open_case(s, bought.buyer.principal, b, k)
+        for b, k in zip(bodies, keys, strict=True)
+    ]
+    return race(db, openings, ok=lambda out: str(out.status))
 
 
 def _body(bought: Bought, kind: CaseKind, reason: CaseReason, **extra: object) -> CaseIn:

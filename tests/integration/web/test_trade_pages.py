@@ -165,4 +165,6 @@ def test_a_declined_payment_leaves_the_order_unpaid_and_the_buyer_pays_again(
         status = re.search(r"<h1[^>]*>(.*?)</h1>", client.get(r.headers["location"]).text)[1]  # type: ignore[index]
         assert status == expected
     again = client.post(action, data={"idempotency_key": "another", "method": "tok_ok"})
-    assert again.status_code == 200 and "订单已支付" in again.text  # a late click: told, not charged twice
+    assert (
+        again.status_code == 200 and "已支付，请勿重复付款" in again.text
+    )  # a late click: told, not charged twice

@@ -79,6 +79,16 @@ class SandboxProvider:
             row.provider_refund_ref, RefundStatus(row.status), row.amount_fen, row.failure_reason
         )
 
+    def refund_many(self, requests: list[tuple[str, int, str, str]]) -> list[RefundResult]:
+        """Many refunds in one call, (provider ref, amount, key, reason) each, answered in order."""
+        rows = psp.refund_many(self.session, requests)
+        return [
+            RefundResult(
+                row.provider_refund_ref, RefundStatus(row.status), row.amount_fen, row.failure_reason
+            )
+            for row in rows
+        ]
+
     def send_payout(
         self, *, amount_fen: int, account: BankAccount, idempotency_key: str, metadata: Mapping[str, str]
     ) -> PayoutResult:
