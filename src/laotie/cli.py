@@ -234,9 +234,16 @@ def demo(
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="start the server after seeding")
     ] = True,
+    video: Annotated[
+        bool,
+        typer.Option(
+            "--video/--no-video", help="push test video into rooms on air (needs nginx-rtmp, ffmpeg)"
+        ),
+    ] = True,
 ) -> None:
     """Migrate, seed a believable demo marketplace (once), print its accounts, then serve."""
     from laotie.sim.demo import print_accounts, seed_demo
+    from laotie.sim.live_video import AroundDemo
 
     url = _use_database(database_url)
     if serve_after:
@@ -245,7 +252,8 @@ def demo(
     accounts = seed_demo(url, shops=shops, products=products, console=console)
     print_accounts(accounts, console)
     if serve_after:
-        _serve(host, port, 1)
+        with AroundDemo(host, port, url, console, enabled=video):
+            _serve(host, port, 1)
 
 
 @admin_app.command("create")
