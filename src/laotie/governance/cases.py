@@ -328,6 +328,7 @@ def _announce_decision(session: Session, case: Case, outcome: str) -> None:
             "product_ids": _product_ids(case),
             "campaign_id": case.campaign_id,
             "decided_at": (case.decided_at or clock.now()).isoformat(),
+            "decided_by": case.decided_by,  # the counterfeit procedure starts in the decider's name
         },
     )
 

@@ -8,7 +8,8 @@ Emitted (all in the writer's transaction; ids int, times ISO-8601 UTC):
   "subject_id", "shop_id", "product_id", "user_id" (each or null), "points", "decided_at"}
 - ``governance.violation_reversed`` {same ids as confirmed, "reversed_at"}: an appeal succeeded.
 - ``governance.case_decided`` {"case_id", "rule_code", "violation_kind", "outcome" ("violation" |
-  "dismissed"), "shop_id", "product_ids" (list), "campaign_id" (or null), "decided_at"}
+  "dismissed"), "shop_id", "product_ids" (list), "campaign_id" (or null), "decided_at", "decided_by" (staff
+  user id, or null when a rule decided)}
 - ``governance.content_removed`` {"kind" ("review" | "video" | "video_comment" | "live_comment" |
   "product"), "id", "case_id", "reason"}: the owning domain removes the item (reviews does; video
   and live have no listener of their own, so ``governance.content`` removes videos and comments).

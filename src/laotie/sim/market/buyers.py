@@ -22,6 +22,7 @@ from laotie.orders.schemas import Attribution
 from laotie.search import service as search
 from laotie.search.schemas import Filters
 from laotie.sim.cashier import at
+from laotie.sim.market import voice
 from laotie.sim.market.agents import BuyerAgent
 from laotie.sim.market.state import Sim, Tracked
 from laotie.sim.market.world import Truth, moment
@@ -81,7 +82,9 @@ def _consider(
         if t is None or rng.random() >= click_chance(b, t, position):
             continue
         sim.tally.visits[channel] += 1
-        if rng.random() < buy_chance(b, t, sales):
+        with unit_of_work(sim.world.db, read_only=True) as session:
+            trust = voice.product_trust(session, product_id)  # its rating and reviews, on the product page
+        if rng.random() < buy_chance(b, t, sales, trust):
             return _buy(sim, b, t, attribution, day, n)
     return False
 

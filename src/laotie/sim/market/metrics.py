@@ -25,6 +25,7 @@ from laotie.aftersales.models import Case, CaseReason
 from laotie.core.uow import unit_of_work
 from laotie.feed.models import Impression
 from laotie.orders.models import Order
+from laotie.sim.market import voice
 from laotie.sim.market.state import Sim
 from laotie.sim.market.world import EPOCH
 
@@ -72,6 +73,7 @@ def measure(sim: Sim, days: int, seconds: float, cpu_seconds: float | None = Non
             str(r): int(n)
             for r, n in session.execute(select(Case.reason, func.count()).group_by(Case.reason))
         }
+        dsr = voice.dsr_distribution(session, sim)
         shown = session.execute(
             select(Impression.surface, Impression.item_kind, Impression.shop_id, func.count()).group_by(
                 Impression.surface, Impression.item_kind, Impression.shop_id
@@ -147,8 +149,8 @@ def measure(sim: Sim, days: int, seconds: float, cpu_seconds: float | None = Non
         "exposure_top_decile_share": _share(_top(feed_values, 0.1), sum(feed_values)),
         "exposure_lorenz": lorenz(feed_values),
         "by_merchant_kind": kinds,
-        "dsr": None,
-        "dsr_note": "DSR needs the scores domain, not on this branch yet",
+        "dsr": dsr,
+        "dsr_note": "" if dsr else "no shop had enough reviews for a DSR",
         "daily_gmv_fen": [daily.get(d, 0) for d in range(days)],
         "tally": {
             "feed_pages": sim.tally.feed_pages,
@@ -156,6 +158,10 @@ def measure(sim: Sim, days: int, seconds: float, cpu_seconds: float | None = Non
             "live_watches": sim.tally.live_watches,
             "refused": dict(sorted(sim.tally.refused.items())),
             "follows_after_purchase": sim.tally.follows_after_purchase,
+            "reviews": sim.tally.reviews,
+            "reports": sim.tally.reports,
+            "reports_upheld": sim.tally.reports_upheld,
+            "penalised_cases": sim.tally.penalised_cases,
             "rejected_listings": sum(m.rejected_listings for m in w.merchants),
         },
         "speed": {

@@ -41,6 +41,10 @@ class Tally:
     returns_opened: Counter[str] = field(default_factory=Counter)  # reason -> count
     follows_after_purchase: int = 0
     merchants_quit: int = 0
+    reviews: int = 0
+    reports: int = 0
+    reports_upheld: int = 0
+    penalised_cases: int = 0
 
 
 @dataclass

@@ -31,6 +31,7 @@ from laotie.orders.models import Order, OrderStatus
 from laotie.search import service as search
 from laotie.shops import service as shops
 from laotie.sim.cashier import at
+from laotie.sim.market import voice
 from laotie.sim.market.agents import NO_REASON_RETURN
 from laotie.sim.market.state import Sim, attempt
 from laotie.sim.market.world import moment, open_merchant
@@ -195,6 +196,9 @@ def _decide(sim: Sim, day: int, delivered: list[int]) -> None:
                 ):
                     sim.tally.returns_opened[str(reason)] += 1
                 sim.tally.faulty_received += faulty
+                voice.review(session, sim, principal, order_id, truth, faulty)
+                if faulty:
+                    voice.report_fake(session, sim, principal, order_id, truth)
                 continue
             if rng.random() < CONFIRM:
                 attempt(
@@ -203,6 +207,7 @@ def _decide(sim: Sim, day: int, delivered: list[int]) -> None:
                     "confirm",
                     partial(orders.fulfilment.confirm_receipt, session, principal, order_id),
                 )
+            voice.review(session, sim, principal, order_id, truth, False)
             if t.shop_id not in b.followed_shops and rng.random() < b.loyalty * 0.5:
                 follow = partial(social.follow, session, principal, TargetKind.SHOP, t.shop_id)
                 if attempt(sim, session, "follow", follow) is not None:
@@ -281,6 +286,9 @@ def after_sales(sim: Sim, day: int) -> None:
             )
         _decide(sim, day, delivered)
         _cases(sim)
+        with unit_of_work(sim.world.db) as session:
+            voice.work_queues(session, sim)
+            session.commit()
     settle(sim, moment(day, 21.6))
 
 

@@ -22,6 +22,7 @@ from laotie.categories.schemas import CategoryNode
 from laotie.core.auth import Principal, Role
 from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
+from laotie.governance import service as governance
 from laotie.live import service as live
 from laotie.live.schemas import RoomIn
 from laotie.moderation import service as moderation
@@ -107,7 +108,9 @@ def markets(session: Session) -> list[Market]:
 
 
 def staff(db: Database) -> Principal:
+    """The governance staff who review shops, listings, reports and cases; the rulebook they apply."""
     with unit_of_work(db) as session:
+        governance.seed_rules(session)
         user_id = ensure_user(session, "13900009001", "模拟治理小二", (Role.GOVERNANCE,))
         reviewer = principal_of(session, user_id)
         session.commit()
