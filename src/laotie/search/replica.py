@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 from laotie.search.models import DocKind, SearchDoc
 
 BANDS = ("excellent", "good", "fair", "poor")
-NO_TIME = -1.0e18  # an absent timestamp, as epoch seconds: before anything
+_NONE = np.zeros(0, dtype=np.int32)
+NO_TIME = -1.0e18
+PATCH_AT_MOST = 2_000  # more changed rows than this (or a twentieth of the table): read it whole  # an absent timestamp, as epoch seconds: before anything
 # Rows written within this margin before the last stamp are read again: two writers' clocks and
 # transactions committing out of order must not hide a change.
 SAFETY = timedelta(seconds=5)
@@ -89,30 +91,32 @@ def _numbers(row: Any) -> tuple[Any, ...]:
 
 @dataclass
 class Postings:
-    """Token -> positions of the documents holding it (title and the rest apart), kept as lists so
-    that a changed document is patched in place, and as arrays, rebuilt per token when read."""
+    """Token -> positions of the documents holding it (the title's tokens and the rest's apart), as
+    compact arrays; a changed document is patched token by token."""
 
-    lists: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, token_strings: list[str]) -> Postings:
+        lists: dict[str, list[int]] = defaultdict(list)
+        for position, tokens in enumerate(token_strings):
+            for token in set(tokens.split()):
+                lists[token].append(position)
+        return cls({token: np.array(found, dtype=np.int32) for token, found in lists.items()})
 
     def add(self, tokens: set[str], position: int) -> None:
         for token in tokens:
-            self.lists[token].append(position)
-            self.arrays.pop(token, None)
+            found = self.arrays.get(token, _NONE)
+            self.arrays[token] = np.append(found, np.int32(position)).astype(np.int32)
 
     def remove(self, tokens: set[str], position: int) -> None:
         for token in tokens:
-            found = self.lists.get(token)
-            if found is not None and position in found:
-                found.remove(position)
-                self.arrays.pop(token, None)
+            found = self.arrays.get(token)
+            if found is not None:
+                self.arrays[token] = found[found != position]
 
     def of(self, token: str) -> np.ndarray:
-        array = self.arrays.get(token)
-        if array is None:
-            array = np.fromiter(self.lists.get(token, ()), dtype=np.int64)
-            self.arrays[token] = array
-        return array
+        return self.arrays.get(token, _NONE)
 
 
 class ProductTable:
@@ -122,7 +126,7 @@ class ProductTable:
         self.columns: dict[str, np.ndarray] = {name: np.zeros(0, kind) for name, kind in _NUMBERS}
         self.position: dict[int, int] = {}  # search_doc.id -> position
         self.texts: list[tuple[str, str, str | None]] = []  # title, shop name, cover
-        self.tokens: list[tuple[set[str], set[str]]] = []  # title tokens, the rest
+        self.tokens: list[tuple[str, str]] = []  # the title's tokens and the rest's, as stored
         self.title = Postings()
         self.aux = Postings()
         self.stamp: tuple[Any, Any, Any] | None = None
@@ -137,11 +141,9 @@ class ProductTable:
             self.columns[name] = np.array([n[i] for n in numbers], dtype=kind)
         self.position = {int(r[0]): i for i, r in enumerate(rows)}
         self.texts = [(r[16], r[17] or "", r[18]) for r in rows]
-        self.tokens = [(set(r[19].split()), set(r[20].split())) for r in rows]
-        self.title, self.aux = Postings(), Postings()
-        for i, (title, aux) in enumerate(self.tokens):
-            self.title.add(title, i)
-            self.aux.add(aux, i)
+        self.tokens = [(r[19], r[20]) for r in rows]
+        self.title = Postings.build([t for t, _ in self.tokens])
+        self.aux = Postings.build([a for _, a in self.tokens])
 
     def patch(self, rows: list[Any]) -> None:
         """Rows read again: changed ones updated in place, new ones appended."""
@@ -153,7 +155,7 @@ class ProductTable:
             for (name, _), value in zip(_NUMBERS, _numbers(row), strict=True):
                 self.columns[name][at] = value
             self.texts[at] = (row[16], row[17] or "", row[18])
-            self._retoken(at, set(row[19].split()), set(row[20].split()))
+            self._retoken(at, row[19], row[20])
         if fresh:
             start = len(self.texts)
             numbers = [_numbers(r) for r in fresh]
@@ -163,22 +165,28 @@ class ProductTable:
             for offset, row in enumerate(fresh):
                 self.position[int(row[0])] = start + offset
                 self.texts.append((row[16], row[17] or "", row[18]))
-                self.tokens.append((set(), set()))
-                self._retoken(start + offset, set(row[19].split()), set(row[20].split()))
+                self.tokens.append(("", ""))
+                self._retoken(start + offset, row[19], row[20])
 
-    def _retoken(self, at: int, title: set[str], aux: set[str]) -> None:
-        old_title, old_aux = self.tokens[at]
+    def _retoken(self, at: int, title_tokens: str, aux_tokens: str) -> None:
+        old_title, old_aux = (set(t.split()) for t in self.tokens[at])
+        title, aux = set(title_tokens.split()), set(aux_tokens.split())
         self.title.remove(old_title - title, at)
         self.title.add(title - old_title, at)
         self.aux.remove(old_aux - aux, at)
         self.aux.add(aux - old_aux, at)
-        self.tokens[at] = (title, aux)
+        self.tokens[at] = (title_tokens, aux_tokens)
 
 
 def _stamp(session: Session) -> tuple[Any, Any, Any]:
-    """What changes when any row is written or the table is emptied: three indexed lookups."""
+    """What changes when any row is written or the table is emptied: three indexed lookups, each its
+    own subquery (one SELECT of three aggregates makes SQLite scan the table instead)."""
     row = session.execute(
-        select(func.max(SearchDoc.indexed_at), func.min(SearchDoc.id), func.max(SearchDoc.id))
+        select(
+            select(func.max(SearchDoc.indexed_at)).scalar_subquery(),
+            select(func.min(SearchDoc.id)).scalar_subquery(),
+            select(func.max(SearchDoc.id)).scalar_subquery(),
+        )
     ).one()
     return (row[0], row[1], row[2])
 
@@ -208,10 +216,20 @@ class Replica:
             last = table.stamp
             emptied = last is None or stamp[1] != last[1] or (stamp[2] or 0) < (last[2] or 0)
             went_back = last is not None and last[0] is not None and (stamp[0] is None or stamp[0] < last[0])
-            if emptied or went_back or table.since is None:
-                table.load(_product_rows(session))
+            changed = (
+                []
+                if emptied or went_back or table.since is None
+                else _product_rows(session, table.since - SAFETY)
+            )
+            if (
+                emptied
+                or went_back
+                or table.since is None
+                or len(changed) > max(PATCH_AT_MOST, len(table) // 20)
+            ):
+                table.load(_product_rows(session))  # a reindex rewrites everything: read it whole
             else:
-                table.patch(_product_rows(session, table.since - SAFETY))
+                table.patch(changed)
             table.stamp = stamp
             table.since = stamp[0] if stamp[0] is not None else None
             if table.since is None:
