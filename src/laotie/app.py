@@ -31,7 +31,10 @@ from laotie.core.storage import LocalDiskStorage
 from laotie.feed import events as feed_events
 from laotie.feed import router as feed_router
 from laotie.feed import tasks as feed_tasks
+from laotie.governance import events as governance_events
+from laotie.governance import router as governance_router
 from laotie.governance import router_integrity as governance_integrity_router
+from laotie.governance import tasks as governance_tasks
 from laotie.live import events as live_events
 from laotie.live import flash_events as live_flash_events
 from laotie.live import router as live_router
@@ -55,6 +58,8 @@ from laotie.promotions import events as promotions_events
 from laotie.promotions import router as promotions_router
 from laotie.reviews import router as reviews_router
 from laotie.reviews import tasks as reviews_tasks
+from laotie.scores import events as scores_events
+from laotie.scores import tasks as scores_tasks
 from laotie.search import events as search_events
 from laotie.search import router as search_router
 from laotie.search import tasks as search_tasks
@@ -105,6 +110,8 @@ ROUTERS: list[APIRouter] = [
     feed_router.router,
     reviews_router.router,
     reviews_router.governance_router,
+    governance_router.router,
+    governance_router.staff_router,
     pages.router,
     governance_integrity_router.router,
     governance_integrity_router.merchant_router,
@@ -133,6 +140,10 @@ HANDLERS_AND_JOBS = (
     feed_events,
     feed_tasks,
     reviews_tasks,
+    scores_events,
+    scores_tasks,
+    governance_events,
+    governance_tasks,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])

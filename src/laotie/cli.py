@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from laotie.cli_counterfeit import governance_integrity_app
+from laotie.cli_counterfeit import counterfeit_refund
+from laotie.cli_governance import app as governance_app
 from laotie.cli_moderate import moderate_app
 from laotie.cli_sandbox import sandbox_app
 from laotie.cli_search import app as search_app
@@ -24,7 +25,8 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(moderate_app, name="moderate")
 app.add_typer(search_app, name="search")
 app.add_typer(sandbox_app, name="sandbox")
-app.add_typer(governance_integrity_app, name="governance")
+app.add_typer(governance_app, name="governance")
+governance_app.command("counterfeit-refund")(counterfeit_refund)
 console = Console()
 
 DbOption = Annotated[

@@ -116,7 +116,3 @@ def counterfeit_refund(
     console.print(table)
     if report.failed_orders:
         raise typer.Exit(3)
-
-
-governance_integrity_app = typer.Typer(help="Governance: counterfeit refunds.", no_args_is_help=True)
-governance_integrity_app.command("counterfeit-refund")(counterfeit_refund)

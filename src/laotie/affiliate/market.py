@@ -17,6 +17,8 @@ from laotie.core.auth import Principal, Role
 from laotie.core.errors import AppError
 from laotie.core.money import share_of
 from laotie.core.pagination import Page, PageParams
+from laotie.standing import service as standing
+from laotie.standing.schemas import Effect, SubjectKind
 
 
 def _items(session: Session, product_ids: list[int], rates: dict[int, int]) -> list[MarketItem]:
@@ -61,6 +63,8 @@ def is_creator(session: Session, user_id: int) -> bool:
 
 def add_to_showcase(session: Session, principal: Principal, product_id: int) -> ShowcaseOut:
     """Put an offered product in the creator's showcase (idempotent); AFFILIATE_NOT_OFFERED otherwise."""
+    if standing.restriction(session, SubjectKind.USER, principal.user_id, Effect.NO_ALLIANCE) is not None:
+        raise errors.AFFILIATE_CREATOR_REMOVED()  # 清退好物联盟: a governance penalty, until it ends
     if not active_rates(session, [product_id]) or not catalog.is_visible(session, product_id):
         raise errors.AFFILIATE_NOT_OFFERED(product_id=product_id)
     exists = session.scalar(

@@ -22,6 +22,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.errors import AppError, ErrorKind
 from laotie.core.pagination import PageParams
+from laotie.governance import cases
 from laotie.governance.counterfeit import audit
 from laotie.governance.models_integrity import Inspection, InspectionPlan
 from laotie.orders import service as orders
@@ -196,12 +197,9 @@ def enter_result(session: Session, staff: Principal, order_id: int, body: Result
     return inspection_out(row)
 
 
-def _open_case(session: Session, staff: Principal, row: Inspection) -> int | None:
-    """A failed sample is a case against the shop (``governance.cases``, branch gov)."""
-    try:
-        from laotie.governance import cases  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+def _open_case(session: Session, staff: Principal, row: Inspection) -> int:
+    """A failed sample is a case against the shop under CTF-05 (神秘买家抽检不合格), the lab's
+    report as evidence shown to the merchant; tagged with the plan's campaign."""
     plan = session.get(InspectionPlan, row.plan_id)
     case = cases.open_case(
         session,
@@ -209,14 +207,17 @@ def _open_case(session: Session, staff: Principal, row: Inspection) -> int | Non
         subject_kind="product",
         subject_id=row.product_id,
         shop_id=row.shop_id,
-        rule_code="QUALITY_INSPECTION",
-        summary=f"神秘买家抽检不合格：{row.lab_name}",
-        evidence={
-            "inspection_id": row.id,
-            "order_id": row.order_id,
-            "lab": row.lab_name,
-            "report": row.lab_report,
-        },
+        product_id=row.product_id,
+        rule_code="CTF-05",
+        summary=f"神秘买家抽检不合格（{row.lab_name}）：{row.lab_report}"[:1000],
+        evidence=[
+            {
+                "kind": "inspection",
+                "note": f"{row.lab_name}检测报告：{row.lab_report}"[:1000],
+                "order_id": row.order_id,
+                "data": {"inspection_id": row.id, "plan_id": row.plan_id, "lab": row.lab_name},
+            }
+        ],
         campaign_id=plan.campaign_id if plan else None,
         actor_id=staff.user_id,
     )

@@ -88,3 +88,9 @@ FLASH_WAITING_FOR_LIVE = ErrorKind(
     "直播开始后才开抢：秒杀已顺延到开播",
     "The flash sale opens once the broadcast is live",
 )
+LIVE_BANNED = ErrorKind(
+    "LIVE_BANNED",
+    403,
+    "因违规处罚，暂不能直播（至 {until}）",
+    "Live streaming is suspended by a penalty (until {until})",
+)

@@ -10,6 +10,7 @@ from laotie.core import events as core_events
 from laotie.core import idempotency as core_idempotency
 from laotie.core.db import Base
 from laotie.feed import models as feed_models
+from laotie.governance import models as governance_models
 from laotie.governance import models_integrity as governance_integrity_models
 from laotie.ledger import models as ledger_models
 from laotie.live import models as live_models
@@ -20,6 +21,7 @@ from laotie.payments import models as payments_models
 from laotie.payments.sandbox import models as payments_sandbox_models
 from laotie.promotions import models as promotions_models
 from laotie.reviews import models as reviews_models
+from laotie.scores import models as scores_models
 from laotie.search import fts as search_fts
 from laotie.search import models as search_models
 from laotie.settlement import models as settlement_models
@@ -41,6 +43,7 @@ __all__ = [
     "core_idempotency",
     "feed_models",
     "governance_integrity_models",
+    "governance_models",
     "ledger_models",
     "live_models",
     "logistics_models",
@@ -51,6 +54,7 @@ __all__ = [
     "payments_sandbox_models",
     "promotions_models",
     "reviews_models",
+    "scores_models",
     "search_fts",
     "search_models",
     "settlement_models",

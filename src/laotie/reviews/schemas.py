@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from laotie.core.ids import MAX_ID, Id
 from laotie.reviews.models import PartStatus, ReportReason, ReportStatus, ReviewStatus
+from laotie.reviews.tags import TAG_KEYWORDS as TAG_KEYWORDS  # the tag words, for the pages
 
 MAX_PHOTOS = 9
 MAX_TEXT = 500

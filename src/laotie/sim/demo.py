@@ -35,6 +35,7 @@ from laotie.shops.schemas import ShopApply
 from laotie.sim import images
 from laotie.sim.commerce import COMMERCE_STEPS, MarketShop, seed_commerce
 from laotie.sim.discovery import seed_discovery
+from laotie.sim.governance import seed_governance
 from laotie.sim.governance_integrity import seed_governance_integrity
 from laotie.sim.licences import credit_code
 from laotie.sim.names import BUYER_NICKNAMES, MERCHANT_NICKNAMES, SHOP_NAMES
@@ -326,6 +327,7 @@ def seed_demo(
                 changed |= seed_governance_integrity(db, media, market, reviewer, buyers)
         if changed:
             seed_discovery(db)  # search index and a week of searches (sim.discovery)
+        changed |= seed_governance(db) if n_shops else False  # rulebook, reports, cases (sim.governance)
     finally:
         db.dispose()
     if not changed and n_shops:

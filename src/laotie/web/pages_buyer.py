@@ -12,6 +12,7 @@ from laotie.catalog import service as catalog
 from laotie.core.auth import Principal, PublicAccess
 from laotie.core.http import PathId, get_session
 from laotie.promotions import service as promotions
+from laotie.scores import service as scores
 from laotie.shops import service as shops
 from laotie.web import pages_logistics
 from laotie.web.rendering import PageRoute, render
@@ -62,5 +63,6 @@ def product_page(
         promos=promos,
         held=held,
         shipping=shipping,
+        dsr=scores.shop_scores(session, [shop.id])[shop.id],  # the shop's three DSR against its category
         sq=" ".join(sq.split()),  # the search that led here: an order placed from this page carries it
     )

@@ -19,18 +19,18 @@ from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
 from laotie.reviews import errors
 from laotie.reviews import service as reviews
-from laotie.reviews.models import ReportReason
 from laotie.reviews.schemas import (
     MAX_PHOTOS,
+    TAG_KEYWORDS,
     FollowupIn,
     HeldPart,
     Rating,
     ReplyIn,
     ReportIn,
+    ReportReason,
     ReviewIn,
     Sort,
 )
-from laotie.reviews.tags import TAG_KEYWORDS
 from laotie.shops import service as shops
 from laotie.web import forms
 from laotie.web.rendering import PageRoute, page_url, redirect, render
