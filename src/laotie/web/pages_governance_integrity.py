@@ -84,6 +84,22 @@ def start_counterfeit(
     )
 
 
+@router.post("/governance/counterfeit/from-case", response_model=None)
+def start_counterfeit_from_case(
+    case_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
+    session: Session = Depends(get_session),
+    principal: Principal = Staff,
+) -> RedirectResponse:
+    """From a decided counterfeit case: its shop, product and campaign."""
+    try:
+        out = governance.counterfeit.start_from_case(session, principal, case_id)
+    except AppError as exc:
+        session.rollback()
+        return _fail("/governance/counterfeit", exc)
+    session.commit()
+    return redirect(f"/governance/counterfeit/{out.id}", f"案件 #{case_id} 的售假处置已启动")
+
+
 @router.get("/governance/counterfeit/{run_id}", response_class=HTMLResponse)
 def counterfeit_run_page(
     request: Request, run_id: PathId, session: Session = Depends(get_session), principal: Principal = Staff
