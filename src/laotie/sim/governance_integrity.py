@@ -19,7 +19,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
-from laotie.governance import campaigns, counterfeit, inspections
+from laotie.governance import campaigns, counterfeit, inspections, rules
 from laotie.governance.counterfeit_refund import collect_page, refund_batch
 from laotie.governance.models_integrity import CounterfeitRun
 from laotie.orders.schemas import Attribution
@@ -102,8 +102,10 @@ def seed_governance_integrity(
 def _inspection(
     db: Database, staff: Principal, shop: MarketShop, inspector_id: int, campaign_id: int
 ) -> None:
-    """A plan sampling two products of another shop, one passing the lab and one failing."""
+    """A plan sampling two products of another shop, one passing the lab and one failing (which
+    opens a case under the rulebook's CTF-05, tagged with the campaign)."""
     with unit_of_work(db) as session:
+        rules.seed_rules(session)  # the rulebook (sim.governance seeds it too; either may run first)
         plan = inspections.create_plan(
             session,
             staff,
