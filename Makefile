@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n 2
 HLS_JS  := src/laotie/web/static/vendor/hls.min.js
 HLS_JS_VERSION := 1.7.4
 
-.PHONY: setup system-deps web-deps demo serve test test-fast lint fmt bench bench-deps bench-flash clean migration
+.PHONY: setup system-deps web-deps demo demo-deps serve test test-fast lint fmt bench bench-deps bench-flash clean migration
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,8 +40,17 @@ $(HLS_JS):
 
 web-deps: $(HLS_JS)
 
-demo: setup web-deps
-	$(BIN)/laotie demo
+# What the demo needs from Debian: ffmpeg (short videos, the live rooms' test video), a CJK font (readable
+# Chinese in generated pictures and video), nginx with the RTMP module (live video as HLS).
+DEMO_DEB_PKGS := ffmpeg fonts-wqy-microhei nginx-light libnginx-mod-rtmp
+PORT ?= 8000
+
+demo-deps:
+	@$(MAKE) --no-print-directory system-deps DEB_PKGS="$(DEMO_DEB_PKGS)"
+
+# make demo PORT=8010: serve on another port (the media server finds free ports of its own)
+demo: setup web-deps demo-deps
+	$(BIN)/laotie demo --port $(PORT)
 
 serve: setup web-deps
 	$(BIN)/laotie serve

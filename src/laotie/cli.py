@@ -10,11 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from laotie.cli_counterfeit import counterfeit_refund
 from laotie.cli_governance import app as governance_app
 from laotie.cli_moderate import moderate_app
 from laotie.cli_sandbox import sandbox_app
 from laotie.cli_search import app as search_app
+from laotie.cli_simulate import simulate as simulate_command
 from laotie.settings import get_settings
 
 app = typer.Typer(help="Laotie 老铁: live-stream and short-video commerce platform.", no_args_is_help=True)
@@ -26,7 +26,7 @@ app.add_typer(moderate_app, name="moderate")
 app.add_typer(search_app, name="search")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(governance_app, name="governance")
-governance_app.command("counterfeit-refund")(counterfeit_refund)
+app.command("simulate")(simulate_command)
 console = Console()
 
 DbOption = Annotated[
@@ -234,9 +234,16 @@ def demo(
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="start the server after seeding")
     ] = True,
+    video: Annotated[
+        bool,
+        typer.Option(
+            "--video/--no-video", help="push test video into rooms on air (needs nginx-rtmp, ffmpeg)"
+        ),
+    ] = True,
 ) -> None:
     """Migrate, seed a believable demo marketplace (once), print its accounts, then serve."""
     from laotie.sim.demo import print_accounts, seed_demo
+    from laotie.sim.live_video import AroundDemo
 
     url = _use_database(database_url)
     if serve_after:
@@ -245,7 +252,8 @@ def demo(
     accounts = seed_demo(url, shops=shops, products=products, console=console)
     print_accounts(accounts, console)
     if serve_after:
-        _serve(host, port, 1)
+        with AroundDemo(host, port, url, console, enabled=video):
+            _serve(host, port, 1)
 
 
 @admin_app.command("create")

@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-app = typer.Typer(help="Governance: the rule center, penalties.", no_args_is_help=True)
+from laotie.cli_counterfeit import counterfeit_refund
+
+app = typer.Typer(help="Governance: the rule center, penalties, counterfeit refunds.", no_args_is_help=True)
 console = Console()
 DbOption = Annotated[
     str | None,
@@ -56,3 +58,7 @@ def end_penalties(database_url: DbOption = None) -> None:
     finally:
         db.dispose()
     console.print(f"到期解除 ended: {ended} · 清退 closed: {closed}")
+
+
+# The counterfeit procedure's bulk refund lives beside its domain code (``cli_counterfeit``).
+app.command("counterfeit-refund")(counterfeit_refund)

@@ -79,7 +79,7 @@ def test_merchant_sees_the_console(demo_server: str, browser: Any, shots: Shots)
 
 @pytest.mark.e2e
 def test_buyer_buys_now_and_pays_at_the_sandbox_cashier(demo_server: str, browser: Any, shots: Shots) -> None:
-    """立即购买 -> 确认订单 (a new address through the region lists) -> 收银台 -> the order turns 已支付
+    """立即购买 -> 确认订单 (a new address through the region lists) -> 收银台 -> the order turns 待发货
     once the embedded worker has delivered the sandbox webhook."""
     context = browser_context(browser)
     page = new_page(context)
@@ -119,6 +119,6 @@ def test_buyer_buys_now_and_pays_at_the_sandbox_cashier(demo_server: str, browse
     page.get_by_role("button", name=re.compile("确认支付")).click()
     page.wait_for_url("**/orders/*")
     page.wait_for_selector("#order-status[data-status=paid]", timeout=30_000)
-    assert page.locator("#order-status h1").inner_text() == "已支付"
+    assert page.locator("#order-status h1").inner_text() == "待发货"  # paid: the buyer waits for shipping
     shots.take(page, "order.png", full_page=True)
     context.close()

@@ -14,8 +14,8 @@ from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
 from laotie.governance import appeals, cases, errors, penalties, points, reports
 
-# The integrity side (branch fakes), opened to the pages on purpose: counterfeit procedures and
-# their bulk refunds, brand authorisations, mystery-buyer inspections, crackdown campaigns.
+# Brand authorisations, the counterfeit procedure, inspections and crackdowns: their own use-case
+# modules, opened here as they are to the pages and routes.
 from laotie.governance import brands as brands
 from laotie.governance import campaigns as campaigns
 from laotie.governance import counterfeit as counterfeit

@@ -14,12 +14,14 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
 from laotie.orders import service as orders
-from laotie.orders.schemas import Attribution, CheckoutIn, LineIn
+from laotie.orders.schemas import Attribution, CheckoutIn, LineIn, PlacedCheckout
 from laotie.payments.sandbox.delivery import deliver_pending
 from laotie.settings import get_settings
 
@@ -59,24 +61,46 @@ class Cashier:
     ) -> list[int]:
         """Place and pay one checkout of (sku id, quantity, list price) lines; the order ids.
         The webhook is delivered at once, before the intent could expire."""
+        with unit_of_work(self.db) as session:
+            placed = self.place(session, buyer, address_id, lines, attribution, key)
+            session.commit()
+        self.pay(buyer, placed.checkout_id, f"{key}-pay")
+        return [o.id for o in placed.orders]
+
+    def place(
+        self,
+        session: Session,
+        buyer: Principal,
+        address_id: int,
+        lines: list[tuple[int, int, int]],
+        attribution: Attribution,
+        key: str,
+    ) -> PlacedCheckout:
+        """Checkout (idempotent on ``key``: a second call returns the same orders), not yet paid."""
         body = CheckoutIn(
             lines=[LineIn(sku_id=s, quantity=q, expected_unit_price_fen=p) for s, q, p in lines],
             address_id=address_id,
             attribution=attribution,
         )
+        return orders.checkout(session, buyer, body, key)
+
+    def pay(self, buyer: Principal, checkout_id: int, key: str) -> None:
+        """Pay a placed checkout at the sandbox cashier with the test card that succeeds."""
         with unit_of_work(self.db) as session:
-            placed = orders.checkout(session, buyer, body, key)
-            intent = orders.pay(session, buyer, placed.checkout_id, f"{key}-pay")
+            intent = orders.pay(session, buyer, checkout_id, key)
             session.commit()
         answer = self.client.post(
             intent.next_action_url, json={"client_secret": intent.client_secret, "payment_method": "tok_ok"}
         )
         if answer.status_code != 202:
             raise RuntimeError(f"the sandbox cashier refused a demo payment: {answer.text}")
+        self.deliver()
+
+    def deliver(self) -> None:
+        """Deliver the sandbox PSP's pending webhooks (payments, refunds) to the platform."""
         report = deliver_pending(self.db, self.client)
         if report.failed:
             raise RuntimeError(f"the platform refused {report.failed} sandbox webhook(s): {report.statuses}")
-        return [o.id for o in placed.orders]
 
     def settle(self) -> None:
         """Run every outbox handler the seed's writes set off."""

@@ -52,7 +52,7 @@ REMOTE = ["650000", "540000", "630000", "640000", "150000"]  # 新疆 西藏 青
 NOT_SERVED = ["710000", "810000", "820000"]  # 台湾 香港 澳门
 CAMPAIGN_SHOPS = 8  # shops enrolling a product in the campaign; the last waits for review
 DETAILED = 5  # products per shop whose SKUs the seed reads (cart, offers, campaign, videos)
-COMMERCE_STEPS = 5  # progress: shipping, promotions, creators and fans, live rooms, videos
+COMMERCE_STEPS = 6  # progress: shipping, promotions, creators and fans, live rooms, videos, orders
 
 
 @dataclass(frozen=True)
@@ -270,7 +270,7 @@ def seed_commerce(
 ) -> tuple[list[DemoAccount], bool]:
     """Seed (or find) the live-commerce side; the creators' accounts, and whether anything changed.
     The demo buyers get an address here, and join the fans in the live rooms' audience."""
-    from laotie.sim import audience, live, videos
+    from laotie.sim import audience, live, order_states, videos
     from laotie.sim.cashier import Cashier
 
     with unit_of_work(db, read_only=True) as session:
@@ -289,6 +289,9 @@ def seed_commerce(
         changed |= live.seed_live(db, storage, cashier, live.anchors(market, creators), buyers + fans)
         progress.advance(task)
         changed |= videos.seed_videos(db, storage, market, creators, buyers + fans, console)
+        progress.advance(task)
+        if buyers:
+            changed |= order_states.seed_order_states(db, cashier, market[0], buyers[0])
         progress.advance(task)
         cashier.settle()
     finally:

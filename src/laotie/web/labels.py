@@ -22,11 +22,11 @@ STATUS_LABELS = {
     # reviews
     "pending": "待审核",
     "approved": "已通过",
-    # orders
-    "pending_payment": "待支付",
-    "paid": "已支付",
+    # orders, as the merchant reads them (the buyer's words are BUYER_ORDER_STATUS)
+    "pending_payment": "待付款",
+    "paid": "待发货",
     "shipped": "已发货",
-    "delivered": "已送达",
+    "delivered": "已签收",
     "completed": "已完成",
     "cancelled": "已取消",
     # pay modes
@@ -41,6 +41,33 @@ DOCUMENT_LABELS = {
     "cosmetics_filing": "化妆品备案凭证",
     "ccc_certificate": "3C认证证书",
     "publication_license": "出版物经营许可证",
+}
+# An order's state in the words a buyer knows from Taobao and Kuaishou.
+BUYER_ORDER_STATUS = {
+    "pending_payment": "待付款",
+    "paid": "待发货",
+    "shipped": "待收货",
+    "delivered": "已签收",
+    "completed": "交易成功",
+    "cancelled": "已取消",
+    "closed": "交易关闭",
+}
+# 我的订单's tabs: (status, name); a completed order waits for its review (待评价).
+BUYER_ORDER_TABS = (
+    ("", "全部"),
+    ("pending_payment", "待付款"),
+    ("paid", "待发货"),
+    ("shipped", "待收货"),
+    ("delivered", "已签收"),
+    ("completed", "待评价"),
+    ("cancelled", "已取消"),
+)
+# Why a payment did not go through, from the provider's reason code or the intent's end state.
+PAYMENT_FAILURES = {
+    "card_declined": "余额不足或被银行拒绝",
+    "insufficient_funds": "余额不足",
+    "expired": "超时未支付",
+    "canceled": "已取消",
 }
 PRODUCT_TABS = ("", "listed", "in_review", "draft", "rejected", "delisted", "banned")
 ORDER_TABS = ("", "pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
@@ -61,6 +88,12 @@ ORDER_EVENTS = {
     "closed_refunded": "全额退款，交易关闭",
 }
 CARRIERS = tuple(c.name for c in carrier_list())  # what logistics accepts
+
+
+def buyer_label(value: object) -> str:
+    """An order state as the buyer reads it (待收货 where the merchant reads 已发货)."""
+    text = str(getattr(value, "value", value))
+    return BUYER_ORDER_STATUS.get(text) or label(text)
 
 
 def label(value: object) -> str:

@@ -21,6 +21,7 @@ from laotie.web import (
     pages_governance_public,
     pages_live,
     pages_logistics,
+    pages_me,
     pages_merchant,
     pages_merchant_alliance,
     pages_merchant_orders,
@@ -63,6 +64,7 @@ AREAS = (
     pages_governance_merchant,
     pages_governance_public,
     pages_governance_integrity,
+    pages_me,
 )
 # Every page form post is checked for coming from our own pages (see ``same_origin``).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])

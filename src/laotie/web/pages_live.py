@@ -4,10 +4,13 @@ session report with its chart. The pages talk to the live API and WebSocket from
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from laotie.core import clock
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role
 from laotie.core.http import PathId, get_session
 from laotie.live import service as live
@@ -44,7 +47,14 @@ def room(
         cart=cart,
         ended=out.status == SessionStatus.ENDED,
         dsr=scores.shop_scores(session, {i.shop_id for i in cart}),  # 店铺评分 on each cart line
+        # a broadcast announced for a time now past whose anchor has not started: 即将开始
+        overdue=out.status == SessionStatus.SCHEDULED and _aware(out.scheduled_at) <= clock.now(),
     )
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @router.get("/merchant/live", response_class=HTMLResponse)

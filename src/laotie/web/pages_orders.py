@@ -18,17 +18,33 @@ from laotie.logistics import service as logistics
 from laotie.orders import service as orders
 from laotie.orders.schemas import OrderStatus
 from laotie.orders.service import fulfilment
+from laotie.payments import service as payments
 from laotie.payments.service import sandbox_psp as psp
 from laotie.settings import get_settings
 from laotie.web import forms
-from laotie.web.labels import ORDER_EVENTS, ORDER_TABS
+from laotie.web.labels import BUYER_ORDER_TABS, ORDER_EVENTS, PAYMENT_FAILURES
 from laotie.web.rendering import PageRoute, redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 PAGE_SIZE = 10
-# The sandbox cashier's buttons: the test payment methods a buyer can try in the browser.
-SANDBOX_METHODS = {"tok_ok": "支付成功", "tok_decline": "余额不足"}
+# The sandbox cashier's buttons: the test payment methods a buyer can try in the browser, each
+# saying what it simulates.
+SANDBOX_METHODS = {"tok_ok": "模拟支付成功", "tok_decline": "模拟余额不足", "tok_timeout": "模拟银行无响应"}
+ENDED_UNPAID = {"failed", "expired", "canceled"}
+
+
+def payment_failure(session: Session, checkout_id: int | None) -> str | None:
+    """Why the checkout's latest payment failed (余额不足, 已取消 ...), or None when it did not fail
+    (never tried, under way or paid). Read from the payments service: the intent's end state and
+    the provider's reason."""
+    if checkout_id is None:
+        return None
+    tried = payments.intents_for(session, "checkout", checkout_id)
+    if not tried or tried[-1].status.value not in ENDED_UNPAID:
+        return None
+    last = tried[-1]
+    return PAYMENT_FAILURES.get(last.failure_reason) or PAYMENT_FAILURES.get(last.status.value, "支付未成功")
 
 
 @router.get("/checkouts/{checkout_id}/cashier", response_class=HTMLResponse)
@@ -51,6 +67,7 @@ def cashier(
         amount_fen=sum(o.payable_fen for o in unpaid),
         expires_at=min((o.expires_at for o in unpaid if o.expires_at), default=None),
         methods=SANDBOX_METHODS,
+        failure=payment_failure(session, checkout_id) if unpaid else None,
         idempotency_key=secrets.token_urlsafe(18),
     )
 
@@ -89,7 +106,7 @@ def my_orders(
     session: Session = Depends(get_session),
     principal: Principal = AnyUser,
 ) -> HTMLResponse:
-    status = status if status in ORDER_TABS else ""
+    status = status if status in dict(BUYER_ORDER_TABS) else ""
     params = PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     result = orders.buyer_orders(session, principal, params, OrderStatus(status) if status else None)
     return render(
@@ -98,7 +115,7 @@ def my_orders(
         principal,
         "orders.html",
         result=result,
-        tabs=ORDER_TABS,
+        tabs=BUYER_ORDER_TABS,
         status=status,
         base="/orders",
         query={"status": status},
@@ -114,6 +131,8 @@ def order_page(
     principal: Principal = AnyUser,
 ) -> HTMLResponse:
     order = orders.buyer_order(session, principal, order_id)
+    unpaid = order.status == OrderStatus.PENDING_PAYMENT
+    failure = payment_failure(session, order.checkout_id) if unpaid else None
     return render(
         request,
         session,
@@ -122,7 +141,9 @@ def order_page(
         order=order,
         shipment=logistics.shipment_of_order(session, order.id),
         events=ORDER_EVENTS,
-        polling=bool(paying) and order.status == OrderStatus.PENDING_PAYMENT,
+        failure=failure,
+        # right after paying: poll until the provider answers, either way
+        polling=bool(paying) and unpaid and failure is None,
     )
 
 

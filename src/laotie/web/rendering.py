@@ -29,7 +29,7 @@ from laotie.core.errors import NOT_AUTHENTICATED, VALIDATION_ERROR, AppError
 from laotie.core.money import discount_label, format_yuan, percent_label, plain_hundredths
 from laotie.social import service as social
 from laotie.web import errors as web_errors
-from laotie.web.labels import label
+from laotie.web.labels import buyer_label, label
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -107,6 +107,7 @@ env.globals["static"] = static_url
 env.globals["page_url"] = page_url
 env.filters["label"] = label
 env.filters["china_time"] = china_time
+env.filters["buyer_label"] = buyer_label
 
 
 def safe_next(target: str | None) -> str:

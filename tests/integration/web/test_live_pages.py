@@ -3,7 +3,7 @@ the anchor only."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -51,8 +51,12 @@ def test_live_pages_print_beijing_time(client: TestClient, session: Session) -> 
         session, anchor.principal, anchor.room_id, SessionIn(title="晚八点专场", scheduled_at=evening)
     )
     session.commit()
-    room = client.get(f"/live/{out.id}").text
+    with clock.travel(evening - timedelta(hours=2) - clock.now()):  # two hours before it
+        room = client.get(f"/live/{out.id}").text
     assert "直播预告：12月6日 20:00 开播" in room and "12:00" not in room
+    with clock.travel(evening + timedelta(minutes=5) - clock.now()):  # past the time, not on air yet
+        late = client.get(f"/live/{out.id}").text
+    assert "即将开始" in late and "直播预告" not in late
     sign_in(client, anchor.headers)
     console = client.get("/merchant/live").text
     assert "预告 12月6日 20:00" in console

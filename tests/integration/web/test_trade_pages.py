@@ -59,11 +59,11 @@ def test_buy_now_checkout_pay_ship_and_confirm_receipt(
     assert re.fullmatch(r"/orders/\d+\?paying=1", order_url)
     order_id = int(order_url.split("/")[2].split("?")[0])
     waiting = client.get(order_url).text
-    assert "<h1" in waiting and "待支付" in waiting and 'data-poll="1"' in waiting
+    assert "<h1" in waiting and "待付款" in waiting and 'data-poll="1"' in waiting
     deliver(db, client)
     app.state.outbox_worker.run_until_idle()
     shown = client.get(order_url).text
-    assert "已支付" in shown and 'data-poll="1"' not in shown and "¥119.80" in shown
+    assert "待发货" in shown and 'data-poll="1"' not in shown and "¥119.80" in shown
     assert "文三路478号" in shown  # the buyer sees the full address
 
     sign_in(client, sale.owner_headers)
@@ -80,7 +80,7 @@ def test_buy_now_checkout_pay_ship_and_confirm_receipt(
     sign_in(client, buyer.headers)
     assert "确认收货" in client.get(f"/orders/{order_id}").text
     done = client.post(f"/orders/{order_id}/confirm-receipt")
-    assert done.status_code == 200 and "已完成" in done.text and "确认收货" in done.text
+    assert done.status_code == 200 and "交易成功" in done.text and "确认收货" in done.text
 
 
 def test_a_changed_price_shows_the_checkout_again_with_the_new_price(
@@ -155,15 +155,21 @@ def test_a_declined_payment_leaves_the_order_unpaid_and_the_buyer_pays_again(
     sign_in(client, buyer.headers)
     page = client.get(f"/checkout?sku={sale.sku_id}&qty=1&price={sale.price_fen}").text
     cashier_url = client.post("/checkout", data=_place_form(page, buyer.address_id), follow_redirects=False)
-    for method, expected in (("tok_decline", "待支付"), ("tok_ok", "已支付")):
+    for method, expected in (("tok_decline", "支付失败"), ("tok_ok", "待发货")):
         cashier = client.get(cashier_url.headers["location"]).text
+        assert "模拟支付成功" in cashier and "模拟余额不足" in cashier
+        assert ">tok_" not in cashier and "（tok_" not in cashier  # no raw test tokens shown
         key = _hidden(cashier, "idempotency_key")[0]
         action = re.search(r'action="(/checkouts/\d+/pay)"', cashier)[1]  # type: ignore[index]
         r = client.post(action, data={"idempotency_key": key, "method": method}, follow_redirects=False)
         deliver(db, client)
         app.state.outbox_worker.run_until_idle()
-        status = re.search(r"<h1[^>]*>(.*?)</h1>", client.get(r.headers["location"]).text)[1]  # type: ignore[index]
+        shown = client.get(r.headers["location"]).text
+        status = re.search(r"<h1[^>]*>(.*?)</h1>", shown)[1]  # type: ignore[index]
         assert status == expected
+        if method == "tok_decline":  # told why, with the way to pay again, and no more polling
+            assert "余额不足" in shown and "重新支付" in shown and 'data-poll="1"' not in shown
+            assert "上次支付失败" in client.get(cashier_url.headers["location"]).text
     again = client.post(action, data={"idempotency_key": "another", "method": "tok_ok"})
     assert (
         again.status_code == 200 and "已支付，请勿重复付款" in again.text

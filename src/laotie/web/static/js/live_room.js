@@ -62,6 +62,28 @@
     price.textContent = yuan(item.min_price_fen);
     box.append(badge, link, price);
     box.hidden = false;
+    buyBar(item);
+  }
+
+  // The phone's buy bar follows the pinned product (讲解中).
+  function buyBar(item) {
+    var bar = document.getElementById("bb-pinned"), buy = document.getElementById("bb-buy");
+    if (!bar || !buy || !item) return;
+    bar.innerHTML = "";
+    var top = document.createElement("span");
+    var badge = document.createElement("span");
+    badge.className = "badge hot";
+    badge.textContent = "讲解中";
+    var price = document.createElement("span");
+    price.className = "price";
+    price.textContent = " " + yuan(item.min_price_fen);
+    top.append(badge, price);
+    var title = document.createElement("span");
+    title.className = "bb-title";
+    title.textContent = item.title;
+    bar.append(top, title);
+    buy.href = "/p/" + item.product_id;
+    buy.textContent = "去购买";
   }
 
   function flashCard(id) { return document.querySelector('.flash-sale[data-flash="' + id + '"]'); }
@@ -180,11 +202,16 @@
   var video = document.getElementById("live-video");
   var hls = root.dataset.hls;
   function note(message) { text(document.getElementById("player-note"), message); }
-  if (hls) {
-    if (video.canPlayType("application/vnd.apple.mpegurl")) {
-      video.src = hls;
-      video.addEventListener("playing", function () { note(""); });
-    } else {
+  if (hls && video) {
+    // controls (and their 0:00) only once there is a picture; the cover poster until then
+    video.addEventListener("playing", function () { video.controls = true; note(""); });
+    var native = function () {
+      if (video.canPlayType("application/vnd.apple.mpegurl")) { video.src = hls; return true; }
+      return false;
+    };
+    // hls.js wherever Media Source Extensions exist (Chromium's own HLS support is not yet
+    // dependable); the browser's native HLS (Safari, iOS) otherwise, or if hls.js is missing.
+    if (window.MediaSource || window.ManagedMediaSource) {
       var s = document.createElement("script");
       s.src = "/static/vendor/hls.min.js";
       s.onload = function () {
@@ -192,11 +219,16 @@
           var player = new window.Hls();
           player.loadSource(hls);
           player.attachMedia(video);
-          video.addEventListener("playing", function () { note(""); });
+        } else if (!native()) {
+          note("此浏览器不能直接播放直播画面（可用手机或 Safari 观看）；评论、小黄车和秒杀照常");
         }
       };
-      s.onerror = function () { note("此浏览器不能直接播放直播画面（可用手机或 Safari 观看）；评论、小黄车和秒杀照常"); };
+      s.onerror = function () {
+        if (!native()) note("此浏览器不能直接播放直播画面（可用手机或 Safari 观看）；评论、小黄车和秒杀照常");
+      };
       document.head.appendChild(s);
+    } else if (!native()) {
+      note("此浏览器不能直接播放直播画面（可用手机或 Safari 观看）；评论、小黄车和秒杀照常");
     }
   }
   connect();
