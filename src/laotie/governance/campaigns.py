@@ -4,7 +4,7 @@ Cases opened for it carry its ``campaign_id`` (the inspections of its plans and 
 procedures started from its cases do). Its dashboard adds up what it achieved — shops closed,
 anchors punished, products delisted, money refunded — and shows the affected categories' DSR and
 quality-return rate when it began and now, from ``scores.service`` when that domain is present
-(暂无 otherwise: this part never recomputes a score).
+(暂无 where it has too few data: this part never recomputes a score).
 """
 
 from __future__ import annotations
@@ -17,12 +17,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from laotie.catalog import service as catalog
 from laotie.categories import service as categories
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import ErrorKind
+from laotie.core.pagination import PageParams
 from laotie.governance.counterfeit import audit
+from laotie.governance.models import Case, Penalty
 from laotie.governance.models_integrity import Campaign, CounterfeitRun, Inspection, InspectionPlan
+from laotie.scores import service as scores
 
 CAMPAIGN_NOT_FOUND = ErrorKind("CRACKDOWN_NOT_FOUND", 404, "专项治理不存在", "Campaign not found")
 CAMPAIGN_NAME_TAKEN = ErrorKind("CRACKDOWN_NAME_TAKEN", 409, "已有同名专项治理", "A campaign has this name")
@@ -155,41 +159,35 @@ def active_campaign_for(session: Session, category_id: int | None, violation_kin
     return None
 
 
-def _scores_by_category(
-    session: Session, category_ids: list[int]
-) -> dict[int, dict[str, float | None]] | None:
-    """DSR and quality-return rate per category from the scores domain, or None without it."""
-    try:
-        from laotie.scores import service as scores  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    reader = getattr(scores, "category_scores", None)
-    if reader is None:
-        return None
-    found: dict[int, Any] = reader(session, category_ids)
-    return {
-        cat: {
-            "dsr": getattr(found.get(cat), "dsr", None),
-            "quality_return_rate": getattr(found.get(cat), "quality_return_rate", None),
+def _scores_by_category(session: Session, category_ids: list[int]) -> dict[int, dict[str, float | None]]:
+    """DSR (mean of the three, 1..5) and quality-return rate (%) per category, read from the scores
+    domain over the listed products of the category (up to 100) and their shops; None where the
+    scores have too few data (暂无)."""
+    out: dict[int, dict[str, float | None]] = {}
+    for cat in category_ids:
+        cards = catalog.list_listed(session, PageParams(limit=100, offset=0), category_id=cat).items
+        products = scores.product_scores(session, [c.id for c in cards])
+        shop_ids = {p.shop_id for p in products.values() if p.shop_id is not None}
+        shop_figures = scores.shop_scores(session, shop_ids)
+        dsrs: list[float] = []
+        for shop in shop_figures.values():
+            parts = [shop.dsr_description_x100, shop.dsr_service_x100, shop.dsr_logistics_x100]
+            if all(x is not None for x in parts):
+                dsrs.append(sum(x or 0 for x in parts) / 300)
+        returns = [p.quality_return_bp / 100 for p in products.values() if p.quality_return_bp is not None]
+        out[cat] = {
+            "dsr": round(sum(dsrs) / len(dsrs), 2) if dsrs else None,
+            "quality_return_rate": round(sum(returns) / len(returns), 2) if returns else None,
         }
-        for cat in category_ids
-    }
+    return out
 
 
 def _figures_now(session: Session, category_ids: list[int]) -> dict[str, Any]:
-    figures = _scores_by_category(session, category_ids)
-    if figures is None:
-        return {}
-    return {str(cat): values for cat, values in figures.items()}
+    return {str(cat): values for cat, values in _scores_by_category(session, category_ids).items()}
 
 
 def _campaign_case_ids(session: Session, campaign_id: int) -> list[int]:
-    try:
-        from laotie.governance import cases  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return []
-    reader = getattr(cases, "case_ids_for_campaign", None)
-    return list(reader(session, campaign_id)) if reader is not None else []
+    return list(session.scalars(select(Case.id).where(Case.campaign_id == campaign_id)))
 
 
 def dashboard(session: Session, campaign_id: int) -> DashboardOut:
@@ -212,7 +210,9 @@ def dashboard(session: Session, campaign_id: int) -> DashboardOut:
     )
     delisted = _products_taken_down(session, [r.id for r in runs])
     shops_closed, anchors = _penalties(session, case_ids)
-    now_figures = _scores_by_category(session, list(row.category_ids))
+    now_figures: dict[int, dict[str, float | None]] | None = _scores_by_category(
+        session, list(row.category_ids)
+    )
     names = {c: categories.get_category(session, c).name for c in row.category_ids}
     cats = [
         CategoryFigures(
@@ -225,9 +225,7 @@ def dashboard(session: Session, campaign_id: int) -> DashboardOut:
         )
         for c in row.category_ids
     ]
-    notes = []
-    if now_figures is None:
-        notes.append("评分服务（DSR、品退率）尚未接入：显示“暂无”")
+    notes = ["DSR 为类目内店铺三项评分的平均；品退率为类目内商品 30 天品退率的平均；数据不足显示“暂无”。"]
     return DashboardOut(
         campaign=campaign_out(row),
         cases=len(set(case_ids) | {r.case_id for r in runs if r.case_id}),
@@ -240,7 +238,7 @@ def dashboard(session: Session, campaign_id: int) -> DashboardOut:
         inspections=sum(int(v) for v in inspected.values()),
         inspections_failed=int(inspected.get("failed", 0)),
         categories=cats,
-        scores_available=now_figures is not None,
+        scores_available=True,
         notes=notes,
     )
 
@@ -261,13 +259,17 @@ def _products_taken_down(session: Session, run_ids: list[int]) -> int:
 
 
 def _penalties(session: Session, case_ids: list[int]) -> tuple[int, int]:
-    """(shops closed, anchors punished) by the campaign's cases, from the penalties (branch gov)."""
-    try:
-        from laotie.governance import penalties  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
+    """(shops closed, anchors punished) by the campaign's cases: closures, and live bans or alliance
+    removals on a person, not reversed by an appeal."""
+    if not case_ids:
         return 0, 0
-    reader = getattr(penalties, "campaign_outcomes", None)
-    if reader is None or not case_ids:
-        return 0, 0
-    out = reader(session, case_ids)
-    return int(out.get("shops_closed", 0)), int(out.get("anchors_punished", 0))
+    rows = session.execute(
+        select(Penalty.kind, Penalty.subject_kind, Penalty.subject_id).where(
+            Penalty.case_id.in_(case_ids), Penalty.status != "reversed"
+        )
+    ).all()
+    shops_closed = {sid for kind, _, sid in rows if kind == "closure"}
+    anchors = {
+        sid for kind, sk, sid in rows if sk == "user" and kind in ("live_ban", "alliance_removal", "points")
+    }
+    return len(shops_closed), len(anchors)

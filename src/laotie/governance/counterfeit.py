@@ -25,6 +25,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import AppError, ErrorKind
 from laotie.core.events import emit
+from laotie.governance import cases
 from laotie.governance.counterfeit_schemas import RunOut, run_out
 from laotie.governance.models_integrity import CounterfeitRun, IntegrityEvent
 from laotie.shops import service as shops
@@ -225,3 +226,33 @@ def completed_since(run: CounterfeitRun) -> datetime:
     from datetime import timedelta
 
     return run.started_at - timedelta(days=run.window_days)
+
+
+COUNTERFEIT_CASE_NOT_DECIDED = ErrorKind(
+    "COUNTERFEIT_CASE_NOT_DECIDED",
+    409,
+    "只有认定售假（违规成立）的案件才能启动售假处置",
+    "Only a case decided as a counterfeit violation starts the counterfeit procedure",
+)
+
+
+def start_from_case(
+    session: Session, staff: Principal, case_id: int, compensation_multiple: int = 3
+) -> RunOut:
+    """Staff start the procedure from a decided counterfeit case (the listener does the same on
+    ``governance.case_decided``): its shop, its product, its campaign."""
+    case = cases.load_case(session, case_id)
+    if case.status != "violation" or case.violation_kind != "counterfeit" or case.shop_id is None:
+        raise COUNTERFEIT_CASE_NOT_DECIDED(case_id=case_id)
+    if case.product_id is None:
+        raise COUNTERFEIT_PRODUCT_NOT_IN_SHOP(product_id=0, shop_id=case.shop_id)
+    return start(
+        session,
+        staff,
+        shop_id=case.shop_id,
+        product_ids=[case.product_id],
+        reason=f"案件 #{case.id} 认定售假（{case.rule_code}）",
+        case_id=case.id,
+        campaign_id=case.campaign_id,
+        compensation_multiple=compensation_multiple,
+    )

@@ -20,6 +20,7 @@ from laotie.core.events import Event, bus
 from laotie.core.jobs import jobs
 from laotie.governance import counterfeit
 from laotie.governance.counterfeit_refund import active_run_ids, collect_page, refund_batch
+from laotie.governance.models import Case
 from laotie.governance.models_integrity import CounterfeitRun
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,9 @@ def advance_runs(session: Session) -> None:
 
 
 def decider_of(session: Session, payload: dict[str, object]) -> int | None:
-    raw = payload.get("decided_by")
-    return int(str(raw)) if raw is not None else None
+    """Who decided the case: the procedure acts in their name (the payload does not carry it)."""
+    case = session.get(Case, int(str(payload["case_id"])))
+    return case.decided_by if case is not None else None
 
 
 @bus.subscribe("governance.case_decided", name="governance.counterfeit_start")

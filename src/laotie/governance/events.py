@@ -13,6 +13,11 @@ Emitted (all in the writer's transaction; ids int, times ISO-8601 UTC):
 - ``governance.content_removed`` {"kind" ("review" | "video" | "video_comment" | "live_comment" |
   "product"), "id", "case_id", "reason"}: the owning domain removes the item (reviews does; video
   and live have no listener of their own, so ``governance.content`` removes videos and comments).
+- ``governance.counterfeit_run_started`` {"run_id", "case_id" (or null), "shop_id", "product_ids"}
+  and ``governance.counterfeit_refund_finished`` {"run_id", "case_id", "shop_id", "orders",
+  "skipped", "failed", "refunded_fen", "compensation_fen", "compensation_owed_fen", "finished_at"}:
+  the counterfeit procedure (``counterfeit_tasks``, which also consumes ``governance.case_decided``;
+  ``brands`` consumes ``ProductStatusChanged``).
 
 Consumed:
 

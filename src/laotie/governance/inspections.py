@@ -198,7 +198,8 @@ def enter_result(session: Session, staff: Principal, order_id: int, body: Result
 
 
 def _open_case(session: Session, staff: Principal, row: Inspection) -> int:
-    """A failed sample is a case against the shop under CTF-05, with the lab report as evidence."""
+    """A failed sample is a case against the shop under CTF-05 (神秘买家抽检不合格), the lab's
+    report as evidence shown to the merchant; tagged with the plan's campaign."""
     plan = session.get(InspectionPlan, row.plan_id)
     case = cases.open_case(
         session,
@@ -206,10 +207,16 @@ def _open_case(session: Session, staff: Principal, row: Inspection) -> int:
         subject_kind="product",
         subject_id=row.product_id,
         shop_id=row.shop_id,
-        rule_code="CTF-05",  # 神秘买家抽检不合格
-        summary=f"神秘买家抽检不合格：{row.lab_name}",
+        product_id=row.product_id,
+        rule_code="CTF-05",
+        summary=f"神秘买家抽检不合格（{row.lab_name}）：{row.lab_report}"[:1000],
         evidence=[
-            {"inspection_id": row.id, "order_id": row.order_id, "lab": row.lab_name, "report": row.lab_report}
+            {
+                "kind": "inspection",
+                "note": f"{row.lab_name}检测报告：{row.lab_report}"[:1000],
+                "order_id": row.order_id,
+                "data": {"inspection_id": row.id, "plan_id": row.plan_id, "lab": row.lab_name},
+            }
         ],
         campaign_id=plan.campaign_id if plan else None,
         actor_id=staff.user_id,

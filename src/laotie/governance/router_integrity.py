@@ -41,6 +41,17 @@ def start_counterfeit_run(
     return out
 
 
+@router.post("/cases/{case_id}/counterfeit-run", response_model=RunOut, status_code=201)
+def start_counterfeit_from_case(
+    case_id: PathId, session: Session = Depends(get_session), staff: Principal = Staff
+) -> RunOut:
+    """From a decided counterfeit case (409 COUNTERFEIT_CASE_NOT_DECIDED otherwise; a second start
+    409 COUNTERFEIT_RUN_EXISTS)."""
+    out = counterfeit.start_from_case(session, staff, case_id)
+    session.commit()
+    return out
+
+
 @router.get("/counterfeit-runs", response_model=list[RunOut])
 def counterfeit_runs(session: Session = Depends(get_session), staff: Principal = Staff) -> list[RunOut]:
     return counterfeit.list_runs(session)

@@ -19,8 +19,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
-from laotie.governance import campaigns, counterfeit, inspections
-from laotie.governance import service as governance
+from laotie.governance import campaigns, counterfeit, inspections, rules
 from laotie.governance.counterfeit_refund import collect_page, refund_batch
 from laotie.governance.models_integrity import CounterfeitRun
 from laotie.orders.schemas import Attribution
@@ -44,9 +43,6 @@ def seed_governance_integrity(
     with unit_of_work(db, read_only=True) as session:
         if session.scalar(select(CounterfeitRun.id).limit(1)) is not None or len(shops) < 2:
             return False
-    with unit_of_work(db) as session:
-        governance.seed_rules(session)  # the failed inspection below opens a case under CTF-05
-        session.commit()
         fake_shop = with_products(session, shops[-1])
         checked_shop = with_products(session, shops[0])
     product = next((p for p in fake_shop.products if stocked_sku(p, DEMO_ORDERS) is not None), None)
@@ -106,8 +102,10 @@ def seed_governance_integrity(
 def _inspection(
     db: Database, staff: Principal, shop: MarketShop, inspector_id: int, campaign_id: int
 ) -> None:
-    """A plan sampling two products of another shop, one passing the lab and one failing."""
+    """A plan sampling two products of another shop, one passing the lab and one failing (which
+    opens a case under the rulebook's CTF-05, tagged with the campaign)."""
     with unit_of_work(db) as session:
+        rules.seed_rules(session)  # the rulebook (sim.governance seeds it too; either may run first)
         plan = inspections.create_plan(
             session,
             staff,

@@ -16,7 +16,7 @@ from laotie.core import clock
 from laotie.core.auth import MERCHANT_ROLES, Principal, Role, require_roles
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
-from laotie.governance.service import brands, campaigns, counterfeit, inspections
+from laotie.governance import service as governance
 from laotie.shops import service as shops
 from laotie.web.rendering import CHINA_TZ, PageRoute, redirect, render
 
@@ -51,7 +51,7 @@ def counterfeit_page(
         session,
         principal,
         "governance_integrity/counterfeit.html",
-        runs=counterfeit.list_runs(session),
+        runs=governance.counterfeit.list_runs(session),
     )
 
 
@@ -66,7 +66,7 @@ def start_counterfeit(
     principal: Principal = Staff,
 ) -> RedirectResponse:
     try:
-        out = counterfeit.start(
+        out = governance.counterfeit.start(
             session,
             principal,
             shop_id=shop_id,
@@ -84,12 +84,32 @@ def start_counterfeit(
     )
 
 
+@router.post("/governance/counterfeit/from-case", response_model=None)
+def start_counterfeit_from_case(
+    case_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
+    session: Session = Depends(get_session),
+    principal: Principal = Staff,
+) -> RedirectResponse:
+    """From a decided counterfeit case: its shop, product and campaign."""
+    try:
+        out = governance.counterfeit.start_from_case(session, principal, case_id)
+    except AppError as exc:
+        session.rollback()
+        return _fail("/governance/counterfeit", exc)
+    session.commit()
+    return redirect(f"/governance/counterfeit/{out.id}", f"案件 #{case_id} 的售假处置已启动")
+
+
 @router.get("/governance/counterfeit/{run_id}", response_class=HTMLResponse)
 def counterfeit_run_page(
     request: Request, run_id: PathId, session: Session = Depends(get_session), principal: Principal = Staff
 ) -> HTMLResponse:
     return render(
-        request, session, principal, "governance_integrity/run.html", run=counterfeit.get_run(session, run_id)
+        request,
+        session,
+        principal,
+        "governance_integrity/run.html",
+        run=governance.counterfeit.get_run(session, run_id),
     )
 
 
@@ -105,8 +125,8 @@ def brands_page(
         session,
         principal,
         "governance_integrity/brands.html",
-        auths=brands.queue(session),
-        checks=brands.check_queue(session),
+        auths=governance.brands.queue(session),
+        checks=governance.brands.check_queue(session),
     )
 
 
@@ -119,12 +139,12 @@ def decide_brand(
     session: Session = Depends(get_session),
     principal: Principal = Staff,
 ) -> RedirectResponse:
-    body = brands.DecisionIn(approve=verdict == "approve", reason=reason)
+    body = governance.brands.DecisionIn(approve=verdict == "approve", reason=reason)
     try:
         if kind == "auth":
-            brands.decide(session, principal, row_id, body)
+            governance.brands.decide(session, principal, row_id, body)
         else:
-            brands.decide_check(session, principal, row_id, body)
+            governance.brands.decide_check(session, principal, row_id, body)
     except AppError as exc:
         session.rollback()
         return _fail("/governance/brands", exc)
@@ -136,7 +156,7 @@ def decide_brand(
 def merchant_brands_page(
     request: Request, shop_id: PathId, session: Session = Depends(get_session), principal: Principal = Member
 ) -> HTMLResponse:
-    auths = brands.shop_authorisations(session, principal, shop_id)
+    auths = governance.brands.shop_authorisations(session, principal, shop_id)
     papers = [d for d in shops.list_documents(session, principal, shop_id) if d.kind == "brand_authorization"]
     return render(
         request,
@@ -165,7 +185,7 @@ def merchant_submit_brand(
     shops.require_shop_member(session, shop_id, principal)
     target = f"/merchant/shops/{shop_id}/brands"
     try:
-        body = brands.BrandAuthIn(
+        body = governance.brands.BrandAuthIn(
             brand=brand,
             grantor_chain=[g.strip() for g in grantors.replace("→", ">").split(">") if g.strip()],
             valid_from=_day(valid_from),
@@ -173,7 +193,7 @@ def merchant_submit_brand(
             document_id=document_id,
             scope_note=scope_note,
         )
-        brands.submit(session, principal, shop_id, body)
+        governance.brands.submit(session, principal, shop_id, body)
     except (AppError, ValidationError, ValueError) as exc:
         session.rollback()
         return _fail(target, exc)
@@ -193,9 +213,9 @@ def inspections_page(
         session,
         principal,
         "governance_integrity/inspections.html",
-        plans=inspections.plans(session),
-        rows=inspections.inspections(session),
-        rates=inspections.pass_rates(session),
+        plans=governance.inspections.plans(session),
+        rows=governance.inspections.inspections(session),
+        rates=governance.inspections.pass_rates(session),
     )
 
 
@@ -210,12 +230,12 @@ def create_plan(
     principal: Principal = Staff,
 ) -> RedirectResponse:
     try:
-        body = inspections.PlanIn(
+        body = governance.inspections.PlanIn(
             name=name, target_kind=target_kind, target_ids=_ids(target_ids), sample_size=sample_size,
             inspector_id=inspector_id,
         )  # fmt: skip
-        plan = inspections.create_plan(session, principal, body)
-        placed = inspections.sample(session, principal, plan.id)
+        plan = governance.inspections.create_plan(session, principal, body)
+        placed = governance.inspections.sample(session, principal, plan.id)
     except (AppError, ValidationError) as exc:
         session.rollback()
         return _fail("/governance/inspections", exc)
@@ -233,8 +253,8 @@ def enter_result(
     principal: Principal = Staff,
 ) -> RedirectResponse:
     try:
-        body = inspections.ResultIn(passed=verdict == "pass", lab_name=lab_name, report=report)
-        inspections.enter_result(session, principal, order_id, body)
+        body = governance.inspections.ResultIn(passed=verdict == "pass", lab_name=lab_name, report=report)
+        governance.inspections.enter_result(session, principal, order_id, body)
     except (AppError, ValidationError) as exc:
         session.rollback()
         return _fail("/governance/inspections", exc)
@@ -254,8 +274,8 @@ def campaigns_page(
         session,
         principal,
         "governance_integrity/campaigns.html",
-        items=campaigns.list_campaigns(session),
-        kinds=campaigns.VIOLATION_KINDS,
+        items=governance.campaigns.list_campaigns(session),
+        kinds=governance.campaigns.VIOLATION_KINDS,
         today=clock.now().astimezone(CHINA_TZ).date().isoformat(),
         later=(clock.now() + timedelta(days=30)).astimezone(CHINA_TZ).date().isoformat(),
     )
@@ -273,11 +293,11 @@ def create_campaign(
     principal: Principal = Staff,
 ) -> RedirectResponse:
     try:
-        body = campaigns.CampaignIn(
+        body = governance.campaigns.CampaignIn(
             name=name, description=description, category_ids=_ids(category_ids), violation_kinds=violation_kinds,
             starts_at=_day(starts_on), ends_at=_day(ends_on),
         )  # fmt: skip
-        out = campaigns.create(session, principal, body)
+        out = governance.campaigns.create(session, principal, body)
     except (AppError, ValidationError, ValueError) as exc:
         session.rollback()
         return _fail("/governance/campaigns", exc)
@@ -297,5 +317,5 @@ def campaign_page(
         session,
         principal,
         "governance_integrity/campaign.html",
-        board=campaigns.dashboard(session, campaign_id),
+        board=governance.campaigns.dashboard(session, campaign_id),
     )

@@ -23,12 +23,13 @@ def test_demo_has_a_counterfeit_run_part_way_and_a_crackdown(
 ) -> None:
     seed_demo(db.url, shops=4, products=12, console=Console(record=True, width=120), media_dir=tmp_path)
     [run] = counterfeit.list_runs(session)
-    assert run.status == "running" and run.total_orders == 12
-    assert run.refunded_orders == 5 and run.pending_orders == 7
+    # The demo's dozen orders, and whatever else the demo's buyers ordered of it (open or recent).
+    assert run.status == "running" and run.total_orders >= 12
+    assert run.refunded_orders + run.skipped_orders == 5 and run.pending_orders == run.total_orders - 5
     assert run.campaign_id is not None
     board = campaigns.dashboard(session, run.campaign_id)
-    assert board.orders_refunded == 5 and board.money_refunded_fen == run.refunded_fen > 0
-    assert board.inspections == 2 and board.inspections_failed == 1
+    assert board.orders_refunded == run.refunded_orders and board.money_refunded_fen == run.refunded_fen > 0
+    assert board.inspections == 2 and board.inspections_failed == 1 and board.cases >= 1
     rates = inspections.pass_rates(session)
     assert (sum(r.inspected for r in rates), sum(r.passed for r in rates)) == (2, 1)
     session.rollback()

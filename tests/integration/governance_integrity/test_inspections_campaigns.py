@@ -16,7 +16,7 @@ from laotie.core import clock
 from laotie.core.auth import Role
 from laotie.core.db import Database
 from laotie.core.errors import AppError
-from laotie.governance import campaigns, counterfeit, inspections
+from laotie.governance import campaigns, counterfeit, inspections, rules
 from laotie.governance.counterfeit_refund import drive
 from laotie.governance.models_integrity import Inspection
 from laotie.orders import service as orders
@@ -31,6 +31,7 @@ def test_mystery_buyer_samples_and_lab_results(session: Session) -> None:
     make_listed_product(session, sale.shop_id, stock=10)
     session.commit()
     inspector, staff = make_buyer(session), reviewer_principal(session)
+    rules.seed_rules(session)  # a failed sample opens a case under CTF-05
     plan = inspections.create_plan(
         session,
         staff,
