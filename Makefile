@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n 2
 HLS_JS  := src/laotie/web/static/vendor/hls.min.js
 HLS_JS_VERSION := 1.7.4
 
-.PHONY: setup system-deps web-deps demo demo-deps serve test lint fmt bench bench-deps bench-flash clean migration
+.PHONY: setup system-deps web-deps demo demo-deps serve test test-fast lint fmt bench bench-deps bench-flash clean migration
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -57,6 +57,12 @@ serve: setup web-deps
 
 test: setup system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The fast lane while you work: unit tests and the integration tests on SQLite only (no PostgreSQL, no
+# browsers, no fuzzing). `make test` (and CI) still runs everything on both databases.
+test-fast: setup
+	LAOTIE_TEST_BACKENDS=sqlite $(BIN)/pytest $(PYTEST_ARGS) -q tests/unit tests/integration \
+	  --ignore=tests/integration/test_api_fuzz.py -k "not postgres"
 
 lint: setup
 	$(BIN)/ruff check src tests bench

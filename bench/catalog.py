@@ -38,6 +38,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from catalog_seed import SeedReport, seed_catalog  # noqa: E402
+from laotie.core.install_secrets import random_secrets_env  # noqa: E402
 
 console = Console()
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -144,6 +145,7 @@ def start_server(database_url: str, port: int, workdir: Path) -> subprocess.Pope
         "PYTHONPATH": str(ROOT / "src"),
         "LAOTIE_DATABASE_URL": database_url,
         "LAOTIE_MEDIA_DIR": str(workdir / "media"),
+        **random_secrets_env(),  # a server starts only with safe secrets (issue 9)
     }
     log = (workdir / "server.log").open("wb")
     server = subprocess.Popen(

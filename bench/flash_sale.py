@@ -52,6 +52,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from flash_load import Prepared, burst, pay_all, require_wrk  # noqa: E402
 from flash_seed import World, migrate, seed  # noqa: E402
+from laotie.core.install_secrets import random_secrets_env  # noqa: E402
 
 console = Console()
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -119,6 +120,7 @@ def start_server(url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
         "PYTHONPATH": str(ROOT / "src"),
         "LAOTIE_DATABASE_URL": url,
         "LAOTIE_MEDIA_DIR": str(workdir / "media"),
+        **random_secrets_env(),  # a server starts only with safe secrets (issue 9)
     }
     log = (workdir / "server.log").open("wb")
     command = [sys.executable, "-m", "laotie.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]

@@ -53,6 +53,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from fanout_client import client  # noqa: E402
+from laotie.core.install_secrets import random_secrets_env  # noqa: E402
 
 console = Console()
 RESULTS = ROOT / "bench" / "results"
@@ -145,6 +146,7 @@ def start_servers(
         "LAOTIE_LIVE_FRAME_MS": str(frame_ms),
         "LAOTIE_LIVE_FRAMES_PER_SECOND": str(frame_budget),
         "LAOTIE_LIVE_REDIS_CHANNEL": f"bench:{uuid.uuid4().hex[:8]}:",
+        **random_secrets_env(),  # a server starts only with safe secrets (issue 9)
     }
     if processes > 1:
         env["LAOTIE_REDIS_URL"] = REDIS_URL

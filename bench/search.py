@@ -56,6 +56,7 @@ from laotie.categories import service as categories  # noqa: E402
 from laotie.categories.models import Category  # noqa: E402
 from laotie.core import clock  # noqa: E402
 from laotie.core.db import Database  # noqa: E402
+from laotie.core.install_secrets import random_secrets_env  # noqa: E402
 from laotie.core.uow import unit_of_work  # noqa: E402
 from laotie.migrations.registry import metadata  # noqa: E402
 from laotie.search import service as search  # noqa: E402
@@ -265,7 +266,12 @@ def _free_port() -> int:
 
 def over_http(url: str, work: list[tuple[str, Filters, str]], clients: int = 2) -> dict[str, Any]:
     port = _free_port()
-    env = {**os.environ, "LAOTIE_DATABASE_URL": url, "LAOTIE_EMBEDDED_WORKER": "false"}
+    env = {
+        **os.environ,
+        "LAOTIE_DATABASE_URL": url,
+        "LAOTIE_EMBEDDED_WORKER": "false",
+        **random_secrets_env(),
+    }
     server = subprocess.Popen(
         [
             sys.executable,

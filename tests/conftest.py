@@ -31,8 +31,13 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 # Separate checkouts testing at once on one PostgreSQL set different prefixes.
 DB_PREFIX = os.environ.get("LAOTIE_TEST_DB_PREFIX", "laotie")
-BACKENDS = ["sqlite", "postgres"]
+# `make test-fast` runs on SQLite alone (LAOTIE_TEST_BACKENDS=sqlite); `make test` and CI on both.
+BACKENDS = [b for b in os.environ.get("LAOTIE_TEST_BACKENDS", "sqlite,postgres").split(",") if b]
 KEEP_SEEDED = {"categories_category"}
+# Secrets ship no default (core.install_secrets); the tests' own, never a server's.
+TEST_MEDIA_CALLBACK_SECRET = "media-test-callback-secret"
+os.environ.setdefault("LAOTIE_MEDIA_CALLBACK_SECRET", TEST_MEDIA_CALLBACK_SECRET)
+os.environ.setdefault("LAOTIE_VIDEO_LINK_HOSTS", '["cdn.example.com"]')  # linked videos' allowed host
 
 
 def _worker() -> str:
@@ -60,10 +65,10 @@ def postgres_url_for(name: str) -> str:
 @pytest.fixture(scope="session")
 def backend_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     sqlite_file = tmp_path_factory.mktemp("sqlite") / "laotie.db"
-    return {
-        "sqlite": f"sqlite:///{sqlite_file}",
-        "postgres": postgres_url_for(f"{DB_PREFIX}_test_{_worker()}"),
-    }
+    urls = {"sqlite": f"sqlite:///{sqlite_file}"}
+    if "postgres" in BACKENDS:
+        urls["postgres"] = postgres_url_for(f"{DB_PREFIX}_test_{_worker()}")
+    return urls
 
 
 _databases: dict[str, Database] = {}

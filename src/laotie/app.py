@@ -19,17 +19,22 @@ from laotie.aftersales import router as aftersales_router
 from laotie.aftersales import tasks as aftersales_tasks
 from laotie.catalog import router as catalog_router
 from laotie.categories import router as categories_router
-from laotie.core import jobs
+from laotie.core import install_secrets, jobs
 from laotie.core.auth import NoPrincipal
 from laotie.core.collector import server_collector
 from laotie.core.db import Database
 from laotie.core.events import OutboxWorker
 from laotie.core.http import ERROR_RESPONSES, RejectNulMiddleware, install_error_handlers
 from laotie.core.principal_cache import PrincipalCache, database_loader
+from laotie.core.request_body import BodyLimitMiddleware
 from laotie.core.storage import LocalDiskStorage
 from laotie.feed import events as feed_events
 from laotie.feed import router as feed_router
 from laotie.feed import tasks as feed_tasks
+from laotie.governance import events as governance_events
+from laotie.governance import router as governance_router
+from laotie.governance import router_integrity as governance_integrity_router
+from laotie.governance import tasks as governance_tasks
 from laotie.live import events as live_events
 from laotie.live import flash_events as live_flash_events
 from laotie.live import router as live_router
@@ -51,10 +56,14 @@ from laotie.payments.sandbox import router as sandbox_router
 from laotie.payments.sandbox.delivery import WebhookDeliverer
 from laotie.promotions import events as promotions_events
 from laotie.promotions import router as promotions_router
+from laotie.reviews import router as reviews_router
+from laotie.reviews import tasks as reviews_tasks
+from laotie.scores import events as scores_events
+from laotie.scores import tasks as scores_tasks
 from laotie.search import events as search_events
 from laotie.search import router as search_router
 from laotie.search import tasks as search_tasks
-from laotie.settings import Settings, get_settings
+from laotie.settings import Settings
 from laotie.settlement import events as settlement_events
 from laotie.settlement import ledger_check as settlement_ledger_check
 from laotie.settlement import router as settlement_router
@@ -99,7 +108,13 @@ ROUTERS: list[APIRouter] = [
     live_router.router,
     search_router.router,
     feed_router.router,
+    reviews_router.router,
+    reviews_router.governance_router,
+    governance_router.router,
+    governance_router.staff_router,
     pages.router,
+    governance_integrity_router.router,
+    governance_integrity_router.merchant_router,
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
 HANDLERS_AND_JOBS = (
@@ -124,6 +139,11 @@ HANDLERS_AND_JOBS = (
     search_tasks,
     feed_events,
     feed_tasks,
+    reviews_tasks,
+    scores_events,
+    scores_tasks,
+    governance_events,
+    governance_tasks,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])
@@ -136,7 +156,9 @@ async def health(_: None = NoPrincipal) -> dict[str, str]:
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    if settings is None:
+        # The server process itself (uvicorn's factory): it never starts with an unset or public secret.
+        settings = install_secrets.secure_process_settings()
     database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
 
     @asynccontextmanager
@@ -187,6 +209,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     live_realtime.install(app, settings, database)
     install_error_handlers(app)
     app.add_middleware(RejectNulMiddleware)
+    app.add_middleware(BodyLimitMiddleware)  # outside anything that reads a body
     app.add_middleware(RawSendMiddleware)  # outermost: live viewers' sockets are written directly
     app.include_router(health_router)
     for router in ROUTERS:

@@ -10,8 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from laotie.cli_governance import app as governance_app
 from laotie.cli_moderate import moderate_app
+from laotie.cli_sandbox import sandbox_app
 from laotie.cli_search import app as search_app
+from laotie.cli_simulate import simulate as simulate_command
 from laotie.settings import get_settings
 
 app = typer.Typer(help="Laotie 老铁: live-stream and short-video commerce platform.", no_args_is_help=True)
@@ -21,6 +24,9 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(moderate_app, name="moderate")
 app.add_typer(search_app, name="search")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(governance_app, name="governance")
+app.command("simulate")(simulate_command)
 console = Console()
 
 DbOption = Annotated[
@@ -37,6 +43,17 @@ def _use_database(url: str | None) -> str:
         os.environ["LAOTIE_DATABASE_URL"] = url
         get_settings.cache_clear()
     return get_settings().database_url
+
+
+def _secure() -> None:
+    """Stop here, with what to set, unless every secret is safe (see ``core.install_secrets``)."""
+    from laotie.core.install_secrets import InsecureSecrets, secure_process_settings
+
+    try:
+        secure_process_settings()
+    except InsecureSecrets as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def _migrate(url: str) -> int:
@@ -56,23 +73,46 @@ def _migrate(url: str) -> int:
     return added
 
 
+def _schema_revision(url: str) -> str | None:
+    """The migration the database is at; None for a new (empty) database."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
 @app.command()
 def migrate(database_url: DbOption = None) -> None:
     """Bring the database schema up to date and seed the default category tree."""
     url = _use_database(database_url)
     with console.status("迁移数据库 migrating…"):
+        before = _schema_revision(url)
         added = _migrate(url)
-    console.print(f"[green]数据库已是最新[/green] schema at head on {url}; {added} categories seeded")
+        after = _schema_revision(url)
+    if before is None:
+        said = f"[green]已创建数据库结构[/green] created the schema (revision {after})"
+    elif before != after:
+        said = f"[green]数据库已升级[/green] upgraded the schema from {before} to {after}"
+    else:
+        said = f"[green]数据库已是最新[/green] the schema was already up to date (revision {after})"
+    console.print(f"{said} on {url}; {added} categories seeded", soft_wrap=True)
 
 
 def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
     import uvicorn
 
+    _secure()
     # PSP webhooks (the sandbox's included) come back to this server unless told otherwise.
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     os.environ.setdefault("LAOTIE_PUBLIC_URL", f"http://{local}:{port}")
     get_settings.cache_clear()
     console.print(f"[bold]老铁 Laotie[/bold] on http://{host}:{port}/  (API docs: /docs)")
+    settings = get_settings()
     uvicorn.run(
         "laotie.app:create_app",
         factory=True,
@@ -81,9 +121,13 @@ def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
         workers=workers,
         reload=reload,
         log_level="info",
-        access_log=False,
+        access_log=settings.access_log,
         # Live rooms send one frame to thousands of sockets: never compress it once per viewer.
         ws_per_message_deflate=False,
+        # Slow clients: header and body read timeouts (core.http_server), idle keep-alive, header size.
+        http="laotie.core.http_server:TimedHttpProtocol",
+        timeout_keep_alive=settings.http_keep_alive_seconds,
+        h11_max_incomplete_event_size=settings.http_max_header_bytes,
     )
 
 
@@ -96,6 +140,7 @@ def serve(
 ) -> None:
     """Run the API and web pages (migrates first)."""
     url = _use_database(database_url)
+    _secure()
     _migrate(url)
     _serve(host, port, workers)
 
@@ -110,6 +155,7 @@ def worker(database_url: DbOption = None) -> None:
     from laotie.core.events import OutboxWorker
 
     url = _use_database(database_url)
+    _secure()
     db = Database(url)
     stop = threading.Event()
     settings = get_settings()
@@ -153,6 +199,7 @@ def media(
 
     from laotie.live import media as media_server
 
+    _secure()
     settings = get_settings()
     config = media_server.MediaConfig(
         work_dir=Path(work_dir),
@@ -199,6 +246,8 @@ def demo(
     from laotie.sim.live_video import AroundDemo
 
     url = _use_database(database_url)
+    if serve_after:
+        _secure()  # before seeding: a refusal should not come after minutes of work
     _migrate(url)
     accounts = seed_demo(url, shops=shops, products=products, console=console)
     print_accounts(accounts, console)

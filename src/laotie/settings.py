@@ -14,13 +14,42 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/laotie.db"
     redis_url: str | None = None
     media_dir: Path = Path("var/media")
-    # Signs nothing secret yet; tokens are random and stored hashed.
-    secret_key: str = "dev-only-change-me"
+    # Secrets ship no default (a public default signs forged webhooks): set them in the environment.
+    # `laotie serve|demo|worker|media` on the embedded SQLite set-up generates random ones once per
+    # install in ``secrets_file`` and reuses them; anywhere else a missing or public one refuses to start
+    # (``core.install_secrets``). ``secret_key`` signs nothing yet; tokens are random and stored hashed.
+    secret_key: str = ""
+    secrets_file: Path = Path("var/secrets.json")
     token_ttl_hours: int = 24 * 30
-    # Log-in attempts allowed per identifier (and per client address) in a sliding window.
+    # Log-in lock-out, per (client address, account) pair: after login_attempts failures the pair waits
+    # login_backoff_seconds, doubling with each further failure, at most login_backoff_max_seconds (which
+    # is also how long failures are remembered). One address may fail 4 × login_attempts times per
+    # login_window_seconds over all accounts. The owner elsewhere is never locked out.
     login_attempts: int = 5
     login_window_seconds: int = 300
+    login_backoff_seconds: int = 30
+    login_backoff_max_seconds: int = 3600
     max_upload_bytes: int = 5 * 1024 * 1024
+    # Request bodies (core.request_body): every route takes this much unless it declares a larger kind;
+    # long texts (a product and its description) take max_text_body_bytes.
+    # Uploaded images (core.image_gate): refused past this many pixels before decoding; decoded at
+    # most this many at a time per process, a request waiting longer than this is told to retry.
+    image_max_pixels: int = 24_000_000
+    image_decode_concurrency: int = 2
+    image_decode_wait_seconds: float = 20.0
+    # After-sales evidence photos a buyer may upload per hour (all cases together).
+    aftersales_evidence_per_hour: int = 30
+    max_json_body_bytes: int = 64 * 1024
+    max_text_body_bytes: int = 1024 * 1024
+    # The HTTP server (`laotie serve`, core.http_server): a request's line and headers must arrive within
+    # http_header_timeout_seconds and be at most http_max_header_bytes; a body that goes silent for
+    # http_body_timeout_seconds is dropped; an idle kept-alive connection closes after
+    # http_keep_alive_seconds. One access-log line per request unless access_log is false.
+    http_header_timeout_seconds: float = 10.0
+    http_body_timeout_seconds: float = 30.0
+    http_keep_alive_seconds: int = 5
+    http_max_header_bytes: int = 64 * 1024
+    access_log: bool = True
     # Database connections per API process, which is also how many requests use the database at once.
     db_pool_size: int = 20
     # Run the outbox worker inside the API process (the embedded default).
@@ -56,13 +85,16 @@ class Settings(BaseSettings):
     # Where this platform is reachable from outside: PSPs post webhooks here. `laotie serve` fills it in
     # from its host and port when it is not set.
     public_url: str = "http://127.0.0.1:8000"
-    payment_webhook_secret: str = "whsec-dev-only-change-me"
+    payment_webhook_secret: str = ""
     # Webhooks signed longer ago than this are refused (replay protection).
     payment_webhook_tolerance_seconds: int = 300
     # An intent not paid within this time expires (expire_stale_intents).
     payment_intent_ttl_seconds: int = 15 * 60
     # A pay-after-use charge the provider has not settled within this time expires and may be retried.
     pay_later_charge_ttl_seconds: int = 24 * 60 * 60
+    # After an unpaid order's deadline, how long a payment the buyer confirmed (or a provider out of
+    # reach) keeps the order before it is cancelled anyway (orders.cancel_expired asks the provider).
+    payment_timeout_grace_seconds: int = 10 * 60
     # The sandbox PSP: how long it waits before sending a webhook, and whether this process runs its
     # delivery loop (only together with the embedded worker).
     sandbox_webhook_delay_seconds: float = 1.0
@@ -100,6 +132,9 @@ class Settings(BaseSettings):
     video_max_bytes: int = 50 * 1024 * 1024
     video_max_seconds: int = 300
     video_comment_max_chars: int = 200
+    # Linked videos (not uploaded) may only be https links to these hosts ("*.example.com" for its
+    # subdomains); empty: only uploads. JSON in the environment: LAOTIE_VIDEO_LINK_HOSTS='["cdn.example.com"]'.
+    video_link_hosts: list[str] = []
     video_comment_interval_seconds: int = 10
     # Moderation: an author whose texts were blocked this many times within the window is reported
     # to governance once per window (the ``moderation.repeat_offender`` event).
@@ -110,7 +145,7 @@ class Settings(BaseSettings):
     media_hls_url: str = (
         ""  # where the media server serves HLS, e.g. http://127.0.0.1:8081/hls; "" = no video
     )
-    media_callback_secret: str = "media-dev-only-change-me"  # nginx's callbacks carry it in the query
+    media_callback_secret: str = ""  # nginx's callbacks carry it in the query
     live_comment_max_chars: int = 200
     live_comment_burst: int = 5  # comments a user may post at once, then one per refill interval
     live_comment_refill_seconds: float = 1.0

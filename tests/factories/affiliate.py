@@ -47,12 +47,37 @@ def place_paid(
     attribution: Attribution,
     quantity: int = 1,
     buyer: Buyer | None = None,
+    showcased: bool = True,
 ) -> int:
-    """A paid order for ``quantity`` of ``sale`` with ``attribution``; returns the order id."""
+    """A paid order for ``quantity`` of ``sale`` with ``attribution``; returns the order id. The
+    creator named puts the product in their showcase first (``showcased``): attribution is verified
+    on the server, and a creator who never showcased the product earns nothing."""
     buyer = buyer or make_buyer(session)
+    if showcased and attribution.creator_id is not None:
+        showcase(session, attribution.creator_id, sale)
     body = checkout_body(buyer, (sale, quantity))
     body.attribution = attribution
     return checkout_and_pay(client, app, db, session, buyer, body).orders[0].id
+
+
+def showcase(session: Session, creator_id: int, sale: OnSale) -> None:
+    """The creator adds the product to their showcase (橱窗), if they can and have not already."""
+    from sqlalchemy import select
+
+    from laotie.affiliate.models import ShowcaseItem
+    from laotie.core.errors import AppError
+
+    if session.scalar(
+        select(ShowcaseItem.id).where(
+            ShowcaseItem.creator_id == creator_id, ShowcaseItem.product_id == sale.product_id
+        )
+    ):
+        return
+    try:
+        affiliate.add_to_showcase(session, principal_of(session, creator_id), sale.product_id)
+        session.commit()
+    except AppError:
+        session.rollback()  # not a creator, or nothing offered: the order will credit no one
 
 
 def by_creator(creator: Creator) -> Attribution:

@@ -7,6 +7,7 @@ import itertools
 from typing import Any
 
 from PIL import Image
+from pypdf import PdfWriter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -90,8 +91,14 @@ def make_open_shop(session: Session, name: str | None = None) -> tuple[int, int,
     return shop_id, owner_id, headers
 
 
-def pdf_bytes() -> bytes:
-    return b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A well-formed PDF (pypdf writes it) with blank A4 pages."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (32, 24)) -> bytes:

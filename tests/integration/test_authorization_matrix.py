@@ -268,7 +268,10 @@ def test_a_merchant_cannot_reach_another_shop(app: FastAPI, client: TestClient, 
             # Shop B's objects under shop A's own path must not be reachable either.
             urls.append(fill_path(endpoint, {**objects_b, "shop_id": str(shop_a)}))
         for url in urls:
-            r = client.request(endpoint.method, url, headers=owner_a, **body)
+            # A well-formed request (the key is a required header where a route takes one), so that
+            # what answers is the ownership check, not the missing key.
+            keyed = {**owner_a, "Idempotency-Key": f"matrix-{endpoint.method}-{url}"[:100]}
+            r = client.request(endpoint.method, url, headers=keyed, **body)
             if r.status_code not in (403, 404):
                 problems.append(
                     f"{endpoint.method} {url}: another shop's owner got {r.status_code} {_code(r)}"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
 
 from laotie.accounts import errors
 from laotie.accounts.models import AccessToken, LoginAttempt, User, UserRole
@@ -106,28 +107,59 @@ def _find_by_identifier(session: Session, identifier: str) -> User | None:
         return None
 
 
-def _recent_failures(session: Session, column: InstrumentedAttribute[str], value: str) -> int:
-    window_start = clock.now() - timedelta(seconds=get_settings().login_window_seconds)
-    query = (
-        select(func.count()).select_from(LoginAttempt).where(column == value, LoginAttempt.at >= window_start)
-    )
-    return session.scalar(query) or 0
+def _failures_since(session: Session, since: datetime, **match: str) -> tuple[int, datetime | None]:
+    """Failed log-ins since ``since`` matching ``identifier``/``client``: how many, and the latest."""
+    filters = [LoginAttempt.at >= since] + [getattr(LoginAttempt, k) == v for k, v in match.items()]
+    count, latest = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).select_from(LoginAttempt).where(*filters)
+    ).one()
+    return count or 0, latest
+
+
+def _login_key(identifier: str) -> str:
+    return identifier.strip().lower()[:254]
 
 
 def _check_login_rate(session: Session, identifier: str, client: str) -> None:
+    """Lock-out per (source address, account) pair, never the account for everyone: after
+    ``login_attempts`` failures from one address at one account, that pair waits
+    ``login_backoff_seconds`` × 2^(failures beyond the allowance), up to ``login_backoff_max_seconds``,
+    after its latest failure. The owner logging in from elsewhere is not affected. One address trying
+    many accounts (spraying) is stopped by its own wider budget per window."""
     settings = get_settings()
-    key = identifier.strip().lower()
+    now = clock.now()
+    key = _login_key(identifier)
+    failures, latest = _failures_since(
+        session,
+        now - timedelta(seconds=settings.login_backoff_max_seconds),
+        identifier=key,
+        client=client[:64],
+    )
+    if failures >= settings.login_attempts and latest is not None:
+        beyond = failures - settings.login_attempts
+        wait = min(settings.login_backoff_seconds * 2 ** min(beyond, 30), settings.login_backoff_max_seconds)
+        latest = latest if latest.tzinfo else latest.replace(tzinfo=now.tzinfo)
+        remaining = (latest + timedelta(seconds=wait) - now).total_seconds()
+        if remaining > 0:
+            raise errors.TOO_MANY_LOGINS(retry_after=math.ceil(remaining))
     # The per-address budget is wider: several people can share one address (NAT, office).
-    if (
-        _recent_failures(session, LoginAttempt.identifier, key) >= settings.login_attempts
-        or _recent_failures(session, LoginAttempt.client, client) >= settings.login_attempts * 4
-    ):
+    window_start = now - timedelta(seconds=settings.login_window_seconds)
+    if _failures_since(session, window_start, client=client[:64])[0] >= settings.login_attempts * 4:
         raise errors.TOO_MANY_LOGINS(retry_after=settings.login_window_seconds)
 
 
 def record_failed_login(session: Session, identifier: str, client: str) -> None:
-    session.add(LoginAttempt(identifier=identifier.strip().lower()[:254], client=client[:64], at=clock.now()))
+    session.add(LoginAttempt(identifier=_login_key(identifier), client=client[:64], at=clock.now()))
     session.flush()
+
+
+def forget_failed_logins(session: Session, identifier: str, client: str) -> None:
+    """A successful log-in clears its pair's failures: the backoff starts afresh next time."""
+    session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.identifier == _login_key(identifier), LoginAttempt.client == client[:64]
+        )
+    )
 
 
 def authenticate(session: Session, identifier: str, password: str, client: str) -> User:
@@ -138,6 +170,7 @@ def authenticate(session: Session, identifier: str, password: str, client: str) 
         raise errors.WRONG_CREDENTIALS()
     if user.disabled_at is not None:
         raise errors.ACCOUNT_DISABLED()
+    forget_failed_logins(session, identifier, client)
     return user
 
 
@@ -253,6 +286,14 @@ def find_user_id_by_phone(session: Session, phone: str) -> int | None:
     """The active user registered with ``phone`` (any accepted spelling), or None; INVALID_PHONE if malformed."""
     normalized = normalize_phone(phone)
     return session.scalar(select(User.id).where(User.phone == normalized, User.disabled_at.is_(None)))
+
+
+def active_user_ids(session: Session, user_ids: list[int]) -> set[int]:
+    """Which of ``user_ids`` are users who exist and are not disabled (one query)."""
+    if not user_ids:
+        return set()
+    found = session.scalars(select(User.id).where(User.id.in_(set(user_ids)), User.disabled_at.is_(None)))
+    return set(found)
 
 
 def update_profile(session: Session, user_id: int, nickname: str | None, bio: str | None) -> User:

@@ -13,3 +13,9 @@ AFFILIATE_PRODUCT_NOT_LISTED = ErrorKind(
     "AFFILIATE_PRODUCT_NOT_LISTED", 409, "商品上架后才能加入好物联盟", "Only listed products can be offered"
 )
 CREATOR_NOT_FOUND = ErrorKind("CREATOR_NOT_FOUND", 404, "达人不存在", "Creator not found")
+AFFILIATE_CREATOR_REMOVED = ErrorKind(
+    "AFFILIATE_CREATOR_REMOVED",
+    403,
+    "因违规处罚，暂时不能在好物联盟选品推广",
+    "Removed from the alliance by a penalty for now",
+)

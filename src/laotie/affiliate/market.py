@@ -17,6 +17,8 @@ from laotie.core.auth import Principal, Role
 from laotie.core.errors import AppError
 from laotie.core.money import share_of
 from laotie.core.pagination import Page, PageParams
+from laotie.standing import service as standing
+from laotie.standing.schemas import Effect, SubjectKind
 
 
 def _items(session: Session, product_ids: list[int], rates: dict[int, int]) -> list[MarketItem]:
@@ -61,6 +63,8 @@ def is_creator(session: Session, user_id: int) -> bool:
 
 def add_to_showcase(session: Session, principal: Principal, product_id: int) -> ShowcaseOut:
     """Put an offered product in the creator's showcase (idempotent); AFFILIATE_NOT_OFFERED otherwise."""
+    if standing.restriction(session, SubjectKind.USER, principal.user_id, Effect.NO_ALLIANCE) is not None:
+        raise errors.AFFILIATE_CREATOR_REMOVED()  # 清退好物联盟: a governance penalty, until it ends
     if not active_rates(session, [product_id]) or not catalog.is_visible(session, product_id):
         raise errors.AFFILIATE_NOT_OFFERED(product_id=product_id)
     exists = session.scalar(
@@ -115,3 +119,18 @@ def rates_for(session: Session, creator_id: int | None, product_ids: list[int]) 
     if creator_id is None or not product_ids or not is_creator(session, creator_id):
         return {}
     return active_rates(session, product_ids)
+
+
+def showcased(session: Session, creator_id: int, product_ids: list[int]) -> set[int]:
+    """Of ``product_ids``, those in the creator's showcase (橱窗) under an active alliance offer: what
+    an order attributed to the creator from the showcase may credit them for."""
+    if not product_ids or not is_creator(session, creator_id):
+        return set()
+    held = set(
+        session.scalars(
+            select(ShowcaseItem.product_id).where(
+                ShowcaseItem.creator_id == creator_id, ShowcaseItem.product_id.in_(sorted(set(product_ids)))
+            )
+        )
+    )
+    return held & set(active_rates(session, sorted(held)))

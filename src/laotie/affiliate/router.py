@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
 from laotie.affiliate import service
@@ -15,6 +15,7 @@ from laotie.affiliate.schemas import (
 )
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
 from laotie.core.http import PathId, get_session
+from laotie.core.idempotency import idempotency_key_header
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.settlement.schemas import (
     PayoutAccountIn,
@@ -27,9 +28,7 @@ from laotie.settlement.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["affiliate"])
 Creator = require_roles(Role.CREATOR)
-IdempotencyKey = Header(
-    default="", alias="Idempotency-Key", max_length=100, description="retry with the same key: paid once"
-)
+IdempotencyKey = idempotency_key_header("retry with the same key: paid once")
 
 
 # Merchants: their shop's offers. Membership is checked in the service.

@@ -5,11 +5,14 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from laotie.catalog.schemas import ProductCard
-from laotie.core.ids import MAX_ID
+from laotie.core.ids import Id
+from laotie.core.numbers import StrictInt
 
 
 class OfferIn(BaseModel):
-    rate_bp: int = Field(ge=0, le=10_000, description="commission in basis points of the sale (1500 = 15%)")
+    rate_bp: StrictInt = Field(
+        ge=0, le=10_000, description="commission in basis points of the sale (1500 = 15%)"
+    )
 
 
 class OfferOut(BaseModel):
@@ -38,7 +41,7 @@ class MarketItem(BaseModel):
 
 
 class ShowcaseIn(BaseModel):
-    product_id: int = Field(ge=1, le=MAX_ID)
+    product_id: Id
 
 
 class ShowcaseOut(BaseModel):

@@ -2,7 +2,8 @@
 pick them for their showcase and live cart and earn commission on the orders they bring.
 
 Other domains use only these functions: ``offered_rate_bp`` (the live cart), ``rates_for`` (orders,
-at placement, to lock each line's rate).
+at placement, to lock each line's rate), ``showcased`` and ``active_rates`` (orders, to verify a
+creator attribution: the creator must hold the product under an active offer).
 Creators take settled commission out through ``withdraw_commission`` (settlement's withdrawal,
 generalised to a creator owner).
 """
@@ -17,6 +18,7 @@ from laotie.affiliate.market import (
     rates_for,
     remove_from_showcase,
     showcase,
+    showcased,
 )
 from laotie.affiliate.offers import (
     active_rates,
@@ -53,6 +55,7 @@ __all__ = [
     "set_offer",
     "shop_offers",
     "showcase",
+    "showcased",
     "withdraw_commission",
     "withdraw_offer",
 ]

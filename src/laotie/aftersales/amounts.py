@@ -9,7 +9,7 @@ from typing import Any
 
 from laotie.aftersales import errors
 from laotie.ledger import service as ledger
-from laotie.orders.service import RefundableLine, RefundableOrder
+from laotie.orders.service import LineRefund, RefundableLine, RefundableOrder
 
 
 @dataclass(frozen=True)
@@ -129,3 +129,36 @@ def protection_amount(left: LineLeft, lowest_price_fen: int) -> int:
         return 0
     worth_now = lowest_price_fen * left.units_left
     return max(0, min(left.paid_left_fen - worth_now, left.paid_left_fen))
+
+
+def line_refunds(
+    chosen: Sequence[Mapping[str, Any]], amount_fen: int, full: bool, protection: bool
+) -> list[LineRefund]:
+    """What a payment of ``amount_fen`` takes off each line, for the per-line guard: the lines'
+    part only (shipping a full return carries is the order's, not a line's), pro rata; the units
+    when the case paid in full; and for 七天保价 what each line's claim was priced from."""
+    weights = [int(c["amount_fen"]) for c in chosen]
+    total = sum(weights)
+    if total <= 0:
+        return []
+    shares = ledger.allocate(min(amount_fen, total), weights, total)
+    out = []
+    for c, share in zip(chosen, shares, strict=True):
+        if protection:
+            out.append(
+                LineRefund(
+                    line_id=int(c["line_id"]),
+                    amount_fen=share,
+                    units=0,
+                    protected_price_fen=int(c["lowest_price_fen"]),
+                    seen_refunded_fen=int(c.get("seen_refunded_fen", 0)),
+                    seen_protected_price_fen=(
+                        None
+                        if c.get("seen_protected_price_fen") is None
+                        else int(c["seen_protected_price_fen"])
+                    ),
+                )
+            )
+        else:
+            out.append(LineRefund(int(c["line_id"]), share, int(c["quantity"]) if full else 0))
+    return out

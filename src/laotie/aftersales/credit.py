@@ -41,7 +41,7 @@ def provider_key(payout_id: int) -> str:
     return f"laotie-buyer-credit-{payout_id}"
 
 
-def request(session: Session, case: Case, amount_fen: int) -> CreditPayout:
+def request(session: Session, case: Case, amount_fen: int, memo: str = "") -> CreditPayout:
     """Owe-and-pay in one step: the case's payout row, BUYER_CREDIT booked out, the send announced.
     Once per case (the refund step that calls this is itself once per case)."""
     existing = session.scalar(select(CreditPayout).where(CreditPayout.case_id == case.id))
@@ -69,7 +69,7 @@ def request(session: Session, case: Case, amount_fen: int) -> CreditPayout:
             Posting(K.PSP_CASH, -amount_fen),
         ],
         idempotency_key=f"aftersales:credit-payout:{payout.id}",
-        memo=f"售后单{case.id}：退货运费补偿转入买家支付账户",
+        memo=memo or f"售后单{case.id}：退货运费补偿转入买家支付账户",
     )
     emit(session, "BuyerCreditPayoutRequested", {"payout_id": payout.id, "case_id": case.id})
     session.flush()

@@ -74,3 +74,10 @@ TOO_MUCH_EVIDENCE = ErrorKind(
     "每方最多上传{max}张凭证",
     "At most {max} pieces of evidence per party",
 )
+WHOLE_ORDER_BEFORE_SHIPMENT = ErrorKind(
+    "AFTERSALES_WHOLE_ORDER_BEFORE_SHIPMENT",
+    422,
+    "发货前仅退款退还整笔订单（{refundable_fen}分）：请不填金额和商品，或取消订单",
+    "Before shipment a refund-only request refunds the whole order ({refundable_fen} fen): "
+    "leave the amount and lines out",
+)

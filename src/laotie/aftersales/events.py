@@ -1,6 +1,11 @@
 """What after-sales does when events come in (delivered by the outbox worker after commit, each
 handler once per event): send the buyer's return-shipping compensation, and apply the provider's
-answer to it."""
+answer to it.
+
+Emitted by after-sales: ``aftersales.case_status_changed`` each time a case opens or changes state
+({case_id, order_id, shop_id, buyer_id, kind, reason, from_status, to_status, party, lines, opened_at,
+at}; scores counts quality returns and answer times from it), ``DisputeDecided``,
+``BuyerCreditPayoutRequested``."""
 
 from __future__ import annotations
 

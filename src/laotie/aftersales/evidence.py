@@ -1,8 +1,11 @@
 """Evidence photos: checked by decoding them (catalog's image check: JPEG, PNG or WebP, size limit,
-EXIF and trailing bytes dropped), stored under keys nobody can guess, served only to the case's
-parties and governance staff."""
+EXIF and trailing bytes dropped, pixels bounded before decoding), stored under keys nobody can
+guess, served only to the case's parties and governance staff. A person uploads at most
+``aftersales_evidence_per_hour`` photos an hour."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +18,7 @@ from laotie.aftersales.state import FINAL, evidence_out, record
 from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import Principal
+from laotie.core.errors import RATE_LIMITED
 from laotie.core.storage import FileStorage
 from laotie.settings import get_settings
 
@@ -30,6 +34,7 @@ def upload(
     """A photo for a case (either party), or, without ``case_id``, one a buyer uploads before
     opening a refund-only claim and names in it."""
     settings = get_settings()
+    _check_hourly_uploads(session, principal.user_id, settings.aftersales_evidence_per_hour)
     party = Party.BUYER
     if case_id is not None:
         case, party = visible_case(session, principal, case_id)
@@ -70,6 +75,19 @@ def upload(
             {"evidence_id": row.id},
         )
     return evidence_out(row)
+
+
+def _check_hourly_uploads(session: Session, user_id: int, per_hour: int) -> None:
+    """At most ``per_hour`` photos per person in any hour, over all their cases: each one is decoded,
+    so a loop of uploads is a way to burn the server's CPU (checked before any decoding)."""
+    since = clock.now() - timedelta(hours=1)
+    recent = session.scalar(
+        select(func.count())
+        .select_from(Evidence)
+        .where(Evidence.uploaded_by == user_id, Evidence.uploaded_at >= since)
+    )
+    if (recent or 0) >= per_hour:
+        raise RATE_LIMITED(limit=per_hour, per="hour", what="evidence")
 
 
 def read(

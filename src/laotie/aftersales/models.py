@@ -26,6 +26,7 @@ class CaseReason(enum.StrEnum):
     NOT_RECEIVED = "not_received"  # 未收到货
     CHANGED_MIND = "changed_mind"  # 不想要了 (before shipment)
     PRICE_DROP = "price_drop"  # 降价
+    COUNTERFEIT = "counterfeit"  # 售假: the platform refunds on its own (governance counterfeit procedure)
 
 
 class CaseStatus(enum.StrEnum):
@@ -112,7 +113,7 @@ class Evidence(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("aftersales_case.id"), index=True)
     party: Mapped[str] = mapped_column(String(20))
-    uploaded_by: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by: Mapped[int] = mapped_column(BigInteger, index=True)  # the hourly upload limit counts by it
     storage_key: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(40))
     size_bytes: Mapped[int] = mapped_column(Integer)

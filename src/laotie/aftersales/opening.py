@@ -110,9 +110,17 @@ def open_case(session: Session, buyer: Principal, body: CaseIn, idempotency_key:
     )
     if previous is not None:
         return case_out(session, previous)
-    order = orders.refundable_order(session, body.order_id)
+    # Everything below is computed from the order, its lines and the cases already paid: hold the
+    # order row until commit, so two openings on one order (any kinds) run one after the other and
+    # the second prices from what the first paid (issue 9: five 七天保价 claims each paid).
+    order = orders.refundable_order(session, body.order_id, lock=True)
     if order.buyer_id != buyer.user_id:
         raise order_errors.ORDER_NOT_FOUND(order_id=body.order_id)
+    previous = session.scalar(  # the same key may have committed while this one waited for the lock
+        select(Case).where(Case.buyer_id == buyer.user_id, Case.idempotency_key == idempotency_key)
+    )
+    if previous is not None:
+        return case_out(session, previous)
     if order.status not in PAID_STATES:
         raise errors.ORDER_NOT_ELIGIBLE(reason="订单未支付或已关闭")
     open_cases = session.scalar(
@@ -136,7 +144,14 @@ def open_case(session: Session, buyer: Principal, body: CaseIn, idempotency_key:
         instant = True
     else:
         if body.kind == CaseKind.REFUND_ONLY and order.status == "paid":
-            wanted = []  # before shipment a refund is of the whole order
+            # Before shipment a refund is of the whole order (the goods have not left): a request
+            # for part of it is refused, never turned into a full refund (issue 9 item 6).
+            partial_lines = bool(wanted) and not amounts.covers_everything(
+                left, [{"line_id": i, "quantity": q} for i, q in wanted]
+            )
+            if partial_lines or (body.amount_fen is not None and body.amount_fen != order.refundable_fen):
+                raise errors.WHOLE_ORDER_BEFORE_SHIPMENT(refundable_fen=order.refundable_fen)
+            wanted = []
         chosen = amounts.select_lines(order, left, wanted)
         amount = amounts.case_amount(order, left, chosen)
         if body.kind == CaseKind.RETURN:
@@ -226,10 +241,13 @@ def refund_case(
 ) -> bool:
     """Move the case to refunded and pay it, in that order: the conditional move is the lock that
     lets one of two racing callers pay. Lines are settled at the amount actually paid."""
+    # The order row first (the same order of locks as opening), then the case's conditional move.
+    orders.refundable_order(session, load(session, case_id).order_id, lock=True)
     case = load(session, case_id)
     # Units count as given back only when the lines' whole worth was paid (a partial refund-only
     # leaves the goods with the buyer, still returnable).
-    full = amount_fen >= sum(int(x["amount_fen"]) for x in case.lines)
+    chosen = list(case.lines)
+    full = amount_fen >= sum(int(x["amount_fen"]) for x in chosen)
     lines = amounts.settle_lines(case.lines, amount_fen, full and case.kind != CaseKind.PRICE_PROTECTION)
     if case.kind == CaseKind.PRICE_PROTECTION:
         lines = [{**x, "units": 0} for x in lines]
@@ -255,5 +273,11 @@ def refund_case(
         actor_id=actor_id,
         reason=f"售后单{case.id}",
         shipping_comp_fen=shipping_comp_fen,
+    )
+    # The per-line guard beside the order's cap (pay_back's): money and units per line, and for
+    # 七天保价 a compare-and-set on what the claim was priced from. A refusal rolls it all back.
+    protection = case.kind == CaseKind.PRICE_PROTECTION
+    orders.record_line_refunds(
+        session, case.order_id, amounts.line_refunds(chosen, amount_fen, full and not protection, protection)
     )
     return True

@@ -93,6 +93,9 @@ def claim_lines(
                 "units": 0,
                 "amount_fen": amount,
                 "lowest_price_fen": price,
+                # What the amount was computed from: the payment is refused if the line moved since.
+                "seen_refunded_fen": line_left.line.refunded_fen,
+                "seen_protected_price_fen": line_left.line.protected_price_fen,
             }
         )
         evidence.append({"sku_id": line_left.line.sku_id, "lowest_price_fen": price, **change})

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -28,14 +28,14 @@ from laotie.aftersales.schemas import (
 from laotie.core import idempotency
 from laotie.core.auth import AnyUser, Principal, Role, require_roles
 from laotie.core.http import PathId, get_session
+from laotie.core.idempotency import idempotency_key_header
 from laotie.core.pagination import Page, PageParams, page_params
+from laotie.core.request_body import BodyLimit, body_limit
 
 router = APIRouter(prefix="/api/v1", tags=["aftersales"])
 governance_router = APIRouter(prefix="/api/v1/governance/aftersales", tags=["governance"])
 Staff = require_roles(Role.GOVERNANCE, Role.ADMIN)
-IdempotencyKey = Header(
-    default="", alias="Idempotency-Key", max_length=100, description="retry with the same key: done once"
-)
+IdempotencyKey = idempotency_key_header("retry with the same key: done once")
 
 
 def _once(
@@ -213,7 +213,12 @@ def _upload(request: Request, file: UploadFile) -> bytes:
     return file.file.read(limit + 1)  # one byte past the limit tells it is too large
 
 
-@router.post("/aftersales/evidence", response_model=EvidenceOut, status_code=201)
+@router.post(
+    "/aftersales/evidence",
+    response_model=EvidenceOut,
+    status_code=201,
+    openapi_extra=body_limit(BodyLimit.IMAGE),
+)
 def upload_evidence(
     request: Request,
     file: Annotated[UploadFile, File(description="JPEG, PNG or WebP photo")],
@@ -227,7 +232,12 @@ def upload_evidence(
     return out
 
 
-@router.post("/aftersales/cases/{case_id}/evidence", response_model=EvidenceOut, status_code=201)
+@router.post(
+    "/aftersales/cases/{case_id}/evidence",
+    response_model=EvidenceOut,
+    status_code=201,
+    openapi_extra=body_limit(BodyLimit.IMAGE),
+)
 def add_evidence(
     case_id: PathId,
     request: Request,

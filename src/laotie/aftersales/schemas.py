@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from laotie.aftersales.models import CaseKind, CaseReason, CaseStatus
+from laotie.core.ids import Id
+from laotie.core.numbers import StrictInt
 
-Id = Field(ge=1, le=2**53)
 # Reasons the merchant is at fault for: it pays the return shipping back.
 MERCHANT_FAULT = frozenset({CaseReason.QUALITY, CaseReason.WRONG_ITEM, CaseReason.DAMAGED})
 OPEN = frozenset(
@@ -38,22 +39,29 @@ class FaultParty(enum.StrEnum):
 
 
 class CaseLineIn(BaseModel):
-    line_id: int = Id
-    quantity: int = Field(ge=1, le=999)
+    line_id: Id
+    quantity: StrictInt = Field(ge=1, le=999)
 
 
 class CaseIn(BaseModel):
-    order_id: int = Id
+    order_id: Id
     kind: CaseKind
     reason: CaseReason
     lines: list[CaseLineIn] = Field(
         default_factory=list, max_length=50, description="empty: every line of the order"
     )
-    amount_fen: int | None = Field(
-        default=None, ge=1, le=10_000_000_000, description="refund-only: ask for less than the lines"
+    amount_fen: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=10_000_000_000,
+        description=(
+            "refund-only after shipment: ask for less than the lines. Before shipment a refund-only "
+            "request refunds the whole order: an amount other than the whole, or lines that do not "
+            "cover it, is refused with AFTERSALES_WHOLE_ORDER_BEFORE_SHIPMENT (422)"
+        ),
     )
     description: str = Field(default="", max_length=500)
-    evidence_ids: list[Annotated[int, Field(ge=1, le=2**53)]] = Field(
+    evidence_ids: list[Id] = Field(
         default_factory=list, max_length=9, description="photos uploaded first (POST /aftersales/evidence)"
     )
 
@@ -61,7 +69,7 @@ class CaseIn(BaseModel):
 class ShipBackIn(BaseModel):
     carrier: str = Field(min_length=1, max_length=40, examples=["中通快递"])
     tracking_no: str = Field(min_length=4, max_length=60, pattern=r"^[A-Za-z0-9-]+$")
-    shipping_fen: int = Field(default=0, ge=0, le=100_000, description="what the buyer paid to send it")
+    shipping_fen: StrictInt = Field(default=0, ge=0, le=100_000, description="what the buyer paid to send it")
 
 
 class NoteIn(BaseModel):
@@ -75,7 +83,9 @@ class ReceiveIn(BaseModel):
 class DecisionIn(BaseModel):
     decision: Decision
     fault_party: FaultParty = FaultParty.NONE
-    amount_fen: int | None = Field(default=None, ge=1, le=10_000_000_000, description="partial_refund only")
+    amount_fen: StrictInt | None = Field(
+        default=None, ge=1, le=10_000_000_000, description="partial_refund only"
+    )
     note: str = Field(default="", max_length=500)
 
 

@@ -25,9 +25,12 @@ from laotie.aftersales.flow import (
     ship_back,
 )
 from laotie.aftersales.opening import open_case, refund_only_abusive
+from laotie.aftersales.platform import PlatformRefund, platform_refund
+from laotie.aftersales.platform_bulk import platform_refund_many
 from laotie.aftersales.queries import buyer_cases, get_case, governance_queue, shop_cases
 
 __all__ = [
+    "PlatformRefund",
     "apply_credit_payout_result",
     "approve",
     "buyer_cases",
@@ -38,6 +41,8 @@ __all__ = [
     "get_case",
     "governance_queue",
     "open_case",
+    "platform_refund",
+    "platform_refund_many",
     "read_evidence",
     "receive",
     "refund_only_abusive",

@@ -61,3 +61,9 @@ INVALID_IMAGE = ErrorKind(
 STOCK_CONFLICT = ErrorKind(
     "STOCK_CONFLICT", 409, "库存刚刚发生变化，请重试", "Stock changed meanwhile; try again"
 )
+PRODUCT_HELD_BY_GOVERNANCE = ErrorKind(
+    "PRODUCT_HELD_BY_GOVERNANCE",
+    409,
+    "商品因违规被平台下架，申诉成功前不能重新上架",
+    "The product was delisted by governance; it may not be relisted unless an appeal succeeds",
+)

@@ -23,15 +23,16 @@ from laotie.catalog.listing import is_visible
 from laotie.catalog.models import Image
 from laotie.catalog.schemas import MAX_IMAGES, ImageOut, ProductOut
 from laotie.catalog.views import image_out, product_out
-from laotie.core import clock
+from laotie.core import clock, image_gate
 from laotie.core.auth import Principal
 from laotie.core.storage import FileStorage
 from laotie.settings import get_settings
 from laotie.shops import service as shops
 
 THUMB_SIZE = 400
-# Decoding a huge canvas costs memory whatever the file size; 40 megapixels is a large photo.
-MAX_PIXELS = 40_000_000
+# Decoding a huge canvas costs memory whatever the file size: the header's size is checked first and
+# decodes are bounded per process (core.image_gate).
+MAX_PIXELS = image_gate.MAX_PIXELS
 _FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
 
 
@@ -76,12 +77,21 @@ def process_image(data: bytes, max_bytes: int) -> Processed:
     if not data:
         raise errors.INVALID_IMAGE()
     try:
-        with PILImage.open(BytesIO(data)) as probe:
+        with PILImage.open(BytesIO(data)) as probe:  # reads the header only
             fmt = probe.format or ""
             width, height = probe.size
-            if fmt not in _FORMATS or width * height > MAX_PIXELS or width < 1 or height < 1:
+            if fmt not in _FORMATS or width < 1 or height < 1:
                 raise errors.INVALID_IMAGE(format=fmt, width=width, height=height)
+            image_gate.check_pixels(width, height)
             probe.verify()
+    except (UnidentifiedImageError, PILImage.DecompressionBombError, OSError, SyntaxError, ValueError):
+        raise errors.INVALID_IMAGE() from None
+    with image_gate.decoding():
+        return _decode(data, fmt)
+
+
+def _decode(data: bytes, fmt: str) -> Processed:
+    try:
         with PILImage.open(BytesIO(data)) as opened:
             opened.load()  # a truncated or corrupt body fails here, not when someone views it
             img: PILImage.Image = opened

@@ -30,6 +30,8 @@ from laotie.core.errors import FORBIDDEN
 from laotie.core.events import emit
 from laotie.shops import errors as shop_errors
 from laotie.shops import service as shops
+from laotie.standing import service as standing
+from laotie.standing.schemas import Effect, SubjectKind
 
 S = ProductStatus
 RESTRICTED = "restricted"  # the shops domain's status for a penalised shop
@@ -137,6 +139,9 @@ def submit_for_review(
     # A restricted shop keeps selling what it has, but lists nothing new (see shops.models).
     if shops.get_shop(session, product.shop_id).status == RESTRICTED:
         raise errors.SHOP_RESTRICTED(shop_id=product.shop_id)
+    # A governance penalty (or 12 points this year) may forbid new listings for a while.
+    if standing.restriction(session, SubjectKind.SHOP, product.shop_id, Effect.NO_NEW_LISTINGS) is not None:
+        raise errors.SHOP_RESTRICTED(shop_id=product.shop_id)
     transition(session, product, "submitted", principal.user_id)
     return product_out(product)
 
@@ -162,6 +167,14 @@ def ban(session: Session, reviewer: Principal, product_id: int, reason: str) -> 
     return product_out(product)
 
 
+def staff_delist(session: Session, reviewer: Principal, product_id: int, reason: str) -> ProductOut:
+    """Governance takes a listed product off the shelf (the merchant may relist it later)."""
+    _require_staff(reviewer)
+    product = load_product(session, product_id, for_update=True)
+    transition(session, product, "delisted", reviewer.user_id, _reason(reason))
+    return product_out(product)
+
+
 def inspect_product(session: Session, reviewer: Principal, product_id: int) -> ProductOut:
     """Any product in any state, for governance staff."""
     _require_staff(reviewer)
@@ -180,6 +193,8 @@ def relist(
     session: Session, principal: Principal, product_id: int, *, shop_id: int | None = None
 ) -> ProductOut:
     product = owned_product(session, principal, product_id, shop_id=shop_id, selling=True, for_update=True)
+    if held_by_governance(session, product_id) is not None:
+        raise errors.PRODUCT_HELD_BY_GOVERNANCE(product_id=product_id)
     transition(session, product, "relisted", principal.user_id)
     return product_out(product)
 
@@ -196,3 +211,38 @@ def product_events(
         select(ProductEvent).where(ProductEvent.product_id == product_id).order_by(ProductEvent.id)
     ).all()
     return [event_out(r) for r in rows]
+
+
+def governance_delist(session: Session, staff: Principal, product_id: int, reason: str, case_id: int) -> bool:
+    """A penalty's 下架: a listed product leaves the shelf under a governance case. Returns whether it
+    was listed (only what this case delisted is relisted if the case is reversed)."""
+    _require_staff(staff)
+    product = load_product(session, product_id, for_update=True)
+    if product.status != S.LISTED:
+        return False
+    transition(session, product, "delisted", staff.user_id, _reason(reason), {"governance_case": case_id})
+    return True
+
+
+def governance_relist(session: Session, staff: Principal, product_id: int, reason: str, case_id: int) -> bool:
+    """A won appeal puts back what its case delisted, if the product is still off the shelf."""
+    _require_staff(staff)
+    product = load_product(session, product_id, for_update=True)
+    if product.status != S.DELISTED or held_by_governance(session, product_id) != case_id:
+        return False
+    transition(session, product, "relisted", staff.user_id, _reason(reason), {"governance_case": case_id})
+    return True
+
+
+def held_by_governance(session: Session, product_id: int) -> int | None:
+    """The governance case whose 下架 is the product's latest delisting, if it was one."""
+    last = session.scalar(
+        select(ProductEvent)
+        .where(ProductEvent.product_id == product_id, ProductEvent.kind.in_(("delisted", "relisted")))
+        .order_by(ProductEvent.id.desc())
+        .limit(1)
+    )
+    if last is None or last.kind != "delisted":
+        return None
+    case_id = (last.data or {}).get("governance_case")
+    return case_id if isinstance(case_id, int) else None

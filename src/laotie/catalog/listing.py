@@ -265,3 +265,14 @@ def search_facts(session: Session, product_ids: list[int]) -> list[ProductFacts]
             )
         )
     return facts
+
+
+def shop_product_ids(session: Session, shop_id: int, statuses: list[ProductStatus]) -> list[int]:
+    """Ids of the shop's products in ``statuses`` (governance delists a counterfeit seller's shelf)."""
+    return list(
+        session.scalars(
+            select(Product.id)
+            .where(Product.shop_id == shop_id, Product.status.in_(statuses))
+            .order_by(Product.id)
+        )
+    )

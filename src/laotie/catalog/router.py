@@ -29,6 +29,7 @@ from laotie.catalog.schemas import (
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
 from laotie.core.http import get_session
 from laotie.core.pagination import Page, PageParams, page_params
+from laotie.core.request_body import BodyLimit, body_limit
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 governance_router = APIRouter(prefix="/api/v1/governance/products", tags=["governance"])
@@ -132,7 +133,12 @@ def thumbnail(
 # Merchants: their own shop's products. Membership is checked in the service.
 
 
-@router.post("/shops/{shop_id}/products", response_model=ProductOut, status_code=201)
+@router.post(
+    "/shops/{shop_id}/products",
+    response_model=ProductOut,
+    status_code=201,
+    openapi_extra=body_limit(BodyLimit.TEXT),
+)
 def create_product(
     shop_id: PathId,
     body: ProductCreate,
@@ -166,7 +172,11 @@ def shop_product(
     return service.get_product(session, principal, product_id, shop_id=shop_id)
 
 
-@router.patch("/shops/{shop_id}/products/{product_id}", response_model=ProductOut)
+@router.patch(
+    "/shops/{shop_id}/products/{product_id}",
+    response_model=ProductOut,
+    openapi_extra=body_limit(BodyLimit.TEXT),
+)
 def update_product(
     shop_id: PathId,
     product_id: PathId,
@@ -189,7 +199,12 @@ def shop_product_events(
     return service.product_events(session, principal, product_id, shop_id=shop_id)
 
 
-@router.post("/shops/{shop_id}/products/{product_id}/images", response_model=ImageOut, status_code=201)
+@router.post(
+    "/shops/{shop_id}/products/{product_id}/images",
+    response_model=ImageOut,
+    status_code=201,
+    openapi_extra=body_limit(BodyLimit.IMAGE),
+)
 def upload_image(
     shop_id: PathId,
     product_id: PathId,

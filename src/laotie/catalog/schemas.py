@@ -7,8 +7,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from laotie.catalog.models import ProductStatus
-from laotie.core.ids import MAX_ID
+from laotie.core.ids import MAX_ID as MAX_ID  # routers import it from here
+from laotie.core.ids import Id
 from laotie.core.money import PriceFen
+from laotie.core.numbers import StrictInt
 
 # Caps that keep one product's page and its SKU matrix sane (Kuaishou allows a few hundred SKUs).
 MAX_SKUS = 600
@@ -20,7 +22,6 @@ MAX_PURCHASE_LIMIT = 9_999
 _SKU_LIST_CEILING = 5_000
 
 # Row ids are 64-bit; a larger number would fail in the database instead of being refused here.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _no_nul(value: str) -> str:
@@ -64,7 +65,7 @@ class SkuIn(BaseModel):
     attrs: dict[AttrName, AttrValue] = Field(default_factory=dict, examples=[{"颜色": "红", "尺码": "M"}])
     price_fen: PriceFen
     original_price_fen: PriceFen | None = Field(default=None, description="划线价; defaults to the price")
-    stock: int = Field(ge=0, le=MAX_STOCK)
+    stock: StrictInt = Field(ge=0, le=MAX_STOCK)
     sku_code: SkuCode | None = None
 
 
@@ -73,7 +74,9 @@ class ProductCreate(BaseModel):
     title: Title = Field(examples=["东北黑木耳 250g 秋耳 肉厚无根"])
     description: Description = ""
     size_chart: SizeChart | None = None
-    purchase_limit: int | None = Field(default=None, ge=1, le=MAX_PURCHASE_LIMIT, description="per buyer")
+    purchase_limit: StrictInt | None = Field(
+        default=None, ge=1, le=MAX_PURCHASE_LIMIT, description="per buyer"
+    )
     attributes: list[AttributeIn] = Field(default_factory=list, max_length=10)
     skus: list[SkuIn] = Field(min_length=1, max_length=_SKU_LIST_CEILING)
 
@@ -87,7 +90,7 @@ class ProductUpdate(BaseModel):
     title: Title | None = None
     description: Description | None = None
     size_chart: SizeChart | None = None
-    purchase_limit: int | None = Field(default=None, ge=1, le=MAX_PURCHASE_LIMIT)
+    purchase_limit: StrictInt | None = Field(default=None, ge=1, le=MAX_PURCHASE_LIMIT)
     attributes: list[AttributeIn] | None = Field(default=None, max_length=10)
     skus: list[SkuIn] | None = Field(default=None, min_length=1, max_length=_SKU_LIST_CEILING)
 
@@ -105,7 +108,7 @@ class SkuPriceIn(BaseModel):
 
 
 class SkuStockIn(BaseModel):
-    stock: int = Field(ge=0, le=MAX_STOCK)
+    stock: StrictInt = Field(ge=0, le=MAX_STOCK)
 
 
 class ReviewDecision(BaseModel):

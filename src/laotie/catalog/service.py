@@ -13,10 +13,13 @@ from laotie.catalog.lifecycle import (
     approve,
     ban,
     delist,
+    governance_delist,
+    governance_relist,
     inspect_product,
     product_events,
     reject,
     relist,
+    staff_delist,
     submit_for_review,
 )
 from laotie.catalog.listing import (
@@ -29,6 +32,7 @@ from laotie.catalog.listing import (
     product_ids_after,
     review_queue,
     search_facts,
+    shop_product_ids,
 )
 from laotie.catalog.products import (
     create_product,
@@ -51,6 +55,8 @@ __all__ = [
     "delist",
     "get_listed",
     "get_product",
+    "governance_delist",
+    "governance_relist",
     "image_file",
     "inspect_product",
     "is_visible",
@@ -69,7 +75,9 @@ __all__ = [
     "search_facts",
     "set_sku_price",
     "set_sku_stock",
+    "shop_product_ids",
     "skus_for_sale",
+    "staff_delist",
     "submit_for_review",
     "take_stock",
     "update_product",

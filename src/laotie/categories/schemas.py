@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from laotie.core.ids import Id
+from laotie.core.numbers import StrictInt
 
 
 class CategoryOut(BaseModel):
@@ -27,6 +28,6 @@ class CategoryNode(BaseModel):
 class CategoryCreate(BaseModel):
     parent_id: Id | None = None
     name: str = Field(min_length=1, max_length=40)
-    fee_rate_bp: int = Field(default=500, ge=0, le=5000)
+    fee_rate_bp: StrictInt = Field(default=500, ge=0, le=5000)
     required_qualifications: list[str] = Field(default_factory=list, max_length=10)
     return_exempt: bool = False

@@ -28,7 +28,9 @@ from laotie.core.errors import (
     ErrorKind,
     preferred_language,
 )
+from laotie.core.idempotency import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_REQUIRED
 from laotie.core.ids import MAX_ID
+from laotie.core.request_body import BodyRefused
 from laotie.core.uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -109,6 +111,17 @@ def _json_safe(errors: Sequence[Any]) -> list[dict[str, object]]:
     ]
 
 
+def _only_missing_idempotency_key(errors: Sequence[Any]) -> bool:
+    """A request whose one fault is a missing or empty Idempotency-Key (a required header) gets the
+    code routes always gave it, not a generic validation error."""
+    wanted = ("header", IDEMPOTENCY_HEADER.lower())
+    return bool(errors) and all(
+        tuple(str(p).lower() for p in e.get("loc", ())[:2]) == wanted
+        and e.get("type") in ("missing", "string_too_short")
+        for e in errors
+    )
+
+
 _HTTP_KINDS = {
     404: NOT_FOUND,
     405: ErrorKind("METHOD_NOT_ALLOWED", 405, "不支持该请求方法", "Method not allowed"),
@@ -129,6 +142,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if _only_missing_idempotency_key(exc.errors()):
+            return error_response(request, IDEMPOTENCY_KEY_REQUIRED())
         lang = preferred_language(request.headers.get("accept-language"))
         err = VALIDATION_ERROR(errors=_json_safe(list(exc.errors())))
         body = _body(request, err.code, err.message(lang), err.details)
@@ -136,6 +151,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, BodyRefused):
+            return error_response(request, exc.error)
         lang = preferred_language(request.headers.get("accept-language"))
         kind = _HTTP_KINDS.get(exc.status_code)
         code = kind.code if kind else f"HTTP_{exc.status_code}"
@@ -170,12 +187,19 @@ def _carries_nul(scope: Scope, content_type: str, body: bytes) -> bool:
     return b"%00" in body or b"\x00" in body
 
 
+def _nul_refusal() -> AppError:
+    return VALIDATION_ERROR(errors=[{"loc": ["request"], "msg": "NUL character (U+0000)", "type": "nul"}])
+
+
 class RejectNulMiddleware:
     """Refuses text with a NUL character (U+0000) in the path, the query or a JSON or form body.
 
     PostgreSQL cannot store NUL in text at all (the driver raises, which would be a 500) while
     SQLite stores it silently; refusing it at the door keeps both databases alike. Multipart
     uploads are left alone: their files are binary.
+
+    The body is checked as the route reads it, never read ahead: a body read before routing would be
+    read whole, whatever its size, before the route's size limit applies (``core.request_body``).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -185,31 +209,28 @@ class RejectNulMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        content_type = dict(scope.get("headers", [])).get(b"content-type", b"").decode("latin-1").lower()
-        body = b""
-        if content_type.startswith(_TEXT_BODIES):
-            body, receive = await _buffered(receive)
-        if not _carries_nul(scope, content_type, body):
+        headers = dict(scope.get("headers", []))
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        if _carries_nul(scope, "", b""):
+            lang = preferred_language(headers.get(b"accept-language", b"").decode("latin-1") or None)
+            err = _nul_refusal()
+            body_out = {"error": {"code": err.code, "message": err.message(lang), "details": err.details}}
+            await JSONResponse(body_out, status_code=422)(scope, receive, send)
+            return
+        if not content_type.startswith(_TEXT_BODIES):
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers", []))
-        lang = preferred_language(headers.get(b"accept-language", b"").decode("latin-1") or None)
-        err = VALIDATION_ERROR(errors=[{"loc": ["request"], "msg": "NUL character (U+0000)", "type": "nul"}])
-        body_out = {"error": {"code": err.code, "message": err.message(lang), "details": err.details}}
-        await JSONResponse(body_out, status_code=422)(scope, receive, send)
+        chunks: list[bytes] = []
 
+        async def checked() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    body = b"".join(chunks)
+                    chunks.clear()
+                    if _carries_nul(scope, content_type, body):
+                        raise BodyRefused(_nul_refusal())
+            return message
 
-async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
-    """Read the whole request body, and a ``receive`` that hands the same messages on again."""
-    messages: list[Message] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            break
-    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
-
-    async def replay() -> Message:
-        return messages.pop(0) if messages else await receive()
-
-    return body, replay
+        await self.app(scope, checked, send)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from fastapi import Header
 from sqlalchemy import JSON, Integer, String
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -39,6 +40,22 @@ IDEMPOTENCY_IN_PROGRESS = ErrorKind(
     "相同的请求正在处理中，请稍后重试",
     "The same request is being processed; retry shortly",
 )
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 100
+
+
+def idempotency_key_header(description: str) -> Any:
+    """The ``Idempotency-Key`` header of a route that refuses a request without one: declared required,
+    so the OpenAPI document says so. A missing or empty key still answers 422
+    ``IDEMPOTENCY_KEY_REQUIRED`` (``core.http`` maps the validation error to it)."""
+    return Header(
+        alias=IDEMPOTENCY_HEADER,
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        description=f"required, 1 to {MAX_KEY_LENGTH} characters, one per operation: {description}",
+    )
 
 
 class IdempotencyRecord(Base):

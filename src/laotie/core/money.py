@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, Strict
 
 Fen = int
 # Ten million yuan caps a single price: large enough for any listing, small enough to catch typos.
 MAX_PRICE_FEN = 1_000_000_000
 _PLAIN_DECIMAL = re.compile(r"(\d{1,15})(?:\.(\d{1,2}))?")
-PriceFen = Annotated[int, Field(gt=0, le=MAX_PRICE_FEN, description="price in fen (分), > 0")]
+# A JSON integer only (``true``, ``"1"``, ``1.0`` are refused): see ``core.numbers``.
+PriceFen = Annotated[int, Strict(), Field(gt=0, le=MAX_PRICE_FEN, description="price in fen (分), > 0")]
 
 
 def format_yuan(amount_fen: Fen) -> str:

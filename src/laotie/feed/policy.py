@@ -45,6 +45,8 @@ class TrafficPolicy:
     first_live_viewers: int = 50
     first_week_impressions: int = 500
     early_gmv_fen: int = 200_000  # ¥2,000
+    # Scores (read through ``scores.service``): an over-priced (溢价) product sinks when obeyed.
+    overpriced_factor: float = 0.25
 
 
 POLICIES: dict[str, TrafficPolicy] = {

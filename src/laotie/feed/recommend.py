@@ -25,6 +25,7 @@ from laotie.feed.newshops import NewShopStatus
 from laotie.feed.policy import TrafficPolicy
 from laotie.feed.schemas import FeedItem, Reason
 from laotie.orders import service as orders
+from laotie.scores import service as scores
 from laotie.search import service as search
 from laotie.search.schemas import DocView
 from laotie.social import service as social
@@ -183,6 +184,8 @@ def score(
         value *= d.weight_bp / 10_000
         if not d.boosted:
             value *= p.no_boost_factor
+        if d.overpriced:  # 溢价: sinks even before the consequence stops it
+            value *= p.overpriced_factor
     if damped:
         value *= p.exposure_damping
     c.score = value * _jitter(viewer_id, d, p.jitter)
@@ -201,6 +204,8 @@ def _quality_reasons(d: DocView, p: TrafficPolicy) -> list[Reason]:
         out.append(Reason(code="product_score", label="商品分高"))
     if d.price_index_bp is not None and parts["price"] >= 0.7:
         out.append(Reason(code="price", label="价格力强"))
+    if d.shop_band == "excellent":
+        out.append(Reason(code="shop_band", label="优秀店铺"))
     if parts["sales"] >= 0.5:
         out.append(Reason(code="popular", label="热销" if d.kind == "product" else "人气高"))
     if not out:
@@ -208,8 +213,28 @@ def _quality_reasons(d: DocView, p: TrafficPolicy) -> list[Reason]:
     return out
 
 
+def with_scores(session: Session, cands: list[Candidate]) -> None:
+    """Read the candidates' scores through the scores API (the index's copy may be an event behind);
+    subjects scores know nothing of keep what the index has."""
+    products = scores.product_scores(session, [c.doc.ref_id for c in cands if c.doc.kind == "product"])
+    shops = scores.shop_scores(session, {c.doc.shop_id for c in cands if c.doc.shop_id is not None})
+    for c in cands:
+        update: dict[str, object] = {}
+        p = products.get(c.doc.ref_id) if c.doc.kind == "product" else None
+        if p is not None and p.updated_at is not None:
+            update.update(
+                product_score=p.product_score, price_index_bp=p.price_index_bp, overpriced=p.overpriced
+            )
+        s = shops.get(c.doc.shop_id) if c.doc.shop_id is not None else None
+        if s is not None and s.updated_at is not None:
+            update.update(dsr_x100=s.dsr_mean_x100, shop_band=s.band)
+        if update:
+            c.doc = c.doc.model_copy(update=update)
+
+
 def rank(session: Session, viewer: Viewer, kind: str, policy: TrafficPolicy) -> list[Candidate]:
     cands = gather(session, viewer, kind, policy)
+    with_scores(session, cands)
     opened = {c.doc.shop_id: c.doc.shop_opened_at for c in cands if c.doc.shop_id is not None}
     statuses = newshops.evaluate(session, opened, policy) if opened else {}
     exposure = EXPOSURE.get(session) if policy.exposure_damping < 1 else {}

@@ -8,6 +8,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
+
+# Many bookings in a few statements (bulk refunds), part of this module's public face on purpose.
+from laotie.ledger.bulk import TransactionIn as TransactionIn
+from laotie.ledger.bulk import post_many as post_many
 from laotie.ledger.errors import KEY_REUSED, UnbalancedPosting
 from laotie.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 

@@ -11,9 +11,10 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.live import errors
 from laotie.live.flash import flash_out
-from laotie.live.models import FlashSale, LiveCartItem, LiveSession, SessionStatus
+from laotie.live.models import FlashSale, LiveCartItem, LiveRoom, LiveSession, SessionStatus
 from laotie.live.rooms import load_session, own_session, require_state
 from laotie.live.schemas import MAX_CART_ITEMS, CartItemOut, FlashSaleOut
+from laotie.orders import service as orders
 
 OPEN = {SessionStatus.SCHEDULED, SessionStatus.LIVE}
 
@@ -35,7 +36,7 @@ def view(session: Session, session_id: int) -> list[CartItemOut]:
     for sale in session.scalars(
         select(FlashSale).where(FlashSale.session_id == session_id).order_by(FlashSale.id)
     ):
-        flashes.setdefault(sale.item_id, []).append(flash_out(sale))
+        flashes.setdefault(sale.item_id, []).append(flash_out(sale, row.status == SessionStatus.LIVE))
     out = []
     for item in items:
         card = cards.get(item.product_id)
@@ -142,3 +143,23 @@ def pin(session: Session, principal: Principal, session_id: int, item_id: int | 
 
 def pinned_item(session: Session, session_id: int) -> int | None:
     return session.scalar(select(LiveSession.pinned_item_id).where(LiveSession.id == session_id))
+
+
+def for_attribution(session: Session, session_id: int) -> orders.LiveCart | None:
+    """What orders verifies a live attribution against: on air now, the cart, whose room."""
+    row = session.get(LiveSession, session_id)
+    if row is None:
+        return None
+    room = session.get(LiveRoom, row.room_id)
+    items = session.execute(
+        select(LiveCartItem.product_id, LiveCartItem.shop_id).where(LiveCartItem.session_id == session_id)
+    ).all()
+    return orders.LiveCart(
+        live=row.status == SessionStatus.LIVE,
+        product_ids=frozenset(p for p, _ in items),
+        shop_ids=frozenset(s for _, s in items),
+        creator_id=room.owner_id if room is not None and room.shop_id is None else None,
+    )
+
+
+orders.on_live_lookup(for_attribution)

@@ -82,3 +82,15 @@ FLASH_LIMIT = ErrorKind(
 COMMENT_EMPTY = ErrorKind("COMMENT_EMPTY", 422, "评论不能为空", "The comment is empty")
 LOGIN_TO_POST = ErrorKind("LIVE_LOGIN_REQUIRED", 401, "登录后才能发言和点赞", "Log in to comment or like")
 BAD_FRAME = ErrorKind("LIVE_BAD_FRAME", 422, "无法识别的消息", "Unrecognised message")
+FLASH_WAITING_FOR_LIVE = ErrorKind(
+    "FLASH_SALE_WAITING_FOR_LIVE",
+    409,
+    "直播开始后才开抢：秒杀已顺延到开播",
+    "The flash sale opens once the broadcast is live",
+)
+LIVE_BANNED = ErrorKind(
+    "LIVE_BANNED",
+    403,
+    "因违规处罚，暂不能直播（至 {until}）",
+    "Live streaming is suspended by a penalty (until {until})",
+)

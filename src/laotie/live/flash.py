@@ -1,4 +1,7 @@
-"""Flash sales (秒杀): a quantity of one SKU at a special price, opening exactly at its start time.
+"""Flash sales (秒杀): a quantity of one SKU at a special price, opening at its start time while its
+session is live (issue 9 item 7: a sale never sells before the broadcast). A sale whose start comes
+while its session is still scheduled is postponed until the session goes live (announced then), or
+closes with its units back on the shelf if the session ends without going live (``close_all``).
 
 The quantity leaves the SKU's stock when the sale is created (refused when the stock is short), so
 the sale can never oversell the shelf nor the shelf the sale. Buyers buy through the orders domain's
@@ -33,7 +36,8 @@ MAX_AHEAD = timedelta(days=7)
 GRACE = timedelta(seconds=5)
 
 
-def flash_out(sale: FlashSale) -> FlashSaleOut:
+def flash_out(sale: FlashSale, live: bool = True) -> FlashSaleOut:
+    """``live``: whether the sale's session is on air now (a sale opens only then)."""
     return FlashSaleOut(
         id=sale.id,
         item_id=sale.item_id,
@@ -44,8 +48,15 @@ def flash_out(sale: FlashSale) -> FlashSaleOut:
         remaining=sale.remaining,
         per_buyer_limit=sale.per_buyer_limit,
         starts_at=sale.starts_at,
-        open=not sale.closed and sale.starts_at <= clock.now() and sale.remaining > 0,
+        open=live and not sale.closed and sale.starts_at <= clock.now() and sale.remaining > 0,
         closed=sale.closed,
+        waiting_for_live=not live and not sale.closed and sale.starts_at <= clock.now(),
+    )
+
+
+def _live(session: Session, session_id: int) -> bool:
+    return (
+        session.scalar(select(LiveSession.status).where(LiveSession.id == session_id)) == SessionStatus.LIVE
     )
 
 
@@ -82,7 +93,7 @@ def create(session: Session, principal: Principal, session_id: int, body: FlashS
     )
     session.add(sale)
     session.flush()
-    return flash_out(sale)
+    return flash_out(sale, row.status == SessionStatus.LIVE)
 
 
 def load(session: Session, session_id: int, flash_id: int) -> FlashSale:
@@ -101,6 +112,8 @@ def _refusal(session: Session, flash_id: int) -> Exception:
         return errors.FLASH_CLOSED(flash_sale_id=flash_id)
     if sale.starts_at > clock.now():
         return errors.FLASH_NOT_OPEN(starts_at=sale.starts_at.isoformat())
+    if not _live(session, sale.session_id):
+        return errors.FLASH_WAITING_FOR_LIVE(flash_sale_id=flash_id)
     return errors.FLASH_SOLD_OUT(flash_sale_id=flash_id, remaining=sale.remaining)
 
 
@@ -138,6 +151,10 @@ def claimer(flash_id: int, limit: int) -> Callable[[Any, int, int], None]:
                 FlashSale.remaining >= quantity,
                 FlashSale.closed.is_(False),
                 FlashSale.starts_at <= clock.now(),
+                # Only while the broadcast is on air, in the same conditional update.
+                FlashSale.session_id.in_(
+                    select(LiveSession.id).where(LiveSession.status == SessionStatus.LIVE)
+                ),
             )
             .values(remaining=FlashSale.remaining - quantity)
         )
@@ -201,6 +218,8 @@ def prepare_buy(session: Session, session_id: int, flash_id: int) -> FlashPurcha
         raise errors.FLASH_CLOSED(flash_sale_id=flash_id)
     if sale.starts_at > clock.now():
         raise errors.FLASH_NOT_OPEN(starts_at=sale.starts_at.isoformat())
+    if row.status != SessionStatus.LIVE:
+        raise errors.FLASH_WAITING_FOR_LIVE(flash_sale_id=flash_id)
     if sale.remaining <= 0:
         raise errors.FLASH_SOLD_OUT(flash_sale_id=flash_id, remaining=0)
     override = PriceOverride(
@@ -252,8 +271,9 @@ def close_all(session: Session, session_id: int) -> int:
 
 
 def session_sales(session: Session, session_id: int) -> list[FlashSaleOut]:
+    live = _live(session, session_id)
     return [
-        flash_out(s)
+        flash_out(s, live)
         for s in session.scalars(
             select(FlashSale).where(FlashSale.session_id == session_id).order_by(FlashSale.id)
         )
@@ -287,14 +307,28 @@ def unopened(session: Session, now: datetime | None = None) -> list[PendingOpeni
 
 
 def still_opening(session: Session, flash_id: int) -> PendingOpening | None:
-    """The sale, if its opening is still worth announcing (not closed, its session not ended)."""
+    """The sale, if its opening is worth announcing now (not closed, its session live: a session
+    still scheduled announces its postponed sales when it goes live, ``postponed``)."""
     row = session.execute(
         select(FlashSale.id, FlashSale.session_id, FlashSale.starts_at, FlashSale.remaining)
         .join(LiveSession, LiveSession.id == FlashSale.session_id)
         .where(
             FlashSale.id == flash_id,
             FlashSale.closed.is_(False),
-            LiveSession.status.in_([SessionStatus.SCHEDULED, SessionStatus.LIVE]),
+            LiveSession.status == SessionStatus.LIVE,
         )
     ).first()
     return PendingOpening(int(row[0]), int(row[1]), row[2], int(row[3])) if row else None
+
+
+def postponed(session: Session, session_id: int) -> list[PendingOpening]:
+    """The session just went live: its sales whose start had already come open now."""
+    rows = session.execute(
+        select(FlashSale.id, FlashSale.session_id, FlashSale.starts_at, FlashSale.remaining).where(
+            FlashSale.session_id == session_id,
+            FlashSale.closed.is_(False),
+            FlashSale.starts_at <= clock.now(),
+            FlashSale.remaining > 0,
+        )
+    ).all()
+    return [PendingOpening(int(f), int(s), at, int(r)) for f, s, at, r in rows]

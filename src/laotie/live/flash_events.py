@@ -1,8 +1,12 @@
 """Flash-sale units that come back: an order cancelled unpaid (or refunded before it shipped) gave its
 units back to a running flash sale (``flash.release``, in the cancel's transaction). After commit,
-this tells the room's viewers the sale's new ``remaining`` through the hub's stock read-back."""
+this tells the room's viewers the sale's new ``remaining`` through the hub's stock read-back. A session
+going live announces the flash sales that waited for it (``flash_open``)."""
 
 from __future__ import annotations
+
+import asyncio
+import logging
 
 from sqlalchemy.orm import Session
 
@@ -29,3 +33,21 @@ def on_order_cancelled(session: Session, ev: Event) -> None:
 @bus.subscribe("OrderClosed", name="live.flash_stock_back_closed")
 def on_order_closed(session: Session, ev: Event) -> None:
     _stock_back(session, ev)
+
+
+log = logging.getLogger(__name__)
+
+
+@bus.subscribe("LiveSessionStarted", name="live.flash_open_postponed")
+def on_session_started(session: Session, ev: Event) -> None:
+    """Sales whose start came before the broadcast open now: tell the room (once, by the outbox)."""
+    session_id = ev.payload.get("session_id")
+    hub = realtime.current()
+    if not session_id or hub is None or hub.loop is None or hub.loop.is_closed():
+        return
+    for sale in flash.postponed(session, int(session_id)):
+        message = {"type": "flash_open", "flash_id": sale.flash_id, "remaining": sale.remaining}
+        try:
+            asyncio.run_coroutine_threadsafe(hub.publish(sale.session_id, message), hub.loop)
+        except RuntimeError:
+            log.warning("could not announce postponed flash sale %s", sale.flash_id, exc_info=True)

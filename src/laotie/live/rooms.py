@@ -17,6 +17,8 @@ from laotie.live.models import LiveRoom, LiveSession, SessionStatus
 from laotie.live.schemas import RoomIn, RoomOut, SessionIn, SessionOut, StreamKeyOut
 from laotie.settings import get_settings
 from laotie.shops import service as shops
+from laotie.standing import service as standing
+from laotie.standing.schemas import Effect, SubjectKind
 
 STREAM_KEY_PREFIX = "lt_"
 
@@ -152,8 +154,19 @@ def my_rooms(session: Session, principal: Principal) -> list[RoomOut]:
     return out
 
 
+def check_not_banned(session: Session, room: LiveRoom) -> None:
+    """A governance penalty (禁播) on the anchor or the room's shop keeps the room off air until it ends."""
+    ban = standing.restriction(session, SubjectKind.USER, room.owner_id, Effect.NO_LIVE)
+    if ban is None and room.shop_id is not None:
+        ban = standing.restriction(session, SubjectKind.SHOP, room.shop_id, Effect.NO_LIVE)
+    if ban is not None:
+        until = ban.ends_at.isoformat(timespec="minutes") if ban.ends_at else "另行通知"
+        raise errors.LIVE_BANNED(until=until)
+
+
 def create_session(session: Session, principal: Principal, room_id: int, body: SessionIn) -> SessionOut:
     room = own_room(session, principal, room_id)
+    check_not_banned(session, room)
     if room.shop_id is not None:
         shops.require_selling_shop(session, room.shop_id, principal)
     if _current(session, room.id) is not None:
@@ -188,6 +201,7 @@ def start(session: Session, row: LiveSession, room: LiveRoom) -> None:
         raise errors.SESSION_ENDED(session_id=row.id)
     if row.status == SessionStatus.LIVE:
         return
+    check_not_banned(session, room)
     row.status = SessionStatus.LIVE
     row.started_at = clock.now()
     row.playback_name = row.playback_name or secrets.token_hex(12)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -15,7 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from laotie.catalog import service as catalog
 from laotie.core.auth import AnyUser, Principal, PublicAccess
 from laotie.core.http import PathId, error_response, get_session
+from laotie.core.idempotency import idempotency_key_header
 from laotie.core.principal_cache import CachedUser
+from laotie.core.request_body import BodyLimit, body_limit
 from laotie.core.uow import unit_of_work
 from laotie.live import errors, service
 from laotie.live.realtime.hub import Hub
@@ -43,9 +45,7 @@ from laotie.orders.schemas import CheckoutIn, PlacedCheckout
 
 router = APIRouter(prefix="/api/v1/live", tags=["live"])
 
-IdempotencyKey = Header(
-    default="", alias="Idempotency-Key", max_length=100, description="retry with the same key: placed once"
-)
+IdempotencyKey = idempotency_key_header("retry with the same key: placed once")
 
 
 class OpenedRoom(BaseModel):
@@ -136,7 +136,9 @@ async def end_session(
     return out
 
 
-@router.put("/sessions/{session_id}/cover", response_model=SessionOut)
+@router.put(
+    "/sessions/{session_id}/cover", response_model=SessionOut, openapi_extra=body_limit(BodyLimit.IMAGE)
+)
 def set_cover(
     session_id: PathId,
     request: Request,

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from laotie.core.ids import Id
+from laotie.core.numbers import StrictInt
 from laotie.live.models import SessionStatus
 from laotie.orders.schemas import PayMode
 
@@ -79,6 +80,9 @@ class FlashSaleOut(BaseModel):
     starts_at: datetime
     open: bool
     closed: bool
+    # Its start has come but the broadcast has not: it opens when the session goes live, or closes
+    # with its units back on the shelf if the session ends first.
+    waiting_for_live: bool = False
 
 
 class CartItemOut(BaseModel):
@@ -97,14 +101,14 @@ class CartItemOut(BaseModel):
 class FlashSaleIn(BaseModel):
     item_id: Id
     sku_id: Id
-    price_fen: int = Field(ge=1, le=10**10)
-    quantity: int = Field(ge=1, le=MAX_FLASH_QUANTITY)
-    per_buyer_limit: int = Field(default=1, ge=1, le=99)
+    price_fen: StrictInt = Field(ge=1, le=10**10)
+    quantity: StrictInt = Field(ge=1, le=MAX_FLASH_QUANTITY)
+    per_buyer_limit: StrictInt = Field(default=1, ge=1, le=99)
     starts_at: datetime
 
 
 class FlashBuyIn(BaseModel):
-    quantity: int = Field(default=1, ge=1, le=99)
+    quantity: StrictInt = Field(default=1, ge=1, le=99)
     address_id: Id
     pay_mode: PayMode = PayMode.PAY_NOW
 

@@ -43,6 +43,7 @@ from laotie.live.showcase import first_broadcasts, on_air_cards, session_cards, 
 __all__ = [
     "FlashPurchase",
     "add_to_cart",
+    "block_comment",
     "cart_view",
     "cover_key",
     "create_flash_sale",
@@ -121,3 +122,13 @@ def my_comments(session: Session, principal: Principal, session_id: int, limit: 
         )
         for r in rows
     ]
+
+
+def block_comment(session: Session, comment_id: int) -> bool:
+    """A live comment governance removed: kept, shown only to its author; False if already blocked or gone."""
+    row = session.get(LiveComment, comment_id)
+    if row is None or row.status == CommentStatus.BLOCKED:
+        return False
+    row.status = CommentStatus.BLOCKED
+    session.flush()
+    return True

@@ -34,3 +34,12 @@ TEMPLATE_IN_USE = ErrorKind(
 TRACKING_NO_IN_USE = ErrorKind(
     "TRACKING_NO_IN_USE", 409, "该运单号已用于其他订单", "This tracking number was used for another order"
 )
+SANDBOX_CARRIER_DISABLED = ErrorKind(
+    "SANDBOX_CARRIER_DISABLED",
+    404,
+    "未启用沙箱物流：只有沙箱承运商的包裹可以快进",
+    "The sandbox carrier network is not configured: only sandbox parcels can be advanced",
+)
+SANDBOX_STAGE_INVALID = ErrorKind(
+    "SANDBOX_STAGE_INVALID", 422, "快进目标只能是 {stages}", "Advance to one of {stages}"
+)

@@ -60,6 +60,8 @@ class Shipment(Base):
     status: Mapped[str] = mapped_column(String(20))
     shipped_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sandbox only: how far the parcel's timeline was moved ahead (``sandbox_advance``), seconds.
+    sandbox_shift_seconds: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     nodes_seen: Mapped[int] = mapped_column(Integer, default=0)
 

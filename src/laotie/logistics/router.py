@@ -4,10 +4,10 @@ shipments (for the merchant and for governance)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
@@ -19,6 +19,7 @@ from laotie.logistics.schemas import (
     ProductShippingIn,
     ProductShippingOut,
     Quote,
+    ShipmentOut,
     ShippingPolicyIn,
     ShippingPolicyOut,
     TemplateIn,
@@ -176,3 +177,22 @@ def late_shipments(
     session: Session = Depends(get_session),
 ) -> list[LateShipmentOut]:
     return service.late_shipments(session, shop_id, _utc(since))
+
+
+class SandboxAdvanceIn(BaseModel):
+    """A sandbox parcel by tracking number or order id; ``to``: its next node or 签收."""
+
+    reference: str = Field(min_length=1, max_length=60, description="tracking number or order id")
+    to: Literal["next", "delivered"] = "next"
+
+
+@router.post("/sandbox/carrier/advance", response_model=ShipmentOut, tags=["sandbox"])
+def sandbox_carrier_advance(
+    body: SandboxAdvanceIn, _: Principal = Staff, session: Session = Depends(get_session)
+) -> ShipmentOut:
+    """Staff, sandbox only: move a parcel's tracking ahead now (the next node, or to 签收), so that
+    delivery and everything after it can be tried without waiting days. 404
+    SANDBOX_CARRIER_DISABLED when a real carrier network is configured."""
+    out = service.sandbox_advance(session, body.reference, body.to)
+    session.commit()
+    return out

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from laotie.shops.schemas import MAX_ID
+from laotie.core.ids import Id
+from laotie.core.numbers import StrictInt
 
 ProvinceCode = str  # six-digit adcode of a province, e.g. "650000" 新疆
 MAX_FEE_FEN = 1_000_000  # ¥10,000: no parcel costs more; keeps sums far from overflow
@@ -25,10 +26,10 @@ class FeeRule(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    first_units: int = Field(default=1, ge=1, le=MAX_UNITS)
-    first_fee_fen: int = Field(ge=0, le=MAX_FEE_FEN)
-    extra_units: int = Field(default=1, ge=1, le=MAX_UNITS)
-    extra_fee_fen: int = Field(default=0, ge=0, le=MAX_FEE_FEN)
+    first_units: StrictInt = Field(default=1, ge=1, le=MAX_UNITS)
+    first_fee_fen: StrictInt = Field(ge=0, le=MAX_FEE_FEN)
+    extra_units: StrictInt = Field(default=1, ge=1, le=MAX_UNITS)
+    extra_fee_fen: StrictInt = Field(default=0, ge=0, le=MAX_FEE_FEN)
 
 
 class RegionRule(FeeRule):
@@ -44,8 +45,8 @@ class FreeShippingRule(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     provinces: list[ProvinceCode] = Field(default_factory=list, max_length=40)
-    min_amount_fen: int | None = Field(default=None, ge=0, le=10**11)
-    min_pieces: int | None = Field(default=None, ge=1, le=MAX_UNITS)
+    min_amount_fen: StrictInt | None = Field(default=None, ge=0, le=10**11)
+    min_pieces: StrictInt | None = Field(default=None, ge=1, le=MAX_UNITS)
 
     @model_validator(mode="after")
     def _one_condition(self) -> FreeShippingRule:
@@ -74,8 +75,8 @@ class TemplateOut(TemplateIn):
 class ProductShippingIn(BaseModel):
     """Which template a product ships under (null: 包邮) and its weight per piece in grams."""
 
-    template_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    weight_g: int = Field(default=0, ge=0, le=MAX_UNITS)
+    template_id: Id | None = None
+    weight_g: StrictInt = Field(default=0, ge=0, le=MAX_UNITS)
 
 
 class ProductShippingOut(ProductShippingIn):
@@ -157,7 +158,7 @@ MAX_SHIP_HOURS = 15 * 24  # 预售 up to 15 days
 
 
 class ShippingPolicyIn(BaseModel):
-    ship_within_hours: int = Field(ge=MIN_SHIP_HOURS, le=MAX_SHIP_HOURS, examples=[48])
+    ship_within_hours: StrictInt = Field(ge=MIN_SHIP_HOURS, le=MAX_SHIP_HOURS, examples=[48])
 
 
 class ShippingPolicyOut(ShippingPolicyIn):

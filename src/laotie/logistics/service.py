@@ -22,6 +22,8 @@ from laotie.logistics.deadlines import (
     shop_late_shipments,
 )
 from laotie.logistics.quoting import Quoter, consolidation_leg, province_code_of, quote, quoter, short_name
+from laotie.logistics.sandbox_advance import advance as sandbox_advance
+from laotie.logistics.sandbox_advance import enabled as sandbox_carrier_enabled
 from laotie.logistics.schemas import Quote, QuoteLine
 from laotie.logistics.shipments import (
     buyer_tracking,
@@ -69,6 +71,8 @@ __all__ = [
     "quote",
     "quoter",
     "record_late",
+    "sandbox_advance",
+    "sandbox_carrier_enabled",
     "set_network",
     "set_policy",
     "set_product_shipping",

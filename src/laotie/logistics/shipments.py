@@ -96,11 +96,26 @@ def create_shipment(
     return shipment_out(session, row)
 
 
+def current_network() -> CarrierNetwork:
+    return _network
+
+
+def waybill_of(row: Shipment) -> Waybill:
+    return _waybill(row)
+
+
+def poll_now(session: Session, row: Shipment, now: datetime) -> bool:
+    """Ask the carrier about one parcel now (the sandbox's advance); True when delivered by it."""
+    row.polled_at = now
+    return _poll_one(session, row, now)
+
+
 def _waybill(row: Shipment, province_name: str = "") -> Waybill:
     return Waybill(
         carrier_code=row.carrier_code,
         tracking_no=row.tracking_no,
-        shipped_at=row.shipped_at,
+        # A sandbox parcel moved ahead (sandbox_advance) was handed over that much earlier.
+        shipped_at=row.shipped_at - timedelta(seconds=row.sandbox_shift_seconds or 0),
         dest_province=province_name or row.dest_province_code,
         dest_city=row.dest_city,
         hub_name=row.hub_name or None,

@@ -10,6 +10,8 @@ from laotie.core import events as core_events
 from laotie.core import idempotency as core_idempotency
 from laotie.core.db import Base
 from laotie.feed import models as feed_models
+from laotie.governance import models as governance_models
+from laotie.governance import models_integrity as governance_integrity_models
 from laotie.ledger import models as ledger_models
 from laotie.live import models as live_models
 from laotie.logistics import models as logistics_models
@@ -18,6 +20,8 @@ from laotie.orders import models as orders_models
 from laotie.payments import models as payments_models
 from laotie.payments.sandbox import models as payments_sandbox_models
 from laotie.promotions import models as promotions_models
+from laotie.reviews import models as reviews_models
+from laotie.scores import models as scores_models
 from laotie.search import fts as search_fts
 from laotie.search import models as search_models
 from laotie.settlement import models as settlement_models
@@ -38,6 +42,8 @@ __all__ = [
     "core_events",
     "core_idempotency",
     "feed_models",
+    "governance_integrity_models",
+    "governance_models",
     "ledger_models",
     "live_models",
     "logistics_models",
@@ -47,6 +53,8 @@ __all__ = [
     "payments_models",
     "payments_sandbox_models",
     "promotions_models",
+    "reviews_models",
+    "scores_models",
     "search_fts",
     "search_models",
     "settlement_models",

@@ -44,12 +44,16 @@ def prepare_many(
             snapshot = found.get((buyer_id, body.address_id))
             if snapshot is None:
                 raise address_errors.ADDRESS_NOT_FOUND(address_id=body.address_id)
-            attribution.check(session, body)
+            verified = attribution.check(session, body)
             pay_later_ok = False
             if body.pay_mode == PayMode.PAY_LATER:
                 paylater.require_eligible(session, buyer_id, [line.sku_id for line in body.lines])
                 pay_later_ok = True
-            prepared.append(PlaceRequest(buyer_id, body, snapshot.model_dump(mode="json"), key, pay_later_ok))
+            prepared.append(
+                PlaceRequest(
+                    buyer_id, body, snapshot.model_dump(mode="json"), key, pay_later_ok, verified=verified
+                )
+            )
         except AppError as exc:
             prepared.append(exc)
     return prepared

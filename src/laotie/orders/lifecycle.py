@@ -20,6 +20,7 @@ from laotie.orders import errors, overrides
 from laotie.orders.models import BuyerQuota, Order, OrderEvent, OrderLine, OrderStatus
 
 S = OrderStatus
+TIMEOUT_REASON = "超时未支付，系统自动取消"
 # Which states each state may be entered from.
 ENTERED_FROM: dict[OrderStatus, set[OrderStatus]] = {
     S.PAID: {S.PENDING_PAYMENT},

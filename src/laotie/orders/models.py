@@ -126,6 +126,12 @@ class OrderLine(Base):
     return_exempt: Mapped[bool] = mapped_column(default=False)
     # 好物联盟: the creator's commission rate locked at placement (0 without a creator or offer).
     commission_rate_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # After-sales, per line (the guard beside the order's own refunded_fen cap): money given back
+    # on the line (never above what was paid for it), units returned (never above the quantity),
+    # and the lowest price 七天保价 has compensated it down to. Each moves by one conditional UPDATE.
+    refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    returned_units: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    protected_price_fen: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class OrderEvent(Base):

@@ -58,6 +58,8 @@ class PlaceRequest:
     idempotency_key: str
     pay_later_ok: bool = False  # eligibility decided before the batch (it reads the buyer's history)
     override: PriceOverride | None = None  # a server-side price (live flash sale) for one SKU
+    # Who is credited, as verified on the server (``attribution.check``); None credits no one.
+    verified: attribution.Verified | None = None
 
     @property
     def scope(self) -> str:
@@ -260,6 +262,7 @@ def _write(
     order_plans: list[_Plan] = []
     for plan, checkout_id in zip(accepted, checkout_ids, strict=True):
         body = plan.request.body
+        verified = plan.request.verified
         pay_later = body.pay_mode == PayMode.PAY_LATER
         by_shop: dict[int, list[tuple[SkuForSale, int]]] = {}
         for sku, qty in plan.lines:
@@ -275,9 +278,11 @@ def _write(
                     "status": OrderStatus.PAID if pay_later else OrderStatus.PENDING_PAYMENT,
                     "pay_mode": body.pay_mode,
                     "channel": body.attribution.channel,
-                    "live_session_id": body.attribution.live_session_id,
+                    "live_session_id": verified.live_session_for(shop_id) if verified else None,
                     "video_id": body.attribution.video_id,
-                    "creator_id": body.attribution.creator_id,
+                    "creator_id": (
+                        verified.creator_for(sku.product_id for sku, _ in lines) if verified else None
+                    ),
                     "search_query": _search_query(body.attribution),
                     "items_total_fen": total,
                     **pricing.order_money(plan, lines, plan.shipping.get(shop_id, 0)),
@@ -299,12 +304,13 @@ def _write(
         ((p, row["shop_id"], oid) for p, row, oid in zip(order_plans, order_rows, order_ids, strict=True)),
         now,
     )
-    commission = attribution.locked_rates(
+    commission = attribution.locked_rates_verified(
         session,
         [
             (row["creator_id"], [sku.product_id for sku, _ in lines])
             for row, lines in zip(order_rows, order_lines, strict=True)
         ],
+        [p.request.verified.credited if p.request.verified else frozenset() for p in order_plans],
     )
     line_rows = [
         {

@@ -7,7 +7,7 @@ the checkout refuses with a stable code and the buyer re-quotes).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -18,6 +18,8 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import AnyUser, Principal
 from laotie.core.http import get_session
+from laotie.core.ids import Id
+from laotie.core.numbers import StrictInt
 from laotie.orders import errors
 from laotie.orders.pricing import cart_of, first_order_buyers
 from laotie.orders.schemas import MAX_LINES, MAX_QUANTITY
@@ -28,14 +30,14 @@ router = APIRouter(prefix="/api/v1", tags=["orders"])
 
 
 class QuoteLineIn(BaseModel):
-    sku_id: int = Field(ge=1, le=2**53)
-    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    sku_id: Id
+    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
 
 
 class QuoteIn(BaseModel):
     lines: list[QuoteLineIn] = Field(min_length=1, max_length=MAX_LINES)
-    coupon_ids: list[Annotated[int, Field(ge=1, le=2**53)]] = Field(default_factory=list, max_length=10)
-    address_id: int | None = Field(default=None, ge=1, le=2**53)
+    coupon_ids: list[Id] = Field(default_factory=list, max_length=10)
+    address_id: Id | None = None
 
 
 def quote(session: Session, buyer_id: int, body: QuoteIn) -> QuoteOut:

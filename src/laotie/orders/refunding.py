@@ -3,6 +3,11 @@ only two writes it makes here (count a refund, close a fully refunded order).
 
 ``record_refund`` is one conditional UPDATE (``refunded_fen + n <= payable_fen``): two refunds of one
 order racing in two processes can never give back more than was paid, on PostgreSQL or SQLite.
+``record_line_refunds`` guards each line the same way (money and units), and a 七天保价 payment is a
+compare-and-set on what it was priced from (the line's refunded total and the lowest price already
+compensated), so two claims priced from the same state cannot both pay. ``refundable_order(...,
+lock=True)`` takes the order row FOR UPDATE: after-sales holds it while it prices a case, so
+everything it computes from stays as read until it commits.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from laotie.orders import errors, lifecycle
@@ -30,6 +35,9 @@ class RefundableLine:
     line_total_fen: int
     discount_fen: int
     return_exempt: bool
+    refunded_fen: int = 0
+    returned_units: int = 0
+    protected_price_fen: int | None = None
 
     @property
     def paid_fen(self) -> int:
@@ -62,11 +70,33 @@ class RefundableOrder:
         return self.payable_fen - self.refunded_fen
 
 
-def refundable_order(session: Session, order_id: int) -> RefundableOrder:
-    order = session.get(Order, order_id, populate_existing=True)
+@dataclass(frozen=True)
+class LineRefund:
+    """What one refund takes off one line. For 七天保价 also what it was priced from."""
+
+    line_id: int
+    amount_fen: int
+    units: int
+    protected_price_fen: int | None = None  # the new lowest price compensated
+    seen_refunded_fen: int | None = None  # the line's refunded_fen the amount was computed from
+    seen_protected_price_fen: int | None = None
+
+
+def refundable_order(session: Session, order_id: int, lock: bool = False) -> RefundableOrder:
+    """The order as after-sales prices it. ``lock``: take the order row FOR UPDATE (PostgreSQL; a
+    SQLite writer already holds the database) until the transaction ends."""
+    query = select(Order).where(Order.id == order_id).execution_options(populate_existing=True)
+    if lock:
+        query = query.with_for_update()
+    order = session.scalars(query).first()
     if order is None:
         raise errors.ORDER_NOT_FOUND(order_id=order_id)
-    rows = session.scalars(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id))
+    rows = session.scalars(
+        select(OrderLine)
+        .where(OrderLine.order_id == order_id)
+        .order_by(OrderLine.id)
+        .execution_options(populate_existing=True)
+    )
     lines = tuple(
         RefundableLine(
             line_id=r.id,
@@ -80,6 +110,9 @@ def refundable_order(session: Session, order_id: int) -> RefundableOrder:
             line_total_fen=r.line_total_fen,
             discount_fen=r.discount_fen,
             return_exempt=bool(r.return_exempt),
+            refunded_fen=r.refunded_fen or 0,
+            returned_units=r.returned_units or 0,
+            protected_price_fen=r.protected_price_fen,
         )
         for r in rows
     )
@@ -125,6 +158,39 @@ def record_refund(session: Session, order_id: int, amount_fen: int, actor_id: in
     lifecycle.record(session, order_id, "aftersales_refund", actor_id, str(status), str(status), note[:500])
     total = session.scalar(select(Order.refunded_fen).where(Order.id == order_id))
     return int(total or 0)
+
+
+def record_line_refunds(session: Session, order_id: int, items: list[LineRefund]) -> None:
+    """Count each item against its line, in line order: LINE_REFUND_CONFLICT (the caller rolls back)
+    when a line would give back more than was paid for it or more units than were bought, or, for
+    price protection, when the line moved since the claim was priced."""
+    for item in sorted(items, key=lambda x: x.line_id):
+        query = update(OrderLine).where(
+            OrderLine.id == item.line_id,
+            OrderLine.order_id == order_id,
+            OrderLine.refunded_fen + item.amount_fen <= OrderLine.line_total_fen - OrderLine.discount_fen,
+            OrderLine.returned_units + item.units <= OrderLine.quantity,
+        )
+        values: dict[str, object] = {
+            "refunded_fen": OrderLine.refunded_fen + item.amount_fen,
+            "returned_units": OrderLine.returned_units + item.units,
+        }
+        if item.protected_price_fen is not None:
+            seen = item.seen_protected_price_fen
+            query = query.where(
+                OrderLine.refunded_fen == (item.seen_refunded_fen or 0),
+                OrderLine.protected_price_fen.is_(None)
+                if seen is None
+                else OrderLine.protected_price_fen == seen,
+                or_(
+                    OrderLine.protected_price_fen.is_(None),
+                    OrderLine.protected_price_fen > item.protected_price_fen,
+                ),
+            )
+            values["protected_price_fen"] = item.protected_price_fen
+        done = session.execute(query.values(**values))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise errors.LINE_REFUND_CONFLICT(line_id=item.line_id)
 
 
 def close_refunded(session: Session, order_id: int, actor_id: int | None, reason: str) -> bool:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from laotie.orders.models import Order, OrderLine, OrderStatus
@@ -84,3 +86,36 @@ def buyer_purchases(session: Session, buyer_id: int, limit: int = 50) -> list[tu
         .limit(limit)
     ).all()
     return [(int(s), int(p)) for s, p in rows]
+
+
+def orders_with_products(
+    session: Session,
+    shop_id: int,
+    product_ids: list[int],
+    *,
+    completed_since: datetime,
+    after_order_id: int = 0,
+    limit: int = 1000,
+) -> list[tuple[int, int]]:
+    """(order id, buyer id) of the shop's orders that bought any of ``product_ids`` and are still
+    open (paid, shipped, delivered) or were completed since ``completed_since``, by order id after
+    ``after_order_id`` (keyset pages: the governance counterfeit refund collects them in pages)."""
+    if not product_ids:
+        return []
+    open_states = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+    bought = select(OrderLine.order_id).where(OrderLine.product_id.in_(product_ids))
+    rows = session.execute(
+        select(Order.id, Order.buyer_id)
+        .where(
+            Order.shop_id == shop_id,
+            Order.id > after_order_id,
+            Order.id.in_(bought),
+            or_(
+                Order.status.in_(open_states),
+                and_(Order.status == OrderStatus.COMPLETED, Order.completed_at >= completed_since),
+            ),
+        )
+        .order_by(Order.id)
+        .limit(limit)
+    ).all()
+    return [(int(o), int(b)) for o, b in rows]

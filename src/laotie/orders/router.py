@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -8,6 +8,8 @@ from starlette.concurrency import run_in_threadpool
 from laotie.addresses.schemas import AddressSnapshot
 from laotie.core.auth import AnyUser, Principal
 from laotie.core.http import PathId, error_response, get_session
+from laotie.core.idempotency import idempotency_key_header
+from laotie.core.numbers import StrictInt
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.core.principal_cache import CachedUser
 from laotie.core.uow import unit_of_work
@@ -20,9 +22,7 @@ from laotie.payments.schemas import IntentOut
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
-IdempotencyKey = Header(
-    default="", alias="Idempotency-Key", max_length=100, description="retry with the same key: placed once"
-)
+IdempotencyKey = idempotency_key_header("retry with the same key: placed once")
 
 
 class CancelIn(BaseModel):
@@ -181,7 +181,7 @@ def shop_tracking(
 
 
 class CartQuantityIn(BaseModel):
-    quantity: int = Field(ge=1, le=999)
+    quantity: StrictInt = Field(ge=1, le=999)
 
 
 @router.get("/cart", response_model=CartOut)

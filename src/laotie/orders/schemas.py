@@ -3,42 +3,43 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from laotie.core.ids import Id
 from laotie.core.money import PriceFen
+from laotie.core.numbers import StrictInt
 from laotie.orders.models import Channel, OrderStatus, PayMode
 
 MAX_QUANTITY = 999
 MAX_LINES = 50
-Id = Field(ge=1, le=2**53)
 
 
 class Attribution(BaseModel):
     """Where the buyer tapped "buy": the channel and the live session, video or creator behind it."""
 
     channel: Channel = Channel.SHELF
-    live_session_id: int | None = Field(default=None, ge=1, le=2**53)
-    video_id: int | None = Field(default=None, ge=1, le=2**53)
-    creator_id: int | None = Field(default=None, ge=1, le=2**53)
+    live_session_id: Id | None = None
+    video_id: Id | None = None
+    creator_id: Id | None = None
     query: str | None = Field(
         default=None, max_length=60, description="the words searched, when the channel is search"
     )
 
 
 class LineIn(BaseModel):
-    sku_id: int = Id
-    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    sku_id: Id
+    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
     expected_unit_price_fen: PriceFen = Field(description="the unit price the buyer was shown")
 
 
 class CheckoutIn(BaseModel):
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
-    address_id: int = Id
+    address_id: Id
     pay_mode: PayMode = PayMode.PAY_NOW
     attribution: Attribution = Attribution()
-    coupon_ids: list[Annotated[int, Field(ge=1, le=2**53)]] = Field(
+    coupon_ids: list[Id] = Field(
         default_factory=list, max_length=10, description="wallet coupons (我的优惠券) to use"
     )
 
@@ -46,13 +47,13 @@ class CheckoutIn(BaseModel):
 class BuyNowIn(BaseModel):
     """立即购买: one SKU straight from a live cart, video or product page, without the cart."""
 
-    sku_id: int = Id
-    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    sku_id: Id
+    quantity: StrictInt = Field(default=1, ge=1, le=MAX_QUANTITY)
     expected_unit_price_fen: PriceFen
-    address_id: int = Id
+    address_id: Id
     pay_mode: PayMode = PayMode.PAY_NOW
     attribution: Attribution = Attribution()
-    coupon_ids: list[Annotated[int, Field(ge=1, le=2**53)]] = Field(default_factory=list, max_length=10)
+    coupon_ids: list[Id] = Field(default_factory=list, max_length=10)
 
     def as_checkout(self) -> CheckoutIn:
         line = LineIn(
@@ -98,6 +99,7 @@ class PlacedCheckout(BaseModel):
 
 
 class LineOut(BaseModel):
+    id: int = Field(description="the line's id: what a partial return or refund names (CaseLineIn.line_id)")
     sku_id: int
     product_id: int
     title: str
@@ -146,12 +148,16 @@ class OrderOut(BaseModel):
     cancelled_at: datetime | None
     cancel_reason: str
     refunded_fen: int = 0  # given back by after-sales (refunds, price protection)
+    payment_intent_id: int | None = Field(
+        default=None,
+        description="the checkout's latest payment intent (GET /payments/intents/{id}); none before paying",
+    )
     events: list[OrderEventOut] = []
 
 
 class CartItemIn(BaseModel):
-    sku_id: int = Id
-    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    sku_id: Id
+    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
     attribution: Attribution = Attribution()
 
 

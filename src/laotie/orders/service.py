@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,6 +17,12 @@ from laotie.orders import attribution, errors, lifecycle, overrides
 from laotie.orders import cart as cart
 from laotie.orders import fulfilment as fulfilment
 from laotie.orders import paylater as paylater
+from laotie.orders.attribution import LiveCart as LiveCart  # re-exported for live
+from laotie.orders.attribution import on_live_lookup as on_live_lookup  # re-exported for live
+
+# What after-sales reads and writes of many orders at once (re-exported on purpose).
+from laotie.orders.bulk_refunding import refund_in_full_and_close as refund_in_full_and_close
+from laotie.orders.bulk_refunding import refundable_orders as refundable_orders
 from laotie.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.overrides import Release
 from laotie.orders.placement import Outcome, PlaceRequest, place_batch
@@ -23,21 +31,33 @@ from laotie.orders.quote import QuoteLineIn as QuoteLineIn
 from laotie.orders.quote import quote as quote
 
 # What after-sales reads and writes of an order (re-exported on purpose).
+from laotie.orders.refunding import LineRefund as LineRefund
 from laotie.orders.refunding import RefundableLine as RefundableLine
 from laotie.orders.refunding import RefundableOrder as RefundableOrder
 from laotie.orders.refunding import close_refunded as close_refunded
 from laotie.orders.refunding import delivered_order_ids as delivered_order_ids
 from laotie.orders.refunding import note as note
+from laotie.orders.refunding import record_line_refunds as record_line_refunds
 from laotie.orders.refunding import record_refund as record_refund
 from laotie.orders.refunding import refundable_order as refundable_order
 from laotie.orders.reporting import buyer_purchases as buyer_purchases
 from laotie.orders.reporting import live_session_orders as live_session_orders  # re-exported
 from laotie.orders.reporting import order_products as order_products
+from laotie.orders.reporting import orders_with_products as orders_with_products
 from laotie.orders.reporting import product_sales as product_sales
+
+# What reviews read of a line (re-exported on purpose): who bought it, whether it arrived, a lock.
+from laotie.orders.reviewable import ReviewableLine as ReviewableLine
+from laotie.orders.reviewable import order_lines as order_lines
+from laotie.orders.reviewable import received_lines as received_lines
+from laotie.orders.reviewable import reviewable_line as reviewable_line
 from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, PlacedCheckout
 from laotie.payments import service as payments
 from laotie.payments.schemas import IntentOut
+from laotie.settings import get_settings
 from laotie.shops import service as shops
+
+TIMEOUT_REASON = lifecycle.TIMEOUT_REASON
 
 
 def prepare(session: Session, buyer_id: int, body: CheckoutIn, idempotency_key: str) -> PlaceRequest:
@@ -45,12 +65,14 @@ def prepare(session: Session, buyer_id: int, body: CheckoutIn, idempotency_key: 
     if not idempotency_key or len(idempotency_key) > 100:
         raise errors.IDEMPOTENCY_KEY_REQUIRED()
     snapshot = addresses.snapshot(session, buyer_id, body.address_id)
-    attribution.check(session, body)
+    verified = attribution.check(session, body)
     pay_later_ok = False
     if body.pay_mode == PayMode.PAY_LATER:
         paylater.require_eligible(session, buyer_id, [line.sku_id for line in body.lines])
         pay_later_ok = True
-    return PlaceRequest(buyer_id, body, snapshot.model_dump(mode="json"), idempotency_key, pay_later_ok)
+    return PlaceRequest(
+        buyer_id, body, snapshot.model_dump(mode="json"), idempotency_key, pay_later_ok, verified=verified
+    )
 
 
 def unwrap(outcome: Outcome) -> PlacedCheckout:
@@ -78,6 +100,13 @@ def pay(session: Session, buyer: Principal, checkout_id: int, idempotency_key: s
     if not idempotency_key:
         raise errors.IDEMPOTENCY_KEY_REQUIRED()
     row = _checkout_of(session, buyer, checkout_id)
+    # A retry with the key of a call that made an intent gets that intent back, whatever happened
+    # since (paid, expired): a client that lost the first answer recovers it (issue 9 item 5).
+    previous = payments.intent_for_key(session, buyer.user_id, idempotency_key)
+    if previous is not None:
+        if (previous.reference_type, previous.reference_id) != ("checkout", str(checkout_id)):
+            raise errors.IDEMPOTENCY_KEY_REUSED(key=idempotency_key)
+        return previous
     statuses = set(session.scalars(select(Order.status).where(Order.checkout_id == checkout_id)))
     if row.pay_mode == PayMode.PAY_LATER or statuses <= {
         OrderStatus.PAID,
@@ -111,16 +140,47 @@ def on_reservation_release(kind: str, release: Release) -> None:
 
 
 def cancel_by_buyer(session: Session, buyer: Principal, order_id: int, reason: str) -> OrderOut:
+    """取消订单. An unpaid order's payment is stopped at the provider first: a payment it had already
+    taken wins (ALREADY_PAID; its webhook marks the order paid), one it cannot reach now is PAYMENT_PENDING."""
     order = _own_order(session, buyer, order_id)
+    if order.status == OrderStatus.PENDING_PAYMENT and order.pay_mode == PayMode.PAY_NOW:
+        state = payments.stop_or_capture(session, "checkout", order.checkout_id, "订单已取消", give_up=True)
+        if state == payments.PaymentState.CAPTURED:
+            raise errors.ALREADY_PAID(order_id=order_id)
+        if state == payments.PaymentState.PENDING:
+            raise errors.PAYMENT_PENDING(order_id=order_id)
     lifecycle.cancel(session, order.id, buyer.user_id, reason or "买家取消")
     return order_out(session, lifecycle.load(session, order.id), full_address=True)
 
 
 def cancel_expired(session: Session, limit: int = 500) -> list[int]:
-    """The job behind "unpaid orders cancel themselves": each order's stock comes back exactly once."""
+    """The job behind "unpaid orders cancel themselves": each order's stock comes back exactly once.
+
+    Silence is not an answer (a webhook can be minutes late): the provider is asked first. A payment
+    it took wins and the order is paid now. One the buyer confirmed and the provider is still working
+    on keeps the order ``payment_timeout_grace_seconds`` more, then is stopped at the provider. The
+    order is cancelled only once the provider has said no money can come: while it cannot be reached
+    the order waits (its stock stays held) and the job asks again on its next run. So a buyer who
+    paid in time keeps the order however late the webhook; the refund of a payment to a cancelled
+    order (``events``) is left for a buyer who paid after cancelling it themselves."""
     cancelled = []
-    for order_id in lifecycle.expired_order_ids(session, clock.now(), limit):
-        if lifecycle.cancel(session, order_id, None, "超时未支付，系统自动取消", strict=False):
+    now = clock.now()
+    grace = timedelta(seconds=get_settings().payment_timeout_grace_seconds)
+    for order_id in lifecycle.expired_order_ids(session, now, limit):
+        order = lifecycle.load(session, order_id)
+        if order.pay_mode == PayMode.PAY_NOW:
+            give_up = order.expires_at is not None and now >= order.expires_at + grace
+            state = payments.stop_or_capture(
+                session, "checkout", order.checkout_id, "超时未支付，订单取消", give_up=give_up
+            )
+            if state == payments.PaymentState.CAPTURED:
+                lifecycle.move(
+                    session, order_id, OrderStatus.PAID, None, "paid", "超时前已付款", strict=False
+                )
+                continue
+            if state == payments.PaymentState.PENDING:
+                continue
+        if lifecycle.cancel(session, order_id, None, TIMEOUT_REASON, strict=False):
             cancelled.append(order_id)
     return cancelled
 
@@ -131,6 +191,7 @@ def _lines(session: Session, order_id: int) -> list[LineOut]:
     ).all()
     return [
         LineOut(
+            id=r.id,
             sku_id=r.sku_id,
             product_id=r.product_id,
             title=r.title,
@@ -192,6 +253,9 @@ def order_out(session: Session, order: Order, full_address: bool, with_events: b
         cancelled_at=order.cancelled_at,
         cancel_reason=order.cancel_reason,
         refunded_fen=order.refunded_fen,
+        payment_intent_id=session.scalar(
+            select(Checkout.payment_intent_id).where(Checkout.id == order.checkout_id)
+        ),
         events=_events(session, order.id) if with_events else [],
     )
 

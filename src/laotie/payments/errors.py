@@ -57,3 +57,10 @@ PROVIDER_UNAVAILABLE = ErrorKind(
     "支付通道暂时不可用，请稍后再试",
     "The payment provider is unavailable",
 )
+# A read with nothing to return is 404 (issue 9 item 16); NO_PAYMENT_AGREEMENT (409) is for a charge.
+AGREEMENT_NOT_FOUND = ErrorKind(
+    "PAYMENT_AGREEMENT_NOT_FOUND",
+    404,
+    "尚未开通先用后付免密支付",
+    "No pay-after-use payment agreement signed",
+)

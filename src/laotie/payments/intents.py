@@ -4,6 +4,7 @@ trail, booked in the ledger and announced in the same transaction."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -171,10 +172,16 @@ def mark_processing(session: Session, intent: PaymentIntent, provider_event_id: 
 
 
 def capture(
-    session: Session, intent: PaymentIntent, provider_event_id: str | None, source: str
+    session: Session,
+    intent: PaymentIntent,
+    provider_event_id: str | None,
+    source: str,
+    provider_paid_at: datetime | None = None,
 ) -> WebhookOutcome:
     """The provider has the buyer's money: mark the intent succeeded, book it, announce it. A capture
-    for an intent that already closed is kept too (booked, and announced as late so it is refunded)."""
+    for an intent that already closed is kept too (booked, and announced as late so the owner of the
+    reference decides: ``provider_paid_at``, when the provider took the money, tells it whether the
+    buyer paid in time although the news came late)."""
     if intent.status == S.SUCCEEDED:
         return WebhookOutcome.IGNORED
     previous = intent.status
@@ -203,7 +210,12 @@ def capture(
         idempotency_key=f"payments:capture:{intent.id}",
         memo=f"payment intent {intent.id} ({intent.provider} {intent.provider_ref})",
     )
-    body = {**payload(intent), "provider_ref": intent.provider_ref, "succeeded_at": now.isoformat()}
+    body = {
+        **payload(intent),
+        "provider_ref": intent.provider_ref,
+        "succeeded_at": now.isoformat(),
+        "provider_paid_at": (provider_paid_at or now).isoformat(),
+    }
     if late:
         log.warning("payment intent %s captured after it was %s", intent.id, previous.value)
         emit(session, "PaymentSucceededLate", {**body, "previous_status": previous.value})

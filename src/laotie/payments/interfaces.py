@@ -77,6 +77,19 @@ class WebhookEvent:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ProviderIntent:
+    """What the provider knows of a payment now (asked, not waited for by webhook)."""
+
+    provider_ref: str
+    # requires_confirmation | processing | succeeded | failed | canceled | expired
+    status: str
+    amount_fen: int
+    # When the buyer's money was taken, by the provider's clock (succeeded only).
+    succeeded_at: datetime | None = None
+    decline_reason: str = ""
+
+
 class PaymentProvider(Protocol):
     name: str
 
@@ -89,6 +102,11 @@ class PaymentProvider(Protocol):
     def cancel_intent(self, provider_ref: str, *, reason: str) -> bool:
         """Stop an unconfirmed payment. False when it is too late (it already succeeded or failed):
         then its outcome still arrives by webhook."""
+        ...
+
+    def retrieve_intent(self, provider_ref: str) -> ProviderIntent:
+        """Ask where a payment stands now (the unpaid-order timeout asks before it cancels, since the
+        webhook may be late); raise ``ProviderError`` when the provider cannot be reached."""
         ...
 
     def create_agreement(self, *, customer_ref: str) -> str:

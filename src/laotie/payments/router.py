@@ -8,6 +8,7 @@ from laotie.core.errors import NOT_FOUND
 from laotie.core.http import PathId, get_session
 from laotie.payments import errors, gateway, service, webhooks
 from laotie.payments.interfaces import InvalidSignature
+from laotie.payments.sandbox import webhook_doc
 from laotie.payments.schemas import AgreementOut, IntentEventOut, IntentOut, WebhookAck
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
@@ -43,7 +44,12 @@ def get_intent_events(
     return service.intent_events(session, intent_id)
 
 
-@router.post("/webhooks/sandbox", response_model=WebhookAck)
+@router.post(
+    "/webhooks/sandbox",
+    response_model=WebhookAck,
+    description=webhook_doc.DESCRIPTION,
+    openapi_extra=webhook_doc.OPENAPI_EXTRA,
+)
 def sandbox_webhook(
     request: Request,
     body: bytes = Depends(raw_body),
@@ -77,7 +83,7 @@ def sign_agreement(principal: Principal = AnyUser, session: Session = Depends(ge
 def my_agreement(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> AgreementOut:
     out = service.agreement_of(session, principal.user_id)
     if out is None:
-        raise errors.NO_PAYMENT_AGREEMENT(buyer_id=principal.user_id)
+        raise errors.AGREEMENT_NOT_FOUND(buyer_id=principal.user_id)
     return out
 
 

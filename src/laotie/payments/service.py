@@ -6,7 +6,9 @@ outbox events written in the same transaction:
 
 - ``PaymentSucceeded``, ``PaymentFailed``, ``PaymentExpired``, ``PaymentCanceled``: an intent closed.
 - ``PaymentSucceededLate``: money arrived for an intent that had already expired, failed or been
-  cancelled. It is booked like any capture; the owner of the reference should refund it.
+  cancelled. It is booked like any capture; the owner of the reference refunds it, or keeps it when
+  ``provider_paid_at`` (both success topics carry it: when the provider took the money) shows the
+  buyer paid in time and only the news was late.
 - ``PaymentRefunded``; ``PayoutPaid`` and ``PayoutFailed`` for withdrawals.
 
 Every function flushes and never commits: the caller's request or job owns the transaction.
@@ -25,13 +27,16 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import AppError
 from laotie.ledger.schemas import Posting
-from laotie.payments import errors, gateway, refunds
+from laotie.payments import errors, gateway, reconcile, refunds
 from laotie.payments.agreements import active_agreement
 
 # Pay-after-use agreements are part of this module's public face (re-exported on purpose).
 from laotie.payments.agreements import agreement_of as agreement_of
 from laotie.payments.agreements import revoke_agreement as revoke_agreement
 from laotie.payments.agreements import sign_agreement as sign_agreement
+from laotie.payments.bulk_refunds import RefundIn as RefundIn
+from laotie.payments.bulk_refunds import refund_many as refund_many
+from laotie.payments.bulk_refunds import refundable_intents as refundable_intents
 from laotie.payments.intents import capture, close, fail, intent_out, load, record, transition
 from laotie.payments.interfaces import BankAccount, ChargeStatus, PayoutResult, ProviderError
 from laotie.payments.models import (
@@ -41,6 +46,10 @@ from laotie.payments.models import (
     PaymentIntent,
     PaymentIntentEvent,
 )
+
+# Before giving up an unpaid reference, ask the provider (re-exported on purpose).
+from laotie.payments.reconcile import PaymentState as PaymentState
+from laotie.payments.reconcile import stop_or_capture as stop_or_capture
 
 # The sandbox provider's cashier, which the demo's pages confirm at on the buyer's behalf.
 from laotie.payments.sandbox import psp as sandbox_psp  # noqa: F401  (re-exported)
@@ -109,7 +118,9 @@ def _guard_reference(session: Session, reference_type: str, reference_id: str) -
             raise errors.ALREADY_PAID(intent_id=intent.id)
         if intent.status in OPEN_STATUSES:
             if intent.expires_at <= now:  # the expiry job has not come by yet
-                close(session, intent, S.EXPIRED, "not paid in time", None)
+                reconcile.expire(session, intent, "not paid in time")
+                if intent.status == S.SUCCEEDED:  # the provider had taken it: a late webhook
+                    raise errors.ALREADY_PAID(intent_id=intent.id)
             else:
                 raise errors.PAYMENT_IN_PROGRESS(intent_id=intent.id)
 
@@ -298,8 +309,9 @@ def expire_stale_intents(session: Session, now: datetime | None = None, limit: i
     query = query.with_for_update(skip_locked=True) if bind.dialect.name != "sqlite" else query
     expired = []
     for intent in session.scalars(query).all():
-        close(session, intent, S.EXPIRED, "not paid in time", None)
-        expired.append(intent.id)
+        reconcile.expire(session, intent, "not paid in time")
+        if intent.status == S.EXPIRED:
+            expired.append(intent.id)
     return expired
 
 
@@ -321,6 +333,16 @@ def refund(
     check_amount(amount_fen)
     _check_text("idempotency_key", idempotency_key, 100)
     return refunds.refund(session, intent_id, amount_fen, idempotency_key, reason, source, actor_id)
+
+
+def intent_for_key(session: Session, buyer_id: int, idempotency_key: str) -> IntentOut | None:
+    """The intent the buyer's call with this key made, as it stands now (``replayed``), or None."""
+    intent = session.scalar(
+        select(PaymentIntent).where(
+            PaymentIntent.buyer_id == buyer_id, PaymentIntent.idempotency_key == idempotency_key
+        )
+    )
+    return None if intent is None else intent_out(intent, replayed=True)
 
 
 def get_intent(session: Session, intent_id: int) -> IntentOut:

@@ -128,7 +128,7 @@ def _apply_payment(
     if event.type == "payment.processing":
         outcome = mark_processing(session, intent, event.event_id)
     elif event.type == "payment.succeeded":
-        outcome = capture(session, intent, event.event_id, "webhook")
+        outcome = capture(session, intent, event.event_id, "webhook", event.created_at)
     elif event.type == "payment.failed":
         reason = str(event.data.get("decline_reason") or "declined")
         outcome = fail(session, intent, reason, event.event_id)

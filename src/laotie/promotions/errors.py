@@ -48,3 +48,9 @@ NEW_BUYER_DEAL_REFUSED = ErrorKind(
 CAMPAIGN_ITEM_NOT_FOUND = ErrorKind(
     "CAMPAIGN_ITEM_NOT_FOUND", 404, "活动报名记录不存在", "Campaign enrolment not found"
 )
+BUYERS_NOT_FOUND = ErrorKind(
+    "BUYERS_NOT_FOUND",
+    422,
+    "部分用户不存在或已停用，未发放任何优惠券",
+    "Some buyers do not exist; no coupon was issued",
+)

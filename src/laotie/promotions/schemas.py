@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from laotie.core.ids import Id
+from laotie.core.numbers import StrictInt
 from laotie.promotions.pricing import (
     Breakdown as Breakdown,
 )
@@ -25,7 +27,6 @@ from laotie.promotions.pricing import (
 
 MAX_FEN = 1_000_000_000
 Fen = Field(ge=0, le=MAX_FEN)
-Id = Field(ge=1, le=2**53)
 
 
 class _Window(BaseModel):
@@ -44,12 +45,12 @@ class _Window(BaseModel):
 class CouponIn(BaseModel):
     name: str = Field(min_length=1, max_length=60, examples=["满199减20"])
     kind: Literal["threshold_cut", "percent"] = "threshold_cut"
-    threshold_fen: int = Fen
-    cut_fen: int = Field(default=0, ge=0, le=MAX_FEN)
-    percent_off_bp: int = Field(default=0, ge=0, le=9000)
-    cap_fen: int | None = Field(default=None, ge=1, le=MAX_FEN)
-    per_buyer_limit: int = Field(default=1, ge=1, le=100)
-    total_quantity: int = Field(ge=1, le=10_000_000)
+    threshold_fen: StrictInt = Fen
+    cut_fen: StrictInt = Field(default=0, ge=0, le=MAX_FEN)
+    percent_off_bp: StrictInt = Field(default=0, ge=0, le=9000)
+    cap_fen: StrictInt | None = Field(default=None, ge=1, le=MAX_FEN)
+    per_buyer_limit: StrictInt = Field(default=1, ge=1, le=100)
+    total_quantity: StrictInt = Field(ge=1, le=10_000_000)
     claimable: bool = True
     valid_from: datetime
     valid_until: datetime
@@ -68,7 +69,7 @@ class CouponIn(BaseModel):
 
 
 class PlatformCouponIn(CouponIn):
-    budget_fen: int = Field(ge=1, le=MAX_FEN * 100)
+    budget_fen: StrictInt = Field(ge=1, le=MAX_FEN * 100)
 
 
 class CouponOut(BaseModel):
@@ -100,25 +101,25 @@ class BuyerCouponOut(BaseModel):
 
 
 class IssueIn(BaseModel):
-    coupon_id: int = Id
-    buyer_ids: list[int] = Field(min_length=1, max_length=100)
+    coupon_id: Id
+    buyer_ids: list[Id] = Field(min_length=1, max_length=100)
 
 
 class TierIn(BaseModel):
-    pieces: int = Field(ge=2, le=99)
-    percent_off_bp: int = Field(ge=1, le=9000, description="basis points: 1000 = 10% off")
+    pieces: StrictInt = Field(ge=2, le=99)
+    percent_off_bp: StrictInt = Field(ge=1, le=9000, description="basis points: 1000 = 10% off")
 
 
 class MultiBuyIn(_Window):
     name: str = Field(min_length=1, max_length=60, examples=["2件9折 3件8折"])
     tiers: list[TierIn] = Field(min_length=1, max_length=5)
-    product_ids: list[int] | None = Field(default=None, max_length=200)
-    campaign_id: int | None = Field(default=None, ge=1, le=2**53)
+    product_ids: list[Id] | None = Field(default=None, max_length=200)
+    campaign_id: Id | None = None
 
 
 class PlatformMultiBuyIn(MultiBuyIn):
-    shop_id: int = Id
-    campaign_id: int = Id  # type: ignore[assignment]
+    shop_id: Id
+    campaign_id: Id  # type: ignore[assignment]
 
 
 class MultiBuyOut(BaseModel):
@@ -148,9 +149,9 @@ class CampaignOut(BaseModel):
 
 
 class EnrolIn(BaseModel):
-    campaign_id: int = Id
-    sku_id: int = Id
-    campaign_price_fen: int = Field(ge=1, le=MAX_FEN)
+    campaign_id: Id
+    sku_id: Id
+    campaign_price_fen: StrictInt = Field(ge=1, le=MAX_FEN)
 
 
 class CampaignItemOut(BaseModel):
@@ -169,11 +170,11 @@ class DecisionIn(BaseModel):
 
 
 class SubsidyIn(_Window):
-    sku_id: int = Id
-    per_unit_fen: int = Field(ge=1, le=MAX_FEN)
+    sku_id: Id
+    per_unit_fen: StrictInt = Field(ge=1, le=MAX_FEN)
     label: Literal["百亿补贴", "大牌大补"] = "百亿补贴"
-    budget_fen: int = Field(ge=1, le=MAX_FEN * 100)
-    campaign_id: int | None = Field(default=None, ge=1, le=2**53)
+    budget_fen: StrictInt = Field(ge=1, le=MAX_FEN * 100)
+    campaign_id: Id | None = None
 
 
 class SubsidyOut(BaseModel):
@@ -188,9 +189,9 @@ class SubsidyOut(BaseModel):
 
 
 class DealIn(_Window):
-    sku_id: int = Id
-    price_fen: int = Field(default=100, ge=1, le=MAX_FEN)
-    budget_fen: int | None = Field(default=None, ge=1, le=MAX_FEN * 100)
+    sku_id: Id
+    price_fen: StrictInt = Field(default=100, ge=1, le=MAX_FEN)
+    budget_fen: StrictInt | None = Field(default=None, ge=1, le=MAX_FEN * 100)
 
 
 class DealOut(BaseModel):

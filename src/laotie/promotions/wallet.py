@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from laotie.accounts import service as accounts
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.promotions import errors
@@ -87,7 +88,12 @@ def issue(session: Session, principal: Principal, shop_id: int, body: IssueIn) -
     coupon = session.get(Coupon, body.coupon_id)
     if coupon is None or coupon.shop_id != shop_id:
         raise errors.COUPON_NOT_FOUND(coupon_id=body.coupon_id)
-    return [_grant(session, coupon, buyer_id, "issued") for buyer_id in sorted(set(body.buyer_ids))]
+    buyer_ids = sorted(set(body.buyer_ids))
+    # All or nothing: an unknown buyer refuses the whole batch before any coupon (or quantity) is used.
+    unknown = sorted(set(buyer_ids) - accounts.active_user_ids(session, buyer_ids))
+    if unknown:
+        raise errors.BUYERS_NOT_FOUND(buyer_ids=unknown[:20])
+    return [_grant(session, coupon, buyer_id, "issued") for buyer_id in buyer_ids]
 
 
 def buyer_coupon_out(bc: BuyerCoupon, c: Coupon) -> BuyerCouponOut:

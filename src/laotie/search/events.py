@@ -1,5 +1,5 @@
 """Keeping the index in step: each handler rebuilds what an event may have changed, from the owners'
-current facts (or, for scores, from the payload), so running it twice changes nothing.
+current facts (scores through ``scores.service``), so running it twice changes nothing.
 
 In the embedded setup the outbox worker wakes the moment a transaction with events commits, so a
 listing change is searchable well within a second; with several API processes the worker process
@@ -14,6 +14,7 @@ from laotie.core.events import Event, bus
 from laotie.orders import service as orders
 from laotie.search import indexing
 from laotie.search.models import DocKind
+from laotie.search.scorecolumns import product_score_columns, shop_score_columns
 from laotie.search.service import set_product_scores, set_shop_scores
 
 PRODUCT_TOPICS = (
@@ -71,29 +72,15 @@ def consequence(session: Session, ev: Event) -> None:
 
 @bus.subscribe("scores.product_changed", name="search.product_scores")
 def product_scores(session: Session, ev: Event) -> None:
-    p = ev.payload
-    set_product_scores(
-        session,
-        int(p["product_id"]),
-        product_score=p.get("product_score"),
-        price_index_bp=p.get("price_index_bp"),
-        overpriced=bool(p.get("overpriced")),
-        rating_avg_x100=p.get("rating_avg_x100"),
-        rating_count=int(p.get("rating_count") or 0),
-    )
+    """A product's scores moved: read them through the scores API (never from the payload) and rerank."""
+    product_id = int(ev.payload["product_id"])
+    set_product_scores(session, product_id, **product_score_columns(session, [product_id])[product_id])
 
 
 @bus.subscribe("scores.shop_changed", name="search.shop_scores")
 def shop_scores(session: Session, ev: Event) -> None:
-    p = ev.payload
-    dsrs = [p.get(k) for k in ("dsr_description_x100", "dsr_service_x100", "dsr_logistics_x100")]
-    known = [int(d) for d in dsrs if d is not None]
-    set_shop_scores(
-        session,
-        int(p["shop_id"]),
-        dsr_x100=round(sum(known) / len(known)) if known else None,
-        shop_band=p.get("band"),
-    )
+    shop_id = int(ev.payload["shop_id"])
+    set_shop_scores(session, shop_id, **shop_score_columns(session, [shop_id])[shop_id])
 
 
 @bus.subscribe("LiveSessionStarted", name="search.live_started")

@@ -3,9 +3,9 @@ the facts, upserted in one statement per batch.
 
 Facts come through the owners' services: ``catalog.search_facts`` (title, prices, stock, shop,
 cover, visibility), ``logistics.free_shipping_of`` (包邮), ``orders.product_sales`` (已售 and
-orders), ``standing.traffic_for_products`` (consequences), the category tree (path, 先用后付 by top
-category as ``orders.paylater`` decides it). Scores arrive as events (``scores.*``) and are stored
-in the row; indexing keeps them, so a reindex never loses them.
+orders), ``standing.traffic_for_products`` (consequences), ``scores.product_scores`` / ``shop_scores`` (商品分,
+价格力, 溢价, DSR, band), the category tree (path, 先用后付 by top category as ``orders.paylater``
+decides it). ``scores.*`` events update the score columns between reindexes.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from laotie.search import ranking, text
 from laotie.search.categorymap import CategoryMap
 from laotie.search.categorymap import cache as category_cache
 from laotie.search.models import DocKind, SearchDoc, SearchTerm
+from laotie.search.scorecolumns import product_score_columns, shop_score_columns
 from laotie.settings import get_settings
 from laotie.standing import service as standing
 from laotie.standing.schemas import Traffic
@@ -44,16 +45,18 @@ SCORE_COLUMNS = (
     "dsr_x100",
     "shop_band",
 )
-# Columns an upsert replaces (everything but the id, the stored scores and the counters of impressions).
+# Columns an upsert keeps (the id, the counters of impressions, the stored scores). A product's
+# scores are read afresh from the scores API each time it is indexed, so its upsert replaces them.
 _KEPT = {"id", "kind", "ref_id", "impressions", *SCORE_COLUMNS}
+_KEPT_PRODUCT = {"id", "kind", "ref_id", "impressions"}
 
 
-def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
+def _upsert(session: Session, rows: list[dict[str, Any]], kept: set[str] = _KEPT) -> None:
     if not rows:
         return
     dialect = session.get_bind().dialect.name
     stmt: Any = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(_DOCS)
-    replaced = {c.name: stmt.excluded[c.name] for c in _DOCS.columns if c.name not in _KEPT}
+    replaced = {c.name: stmt.excluded[c.name] for c in _DOCS.columns if c.name not in kept}
     session.execute(stmt.on_conflict_do_update(index_elements=["kind", "ref_id"], set_=replaced), rows)
 
 
@@ -185,21 +188,26 @@ def index_products(session: Session, product_ids: Iterable[int]) -> int:
     sold = orders.product_sales(session, ids)
     traffic = standing.traffic_for_products(session, {f.product_id: f.shop_id for f in facts})
     stored = _stored_scores(session, DocKind.PRODUCT, ids)
+    # Scores through their API (a reindex also heals a missed ``scores.*`` event).
+    product_scores = product_score_columns(session, [f.product_id for f in facts])
+    shop_scores = shop_score_columns(session, {f.shop_id for f in facts})
     now = clock.now()
     rows, words = [], []
     for f in facts:
+        scored = {**product_scores[f.product_id], **shop_scores[f.shop_id]}
         row, learnt = _product_row(
             f,
             cats,
             free.get(f.product_id, True),
             sold.get(f.product_id, (0, 0)),
             traffic.get(f.product_id, Traffic()),
-            stored.get(f.product_id, {}),
+            {**stored.get(f.product_id, {}), **scored},
             now,
         )
+        row.update(scored)
         rows.append(row)
         words.extend(learnt)
-    _upsert(session, rows)
+    _upsert(session, rows, _KEPT_PRODUCT)
     found = {f.product_id for f in facts}
     gone = [i for i in ids if i not in found]
     if gone:  # hidden, not deleted: every process's ranking cache sees the change (``memory``)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Response
+from fastapi import APIRouter, Depends, Path, Response
 from sqlalchemy.orm import Session
 
 from laotie.core.auth import AnyUser, Principal
 from laotie.core.http import get_session
+from laotie.core.idempotency import idempotency_key_header
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.settlement import service
 from laotie.settlement.schemas import (
@@ -27,9 +28,7 @@ router = APIRouter(prefix="/api/v1/shops/{shop_id}", tags=["settlement"])
 
 # Ids past BIGINT would reach the database as an overflow error instead of a clean 404 or 422.
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-IdempotencyKey = Header(
-    default="", alias="Idempotency-Key", max_length=100, description="retry with the same key: paid once"
-)
+IdempotencyKey = idempotency_key_header("retry with the same key: paid once")
 
 
 @router.get("/balance", response_model=BalanceOut)

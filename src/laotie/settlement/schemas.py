@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
+from laotie.core.numbers import StrictInt
 from laotie.core.pagination import Page
 from laotie.ledger.schemas import AccountKind
 from laotie.settlement.models import WithdrawalStatus
@@ -65,7 +66,7 @@ class PayoutAccountOut(BaseModel):
 
 
 class WithdrawalIn(BaseModel):
-    amount_fen: int = Field(gt=0, le=MAX_WITHDRAWAL_FEN, description="fen (分), at least the minimum")
+    amount_fen: StrictInt = Field(gt=0, le=MAX_WITHDRAWAL_FEN, description="fen (分), at least the minimum")
 
 
 class WithdrawalOut(BaseModel):

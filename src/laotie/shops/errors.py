@@ -82,6 +82,12 @@ UNSUPPORTED_FILE_TYPE = ErrorKind(
     "仅支持PDF、JPEG、PNG、WebP格式的文件",
     "Only PDF, JPEG, PNG and WebP files are accepted",
 )
+INVALID_PDF = ErrorKind(
+    "INVALID_PDF",
+    422,
+    "PDF文件已损坏、加密或页数不符（1至50页），请重新导出后上传",
+    "The PDF is damaged, encrypted or has no pages or too many (1 to 50); export it again",
+)
 BRAND_REQUIRED = ErrorKind(
     "BRAND_REQUIRED", 422, "品牌授权书须填写品牌名称", "A brand authorisation needs the brand name"
 )

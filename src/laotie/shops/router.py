@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
 from laotie.core.http import get_session
 from laotie.core.pagination import Page, PageParams, page_params
+from laotie.core.request_body import BodyLimit, body_limit
 from laotie.shops import service
 from laotie.shops.models import ShopStatus
 from laotie.shops.schemas import (
@@ -80,7 +81,12 @@ def close_own(
     return out
 
 
-@router.post("/{shop_id}/documents", response_model=DocumentOut, status_code=201)
+@router.post(
+    "/{shop_id}/documents",
+    response_model=DocumentOut,
+    status_code=201,
+    openapi_extra=body_limit(BodyLimit.DOCUMENT),
+)
 def upload_document(
     shop_id: Id,
     request: Request,

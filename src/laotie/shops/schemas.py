@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from laotie.core.ids import MAX_ID
+from laotie.core.ids import MAX_ID as MAX_ID  # routers import it from here
+from laotie.core.ids import Id
 from laotie.shops.models import MemberRole, ReviewState, ShopStatus
 
 # Control characters (NUL above all, which PostgreSQL refuses to store) have no place in shop text;
@@ -25,7 +26,7 @@ Text = Annotated[str, AfterValidator(_printable)]
 
 class ShopApply(BaseModel):
     name: Text = Field(min_length=2, max_length=40, examples=["东北山货源头店"])
-    main_category_id: int = Field(ge=1, le=MAX_ID)
+    main_category_id: Id
     entity_type: str = Field(
         pattern="^(company|individual_business|person)$", description="企业 / 个体工商户 / 个人"
     )

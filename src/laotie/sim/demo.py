@@ -35,10 +35,13 @@ from laotie.shops.schemas import ShopApply
 from laotie.sim import images
 from laotie.sim.commerce import COMMERCE_STEPS, MarketShop, seed_commerce
 from laotie.sim.discovery import seed_discovery
+from laotie.sim.governance import seed_governance
+from laotie.sim.governance_integrity import seed_governance_integrity
 from laotie.sim.licences import credit_code
 from laotie.sim.names import BUYER_NICKNAMES, MERCHANT_NICKNAMES, SHOP_NAMES
 from laotie.sim.people import DEMO_PASSWORD, DemoAccount, ensure_user, principal_of
 from laotie.sim.products import plan_product
+from laotie.sim.reviews import seed_reviews
 
 ADMIN_PHONE = "13900000001"
 GOVERNANCE_PHONE = "13900000002"
@@ -320,8 +323,11 @@ def seed_demo(
                     db, storage, media, market, reviewer, buyers, console, progress, commerce_task
                 )
                 changed |= made
+                changed |= seed_reviews(db, storage, media, market, buyers)  # sim.reviews
+                changed |= seed_governance_integrity(db, media, market, reviewer, buyers)
         if changed:
             seed_discovery(db)  # search index and a week of searches (sim.discovery)
+        changed |= seed_governance(db) if n_shops else False  # rulebook, reports, cases (sim.governance)
     finally:
         db.dispose()
     if not changed and n_shops:

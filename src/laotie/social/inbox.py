@@ -137,3 +137,26 @@ def fan_out_live_started(session: Session, payload: dict[str, Any], after_user_i
         emit(session, FAN_OUT_TOPIC, {**payload, "after_user_id": users[-1]})
     session.flush()
     return len(rows)
+
+
+def notify(
+    session: Session, *, user_id: int, kind: str, title: str, body: str, link: str, source_key: str
+) -> None:
+    """One notification to one user (a report answered, a case decided); the same ``source_key``
+    again writes nothing, so a retried handler or decision never notifies twice."""
+    exists = session.scalar(
+        select(Notification.id).where(Notification.user_id == user_id, Notification.source_key == source_key)
+    )
+    if exists is None:
+        session.add(
+            Notification(
+                user_id=user_id,
+                kind=kind[:30],
+                title=title[:100],
+                body=body[:300],
+                link=link[:200],
+                source_key=source_key[:80],
+                created_at=clock.now(),
+            )
+        )
+        session.flush()

@@ -17,7 +17,7 @@ from laotie.social.follows import (
     target_name,
     unfollow,
 )
-from laotie.social.inbox import fan_out_live_started, inbox, mark_all_read, mark_read, unread_count
+from laotie.social.inbox import fan_out_live_started, inbox, mark_all_read, mark_read, notify, unread_count
 
 __all__ = [
     "fan_count",
@@ -31,6 +31,7 @@ __all__ = [
     "mark_read",
     "my_follows",
     "new_followers_between",
+    "notify",
     "target_name",
     "unfollow",
     "unread_count",

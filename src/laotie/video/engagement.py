@@ -162,3 +162,13 @@ def intent_by_product(session: Session, product_ids: list[int]) -> dict[int, int
         .group_by(VideoProduct.product_id)
     ).all()
     return {int(p): int(n) for p, n in rows}
+
+
+def hide_comment(session: Session, comment_id: int) -> bool:
+    """A comment governance removed: hidden from everyone but its author; False if already hidden or gone."""
+    done = session.execute(
+        update(VideoComment)
+        .where(VideoComment.id == comment_id, VideoComment.hidden.is_(False))
+        .values(hidden=True)
+    ).rowcount  # type: ignore[attr-defined]
+    return bool(done)

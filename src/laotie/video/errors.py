@@ -18,8 +18,14 @@ VIDEO_TOO_LONG = ErrorKind(
 VIDEO_BAD_LINK = ErrorKind(
     "VIDEO_BAD_LINK",
     422,
-    "视频链接须为 http(s) 开头的 .mp4 地址",
-    "The link must be an http(s) URL of an .mp4 file",
+    "视频链接须为 https 开头的 .mp4 地址",
+    "The link must be an https URL of an .mp4 file",
+)
+VIDEO_LINK_HOST_NOT_ALLOWED = ErrorKind(
+    "VIDEO_LINK_HOST_NOT_ALLOWED",
+    422,
+    "不支持该视频网站（{host}），可用：{allowed}；或直接上传视频",
+    "Videos from {host} cannot be linked (allowed: {allowed}); upload the video instead",
 )
 VIDEO_PRODUCT_NOT_ALLOWED = ErrorKind(
     "VIDEO_PRODUCT_NOT_ALLOWED",

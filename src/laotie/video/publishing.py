@@ -7,8 +7,6 @@ before any file is stored, and a stored file whose row does not commit is the ca
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
@@ -22,7 +20,7 @@ from laotie.core.storage import FileStorage
 from laotie.moderation import service as moderation
 from laotie.settings import get_settings
 from laotie.shops import service as shops
-from laotie.video import errors, probe
+from laotie.video import errors, links, probe
 from laotie.video.feed import detail, load_video
 from laotie.video.models import Video, VideoProduct
 from laotie.video.schemas import MAX_PRODUCTS, VideoDetail, VideoLinkIn, VideoMeta
@@ -136,19 +134,10 @@ def upload(
     return detail(session, video.id, principal), keys
 
 
-def check_link(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.path.lower().endswith(".mp4"):
-        raise errors.VIDEO_BAD_LINK()
-    if any(ch.isspace() or ord(ch) < 32 for ch in url.strip()):
-        raise errors.VIDEO_BAD_LINK()
-    return url.strip()
-
-
 def link(session: Session, principal: Principal, body: VideoLinkIn) -> VideoDetail:
     """Publish a video hosted elsewhere. It is not fetched (the platform does not call arbitrary
     URLs), so it has no cover and no probed duration; the player streams it from its host."""
-    url = check_link(body.url)
+    url = links.check_link(body.url)
     product_ids = _check_author(session, principal, body)
     video = _create(
         session, principal, body, product_ids, source="link", url=url, media_key=None, cover_key=None

@@ -12,8 +12,9 @@ from laotie.core.errors import VALIDATION_ERROR
 from laotie.core.http import PathId, get_session
 from laotie.core.ids import MAX_ID
 from laotie.core.pagination import Page, PageParams, page_params
+from laotie.core.request_body import BodyLimit, body_limit
 from laotie.core.storage import FileStorage
-from laotie.video import errors, service
+from laotie.video import errors, links, service
 from laotie.video.schemas import (
     CommentIn,
     CommentOut,
@@ -45,7 +46,7 @@ def video_feed(
     return service.feed(session, params, author_id=author_id, shop_id=shop_id)
 
 
-@router.post("", response_model=VideoDetail, status_code=201)
+@router.post("", response_model=VideoDetail, status_code=201, openapi_extra=body_limit(BodyLimit.VIDEO))
 def upload_video(
     request: Request,
     file: UploadFile = File(description="an MP4 (H.264, H.265 or AV1)"),
@@ -142,7 +143,8 @@ def media(
     found = service.media_file(session, video_id)
     session.close()
     if found.key is None:
-        return RedirectResponse(found.url or "/", status_code=307)
+        # Only to an allowed https host, checked again now (never loopback, never an open redirect).
+        return RedirectResponse(links.redirect_target(found.url), status_code=307)
     return _stored(request, found.key, "video/mp4")
 
 

@@ -6,7 +6,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from laotie.catalog.schemas import ProductCard
-from laotie.core.ids import MAX_ID
+from laotie.core.ids import Id
+from laotie.settings import get_settings
 
 MAX_PRODUCTS = 10
 
@@ -21,24 +22,36 @@ Title = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), AfterValidator(_no_nul)
 ]
 Description = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
-ProductIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(max_length=50)]
+ProductIds = Annotated[list[Id], Field(max_length=50)]
 
 
 class VideoMeta(BaseModel):
     title: Title
     description: Description = ""
-    shop_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="post for this shop (members)")
+    shop_id: Id | None = Field(default=None, description="post for this shop (members)")
     product_ids: ProductIds = Field(default_factory=list, description=f"at most {MAX_PRODUCTS}")
 
 
 class VideoLinkIn(VideoMeta):
-    url: str = Field(min_length=1, max_length=500, description="an http(s) URL of an .mp4 file")
+    url: str = Field(
+        min_length=1,
+        max_length=500,
+        description="an https URL of an .mp4 file on a host in the video_link_hosts setting",
+    )
+
+
+# One limit for a comment, the same in the OpenAPI document and on the server: the setting.
+COMMENT_MAX_CHARS = get_settings().video_comment_max_chars
 
 
 class CommentIn(BaseModel):
-    # The length limit itself is the service's (COMMENT_TOO_LONG); this only caps the request.
+    # The service refuses a longer comment (COMMENT_TOO_LONG, the code live rooms use too); the
+    # schema states the same limit for clients. The request body itself is capped (core.request_body).
     body: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(_no_nul)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1),
+        AfterValidator(_no_nul),
+        Field(json_schema_extra={"maxLength": COMMENT_MAX_CHARS}, description="at most this many characters"),
     ]
 
 

@@ -5,9 +5,10 @@ Other domains use only these functions; orders calls ``check_attribution`` when 
 
 from __future__ import annotations
 
-from laotie.video.engagement import add_view, comment, comments, intent_by_product, like, unlike
+from laotie.video.engagement import add_view, comment, comments, hide_comment, intent_by_product, like, unlike
 from laotie.video.feed import MediaFile, check_attribution, cover_key, detail, feed, media_file
-from laotie.video.publishing import check_link, check_products, link, remove, set_products, upload
+from laotie.video.links import check_link
+from laotie.video.publishing import check_products, link, remove, set_products, upload
 
 __all__ = [
     "MediaFile",
@@ -20,6 +21,7 @@ __all__ = [
     "cover_key",
     "detail",
     "feed",
+    "hide_comment",
     "intent_by_product",
     "like",
     "link",

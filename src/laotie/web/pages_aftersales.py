@@ -18,6 +18,7 @@ from laotie.core.auth import AnyUser, Principal, Role, require_roles
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
+from laotie.core.request_body import BodyLimit, body_limit
 from laotie.orders import service as orders
 from laotie.shops import service as shops
 from laotie.web import forms
@@ -116,7 +117,7 @@ def _quantities(data: dict[str, str]) -> list[CaseLineIn]:
     return out
 
 
-@router.post("/orders/{order_id}/aftersales", response_model=None)
+@router.post("/orders/{order_id}/aftersales", response_model=None, openapi_extra=body_limit(BodyLimit.IMAGES))
 def apply(
     request: Request,
     order_id: PathId,
@@ -189,7 +190,9 @@ def _member(session: Session, shop_id: int, principal: Principal) -> bool:
 Action = Literal["approve", "reject", "receive", "refund", "cancel", "escalate", "ship-back", "evidence"]
 
 
-@router.post("/aftersales/{case_id}/{action}", response_model=None)
+@router.post(
+    "/aftersales/{case_id}/{action}", response_model=None, openapi_extra=body_limit(BodyLimit.IMAGES)
+)
 def act(
     request: Request,
     case_id: PathId,

@@ -19,6 +19,7 @@ from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.money import format_yuan
 from laotie.core.pagination import PageParams
+from laotie.scores import service as scores
 from laotie.settlement.schemas import PayoutAccountIn
 from laotie.social import service as social
 from laotie.social.schemas import TargetKind
@@ -41,7 +42,10 @@ def market_page(
     mine: set[int] = set()
     if principal is not None and principal.has(Role.CREATOR):
         mine = {i.product.id for i in affiliate.showcase(session, principal.user_id).items}
-    return render(request, session, principal, "alliance/market.html", result=result, mine=mine, query={})
+    dsr = scores.shop_scores(session, {i.product.shop_id for i in result.items})  # 店铺评分 on each card
+    return render(
+        request, session, principal, "alliance/market.html", result=result, mine=mine, query={}, dsr=dsr
+    )
 
 
 @router.post("/alliance/join", response_model=None)

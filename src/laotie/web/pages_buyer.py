@@ -13,6 +13,7 @@ from laotie.categories import service as categories
 from laotie.core.auth import Principal, PublicAccess
 from laotie.core.http import PathId, get_session
 from laotie.promotions import service as promotions
+from laotie.scores import service as scores
 from laotie.shops import service as shops
 from laotie.web import pages_logistics
 from laotie.web.rendering import PageRoute, render
@@ -66,5 +67,6 @@ def product_page(
         held=held,
         shipping=shipping,
         return_exempt=exempt,
+        dsr=scores.shop_scores(session, [shop.id])[shop.id],  # the shop's three DSR against its category
         sq=" ".join(sq.split()),  # the search that led here: an order placed from this page carries it
     )

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -25,6 +25,7 @@ from laotie.catalog import service as catalog
 from laotie.core.auth import AnyUser, Principal
 from laotie.core.errors import AppError
 from laotie.core.http import get_session
+from laotie.core.ids import MAX_ID
 from laotie.orders import errors as order_errors
 from laotie.orders import service as orders
 from laotie.orders.schemas import (
@@ -197,7 +198,7 @@ def checkout_page(
     qty: Annotated[str, Query(max_length=5)] = "1",
     price: Annotated[str, Query(max_length=15)] = "",
     address: Annotated[int | None, Query(ge=1, le=2**53)] = None,
-    coupon: Annotated[list[int] | None, Query(max_length=10)] = None,
+    coupon: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None, Query(max_length=10)] = None,
     sq: Annotated[str, Query(max_length=60)] = "",
     session: Session = Depends(get_session),
     principal: Principal = AnyUser,

@@ -15,6 +15,7 @@ from laotie.core.auth import AnyUser, Principal, PublicAccess, Role
 from laotie.core.http import PathId, get_session
 from laotie.live import service as live
 from laotie.live.schemas import SessionStatus
+from laotie.scores import service as scores
 from laotie.shops import service as shops
 from laotie.web.rendering import PageRoute, render
 
@@ -36,14 +37,16 @@ def room(
     principal: Principal | None = PublicAccess,
 ) -> HTMLResponse:
     out = live.get_session(session, session_id)
+    cart = live.cart_view(session, session_id)
     return render(
         request,
         session,
         principal,
         "live/room.html",
         live=out,
-        cart=live.cart_view(session, session_id),
+        cart=cart,
         ended=out.status == SessionStatus.ENDED,
+        dsr=scores.shop_scores(session, {i.shop_id for i in cart}),  # 店铺评分 on each cart line
         # a broadcast announced for a time now past whose anchor has not started: 即将开始
         overdue=out.status == SessionStatus.SCHEDULED and _aware(out.scheduled_at) <= clock.now(),
     )

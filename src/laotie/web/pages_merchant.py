@@ -16,7 +16,9 @@ from laotie.categories import service as categories
 from laotie.core.auth import AnyUser, Principal
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
+from laotie.core.ids import MAX_ID
 from laotie.core.pagination import PageParams
+from laotie.core.request_body import BodyLimit, body_limit
 from laotie.live import service as live
 from laotie.shops import service as shops
 from laotie.shops.schemas import ShopApply, ShopPrivateOut
@@ -97,7 +99,7 @@ def _application_page(
 @router.get("", response_class=HTMLResponse)
 def console(
     request: Request,
-    shop: Annotated[int | None, Query()] = None,
+    shop: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     status: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     session: Session = Depends(get_session),
@@ -192,7 +194,7 @@ def resubmit(
     return redirect(f"/merchant?shop={shop_id}", "申请已重新提交，等待平台审核")
 
 
-@router.post("/shops/{shop_id}/documents", response_model=None)
+@router.post("/shops/{shop_id}/documents", response_model=None, openapi_extra=body_limit(BodyLimit.IMAGES))
 def upload_document(
     request: Request,
     shop_id: PathId,

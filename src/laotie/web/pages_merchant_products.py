@@ -16,6 +16,7 @@ from laotie.categories import service as categories
 from laotie.core.auth import AnyUser, Principal
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
+from laotie.core.request_body import BodyLimit, body_limit
 from laotie.shops import service as shops
 from laotie.web import forms
 from laotie.web.labels import leaf_groups
@@ -86,7 +87,7 @@ def new_product(
     return _form_page(request, session, principal, shop_id)
 
 
-@router.post("", response_model=None)
+@router.post("", response_model=None, openapi_extra=body_limit(BodyLimit.IMAGES))
 def create_product(
     request: Request,
     shop_id: PathId,
@@ -144,7 +145,7 @@ def product_detail(
     return render(request, session, principal, "merchant/product.html", **context)
 
 
-@router.post("/{product_id}/images", response_model=None)
+@router.post("/{product_id}/images", response_model=None, openapi_extra=body_limit(BodyLimit.IMAGES))
 def upload_images(
     request: Request,
     shop_id: PathId,

@@ -14,6 +14,7 @@ from laotie.core.auth import AnyUser, Principal, Role
 from laotie.core.errors import AppError
 from laotie.core.http import get_session
 from laotie.core.pagination import PageParams
+from laotie.core.request_body import BodyLimit, body_limit
 from laotie.shops import service as shops
 from laotie.video import service as video
 from laotie.video.schemas import VideoMeta
@@ -60,7 +61,7 @@ def new_video_page(
     return _page(request, session, principal)
 
 
-@router.post("/videos/new", response_model=None)
+@router.post("/videos/new", response_model=None, openapi_extra=body_limit(BodyLimit.VIDEO))
 def post_video(
     request: Request,
     form: FormData = Depends(forms.read_form),

@@ -5,7 +5,6 @@ written when it may not happen. The books are checked after every test (conftest
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +21,6 @@ from laotie.core.errors import AppError
 from laotie.core.events import OutboxEvent
 from laotie.core.money import share_of
 from laotie.core.pagination import PageParams
-from laotie.core.uow import unit_of_work
 from laotie.ledger import service as ledger
 from laotie.ledger.models import LedgerTransaction
 from laotie.ledger.schemas import AccountKind as K
@@ -39,6 +37,7 @@ from tests.factories.affiliate import (
 )
 from tests.factories.catalog import owner_principal
 from tests.factories.orders import key, make_on_sale
+from tests.factories.races import race
 from tests.factories.settlement import CLOSED_ACCOUNT, round_trip
 
 PAGE = PageParams(limit=20, offset=0)
@@ -185,31 +184,15 @@ def test_parallel_withdrawals_never_overdraw(db: Database, session: Session) -> 
     give_settled_commission(session, creator.user_id, 1500)
     set_creator_account(session, creator)
     session.rollback()
-    threads = 20
-    barrier = threading.Barrier(threads)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(n: int) -> None:
-        barrier.wait()
-        with unit_of_work(db) as s:
-            try:
-                affiliate.withdraw_commission(s, creator.principal, 100, f"par-{n}")
-                s.commit()
-                outcome = "requested"
-            except AppError as exc:
-                outcome = exc.code
-        with lock:
-            outcomes.append(outcome)
-
-    workers = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=120)
-    assert len(outcomes) == threads
-    assert outcomes.count("requested") == 15
-    assert set(outcomes) == {"requested", "INSUFFICIENT_BALANCE"}
+    outcomes = race(
+        db,
+        [
+            lambda s, n=n: affiliate.withdraw_commission(s, creator.principal, 100, f"par-{n}")
+            for n in range(20)
+        ],
+    )
+    assert outcomes.count("ok") == 15
+    assert set(outcomes) == {"ok", "INSUFFICIENT_BALANCE"}
     session.rollback()
     assert _available(session, creator) == 0
     total = session.scalar(

@@ -27,6 +27,7 @@ from laotie.promotions.models import Budget, BudgetRelease, BuyerCoupon, Promoti
 from tests.factories.aftersales import Bought, completed, open_case, paid_order, photo, ship
 from tests.factories.orders import make_buyer, make_on_sale
 from tests.factories.promotions import claim, platform_coupon, subsidy
+from tests.factories.races import race
 
 
 def _spent(session: Session, budget_id: int) -> int:
@@ -189,9 +190,7 @@ def test_racing_partial_refunds_give_back_exactly_what_the_ledger_reversed(
     """Three cases of one order approved at the same moment (on PostgreSQL the threads overlap):
     two fit in what was paid, the third is refused, and the budget ends exactly where the ledger's
     SUBSIDY_EXPENSE for the order does."""
-    import threading
 
-    from laotie.core.uow import unit_of_work
     from tests.integration.aftersales.test_refund_concurrency import _twin
 
     bought, budget_id = _subsidised(client, app, db, session)
@@ -207,27 +206,8 @@ def test_racing_partial_refunds_give_back_exactly_what_the_ledger_reversed(
         )
         ids = [case.id, _twin(session, case.id, 1), _twin(session, case.id, 2)]
         session.rollback()
-        barrier = threading.Barrier(len(ids))
-        outcomes: list[str] = []
-        lock = threading.Lock()
-
-        def run(case_id: int) -> None:
-            barrier.wait()
-            with unit_of_work(db) as s:
-                try:
-                    aftersales.approve(s, bought.owner, case_id)
-                    s.commit()
-                    outcome = "refunded"
-                except AppError as exc:
-                    outcome = exc.code
-            with lock:
-                outcomes.append(outcome)
-
-        threads = [threading.Thread(target=run, args=(c,)) for c in ids]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        approvals = [lambda s, c=c: aftersales.approve(s, bought.owner, c) for c in ids]
+        outcomes = race(db, approvals, ok="refunded")
     assert sorted(outcomes) == ["REFUND_EXCEEDS_PAYABLE", "refunded", "refunded"], outcomes
     assert _spent(session, budget_id) == _booked_subsidy(session, bought.order_id) == 3000 - 2 * 1111
     releases = session.scalars(select(BudgetRelease).where(BudgetRelease.order_id == bought.order_id)).all()

@@ -5,7 +5,6 @@ again, exactly. The books are checked after every test (conftest)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +19,6 @@ from laotie.aftersales.models import CaseKind, CaseReason, CreditPayout
 from laotie.aftersales.schemas import ShipBackIn
 from laotie.core import clock
 from laotie.core.db import Database
-from laotie.core.uow import unit_of_work
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.ledger.schemas import Posting
@@ -28,6 +26,7 @@ from laotie.payments import gateway
 from laotie.payments.interfaces import ProviderError
 from laotie.payments.sandbox.models import SandboxPayout
 from tests.factories.aftersales import Bought, delivered, open_case, paid_order
+from tests.factories.races import race
 from tests.factories.settlement import round_trip
 
 REF = "aftersales_credit_payout"
@@ -124,23 +123,8 @@ def test_two_job_runs_at_once_send_it_once(
     case_id = _refunded_fault_return(session, bought, CaseReason.DAMAGED, 1200)
     payout_id = _payout(session, case_id).id
     session.rollback()  # SQLite: the read above would hold the write lock the runners need
-    barrier = threading.Barrier(2)
     sent: list[list[int]] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        barrier.wait()
-        with unit_of_work(db) as s:
-            ids = aftersales.send_due_credit_payouts(s)
-            s.commit()
-        with lock:
-            sent.append(ids)
-
-    runners = [threading.Thread(target=run) for _ in range(2)]
-    for r in runners:
-        r.start()
-    for r in runners:
-        r.join(timeout=120)
+    assert race(db, [lambda s: sent.append(aftersales.send_due_credit_payouts(s))] * 2) == ["ok", "ok"]
     assert sorted(sent) == [[], [payout_id]]
     assert _sandbox_payouts(session, payout_id) == 1
     assert _payout(session, case_id).status == "processing"

@@ -4,7 +4,6 @@ refuses the rest, and a case approved twice at once pays once."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -17,37 +16,15 @@ from laotie.aftersales.models import Case, CaseKind, CaseReason
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.db import Database
-from laotie.core.errors import AppError
-from laotie.core.uow import unit_of_work
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.orders import service as orders
 from tests.factories.aftersales import completed, open_case, paid_order, photo, psp_cash
+from tests.factories.races import race
 
 
 def _race(db: Database, merchant: Principal, case_ids: list[int]) -> list[str]:
-    barrier = threading.Barrier(len(case_ids))
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(case_id: int) -> None:
-        barrier.wait()
-        with unit_of_work(db) as session:
-            try:
-                aftersales.approve(session, merchant, case_id)
-                session.commit()
-                outcome = "refunded"
-            except AppError as exc:
-                outcome = exc.code
-        with lock:
-            results.append(outcome)
-
-    workers = [threading.Thread(target=run, args=(c,)) for c in case_ids]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=120)
-    return results
+    return race(db, [lambda s, c=c: aftersales.approve(s, merchant, c) for c in case_ids], ok="refunded")
 
 
 def _twin(session: Session, case_id: int, n: int) -> int:

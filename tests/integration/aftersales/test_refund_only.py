@@ -158,3 +158,22 @@ def _params():  # type: ignore[no-untyped-def]
     from laotie.core.pagination import PageParams
 
     return PageParams(limit=20, offset=0)
+
+
+def test_a_partial_refund_before_shipment_is_refused_never_turned_into_a_full_one(
+    client: TestClient, app: FastAPI, db: Database, session: Session
+) -> None:
+    """Issue 9 item 6: ¥1.00 asked on a ¥69.00 order refunded ¥69.00 and closed the order."""
+    bought = paid_order(client, app, db, session, price_fen=3450, quantity=2)
+    before = row_counts(session)
+    cash = psp_cash(session)
+    for amount, quantity in ((100, None), (6899, None), (None, 1)):
+        with pytest.raises(AppError) as caught:
+            open_case(session, bought, RO, CaseReason.CHANGED_MIND, amount_fen=amount, quantity=quantity)
+        assert caught.value.code == "AFTERSALES_WHOLE_ORDER_BEFORE_SHIPMENT"
+        assert caught.value.status == 422
+        session.rollback()
+    assert row_counts(session) == before and psp_cash(session) == cash
+    assert orders.buyer_order(session, bought.buyer.principal, bought.order_id).status == "paid"
+    whole = open_case(session, bought, RO, CaseReason.CHANGED_MIND, amount_fen=6900)
+    assert whole.status == "refunded" and whole.refunded_fen == 6900

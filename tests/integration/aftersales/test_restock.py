@@ -3,7 +3,6 @@ however many receipts race; a fault return, or one the merchant marks damaged, r
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -16,12 +15,11 @@ from laotie.aftersales.models import CaseKind, CaseReason
 from laotie.aftersales.schemas import ShipBackIn
 from laotie.catalog.models import Product, Sku
 from laotie.core import clock
-from laotie.core.auth import Principal
 from laotie.core.db import Database
 from laotie.core.errors import AppError
-from laotie.core.uow import unit_of_work
 from tests.factories.aftersales import Bought, delivered, open_case, paid_order, photo
 from tests.factories.orders import key
+from tests.factories.races import race
 
 RET = CaseKind.RETURN
 
@@ -123,28 +121,11 @@ def test_racing_receipts_restock_once(
     case_id = _returning(session, bought, CaseReason.NO_REASON, 2, [])
     before = _stock(session, bought)
     session.rollback()  # SQLite: this session's read would hold the write lock the threads need
-    barrier = threading.Barrier(4)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(principal: Principal | None) -> None:
-        barrier.wait()
-        with unit_of_work(db) as s:
-            try:
-                aftersales.receive(s, principal, case_id)
-                s.commit()
-                outcome = "received"
-            except AppError as exc:
-                outcome = exc.code
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(p,)) for p in (bought.owner, None, bought.owner, None)]
+    receipts = [
+        lambda s, p=p: aftersales.receive(s, p, case_id) for p in (bought.owner, None, bought.owner, None)
+    ]
     with clock.travel(timedelta(days=30)):  # the clock is process-wide: moved once for every thread
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        outcomes = race(db, receipts, ok="received")
     assert sorted(outcomes) == ["AFTERSALES_INVALID_STATE"] * 3 + ["received"]
     assert _stock(session, bought) == (before[0] + 2, before[1] + 2)
 

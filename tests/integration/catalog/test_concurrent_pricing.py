@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 
 from sqlalchemy.orm import Session
 
@@ -11,6 +10,7 @@ from laotie.catalog import service as catalog
 from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
 from tests.factories.catalog import make_product, owner_principal
+from tests.factories.races import Attempt, race
 from tests.factories.shops import make_open_shop
 
 
@@ -24,27 +24,17 @@ def test_concurrent_price_changes_keep_min_price_and_history_consistent(
     owner = owner_principal(session, shop_id)
     session.close()
     rounds = 5
-    failures: list[BaseException] = []
-    start = threading.Barrier(len(product.skus))
 
-    def reprice(sku_id: int, base: int) -> None:
-        try:
-            start.wait()
-            for i in range(rounds):
-                with unit_of_work(db) as s:
-                    catalog.set_sku_price(s, owner, sku_id, base - i)
-                    s.commit()
-        except BaseException as exc:  # collected and re-raised in the test thread
-            failures.append(exc)
+    def reprice(sku_id: int, base: int) -> Attempt:
+        def rounds_of(s: Session) -> None:
+            for i in range(rounds):  # each new price in its own transaction
+                catalog.set_sku_price(s, owner, sku_id, base - i)
+                s.commit()
 
-    threads = [
-        threading.Thread(target=reprice, args=(sku.id, 5_000 + 10 * n)) for n, sku in enumerate(product.skus)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert failures == []
+        return rounds_of
+
+    attempts = [reprice(sku.id, 5_000 + 10 * n) for n, sku in enumerate(product.skus)]
+    assert race(db, attempts) == ["ok"] * len(attempts)
     with unit_of_work(db) as s:
         out = catalog.get_product(s, owner, product.id)
         assert out.min_price_fen == min(sku.price_fen for sku in out.skus) == 5_000 - (rounds - 1)

@@ -1,32 +1,33 @@
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from laotie.core.db import Database
 from laotie.core.errors import AppError
 from laotie.core.idempotency import IdempotencyRecord, claim, remember
 from laotie.core.uow import unit_of_work
+from tests.factories.races import race
 
 SCOPE = "test.write:user:1"
 
 
-def _write_once(
-    db: Database, key: str, body: dict[str, int], barrier: threading.Barrier | None = None
-) -> object:
-    """A retryable write: claims the key, writes a row, remembers the answer, commits."""
+def _write(session: Session, key: str, body: dict[str, int]) -> object:
+    """A retryable write: claims the key, writes a row, remembers the answer (the caller commits)."""
+    stored = claim(session, SCOPE, key, body)
+    if stored is not None:
+        return ("replayed", stored.body)
+    session.execute(text("INSERT INTO test_effect (event_id, note) VALUES (:k, 'x')"), {"k": key})
+    remember(session, SCOPE, key, 201, {"made": body["n"]})
+    return ("made", {"made": body["n"]})
+
+
+def _write_once(db: Database, key: str, body: dict[str, int]) -> object:
     with unit_of_work(db) as session:
-        if barrier is not None:
-            barrier.wait()
-        stored = claim(session, SCOPE, key, body)
-        if stored is not None:
-            return ("replayed", stored.body)
-        session.execute(text("INSERT INTO test_effect (event_id, note) VALUES (:k, 'x')"), {"k": key})
-        remember(session, SCOPE, key, 201, {"made": body["n"]})
+        answer = _write(session, key, body)
         session.commit()
-        return ("made", {"made": body["n"]})
+        return answer
 
 
 @pytest.fixture
@@ -63,26 +64,12 @@ def test_a_rolled_back_write_frees_its_key(effects: Database) -> None:
 
 
 def test_concurrent_requests_with_one_key_write_once(effects: Database) -> None:
-    barrier = threading.Barrier(8)
     results: list[object] = []
-
-    def run() -> None:
-        try:
-            results.append(_write_once(effects, "same", {"n": 7}, barrier))
-        except AppError as exc:  # the losers may be told to retry while the winner is in flight
-            results.append(exc.code)
-
-    threads = [threading.Thread(target=run) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    outcomes = race(effects, [lambda s: results.append(_write(s, "same", {"n": 7}))] * 8)
+    # the losers may be told to retry while the winner is in flight
+    assert set(outcomes) <= {"ok", "IDEMPOTENCY_IN_PROGRESS"}
     assert results.count(("made", {"made": 7})) == 1
-    assert all(
-        r in (("replayed", {"made": 7}), "IDEMPOTENCY_IN_PROGRESS")
-        for r in results
-        if r != ("made", {"made": 7})
-    )
+    assert all(r == ("replayed", {"made": 7}) for r in results if r != ("made", {"made": 7}))
     with unit_of_work(effects) as session:
         assert session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
     with effects.engine.connect() as conn:

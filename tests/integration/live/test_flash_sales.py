@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from laotie.affiliate import service as affiliate_service
 from laotie.catalog.models import Sku
 from laotie.core import clock
 from laotie.core.errors import AppError
@@ -175,9 +174,7 @@ def test_ending_the_session_gives_unsold_units_back(client: TestClient, session:
     assert _stock(session, air.sale.sku_id) == 27
 
 
-def test_a_creator_sells_only_alliance_products(
-    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_creator_sells_only_alliance_products(client: TestClient, session: Session) -> None:
     sale = make_on_sale(session, stock=10, price_fen=3000)
     creator = creator_anchor(session)
     out = live.create_session(session, creator.principal, creator.room_id, SessionIn(title="达人专场"))
@@ -186,9 +183,10 @@ def test_a_creator_sells_only_alliance_products(
     refused = client.post(url, json={"product_id": sale.product_id}, headers=creator.headers)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "LIVE_PRODUCT_NOT_ALLOWED"
     assert client.get(url).json() == []
-    monkeypatch.setattr(
-        affiliate_service, "offered_rate_bp", lambda s, pid: 1500 if pid == sale.product_id else None
-    )
+    from tests.factories.affiliate import offer
+
+    # A real alliance offer: the order below credits the creator only under one (issue 9 item 2).
+    offer(session, sale, 1500)
     added = client.post(url, json={"product_id": sale.product_id}, headers=creator.headers)
     assert added.status_code == 200 and added.json()[0]["commission_bp"] == 1500
     item_id = added.json()[0]["id"]

@@ -18,7 +18,7 @@ from tests.factories.live import creator_anchor, shop_anchor
 from tests.factories.orders import make_on_sale
 from tests.factories.shops import principal_of
 
-SECRET = "media-dev-only-change-me"
+SECRET = "media-test-callback-secret"  # tests/conftest.py sets it
 
 
 def _publish(client: TestClient, name: str, done: bool = False, secret: str = SECRET) -> tuple[int, str]:

@@ -3,7 +3,6 @@ once, each 西北集运 leg booked once, each delivery announced once."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -22,6 +21,7 @@ from laotie.logistics.models import Shipment, TrackingEvent
 from laotie.orders import fulfilment
 from tests.factories.logistics import URUMQI_TIANSHAN, buyer_in, owner_of, paid_order
 from tests.factories.orders import make_on_sale
+from tests.factories.races import race
 
 PARCELS = 6
 RUNNERS = 4
@@ -37,34 +37,15 @@ def test_concurrent_pollers_store_and_book_each_thing_once(
     for i, order_id in enumerate(order_ids):
         fulfilment.ship(session, owner, sale.shop_id, order_id, "中通快递", f"7812345678{i:04d}")
     session.commit()
-    errors: list[BaseException] = []
     delivered: list[int] = []
-    lock = threading.Lock()
     with clock.travel(timedelta(days=8)):  # every parcel has arrived by now
-        barrier = threading.Barrier(RUNNERS)
-
-        def run() -> None:
-            barrier.wait()
-            try:
-                with unit_of_work(db) as s:
-                    got = logistics.poll_tracking(s)
-                    s.commit()
-                with lock:
-                    delivered.extend(got)
-            except Exception as exc:  # a runner that loses a race may fail; it must not double-book
-                with lock:
-                    errors.append(exc)
-
-        workers = [threading.Thread(target=run) for _ in range(RUNNERS)]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join(timeout=120)
+        # runners skip what another has claimed instead of failing, and never double-book
+        outcomes = race(db, [lambda s: delivered.extend(logistics.poll_tracking(s))] * RUNNERS)
         with unit_of_work(db) as s:  # whatever a failed runner left is picked up by the next run
             delivered.extend(logistics.poll_tracking(s))
             s.commit()
     session.rollback()
-    assert errors == []  # runners skip what another has claimed instead of failing
+    assert outcomes == ["ok"] * RUNNERS
     assert sorted(delivered) == sorted(order_ids)  # each delivery reported once
     statuses = session.scalars(select(Shipment.status)).all()
     assert statuses == ["delivered"] * PARCELS

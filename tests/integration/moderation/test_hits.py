@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from laotie.moderation import service as moderation
 from laotie.moderation.labelled import parse
 from laotie.moderation.schemas import HitReviewIn, HitStatus, Surface
 from tests.factories import make_user
+from tests.factories.races import race
 from tests.factories.shops import principal_of
 
 LAOTIE = Path(sys.executable).with_name("laotie")
@@ -173,24 +173,6 @@ def test_parallel_hits_report_an_author_once(db: Database, session: Session) -> 
     for text in ("加v", "加v"):
         _screen(session, text, author_id=9)
     session.commit()
-    n = 4
-    barrier = threading.Barrier(n)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            with unit_of_work(db) as s:
-                _screen(s, "私聊下单", author_id=9)
-                s.commit()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
+    assert race(db, [lambda s: _screen(s, "私聊下单", author_id=9)] * 4) == ["ok"] * 4
     with unit_of_work(db, read_only=True) as s:
         assert len(_events(s, "moderation.repeat_offender")) == 1

@@ -2,46 +2,24 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
 from laotie.core.db import Database
-from laotie.core.errors import AppError
-from laotie.core.uow import unit_of_work
 from laotie.orders import service as orders
 from laotie.orders.models import Order
 from tests.factories.orders import Buyer, checkout_body, key, make_buyer, make_on_sale
+from tests.factories.races import Attempt, race
 
 
 def _race(db: Database, attempts: list[tuple[Buyer, object]], threads: int) -> list[str]:
     """Run every attempt (buyer, body) at once from ``threads`` threads; returns each outcome's code."""
-    barrier = threading.Barrier(threads)
-    results: list[str] = []
-    lock = threading.Lock()
-    chunks = [attempts[i::threads] for i in range(threads)]
 
-    def run(chunk: list[tuple[Buyer, object]]) -> None:
-        barrier.wait()
-        for buyer, body in chunk:
-            with unit_of_work(db) as session:
-                try:
-                    orders.checkout(session, buyer.principal, body, key())  # type: ignore[arg-type]
-                    session.commit()
-                    outcome = "placed"
-                except AppError as exc:
-                    outcome = exc.code
-            with lock:
-                results.append(outcome)
+    def buy(buyer: Buyer, body: object) -> Attempt:
+        return lambda s: orders.checkout(s, buyer.principal, body, key())  # type: ignore[arg-type]
 
-    workers = [threading.Thread(target=run, args=(chunk,)) for chunk in chunks]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=120)
-    return results
+    return race(db, [buy(b, body) for b, body in attempts], threads=threads, ok="placed")
 
 
 def test_200_buyers_for_50_units_make_exactly_50_orders(db: Database, session: Session) -> None:

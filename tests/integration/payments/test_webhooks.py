@@ -3,7 +3,7 @@ is still applied exactly once and the books follow."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -53,7 +53,8 @@ def test_success_marks_paid_books_once_and_announces(
         (K.PLATFORM_CLEARING, -12900),
     }
     assert balance(db, K.PLATFORM_CLEARING) == 12900
-    assert events(db, "PaymentSucceeded") == [
+    announced = events(db, "PaymentSucceeded")
+    assert announced == [
         {
             "intent_id": intent.id,
             "buyer_id": intent.buyer_id,
@@ -63,8 +64,12 @@ def test_success_marks_paid_books_once_and_announces(
             "kind": "pay_now",
             "provider_ref": intent.provider_ref,
             "succeeded_at": paid.succeeded_at.isoformat() if paid.succeeded_at else None,
+            "provider_paid_at": announced[0]["provider_paid_at"],
         }
     ]
+    # When the provider took the money, by its clock (the event's time), never after we heard of it.
+    assert paid.succeeded_at is not None
+    assert datetime.fromisoformat(announced[0]["provider_paid_at"]) <= paid.succeeded_at
 
 
 def test_decline_fails_the_intent_and_moves_no_money(
@@ -233,24 +238,24 @@ def test_a_crash_inside_the_handler_rolls_everything_back(
     assert state(db, intent.id).status == "succeeded" and len(booked(db, intent.reference_id)) == 1
 
 
-def test_late_success_after_expiry_is_booked_and_announced_for_refund(
+def test_money_taken_before_expiry_is_captured_by_the_expiry_job_not_expired(
     db: Database, session: Session, client: TestClient
 ) -> None:
+    """The expiry job asks the provider first (issue 9 item 3): a payment it took while the webhook
+    was queued is captured, not expired and refunded; the webhook, when it comes, changes nothing."""
     intent = make_intent(session, amount_fen=5000)
     assert confirm(client, intent).status_code == 202  # paid at the PSP; the webhooks are still queued
     with clock.travel(timedelta(minutes=16)):
-        assert payments.expire_stale_intents(session) == [intent.id]
+        assert payments.expire_stale_intents(session) == []
         session.commit()
         deliver(db, client)
-    late = state(db, intent.id)
-    assert late.status == "succeeded" and late.late and late.captured_fen == 5000
-    assert events(db, "PaymentSucceeded") == []
-    [announced] = events(db, "PaymentSucceededLate")
-    assert announced["previous_status"] == "expired" and announced["amount_fen"] == 5000
-    assert balance(db, K.PSP_CASH) == 5000  # the money is in the books, not lost
-    assert ("provider_too_late", None) in _trail(db, intent.id)
-    # Orders refunds it from clearing: the books come back to zero for this reference.
-    payments.refund(session, intent.id, 5000, "late-refund", "订单已取消")
+    paid = state(db, intent.id)
+    assert paid.status == "succeeded" and not paid.late and paid.captured_fen == 5000
+    assert events(db, "PaymentSucceededLate") == [] and events(db, "PaymentExpired") == []
+    [announced] = events(db, "PaymentSucceeded")
+    assert announced["amount_fen"] == 5000
+    assert balance(db, K.PSP_CASH) == 5000
+    payments.refund(session, intent.id, 5000, "test-refund", "测试退款")
     session.commit()
     assert balance(db, K.PSP_CASH) == 0 and balance(db, K.PLATFORM_CLEARING) == 0
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from functools import partial
 
@@ -12,8 +11,6 @@ from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
 from laotie.core.db import Database
-from laotie.core.errors import AppError
-from laotie.core.uow import unit_of_work
 from laotie.orders import service as orders
 from laotie.orders.models import Order, OrderLine
 from laotie.orders.schemas import CheckoutIn
@@ -21,6 +18,7 @@ from laotie.promotions import service as promotions
 from laotie.promotions.models import Budget, BuyerCoupon, Coupon
 from tests.factories.orders import Buyer, checkout_body, key, make_buyer, make_on_sale
 from tests.factories.promotions import claim, platform_coupon, shop_coupon
+from tests.factories.races import race
 
 THREADS = 25
 
@@ -34,29 +32,7 @@ def _buy(buyer: Buyer, body: CheckoutIn, session: Session) -> object:
 
 
 def _race(db: Database, attempts: list[Callable[[Session], object]]) -> list[str]:
-    barrier = threading.Barrier(THREADS)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(chunk: list[Callable[[Session], object]]) -> None:
-        barrier.wait()
-        for attempt in chunk:
-            with unit_of_work(db) as session:
-                try:
-                    attempt(session)
-                    session.commit()
-                    outcome = "ok"
-                except AppError as exc:
-                    outcome = exc.code
-            with lock:
-                results.append(outcome)
-
-    workers = [threading.Thread(target=run, args=(attempts[i::THREADS],)) for i in range(THREADS)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=180)
-    return results
+    return race(db, attempts, threads=THREADS)
 
 
 def test_100_checkouts_never_overspend_a_platform_budget(db: Database, session: Session) -> None:

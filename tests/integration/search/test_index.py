@@ -148,39 +148,49 @@ def test_consequences_hide_and_sink(session: Session, db: Database) -> None:
 
 
 def test_score_events_are_stored_and_rank(session: Session, db: Database) -> None:
+    """Reviews move scores (scores' own path); search reads them through the scores API and reranks."""
+    from laotie.scores import service as scores
+
     p = _catalog(session, db)
-    emit(
-        session,
-        "scores.product_changed",
-        {
-            "product_id": p["red"],
-            "shop_id": 0,
-            "product_score": 98,
-            "quality_return_bp": 10,
-            "price_index_bp": 6000,
-            "overpriced": False,
-            "rating_count": 40,
-            "rating_avg_x100": 490,
-        },
-    )
-    emit(
-        session,
-        "scores.product_changed",
-        {
-            "product_id": p["floral"],
-            "shop_id": 0,
-            "product_score": 40,
-            "quality_return_bp": 900,
-            "price_index_bp": 16000,
-            "overpriced": True,
-            "rating_count": 3,
-            "rating_avg_x100": 300,
-        },
-    )
+    dress = category_named(session, "连衣裙")
+    facts = {f.product_id: f for f in catalog.search_facts(session, [p["red"], p["floral"]])}
+    for n in range(12):
+        for name, stars in (("red", 5), ("floral", 1)):
+            pid = p[name]
+            emit(
+                session,
+                "reviews.review_published",
+                {
+                    "review_id": 2 * n + (name == "red"),
+                    "order_id": 1,
+                    "order_line_id": 2 * n + (name == "red"),
+                    "product_id": pid,
+                    "sku_id": 1,
+                    "shop_id": facts[pid].shop_id,
+                    "category_id": dress,
+                    "buyer_id": 1,
+                    "creator_id": None,
+                    "product_stars": stars,
+                    "service_stars": stars,
+                    "logistics_stars": stars,
+                    "is_default": False,
+                    "has_photos": False,
+                    "tags": [],
+                    "published_at": clock.now().isoformat(),
+                },
+            )
     session.commit()
     _drain(db)
+    known = scores.product_scores(session, [p["red"], p["floral"]])
     row = session.scalar(
         select(SearchDoc).where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id == p["floral"])
     )
-    assert row is not None and row.product_score == 40 and row.overpriced
+    assert row is not None and row.product_score == known[p["floral"]].product_score
+    assert row.rating_avg_x100 == 100 and row.rating_count == 12
+    assert known[p["red"]].product_score > known[p["floral"]].product_score  # type: ignore[operator]
     assert _ids(search.search_products(session, "裙子")) == [p["red"], p["floral"]]
+    # A reindex reads the same figures through the API.
+    search.index_products(session, [p["floral"]])
+    session.commit()
+    session.expire_all()
+    assert session.get(SearchDoc, row.id).product_score == known[p["floral"]].product_score  # type: ignore[union-attr]

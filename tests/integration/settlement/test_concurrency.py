@@ -2,47 +2,27 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from laotie.core.db import Database
-from laotie.core.errors import AppError
-from laotie.core.uow import unit_of_work
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind
 from laotie.settlement import service as settlement
 from laotie.settlement.models import Withdrawal
+from tests.factories.races import Attempt, race
 from tests.factories.settlement import MoneyShop, make_money_shop
 
 THREADS = 20
 
 
 def _race(db: Database, shop: MoneyShop, amounts: list[int], keys: list[str]) -> list[str]:
-    """Every thread withdraws at the same moment; returns each one's outcome."""
-    barrier = threading.Barrier(len(amounts))
-    results: list[str] = []
-    lock = threading.Lock()
+    """Every thread withdraws at the same moment; returns each one's outcome ("ok" or a code)."""
 
-    def run(amount: int, key: str) -> None:
-        barrier.wait()
-        with unit_of_work(db) as session:
-            try:
-                settlement.request_withdrawal(session, shop.owner, shop.shop_id, amount, key)
-                session.commit()
-                outcome = "requested"
-            except AppError as exc:
-                outcome = exc.code
-        with lock:
-            results.append(outcome)
+    def withdraw(amount: int, key: str) -> Attempt:
+        return lambda s: settlement.request_withdrawal(s, shop.owner, shop.shop_id, amount, key)
 
-    workers = [threading.Thread(target=run, args=pair) for pair in zip(amounts, keys, strict=True)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=120)
-    return results
+    return race(db, [withdraw(a, k) for a, k in zip(amounts, keys, strict=True)])
 
 
 def test_20_simultaneous_withdrawals_pay_out_only_what_is_available(db: Database, session: Session) -> None:
@@ -50,8 +30,8 @@ def test_20_simultaneous_withdrawals_pay_out_only_what_is_available(db: Database
     session.rollback()
     outcomes = _race(db, shop, [100] * THREADS, [f"wd-{i}" for i in range(THREADS)])
     assert len(outcomes) == THREADS
-    assert outcomes.count("requested") == 15
-    assert set(outcomes) == {"requested", "INSUFFICIENT_BALANCE"}
+    assert outcomes.count("ok") == 15
+    assert set(outcomes) == {"ok", "INSUFFICIENT_BALANCE"}
     session.rollback()
     assert ledger.balance(session, AccountKind.SHOP_AVAILABLE, shop.shop_id) == 0
     withdrawn = session.scalar(
@@ -64,7 +44,7 @@ def test_the_same_key_sent_20_times_at_once_withdraws_once(db: Database, session
     shop = make_money_shop(session, available_fen=10_000)
     session.rollback()
     outcomes = _race(db, shop, [700] * THREADS, ["same-key"] * THREADS)
-    assert outcomes == ["requested"] * THREADS  # every caller gets the one withdrawal
+    assert outcomes == ["ok"] * THREADS  # every caller gets the one withdrawal
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Withdrawal)) == 1
     assert ledger.balance(session, AccountKind.SHOP_AVAILABLE, shop.shop_id) == 9_300

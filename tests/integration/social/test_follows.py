@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,10 +12,10 @@ from laotie.core import clock
 from laotie.core.db import Database
 from laotie.core.errors import AppError
 from laotie.core.pagination import PageParams
-from laotie.core.uow import unit_of_work
 from laotie.social import service as social
 from laotie.social.models import TargetKind
 from tests.factories import make_user
+from tests.factories.races import race
 from tests.factories.shops import apply_for_shop, make_open_shop, principal_of
 from tests.factories.social import social_counts
 
@@ -103,25 +102,8 @@ def test_simultaneous_duplicate_follows_make_one(db: Database, session: Session)
     fan_id, _ = make_user(session)
     fan = principal_of(session, fan_id)
     session.commit()
-    barrier = threading.Barrier(6)
-    outcomes: list[str] = []
-
-    def run() -> None:
-        barrier.wait()
-        with unit_of_work(db) as s:
-            try:
-                social.follow(s, fan, TargetKind.USER, anchor_id)
-                s.commit()
-                outcomes.append("followed")
-            except AppError as exc:
-                outcomes.append(exc.code)
-
-    threads = [threading.Thread(target=run) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert sorted(outcomes) == ["ALREADY_FOLLOWING"] * 5 + ["followed"]
+    outcomes = race(db, [lambda s: social.follow(s, fan, TargetKind.USER, anchor_id)] * 6)
+    assert sorted(outcomes) == ["ALREADY_FOLLOWING"] * 5 + ["ok"]
     session.rollback()
     assert social.fan_count(session, TargetKind.USER, anchor_id) == 1
 

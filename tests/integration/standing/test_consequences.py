@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from laotie.core.uow import unit_of_work
 from laotie.standing import service as standing
 from laotie.standing.models import Consequence
 from laotie.standing.schemas import Effect, SourceKind, SubjectKind
+from tests.factories.races import race
 
 PRODUCT, SHOP = 11, 7
 
@@ -171,20 +171,8 @@ def test_bad_terms_are_refused_and_write_nothing(
 
 
 def test_concurrent_impositions_leave_one_in_force(db: Database) -> None:
-    barrier = threading.Barrier(6)
     ids: list[int] = []
-
-    def impose() -> None:
-        with unit_of_work(db) as s:
-            barrier.wait()
-            ids.append(_cut(s).id)
-            s.commit()
-
-    threads = [threading.Thread(target=impose) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert race(db, [lambda s: ids.append(_cut(s).id)] * 6) == ["ok"] * 6
     with unit_of_work(db) as s:
         assert len(set(ids)) == 1
         assert s.scalar(select(func.count()).select_from(Consequence)) == 1

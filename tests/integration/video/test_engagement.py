@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,10 +14,10 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.db import Database
 from laotie.core.errors import AppError
-from laotie.core.uow import unit_of_work
 from laotie.video import service as video
 from laotie.video.models import Video, VideoComment, VideoLike
 from tests.factories import make_user
+from tests.factories.races import race
 from tests.factories.shops import principal_of
 from tests.factories.video import post_video
 
@@ -44,19 +43,7 @@ def test_simultaneous_likes_by_one_user_count_once(app: FastAPI, db: Database, s
     fan_id, _ = make_user(session)
     fan = principal_of(session, fan_id)
     session.commit()
-    barrier = threading.Barrier(6)
-
-    def run() -> None:
-        barrier.wait()
-        with unit_of_work(db) as s:
-            video.like(s, fan, posted.id)
-            s.commit()
-
-    threads = [threading.Thread(target=run) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    assert race(db, [lambda s: video.like(s, fan, posted.id)] * 6) == ["ok"] * 6
     session.rollback()
     assert session.scalar(select(Video.likes).where(Video.id == posted.id)) == 1
     assert session.scalar(select(func.count()).select_from(VideoLike)) == 1
@@ -95,28 +82,7 @@ def test_comments_need_login_a_length_limit_and_a_pace(
 def _parallel_comments(db: Database, fan: Principal, video_id: int, n: int) -> list[str]:
     """``n`` comments by one user at the same moment, each in its own transaction (as parallel
     requests would be); what each got: "ok" or the refusal's code."""
-    barrier = threading.Barrier(n)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            with unit_of_work(db) as s:
-                video.comment(s, fan, video_id, f"抢沙发{i}")
-                s.commit()
-            outcome = "ok"
-        except AppError as exc:
-            outcome = exc.code
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return sorted(results)
+    return sorted(race(db, [lambda s, i=i: video.comment(s, fan, video_id, f"抢沙发{i}") for i in range(n)]))
 
 
 def test_parallel_comments_by_one_user_cannot_beat_the_pace(

@@ -77,7 +77,7 @@ def test_huge_canvases_are_refused() -> None:
     Image.new("1", (side, side)).save(out, "PNG")  # a few KB on disk, too many pixels to decode
     with pytest.raises(AppError) as caught:
         process_image(out.getvalue(), LIMIT)
-    assert caught.value.code == "INVALID_IMAGE"
+    assert caught.value.code == "IMAGE_TOO_MANY_PIXELS"
 
 
 def test_exif_is_dropped_and_orientation_applied() -> None:

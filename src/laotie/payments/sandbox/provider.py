@@ -22,6 +22,7 @@ from laotie.payments.interfaces import (
     InvalidSignature,
     PayoutResult,
     PayoutStatus,
+    ProviderIntent,
     RefundResult,
     RefundStatus,
     WebhookEvent,
@@ -49,6 +50,16 @@ class SandboxProvider:
     def cancel_intent(self, provider_ref: str, *, reason: str) -> bool:
         return psp.cancel(self.session, provider_ref, reason)
 
+    def retrieve_intent(self, provider_ref: str) -> ProviderIntent:
+        charge = psp.lookup(self.session, provider_ref)
+        return ProviderIntent(
+            provider_ref=charge.provider_ref,
+            status=charge.status,
+            amount_fen=charge.amount_fen,
+            succeeded_at=charge.updated_at if charge.status == "succeeded" else None,
+            decline_reason=charge.decline_reason,
+        )
+
     def create_agreement(self, *, customer_ref: str) -> str:
         return psp.create_agreement(self.session, customer_ref).agreement_ref
 
@@ -67,6 +78,16 @@ class SandboxProvider:
         return RefundResult(
             row.provider_refund_ref, RefundStatus(row.status), row.amount_fen, row.failure_reason
         )
+
+    def refund_many(self, requests: list[tuple[str, int, str, str]]) -> list[RefundResult]:
+        """Many refunds in one call, (provider ref, amount, key, reason) each, answered in order."""
+        rows = psp.refund_many(self.session, requests)
+        return [
+            RefundResult(
+                row.provider_refund_ref, RefundStatus(row.status), row.amount_fen, row.failure_reason
+            )
+            for row in rows
+        ]
 
     def send_payout(
         self, *, amount_fen: int, account: BankAccount, idempotency_key: str, metadata: Mapping[str, str]

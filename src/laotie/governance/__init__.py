@@ -1,0 +1,1 @@
+"""Governance: the rule center, reports, cases, penalties and appeals (issue 12)."""

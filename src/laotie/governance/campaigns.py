@@ -1,0 +1,273 @@
+"""雷霆计划 and the like: a named, time-boxed crackdown on violation kinds in categories.
+
+Cases opened for it carry its ``campaign_id`` (the inspections of its plans and the counterfeit
+procedures started from its cases do). Its dashboard adds up what it achieved — shops closed,
+anchors punished, products delisted, money refunded — and shows the affected categories' DSR and
+quality-return rate when it began and now, from ``scores.service`` when that domain is present
+(暂无 otherwise: this part never recomputes a score).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from laotie.categories import service as categories
+from laotie.core import clock
+from laotie.core.auth import Principal
+from laotie.core.errors import ErrorKind
+from laotie.governance.counterfeit import audit
+from laotie.governance.models_integrity import Campaign, CounterfeitRun, Inspection, InspectionPlan
+
+CAMPAIGN_NOT_FOUND = ErrorKind("CRACKDOWN_NOT_FOUND", 404, "专项治理不存在", "Campaign not found")
+CAMPAIGN_NAME_TAKEN = ErrorKind("CRACKDOWN_NAME_TAKEN", 409, "已有同名专项治理", "A campaign has this name")
+CAMPAIGN_BAD_WINDOW = ErrorKind(
+    "CRACKDOWN_BAD_WINDOW",
+    422,
+    "结束时间须晚于开始时间，且不超过一年",
+    "It must end after it starts, within a year",
+)
+VIOLATION_KINDS = ("counterfeit", "quality", "false_advertising", "diversion", "review_fraud", "price_fraud")
+CAMPAIGN_UNKNOWN_VIOLATION_KIND = ErrorKind(
+    "CRACKDOWN_UNKNOWN_VIOLATION_KIND",
+    422,
+    "违规类型须为：" + "、".join(VIOLATION_KINDS),
+    "Violation kinds must be among: " + ", ".join(VIOLATION_KINDS),
+)
+
+
+class CampaignIn(BaseModel):
+    name: str = Field(min_length=1, max_length=60, examples=["雷霆计划·美妆打假"])
+    description: str = Field(default="", max_length=2000)
+    category_ids: list[int] = Field(min_length=1, max_length=20)
+    violation_kinds: list[str] = Field(min_length=1, max_length=len(VIOLATION_KINDS))
+    starts_at: datetime
+    ends_at: datetime
+
+
+class CategoryFigures(BaseModel):
+    category_id: int
+    name: str
+    dsr_before: float | None
+    dsr_now: float | None
+    quality_return_rate_before: float | None
+    quality_return_rate_now: float | None
+
+
+class CampaignOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    category_ids: list[int]
+    violation_kinds: list[str]
+    starts_at: datetime
+    ends_at: datetime
+    status: str  # upcoming, active, ended
+
+
+class DashboardOut(BaseModel):
+    campaign: CampaignOut
+    cases: int
+    shops_closed: int
+    anchors_punished: int
+    products_delisted: int
+    money_refunded_fen: int
+    compensation_fen: int
+    orders_refunded: int
+    inspections: int
+    inspections_failed: int
+    categories: list[CategoryFigures]
+    scores_available: bool
+    notes: list[str]
+
+
+def campaign_out(row: Campaign) -> CampaignOut:
+    now = clock.now()
+    status = "upcoming" if now < row.starts_at else "active" if now < row.ends_at else "ended"
+    return CampaignOut(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        category_ids=list(row.category_ids),
+        violation_kinds=list(row.violation_kinds),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        status=status,
+    )
+
+
+def create(session: Session, staff: Principal, body: CampaignIn) -> CampaignOut:
+    if body.ends_at <= body.starts_at or (body.ends_at - body.starts_at).days > 366:
+        raise CAMPAIGN_BAD_WINDOW()
+    kinds = sorted(set(body.violation_kinds))
+    if any(k not in VIOLATION_KINDS for k in kinds):
+        raise CAMPAIGN_UNKNOWN_VIOLATION_KIND()
+    cats = sorted(set(body.category_ids))
+    for cat in cats:
+        categories.get_category(session, cat)  # CATEGORY_NOT_FOUND for an unknown one
+    row = Campaign(
+        name=body.name.strip(),
+        description=body.description.strip(),
+        category_ids=cats,
+        violation_kinds=kinds,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        baseline=_figures_now(session, cats),
+        created_by=staff.user_id,
+        created_at=clock.now(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise CAMPAIGN_NAME_TAKEN() from None
+    audit(
+        session, "campaign", row.id, staff.user_id, "created", row.name, {"categories": cats, "kinds": kinds}
+    )
+    return campaign_out(row)
+
+
+def load(session: Session, campaign_id: int) -> Campaign:
+    row = session.get(Campaign, campaign_id)
+    if row is None:
+        raise CAMPAIGN_NOT_FOUND(campaign_id=campaign_id)
+    return row
+
+
+def list_campaigns(session: Session) -> list[CampaignOut]:
+    return [campaign_out(r) for r in session.scalars(select(Campaign).order_by(Campaign.starts_at.desc()))]
+
+
+def active_campaign_for(session: Session, category_id: int | None, violation_kind: str) -> int | None:
+    """The running campaign a new case of this kind in this category belongs to, if any."""
+    now = clock.now()
+    for row in session.scalars(
+        select(Campaign).where(Campaign.starts_at <= now, Campaign.ends_at > now).order_by(Campaign.id)
+    ):
+        if violation_kind in row.violation_kinds and (category_id is None or category_id in row.category_ids):
+            return row.id
+    return None
+
+
+def _scores_by_category(
+    session: Session, category_ids: list[int]
+) -> dict[int, dict[str, float | None]] | None:
+    """DSR and quality-return rate per category from the scores domain, or None without it."""
+    try:
+        from laotie.scores import service as scores  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    reader = getattr(scores, "category_scores", None)
+    if reader is None:
+        return None
+    found: dict[int, Any] = reader(session, category_ids)
+    return {
+        cat: {
+            "dsr": getattr(found.get(cat), "dsr", None),
+            "quality_return_rate": getattr(found.get(cat), "quality_return_rate", None),
+        }
+        for cat in category_ids
+    }
+
+
+def _figures_now(session: Session, category_ids: list[int]) -> dict[str, Any]:
+    figures = _scores_by_category(session, category_ids)
+    if figures is None:
+        return {}
+    return {str(cat): values for cat, values in figures.items()}
+
+
+def _campaign_case_ids(session: Session, campaign_id: int) -> list[int]:
+    try:
+        from laotie.governance import cases  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return []
+    reader = getattr(cases, "case_ids_for_campaign", None)
+    return list(reader(session, campaign_id)) if reader is not None else []
+
+
+def dashboard(session: Session, campaign_id: int) -> DashboardOut:
+    row = load(session, campaign_id)
+    case_ids = _campaign_case_ids(session, campaign_id)
+    runs = session.scalars(
+        select(CounterfeitRun).where(
+            (CounterfeitRun.campaign_id == campaign_id) | CounterfeitRun.case_id.in_(case_ids or [-1])
+        )
+    ).all()
+    plan_ids = list(
+        session.scalars(select(InspectionPlan.id).where(InspectionPlan.campaign_id == campaign_id))
+    )
+    inspected = dict(
+        session.execute(
+            select(Inspection.status, func.count())
+            .where(Inspection.plan_id.in_(plan_ids or [-1]))
+            .group_by(Inspection.status)
+        ).all()
+    )
+    delisted = _products_taken_down(session, [r.id for r in runs])
+    shops_closed, anchors = _penalties(session, case_ids)
+    now_figures = _scores_by_category(session, list(row.category_ids))
+    names = {c: categories.get_category(session, c).name for c in row.category_ids}
+    cats = [
+        CategoryFigures(
+            category_id=c,
+            name=names[c],
+            dsr_before=(row.baseline.get(str(c)) or {}).get("dsr"),
+            dsr_now=(now_figures or {}).get(c, {}).get("dsr"),
+            quality_return_rate_before=(row.baseline.get(str(c)) or {}).get("quality_return_rate"),
+            quality_return_rate_now=(now_figures or {}).get(c, {}).get("quality_return_rate"),
+        )
+        for c in row.category_ids
+    ]
+    notes = []
+    if now_figures is None:
+        notes.append("评分服务（DSR、品退率）尚未接入：显示“暂无”")
+    return DashboardOut(
+        campaign=campaign_out(row),
+        cases=len(set(case_ids) | {r.case_id for r in runs if r.case_id}),
+        shops_closed=shops_closed,
+        anchors_punished=anchors,
+        products_delisted=delisted,
+        money_refunded_fen=sum(r.refunded_fen for r in runs),
+        compensation_fen=sum(r.compensation_fen for r in runs),
+        orders_refunded=sum(r.refunded_orders for r in runs),
+        inspections=sum(int(v) for v in inspected.values()),
+        inspections_failed=int(inspected.get("failed", 0)),
+        categories=cats,
+        scores_available=now_figures is not None,
+        notes=notes,
+    )
+
+
+def _products_taken_down(session: Session, run_ids: list[int]) -> int:
+    from laotie.governance.models_integrity import IntegrityEvent
+
+    total = 0
+    for data in session.scalars(
+        select(IntegrityEvent.data).where(
+            IntegrityEvent.subject_kind == "counterfeit_run",
+            IntegrityEvent.kind == "started",
+            IntegrityEvent.subject_id.in_(run_ids or [-1]),
+        )
+    ):
+        total += len(data.get("banned", [])) + len(data.get("delisted", []))
+    return total
+
+
+def _penalties(session: Session, case_ids: list[int]) -> tuple[int, int]:
+    """(shops closed, anchors punished) by the campaign's cases, from the penalties (branch gov)."""
+    try:
+        from laotie.governance import penalties  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return 0, 0
+    reader = getattr(penalties, "campaign_outcomes", None)
+    if reader is None or not case_ids:
+        return 0, 0
+    out = reader(session, case_ids)
+    return int(out.get("shops_closed", 0)), int(out.get("anchors_punished", 0))

@@ -1,0 +1,405 @@
+"""Cases: opened from a report, a detector, an inspection, a score or by staff; decided against the
+rule version in force; each decision's penalties, points and events in one transaction.
+
+Deciding locks the case row (SELECT ... FOR UPDATE on PostgreSQL; SQLite writers take turns), so of
+two staff members deciding at once one wins and the other gets ``CASE_ALREADY_DECIDED``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from laotie.core import clock
+from laotie.core.auth import Principal, Role
+from laotie.core.events import emit
+from laotie.core.pagination import Page, PageParams
+from laotie.governance import errors, penalties, points, rules
+from laotie.governance import evidence as proofs
+from laotie.governance.models import Appeal, Case, Penalty, Report
+from laotie.governance.schemas import (
+    APPEAL_DAYS,
+    SEVERITY_RANK,
+    ActionKind,
+    AppealOut,
+    CaseDecideIn,
+    CaseOut,
+    Severity,
+)
+from laotie.governance.trail import record
+from laotie.shops import service as shops
+from laotie.shops.schemas import ShopPrivateOut, ShopStatus
+from laotie.social import service as social
+
+# Reads a shop's private side (its owner) to tell them of a decision; acts on nothing.
+VIEWER = Principal(user_id=0, roles=frozenset({Role.GOVERNANCE}))
+
+
+def open_case(
+    session: Session,
+    *,
+    source: str,
+    subject_kind: str,
+    subject_id: int,
+    shop_id: int | None,
+    rule_code: str,
+    summary: str,
+    evidence: Sequence[dict[str, Any] | str] = (),
+    campaign_id: int | None = None,
+    actor_id: int | None = None,
+    product_id: int | None = None,
+    user_id: int | None = None,
+    report_id: int | None = None,
+) -> Case:
+    """A new open case under the rule version in force now. ``evidence`` items are statements (str)
+    or dicts with any of ``kind`` (text, link, order, detector, inspection, score), ``note``, ``url``,
+    ``order_id``, ``data`` and ``shown`` (False keeps it from the merchant)."""
+    _, version = rules.version_in_force(session, rule_code)
+    if subject_kind == "product" and product_id is None:
+        product_id = subject_id
+    if subject_kind == "user" and user_id is None:
+        user_id = subject_id
+    if subject_kind == "shop" and shop_id is None:
+        shop_id = subject_id
+    case = Case(
+        source=source,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        shop_id=shop_id,
+        product_id=product_id,
+        user_id=user_id,
+        rule_code=rule_code,
+        rule_version_id=version.id,
+        violation_kind=version.violation_kinds[0],
+        severity_rank=SEVERITY_RANK[Severity(version.severity)],
+        summary=summary[:1000],
+        status="open",
+        points=0,
+        campaign_id=campaign_id,
+        report_id=report_id,
+        created_by=actor_id,
+        created_at=clock.now(),
+        decision_note="",
+    )
+    session.add(case)
+    session.flush()
+    for item in evidence:
+        spec: dict[str, Any] = {"kind": "text", "note": item} if isinstance(item, str) else dict(item)
+        proofs.add(
+            session,
+            "case",
+            case.id,
+            spec.get("kind", "text"),
+            note=spec.get("note", ""),
+            url=spec.get("url"),
+            order_id=spec.get("order_id"),
+            data=spec.get("data"),
+            shown=spec.get("shown", True),
+            added_by=actor_id,
+        )
+    record(
+        session,
+        "case",
+        case.id,
+        "opened",
+        actor_id,
+        summary,
+        {
+            "source": source,
+            "rule_code": rule_code,
+            "rule_version": version.version,
+            "campaign_id": campaign_id,
+        },
+    )
+    return case
+
+
+def load_case(session: Session, case_id: int, *, lock: bool = False) -> Case:
+    query = select(Case).where(Case.id == case_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    case = session.scalar(query)
+    if case is None:
+        raise errors.CASE_NOT_FOUND(case_id=case_id)
+    return case
+
+
+def case_out(session: Session, case: Case, *, subject_view: bool = False) -> CaseOut:
+    version = rules.version_by_id(session, case.rule_version_id)
+    appeal = session.scalar(select(Appeal).where(Appeal.case_id == case.id))
+    return CaseOut(
+        id=case.id,
+        source=case.source,
+        subject_kind=case.subject_kind,
+        subject_id=case.subject_id,
+        shop_id=case.shop_id,
+        product_id=case.product_id,
+        user_id=case.user_id,
+        rule_code=case.rule_code,
+        rule_version=version.version,
+        rule_title=version.title,
+        violation_kind=case.violation_kind,
+        severity_rank=case.severity_rank,
+        summary=case.summary,
+        status=case.status,
+        offence=case.offence,
+        points=case.points,
+        campaign_id=case.campaign_id,
+        report_id=case.report_id,
+        created_at=case.created_at,
+        decided_at=case.decided_at,
+        decision_note=case.decision_note,
+        appeal_until=case.appeal_until,
+        reversed_at=case.reversed_at,
+        penalties=[penalties.penalty_out(p) for p in penalties.penalties_of(session, case.id)],
+        # Staff also see the report's own proof (its photos, the reporter's order); the subject does not.
+        evidence=proofs.of(session, [("case", case.id)], subject_view=True)
+        if subject_view
+        else proofs.of(
+            session, [("case", case.id)] + ([("report", case.report_id)] if case.report_id else [])
+        ),
+        appeal=appeal_out(session, appeal) if appeal else None,
+    )
+
+
+def _is_repeat(session: Session, case: Case) -> bool:
+    """A repeat offence: the same subject (its shop when it has one) broke the same rule within a year."""
+    column = (
+        Case.shop_id == case.shop_id
+        if case.shop_id is not None
+        else ((Case.subject_kind == case.subject_kind) & (Case.subject_id == case.subject_id))
+    )
+    earlier = session.scalar(
+        select(func.count(Case.id)).where(
+            column,
+            Case.rule_code == case.rule_code,
+            Case.status == "violation",
+            Case.id != case.id,
+            Case.decided_at >= clock.now() - timedelta(days=365),
+        )
+    )
+    return bool(earlier)
+
+
+def _product_ids(case: Case) -> list[int]:
+    return [case.product_id] if case.product_id is not None else []
+
+
+def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecideIn) -> Case:
+    """Staff (or, with ``actor_id`` None, a rule on its own) decide an open case."""
+    case = load_case(session, case_id, lock=True)
+    if case.status != "open":
+        raise errors.CASE_ALREADY_DECIDED(case_id=case_id)
+    if actor_id is not None and case.report_id is not None:
+        reporter = session.scalar(select(Report.reporter_id).where(Report.id == case.report_id))
+        if reporter == actor_id:
+            raise errors.SELF_DECISION(case_id=case_id)
+    if body.rule_code and body.rule_code != case.rule_code:
+        _, other = rules.version_in_force(session, body.rule_code)
+        record(
+            session,
+            "case",
+            case.id,
+            "rule_changed",
+            actor_id,
+            body.note,
+            {"from": case.rule_code, "to": body.rule_code},
+        )
+        case.rule_code = body.rule_code
+        case.rule_version_id = other.id
+        case.violation_kind = other.violation_kinds[0]
+        case.severity_rank = SEVERITY_RANK[Severity(other.severity)]
+    now = clock.now()
+    case.decided_by = actor_id
+    case.decided_at = now
+    case.decision_note = body.note
+    if not body.violation:
+        case.status = "dismissed"
+        record(session, "case", case.id, "dismissed", actor_id, body.note)
+        _announce_decision(session, case, "dismissed")
+        session.flush()
+        return case
+    penalties.require_open_shop(session, case.shop_id)
+    version = rules.version_by_id(session, case.rule_version_id)
+    case.offence = "repeat" if _is_repeat(session, case) else "first"
+    step = version.penalties[case.offence]
+    case.status = "violation"
+    case.points = int(step.get("points", 0)) if case.shop_id is not None else 0
+    case.appeal_until = now + timedelta(days=APPEAL_DAYS)
+    record(
+        session,
+        "case",
+        case.id,
+        "violation_confirmed",
+        actor_id,
+        body.note,
+        {"offence": case.offence, "points": case.points, "rule_version": version.version},
+    )
+    for action in step.get("actions", []):
+        row = penalties.apply(
+            session, case, ActionKind(action["kind"]), action.get("days"), actor_id, version.title
+        )
+        if row is not None:
+            record(
+                session,
+                "case",
+                case.id,
+                "penalty_applied",
+                actor_id,
+                "",
+                {
+                    "penalty_id": row.id,
+                    "kind": row.kind,
+                    "ends_at": row.ends_at.isoformat() if row.ends_at else None,
+                },
+            )
+    if penalties.add_points(session, case, case.points) is not None:
+        record(
+            session, "case", case.id, "points_added", actor_id, f"扣{case.points}分", {"points": case.points}
+        )
+    reached = points.sync_thresholds(session, case, actor_id)
+    has_closure = any(p.kind == ActionKind.CLOSURE.value for p in penalties.penalties_of(session, case.id))
+    if "closure" in reached and not has_closure:
+        row = penalties.closure(session, case, actor_id, f"{now.year}年累计扣分达到48分", threshold=True)
+        if row is not None:
+            record(
+                session,
+                "case",
+                case.id,
+                "penalty_applied",
+                actor_id,
+                "累计扣分达到48分：清退店铺",
+                {"penalty_id": row.id, "kind": row.kind},
+            )
+    emit(
+        session,
+        "governance.violation_confirmed",
+        {
+            "case_id": case.id,
+            "rule_code": case.rule_code,
+            "violation_kind": case.violation_kind,
+            "subject_kind": case.subject_kind,
+            "subject_id": case.subject_id,
+            "shop_id": case.shop_id,
+            "product_id": case.product_id,
+            "user_id": case.user_id,
+            "points": case.points,
+            "decided_at": now.isoformat(),
+        },
+    )
+    _announce_decision(session, case, "violation")
+    tell_party(session, case, f"违规处罚：{version.title}", body.note, f"case:{case.id}:decided")
+    session.flush()
+    return case
+
+
+def tell_party(session: Session, case: Case, title: str, body: str, key: str) -> None:
+    """The shop's owner (or the judged anchor/creator) hears of a decision in their 消息 inbox."""
+    user_id = case.user_id
+    if case.shop_id is not None:
+        view = shops.shop_view(session, case.shop_id, VIEWER)
+        user_id = view.owner_id if isinstance(view, ShopPrivateOut) else user_id
+    if user_id:
+        social.notify(
+            session,
+            user_id=user_id,
+            kind="governance_case",
+            title=title,
+            body=body,
+            link=f"/merchant/violations/{case.id}",
+            source_key=f"governance.{key}",
+        )
+
+
+def _announce_decision(session: Session, case: Case, outcome: str) -> None:
+    emit(
+        session,
+        "governance.case_decided",
+        {
+            "case_id": case.id,
+            "rule_code": case.rule_code,
+            "violation_kind": case.violation_kind,
+            "outcome": outcome,
+            "shop_id": case.shop_id,
+            "product_ids": _product_ids(case),
+            "campaign_id": case.campaign_id,
+            "decided_at": (case.decided_at or clock.now()).isoformat(),
+        },
+    )
+
+
+def queue(
+    session: Session, params: PageParams, status: str = "open", shop_id: int | None = None
+) -> Page[CaseOut]:
+    """Open cases most severe first, then oldest; decided ones newest first."""
+    where = [Case.status == status] if status else []
+    if shop_id is not None:
+        where.append(Case.shop_id == shop_id)
+    order = (Case.severity_rank.desc(), Case.created_at) if status == "open" else (Case.id.desc(),)
+    total = session.scalar(select(func.count(Case.id)).where(*where)) or 0
+    rows = session.scalars(
+        select(Case).where(*where).order_by(*order).limit(params.limit).offset(params.offset)
+    ).all()
+    return Page(
+        items=[case_out(session, c) for c in rows], total=total, limit=params.limit, offset=params.offset
+    )
+
+
+def shop_record(session: Session, shop_id: int, params: PageParams) -> Page[CaseOut]:
+    """违规记录: the shop's confirmed (and reversed) violations, with the evidence shown to it."""
+    where = (Case.shop_id == shop_id, Case.status.in_(("violation", "reversed")))
+    total = session.scalar(select(func.count(Case.id)).where(*where)) or 0
+    rows = session.scalars(
+        select(Case).where(*where).order_by(Case.id.desc()).limit(params.limit).offset(params.offset)
+    ).all()
+    return Page(
+        items=[case_out(session, c, subject_view=True) for c in rows],
+        total=total,
+        limit=params.limit,
+        offset=params.offset,
+    )
+
+
+def finish_closures(session: Session, limit: int = 100) -> int:
+    """清退 takes effect when the appeal window has passed with no appeal pending or won."""
+    now = clock.now()
+    rows = session.execute(
+        select(Penalty, Case)
+        .join(Case, Case.id == Penalty.case_id)
+        .where(Penalty.kind == "closure", Penalty.status == "active", Case.appeal_until <= now)
+        .limit(limit)
+    ).all()
+    closed = 0
+    for penalty, case in rows:
+        pending = session.scalar(select(Appeal.id).where(Appeal.case_id == case.id, Appeal.status == "open"))
+        if pending is not None:
+            continue
+        closed += close_now(session, penalty, case, "申诉期满，店铺清退")
+    return closed
+
+
+def close_now(session: Session, penalty: Penalty, case: Case, why: str) -> int:
+    if not penalties._close_row(session, penalty, "ended", why):
+        return 0
+    if penalty.shop_id and shops.get_shop(session, penalty.shop_id).status != ShopStatus.CLOSED:
+        shops.transition(session, penalty.shop_id, ShopStatus.CLOSED, case.decided_by, "closed", why)
+    record(session, "case", case.id, "shop_closed", None, why, {"shop_id": penalty.shop_id})
+    return 1
+
+
+def appeal_out(session: Session, row: Appeal) -> AppealOut:
+    return AppealOut(
+        id=row.id,
+        case_id=row.case_id,
+        appellant_id=row.appellant_id,
+        statement=row.statement,
+        status=row.status,
+        created_at=row.created_at,
+        decided_at=row.decided_at,
+        decision_note=row.decision_note,
+        evidence=proofs.of(session, [("appeal", row.id)]),
+    )

@@ -1,0 +1,46 @@
+"""Removing content a case condemned. Reviews remove themselves when they hear
+``governance.content_removed``; videos and comments have no listener of their own, so governance
+asks their domains to take them down here, after the decision commits (idempotent: a removed item
+stays removed)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from laotie.core.auth import Principal, Role
+from laotie.core.errors import AppError
+from laotie.core.events import Event, bus
+from laotie.governance.trail import record
+from laotie.live import service as live
+from laotie.video import service as video
+
+# Acts as governance staff; the id is nobody's (it only names the viewer of a held video).
+SYSTEM = Principal(user_id=0, roles=frozenset({Role.GOVERNANCE}))
+
+
+@bus.subscribe("governance.content_removed", name="governance.remove_content")
+def remove_content(session: Session, ev: Event) -> None:
+    kind, item_id, case_id = ev.payload.get("kind"), ev.payload.get("id"), ev.payload.get("case_id")
+    if not isinstance(item_id, int) or not isinstance(case_id, int):
+        return
+    if kind == "video":
+        try:
+            video.remove(session, SYSTEM, item_id)
+            done = True
+        except AppError:  # already removed, or never published
+            done = False
+    elif kind == "video_comment":
+        done = video.hide_comment(session, item_id)
+    elif kind == "live_comment":
+        done = live.block_comment(session, item_id)
+    else:
+        return
+    record(
+        session,
+        "case",
+        case_id,
+        "content_removed" if done else "content_already_gone",
+        None,
+        str(kind),
+        {"id": item_id},
+    )

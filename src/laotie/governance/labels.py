@@ -1,0 +1,27 @@
+"""How the governance trail's steps read in the console."""
+
+TRAIL_LABELS = {
+    "submitted": "提交举报",
+    "upheld": "判定属实/成立",
+    "rejected": "判定不属实/驳回",
+    "rated": "举报人评价",
+    "opened": "立案",
+    "report_joined": "举报并入案件",
+    "rule_changed": "改按其他规则判定",
+    "dismissed": "不构成违规",
+    "violation_confirmed": "违规成立",
+    "penalty_applied": "执行处罚",
+    "penalty_skipped": "处罚未执行",
+    "points_added": "扣分",
+    "points_threshold": "累计扣分达到门槛",
+    "points_threshold_lifted": "扣分门槛解除",
+    "penalty_ended": "处罚期满解除",
+    "penalty_reversed": "处罚撤销",
+    "content_removed": "删除违规内容",
+    "content_already_gone": "内容已不存在",
+    "shop_closed": "店铺清退",
+    "appealed": "商家申诉",
+    "filed": "提交申诉",
+    "appeal_rejected": "申诉驳回",
+    "reversed": "申诉成立，处罚撤销",
+}

@@ -1,0 +1,199 @@
+"""Governance tables: the versioned rulebook, reports, cases with their penalties and appeals, the
+evidence attached to any of them, and one trail of every step (who, when, why).
+
+Ids of other domains' rows (shops, products, users, orders) are plain columns, not foreign keys: the
+governance record must outlive whatever it judged, and a case may name a subject that lives in a
+domain above or beside this one (a review, a live comment).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from laotie.core.db import Base, BigId, UTCDateTime
+
+
+class Rule(Base):
+    """A rule's identity; its words and penalties live in versions."""
+
+    __tablename__ = "governance_rule"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    category: Mapped[str] = mapped_column(String(30), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RuleVersion(Base):
+    """One wording of a rule, in force from ``effective_at`` until the next version's."""
+
+    __tablename__ = "governance_rule_version"
+    __table_args__ = (UniqueConstraint("rule_id", "version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("governance_rule.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(10))  # general | serious | critical
+    violation_kinds: Mapped[list[str]] = mapped_column(JSON)
+    # {"first": {"points": n, "actions": [{"kind": ..., "days": n}]}, "repeat": {...}}
+    penalties: Mapped[dict[str, Any]] = mapped_column(JSON)
+    evidence_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    report_kinds: Mapped[list[str]] = mapped_column(JSON)  # what a user may report under this rule
+    detector_reasons: Mapped[list[str]] = mapped_column(JSON)  # moderation reasons it covers
+    scores: Mapped[list[str]] = mapped_column(JSON)  # score names whose fall opens a case
+    auto_decide: Mapped[bool] = mapped_column(Boolean, default=False)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    change_note: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Report(Base):
+    """举报/投诉: a user flags something under a rule; staff uphold or reject it."""
+
+    __tablename__ = "governance_report"
+    __table_args__ = (Index("ix_governance_report_queue", "status", "severity_rank", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    target_kind: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[int] = mapped_column(BigInteger)
+    shop_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    product_id: Mapped[int | None] = mapped_column(BigInteger)
+    rule_code: Mapped[str] = mapped_column(String(40))
+    rule_version_id: Mapped[int] = mapped_column(BigInteger)
+    severity_rank: Mapped[int] = mapped_column(Integer)  # 3 critical, 2 serious, 1 general
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    order_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10))  # open | upheld | rejected
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+    case_id: Mapped[int | None] = mapped_column(BigInteger)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str] = mapped_column(String(300), default="")
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Case(Base):
+    """A suspected violation, decided against one version of one rule."""
+
+    __tablename__ = "governance_case"
+    __table_args__ = (
+        Index("ix_governance_case_queue", "status", "created_at"),
+        Index("ix_governance_case_subject", "subject_kind", "subject_id", "rule_code"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(12))  # report | detector | inspection | score | staff
+    subject_kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    shop_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    product_id: Mapped[int | None] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    rule_code: Mapped[str] = mapped_column(String(40))
+    rule_version_id: Mapped[int] = mapped_column(BigInteger)
+    violation_kind: Mapped[str] = mapped_column(String(40))
+    severity_rank: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(12))  # open | violation | dismissed | reversed
+    offence: Mapped[str | None] = mapped_column(String(8))  # first | repeat
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    campaign_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    report_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(String(1000), default="")
+    appeal_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Penalty(Base):
+    """One measure of a decided case, with what it did, so that its end or an appeal undoes exactly it."""
+
+    __tablename__ = "governance_penalty"
+    __table_args__ = (Index("ix_governance_penalty_due", "status", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("governance_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject_kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    shop_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    points_year: Mapped[int | None] = mapped_column(Integer)
+    days: Mapped[int | None] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10))  # active | ended | reversed
+    # What was changed and must be given back: {"product_ids": [...], "froze": true, "from_status": ...}
+    undo: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Appeal(Base):
+    """申诉: once per case, within the window, decided by someone other than the case's decider."""
+
+    __tablename__ = "governance_appeal"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("governance_case.id"), unique=True)
+    appellant_id: Mapped[int] = mapped_column(BigInteger)
+    statement: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(10))  # open | upheld | rejected
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class Evidence(Base):
+    """A file, link, order or statement attached to a report, case or appeal."""
+
+    __tablename__ = "governance_evidence"
+    __table_args__ = (Index("ix_governance_evidence_owner", "owner_kind", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(10))  # report | case | appeal
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(
+        String(12)
+    )  # file | link | order | text | detector | inspection | score
+    storage_key: Mapped[str | None] = mapped_column(String(200))
+    content_type: Mapped[str | None] = mapped_column(String(40))
+    url: Mapped[str | None] = mapped_column(String(500))
+    order_id: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The merchant sees a case's evidence except what would reveal a reporter (their files, order).
+    shown_to_subject: Mapped[bool] = mapped_column(Boolean, default=True)
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TrailEntry(Base):
+    """Every governance step on a rule, report, case or appeal: who, when, what and why (append-only)."""
+
+    __tablename__ = "governance_trail"
+    __table_args__ = (Index("ix_governance_trail_object", "object_kind", "object_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    object_kind: Mapped[str] = mapped_column(String(10))  # rule | report | case | appeal
+    object_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)  # None: the system (a rule, a job)
+    reason: Mapped[str] = mapped_column(String(1000), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
