@@ -33,7 +33,17 @@ ACCOUNTS = {
     "creator": creator_phone(1),
 }
 # Pages that need a query to show anything: 立即购买's checkout names the SKU.
-QUERIES = {"/checkout": "?sku={sku_id}&qty=1&price={sku_price}"}
+QUERIES = {
+    "/checkout": "?sku={sku_id}&qty=1&price={sku_price}",
+    "/report": "?kind=product&target={product_id}",
+    "/reviews/new": "?line={review_line_id}",
+}
+# Where a path's parameter names another kind of object than its name says elsewhere: case_id is an
+# after-sales case in /aftersales/…, a governance case here.
+RENAMED = {
+    "/governance/cases/{case_id}": {"case_id": "violation_case_id"},
+    "/merchant/violations/{case_id}": {"case_id": "violation_case_id"},
+}
 # Pages whose answer is a redirect or a refusal for these accounts, by design (none today).
 NOT_PAGES: set[str] = set()
 # What an element wider than the screen looks like, for the failure message.
@@ -63,9 +73,17 @@ def _one(db: Any, sql: str, **params: object) -> int:
     return int(value)
 
 
-def _scene_ids(site: Site) -> dict[str, int]:
-    """The ids the page paths name, all of objects the three accounts may see."""
+def _text(db: Any, sql: str) -> str:
+    with db.engine.connect() as conn:
+        value = conn.execute(text(sql)).scalar()
+    assert value, f"the demo scene lacks: {sql}"
+    return str(value)
+
+
+def _scene_ids(site: Site) -> dict[str, Any]:
+    """The ids the page paths name, all of objects the accounts may see."""
     db = site.database()
+    codes = [""]
     try:
         buyer = _one(db, "select id from accounts_user where phone = :p", p=buyer_phone(1))
         owner = _one(db, "select id from accounts_user where phone = :p", p=merchant_phone(1))
@@ -97,12 +115,26 @@ def _scene_ids(site: Site) -> dict[str, int]:
         )
         ids["sku_id"] = _one(db, "select min(id) from catalog_sku where product_id = :p", p=ids["product_id"])
         ids["sku_price"] = _one(db, "select price_fen from catalog_sku where id = :s", s=ids["sku_id"])
+        # governance: the buyer's own report, a case against the merchant's shop, a rule, a campaign
+        ids["report_id"] = _one(db, "select min(id) from governance_report where reporter_id = :b", b=buyer)
+        ids["violation_case_id"] = _one(
+            db, "select min(id) from governance_case where shop_id = :s and status = 'violation'", s=shop
+        )
+        ids["review_line_id"] = _one(
+            db,
+            "select min(l.id) from orders_line l join orders_order o on o.id = l.order_id where o.buyer_id = :b"
+            " and o.status = 'completed' and l.id not in (select order_line_id from reviews_review)",
+            b=buyer,
+        )
+        ids["campaign_id"] = _one(db, "select min(id) from governance_campaign")
+        ids["run_id"] = _one(db, "select min(id) from governance_counterfeit_run")
+        codes[0] = _text(db, "select min(code) from governance_rule")
     finally:
         db.dispose()
-    return ids
+    return {**ids, "code": codes[0]}
 
 
-def page_paths(ids: dict[str, int]) -> list[tuple[str, str]]:
+def page_paths(ids: dict[str, Any]) -> list[tuple[str, str]]:
     """(account, path) for every GET page of the web router, ids filled in from the scene."""
     out = []
     for context in iter_route_contexts(web_router.routes):
@@ -110,9 +142,11 @@ def page_paths(ids: dict[str, int]) -> list[tuple[str, str]]:
         if "GET" not in (context.methods or ()) or path in NOT_PAGES:
             continue
         names = re.findall(r"{(\w+)}", path)
-        unknown = [n for n in names if n not in ids]
+        renamed = RENAMED.get(path, {})
+        values = {n: ids.get(renamed.get(n, n)) for n in names}
+        unknown = [n for n, v in values.items() if v is None]
         assert not unknown, f"{path}: the phone-layout scene has no {unknown}; add them to _scene_ids"
-        filled = (path + QUERIES.get(path, "")).format(**ids)
+        filled = (path + QUERIES.get(path, "")).format(**{**ids, **values})
         role = next((r for prefix, r in ROLE_BY_PREFIX if path.startswith(prefix)), "buyer")
         out.append((role, filled if filled else "/"))
     return sorted(set(out))
