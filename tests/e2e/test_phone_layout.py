@@ -161,7 +161,9 @@ def scene(fresh_site: Callable[[str], Site], serve: Callable[..., str]) -> Itera
 
 
 def _signed_in(browser: Any, base: str, role: str, size: tuple[int, int]) -> Any:
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
     page = new_page(context)
     page.goto(base + "/login")
     submit_login(page, ACCOUNTS[role], "laotie123")
@@ -254,3 +256,56 @@ def test_a_declined_payment_is_told_then_paid_again(
     assert page.locator("#order-status h1").inner_text() == "待发货"
     assert page.locator("#pay-failed").count() == 0
     page.context.close()
+
+
+@pytest.mark.e2e
+def test_a_flash_sale_made_in_the_console_is_bought_from_the_sheet(
+    scene: dict[str, Any], browser: Any, shots: Shots
+) -> None:
+    """The merchant picks the cart product and its SKU from lists (no id typed), labels say what each
+    field is; the buyer's 马上抢 opens a sheet with the SKU and the saving, goes to the cashier, and
+    the paid order's line says 秒杀价 and how much was saved."""
+    base, sid = scene["base"], scene["ids"]["session_id"]
+    merchant = _signed_in(browser, base, "merchant", PHONE)
+    merchant.goto(f"{base}/merchant/live/sessions/{sid}")
+    form = merchant.locator("#new-flash")
+    assert form.locator("input[type=number][name=sku_id]").count() == 0  # a list, not a typed id
+    sku = form.locator("#flash-sku option:not([disabled])").first
+    list_fen = int(sku.get_attribute("data-price") or 0)
+    assert "库存" in sku.inner_text() and list_fen > 1000
+    price_fen = list_fen - 1000  # ¥10 off
+    form.get_by_label("秒杀价（元）").fill(f"{price_fen / 100:.2f}")
+    form.get_by_label("秒杀数量（件）").fill("5")
+    form.get_by_label("每人限购（件）").fill("1")
+    starts = merchant.evaluate(
+        "() => { const d = new Date(Date.now() + 4000), p = n => String(n).padStart(2, '0');"
+        " return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`; }"
+    )
+    form.get_by_label("开抢时间").fill(starts)
+    assert "比原价省 ¥10.00" in merchant.locator("#flash-hint").inner_text()
+    shots.take(merchant, "phone-flash-console.png", full_page=True)
+    form.get_by_role("button", name="创建秒杀").click()
+    merchant.wait_for_function(f"document.body.innerText.includes('{price_fen / 100:.2f}')")
+    merchant.context.close()
+
+    buyer = _signed_in(browser, base, "buyer", PHONE)
+    buyer.goto(f"{base}/live/{sid}")
+    grab = buyer.locator(f".buy-flash[data-price='{price_fen}']")
+    buyer.wait_for_function(
+        f"!document.querySelector(\".buy-flash[data-price='{price_fen}']\").disabled", timeout=20_000
+    )
+    grab.click()
+    sheet = buyer.locator("#flash-sheet")
+    sheet.wait_for(state="visible")
+    assert "省 ¥10.00" in sheet.locator("#fs-save").inner_text()
+    assert sheet.locator("#fs-sku").inner_text().strip()
+    buyer.wait_for_function("document.getElementById('fs-address').textContent.startsWith('寄到')")
+    shots.take(buyer, "phone-flash-sheet.png")
+    sheet.get_by_role("button", name="确认抢购，去付款").click()
+    buyer.wait_for_url("**/cashier")
+    buyer.get_by_role("button", name=re.compile("模拟支付成功")).click()
+    buyer.wait_for_selector("#order-status[data-status=paid]", timeout=15_000)
+    line = buyer.locator(".flash-line")
+    assert "秒杀价" in line.inner_text() and "省 ¥10.00" in line.inner_text()
+    shots.take(buyer, "phone-flash-order.png", full_page=True)
+    buyer.context.close()
