@@ -217,7 +217,14 @@ def test_phone_screens_with_the_tab_bar(scene: dict[str, Any], browser: Any, sho
     assert buy_bar.is_visible()
     box = buy_bar.bounding_box()
     assert box is not None and box["y"] + box["height"] <= PHONE[1]  # on screen without scrolling
+    assert "关注" in page.locator("#room-follow").inner_text()  # 关注 the anchor from the room
     shots.take(page, "phone-live-room.png")
+    page.goto(f"{base}/p/{ids['product_id']}")
+    bar = page.locator(".info .buy").bounding_box()  # 加入购物车 / 立即购买 stay on screen
+    assert bar is not None and bar["y"] + bar["height"] <= PHONE[1] and bar["y"] > PHONE[1] - 120
+    shots.take(page, "phone-product.png")
+    page.goto(f"{base}/shop/{ids['shop_id']}")
+    assert page.locator("#shop-follow button").inner_text() in ("+ 关注", "已关注")
     page.goto(f"{base}/orders")
     shots.take(page, "phone-orders.png")
     page.context.close()

@@ -20,6 +20,8 @@ from laotie.live.schemas import SessionStatus
 from laotie.scores import service as scores
 from laotie.settings import get_settings
 from laotie.shops import service as shops
+from laotie.social import service as social
+from laotie.social.schemas import TargetKind
 from laotie.web.rendering import CHINA_TZ, PageRoute, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -58,6 +60,12 @@ def room(
         live=out,
         cart=cart,
         sku_names=sku_names,
+        fans=social.fans(
+            session,
+            TargetKind.SHOP if out.shop_id else TargetKind.USER,
+            out.shop_id or out.anchor_user_id,
+            principal,
+        ),  # 关注 the anchor
         ended=out.status == SessionStatus.ENDED,
         dsr=scores.shop_scores(session, {i.shop_id for i in cart}),  # 店铺评分 on each cart line
         # a broadcast announced for a time now past whose anchor has not started: 即将开始
