@@ -69,7 +69,10 @@ def test_the_demo_pushes_video_a_phone_plays(stack: dict[str, Any], browser: Any
     try:
         wait_until(lambda: _settled(hls_url), 60, "HLS segments from the demo's ffmpeg")
     except AssertionError:
-        logs = sorted(stack["video"].config.work_dir.glob("*.log"))
+        logs = [
+            *stack["video"].config.work_dir.glob("ffmpeg-*.log"),
+            stack["video"].config.work_dir / "error.log",
+        ]
         raise AssertionError("\n".join(p.read_text(errors="replace")[-1500:] for p in logs)) from None
     page = new_page(browser_context(browser, 390, 844))
     said: list[str] = []

@@ -29,6 +29,7 @@ from laotie.core.db import Database
 from laotie.core.pagination import PageParams
 from laotie.core.storage import FileStorage, LocalDiskStorage
 from laotie.core.uow import unit_of_work
+from laotie.governance import service as governance
 from laotie.settings import get_settings
 from laotie.shops import service as shop_service
 from laotie.shops.schemas import ShopApply
@@ -324,6 +325,7 @@ def seed_demo(
                 )
                 changed |= made
                 changed |= seed_reviews(db, storage, media, market, buyers)  # sim.reviews
+                _rulebook(db)  # the inspections below open cases under rules: the rulebook comes first
                 changed |= seed_governance_integrity(db, media, market, reviewer, buyers)
         if changed:
             seed_discovery(db)  # search index and a week of searches (sim.discovery)
@@ -335,6 +337,13 @@ def seed_demo(
             "[green]演示数据已存在[/green] the demo marketplace was seeded before; nothing changed."
         )
     return staff + buyers + [s.account for s in seeded] + creators + applicants
+
+
+def _rulebook(db: Database) -> None:
+    """The platform's rulebook (sim.governance seeds it too; loading it twice adds nothing)."""
+    with unit_of_work(db) as session:
+        governance.seed_rules(session)
+        session.commit()
 
 
 ROLE_LABELS = {

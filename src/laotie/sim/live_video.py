@@ -12,6 +12,7 @@ air for the next ``make demo``.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -61,7 +62,11 @@ class DemoVideo:
     @property
     def env(self) -> dict[str, str]:
         """The settings that make the API hand out this media server's addresses."""
-        return {"LAOTIE_MEDIA_HLS_URL": self.config.hls_url, "LAOTIE_MEDIA_RTMP_URL": self.config.rtmp_url}
+        return {
+            "LAOTIE_MEDIA_HLS_URL": self.config.hls_url,
+            "LAOTIE_MEDIA_RTMP_URL": self.config.rtmp_url,
+            "LAOTIE_MEDIA_CALLBACK_SECRET": self.config.secret,
+        }
 
     def stop(self) -> None:
         for process in [*self.pushers, self.nginx]:
@@ -123,7 +128,8 @@ def start_media(
     config = media.MediaConfig(
         work_dir=work_dir,
         callback_url=api_base,
-        secret=settings.media_callback_secret,
+        # the API and nginx must share it: the one already set, else a new one handed to the API in env
+        secret=settings.media_callback_secret or secrets.token_urlsafe(24),
         rtmp_port=_port(rtmp_port),
         http_port=_port(http_port),
     )

@@ -158,7 +158,8 @@ def plan_product(rng: random.Random, leaf: str, top: str, serial: int) -> Produc
     lines = [f"{short}，{points[0]}，{points[1]}。"]
     if top == "食品饮料":
         lines.append(f"【产地】{origin}，产地直发，新鲜到家。")
-    lines.append("【发货】付款后48小时内发货，全国大部分地区包邮（偏远地区除外）。")
+    # the fee is the shipping template's to say (the product page shows it): no 包邮 promised here
+    lines.append("【发货】付款后48小时内发货，运费以商品页和下单页显示为准。")
     leaf_exempt = leaf in ("苹果", "柑橘", "猕猴桃", "车厘子")
     lines.append(
         "【售后】生鲜商品不支持七天无理由退货，坏果按比例包赔。"

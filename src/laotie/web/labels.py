@@ -87,7 +87,34 @@ ORDER_EVENTS = {
     "aftersales_decided": "平台判责",
     "closed_refunded": "全额退款，交易关闭",
 }
+# What happened to a product or a shop (their event trails), in Chinese; see event_label.
+TRAIL_EVENTS = {
+    "created": "创建",
+    "fields": "修改信息",
+    "image_added": "上传图片",
+    "image_removed": "删除图片",
+    "submitted": "提交审核",
+    "resubmitted": "重新提交审核",
+    "approved": "审核通过",
+    "rejected": "审核驳回",
+    "delisted": "下架",
+    "relisted": "重新上架",
+    "banned": "封禁",
+    "closed": "关闭",
+    "applied": "申请开店",
+    "document_uploaded": "上传资质",
+    "member_added": "添加店员",
+    "member_removed": "移除店员",
+    "frozen": "冻结",
+    "unfrozen": "解冻",
+    "restricted": "限制经营",
+}
 CARRIERS = tuple(c.name for c in carrier_list())  # what logistics accepts
+
+
+def event_label(kind: str) -> str:
+    """A trail entry's kind for a person: never the English code (an unknown one reads 记录更新)."""
+    return ORDER_EVENTS.get(kind) or TRAIL_EVENTS.get(kind) or STATUS_LABELS.get(kind) or "记录更新"
 
 
 def buyer_label(value: object) -> str:

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
+from laotie.categories import service as categories
 from laotie.core.auth import Principal, PublicAccess
 from laotie.core.http import PathId, get_session
 from laotie.promotions import service as promotions
@@ -46,6 +47,8 @@ def product_page(
         session, product_id
     )  # campaign / subsidy prices, multi-buy, coupons
     shipping = pages_logistics.product_shipping(session, principal, product, region)
+    # the guarantees the category's rules give (生鲜 and the like: no 七天无理由)
+    exempt = categories.return_exemptions(session, [product.category_id]).get(product.category_id, False)
     held = (
         promotions.held_counts(session, principal.user_id, [c.id for c in promos.coupons])
         if principal
@@ -63,6 +66,7 @@ def product_page(
         promos=promos,
         held=held,
         shipping=shipping,
+        return_exempt=exempt,
         dsr=scores.shop_scores(session, [shop.id])[shop.id],  # the shop's three DSR against its category
         sq=" ".join(sq.split()),  # the search that led here: an order placed from this page carries it
     )

@@ -20,6 +20,8 @@ from laotie.live import service as live
 from laotie.search import service as search
 from laotie.search.schemas import BAND_LABELS, SORT_LABELS, SORTS, Filters, SearchResult
 from laotie.shops import service as shops
+from laotie.social import service as social
+from laotie.social.schemas import TargetKind
 from laotie.video import service as video
 from laotie.web.rendering import PageRoute, render
 
@@ -254,6 +256,7 @@ def shop_page(
         shop=shop,
         shop_shelves=shelves.facets.categories,
         current=cat,
+        fans=social.fans(session, TargetKind.SHOP, shop_id, principal),  # 关注 and the fan count
     )
 
 

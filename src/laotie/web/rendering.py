@@ -29,7 +29,7 @@ from laotie.core.errors import NOT_AUTHENTICATED, VALIDATION_ERROR, AppError
 from laotie.core.money import discount_label, format_yuan, percent_label, plain_hundredths
 from laotie.social import service as social
 from laotie.web import errors as web_errors
-from laotie.web.labels import buyer_label, label
+from laotie.web.labels import buyer_label, event_label, label
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -93,6 +93,13 @@ def china_time(value: datetime | str | None, style: str = "full") -> str:
     return local.strftime(_TIME_FORMATS[style])
 
 
+def order_number(order: Any) -> str:
+    """订单编号 as people read them: the Beijing date the order was placed and its id, zero-padded to
+    ten digits (2026120700000023), not a small integer. A display format only: links keep the id."""
+    placed = china_time(order.created_at, "date").replace("-", "")
+    return f"{placed}{order.id:010d}"
+
+
 env = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(["html"]),
@@ -108,6 +115,8 @@ env.globals["page_url"] = page_url
 env.filters["label"] = label
 env.filters["china_time"] = china_time
 env.filters["buyer_label"] = buyer_label
+env.filters["order_no"] = order_number
+env.filters["event_label"] = event_label
 
 
 def safe_next(target: str | None) -> str:

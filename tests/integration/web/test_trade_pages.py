@@ -68,7 +68,8 @@ def test_buy_now_checkout_pay_ship_and_confirm_receipt(
 
     sign_in(client, sale.owner_headers)
     listing = client.get(f"/merchant/orders?shop={sale.shop_id}&status=paid").text
-    assert f">{order_id}</a>" in listing and "文三路478号" not in listing and "张*" in listing
+    assert f'/orders/{order_id}"' in listing and "文三路478号" not in listing and "张*" in listing
+    assert re.search(rf">20\d{{6}}{order_id:010d}</a>", listing)  # 订单编号: the date and the id, padded
     detail_url = f"/merchant/shops/{sale.shop_id}/orders/{order_id}"
     label = client.post(f"{detail_url}/label").text
     assert 'id="shipping-label"' in label and "文三路478号" in label and "13800138000" in label

@@ -20,8 +20,22 @@
     document.getElementById("key-server").textContent = key.rtmp_url;
     document.getElementById("key-value").textContent = key.stream_key;
     document.getElementById("key-box").hidden = false;
+    var missing = document.getElementById("key-missing");
+    if (missing) missing.hidden = true;
   }
   function on(id, event, handler) { var el = document.getElementById(id); if (el) el.addEventListener(event, handler); }
+
+  // 复制 buttons, and the how-to opened on a first visit only
+  document.querySelectorAll(".copy").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var value = document.getElementById(b.dataset.copy).textContent;
+      var done = function () { b.textContent = "已复制"; setTimeout(function () { b.textContent = "复制"; }, 1500); };
+      if (navigator.clipboard) navigator.clipboard.writeText(value).then(done, function () { window.prompt("复制：", value); });
+      else window.prompt("复制：", value);
+    });
+  });
+  var howto = document.getElementById("push-howto");
+  if (howto && !localStorage.getItem("laotie-push-howto-seen")) { howto.open = true; localStorage.setItem("laotie-push-howto-seen", "1"); }
 
   on("open-room", "submit", function (ev) {
     ev.preventDefault();
@@ -59,10 +73,42 @@
       api("PUT", base + "/pin", { item_id: b.dataset.item ? Number(b.dataset.item) : null }).then(reload).catch(function (e) { fail(e.message); });
     });
   });
+  // 秒杀: the SKU list follows the chosen cart product, and says what the price saves
+  var itemPick = document.getElementById("flash-item"), skuPick = document.getElementById("flash-sku");
+  function skus() {
+    if (!itemPick || !skuPick) return;
+    var first = null;
+    Array.prototype.forEach.call(skuPick.options, function (o) {
+      var mine = o.dataset.item === itemPick.value;
+      o.hidden = !mine; o.disabled = !mine;
+      if (mine && !first) first = o;
+    });
+    if (first && (skuPick.selectedOptions[0] || {}).dataset.item !== itemPick.value) skuPick.value = first.value;
+    hint();
+  }
+  function hint() {
+    var o = skuPick && skuPick.selectedOptions[0], box = document.getElementById("flash-hint");
+    var form = document.getElementById("new-flash");
+    if (!o || !box || !form) return;
+    var price = Math.round(Number(form.price_yuan.value) * 100), list = Number(o.dataset.price);
+    box.textContent = price > 0 && price < list
+      ? "比原价省 ¥" + ((list - price) / 100).toFixed(2) + "，库存 " + o.dataset.stock + " 件"
+      : "库存 " + o.dataset.stock + " 件；秒杀价需低于原价 ¥" + (list / 100).toFixed(2);
+  }
+  if (itemPick) { itemPick.addEventListener("change", skus); skuPick.addEventListener("change", hint); skus(); }
+  // 开抢时间 defaults to two minutes from now on the anchor's own clock
+  var startsAt = document.querySelector("#new-flash input[name=starts_at]");
+  if (startsAt) {
+    var soon = new Date(Date.now() + 120000), pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    startsAt.value = soon.getFullYear() + "-" + pad(soon.getMonth() + 1) + "-" + pad(soon.getDate()) + "T" + pad(soon.getHours()) + ":" + pad(soon.getMinutes());
+  }
+  on("new-flash", "input", hint);
   on("new-flash", "submit", function (ev) {
     ev.preventDefault();
     var f = ev.target;
-    var starts = new Date(Date.now() + Number(f.in_seconds.value || 0) * 1000).toISOString();
+    // datetime-local is the anchor's own clock (Beijing time on their phone): Date reads it as local
+    var starts = f.starts_at ? new Date(f.starts_at.value).toISOString()
+      : new Date(Date.now() + Number(f.in_seconds.value || 0) * 1000).toISOString();
     api("POST", base + "/flash-sales", {
       item_id: Number(f.item_id.value),
       sku_id: Number(f.sku_id.value),

@@ -172,31 +172,67 @@
   setInterval(tick, 500);
   tick();
 
+  // 马上抢: a sheet with the SKU on sale, its 秒杀价 and the saving, the quantity (up to the limit)
+  // and the address; 确认 places the order and goes straight to the cashier.
+  var sheet = document.getElementById("flash-sheet"), sheetFlash = null, addressId = null;
+  function sheetError(message) { var e = document.getElementById("fs-error"); e.textContent = message; e.hidden = !message; }
+  function openSheet(button) {
+    sheetFlash = button.dataset.flash;
+    var price = Number(button.dataset.price), list = Number(button.dataset.list);
+    text(document.getElementById("fs-title"), button.dataset.title);
+    text(document.getElementById("fs-sku"), button.dataset.sku);
+    text(document.getElementById("fs-price"), yuan(price));
+    text(document.getElementById("fs-list"), yuan(list));
+    text(document.getElementById("fs-save"), list > price ? "比原价省 " + yuan(list - price) : "");
+    text(document.getElementById("fs-limit"), "每人限购 " + button.dataset.limit + " 件");
+    var cover = document.getElementById("fs-cover");
+    cover.hidden = !button.dataset.cover;
+    if (button.dataset.cover) cover.src = button.dataset.cover;
+    var qty = document.getElementById("fs-qty");
+    qty.max = button.dataset.limit; qty.value = 1;
+    sheetError("");
+    sheet.hidden = false;
+    fetch("/api/v1/addresses", { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (page) {
+        var items = page.items || page || [];
+        var chosen = items.filter(function (a) { return a.is_default; })[0] || items[0];
+        addressId = chosen ? chosen.id : null;
+        text(document.getElementById("fs-address"), chosen
+          ? "寄到：" + chosen.recipient + " " + (chosen.province_name || "") + (chosen.city_name || "") + (chosen.district_name || "") + (chosen.detail || "")
+          : "还没有收货地址，请先在下单页添加");
+      })
+      .catch(function () { text(document.getElementById("fs-address"), "收货地址读取失败，请重试"); });
+  }
   document.querySelectorAll(".buy-flash").forEach(function (button) {
     button.addEventListener("click", function () {
       if (root.dataset.login !== "1") { location.href = "/login?next=/live/" + sid; return; }
-      button.disabled = true;
-      fetch("/api/v1/addresses", { credentials: "same-origin" })
-        .then(function (r) { return r.json(); })
-        .then(function (page) {
-          var items = page.items || page;
-          if (!items.length) throw new Error("请先添加收货地址");
-          return fetch("/api/v1/live/sessions/" + sid + "/flash-sales/" + button.dataset.flash + "/buy", {
-            method: "POST",
-            credentials: "same-origin",
-            headers: { "Content-Type": "application/json", "Idempotency-Key": "flash-" + button.dataset.flash + "-" + Date.now() },
-            body: JSON.stringify({ quantity: 1, address_id: items[0].id })
-          });
-        })
-        .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
-        .then(function (res) {
-          if (res.ok) { location.href = "/orders"; return; }
-          toast(res.body.error ? res.body.error.message : "抢购失败");
-          button.disabled = false;
-        })
-        .catch(function (e) { toast(e.message); button.disabled = false; });
+      openSheet(button);
     });
   });
+  if (sheet) {
+    document.getElementById("fs-close").addEventListener("click", function () { sheet.hidden = true; });
+    sheet.addEventListener("click", function (ev) { if (ev.target === sheet) sheet.hidden = true; });
+    document.getElementById("flash-form").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      if (!addressId) { sheetError("请先添加收货地址"); return; }
+      var go = document.getElementById("fs-go");
+      go.disabled = true;
+      fetch("/api/v1/live/sessions/" + sid + "/flash-sales/" + sheetFlash + "/buy", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Idempotency-Key": "flash-" + sheetFlash + "-" + Date.now() },
+        body: JSON.stringify({ quantity: Number(document.getElementById("fs-qty").value || 1), address_id: addressId })
+      })
+        .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+        .then(function (res) {
+          if (res.ok && res.body.checkout_id) { location.href = "/checkouts/" + res.body.checkout_id + "/cashier"; return; }
+          sheetError(res.body.error ? res.body.error.message : "抢购失败，请重试");
+          go.disabled = false;
+        })
+        .catch(function () { sheetError("网络不稳定，请重试"); go.disabled = false; });
+    });
+  }
 
   // Video: native HLS (Safari, mobile), or hls.js when it was installed (make web-deps).
   var video = document.getElementById("live-video");
