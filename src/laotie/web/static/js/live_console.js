@@ -86,14 +86,17 @@
     if (first && (skuPick.selectedOptions[0] || {}).dataset.item !== itemPick.value) skuPick.value = first.value;
     hint();
   }
+  function yuan(fen) {  // integer fen to "¥12.05", no float division
+    return "¥" + Math.floor(fen / 100) + "." + String(fen % 100).padStart(2, "0");
+  }
   function hint() {
     var o = skuPick && skuPick.selectedOptions[0], box = document.getElementById("flash-hint");
     var form = document.getElementById("new-flash");
     if (!o || !box || !form) return;
     var price = Math.round(Number(form.price_yuan.value) * 100), list = Number(o.dataset.price);
     box.textContent = price > 0 && price < list
-      ? "比原价省 ¥" + ((list - price) / 100).toFixed(2) + "，库存 " + o.dataset.stock + " 件"
-      : "库存 " + o.dataset.stock + " 件；秒杀价需低于原价 ¥" + (list / 100).toFixed(2);
+      ? "比原价省 " + yuan(list - price) + "，库存 " + o.dataset.stock + " 件"
+      : "库存 " + o.dataset.stock + " 件；秒杀价需低于原价 " + yuan(list);
   }
   if (itemPick) { itemPick.addEventListener("change", skus); skuPick.addEventListener("change", hint); skus(); }
   // 开抢时间 defaults to two minutes from now on the anchor's own clock
