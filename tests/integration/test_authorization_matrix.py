@@ -60,11 +60,11 @@ def call(client: TestClient, endpoint: Endpoint, headers: dict[str, str], url: s
     )
 
 
-_PAGE_CODE = re.compile(r"错误码 ([A-Z_]+)")
+_PAGE_CODE = re.compile(r'data-error-code="([A-Z_]+)"')
 
 
 def _code(response: Response) -> str | None:
-    """The error code of an API answer, or of an error page (which shows it as 错误码)."""
+    """The error code of an API answer, or of an error page (which keeps it in a data attribute)."""
     if response.headers.get("content-type", "").startswith("text/html"):
         found = _PAGE_CODE.search(response.text)
         return found.group(1) if found else None

@@ -11,7 +11,7 @@ from laotie.addresses.schemas import AddressCreate, AddressIn, AddressOut, Regio
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
 from laotie.core.errors import VALIDATION_ERROR
 from laotie.core.http import PathId, get_session
-from laotie.core.ids import Id
+from laotie.core.ids import MAX_ID
 
 router = APIRouter(prefix="/api/v1/addresses", tags=["addresses"])
 regions_router = APIRouter(prefix="/api/v1/regions", tags=["regions"])
@@ -99,7 +99,7 @@ def delete_address(
 
 @admin_router.get("", response_model=list[RevealLogEntry])
 def address_reveals(
-    shop_id: Id | None = Query(default=None),
+    shop_id: int | None = Query(default=None, ge=1, le=MAX_ID),  # a query string: not strict
     order_ref: str | None = Query(default=None, min_length=1, max_length=64),
     session: Session = Depends(get_session),
     _: Principal = require_roles(Role.GOVERNANCE, Role.ADMIN),

@@ -27,6 +27,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.errors import ErrorKind
 from laotie.core.events import Event, bus
+from laotie.core.ids import Id
 from laotie.governance.counterfeit import audit
 from laotie.governance.models_integrity import BrandAuthorisation, BrandCheck
 from laotie.shops import service as shops
@@ -61,11 +62,11 @@ class BrandAuthIn(BaseModel):
     grantor_chain: list[str] = Field(
         min_length=1, max_length=6, description="brand owner first, e.g. ['耐克（中国）', '华东一级代理']"
     )
-    scope_category_ids: list[int] = Field(default_factory=list, max_length=50, description="empty: all")
+    scope_category_ids: list[Id] = Field(default_factory=list, max_length=50, description="empty: all")
     scope_note: str = Field(default="", max_length=200)
     valid_from: datetime
     valid_until: datetime
-    document_id: int = Field(ge=1, le=2**63 - 1, description="a brand_authorization shop document")
+    document_id: Id = Field(description="a brand_authorization shop document")
 
 
 class BrandAuthOut(BaseModel):

@@ -22,6 +22,7 @@ from laotie.categories import service as categories
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import ErrorKind
+from laotie.core.ids import Id
 from laotie.core.pagination import PageParams
 from laotie.governance.counterfeit import audit
 from laotie.governance.models import Case, Penalty
@@ -48,7 +49,7 @@ CAMPAIGN_UNKNOWN_VIOLATION_KIND = ErrorKind(
 class CampaignIn(BaseModel):
     name: str = Field(min_length=1, max_length=60, examples=["雷霆计划·美妆打假"])
     description: str = Field(default="", max_length=2000)
-    category_ids: list[int] = Field(min_length=1, max_length=20)
+    category_ids: list[Id] = Field(min_length=1, max_length=20)
     violation_kinds: list[str] = Field(min_length=1, max_length=len(VIOLATION_KINDS))
     starts_at: datetime
     ends_at: datetime

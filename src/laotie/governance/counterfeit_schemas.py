@@ -8,19 +8,21 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from laotie.core.ids import Id
+from laotie.core.numbers import StrictInt
 from laotie.governance.models_integrity import CounterfeitItem, CounterfeitRun
-
-Id = Field(ge=1, le=2**63 - 1)
 
 
 class RunStart(BaseModel):
-    shop_id: int = Id
-    product_ids: list[int] = Field(min_length=1, max_length=200)
+    shop_id: Id
+    product_ids: list[Id] = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=500)
-    case_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
-    campaign_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
-    compensation_multiple: int = Field(default=3, ge=0, le=10, description="3: 假一赔三; 0: refund only")
-    window_days: int = Field(default=90, ge=0, le=365, description="completed orders this recent too")
+    case_id: Id | None = None
+    campaign_id: Id | None = None
+    compensation_multiple: StrictInt = Field(
+        default=3, ge=0, le=10, description="3: 假一赔三; 0: refund only"
+    )
+    window_days: StrictInt = Field(default=90, ge=0, le=365, description="completed orders this recent too")
 
 
 class RunOut(BaseModel):

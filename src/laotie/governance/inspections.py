@@ -21,6 +21,8 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.errors import AppError, ErrorKind
+from laotie.core.ids import Id
+from laotie.core.numbers import StrictInt
 from laotie.core.pagination import PageParams
 from laotie.governance import cases
 from laotie.governance.counterfeit import audit
@@ -48,10 +50,10 @@ INSPECTOR_INVALID = ErrorKind(
 class PlanIn(BaseModel):
     name: str = Field(min_length=1, max_length=60)
     target_kind: str = Field(pattern="^(shop|category)$")
-    target_ids: list[int] = Field(min_length=1, max_length=50)
-    sample_size: int = Field(ge=1, le=50)
-    inspector_id: int = Field(ge=1, le=2**63 - 1)
-    campaign_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    target_ids: list[Id] = Field(min_length=1, max_length=50)
+    sample_size: StrictInt = Field(ge=1, le=50)
+    inspector_id: Id
+    campaign_id: Id | None = None
 
 
 class PlanOut(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from laotie.core.ids import Id
+from laotie.core.numbers import StrictInt
 
 
 class Severity(enum.StrEnum):
@@ -143,11 +144,11 @@ POINT_THRESHOLDS = ((12, "no_new_listings"), (24, "no_live"), (48, "closure"))
 
 class ActionIn(BaseModel):
     kind: ActionKind
-    days: int | None = Field(default=None, ge=1, le=3650)
+    days: StrictInt | None = Field(default=None, ge=1, le=3650)
 
 
 class StepIn(BaseModel):
-    points: int = Field(default=0, ge=0, le=48)
+    points: StrictInt = Field(default=0, ge=0, le=48)
     actions: list[ActionIn] = Field(default_factory=list, max_length=10)
 
 
@@ -236,7 +237,7 @@ class ReportDecideIn(BaseModel):
 
 
 class RatingIn(BaseModel):
-    stars: int = Field(ge=1, le=5)
+    stars: StrictInt = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=300)
 
 

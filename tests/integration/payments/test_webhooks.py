@@ -152,8 +152,8 @@ def test_bad_signature_is_refused_logged_and_moves_nothing(
     assert state(db, intent.id).status == "requires_confirmation"
     assert booked(db, intent.reference_id) == [] and events(db, "PaymentSucceeded") == []
     r = client.post(WEBHOOK_PATH, content=b"x" * 70_000, headers={signature.HEADER: forged})
-    # Refused before it is read, by the per-route body cap (core.request_body), with its one code.
-    assert r.status_code == 413 and r.json()["error"]["code"] == "BODY_TOO_LARGE"
+    # Refused once it passes what a real event can be (64 KiB), before any of it is parsed.
+    assert r.status_code == 413 and r.json()["error"]["code"] == "WEBHOOK_TOO_LARGE"
     rejected = _receipts(db)
     assert [(r.signature_ok, r.outcome, r.provider_event_id) for r in rejected] == [
         (False, "rejected", None)
