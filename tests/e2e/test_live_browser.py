@@ -73,7 +73,7 @@ def test_watch_comment_and_see_the_pin(live_server: dict[str, Any], browser: Any
     shots.take(viewer, "live-room.png")
     shots.take(anchor, "live-console.png", full_page=True)
     anchor.goto(f"{base}/merchant/live")
-    assert anchor.get_by_text("更换推流密钥").is_visible()
+    assert anchor.get_by_role("button", name="更换推流密钥").is_visible()
     ended = httpx.post(f"{base}/api/v1/live/sessions/{air.session_id}/end", headers=air.anchor.headers)
     assert ended.status_code == 200
     anchor.goto(f"{base}/merchant/live/sessions/{air.session_id}/report")
