@@ -270,12 +270,14 @@ def seed_demo(
     console: Console,
     media_dir: Path | None = None,
     live_commerce: bool = True,
+    governance: bool = True,
 ) -> list[DemoAccount]:
     """Seed (or find) the demo marketplace and return its accounts. Needs a migrated database.
 
     Products are added one round at a time across all shops (and committed per round), so the
     newest shelf shows many shops rather than the last one seeded. Then, unless ``live_commerce``
-    is false (a plain shelf, for tests of the shelf alone), the live-commerce side (sim.commerce)."""
+    is false (a plain shelf, for tests of the shelf alone), the live-commerce side (sim.commerce);
+    unless ``governance`` is false, the governance scene (reports, cases and the penalties they impose)."""
     n_shops = max(shops, 0)
     n_products = max(products, 0) if n_shops else 0
     db = Database(database_url)
@@ -329,7 +331,8 @@ def seed_demo(
                 changed |= seed_governance_integrity(db, media, market, reviewer, buyers)
         if changed:
             seed_discovery(db)  # search index and a week of searches (sim.discovery)
-        changed |= seed_governance(db) if n_shops else False  # rulebook, reports, cases (sim.governance)
+        if n_shops and governance:
+            changed |= seed_governance(db)  # rulebook, reports, cases (sim.governance)
     finally:
         db.dispose()
     if not changed and n_shops:
