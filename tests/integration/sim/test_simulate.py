@@ -44,7 +44,8 @@ def test_a_small_run_is_the_same_for_a_seed(db: Database) -> None:
     with unit_of_work(db, read_only=True) as session:
         rows = session.execute(select(Order.channel, func.count()).group_by(Order.channel)).all()
         paid = session.scalar(select(func.count()).select_from(Order).where(Order.paid_at.is_not(None)))
-    assert first["orders"] == paid and paid > 0, "buyers bought through the real checkout and PSP"
+    why = {k: first[k] for k in ("tally", "by_channel") if k in first}
+    assert first["orders"] == paid and paid > 0, f"buyers bought through the real checkout and PSP: {why}"
     assert {str(c) for c, _ in rows} <= {str(Channel.SHELF), str(Channel.SEARCH), str(Channel.LIVE)}
     assert first["by_channel"]["shelf"]["visits"] > 0 and first["tally"]["feed_pages"] > 0
     assert 0.0 <= first["exposure_gini"] < 1.0
