@@ -57,7 +57,9 @@ def _upsert(session: Session, rows: list[dict[str, Any]], kept: set[str] = _KEPT
     dialect = session.get_bind().dialect.name
     stmt: Any = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(_DOCS)
     replaced = {c.name: stmt.excluded[c.name] for c in _DOCS.columns if c.name not in kept}
-    session.execute(stmt.on_conflict_do_update(index_elements=["kind", "ref_id"], set_=replaced), rows)
+    stamp = change_stamp(session)
+    stamped = [{**row, "indexed_at": stamp} for row in rows]
+    session.execute(stmt.on_conflict_do_update(index_elements=["kind", "ref_id"], set_=replaced), stamped)
 
 
 def _tokens(*parts: Iterable[str]) -> str:
@@ -168,7 +170,6 @@ def _product_row(
         "weight_bp": traffic.weight_bp,
         "shop_opened_at": f.shop_opened_at,
         "published_at": f.listed_at,
-        "indexed_at": change_stamp(),
     }
     row["rank_bp"] = ranking.rank_bp(signals_of({**stored, **row}))
     return row, seg.words(title) + path
@@ -214,7 +215,7 @@ def index_products(session: Session, product_ids: Iterable[int]) -> int:
         session.execute(
             update(SearchDoc)
             .where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id.in_(gone))
-            .values(visible=False, indexed_at=change_stamp())
+            .values(visible=False, indexed_at=change_stamp(session))
         )
     learn(session, words)
     return len(rows)
@@ -256,7 +257,7 @@ def rerank(session: Session, kind: str, ref_ids: Iterable[int]) -> None:
             session.execute(
                 update(_DOCS)
                 .where(_DOCS.c.id == bindparam("doc_id"))
-                .values(rank_bp=bindparam("rank"), indexed_at=change_stamp()),
+                .values(rank_bp=bindparam("rank"), indexed_at=change_stamp(session)),
                 changed,
             )
 
@@ -277,7 +278,7 @@ def apply_traffic(session: Session, product_shops: dict[int, int]) -> None:
             distributed=bindparam("d"),
             boosted=bindparam("b"),
             weight_bp=bindparam("w"),
-            indexed_at=change_stamp(),
+            indexed_at=change_stamp(session),
         ),
         rows,
     )
@@ -339,7 +340,6 @@ def _media_row(
         "weight_bp": traffic.weight_bp,
         "shop_opened_at": None,
         "published_at": published_at,
-        "indexed_at": change_stamp(),
     }
     row["rank_bp"] = ranking.rank_bp(signals_of({**row, "sales": popularity}))
     return row, seg.words(norm_title)
@@ -406,7 +406,7 @@ def index_videos(session: Session, video_ids: Iterable[int]) -> int:
         session.execute(
             update(SearchDoc)
             .where(SearchDoc.kind == DocKind.VIDEO, SearchDoc.ref_id.in_(hidden))
-            .values(visible=False, indexed_at=change_stamp())
+            .values(visible=False, indexed_at=change_stamp(session))
         )
     learn(session, words)
     return len(rows)
@@ -467,7 +467,7 @@ def apply_shop_media_traffic(session: Session, shop_id: int) -> None:
                 distributed=traffic.distributed,
                 boosted=traffic.boosted,
                 weight_bp=traffic.weight_bp,
-                indexed_at=change_stamp(),
+                indexed_at=change_stamp(session),
             )
         )
         ids = session.scalars(

@@ -10,16 +10,35 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from laotie.core.db import Base, BigId, UTCDateTime
 
+# PostgreSQL advisory lock that the writers of ``search_doc`` take, one at a time, until they commit.
+WRITERS_LOCK = 0x5EA4C1D0C
 
-def change_stamp() -> datetime:
-    """What ``indexed_at`` is set to on every write: the wall clock, never the platform's clock (which
-    tests move), because each process's replica follows writes by it (``replica.py``)."""
+
+def wall_clock() -> datetime:
+    """The wall clock, never the platform's clock (which tests and the simulator move): every
+    process's replica follows writes by it (``replica.py``)."""
     return datetime.now(UTC)
+
+
+def change_stamp(session: Session) -> datetime:
+    """What ``indexed_at`` is set to on a write in ``session``'s transaction.
+
+    The replica rereads rows stamped since the newest stamp it saw, so a transaction must never commit
+    a stamp older than one already visible: a slow writer that stamped first and committed last
+    would stay hidden from every replica. So writers stamp one at a time, each holding the turn until
+    it commits: on PostgreSQL a transaction-scoped advisory lock, taken once per transaction; on
+    SQLite the write lock that every writing transaction takes at BEGIN IMMEDIATE."""
+    connection = session.connection()  # the transaction has begun (and, on SQLite, holds the write lock)
+    transaction = session.get_transaction()
+    if connection.dialect.name == "postgresql" and session.info.get("search_writer") is not transaction:
+        session.execute(select(func.pg_advisory_xact_lock(WRITERS_LOCK)))
+        session.info["search_writer"] = transaction
+    return wall_clock()
 
 
 class DocKind:

@@ -18,7 +18,7 @@ from laotie.core.pagination import PageParams
 from laotie.core.uow import unit_of_work
 from laotie.live import service as live
 from laotie.search import indexing
-from laotie.search.models import SearchDoc, change_stamp
+from laotie.search.models import SearchDoc, change_stamp, wall_clock
 from laotie.search.schemas import ReindexOut
 from laotie.video import service as video
 
@@ -76,14 +76,16 @@ def _videos(db: Database, progress: Progress | None) -> int:
 
 
 def reindex_all(db: Database, progress: Progress | None = None) -> ReindexOut:
-    started = change_stamp()
+    started = wall_clock()
     products = _products(db, progress)
     lives = _live(db, progress)
     videos = _videos(db, progress)
     with unit_of_work(db) as session:
         stale = (SearchDoc.indexed_at < started,)
         # Hidden, not deleted, so every process's replica sees it (``replica``).
-        session.execute(update(SearchDoc).where(*stale).values(visible=False, indexed_at=change_stamp()))
+        session.execute(
+            update(SearchDoc).where(*stale).values(visible=False, indexed_at=change_stamp(session))
+        )
         terms = indexing.recount_terms(session)
         session.commit()
     if not db.is_sqlite:

@@ -253,7 +253,7 @@ def count_impressions(session: Session, shown: dict[int, int]) -> None:
     session.execute(
         update(table)
         .where(table.c.kind == DocKind.PRODUCT, table.c.ref_id == bindparam("pid"))
-        .values(impressions=table.c.impressions + bindparam("n"), indexed_at=change_stamp()),
+        .values(impressions=table.c.impressions + bindparam("n"), indexed_at=change_stamp(session)),
         [{"pid": pid, "n": n} for pid, n in sorted(shown.items())],
     )
     indexing.rerank(session, DocKind.PRODUCT, shown)
@@ -272,7 +272,9 @@ def set_product_scores(session: Session, product_id: int, **scores: Any) -> None
 def set_shop_scores(session: Session, shop_id: int, **scores: Any) -> None:
     """Store a shop's scores on each of its documents (``scores.shop_changed``) and rerank them."""
     session.execute(
-        update(SearchDoc).where(SearchDoc.shop_id == shop_id).values(**scores, indexed_at=change_stamp())
+        update(SearchDoc)
+        .where(SearchDoc.shop_id == shop_id)
+        .values(**scores, indexed_at=change_stamp(session))
     )
     for kind in (DocKind.PRODUCT, DocKind.LIVE, DocKind.VIDEO):
         ids = session.scalars(
