@@ -242,15 +242,23 @@ def demo(
             "--video/--no-video", help="push test video into rooms on air (needs nginx-rtmp, ffmpeg)"
         ),
     ] = True,
+    history_days: Annotated[
+        int,
+        typer.Option(
+            min=0, max=60, help="days of marketplace history to simulate first (fresh database only; 0: none)"
+        ),
+    ] = 14,
 ) -> None:
     """Migrate, seed a believable demo marketplace (once), print its accounts, then serve."""
     from laotie.sim.demo import print_accounts, seed_demo
+    from laotie.sim.history import seed_history
     from laotie.sim.live_video import AroundDemo
 
     url = _use_database(database_url)
     if serve_after:
         _secure()  # before seeding: a refusal should not come after minutes of work
     _migrate(url)
+    seed_history(url, history_days, get_settings().media_dir, console)  # sim.history: the demo's past
     accounts = seed_demo(url, shops=shops, products=products, console=console)
     print_accounts(accounts, console)
     if serve_after:

@@ -16,7 +16,6 @@ impression log, shops) plus the simulator's tallies of what buyers looked at.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,7 +26,7 @@ from laotie.feed.models import Impression
 from laotie.orders.models import Order
 from laotie.sim.market import voice
 from laotie.sim.market.state import Sim
-from laotie.sim.market.world import EPOCH
+from laotie.sim.market.world import day_of
 
 SURVIVAL_DAYS = 7
 SURFACE_OF = {"shelf": ("home", "product"), "search": ("search", "product"), "live": ("home", "live")}
@@ -53,11 +52,6 @@ def lorenz(values: list[float], points: int = 20) -> list[tuple[float, float]]:
         upto = round(n * k / points)
         out.append((k / points, sum(xs[:upto]) / total))
     return out
-
-
-def _day(at: datetime) -> int:
-    aware = at if at.tzinfo else at.replace(tzinfo=EPOCH.tzinfo)
-    return (aware - EPOCH).days
 
 
 def measure(sim: Sim, days: int, seconds: float, cpu_seconds: float | None = None) -> dict[str, Any]:
@@ -114,7 +108,7 @@ def measure(sim: Sim, days: int, seconds: float, cpu_seconds: float | None = Non
     ]  # fmt: skip
     daily: defaultdict[int, int] = defaultdict(int)
     for r in paid:
-        daily[_day(r.paid_at)] += r.payable_fen
+        daily[day_of(r.paid_at)] += r.payable_fen
     kinds: dict[str, dict[str, float]] = {}
     for kind in sorted({m.kind for m in opened}):
         shops_ = [m.shop_id for m in opened if m.kind == kind]

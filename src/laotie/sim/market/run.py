@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from argon2 import PasswordHasher
 from laotie.core import auth
 from laotie.core.db import Database
 from laotie.core.pagination import PageParams
+from laotie.core.storage import LocalDiskStorage
 from laotie.core.uow import unit_of_work
 from laotie.feed import recommend
 from laotie.feed import service as feed
@@ -32,7 +34,16 @@ from laotie.sim.cashier import Cashier, at
 from laotie.sim.market import agents, buyers, upkeep
 from laotie.sim.market.metrics import measure
 from laotie.sim.market.state import Sim
-from laotie.sim.market.world import World, add_buyers, add_creators, markets, moment, open_merchant, staff
+from laotie.sim.market.world import (
+    World,
+    add_buyers,
+    add_creators,
+    markets,
+    moment,
+    open_merchant,
+    staff,
+    starting,
+)
 
 FIRST_VISIT, LAST_VISIT, LIVE_FROM = 10.0, 22.0, 18.0
 SETTLE_EVERY = 25  # visits between two outbox runs (the server's worker runs within a second)
@@ -47,6 +58,7 @@ class Options:
     merchants: int = 40
     policy: str = "laotie"
     seed: int = 14
+    start: datetime | None = None  # day 0's date; None: the fixed epoch (``world.EPOCH``)
 
     @property
     def creators(self) -> int:
@@ -64,7 +76,7 @@ def _hold_exposure(db: Database, day: int) -> None:
     recommend.EXPOSURE.at = math.inf  # held until the next day's refresh
 
 
-def build(db: Database, options: Options, media_dir: Path) -> Sim:
+def build(db: Database, options: Options, media_dir: Path, pictures: bool = False) -> Sim:
     feed.get_policy(options.policy)  # an unknown policy fails before anything is written
     with unit_of_work(db, read_only=True) as session:
         if shops.list_shops(session, PageParams(limit=1, offset=0)).total:
@@ -78,6 +90,7 @@ def build(db: Database, options: Options, media_dir: Path) -> Sim:
         merchants=agents.merchants(rng, options.merchants, len(found), options.days),
         buyers=agents.buyers(rng, options.buyers, len(found)),
         creators=agents.creators(rng, options.creators, len(found)),
+        storage=LocalDiskStorage(media_dir) if pictures else None,
     )
     sim = Sim(world, options.policy, options.seed, rng, Cashier(db, media_dir))
     for m in world.merchants:
@@ -127,11 +140,19 @@ def light_passwords() -> Iterator[None]:
         auth._hasher = production
 
 
-def simulate(db: Database, options: Options, progress: Progress | None = None) -> dict[str, Any]:
-    """Run the simulation on ``db`` (migrated, with the category tree, without shops); the metrics."""
+def simulate(
+    db: Database, options: Options, progress: Progress | None = None, media_dir: Path | None = None
+) -> dict[str, Any]:
+    """Run the simulation on ``db`` (migrated, with the category tree, without shops); the metrics.
+    Pictures go to ``media_dir`` when the marketplace is kept (the demo's history), else to a
+    temporary directory."""
     started, cpu = time.perf_counter(), time.process_time()
-    with light_passwords(), tempfile.TemporaryDirectory(prefix="laotie-sim-media-") as media:
-        sim = build(db, options, Path(media))
+    with (
+        light_passwords(),
+        starting(options.start),
+        tempfile.TemporaryDirectory(prefix="laotie-sim-media-") as scratch,
+    ):
+        sim = build(db, options, media_dir or Path(scratch), pictures=media_dir is not None)
         try:
             if progress:
                 progress("days", 0, options.days)

@@ -9,6 +9,8 @@ product, its price against the going price of its kind, and how often a piece of
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +23,7 @@ from laotie.categories import service as categories
 from laotie.categories.schemas import CategoryNode
 from laotie.core.auth import Principal, Role
 from laotie.core.db import Database
+from laotie.core.storage import FileStorage
 from laotie.core.uow import unit_of_work
 from laotie.governance import service as governance
 from laotie.live import service as live
@@ -28,6 +31,7 @@ from laotie.live.schemas import RoomIn
 from laotie.moderation import service as moderation
 from laotie.shops import service as shops
 from laotie.shops.schemas import ShopApply
+from laotie.sim import images
 from laotie.sim.cashier import at
 from laotie.sim.licences import credit_code
 from laotie.sim.market.agents import BuyerAgent, CreatorAgent, MerchantAgent
@@ -39,13 +43,32 @@ from laotie.social.schemas import TargetKind
 
 # Simulated time starts here, whatever the wall clock says: the same seed gives the same run.
 EPOCH = datetime(2026, 3, 2, tzinfo=UTC)
+_start = EPOCH  # this run's day 0 (``starting``); the demo's history ends yesterday
 STOCK = 5000  # per SKU: a run never sells out, so sales follow demand only
 DIVERSION = "，加我微信laotie888私聊下单更便宜"  # what a diverter writes into half its listings
 OFFER_BP = {"honest": 1000, "overpricer": 2000, "faker": 3000, "diverter": 1500}
 
 
 def moment(day: int, hour: float) -> datetime:
-    return EPOCH + timedelta(days=day, hours=hour)
+    return _start + timedelta(days=day, hours=hour)
+
+
+def day_of(at: datetime) -> int:
+    """The simulated day that ``at`` falls on."""
+    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return (aware - _start).days
+
+
+@contextmanager
+def starting(start: datetime | None) -> Iterator[None]:
+    """Run with day 0 at midnight (UTC) of ``start``'s date, or at the fixed epoch when None."""
+    global _start
+    previous = _start
+    _start = EPOCH if start is None else datetime(start.year, start.month, start.day, tzinfo=UTC)
+    try:
+        yield
+    finally:
+        _start = previous
 
 
 @dataclass(frozen=True)
@@ -82,6 +105,7 @@ class World:
     products: dict[int, Truth] = field(default_factory=dict)
     rooms: dict[int, tuple[int, str]] = field(default_factory=dict)  # merchant index -> room, key
     principals: dict[int, Principal] = field(default_factory=dict)  # user id -> principal
+    storage: FileStorage | None = None  # where listings' pictures go; None: no pictures (a measuring run)
 
     def shop_products(self, merchant: int) -> list[Truth]:
         return [t for t in self.products.values() if t.merchant == merchant]
@@ -151,6 +175,11 @@ def _list_product(
     product = catalog.create_product(
         session, owner, m.shop_id, ProductCreate.model_validate({**plan.body, "category_id": leaf.id})
     )
+    if world.storage is not None:  # a kept marketplace (the demo's history) shows its goods
+        picture = images.product_image(plan.short, plan.subtitle, f"sim-{m.index}-{k}:{plan.short}", 0)
+        catalog.add_image(
+            session, world.storage, owner, product.id, f"{plan.short}.jpg", "image/jpeg", picture
+        )
     catalog.submit_for_review(session, owner, product.id)
     if moderation.hits_for(session, "product", [product.id]).get(product.id):
         catalog.reject(
