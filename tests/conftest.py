@@ -24,7 +24,7 @@ from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
 from laotie.ledger import service as ledger
 from laotie.migrations.registry import metadata
-from laotie.search.replica import REPLICA
+from laotie.search import service as search
 from laotie.settings import Settings, get_settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -87,7 +87,7 @@ def _database(backend: str, url: str) -> Database:
 
 
 def _empty_tables(db: Database) -> None:
-    REPLICA.forget()  # the search replica follows writes, not a table emptied under it
+    search.forget_process_caches()  # they follow writes, not tables emptied under them
     tables = [t for t in reversed(metadata.sorted_tables) if t.name not in KEEP_SEEDED]
     with db.engine.begin() as conn:
         if db.is_sqlite:

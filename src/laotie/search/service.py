@@ -51,6 +51,7 @@ __all__ = [
     "docs",
     "docs_of_shop",
     "flush_query_log",
+    "forget_process_caches",
     "hot_searches",
     "index_live",
     "index_products",
@@ -75,6 +76,15 @@ index_live = indexing.index_live
 index_videos = indexing.index_videos
 apply_traffic = indexing.apply_traffic
 docs_of_shop = indexing.shop_products
+
+
+def forget_process_caches() -> None:
+    """Drop this process's copies of the index, the vocabulary and the category tree. Each is kept
+    in step with one database by what changes in it; a caller that swaps or empties the database
+    under them (the simulator's runs, the tests) starts from none."""
+    REPLICA.forget()
+    _vocab.clear()
+    category_cache.clear()
 
 
 def vocabulary(session: Session, *, force: bool = False) -> Vocabulary:

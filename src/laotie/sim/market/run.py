@@ -29,6 +29,7 @@ from laotie.core.storage import LocalDiskStorage
 from laotie.core.uow import unit_of_work
 from laotie.feed import recommend
 from laotie.feed import service as feed
+from laotie.search import service as search
 from laotie.shops import service as shops
 from laotie.sim.cashier import Cashier, at
 from laotie.sim.market import agents, buyers, upkeep
@@ -147,6 +148,8 @@ def simulate(
     Pictures go to ``media_dir`` when the marketplace is kept (the demo's history), else to a
     temporary directory."""
     started, cpu = time.perf_counter(), time.process_time()
+    search.forget_process_caches()  # nothing this process cached from another database (or run)
+    recommend.EXPOSURE.clear()
     with (
         light_passwords(),
         starting(options.start),
