@@ -37,6 +37,7 @@ from laotie.governance.schemas import (
 from laotie.governance.trail import record
 from laotie.live import service as live
 from laotie.orders import service as orders
+from laotie.reviews import service as reviews
 from laotie.shops import service as shops
 from laotie.social import service as social
 from laotie.video import service as video
@@ -46,8 +47,14 @@ Owner = tuple[int | None, int | None, int | None]
 
 
 def _resolve(session: Session, principal: Principal, kind: TargetKind, target_id: int) -> Owner:
-    """Check the reported thing exists (as its viewer would see it) and find whom it concerns.
-    Reviews and comments are checked by their own domains when a case removes them."""
+    """Check the reported thing exists (as its viewer would see it) and find whom it concerns."""
+    shown = {
+        TargetKind.REVIEW: reviews.is_shown,
+        TargetKind.VIDEO_COMMENT: video.comment_shown,
+        TargetKind.LIVE_COMMENT: live.comment_shown,
+    }.get(kind)
+    if shown is not None and not shown(session, target_id):
+        raise errors.REPORT_TARGET_NOT_FOUND()
     try:
         if kind is TargetKind.PRODUCT:
             product = catalog.get_listed(session, target_id)

@@ -124,6 +124,12 @@ def my_comments(session: Session, principal: Principal, session_id: int, limit: 
     ]
 
 
+def comment_shown(session: Session, comment_id: int) -> bool:
+    """Whether a live comment with this id is shown to the room (what a viewer may report)."""
+    row = session.get(LiveComment, comment_id)
+    return row is not None and row.status != CommentStatus.BLOCKED
+
+
 def block_comment(session: Session, comment_id: int) -> bool:
     """A live comment governance removed: kept, shown only to its author; False if already blocked or gone."""
     row = session.get(LiveComment, comment_id)

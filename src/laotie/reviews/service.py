@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.orders import service as orders
-from laotie.reviews.models import ReviewDue
+from laotie.reviews.models import Review, ReviewDue, ReviewStatus
 from laotie.reviews.photos import photo_file as photo_file
 from laotie.reviews.photos import upload as upload_photo  # noqa: F401
 from laotie.reviews.queries import get_review as get_review
@@ -78,3 +78,11 @@ def write_due_defaults(session: Session, limit: int = 200) -> int:
         if taken.rowcount == 1 and create_default(session, line_id):  # type: ignore[attr-defined]
             written += 1
     return written
+
+
+def is_shown(session: Session, review_id: int) -> bool:
+    """Whether a published review with this id exists (what anyone may see, and so report)."""
+    found = session.scalar(
+        select(Review.id).where(Review.id == review_id, Review.status == ReviewStatus.PUBLISHED)
+    )
+    return found is not None

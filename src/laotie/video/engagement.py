@@ -164,6 +164,14 @@ def intent_by_product(session: Session, product_ids: list[int]) -> dict[int, int
     return {int(p): int(n) for p, n in rows}
 
 
+def comment_shown(session: Session, comment_id: int) -> bool:
+    """Whether a comment with this id is shown to everyone (what a viewer may report)."""
+    found = session.scalar(
+        select(VideoComment.id).where(VideoComment.id == comment_id, VideoComment.hidden.is_(False))
+    )
+    return found is not None
+
+
 def hide_comment(session: Session, comment_id: int) -> bool:
     """A comment governance removed: hidden from everyone but its author; False if already hidden or gone."""
     done = session.execute(

@@ -5,7 +5,16 @@ Other domains use only these functions; orders calls ``check_attribution`` when 
 
 from __future__ import annotations
 
-from laotie.video.engagement import add_view, comment, comments, hide_comment, intent_by_product, like, unlike
+from laotie.video.engagement import (
+    add_view,
+    comment,
+    comment_shown,
+    comments,
+    hide_comment,
+    intent_by_product,
+    like,
+    unlike,
+)
 from laotie.video.feed import MediaFile, check_attribution, cover_key, detail, feed, media_file
 from laotie.video.links import check_link
 from laotie.video.publishing import check_products, link, remove, set_products, upload
@@ -17,6 +26,7 @@ __all__ = [
     "check_link",
     "check_products",
     "comment",
+    "comment_shown",
     "comments",
     "cover_key",
     "detail",
