@@ -48,6 +48,11 @@ class TrafficPolicy:
     explore_share: float  # share of a page's slots kept for new merchants' goods (新商冷启)
     explore_off_taste: float  # a new shop outside the viewer's known taste is drawn this much less
     explore_promising: float  # a promising new shop is drawn this much more
+    # What buyers did with it: score × (its conversion ÷ the prior's) ** this, bounded, so goods
+    # shown often and never bought (dear for what they are, or not wanted) give way (0: ignored).
+    conversion_evidence: float = 0.0
+    conversion_floor: float = 1.0
+    conversion_ceiling: float = 1.0
     # Bad goods sink (when the policy obeys quality): 品退率 above the free line scales the score
     # down linearly to the floor at the zero line; so does a price above equivalent goods.
     quality_return_free_bp: int = 10_000
@@ -72,7 +77,7 @@ POLICIES: dict[str, TrafficPolicy] = {
         label="老铁（普惠）",
         quality=0.35,
         expected_gmv=0.25,
-        affinity=0.40,
+        affinity=0.60,
         freshness=0.05,
         new_merchant=0.08,
         promising_merchant=0.12,
@@ -95,6 +100,9 @@ POLICIES: dict[str, TrafficPolicy] = {
         price_index_free_bp=12_000,  # 20 % above equivalent goods still sells on its own merits
         price_index_zero_bp=20_000,  # twice the going price
         sink_floor=0.1,
+        conversion_evidence=0.5,
+        conversion_floor=0.35,
+        conversion_ceiling=1.6,
     ),
     "gmv": TrafficPolicy(
         name="gmv",

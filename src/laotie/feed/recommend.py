@@ -39,6 +39,7 @@ SOURCE_LABELS = {
     "similar": "和你买过的商品同类",
     "taste": "你常买的品类",
 }
+CONVERSION_PRIOR_ORDERS, CONVERSION_PRIOR_IMPRESSIONS = 0.4, 20.0  # search's prior: 2 %
 TIES = ("follow", "bought_shop", "similar", "taste")  # the sources that know this viewer
 
 
@@ -132,7 +133,7 @@ def gather(session: Session, viewer: Viewer, kind: str, policy: TrafficPolicy) -
 
 def _expected_gmv(doc: DocView) -> float:
     if doc.kind == "product":
-        conversion = (doc.orders + 0.4) / (doc.impressions + 20)
+        conversion = (doc.orders + CONVERSION_PRIOR_ORDERS) / (doc.impressions + CONVERSION_PRIOR_IMPRESSIONS)
         return min(1.0, math.log1p(doc.price_fen / 100 * conversion) / math.log1p(50))
     return min(1.0, math.log1p(doc.popularity) / math.log1p(10_000))
 
@@ -144,6 +145,17 @@ def _freshness(doc: DocView, now: datetime) -> float:
         return 0.0
     age = (now - doc.published_at).total_seconds() / 86_400
     return max(0.0, 1 - age / 7)
+
+
+def evidence(d: DocView, p: TrafficPolicy) -> float:
+    """What buyers made of a product so far: its conversion (orders per impression, with search's
+    prior, so an unseen product is neutral) against the prior's, to the policy's power, bounded."""
+    if d.kind != "product" or not p.conversion_evidence:
+        return 1.0
+    prior = CONVERSION_PRIOR_ORDERS / CONVERSION_PRIOR_IMPRESSIONS
+    conversion = (d.orders + CONVERSION_PRIOR_ORDERS) / (d.impressions + CONVERSION_PRIOR_IMPRESSIONS)
+    factor = (conversion / prior) ** p.conversion_evidence
+    return min(p.conversion_ceiling, max(p.conversion_floor, factor))
 
 
 def sink(c: Candidate, p: TrafficPolicy) -> float:
@@ -208,6 +220,7 @@ def score(
     if damped:
         value *= p.exposure_damping
     day = now.date()
+    value *= evidence(d, p)
     c.score = value * balance * fairness.rotation(viewer_id, d.shop_id, day, p.rotation)
     c.reasons = reasons + _quality_reasons(d, p)
 
