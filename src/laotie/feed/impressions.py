@@ -92,8 +92,11 @@ def write(session: Session, rows: list[tuple[datetime, Shown]]) -> None:
     newshops.stamp_promising(session, list(shops), policy)
 
 
-def exposure_by_shop(session: Session, since: datetime, surface: str | None = None) -> dict[int, int]:
-    """Impressions per shop since ``since`` (fair-share damping, the simulator's Gini)."""
+def exposure_by_shop(
+    session: Session, since: datetime, surface: str | None = None, surfaces: tuple[str, ...] = ()
+) -> dict[int, int]:
+    """Impressions per shop since ``since``, on one ``surface`` or several ``surfaces`` (default
+    every one): the feed's exposure balance reads its own surfaces, the simulator's Gini the home feed."""
     query = (
         select(Impression.shop_id, func.count())
         .where(Impression.at >= since, Impression.shop_id.is_not(None))
@@ -101,4 +104,6 @@ def exposure_by_shop(session: Session, since: datetime, surface: str | None = No
     )
     if surface is not None:
         query = query.where(Impression.surface == surface)
+    if surfaces:
+        query = query.where(Impression.surface.in_(surfaces))
     return {int(sid): int(n) for sid, n in session.execute(query).all() if sid is not None}

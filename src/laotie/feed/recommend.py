@@ -1,17 +1,16 @@
 """The recommended streams: 首页推荐 (goods, live sessions and videos mixed), 直播广场, 短视频.
 
 Candidates come from the buyer's ties and from everyone's (``gather``): shops and anchors they follow
-(私域), shops they bought from, goods in the categories they bought (similar), what ranks best
-overall (popular), goods of new shops (so the policy can give them exposure), live sessions on air,
-recent videos. Each candidate is scored by the traffic policy (``score``), and says why
-(``reasons``); pages are cut so that no shop has more than the policy's share of one page.
+(私域), shops they bought from, goods in the categories they bought (similar) and in those
+categories' siblings (taste), what ranks best overall (popular), goods of new shops (so the policy
+can give them exposure), live sessions on air, recent videos. Each candidate is scored by the
+traffic policy (``score``), and says why (``reasons``); pages are laid out by ``arrange`` with the
+fairness tools of ``feed.fairness`` (page and window caps, exploration slots for new shops).
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,9 +19,10 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.pagination import PageParams
-from laotie.feed import impressions, newshops
+from laotie.feed import fairness, newshops
+from laotie.feed.fairness import EXPOSURE, PRIVATE_SOURCES, ExposureView
 from laotie.feed.newshops import NewShopStatus
-from laotie.feed.policy import TrafficPolicy
+from laotie.feed.policy import SOURCE_AFFINITY, TrafficPolicy
 from laotie.feed.schemas import FeedItem, Reason
 from laotie.orders import service as orders
 from laotie.scores import service as scores
@@ -30,15 +30,17 @@ from laotie.search import service as search
 from laotie.search.schemas import DocView
 from laotie.social import service as social
 
+__all__ = ["EXPOSURE"]  # the simulator holds it for a simulated day
+
 POOL = 240  # candidates ranked per request, at most
-EXPOSURE_TTL = 60.0  # seconds a process reuses its view of recent exposure by shop
-EXPOSURE_WINDOW = timedelta(days=1)
-AFFINITY = {"follow": 1.0, "bought_shop": 0.7, "similar": 0.5}
 SOURCE_LABELS = {
     "follow": "你关注的店铺或主播",
     "bought_shop": "你在这家店买过",
     "similar": "和你买过的商品同类",
+    "taste": "你常买的品类",
 }
+CONVERSION_PRIOR_ORDERS, CONVERSION_PRIOR_IMPRESSIONS = 0.4, 20.0  # search's prior: 2 %
+TIES = ("follow", "bought_shop", "similar", "taste")  # the sources that know this viewer
 
 
 @dataclass
@@ -47,10 +49,22 @@ class Candidate:
     sources: set[str] = field(default_factory=set)
     score: float = 0.0
     reasons: list[Reason] = field(default_factory=list)
+    new_shop: bool = False
+    capped: bool = False  # its shop is over the window cap
+    quality_return_bp: int | None = None  # 品退率 (scores), the worse of product and shop
+    explore_weight: float = 0.0  # > 0: it may take an exploration slot
 
     @property
     def key(self) -> tuple[str, int]:
         return self.doc.kind, self.doc.ref_id
+
+    @property
+    def shop(self) -> int | None:
+        return self.doc.shop_id
+
+    @property
+    def private(self) -> bool:
+        return bool(self.sources & PRIVATE_SOURCES)
 
 
 @dataclass
@@ -60,6 +74,12 @@ class Viewer:
     followed_users: set[int] = field(default_factory=set)
     bought_shops: set[int] = field(default_factory=set)
     bought_categories: set[int] = field(default_factory=set)
+    taste_categories: set[int] = field(default_factory=set)  # the bought categories' siblings
+
+    @property
+    def known(self) -> bool:
+        """Whether the platform knows anything of this viewer's taste."""
+        return bool(self.followed_shops or self.bought_shops or self.bought_categories)
 
 
 def viewer_of(session: Session, principal: Principal | None) -> Viewer:
@@ -72,6 +92,14 @@ def viewer_of(session: Session, principal: Principal | None) -> Viewer:
     viewer.bought_shops = {shop for shop, _ in bought}
     docs = search.docs(session, "product", ref_ids=[p for _, p in bought], limit=50)
     viewer.bought_categories = {d.category_id for d in docs if d.category_id is not None}
+    parents = set()
+    for category_id in viewer.bought_categories:
+        trail = search.category_trail(session, category_id)
+        if len(trail) >= 2:
+            parents.add(trail[-2][0])
+    for parent in sorted(parents):
+        viewer.taste_categories |= {c for c, _ in search.category_children(session, parent)}
+    viewer.taste_categories -= viewer.bought_categories
     return viewer
 
 
@@ -95,43 +123,17 @@ def gather(session: Session, viewer: Viewer, kind: str, policy: TrafficPolicy) -
         _add(pool, search.docs(session, kind, order="rank", limit=100), "popular")
         _add(pool, search.docs(session, kind, order="popular", limit=40), "popular")
         _add(pool, search.docs(session, kind, opened_since=since, limit=60), "new")
+        if viewer.taste_categories and policy.affinity:  # last: it marks what is already in, then adds
+            _add(pool, search.docs(session, kind, category_ids=viewer.taste_categories, limit=60), "taste")
     else:
         _add(pool, search.docs(session, kind, order="popular", limit=60), "popular")
         _add(pool, search.docs(session, kind, order="new", limit=60), "new")
     return list(pool.values())[:POOL]
 
 
-class _Exposure:
-    """Recent impressions by shop, reread at most every EXPOSURE_TTL seconds."""
-
-    def __init__(self) -> None:
-        self.at = -math.inf
-        self.by_shop: dict[int, int] = {}
-
-    def get(self, session: Session) -> dict[int, int]:
-        if time.monotonic() - self.at > EXPOSURE_TTL:
-            self.by_shop = impressions.exposure_by_shop(session, clock.now() - EXPOSURE_WINDOW)
-            self.at = time.monotonic()
-        return self.by_shop
-
-    def clear(self) -> None:
-        self.at = -math.inf
-
-
-EXPOSURE = _Exposure()
-
-
-def _jitter(viewer_id: int | None, doc: DocView, spread: float) -> float:
-    if not spread:
-        return 1.0
-    day = clock.now().date().isoformat()
-    digest = hashlib.blake2b(f"{viewer_id}:{doc.kind}:{doc.ref_id}:{day}".encode(), digest_size=4).digest()
-    return 1.0 + spread * (int.from_bytes(digest, "big") / 0xFFFFFFFF * 2 - 1)
-
-
 def _expected_gmv(doc: DocView) -> float:
     if doc.kind == "product":
-        conversion = (doc.orders + 0.4) / (doc.impressions + 20)
+        conversion = (doc.orders + CONVERSION_PRIOR_ORDERS) / (doc.impressions + CONVERSION_PRIOR_IMPRESSIONS)
         return min(1.0, math.log1p(doc.price_fen / 100 * conversion) / math.log1p(50))
     return min(1.0, math.log1p(doc.popularity) / math.log1p(10_000))
 
@@ -145,6 +147,32 @@ def _freshness(doc: DocView, now: datetime) -> float:
     return max(0.0, 1 - age / 7)
 
 
+def evidence(d: DocView, p: TrafficPolicy) -> float:
+    """What buyers made of a product so far: its conversion (orders per impression, with search's
+    prior, so an unseen product is neutral) against the prior's, to the policy's power, bounded."""
+    if d.kind != "product" or not p.conversion_evidence:
+        return 1.0
+    prior = CONVERSION_PRIOR_ORDERS / CONVERSION_PRIOR_IMPRESSIONS
+    conversion = (d.orders + CONVERSION_PRIOR_ORDERS) / (d.impressions + CONVERSION_PRIOR_IMPRESSIONS)
+    factor = (conversion / prior) ** p.conversion_evidence
+    return min(p.conversion_ceiling, max(p.conversion_floor, factor))
+
+
+def sink(c: Candidate, p: TrafficPolicy) -> float:
+    """How much bad goods sink, in (0, 1]: 品退率 above the policy's free line (the product's own,
+    or its shop's when that is worse) and a price far above equivalent goods each scale the score
+    down linearly, to ``sink_floor`` at their zero line."""
+
+    def linear(value: int | None, free: int, zero: int) -> float:
+        if value is None or value <= free or zero <= free:
+            return 1.0
+        return max(p.sink_floor, 1 - (value - free) / (zero - free))
+
+    return linear(c.quality_return_bp, p.quality_return_free_bp, p.quality_return_zero_bp) * linear(
+        c.doc.price_index_bp, p.price_index_free_bp, p.price_index_zero_bp
+    )
+
+
 def score(
     c: Candidate,
     policy: TrafficPolicy,
@@ -152,12 +180,14 @@ def score(
     viewer_id: int | None,
     damped: bool,
     now: datetime,
+    balance: float = 1.0,
 ) -> None:
-    """Score one candidate under ``policy`` and note why it is shown."""
+    """Score one candidate under ``policy`` and note why it is shown. ``damped``: its shop is over
+    the window cap; ``balance``: its shop's exposure balance (``ExposureView.balance``)."""
     d, p = c.doc, policy
     reasons: list[Reason] = []
-    affinity = max((AFFINITY.get(s, 0.0) for s in c.sources), default=0.0)
-    for source in ("follow", "bought_shop", "similar"):
+    affinity = max((SOURCE_AFFINITY.get(s, 0.0) for s in c.sources), default=0.0)
+    for source in TIES:
         if source in c.sources and p.affinity:
             reasons.append(Reason(code=source, label=SOURCE_LABELS[source]))
             break
@@ -186,9 +216,12 @@ def score(
             value *= p.no_boost_factor
         if d.overpriced:  # 溢价: sinks even before the consequence stops it
             value *= p.overpriced_factor
+        value *= sink(c, p)
     if damped:
         value *= p.exposure_damping
-    c.score = value * _jitter(viewer_id, d, p.jitter)
+    day = now.date()
+    value *= evidence(d, p)
+    c.score = value * balance * fairness.rotation(viewer_id, d.shop_id, day, p.rotation)
     c.reasons = reasons + _quality_reasons(d, p)
 
 
@@ -215,7 +248,8 @@ def _quality_reasons(d: DocView, p: TrafficPolicy) -> list[Reason]:
 
 def with_scores(session: Session, cands: list[Candidate]) -> None:
     """Read the candidates' scores through the scores API (the index's copy may be an event behind);
-    subjects scores know nothing of keep what the index has."""
+    subjects scores know nothing of keep what the index has. 品退率: the worse of the product's
+    and its shop's."""
     products = scores.product_scores(session, [c.doc.ref_id for c in cands if c.doc.kind == "product"])
     shops = scores.shop_scores(session, {c.doc.shop_id for c in cands if c.doc.shop_id is not None})
     for c in cands:
@@ -228,51 +262,75 @@ def with_scores(session: Session, cands: list[Candidate]) -> None:
         s = shops.get(c.doc.shop_id) if c.doc.shop_id is not None else None
         if s is not None and s.updated_at is not None:
             update.update(dsr_x100=s.dsr_mean_x100, shop_band=s.band)
+        rates = [x.quality_return_bp for x in (p, s) if x is not None and x.quality_return_bp is not None]
+        c.quality_return_bp = max(rates) if rates else None
         if update:
             c.doc = c.doc.model_copy(update=update)
 
 
 def rank(session: Session, viewer: Viewer, kind: str, policy: TrafficPolicy) -> list[Candidate]:
+    """The candidates of ``kind`` for ``viewer``, best first under ``policy``; each knows whether
+    its shop is over the window cap and how strongly it is drawn for an exploration slot."""
     cands = gather(session, viewer, kind, policy)
     with_scores(session, cands)
     opened = {c.doc.shop_id: c.doc.shop_opened_at for c in cands if c.doc.shop_id is not None}
     statuses = newshops.evaluate(session, opened, policy) if opened else {}
-    exposure = EXPOSURE.get(session) if policy.exposure_damping < 1 else {}
-    total = sum(exposure.values())
-    fair = total / len(exposure) if exposure else 0
+    fair_needed = policy.exposure_balance or policy.window_cap_multiple < 1e6 or policy.exposure_damping < 1
+    view = ExposureView.of(EXPOSURE.get(session) if fair_needed else {}, opened)
     now = clock.now()
     plain = NewShopStatus(new=False, promising=False)
     for c in cands:
         sid = c.doc.shop_id
-        damped = bool(sid is not None and fair and exposure.get(sid, 0) > policy.fair_share_multiple * fair)
-        score(c, policy, statuses.get(sid, plain) if sid is not None else plain, viewer.user_id, damped, now)
+        status = statuses.get(sid, plain) if sid is not None else plain
+        c.new_shop, c.capped = status.new, view.over_cap(sid, policy)
+        balance = view.balance(sid, policy)
+        score(c, policy, status, viewer.user_id, c.capped, now, balance)
+        c.explore_weight = _explore_weight(c, policy, status, viewer, balance)
     return sorted(cands, key=lambda c: (-c.score, c.doc.kind, c.doc.ref_id))
+
+
+def _explore_weight(
+    c: Candidate, p: TrafficPolicy, status: NewShopStatus, viewer: Viewer, balance: float
+) -> float:
+    """How strongly a new shop's item is drawn for an exploration slot (0: it is not eligible).
+    Only goods that keep their boosts; the draw favours shops further below their fair share,
+    the viewer's known taste, promising shops, and good goods (the consequences and sinks)."""
+    if not (p.explore_share and status.new and c.doc.boosted and not c.capped):
+        return 0.0
+    weight = balance * c.doc.weight_bp / 10_000 * sink(c, p)
+    if c.doc.overpriced:
+        weight *= p.overpriced_factor
+    if status.promising:
+        weight *= p.explore_promising
+    if viewer.known and not c.sources & set(TIES):
+        weight *= p.explore_off_taste
+    return weight
+
+
+def arrange(
+    ranked: list[Candidate],
+    per_page: int,
+    policy: TrafficPolicy,
+    viewer_id: int | None,
+    upto: int | None = None,
+) -> list[Candidate]:
+    """The ranked stream laid out in pages (``fairness.paginate``): the page and window caps, and
+    this viewer's draw of new shops' goods for the exploration slots."""
+    explore: list[Candidate] = []
+    if policy.explore_share:
+        eligible = [c for c in ranked if c.explore_weight > 0]
+        explore = fairness.explore_order(
+            eligible, lambda c: c.explore_weight, lambda c: c.doc.shop_id, viewer_id, clock.now().date()
+        )
+    slots = round(per_page * policy.explore_share)
+    return fairness.paginate(ranked, explore, per_page, policy.shop_cap_share, slots, upto)
 
 
 def capped(ranked: list[Candidate], per_page: int, share: float) -> list[Candidate]:
     """The ranked list cut into pages of ``per_page`` where no shop has more than ``share`` of a
     page while other shops' items can fill it; what a page cannot take moves to the next one, in
     order. When nothing else is left, the remaining slots take over-cap items rather than stay empty."""
-    if share >= 1:
-        return ranked
-    cap = max(1, int(per_page * share))
-    waiting, out = list(ranked), []
-    while waiting:
-        counts: dict[int | None, int] = {}
-        page: list[Candidate] = []
-        rest: list[Candidate] = []
-        for c in waiting:
-            sid = c.doc.shop_id
-            if len(page) < per_page and (sid is None or counts.get(sid, 0) < cap):
-                page.append(c)
-                counts[sid] = counts.get(sid, 0) + 1
-            else:
-                rest.append(c)
-        if len(page) < per_page:  # only over-cap shops left: let the best of them through
-            page, rest = page + rest[: per_page - len(page)], rest[per_page - len(page) :]
-        out.extend(page)
-        waiting = rest
-    return out
+    return fairness.paginate(ranked, [], per_page, share, 0)
 
 
 def mix(products: list[Candidate], lives: list[Candidate], videos: list[Candidate]) -> list[Candidate]:

@@ -67,7 +67,7 @@ def feed(
         )
     else:
         ranked = recommend.rank(session, viewer, KINDS[tab], chosen)
-    ordered = recommend.capped(ranked, limit, chosen.shop_cap_share)
+    ordered = recommend.arrange(ranked, limit, chosen, viewer.user_id, upto=offset + limit + 1)
     chunk = ordered[offset : offset + limit]
     since = clock.now() - timedelta(days=chosen.new_shop_days)
     items = [
