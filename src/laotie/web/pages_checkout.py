@@ -45,6 +45,7 @@ from laotie.web.rendering import PageRoute, page_url, redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
+_SCOPED = re.compile(r"coupon_(\d{1,15}|platform)")
 _LINE = re.compile(r"(\d{1,15}):(\d{1,3}):(\d{1,12})")
 PAY_MODES = {m.value for m in PayMode}
 ADDRESS_FIELDS = ("recipient", "phone", "province_code", "city_code", "district_code", "detail")
@@ -144,6 +145,7 @@ def _checkout_page(
     address_error: str | None = None,
     status_code: int = 200,
     coupon_ids: list[int] | None = None,
+    chose_coupons: bool = False,
     sq: str = "",
 ) -> HTMLResponse:
     book = addresses.list_addresses(session, principal.user_id)
@@ -157,6 +159,7 @@ def _checkout_page(
         [(ln.sku_id, ln.quantity) for ln in lines],
         coupon_ids or [],
         chosen_address,
+        chose=chose_coupons,
     )
     groups = _groups(session, lines)
     province = next((a.province_code for a in book if a.id == chosen_address), None)
@@ -184,6 +187,8 @@ def _checkout_page(
         cities=_below(addresses.cities, form.get("province_code", "")),
         districts=_below(addresses.districts, form.get("city_code", "")),
         promo=promo,
+        chose_coupons=chose_coupons,
+        best_url=_back_url(source, lines, chosen_address),
         coupon_text=checkout_promotions.coupon_text,
         funder_zh=checkout_promotions.FUNDER_ZH,
         sq=sq,
@@ -199,6 +204,7 @@ def checkout_page(
     price: Annotated[str, Query(max_length=15)] = "",
     address: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     coupon: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None, Query(max_length=10)] = None,
+    chose: Annotated[str, Query(max_length=1)] = "",
     sq: Annotated[str, Query(max_length=60)] = "",
     session: Session = Depends(get_session),
     principal: Principal = AnyUser,
@@ -208,7 +214,7 @@ def checkout_page(
     else:
         source = ""
         lines = [_buy_now_line(sku, qty, price)]
-    coupons = [c for c in coupon or [] if 1 <= c <= 2**53]
+    coupons = [c for c in coupon or [] if 1 <= c <= 2**53] + _scoped_coupons(request)
     return _checkout_page(
         request,
         session,
@@ -216,9 +222,19 @@ def checkout_page(
         lines,
         source,
         chosen_address=address,
-        coupon_ids=coupons,
+        coupon_ids=coupons[:10],
+        chose_coupons=chose == "1" or bool(coupons),
         sq=_sq(sq, source),
     )
+
+
+def _scoped_coupons(request: Request) -> list[int]:
+    """The coupon radio groups (``coupon_<shop id>``, ``coupon_platform``); an empty value is 不使用."""
+    return [
+        int(value)
+        for name, value in request.query_params.multi_items()
+        if _SCOPED.fullmatch(name) and value.isdigit() and len(value) < 16
+    ][:10]
 
 
 def _price_refreshed(session: Session, lines: list[Line]) -> list[Line]:
@@ -291,6 +307,7 @@ def place(
             error=exc.message("zh"),
             status_code=exc.status,
             coupon_ids=coupon_ids,
+            chose_coupons=True,
             sq=sq,
         )
     if source == "cart":
