@@ -56,6 +56,12 @@ def _account(session: Session, principal: Principal, shop_id: int) -> tuple[bool
         return False, None
 
 
+def _not_yours(exc: AppError) -> None:
+    """Another shop's money is answered 403/404 (the error page), never a redirect hinting it exists."""
+    if exc.status in (401, 403, 404):
+        raise exc
+
+
 @router.get("/shops/{shop_id}/funds", response_class=HTMLResponse)
 def funds_page(
     request: Request,
@@ -136,6 +142,7 @@ def set_account(
         return redirect(back, "请检查收款账户：户名、开户行和 8 到 30 位银行卡号")
     except AppError as exc:
         session.rollback()
+        _not_yours(exc)
         return redirect(back, exc.message("zh")[:200])
     session.commit()
     return redirect(back, "收款账户已保存")
