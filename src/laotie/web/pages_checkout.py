@@ -87,13 +87,14 @@ def _buy_now_line(sku: str, qty: str, price: str) -> Line:
     )
 
 
-def _cart_lines(session: Session, buyer_id: int) -> list[Line]:
+def _cart_lines(session: Session, buyer_id: int, picked: set[int] | None = None) -> list[Line]:
+    """The cart's available lines; only the ticked ones (``picked``) when the cart page sent a choice."""
     view = cart.view(session, buyer_id)
     lines = [
         Line(item.sku_id, item.quantity, item.current_price_fen)
         for items in view.shops.values()
         for item in items
-        if item.available and item.current_price_fen is not None
+        if item.available and item.current_price_fen is not None and (not picked or item.sku_id in picked)
     ]
     if not lines:
         raise order_errors.EMPTY_CHECKOUT()
@@ -124,9 +125,15 @@ def _below(level: Callable[[str], list[RegionOut]], code: str) -> list[RegionOut
         return []
 
 
+def _picked(raw: list[str]) -> set[int]:
+    """The cart lines ticked on the cart page: ``pick=12&pick=13`` or ``pick=12,13``."""
+    return {int(v) for value in raw for v in value.split(",") if v.isdigit() and len(v) < 16}
+
+
 def _back_url(source: str, lines: list[Line], address_id: int | None = None) -> str:
     if source == "cart":
-        return page_url("/checkout", source="cart", address=address_id)
+        picks = ",".join(str(line.sku_id) for line in lines)
+        return page_url("/checkout", source="cart", pick=picks, address=address_id)
     line = lines[0]
     return page_url("/checkout", sku=line.sku_id, qty=line.quantity, price=line.price_fen, address=address_id)
 
@@ -205,12 +212,13 @@ def checkout_page(
     address: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     coupon: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None, Query(max_length=10)] = None,
     chose: Annotated[str, Query(max_length=1)] = "",
+    pick: Annotated[list[Annotated[str, Field(max_length=400)]] | None, Query(max_length=MAX_LINES)] = None,
     sq: Annotated[str, Query(max_length=60)] = "",
     session: Session = Depends(get_session),
     principal: Principal = AnyUser,
 ) -> HTMLResponse:
     if source == "cart":
-        lines = _cart_lines(session, principal.user_id)
+        lines = _cart_lines(session, principal.user_id, _picked(pick or []))
     else:
         source = ""
         lines = [_buy_now_line(sku, qty, price)]
