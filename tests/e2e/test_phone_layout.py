@@ -372,3 +372,55 @@ def test_the_merchant_dashboard_and_funds_show_the_shops_real_figures(
     assert tabs[:5] == ["全部", "待付款", "待发货", "已发货", "已完成"] and "售后" in tabs
     assert page.locator("nav.tabs a.on .count").inner_text() == str(to_ship)
     page.context.close()
+
+
+@pytest.mark.e2e
+def test_cart_stepper_and_ticks_decide_what_is_checked_out(
+    scene: dict[str, Any], browser: Any, shots: Shots
+) -> None:
+    """Two lines in the cart: + on the first moves its quantity and the total in place, un-ticking
+    the second takes it out of the total, and 去结算 checks out the first line only."""
+    base, ids = scene["base"], scene["ids"]
+    first = (ids["sku_id"], ids["sku_price"])
+    db = scene["site"].database()
+    try:
+        second = (
+            _one(
+                db,
+                "select min(id) from catalog_sku where product_id <> :p and stock > 5",
+                p=ids["product_id"],
+            ),
+            0,
+        )
+        second = (second[0], _one(db, "select price_fen from catalog_sku where id = :s", s=second[0]))
+    finally:
+        db.dispose()
+    page = _signed_in(browser, base, "buyer", PHONE)
+    for sku, _ in (first, second):
+        page.request.post(f"{base}/cart/items", form={"sku": str(sku), "qty": "1"})
+    page.goto(f"{base}/cart")
+    one = page.locator(f".cart-line[data-sku='{first[0]}']")
+    two = page.locator(f".cart-line[data-sku='{second[0]}']")
+    assert one.locator(".line-thumb img").count() == 1  # a picture per line
+    before = one.locator("input[name=qty]").input_value()
+    one.locator(".step.plus").click()
+    page.wait_for_function(
+        f"document.querySelector(\".cart-line[data-sku='{first[0]}']\").dataset.qty === '{int(before) + 1}'"
+    )
+    qty_one, qty_two = int(before) + 1, int(two.locator("input[name=qty]").input_value())
+    both = first[1] * qty_one + second[1] * qty_two
+    assert page.locator("#cart-total").inner_text() == format_yuan(both)
+    two.locator("input[name=pick]").uncheck()
+    assert page.locator("#cart-total").inner_text() == format_yuan(first[1] * qty_one)
+    assert not page.locator("#pick-all").is_checked()
+    shots.take(page, "phone-cart.png", full_page=True)
+    page.reload()  # the + was saved, not only drawn
+    assert page.locator(f".cart-line[data-sku='{first[0]}'] input[name=qty]").input_value() == str(qty_one)
+    page.locator(f".cart-line[data-sku='{second[0]}'] input[name=pick]").uncheck()
+    page.locator("#cart-checkout").click()
+    page.wait_for_url("**/checkout?**")
+    lines = page.locator("#place-form input[name=line]")
+    assert lines.count() == 1 and lines.first.get_attribute("value", timeout=2000).startswith(
+        f"{first[0]}:{qty_one}:"
+    )
+    page.context.close()

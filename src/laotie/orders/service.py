@@ -44,6 +44,7 @@ from laotie.orders.reporting import buyer_purchases as buyer_purchases
 from laotie.orders.reporting import live_session_orders as live_session_orders  # re-exported
 from laotie.orders.reporting import order_products as order_products
 from laotie.orders.reporting import orders_with_products as orders_with_products
+from laotie.orders.reporting import placed_at as placed_at
 from laotie.orders.reporting import product_sales as product_sales
 
 # What reviews read of a line (re-exported on purpose): who bought it, whether it arrived, a lock.

@@ -22,13 +22,12 @@ from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.money import format_yuan
 from laotie.core.pagination import PageParams
-from laotie.orders import service as orders
 from laotie.settlement import service as settlement
 from laotie.settlement.schemas import PayoutAccountIn, StatementLineOut
 from laotie.shops import service as shops
 from laotie.web import forms
 from laotie.web.labels import LEDGER_ACCOUNTS, STATEMENT_KINDS, WITHDRAWAL_STATUS
-from laotie.web.rendering import PageRoute, order_number, redirect, render
+from laotie.web.rendering import PageRoute, order_numbers, redirect, render
 
 router = APIRouter(prefix="/merchant", include_in_schema=False, route_class=PageRoute)
 
@@ -37,15 +36,12 @@ PAGE_SIZE = 20
 
 def _order_numbers(session: Session, lines: list[StatementLineOut]) -> dict[str, str]:
     """Statement lines point at orders by id; show the order number the buyer and merchant know."""
-    out: dict[str, str] = {}
-    for line in lines:
-        ref = line.reference_id
-        if line.reference_type == "order" and ref.isdigit() and ref not in out:
-            try:
-                out[ref] = order_number(orders.order_view(session, int(ref)))
-            except AppError:
-                out[ref] = ref
-    return out
+    ids = [
+        int(line.reference_id)
+        for line in lines
+        if line.reference_type == "order" and line.reference_id.isdigit()
+    ]
+    return {str(i): number for i, number in order_numbers(session, ids).items()}
 
 
 def _account(session: Session, principal: Principal, shop_id: int) -> tuple[bool, Any]:

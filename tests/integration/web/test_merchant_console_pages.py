@@ -61,6 +61,13 @@ def test_dashboard_funds_and_order_tabs_from_real_orders(
     assert shown == [str(returned.order_id)]  # 已发货 holds the delivered order too
     assert 'id="tab-aftersales">售后 <span class="count">1</span>' in tabs
 
+    # After-sales pages show the order number people know, not the bare id.
+    number = order_number(orders.order_view(session, returned.order_id))
+    queue = client.get(f"/merchant/aftersales?shop={sale.shop_id}").text
+    assert f">{number}</a>" in queue and f">{returned.order_id}</a>" not in queue
+    case_id = int(re.findall(r'href="/aftersales/(\d+)"', queue)[0])
+    assert f'订单 <span class="mono">{number}</span>' in client.get(f"/aftersales/{case_id}").text
+
     balance = settlement.shop_balance(session, owner, sale.shop_id, PageParams(limit=5))
     assert balance.pending_fen > 0
     funds = client.get(f"/merchant/shops/{sale.shop_id}/funds").text
