@@ -337,9 +337,15 @@ def _merchant_figures(site: Site, shop_id: int) -> tuple[int, int, int, int]:
         to_ship = _one(
             db, "select count(*) from orders_order where shop_id = :s and status = 'paid'", s=shop_id
         )
+        on_air = _one(
+            db,
+            "select count(*) from live_session s join live_room r on r.id = s.room_id"
+            " where r.shop_id = :s and s.status = 'live'",
+            s=shop_id,
+        )
     finally:
         db.dispose()
-    return figures.today.sales_fen, to_ship, cases
+    return figures.today.sales_fen, to_ship, cases, on_air
 
 
 @pytest.mark.e2e

@@ -92,7 +92,7 @@ def sales_chart(figures: ShopFigures, width: int = 600, height: int = 180) -> Ma
             f'data-fen="{d.sales_fen}"><title>{d.day.month}月{d.day.day}日 {escape(format_yuan(d.sales_fen))} · '
             f"{d.orders}单</title></rect>"
         )
-        if i % 7 == 0 or today:
+        if today or (i % 7 == 0 and i < len(days) - 4):  # no weekly date crowding 今天
             text = "今天" if today else f"{d.day.month}/{d.day.day}"
             anchor = "end" if today else "start"
             tx = width if today else x
