@@ -17,10 +17,17 @@ from fastapi.routing import iter_route_contexts
 from rich.console import Console
 from sqlalchemy import text
 
+from laotie.core import clock
+from laotie.core.money import format_yuan
+from laotie.core.uow import unit_of_work
+from laotie.orders import service as orders
 from laotie.sim.audience import creator_phone
 from laotie.sim.demo import ADMIN_PHONE, buyer_phone, merchant_phone, seed_demo
+from laotie.web import merchant_figures
 from laotie.web.pages import router as web_router
+from laotie.web.rendering import CHINA_TZ
 from tests.e2e.harness import Shots, Site, new_page, submit_login
+from tests.factories.shops import principal_of
 
 PHONE = (390, 844)
 DESKTOP = (1366, 900)
@@ -157,7 +164,7 @@ def scene(fresh_site: Callable[[str], Site], serve: Callable[..., str]) -> Itera
     site = fresh_site("phone")
     seed_demo(site.url, shops=4, products=12, console=Console(quiet=True), media_dir=site.media)
     ids = _scene_ids(site)
-    yield {"base": serve(site), "ids": ids}
+    yield {"base": serve(site), "ids": ids, "site": site}
 
 
 def _signed_in(browser: Any, base: str, role: str, size: tuple[int, int]) -> Any:
@@ -316,3 +323,110 @@ def test_a_flash_sale_made_in_the_console_is_bought_from_the_sheet(
     assert "秒杀价" in line.inner_text() and "省 ¥10.00" in line.inner_text()
     shots.take(buyer, "phone-flash-order.png", full_page=True)
     buyer.context.close()
+
+
+def _merchant_figures(site: Site, shop_id: int) -> tuple[int, int, int, int]:
+    """(today's sales in fen, orders to ship, open after-sales cases, rooms on air)."""
+    db = site.database()
+    try:
+        with unit_of_work(db) as session:
+            owner = _one(db, "select owner_id from shops_shop where id = :s", s=shop_id)
+            principal = principal_of(session, owner)
+            figures = orders.shop_figures(session, principal, shop_id, clock.now(), CHINA_TZ)
+            cases = merchant_figures.open_case_count(session, principal, shop_id)
+        to_ship = _one(
+            db, "select count(*) from orders_order where shop_id = :s and status = 'paid'", s=shop_id
+        )
+        on_air = _one(
+            db,
+            "select count(*) from live_session s join live_room r on r.id = s.room_id"
+            " where r.shop_id = :s and s.status = 'live'",
+            s=shop_id,
+        )
+    finally:
+        db.dispose()
+    return figures.today.sales_fen, to_ship, cases, on_air
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone-390", "desktop-1366"])
+def test_the_merchant_dashboard_and_funds_show_the_shops_real_figures(
+    scene: dict[str, Any], browser: Any, shots: Shots, size: tuple[int, int]
+) -> None:
+    base, shop = scene["base"], scene["ids"]["shop_id"]
+    sales_fen, to_ship, cases, on_air = _merchant_figures(scene["site"], shop)
+    assert sales_fen > 0 and to_ship > 0  # the demo's orders in every state, placed today
+    page = _signed_in(browser, base, "merchant", size)
+    page.goto(f"{base}/merchant?shop={shop}")
+    assert page.locator("#today-sales").inner_text() == format_yuan(sales_fen)
+    assert page.locator("#to-ship").inner_text() == str(to_ship)
+    assert page.locator("#open-cases").inner_text() == str(cases)
+    assert page.locator("#on-air").inner_text() == str(on_air) != "0"  # the demo's shop is on air
+    assert page.locator("#sales-chart rect").count() == 30
+    today = page.locator("#sales-chart rect").last
+    assert today.get_attribute("data-fen") == str(sales_fen)
+    suffix = "phone" if size == PHONE else "desktop"
+    shots.take(page, f"merchant-dashboard-{suffix}.png", full_page=size == PHONE)
+    page.get_by_role("link", name="资金", exact=True).first.click()
+    page.wait_for_url("**/funds")
+    for figure in ("#available", "#pending", "#in-flight", "#withdrawn"):
+        assert page.locator(figure).inner_text().startswith("¥")
+    assert page.locator("#statement").is_visible() and page.locator("#withdrawals").is_visible()
+    shots.take(page, f"merchant-funds-{suffix}.png", full_page=True)
+    page.goto(f"{base}/merchant/orders?shop={shop}&status=paid")
+    tabs = [t.strip().split(" ")[0] for t in page.locator("nav.tabs a").all_inner_texts()]
+    assert tabs[:5] == ["全部", "待付款", "待发货", "已发货", "已完成"] and "售后" in tabs
+    assert page.locator("nav.tabs a.on .count").inner_text() == str(to_ship)
+    page.context.close()
+
+
+@pytest.mark.e2e
+def test_cart_stepper_and_ticks_decide_what_is_checked_out(
+    scene: dict[str, Any], browser: Any, shots: Shots
+) -> None:
+    """Two lines in the cart: + on the first moves its quantity and the total in place, un-ticking
+    the second takes it out of the total, and 去结算 checks out the first line only."""
+    base, ids = scene["base"], scene["ids"]
+    first = (ids["sku_id"], ids["sku_price"])
+    db = scene["site"].database()
+    try:
+        second = (
+            _one(
+                db,
+                "select min(id) from catalog_sku where product_id <> :p and stock > 5",
+                p=ids["product_id"],
+            ),
+            0,
+        )
+        second = (second[0], _one(db, "select price_fen from catalog_sku where id = :s", s=second[0]))
+    finally:
+        db.dispose()
+    page = _signed_in(browser, base, "buyer", PHONE)
+    for sku, _ in (first, second):
+        page.request.post(f"{base}/cart/items", form={"sku": str(sku), "qty": "1"})
+    page.goto(f"{base}/cart")
+    one = page.locator(f".cart-line[data-sku='{first[0]}']")
+    two = page.locator(f".cart-line[data-sku='{second[0]}']")
+    assert one.locator(".line-thumb img").count() == 1  # a picture per line
+    before = one.locator("input[name=qty]").input_value()
+    one.locator(".step.plus").click()
+    page.wait_for_function(
+        f"document.querySelector(\".cart-line[data-sku='{first[0]}']\").dataset.qty === '{int(before) + 1}'"
+    )
+    qty_one, qty_two = int(before) + 1, int(two.locator("input[name=qty]").input_value())
+    both = first[1] * qty_one + second[1] * qty_two
+    assert page.locator("#cart-total").inner_text() == format_yuan(both)
+    two.locator("input[name=pick]").uncheck()
+    assert page.locator("#cart-total").inner_text() == format_yuan(first[1] * qty_one)
+    assert not page.locator("#pick-all").is_checked()
+    shots.take(page, "phone-cart.png", full_page=True)
+    page.reload()  # the + was saved, not only drawn
+    assert page.locator(f".cart-line[data-sku='{first[0]}'] input[name=qty]").input_value() == str(qty_one)
+    page.locator(f".cart-line[data-sku='{second[0]}'] input[name=pick]").uncheck()
+    page.locator("#cart-checkout").click()
+    page.wait_for_url("**/checkout?**")
+    lines = page.locator("#place-form input[name=line]")
+    assert lines.count() == 1 and lines.first.get_attribute("value", timeout=2000).startswith(
+        f"{first[0]}:{qty_one}:"
+    )
+    page.context.close()

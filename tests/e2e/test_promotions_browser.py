@@ -38,6 +38,13 @@ def promo_server(fresh_site: Callable[[str], Site], serve: Callable[..., str]) -
     yield {"base": serve(site), **world}
 
 
+def _fen(shown: str) -> int:
+    """¥1,234.50 as the page shows it, back to fen (digits only: no float on the way)."""
+    digits = shown.strip().lstrip("¥").replace(",", "")
+    whole, _, cents = digits.partition(".")
+    return int(whole) * 100 + int((cents + "00")[:2])
+
+
 @pytest.mark.e2e
 def test_checkout_breakdown_and_merchant_tools(
     promo_server: dict[str, Any], browser: Any, shots: Shots
@@ -55,17 +62,25 @@ def test_checkout_breakdown_and_merchant_tools(
         )
         assert r.ok, r.text()
     page.goto(f"{base}/checkout?source=cart")
+    # The best combination is applied before the buyer touches anything: both coupons, checked.
     for coupon_id in promo_server["coupons"]:
-        page.locator(f"#coupon-form input[name=coupon][value='{coupon_id}']").check()
-    page.locator("#apply-coupons").click()
-    page.wait_for_url("**coupon=*")
+        assert page.locator(f"#coupon-form input[type=radio][value='{coupon_id}']").is_checked()
+    assert page.locator("#coupon-best").inner_text() == "已为你选好最省钱的券组合"
+    best_total = page.locator("#checkout-total").inner_text()
+    # Choosing 不使用 for the platform coupon re-prices at once and offers the best back.
+    page.locator("#coupon-form input[name=coupon_platform][value='']").check()
+    page.wait_for_selector("#use-best")
+    assert _fen(page.locator("#checkout-total").inner_text()) == _fen(best_total) + 1000
+    page.locator("#use-best").click()
+    page.wait_for_selector("#coupon-best >> text=已为你选好最省钱的券组合")
+    assert page.locator("#checkout-total").inner_text() == best_total
     lines = page.locator(".promo-lines")
     assert lines.count() >= 2
     text = page.locator("main").inner_text()
     assert "平台补贴" in text and "店铺优惠" in text and "百亿补贴" in text and "多件多折" in text
     total = page.locator("#checkout-total").inner_text()
     list_total = 2 * 12900 + 5990 + 8800
-    assert float(total.lstrip("¥").replace(",", "")) * 100 < list_total
+    assert _fen(total) < list_total
     shots.take(page, "promotions-checkout.png", full_page=True)
     page.goto(f"{base}/p/{a.product_id}")
     page.wait_for_selector("#product-promotions")

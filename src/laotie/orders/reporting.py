@@ -119,3 +119,14 @@ def orders_with_products(
         .limit(limit)
     ).all()
     return [(int(o), int(b)) for o, b in rows]
+
+
+def placed_at(session: Session, order_ids: list[int]) -> dict[int, datetime]:
+    """order id -> when it was placed, for showing order numbers (date + id) where only ids are kept
+    (after-sales cases, statements, late-shipment lists). Unknown ids are left out."""
+    if not order_ids:
+        return {}
+    rows = session.execute(
+        select(Order.id, Order.created_at).where(Order.id.in_(sorted(set(order_ids))))
+    ).all()
+    return {order_id: at for order_id, at in rows}

@@ -44,6 +44,7 @@ from laotie.orders.reporting import buyer_purchases as buyer_purchases
 from laotie.orders.reporting import live_session_orders as live_session_orders  # re-exported
 from laotie.orders.reporting import order_products as order_products
 from laotie.orders.reporting import orders_with_products as orders_with_products
+from laotie.orders.reporting import placed_at as placed_at
 from laotie.orders.reporting import product_sales as product_sales
 
 # What reviews read of a line (re-exported on purpose): who bought it, whether it arrived, a lock.
@@ -52,6 +53,8 @@ from laotie.orders.reviewable import order_lines as order_lines
 from laotie.orders.reviewable import received_lines as received_lines
 from laotie.orders.reviewable import reviewable_line as reviewable_line
 from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, PlacedCheckout
+from laotie.orders.shop_figures import ShopFigures as ShopFigures
+from laotie.orders.shop_figures import shop_figures as shop_figures
 from laotie.payments import service as payments
 from laotie.payments.schemas import IntentOut
 from laotie.settings import get_settings
@@ -307,11 +310,14 @@ def shop_orders(
     principal: Principal,
     shop_id: int,
     params: PageParams,
-    status: OrderStatus | None = None,
+    status: OrderStatus | tuple[OrderStatus, ...] | None = None,
 ) -> Page[OrderOut]:
+    """The shop's orders, newest first; ``status`` one state or several (a console tab)."""
     shops.require_shop_member(session, shop_id, principal)
     where: list[object] = [Order.shop_id == shop_id]
-    if status is not None:
+    if isinstance(status, tuple):
+        where.append(Order.status.in_(status))
+    elif status is not None:
         where.append(Order.status == status)
     return _page(session, where, params, full_address=False)
 

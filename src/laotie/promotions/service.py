@@ -19,6 +19,7 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.promotions import claims, errors
 from laotie.promotions.claims import Reservation, record_uses, release, reserve
+from laotie.promotions.coupon_choice import CouponChoices, Unusable, best_combination, coupon_choices
 from laotie.promotions.models import Campaign, CampaignItem, MultiBuy, Subsidy
 from laotie.promotions.offers import OfferBook, chosen_coupons, deal_blocked, load_book, offers_for
 from laotie.promotions.pricing import Breakdown, CartLine, price
@@ -47,8 +48,11 @@ from laotie.promotions.wallet import claim, claimable, issue, my_coupons
 __all__ = [
     "Breakdown",
     "CartLine",
+    "CouponChoices",
     "OfferBook",
     "Reservation",
+    "Unusable",
+    "best_combination",
     "budget",
     "budget_held",
     "budgets",
@@ -56,6 +60,7 @@ __all__ = [
     "campaigns",
     "claim",
     "claimable",
+    "coupon_choices",
     "create_campaign",
     "create_deal",
     "create_platform_coupon",

@@ -110,6 +110,36 @@ TRAIL_EVENTS = {
     "restricted": "限制经营",
 }
 CARRIERS = tuple(c.name for c in carrier_list())  # what logistics accepts
+CARRIER_EXAMPLES = {c.name: c.example for c in carrier_list()}  # a number in each carrier's format
+# The merchant's order tabs: (key, name, the states it holds); 售后 is the after-sales console.
+MERCHANT_ORDER_TABS = (
+    ("", "全部", ()),
+    ("pending_payment", "待付款", ("pending_payment",)),
+    ("paid", "待发货", ("paid",)),
+    ("shipped", "已发货", ("shipped", "delivered")),
+    ("completed", "已完成", ("completed",)),
+    ("closed", "已关闭", ("cancelled", "closed")),
+)
+# A shop's money: which balance moved, and why (ledger transaction kinds).
+LEDGER_ACCOUNTS = {"shop_pending": "待结算", "shop_available": "可提现"}
+STATEMENT_KINDS = {
+    "order_completed": "确认收货，货款进入待结算",
+    "order_settled": "售后期结束，转入可提现",
+    "pay_later_credit": "先用后付：平台垫付",
+    "refund_reversal": "售后退款冲回",
+    "payment_refund": "退款",
+    "withdrawal": "提现",
+    "withdrawal_reversal": "提现失败，退回余额",
+    "counterfeit_compensation": "假一赔四赔付",
+    "return_shipping_comp": "退货运费补偿",
+    "agreement_charge": "协议扣款",
+}
+WITHDRAWAL_STATUS = {
+    "requested": "已申请",
+    "processing": "银行处理中",
+    "paid": "已到账",
+    "failed": "失败已退回",
+}
 
 
 def event_label(kind: str) -> str:

@@ -23,7 +23,7 @@ from laotie.orders import service as orders
 from laotie.shops import service as shops
 from laotie.web import forms
 from laotie.web.labels import CARRIERS, ORDER_EVENTS
-from laotie.web.rendering import PageRoute, redirect, render
+from laotie.web.rendering import PageRoute, order_numbers, redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 Staff = require_roles(Role.GOVERNANCE, Role.ADMIN)
@@ -173,6 +173,7 @@ def case_page(
         "aftersales/case.html",
         case=case,
         party=party,
+        order_nos=order_numbers(session, [case.order_id]),
         carriers=CARRIERS,
         key=secrets.token_urlsafe(18),
         **LABELS,
@@ -265,6 +266,7 @@ def merchant_queue(
         shop=current,
         my_shops=my_shops,
         result=result,
+        order_nos=order_numbers(session, [c.order_id for c in result.items]),
         status=status if wanted else "",
         tabs=("", "requested", "returning", "received", "disputed", "refunded"),
         **LABELS,
@@ -276,7 +278,15 @@ def dispute_queue(
     request: Request, session: Session = Depends(get_session), principal: Principal = Staff
 ) -> HTMLResponse:
     result = aftersales.governance_queue(session, PageParams(limit=50, offset=0))
-    return render(request, session, principal, "aftersales/disputes.html", result=result, **LABELS)
+    return render(
+        request,
+        session,
+        principal,
+        "aftersales/disputes.html",
+        result=result,
+        order_nos=order_numbers(session, [c.order_id for c in result.items]),
+        **LABELS,
+    )
 
 
 @router.get("/governance/aftersales/{case_id}", response_class=HTMLResponse)
@@ -290,6 +300,7 @@ def dispute_page(
         principal,
         "aftersales/dispute.html",
         view=view,
+        order_nos=order_numbers(session, [view.case.order_id]),
         key=secrets.token_urlsafe(18),
         **LABELS,
     )

@@ -1,5 +1,6 @@
-"""The buyer's cart in the browser: add from the product page, lines by shop with price-change flags,
-quantity and removal, and on to checkout."""
+"""The buyer's cart in the browser: add from the product page, lines by shop with their pictures and
+price-change flags, +/− steppers and removal, a tick per line, and on to checkout with the ticked
+lines only (``/checkout?source=cart&pick=…``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from laotie.catalog import service as catalog
 from laotie.core.auth import AnyUser, Principal
 from laotie.core.http import PathId, get_session
 from laotie.orders.schemas import MAX_QUANTITY, CartItemIn
@@ -29,12 +31,17 @@ def cart_page(
         {"shop": shops.get_shop(session, shop_id) if shop_id else None, "lines": lines}
         for shop_id, lines in view.shops.items()
     ]
+    product_ids = sorted(
+        {line.product_id for lines in view.shops.values() for line in lines if line.product_id}
+    )
+    covers = {card.id: card.cover_url for card in catalog.listed_cards(session, product_ids)}
     return render(
         request,
         session,
         principal,
         "cart.html",
         groups=groups,
+        covers=covers,
         total_fen=view.total_fen,
         can_checkout=any(line.available for lines in view.shops.values() for line in lines),
     )
@@ -63,7 +70,11 @@ def set_quantity(
     session: Session = Depends(get_session),
     principal: Principal = AnyUser,
 ) -> RedirectResponse:
-    quantity = forms.parse_int(forms.fields(form).get("qty", ""), "购买数量", 1, MAX_QUANTITY)
+    data = forms.fields(form)
+    quantity = forms.parse_int(data.get("qty", ""), "购买数量", 1, MAX_QUANTITY)
+    step = data.get("step", "")
+    if step in ("-1", "1"):  # the stepper's − / + buttons; never below one (删除 removes)
+        quantity = min(max(quantity + int(step), 1), MAX_QUANTITY)
     cart.set_quantity(session, principal.user_id, sku_id, quantity)
     session.commit()
     return redirect("/cart")

@@ -45,6 +45,7 @@ from laotie.web.rendering import PageRoute, page_url, redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
+_SCOPED = re.compile(r"coupon_(\d{1,15}|platform)")
 _LINE = re.compile(r"(\d{1,15}):(\d{1,3}):(\d{1,12})")
 PAY_MODES = {m.value for m in PayMode}
 ADDRESS_FIELDS = ("recipient", "phone", "province_code", "city_code", "district_code", "detail")
@@ -86,13 +87,14 @@ def _buy_now_line(sku: str, qty: str, price: str) -> Line:
     )
 
 
-def _cart_lines(session: Session, buyer_id: int) -> list[Line]:
+def _cart_lines(session: Session, buyer_id: int, picked: set[int] | None = None) -> list[Line]:
+    """The cart's available lines; only the ticked ones (``picked``) when the cart page sent a choice."""
     view = cart.view(session, buyer_id)
     lines = [
         Line(item.sku_id, item.quantity, item.current_price_fen)
         for items in view.shops.values()
         for item in items
-        if item.available and item.current_price_fen is not None
+        if item.available and item.current_price_fen is not None and (not picked or item.sku_id in picked)
     ]
     if not lines:
         raise order_errors.EMPTY_CHECKOUT()
@@ -123,9 +125,15 @@ def _below(level: Callable[[str], list[RegionOut]], code: str) -> list[RegionOut
         return []
 
 
+def _picked(raw: list[str]) -> set[int]:
+    """The cart lines ticked on the cart page: ``pick=12&pick=13`` or ``pick=12,13``."""
+    return {int(v) for value in raw for v in value.split(",") if v.isdigit() and len(v) < 16}
+
+
 def _back_url(source: str, lines: list[Line], address_id: int | None = None) -> str:
     if source == "cart":
-        return page_url("/checkout", source="cart", address=address_id)
+        picks = ",".join(str(line.sku_id) for line in lines)
+        return page_url("/checkout", source="cart", pick=picks, address=address_id)
     line = lines[0]
     return page_url("/checkout", sku=line.sku_id, qty=line.quantity, price=line.price_fen, address=address_id)
 
@@ -144,6 +152,7 @@ def _checkout_page(
     address_error: str | None = None,
     status_code: int = 200,
     coupon_ids: list[int] | None = None,
+    chose_coupons: bool = False,
     sq: str = "",
 ) -> HTMLResponse:
     book = addresses.list_addresses(session, principal.user_id)
@@ -157,6 +166,7 @@ def _checkout_page(
         [(ln.sku_id, ln.quantity) for ln in lines],
         coupon_ids or [],
         chosen_address,
+        chose=chose_coupons,
     )
     groups = _groups(session, lines)
     province = next((a.province_code for a in book if a.id == chosen_address), None)
@@ -184,6 +194,8 @@ def _checkout_page(
         cities=_below(addresses.cities, form.get("province_code", "")),
         districts=_below(addresses.districts, form.get("city_code", "")),
         promo=promo,
+        chose_coupons=chose_coupons,
+        best_url=_back_url(source, lines, chosen_address),
         coupon_text=checkout_promotions.coupon_text,
         funder_zh=checkout_promotions.FUNDER_ZH,
         sq=sq,
@@ -199,16 +211,18 @@ def checkout_page(
     price: Annotated[str, Query(max_length=15)] = "",
     address: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     coupon: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None, Query(max_length=10)] = None,
+    chose: Annotated[str, Query(max_length=1)] = "",
+    pick: Annotated[list[Annotated[str, Field(max_length=400)]] | None, Query(max_length=MAX_LINES)] = None,
     sq: Annotated[str, Query(max_length=60)] = "",
     session: Session = Depends(get_session),
     principal: Principal = AnyUser,
 ) -> HTMLResponse:
     if source == "cart":
-        lines = _cart_lines(session, principal.user_id)
+        lines = _cart_lines(session, principal.user_id, _picked(pick or []))
     else:
         source = ""
         lines = [_buy_now_line(sku, qty, price)]
-    coupons = [c for c in coupon or [] if 1 <= c <= 2**53]
+    coupons = [c for c in coupon or [] if 1 <= c <= 2**53] + _scoped_coupons(request)
     return _checkout_page(
         request,
         session,
@@ -216,9 +230,19 @@ def checkout_page(
         lines,
         source,
         chosen_address=address,
-        coupon_ids=coupons,
+        coupon_ids=coupons[:10],
+        chose_coupons=chose == "1" or bool(coupons),
         sq=_sq(sq, source),
     )
+
+
+def _scoped_coupons(request: Request) -> list[int]:
+    """The coupon radio groups (``coupon_<shop id>``, ``coupon_platform``); an empty value is 不使用."""
+    return [
+        int(value)
+        for name, value in request.query_params.multi_items()
+        if _SCOPED.fullmatch(name) and value.isdigit() and len(value) < 16
+    ][:10]
 
 
 def _price_refreshed(session: Session, lines: list[Line]) -> list[Line]:
@@ -291,6 +315,7 @@ def place(
             error=exc.message("zh"),
             status_code=exc.status,
             coupon_ids=coupon_ids,
+            chose_coupons=True,
             sq=sq,
         )
     if source == "cart":

@@ -23,7 +23,7 @@ from laotie.logistics import service as logistics
 from laotie.logistics.schemas import ProductShippingIn, Quote, QuoteLine, ShippingPolicyIn, TemplateIn
 from laotie.shops import service as shops
 from laotie.web import forms
-from laotie.web.rendering import PageRoute, redirect, render
+from laotie.web.rendering import PageRoute, order_numbers, redirect, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 Staff = require_roles(Role.GOVERNANCE, Role.ADMIN)
@@ -81,6 +81,7 @@ def _templates_page(
     templates = logistics.list_templates(session, principal, shop_id)
     products = catalog.list_shop_products(session, principal, shop_id, PageParams(limit=100)).items
     assigned = {p.id: logistics.get_product_shipping(session, principal, shop_id, p.id) for p in products}
+    late = logistics.shop_late_shipments(session, principal, shop_id)
     return render(
         request,
         session,
@@ -93,7 +94,8 @@ def _templates_page(
         products=products,
         assigned=assigned,
         provinces=addresses.provinces(),
-        late=logistics.shop_late_shipments(session, principal, shop_id),
+        late=late,
+        order_nos=order_numbers(session, [r.order_id for r in late]),
         policy=logistics.get_policy(session, principal, shop_id),
         error=error,
     )
@@ -211,11 +213,13 @@ def late_shipments_page(
     session: Session = Depends(get_session),
     principal: Principal = Staff,
 ) -> HTMLResponse:
+    rows = logistics.late_shipments(session, shop)
     return render(
         request,
         session,
         principal,
         "governance/late_shipments.html",
-        rows=logistics.late_shipments(session, shop),
+        rows=rows,
+        order_nos=order_numbers(session, [r.order_id for r in rows]),
         shop_filter=shop,
     )

@@ -24,7 +24,7 @@ from laotie.shops import service as shops
 from laotie.shops.schemas import ShopApply, ShopPrivateOut
 from laotie.video import service as video
 from laotie.web import errors as web_errors
-from laotie.web import forms
+from laotie.web import forms, merchant_figures
 from laotie.web.labels import DOCUMENT_LABELS, PRODUCT_TABS, main_category_groups
 from laotie.web.rendering import PageRoute, redirect, render
 
@@ -128,6 +128,7 @@ def console(
         session,
         principal,
         "merchant/dashboard.html",
+        overview=merchant_figures.overview(session, principal, current.id),
         asks=asks,
         shop=current,
         my_shops=my_shops,

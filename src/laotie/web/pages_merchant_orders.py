@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from laotie.addresses.schemas import AddressSnapshot
+from laotie.core import clock
 from laotie.core.auth import AnyUser, Principal
 from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
@@ -22,9 +23,9 @@ from laotie.orders.schemas import OrderStatus
 from laotie.orders.service import fulfilment
 from laotie.shops import service as shops
 from laotie.web import errors as web_errors
-from laotie.web import forms
-from laotie.web.labels import CARRIERS, ORDER_EVENTS, ORDER_TABS
-from laotie.web.rendering import PageRoute, redirect, render
+from laotie.web import forms, merchant_figures
+from laotie.web.labels import CARRIER_EXAMPLES, CARRIERS, MERCHANT_ORDER_TABS, ORDER_EVENTS
+from laotie.web.rendering import CHINA_TZ, PageRoute, redirect, render
 
 router = APIRouter(prefix="/merchant", include_in_schema=False, route_class=PageRoute)
 
@@ -47,11 +48,14 @@ def shop_orders(
     )
     if current is None:
         return redirect("/merchant")
-    status = status if status in ORDER_TABS else ""
+    tab = next((t for t in MERCHANT_ORDER_TABS if t[0] == status), MERCHANT_ORDER_TABS[0])
+    status = tab[0]
     params = PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    result = orders.shop_orders(
-        session, principal, current.id, params, OrderStatus(status) if status else None
-    )
+    states = tuple(OrderStatus(s) for s in tab[2])
+    result = orders.shop_orders(session, principal, current.id, params, states or None)
+    by_status = orders.shop_figures(session, principal, current.id, clock.now(), CHINA_TZ, days=1).by_status
+    counts = {key: sum(by_status.get(s, 0) for s in held) for key, _, held in MERCHANT_ORDER_TABS}
+    open_cases = merchant_figures.open_case_count(session, principal, current.id)
     return render(
         request,
         session,
@@ -60,7 +64,9 @@ def shop_orders(
         shop=current,
         my_shops=my_shops,
         result=result,
-        tabs=ORDER_TABS,
+        tabs=MERCHANT_ORDER_TABS,
+        counts=counts,
+        open_cases=open_cases,
         status=status,
         base="/merchant/orders",
         query={"shop": current.id, "status": status},
@@ -89,6 +95,7 @@ def _order_page(
         order=order,
         label=label,
         carriers=CARRIERS,
+        carrier_examples=CARRIER_EXAMPLES,
         shipment=logistics.shipment_of_order(session, order.id),
         events=ORDER_EVENTS,
         error=error,
@@ -141,8 +148,11 @@ def ship(
         fulfilment.ship(session, principal, shop_id, order_id, carrier, tracking_no)
     except AppError as exc:
         session.rollback()
+        message = exc.message("zh")
+        if exc.code == "INVALID_TRACKING_NO" and carrier in CARRIER_EXAMPLES:
+            message += f"（{carrier}的运单号形如 {CARRIER_EXAMPLES[carrier]}）"
         return _order_page(
-            request, session, principal, shop_id, order_id, error=exc.message("zh"), status_code=exc.status
+            request, session, principal, shop_id, order_id, error=message, status_code=exc.status
         )
     session.commit()
     shipped = logistics.shipment_of_order(session, order_id)

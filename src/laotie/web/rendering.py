@@ -9,9 +9,10 @@ instead of JSON.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,7 @@ from laotie.accounts import service as accounts
 from laotie.core.auth import Principal
 from laotie.core.errors import NOT_AUTHENTICATED, VALIDATION_ERROR, AppError
 from laotie.core.money import discount_label, format_yuan, percent_label, plain_hundredths
+from laotie.orders import service as orders
 from laotie.social import service as social
 from laotie.web import errors as web_errors
 from laotie.web.labels import buyer_label, event_label, label
@@ -98,6 +100,12 @@ def order_number(order: Any) -> str:
     ten digits (2026120700000023), not a small integer. A display format only: links keep the id."""
     placed = china_time(order.created_at, "date").replace("-", "")
     return f"{placed}{order.id:010d}"
+
+
+def order_numbers(session: Session, order_ids: Iterable[int]) -> dict[int, str]:
+    """order id -> its order number, for pages that hold only ids (after-sales cases, statements)."""
+    placed = orders.placed_at(session, list(order_ids))
+    return {i: order_number(SimpleNamespace(id=i, created_at=at)) for i, at in placed.items()}
 
 
 env = Environment(

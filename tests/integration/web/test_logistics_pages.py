@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.db import Database
 from laotie.logistics import service as logistics
+from laotie.orders import service as orders
+from laotie.web.rendering import order_number
 from tests.factories.logistics import URUMQI_TIANSHAN, buyer_in, make_template, paid_order, ship_under
 from tests.factories.orders import make_buyer, make_on_sale
 from tests.factories.shops import make_reviewer
@@ -97,6 +99,10 @@ def test_governance_sees_late_shipments(
     session.commit()
     sign_in(client, staff)
     page = client.get("/governance/late-shipments")
-    assert page.status_code == 200 and "尚未发货" in page.text and f"<td>{order_id}</td>" in page.text
+    number = order_number(orders.order_view(session, order_id))  # the order number, not the bare id
+    session.rollback()
+    assert (
+        page.status_code == 200 and "尚未发货" in page.text and f'<td class="mono">{number}</td>' in page.text
+    )
     sign_in(client, buyer.headers)
     assert client.get("/governance/late-shipments", follow_redirects=False).status_code == 403

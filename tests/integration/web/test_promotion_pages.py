@@ -30,10 +30,15 @@ def test_checkout_page_shows_who_funds_each_discount_and_places_with_the_coupon(
     sign_in(client, buyer.headers)
     product = client.get(f"/p/{sale.product_id}").text
     assert "百亿补贴" in product and "2件9折" in product
-    plain = client.get(f"/checkout?sku={sale.sku_id}&qty=2&price={sale.price_fen}").text
+    plain = client.get(f"/checkout?sku={sale.sku_id}&qty=2&price={sale.price_fen}&chose=1").text
     assert "平台补贴" in plain and "店铺优惠" in plain
     # 20000 - subsidy 2000 - multi-buy 10% of 18000 = 1800 -> 16200
     assert 'id="checkout-total">¥162.00<' in plain
+    assert "换成最优组合可再省 ¥5.00" in plain
+    # Unchosen, the page applies the best coupon itself.
+    best = client.get(f"/checkout?sku={sale.sku_id}&qty=2&price={sale.price_fen}").text
+    assert 'id="checkout-total">¥157.00<' in best and "已为你选好最省钱的券组合" in best
+    assert f'<input type="hidden" name="coupon" value="{wallet.id}">' in best
     page = client.get(f"/checkout?sku={sale.sku_id}&qty=2&price={sale.price_fen}&coupon={wallet.id}").text
     assert 'id="checkout-total">¥157.00<' in page
     assert f'name="coupon" value="{wallet.id}"' in page
@@ -168,3 +173,34 @@ def test_a_coupon_held_at_its_limit_shows_claimed_and_the_claim_is_still_refused
     assert "已领取" not in _claim_button(fresh, two_each.id) and "已领取" not in _claim_button(
         fresh, one_each.id
     )
+
+
+def test_checkout_lists_why_coupons_do_not_fit_and_names_a_clashing_pair(
+    client: TestClient, session: Session
+) -> None:
+    sale = make_on_sale(session, price_fen=20000)
+    other = make_on_sale(session, price_fen=5000)
+    buyer = make_buyer(session)
+    big = claim(session, buyer.principal, shop_coupon(session, sale.shop_id, 10000, cut_fen=3000).id)
+    small = claim(session, buyer.principal, shop_coupon(session, sale.shop_id, 10000, cut_fen=1000).id)
+    plat = claim(session, buyer.principal, platform_coupon(session, 18000, 5000, budget_fen=100_000).id)
+    claim(session, buyer.principal, shop_coupon(session, sale.shop_id, 21200, cut_fen=5000).id)
+    claim(session, buyer.principal, shop_coupon(session, other.shop_id, 0, cut_fen=500).id)
+    session.rollback()
+    sign_in(client, buyer.headers)
+    url = f"/checkout?sku={sale.sku_id}&qty=1&price={sale.price_fen}"
+    page = client.get(url).text
+    # Best: the small shop coupon keeps the platform coupon's threshold; 200 - 10 - 50 = 140.
+    assert 'id="checkout-total">¥140.00<' in page
+    assert f'name="coupon_{sale.shop_id}" value="{small.id}" checked' in page
+    assert f'name="coupon_platform" value="{plat.id}" checked' in page
+    unusable = page[page.index('id="coupon-unusable"') :]
+    assert "差¥12可用" in unusable and "仅限" in unusable and "使用" in unusable
+    # The buyer picks the big shop coupon and keeps the platform one: the page says they clash.
+    clash = client.get(f"{url}&chose=1&coupon_{sale.shop_id}={big.id}&coupon_platform={plat.id}").text
+    assert "与所选店铺券不能同时使用" in clash and "还差¥10才到门槛" in clash
+    assert 'id="checkout-total">¥170.00<' in clash
+    assert 'id="use-best"' in clash and "可再省 ¥30.00" in clash
+    # Two coupons of one shop through a crafted address: the second is named, not dropped silently.
+    both = client.get(f"{url}&coupon={big.id}&coupon={small.id}").text
+    assert "同一店铺每单限用一张店铺券" in both and 'id="checkout-total">¥170.00<' in both

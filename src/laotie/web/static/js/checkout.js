@@ -47,6 +47,14 @@
     });
   });
 
+  // A coupon radio re-prices at once (the server prices; the button stays for pages without script).
+  var coupons = document.getElementById("coupon-form");
+  if (coupons) {
+    coupons.addEventListener("change", function (e) {
+      if (e.target && e.target.type === "radio") { coupons.submit(); }
+    });
+  }
+
   var place = document.getElementById("place-form");
   if (place) {
     place.addEventListener("submit", function () {
