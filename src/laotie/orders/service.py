@@ -12,12 +12,10 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import AppError
 from laotie.core.pagination import Page, PageParams
-
-# The buyer's cart, the price quote and the merchant's fulfilment, opened to the web pages on purpose.
-from laotie.orders import cart as cart
+from laotie.orders import cart as cart  # the buyer's cart, opened to the web pages on purpose
 from laotie.orders import errors, lifecycle, overrides
-from laotie.orders import fulfilment as fulfilment
-from laotie.orders import paylater as paylater
+from laotie.orders import fulfilment as fulfilment  # the merchant's fulfilment, opened to the pages
+from laotie.orders import paylater as paylater  # pay-after-use eligibility, opened to the pages
 from laotie.orders.attribution import LiveCart as LiveCart  # re-exported for live
 from laotie.orders.attribution import on_live_lookup as on_live_lookup  # re-exported for live
 
@@ -31,7 +29,6 @@ from laotie.orders.placement import place_batch
 # Every route that places answers through this (re-exported for live's flash-sale route).
 from laotie.orders.placement_answer import answer as answer
 from laotie.orders.placement_prepare import prepare
-from laotie.orders.placement_types import Outcome as Outcome
 from laotie.orders.placement_types import Wanted
 from laotie.orders.quote import QuoteIn as QuoteIn
 from laotie.orders.quote import QuoteLineIn as QuoteLineIn
