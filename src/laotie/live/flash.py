@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -117,7 +116,7 @@ def _refusal(session: Session, flash_id: int) -> Exception:
     return errors.FLASH_SOLD_OUT(flash_sale_id=flash_id, remaining=sale.remaining)
 
 
-def claimer(flash_id: int, limit: int) -> Callable[[Any, int, int], None]:
+def claimer(flash_id: int, limit: int) -> Callable[[Session, int, int], None]:
     """The claim the orders domain runs in the placement's transaction: the buyer's quota first, then
     the sale's units, each one conditional update; a refusal undoes the quota and raises."""
 

@@ -297,14 +297,9 @@ async def buy_flash(
     )
     batcher = request.app.state.placement_batcher
     outcome = await batcher.place(buyer.user_id, checkout, idempotency_key, purchase.override)
-    if outcome.error is not None:
-        return error_response(request, outcome.error)
-    placed = orders.unwrap(outcome)
-    if not outcome.replayed:
+    if outcome.placed is not None and not outcome.replayed:
         _hub(request).stock_changed(flash_id)
-    return Response(
-        placed.model_dump_json(), status_code=200 if outcome.replayed else 201, media_type="application/json"
-    )
+    return orders.answer(request, outcome)
 
 
 @router.get("/sessions/{session_id}/report", response_model=SessionReport)

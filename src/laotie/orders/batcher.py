@@ -14,58 +14,24 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import anyio.from_thread
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
-from laotie.addresses import errors as address_errors
-from laotie.addresses import service as addresses
 from laotie.core.db import Database
 from laotie.core.errors import INTERNAL, AppError
 from laotie.core.uow import unit_of_work
-from laotie.orders import attribution, errors, paylater
-from laotie.orders.models import PayMode
-from laotie.orders.placement import Outcome, PlaceRequest, place_batch
+from laotie.orders.placement import place_batch
+from laotie.orders.placement_prepare import prepare
+from laotie.orders.placement_types import Outcome, PlaceRequest, Wanted
 from laotie.orders.schemas import CheckoutIn, PriceOverride
 
 log = logging.getLogger(__name__)
 
 
-def prepare_many(
-    session: Session, wanted: list[tuple[int, CheckoutIn, str]]
-) -> list[PlaceRequest | AppError]:
-    """``service.prepare`` for a batch of (buyer_id, body, idempotency key): the same checks in the
-    same order, with every buyer's address read in one query. Each gets its request or its error."""
-    found = addresses.snapshots(session, [(buyer_id, body.address_id) for buyer_id, body, _ in wanted])
-    prepared: list[PlaceRequest | AppError] = []
-    for buyer_id, body, key in wanted:
-        try:
-            if not key or len(key) > 100:
-                raise errors.IDEMPOTENCY_KEY_REQUIRED()
-            snapshot = found.get((buyer_id, body.address_id))
-            if snapshot is None:
-                raise address_errors.ADDRESS_NOT_FOUND(address_id=body.address_id)
-            verified = attribution.check(session, body)
-            pay_later_ok = False
-            if body.pay_mode == PayMode.PAY_LATER:
-                paylater.require_eligible(session, buyer_id, [line.sku_id for line in body.lines])
-                pay_later_ok = True
-            prepared.append(
-                PlaceRequest(
-                    buyer_id, body, snapshot.model_dump(mode="json"), key, pay_later_ok, verified=verified
-                )
-            )
-        except AppError as exc:
-            prepared.append(exc)
-    return prepared
-
-
-@dataclass
+@dataclass(frozen=True)
 class _Pending:
-    buyer_id: int
-    body: CheckoutIn
-    idempotency_key: str
+    wanted: Wanted
     future: asyncio.Future[Outcome]
-    override: PriceOverride | None = None
 
 
 class PlacementBatcher:
@@ -79,12 +45,19 @@ class PlacementBatcher:
     async def place(
         self, buyer_id: int, body: CheckoutIn, idempotency_key: str, override: PriceOverride | None = None
     ) -> Outcome:
+        """The placement entry of every route that places: wait for the batch that decides this one."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(buyer_id, body, idempotency_key, future, override))
+        self._queue.append(_Pending(Wanted(buyer_id, body, idempotency_key, override), future))
         if not self._running:
             self._running = True
             asyncio.get_running_loop().create_task(self._drain())
         return await future
+
+    def place_from_thread(self, buyer_id: int, body: CheckoutIn, idempotency_key: str) -> Outcome:
+        """``place`` for a synchronous route (run in the server's thread pool): the thread waits while
+        the event loop batches. The caller must hold no write transaction meanwhile (on SQLite the
+        batch would wait for its lock)."""
+        return anyio.from_thread.run(self.place, buyer_id, body, idempotency_key)
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
@@ -121,12 +94,10 @@ class PlacementBatcher:
         with unit_of_work(self.db) as session:
             outcomes: dict[int, Outcome] = {}
             requests: list[tuple[int, PlaceRequest]] = []
-            wanted = [(p.buyer_id, p.body, p.idempotency_key) for p in batch]
-            for i, prepared in enumerate(prepare_many(session, wanted)):
+            for i, prepared in enumerate(prepare(session, [p.wanted for p in batch])):
                 if isinstance(prepared, AppError):
                     outcomes[i] = Outcome(error=prepared)
                 else:
-                    prepared.override = batch[i].override
                     requests.append((i, prepared))
             placed = place_batch(session, [r for _, r in requests]) if requests else []
             session.commit()

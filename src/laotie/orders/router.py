@@ -30,18 +30,11 @@ class CancelIn(BaseModel):
 
 
 async def _place(request: Request, buyer: Principal, body: CheckoutIn, key: str) -> Response:
-    """The buy path: no worker thread, no session; the batcher decides it with its neighbours.
-    Refusals are returned rather than raised, and the answer is serialised once, by pydantic."""
+    """The buy path: no worker thread, no session; the batcher decides it with its neighbours."""
     if not key:
         return error_response(request, errors.IDEMPOTENCY_KEY_REQUIRED())
     batcher: PlacementBatcher = request.app.state.placement_batcher
-    outcome = await batcher.place(buyer.user_id, body, key)
-    if outcome.error is not None:
-        return error_response(request, outcome.error)
-    placed = service.unwrap(outcome)
-    return Response(
-        placed.model_dump_json(), status_code=200 if outcome.replayed else 201, media_type="application/json"
-    )
+    return service.answer(request, await batcher.place(buyer.user_id, body, key))
 
 
 @router.post("/checkout", response_model=PlacedCheckout, status_code=201)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from laotie.core.ids import Id
 from laotie.core.money import PriceFen
@@ -80,7 +81,7 @@ class PriceOverride:
     unit_price_fen: int
     kind: str
     reference_id: int
-    claim: Callable[[Any, int, int], None]  # (session, buyer_id, quantity)
+    claim: Callable[[Session, int, int], None]  # (session, buyer_id, quantity)
 
 
 class PlacedOrder(BaseModel):

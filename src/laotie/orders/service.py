@@ -10,13 +10,12 @@ from sqlalchemy.orm import Session
 from laotie.addresses import service as addresses
 from laotie.core import clock
 from laotie.core.auth import Principal
+from laotie.core.errors import AppError
 from laotie.core.pagination import Page, PageParams
-from laotie.orders import attribution, errors, lifecycle, overrides
-
-# The buyer's cart, the price quote and the merchant's fulfilment, opened to the web pages on purpose.
-from laotie.orders import cart as cart
-from laotie.orders import fulfilment as fulfilment
-from laotie.orders import paylater as paylater
+from laotie.orders import cart as cart  # the buyer's cart, opened to the web pages on purpose
+from laotie.orders import errors, lifecycle, overrides
+from laotie.orders import fulfilment as fulfilment  # the merchant's fulfilment, opened to the pages
+from laotie.orders import paylater as paylater  # pay-after-use eligibility, opened to the pages
 from laotie.orders.attribution import LiveCart as LiveCart  # re-exported for live
 from laotie.orders.attribution import on_live_lookup as on_live_lookup  # re-exported for live
 
@@ -25,7 +24,12 @@ from laotie.orders.bulk_refunding import refund_in_full_and_close as refund_in_f
 from laotie.orders.bulk_refunding import refundable_orders as refundable_orders
 from laotie.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
 from laotie.orders.overrides import Release
-from laotie.orders.placement import Outcome, PlaceRequest, place_batch
+from laotie.orders.placement import place_batch
+
+# Every route that places answers through this (re-exported for live's flash-sale route).
+from laotie.orders.placement_answer import answer as answer
+from laotie.orders.placement_prepare import prepare
+from laotie.orders.placement_types import Wanted
 from laotie.orders.quote import QuoteIn as QuoteIn
 from laotie.orders.quote import QuoteLineIn as QuoteLineIn
 from laotie.orders.quote import quote as quote
@@ -63,32 +67,14 @@ from laotie.shops import service as shops
 TIMEOUT_REASON = lifecycle.TIMEOUT_REASON
 
 
-def prepare(session: Session, buyer_id: int, body: CheckoutIn, idempotency_key: str) -> PlaceRequest:
-    """Everything about a placement that reads only the buyer's own data (address, eligibility)."""
-    if not idempotency_key or len(idempotency_key) > 100:
-        raise errors.IDEMPOTENCY_KEY_REQUIRED()
-    snapshot = addresses.snapshot(session, buyer_id, body.address_id)
-    verified = attribution.check(session, body)
-    pay_later_ok = False
-    if body.pay_mode == PayMode.PAY_LATER:
-        paylater.require_eligible(session, buyer_id, [line.sku_id for line in body.lines])
-        pay_later_ok = True
-    return PlaceRequest(
-        buyer_id, body, snapshot.model_dump(mode="json"), idempotency_key, pay_later_ok, verified=verified
-    )
-
-
-def unwrap(outcome: Outcome) -> PlacedCheckout:
-    if outcome.error is not None:
-        raise outcome.error
-    assert outcome.placed is not None
-    return outcome.placed
-
-
 def checkout(session: Session, buyer: Principal, body: CheckoutIn, idempotency_key: str) -> PlacedCheckout:
-    """Place one checkout (a batch of one); the caller commits."""
-    request = prepare(session, buyer.user_id, body, idempotency_key)
-    return unwrap(place_batch(session, [request])[0])
+    """Place one checkout inside the caller's transaction (a batch of one, the caller commits): for
+    work that buys as part of a larger unit (a governance test purchase, the simulator). Routes
+    place through the batcher instead (``app.state.placement_batcher``)."""
+    (request,) = prepare(session, [Wanted(buyer.user_id, body, idempotency_key)])
+    if isinstance(request, AppError):
+        raise request
+    return place_batch(session, [request])[0].result()
 
 
 def _checkout_of(session: Session, buyer: Principal, checkout_id: int) -> Checkout:

@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
-from laotie.core.auth import Principal
 from laotie.core.errors import AppError
 from laotie.ledger.schemas import Posting
 from laotie.payments import errors, gateway, reconcile, refunds
@@ -37,6 +36,12 @@ from laotie.payments.agreements import sign_agreement as sign_agreement
 from laotie.payments.bulk_refunds import RefundIn as RefundIn
 from laotie.payments.bulk_refunds import refund_many as refund_many
 from laotie.payments.bulk_refunds import refundable_intents as refundable_intents
+
+# Reading intents (re-exported on purpose).
+from laotie.payments.intent_views import get_intent as get_intent
+from laotie.payments.intent_views import get_intent_for as get_intent_for
+from laotie.payments.intent_views import intent_events as intent_events
+from laotie.payments.intent_views import intents_for as intents_for
 from laotie.payments.intents import capture, close, fail, intent_out, load, record, transition
 from laotie.payments.interfaces import BankAccount, ChargeStatus, PayoutResult, ProviderError
 from laotie.payments.models import (
@@ -44,7 +49,6 @@ from laotie.payments.models import (
     IntentKind,
     IntentStatus,
     PaymentIntent,
-    PaymentIntentEvent,
 )
 
 # Before giving up an unpaid reference, ask the provider (re-exported on purpose).
@@ -54,7 +58,7 @@ from laotie.payments.reconcile import stop_or_capture as stop_or_capture
 
 # The sandbox provider's cashier, which the demo's pages confirm at on the buyer's behalf.
 from laotie.payments.sandbox import psp as sandbox_psp  # noqa: F401  (re-exported)
-from laotie.payments.schemas import IntentEventOut, IntentOut, RefundOut
+from laotie.payments.schemas import IntentOut, RefundOut
 from laotie.settings import get_settings
 
 S = IntentStatus
@@ -334,51 +338,6 @@ def refund(
     check_amount(amount_fen)
     _check_text("idempotency_key", idempotency_key, 100)
     return refunds.refund(session, intent_id, amount_fen, idempotency_key, reason, source, actor_id)
-
-
-def get_intent(session: Session, intent_id: int) -> IntentOut:
-    return intent_out(load(session, intent_id))
-
-
-def get_intent_for(session: Session, intent_id: int, principal: Principal) -> IntentOut:
-    """The buyer's own intent; anyone else's looks like it does not exist (staff see all)."""
-    intent = load(session, intent_id)
-    if intent.buyer_id != principal.user_id and not principal.is_staff:
-        raise errors.PAYMENT_NOT_FOUND(intent_id=intent_id)
-    return intent_out(intent)
-
-
-def intents_for(session: Session, reference_type: str, reference_id: str | int) -> list[IntentOut]:
-    rows = session.scalars(
-        select(PaymentIntent)
-        .where(
-            PaymentIntent.reference_type == reference_type, PaymentIntent.reference_id == str(reference_id)
-        )
-        .order_by(PaymentIntent.id)
-    ).all()
-    return [intent_out(i) for i in rows]
-
-
-def intent_events(session: Session, intent_id: int) -> list[IntentEventOut]:
-    rows = session.scalars(
-        select(PaymentIntentEvent)
-        .where(PaymentIntentEvent.intent_id == intent_id)
-        .order_by(PaymentIntentEvent.id)
-    ).all()
-    return [
-        IntentEventOut(
-            id=r.id,
-            kind=r.kind,
-            from_status=r.from_status,
-            to_status=r.to_status,
-            actor_id=r.actor_id,
-            provider_event_id=r.provider_event_id,
-            reason=r.reason,
-            data=dict(r.data),
-            at=r.at,
-        )
-        for r in rows
-    ]
 
 
 def send_payout(

@@ -1,5 +1,5 @@
 """Checkout in the browser: the lines (立即购买 or the cart), the delivery address, the pay mode, and
-placing the order through ``orders.service.checkout``, the same placement path as the API.
+placing the order through the placement batcher (``orders.batcher``), the same entry as the API.
 
 The page carries a fresh idempotency key in a hidden field, so a double submit places once; a
 PRICE_CHANGED answer shows the page again with the new prices for the buyer to confirm.
@@ -27,7 +27,6 @@ from laotie.core.errors import AppError
 from laotie.core.http import get_session
 from laotie.core.ids import MAX_ID
 from laotie.orders import errors as order_errors
-from laotie.orders import service as orders
 from laotie.orders.schemas import (
     MAX_LINES,
     MAX_QUANTITY,
@@ -293,7 +292,11 @@ def place(
             coupon_ids=coupon_ids,
             attribution=_attribution(sq),
         )
-        placed = orders.checkout(session, principal, body, data.get("idempotency_key", ""))
+        # The same placement as the API's (the batcher); this request's transaction ends first, since
+        # on SQLite it holds the write lock the batch needs.
+        session.rollback()
+        batcher = request.app.state.placement_batcher
+        placed = batcher.place_from_thread(principal.user_id, body, data.get("idempotency_key", "")).result()
     except ValidationError as exc:
         session.rollback()
         error = forms.validation_message(exc)

@@ -18,10 +18,9 @@ from laotie.addresses import service as addresses
 from laotie.catalog import service as catalog
 from laotie.core.errors import AppError
 from laotie.core.idempotency import IdempotencyRecord
-from laotie.orders import service as orders
-from laotie.orders.batcher import prepare_many
 from laotie.orders.models import Checkout, Order, PayMode
-from laotie.orders.placement import PlaceRequest
+from laotie.orders.placement_prepare import prepare
+from laotie.orders.placement_types import PlaceRequest, Wanted
 from tests.factories.orders import Buyer, OnSale, checkout_body, make_buyer, make_on_sale
 
 
@@ -108,12 +107,13 @@ def test_batch_preparation_answers_as_one_at_a_time(session: Session, case: str)
         session.commit()
     if case == "pay_later":
         body = body.model_copy(update={"pay_mode": PayMode.PAY_LATER})
-    try:
-        alone: Any = _outcome(orders.prepare(session, buyer.user_id, body, key))
-    except AppError as exc:
-        alone = _outcome(exc)
-    batched = prepare_many(
-        session, [(stranger.user_id, checkout_body(stranger, (sale, 1)), "other"), (buyer.user_id, body, key)]
+    alone: Any = _outcome(prepare(session, [Wanted(buyer.user_id, body, key)])[0])
+    batched = prepare(
+        session,
+        [
+            Wanted(stranger.user_id, checkout_body(stranger, (sale, 1)), "other"),
+            Wanted(buyer.user_id, body, key),
+        ],
     )
     assert _outcome(batched[1]) == alone
     assert not isinstance(batched[0], AppError)

@@ -27,7 +27,7 @@ from laotie.payments.interfaces import (
     RefundStatus,
     WebhookEvent,
 )
-from laotie.payments.sandbox import psp, signature
+from laotie.payments.sandbox import psp, refunds, signature
 from laotie.settings import get_settings
 
 
@@ -74,14 +74,14 @@ class SandboxProvider:
     def refund(
         self, *, provider_ref: str, amount_fen: int, idempotency_key: str, reason: str
     ) -> RefundResult:
-        row = psp.refund(self.session, provider_ref, amount_fen, idempotency_key, reason)
+        row = refunds.refund(self.session, provider_ref, amount_fen, idempotency_key, reason)
         return RefundResult(
             row.provider_refund_ref, RefundStatus(row.status), row.amount_fen, row.failure_reason
         )
 
     def refund_many(self, requests: list[tuple[str, int, str, str]]) -> list[RefundResult]:
         """Many refunds in one call, (provider ref, amount, key, reason) each, answered in order."""
-        rows = psp.refund_many(self.session, requests)
+        rows = refunds.refund_many(self.session, requests)
         return [
             RefundResult(
                 row.provider_refund_ref, RefundStatus(row.status), row.amount_fen, row.failure_reason

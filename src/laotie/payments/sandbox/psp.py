@@ -1,5 +1,6 @@
-"""What happens inside the sandbox PSP: charges, the buyer's confirmation, refunds, payouts, and the
-webhooks it queues to tell the platform. Nothing here reads the platform's tables.
+"""What happens inside the sandbox PSP: charges, the buyer's confirmation, agreement charges, payouts,
+and the webhooks it queues to tell the platform (refunds of a charge: ``refunds``). Nothing here
+reads the platform's tables.
 
 Test payment methods (like card networks' test cards) decide a confirmation's outcome:
 
@@ -30,7 +31,6 @@ from laotie.payments.sandbox.models import (
     SandboxAgreement,
     SandboxCharge,
     SandboxPayout,
-    SandboxRefund,
     SandboxWebhook,
 )
 from laotie.settings import get_settings
@@ -45,7 +45,7 @@ FAILING_ACCOUNT_SUFFIX = "0000"
 CONFIRM_PATH = "/api/v1/payments/sandbox/intents/{ref}/confirm"
 
 
-def _ref(prefix: str) -> str:
+def new_ref(prefix: str) -> str:
     return f"{prefix}_sbx_{secrets.token_hex(12)}"
 
 
@@ -91,11 +91,11 @@ def _notify(session: Session, charge: SandboxCharge, status: str, copies: int = 
     queue_webhook(session, f"payment.{status}", charge.provider_ref, _charge_data(charge, status), copies)
 
 
-def _by_key(session: Session, model: Any, key: str) -> Any:
+def by_key(session: Session, model: Any, key: str) -> Any:
     return session.scalar(select(model).where(model.idempotency_key == key))
 
 
-def _lock_charge(session: Session, provider_ref: str) -> SandboxCharge | None:
+def lock_charge(session: Session, provider_ref: str) -> SandboxCharge | None:
     return session.scalar(
         select(SandboxCharge).where(SandboxCharge.provider_ref == provider_ref).with_for_update()
     )
@@ -109,14 +109,14 @@ def _set_status(charge: SandboxCharge, status: ChargeStatus) -> None:
 def create_charge(
     session: Session, amount_fen: int, idempotency_key: str, expires_at: datetime, metadata: Mapping[str, str]
 ) -> SandboxCharge:
-    existing = _by_key(session, SandboxCharge, idempotency_key)
+    existing = by_key(session, SandboxCharge, idempotency_key)
     if existing is not None:
         if existing.amount_fen != amount_fen:
             raise ProviderError("sandbox: idempotency key reused with a different amount")
         return existing  # type: ignore[no-any-return]
     now = clock.now()
     charge = SandboxCharge(
-        provider_ref=_ref("pi"),
+        provider_ref=new_ref("pi"),
         kind="intent",
         amount_fen=amount_fen,
         refunded_fen=0,
@@ -155,7 +155,7 @@ def lookup(session: Session, provider_ref: str) -> SandboxCharge:
 
 def confirm(session: Session, provider_ref: str, client_secret: str, payment_method: str) -> SandboxCharge:
     """The buyer pays at the sandbox's cashier. The outcome is decided now and told by webhook later."""
-    charge = _lock_charge(session, provider_ref)
+    charge = lock_charge(session, provider_ref)
     if (
         charge is None
         or charge.kind != "intent"
@@ -200,7 +200,7 @@ def confirm(session: Session, provider_ref: str, client_secret: str, payment_met
 
 
 def cancel(session: Session, provider_ref: str, reason: str) -> bool:
-    charge = _lock_charge(session, provider_ref)
+    charge = lock_charge(session, provider_ref)
     if charge is None:
         raise ProviderError(f"sandbox: no charge {provider_ref}")
     if charge.status in (C.CANCELED, C.EXPIRED):
@@ -214,7 +214,7 @@ def cancel(session: Session, provider_ref: str, reason: str) -> bool:
 
 def create_agreement(session: Session, customer_ref: str) -> SandboxAgreement:
     agreement = SandboxAgreement(
-        agreement_ref=_ref("agr"), customer_ref=customer_ref, outcome="ok", created_at=clock.now()
+        agreement_ref=new_ref("agr"), customer_ref=customer_ref, outcome="ok", created_at=clock.now()
     )
     session.add(agreement)
     session.flush()
@@ -240,7 +240,7 @@ def charge_agreement(
 ) -> tuple[SandboxCharge, str]:
     """Charge a saved agreement; returns the charge and the immediate answer
     (succeeded | declined | pending)."""
-    existing: SandboxCharge | None = _by_key(session, SandboxCharge, idempotency_key)
+    existing: SandboxCharge | None = by_key(session, SandboxCharge, idempotency_key)
     if existing is not None:
         if existing.amount_fen != amount_fen or existing.agreement_ref != agreement_ref:
             raise ProviderError("sandbox: idempotency key reused with a different charge")
@@ -257,7 +257,7 @@ def charge_agreement(
     )
     now = clock.now()
     charge = SandboxCharge(
-        provider_ref=_ref("ch"),
+        provider_ref=new_ref("ch"),
         kind="agreement_charge",
         amount_fen=amount_fen,
         refunded_fen=0,
@@ -284,51 +284,17 @@ def charge_agreement(
     return charge, answer
 
 
-def refund(
-    session: Session, provider_ref: str, amount_fen: int, idempotency_key: str, reason: str
-) -> SandboxRefund:
-    existing: SandboxRefund | None = _by_key(session, SandboxRefund, idempotency_key)
-    if existing is not None:
-        if existing.amount_fen != amount_fen or existing.charge_ref != provider_ref:
-            raise ProviderError("sandbox: refund idempotency key reused with a different refund")
-        return existing
-    charge = _lock_charge(session, provider_ref)
-    if charge is None:
-        raise ProviderError(f"sandbox: no charge {provider_ref}")
-    failure = ""
-    if charge.status != C.SUCCEEDED:
-        failure = "charge_not_captured"
-    elif charge.refunded_fen + amount_fen > charge.amount_fen:
-        failure = "amount_exceeds_charge"
-    else:
-        charge.refunded_fen += amount_fen
-        charge.updated_at = clock.now()
-    row = SandboxRefund(
-        provider_refund_ref=_ref("re"),
-        charge_ref=provider_ref,
-        amount_fen=amount_fen,
-        idempotency_key=idempotency_key,
-        status="failed" if failure else "succeeded",
-        failure_reason=failure,
-        reason=reason[:200],
-        created_at=clock.now(),
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
 def send_payout(
     session: Session, amount_fen: int, account: BankAccount, idempotency_key: str, metadata: Mapping[str, str]
 ) -> SandboxPayout:
-    existing: SandboxPayout | None = _by_key(session, SandboxPayout, idempotency_key)
+    existing: SandboxPayout | None = by_key(session, SandboxPayout, idempotency_key)
     if existing is not None:
         if existing.amount_fen != amount_fen or existing.account_number != account.account_number:
             raise ProviderError("sandbox: payout idempotency key reused with a different payout")
         return existing
     fails = account.account_number.endswith(FAILING_ACCOUNT_SUFFIX)
     payout = SandboxPayout(
-        provider_payout_ref=_ref("po"),
+        provider_payout_ref=new_ref("po"),
         amount_fen=amount_fen,
         holder_name=account.holder_name,
         account_number=account.account_number,
@@ -351,55 +317,3 @@ def send_payout(
     }
     queue_webhook(session, f"payout.{payout.status}", payout.provider_payout_ref, data)
     return payout
-
-
-def refund_many(session: Session, requests: list[tuple[str, int, str, str]]) -> list[SandboxRefund]:
-    """``refund`` of many (charge ref, amount, key, reason) at once, as a PSP's batch refund API
-    does: the same checks and answers, charges locked in id order, a few statements in all."""
-    keys = [key for _, _, key, _ in requests]
-    existing = {
-        r.idempotency_key: r
-        for r in session.scalars(select(SandboxRefund).where(SandboxRefund.idempotency_key.in_(keys)))
-    }
-    charges = {
-        c.provider_ref: c
-        for c in session.scalars(
-            select(SandboxCharge)
-            .where(SandboxCharge.provider_ref.in_(sorted({ref for ref, _, _, _ in requests})))
-            .order_by(SandboxCharge.id)
-            .with_for_update()
-        )
-    }
-    out: list[SandboxRefund] = []
-    for provider_ref, amount_fen, key, reason in requests:
-        if key in existing:
-            known = existing[key]
-            if known.amount_fen != amount_fen or known.charge_ref != provider_ref:
-                raise ProviderError("sandbox: refund idempotency key reused with a different refund")
-            out.append(known)
-            continue
-        charge = charges.get(provider_ref)
-        if charge is None:
-            raise ProviderError(f"sandbox: no charge {provider_ref}")
-        failure = ""
-        if charge.status != C.SUCCEEDED:
-            failure = "charge_not_captured"
-        elif charge.refunded_fen + amount_fen > charge.amount_fen:
-            failure = "amount_exceeds_charge"
-        else:
-            charge.refunded_fen += amount_fen
-            charge.updated_at = clock.now()
-        row = SandboxRefund(
-            provider_refund_ref=_ref("re"),
-            charge_ref=provider_ref,
-            amount_fen=amount_fen,
-            idempotency_key=key,
-            status="failed" if failure else "succeeded",
-            failure_reason=failure,
-            reason=reason[:200],
-            created_at=clock.now(),
-        )
-        out.append(row)
-    session.add_all([r for r in out if r.id is None])
-    session.flush()
-    return out
