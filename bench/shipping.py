@@ -45,7 +45,7 @@ from laotie.logistics.schemas import ProductShippingIn, QuoteLine, TemplateIn  #
 from laotie.migrations.registry import metadata  # noqa: E402
 from laotie.orders import fulfilment, lifecycle  # noqa: E402
 from laotie.orders import service as orders  # noqa: E402
-from laotie.orders.models import OrderStatus  # noqa: E402
+from laotie.orders.models import OrderEventKind, OrderStatus  # noqa: E402
 from tests.factories.logistics import URUMQI_TIANSHAN, buyer_in, owner_of  # noqa: E402
 from tests.factories.orders import OnSale, checkout_body, make_buyer, make_on_sale  # noqa: E402
 
@@ -201,7 +201,7 @@ def main() -> None:
                 session, far.principal, checkout_body(far, (plain[0], 1)), f"bench-parcel-{i}"
             )
             order_id = placed.orders[0].id
-            lifecycle.move(session, order_id, OrderStatus.PAID, None, "paid", "bench")
+            lifecycle.move(session, order_id, OrderStatus.PAID, None, OrderEventKind.PAID, "bench")
             fulfilment.ship(session, owner, plain[0].shop_id, order_id, "中通快递", f"78{i:012d}")
             ids.append(order_id)
         session.commit()

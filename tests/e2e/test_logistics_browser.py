@@ -22,7 +22,7 @@ from laotie.logistics import service as logistics
 from laotie.logistics.schemas import ProductShippingIn, TemplateIn
 from laotie.orders import fulfilment, lifecycle
 from laotie.orders import service as orders
-from laotie.orders.models import OrderStatus
+from laotie.orders.models import OrderEventKind, OrderStatus
 from laotie.orders.schemas import CheckoutIn, LineIn
 from laotie.shops.models import Shop
 from laotie.sim.demo import DEMO_PASSWORD, buyer_phone, seed_demo
@@ -79,7 +79,7 @@ def _prepare(url: str) -> tuple[int, int, int, str]:
             placed = orders.checkout(session, buyer, body, "e2e-logistics")
             order_id = placed.orders[0].id
             # payment is the cashier test's subject; here the order is simply paid
-            lifecycle.move(session, order_id, OrderStatus.PAID, None, "paid", "e2e")
+            lifecycle.move(session, order_id, OrderStatus.PAID, None, OrderEventKind.PAID, "e2e")
             session.commit()
         with unit_of_work(db) as session:
             fulfilment.ship(session, owner, shop.id, order_id, "中通快递", "78123456789012")

@@ -13,16 +13,16 @@ from laotie.affiliate.schemas import EarningLine, EarningsOut
 from laotie.core.auth import Principal
 from laotie.core.pagination import PageParams
 from laotie.ledger import service as ledger
-from laotie.ledger.schemas import AccountKind
+from laotie.ledger.schemas import AccountKind, TransactionKind
 from laotie.settlement import service as settlement
 
 STATES = {AccountKind.COMMISSION_PAYABLE: "pending", AccountKind.COMMISSION_AVAILABLE: "settled"}
 # What each booking means for the creator (the ledger's memo speaks for the merchant).
-DESCRIBED = {
-    "order_completed": "确认收货，佣金入账",
-    "order_settled": "售后期结束，佣金结算",
-    "withdrawal": "提现到银行账户",
-    "withdrawal_reversal": "提现失败，退回可提现余额",
+DESCRIBED: dict[str, str] = {
+    TransactionKind.ORDER_COMPLETED: "确认收货，佣金入账",
+    TransactionKind.ORDER_SETTLED: "售后期结束，佣金结算",
+    TransactionKind.WITHDRAWAL: "提现到银行账户",
+    TransactionKind.WITHDRAWAL_REVERSAL: "提现失败，退回可提现余额",
 }
 
 

@@ -20,13 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from laotie.aftersales.models import Case, CreditPayout, CreditPayoutStatus, Party
+from laotie.aftersales.models import CaseEventKind as E
 from laotie.aftersales.state import record
 from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.core.events import emit
+from laotie.core.transitions import Transitions, move
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
-from laotie.ledger.schemas import LedgerCheck, Posting
+from laotie.ledger.schemas import LedgerCheck, Posting, TransactionKind
 from laotie.payments import service as payments
 from laotie.payments.schemas import PayoutStatus
 
@@ -35,6 +37,16 @@ P = CreditPayoutStatus
 # Set on every transfer we send, so results of other domains' payouts (withdrawals) are left alone.
 METADATA_KEY = "aftersales_credit_payout_id"
 REFERENCE = "aftersales_credit_payout"
+# Where a payout may go: the provider may answer paid or failed before we recorded sending it.
+TRANSITIONS: Transitions[CreditPayoutStatus] = Transitions(
+    {
+        P.REQUESTED: {P.PROCESSING, P.PAID, P.FAILED},
+        P.PROCESSING: {P.PAID, P.FAILED},
+        P.PAID: set(),
+        P.FAILED: set(),
+    }
+)
+STAMP = {P.PROCESSING: "sent_at", P.PAID: "paid_at", P.FAILED: "failed_at"}
 
 
 def provider_key(payout_id: int) -> str:
@@ -61,7 +73,7 @@ def request(session: Session, case: Case, amount_fen: int, memo: str = "") -> Cr
     session.flush()
     ledger.post(
         session,
-        kind="buyer_credit_payout",
+        kind=TransactionKind.BUYER_CREDIT_PAYOUT,
         reference_type=REFERENCE,
         reference_id=payout.id,
         postings=[
@@ -85,24 +97,29 @@ def _load(session: Session, payout_id: int) -> CreditPayout | None:
     )
 
 
-def _move(session: Session, payout: CreditPayout, to: CreditPayoutStatus, kind: str, note: str) -> None:
+def _refused(before: CreditPayoutStatus, to: CreditPayoutStatus) -> Exception:
+    return RuntimeError(f"buyer credit payout cannot go from {before.value} to {to.value}")
+
+
+def _move(session: Session, payout: CreditPayout, to: CreditPayoutStatus, kind: E, note: str) -> None:
     now = clock.now()
-    before = payout.status
-    payout.status = to
-    payout.updated_at = now
-    stamp = {P.PROCESSING: "sent_at", P.PAID: "paid_at", P.FAILED: "failed_at"}[to]
-    setattr(payout, stamp, now)
-    record(
-        session,
-        payout.case_id,
-        kind,
-        None,
-        Party.SYSTEM,
-        None,
-        None,
-        note,
-        {"payout_id": payout.id, "amount_fen": payout.amount_fen, "from": before.value, "to": to.value},
-    )
+
+    def trail(before: CreditPayoutStatus, to: CreditPayoutStatus) -> None:
+        payout.updated_at = now
+        setattr(payout, STAMP[to], now)
+        record(
+            session,
+            payout.case_id,
+            kind,
+            None,
+            Party.SYSTEM,
+            None,
+            None,
+            note,
+            {"payout_id": payout.id, "amount_fen": payout.amount_fen, "from": before.value, "to": to.value},
+        )
+
+    move(payout, to, TRANSITIONS, refuse=_refused, trail=trail)
     session.flush()
 
 
@@ -122,19 +139,19 @@ def send(session: Session, payout_id: int) -> bool:
     if result.status == PayoutStatus.FAILED:
         _fail(session, payout, result.failure_reason or "refused")
     elif result.status == PayoutStatus.PAID:
-        _move(session, payout, P.PAID, "credit_paid", "退货运费补偿已到账")
+        _move(session, payout, P.PAID, E.CREDIT_PAID, "退货运费补偿已到账")
     else:
-        _move(session, payout, P.PROCESSING, "credit_sent", "退货运费补偿已转出，等待到账")
+        _move(session, payout, P.PROCESSING, E.CREDIT_SENT, "退货运费补偿已转出，等待到账")
     return True
 
 
 def _fail(session: Session, payout: CreditPayout, reason: str) -> None:
     """The provider refused: the amount is owed to the buyer again, exactly as booked."""
     payout.failure_reason = reason[:200]
-    _move(session, payout, P.FAILED, "credit_failed", f"退货运费补偿转账失败：{reason}")
+    _move(session, payout, P.FAILED, E.CREDIT_FAILED, f"退货运费补偿转账失败：{reason}")
     ledger.post(
         session,
-        kind="buyer_credit_payout_reversal",
+        kind=TransactionKind.BUYER_CREDIT_PAYOUT_REVERSAL,
         reference_type=REFERENCE,
         reference_id=payout.id,
         postings=[
@@ -186,7 +203,7 @@ def apply_result(session: Session, payload: Mapping[str, Any], paid: bool) -> No
         return
     payout.provider_payout_ref = ref or payout.provider_payout_ref
     if paid:
-        _move(session, payout, P.PAID, "credit_paid", "退货运费补偿已到账")
+        _move(session, payout, P.PAID, E.CREDIT_PAID, "退货运费补偿已到账")
     else:
         _fail(session, payout, str(payload.get("failure_reason") or "failed"))
 

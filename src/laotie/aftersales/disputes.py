@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from laotie.aftersales import errors
 from laotie.aftersales.flow import shipping_comp
+from laotie.aftersales.models import CaseEventKind as E
 from laotie.aftersales.models import CaseKind, CaseStatus, Party
 from laotie.aftersales.opening import refund_case
 from laotie.aftersales.schemas import CaseOut, Decision, DecisionIn, DisputeView, FaultParty, OrderTrailItem
@@ -15,6 +16,7 @@ from laotie.aftersales.state import case_out, load, move, record
 from laotie.core.auth import Principal
 from laotie.core.events import emit
 from laotie.orders import service as orders
+from laotie.orders.schemas import OrderEventKind
 
 JUDGED = {CaseStatus.DISPUTED, CaseStatus.IN_REVIEW}
 
@@ -67,7 +69,7 @@ def decide(session: Session, staff: Principal, case_id: int, body: DecisionIn) -
     record(
         session,
         case.id,
-        "decided",
+        E.DECIDED,
         staff.user_id,
         Party.STAFF,
         case.status.value,
@@ -87,7 +89,7 @@ def decide(session: Session, staff: Principal, case_id: int, body: DecisionIn) -
             amount,
             staff.user_id,
             Party.STAFF,
-            "decision_refund",
+            E.DECISION_REFUND,
             body.note or "平台判定退款",
             shipping_comp_fen=comp,
         )
@@ -98,7 +100,7 @@ def decide(session: Session, staff: Principal, case_id: int, body: DecisionIn) -
             CaseStatus.APPROVED,
             staff.user_id,
             Party.STAFF,
-            "decision_return",
+            E.DECISION_RETURN,
             body.note or "平台判定退货退款",
             extra={**extra, "kind": CaseKind.RETURN},
         )
@@ -109,7 +111,7 @@ def decide(session: Session, staff: Principal, case_id: int, body: DecisionIn) -
             CaseStatus.CLOSED,
             staff.user_id,
             Party.STAFF,
-            "decision_reject",
+            E.DECISION_REJECT,
             body.note or "平台驳回",
             extra=extra,
         )
@@ -129,7 +131,11 @@ def decide(session: Session, staff: Principal, case_id: int, body: DecisionIn) -
         },
     )
     orders.note(
-        session, case.order_id, "aftersales_decided", staff.user_id, f"售后单{case.id}：{body.decision.value}"
+        session,
+        case.order_id,
+        OrderEventKind.AFTERSALES_DECIDED,
+        staff.user_id,
+        f"售后单{case.id}：{body.decision.value}",
     )
     return case_out(session, load(session, case.id))
 

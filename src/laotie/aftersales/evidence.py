@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from laotie.aftersales import errors
 from laotie.aftersales.access import visible_case
+from laotie.aftersales.models import CaseEventKind as E
 from laotie.aftersales.models import Evidence, Party
 from laotie.aftersales.schemas import EvidenceOut
 from laotie.aftersales.state import FINAL, evidence_out, record
@@ -66,7 +67,7 @@ def upload(
         record(
             session,
             case_id,
-            "evidence",
+            E.EVIDENCE,
             principal.user_id,
             party,
             status,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from laotie.aftersales import errors
 from laotie.aftersales.access import buyer_case, merchant_case, visible_case
 from laotie.aftersales.models import Case, CaseKind, CaseReason, CaseStatus, Party
+from laotie.aftersales.models import CaseEventKind as E
 from laotie.aftersales.opening import refund_case
 from laotie.aftersales.schemas import MERCHANT_FAULT, CaseOut, ShipBackIn
 from laotie.aftersales.state import case_out, load, move, record, screen_message
@@ -19,6 +20,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import AppError
 from laotie.orders import service as orders
+from laotie.orders.schemas import OrderEventKind
 from laotie.settings import get_settings
 
 S = CaseStatus
@@ -40,17 +42,17 @@ def approve(session: Session, principal: Principal, case_id: int) -> CaseOut:
     case = merchant_case(session, principal, case_id)
     if case.kind == CaseKind.REFUND_ONLY:
         refund_case(
-            session, case.id, case.amount_fen, principal.user_id, Party.MERCHANT, "approved", "商家同意仅退款"
+            session, case.id, case.amount_fen, principal.user_id, Party.MERCHANT, E.APPROVED, "商家同意仅退款"
         )
     else:
-        move(session, case.id, S.APPROVED, principal.user_id, Party.MERCHANT, "approved", "商家同意退货")
+        move(session, case.id, S.APPROVED, principal.user_id, Party.MERCHANT, E.APPROVED, "商家同意退货")
     return case_out(session, load(session, case.id))
 
 
 def reject(session: Session, principal: Principal, case_id: int, note: str) -> CaseOut:
     """拒绝 a request, or a return that arrived wrong; the buyer may escalate to the platform."""
     case = merchant_case(session, principal, case_id)
-    move(session, case.id, S.REJECTED, principal.user_id, Party.MERCHANT, "rejected", note or "商家拒绝")
+    move(session, case.id, S.REJECTED, principal.user_id, Party.MERCHANT, E.REJECTED, note or "商家拒绝")
     screen_message(session, case.id, principal.user_id, note)
     return case_out(session, load(session, case.id))
 
@@ -65,7 +67,7 @@ def ship_back(session: Session, principal: Principal, case_id: int, body: ShipBa
         S.RETURNING,
         principal.user_id,
         Party.BUYER,
-        "shipped_back",
+        E.SHIPPED_BACK,
         f"{body.carrier} {body.tracking_no}",
         extra={
             "return_carrier": body.carrier,
@@ -92,7 +94,7 @@ def receive(session: Session, principal: Principal | None, case_id: int, damaged
         S.RECEIVED,
         actor,
         party,
-        "received",
+        E.RECEIVED,
         "商家确认收到退货" if principal else "退货已签收，超时自动确认",
         deadline_at=clock.now() + _hours(get_settings().aftersales_refund_hours),
         data={"damaged": True} if damaged else None,
@@ -113,7 +115,7 @@ def restock(session: Session, case: Case, actor_id: int | None, party: Party, da
     for line in case.lines:
         units[int(line["sku_id"])] = units.get(int(line["sku_id"]), 0) + int(line["quantity"])
     if damaged:
-        record(session, case.id, "not_restocked", actor_id, party, None, None, "退货商品破损，不回库存")
+        record(session, case.id, E.NOT_RESTOCKED, actor_id, party, None, None, "退货商品破损，不回库存")
         return
     for sku_id, quantity in sorted(units.items()):
         if quantity > 0:
@@ -121,7 +123,7 @@ def restock(session: Session, case: Case, actor_id: int | None, party: Party, da
     record(
         session,
         case.id,
-        "restocked",
+        E.RESTOCKED,
         actor_id,
         party,
         None,
@@ -141,7 +143,7 @@ def refund_received(session: Session, principal: Principal, case_id: int) -> Cas
         case.amount_fen,
         principal.user_id,
         Party.MERCHANT,
-        "refunded",
+        E.REFUNDED,
         "商家退款",
         shipping_comp_fen=shipping_comp(case),
     )
@@ -150,7 +152,7 @@ def refund_received(session: Session, principal: Principal, case_id: int) -> Cas
 
 def cancel(session: Session, principal: Principal, case_id: int) -> CaseOut:
     case = buyer_case(session, principal, case_id)
-    move(session, case.id, S.CANCELLED, principal.user_id, Party.BUYER, "cancelled", "买家撤销申请")
+    move(session, case.id, S.CANCELLED, principal.user_id, Party.BUYER, E.CANCELLED, "买家撤销申请")
     return case_out(session, load(session, case.id))
 
 
@@ -165,13 +167,17 @@ def escalate(session: Session, principal: Principal, case_id: int, note: str) ->
         S.DISPUTED,
         principal.user_id,
         party,
-        "escalated",
+        E.ESCALATED,
         note or "申请平台介入",
         extra={"escalated_by": party.value},
     )
     screen_message(session, case.id, principal.user_id, note)
     orders.note(
-        session, case.order_id, "aftersales_disputed", principal.user_id, f"售后单{case.id}申请平台介入"
+        session,
+        case.order_id,
+        OrderEventKind.AFTERSALES_DISPUTED,
+        principal.user_id,
+        f"售后单{case.id}申请平台介入",
     )
     return case_out(session, load(session, case.id))
 
@@ -194,7 +200,7 @@ def run_timeouts(session: Session, limit: int = 200) -> dict[str, list[int]]:
             S.APPROVED,
             None,
             Party.SYSTEM,
-            "auto_approved",
+            E.AUTO_APPROVED,
             "商家超时未处理，系统自动同意",
             strict=False,
         ):
@@ -212,7 +218,7 @@ def run_timeouts(session: Session, limit: int = 200) -> dict[str, list[int]]:
                 c.amount_fen,
                 None,
                 Party.SYSTEM,
-                "auto_refunded",
+                E.AUTO_REFUNDED,
                 "商家超时未处理，系统自动退款",
                 strict=False,
             ),
@@ -228,7 +234,7 @@ def run_timeouts(session: Session, limit: int = 200) -> dict[str, list[int]]:
                 c.amount_fen,
                 None,
                 Party.SYSTEM,
-                "auto_refunded",
+                E.AUTO_REFUNDED,
                 "商家超时未退款，系统自动退款",
                 shipping_comp_fen=shipping_comp(c),
                 strict=False,

@@ -42,6 +42,34 @@ class CaseStatus(enum.StrEnum):
     CANCELLED = "cancelled"  # 买家已撤销
 
 
+class CaseEventKind(enum.StrEnum):
+    """What a case's trail records (``aftersales_case_event.kind``)."""
+
+    OPENED = "opened"
+    TO_REVIEW = "to_review"  # refund-only rate too high: staff look first
+    INSTANT = "instant"  # 极速退款
+    APPROVED = "approved"
+    AUTO_APPROVED = "auto_approved"
+    REJECTED = "rejected"
+    SHIPPED_BACK = "shipped_back"
+    RECEIVED = "received"
+    RESTOCKED = "restocked"
+    NOT_RESTOCKED = "not_restocked"
+    REFUNDED = "refunded"
+    AUTO_REFUNDED = "auto_refunded"
+    CANCELLED = "cancelled"
+    ESCALATED = "escalated"
+    EVIDENCE = "evidence"
+    DECIDED = "decided"
+    DECISION_REFUND = "decision_refund"
+    DECISION_RETURN = "decision_return"
+    DECISION_REJECT = "decision_reject"
+    PLATFORM_REFUND = "platform_refund"
+    CREDIT_SENT = "credit_sent"
+    CREDIT_PAID = "credit_paid"
+    CREDIT_FAILED = "credit_failed"
+
+
 class Party(enum.StrEnum):
     BUYER = "buyer"
     MERCHANT = "merchant"

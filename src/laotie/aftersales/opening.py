@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from laotie.aftersales import amounts, errors, protection
 from laotie.aftersales.models import Case, CaseKind, CaseReason, CaseStatus, Evidence, Party
+from laotie.aftersales.models import CaseEventKind as E
 from laotie.aftersales.payback import pay_back
 from laotie.aftersales.schemas import MERCHANT_FAULT, OPEN, CaseIn, CaseOut
 from laotie.aftersales.state import case_out, load, move, record, screen_message
@@ -22,10 +23,17 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.orders import errors as order_errors
 from laotie.orders import service as orders
+from laotie.orders.schemas import OrderEventKind, OrderStatus
 from laotie.settings import get_settings
 
-PAID_STATES = {"paid", "shipped", "delivered", "completed"}
+PAID_STATES = {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
 RETURN_REASONS = {CaseReason.NO_REASON, *MERCHANT_FAULT}
+# The step each kind of case writes on the order's own trail when it opens.
+ORDER_NOTE = {
+    CaseKind.RETURN: OrderEventKind.AFTERSALES_RETURN,
+    CaseKind.REFUND_ONLY: OrderEventKind.AFTERSALES_REFUND_ONLY,
+    CaseKind.PRICE_PROTECTION: OrderEventKind.AFTERSALES_PRICE_PROTECTION,
+}
 
 
 def paid_case_lines(session: Session, order_id: int) -> list[list[dict[str, object]]]:
@@ -143,7 +151,7 @@ def open_case(session: Session, buyer: Principal, body: CaseIn, idempotency_key:
         amount = sum(int(str(c["amount_fen"])) for c in chosen)
         instant = True
     else:
-        if body.kind == CaseKind.REFUND_ONLY and order.status == "paid":
+        if body.kind == CaseKind.REFUND_ONLY and order.status == OrderStatus.PAID:
             # Before shipment a refund is of the whole order (the goods have not left): a request
             # for part of it is refused, never turned into a full refund (issue 9 item 6).
             partial_lines = bool(wanted) and not amounts.covers_everything(
@@ -156,7 +164,7 @@ def open_case(session: Session, buyer: Principal, body: CaseIn, idempotency_key:
         amount = amounts.case_amount(order, left, chosen)
         if body.kind == CaseKind.RETURN:
             _check_return(order, body, chosen)
-        elif order.status == "paid":
+        elif order.status == OrderStatus.PAID:
             instant = True
         else:
             if body.reason not in MERCHANT_FAULT:
@@ -201,7 +209,7 @@ def open_case(session: Session, buyer: Principal, body: CaseIn, idempotency_key:
     record(
         session,
         case.id,
-        "opened",
+        E.OPENED,
         buyer.user_id,
         Party.BUYER,
         None,
@@ -211,12 +219,12 @@ def open_case(session: Session, buyer: Principal, body: CaseIn, idempotency_key:
     )
     _attach_evidence(session, buyer.user_id, case.id, body.evidence_ids)
     screen_message(session, case.id, buyer.user_id, body.description)
-    orders.note(session, order.order_id, f"aftersales_{body.kind.value}", buyer.user_id, f"售后单{case.id}")
+    orders.note(session, order.order_id, ORDER_NOTE[body.kind], buyer.user_id, f"售后单{case.id}")
     if status == CaseStatus.IN_REVIEW:
         record(
             session,
             case.id,
-            "to_review",
+            E.TO_REVIEW,
             None,
             Party.SYSTEM,
             status.value,
@@ -224,7 +232,7 @@ def open_case(session: Session, buyer: Principal, body: CaseIn, idempotency_key:
             "仅退款比例过高，转平台审核",
         )
     if instant:
-        refund_case(session, case.id, amount, buyer.user_id, Party.SYSTEM, "instant", "极速退款")
+        refund_case(session, case.id, amount, buyer.user_id, Party.SYSTEM, E.INSTANT, "极速退款")
     return case_out(session, load(session, case.id))
 
 
@@ -234,7 +242,7 @@ def refund_case(
     amount_fen: int,
     actor_id: int | None,
     party: Party,
-    kind: str,
+    kind: E,
     note: str,
     shipping_comp_fen: int = 0,
     strict: bool = True,

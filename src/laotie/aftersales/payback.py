@@ -27,8 +27,9 @@ from laotie.aftersales.models import Case, CaseRefund
 from laotie.core import clock
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
-from laotie.ledger.schemas import Posting
+from laotie.ledger.schemas import Posting, TransactionKind
 from laotie.orders import service as orders
+from laotie.orders.schemas import ChargeState, PayMode
 from laotie.payments import service as payments
 from laotie.promotions import service as promotions
 
@@ -41,7 +42,10 @@ def _captured_intent(session: Session, reference_type: str, reference_id: int) -
 
 
 def _completion_booked(session: Session, order_id: int) -> bool:
-    return any(tx.kind == "order_completed" for tx in ledger.transactions_for(session, "order", order_id))
+    return any(
+        tx.kind == TransactionKind.ORDER_COMPLETED
+        for tx in ledger.transactions_for(session, "order", order_id)
+    )
 
 
 def pay_back(
@@ -60,7 +64,7 @@ def pay_back(
     if done is not None:
         return done
     before = orders.refundable_order(session, case.order_id)
-    if before.pay_mode == "pay_later" and before.charge_state == "charging":
+    if before.pay_mode == PayMode.PAY_LATER and before.charge_state == ChargeState.CHARGING:
         raise errors.REFUND_PENDING_CHARGE(order_id=case.order_id)
     route = "none"
     payment_refund_id: int | None = None
@@ -76,7 +80,7 @@ def pay_back(
             legs = ledger.reversal_postings(net, amount_fen)
             ledger.post(
                 session,
-                kind="refund_reversal",
+                kind=TransactionKind.REFUND_REVERSAL,
                 reference_type="order",
                 reference_id=case.order_id,
                 postings=[*legs, Posting(K.PLATFORM_CLEARING, -amount_fen)],
@@ -89,7 +93,7 @@ def pay_back(
                 session, case.order_id, amount_fen, left_before
             )
         promotions.release_budget_share(session, case.order_id, platform_share, f"{key}:budget")
-        if before.pay_mode == "pay_now" or before.charge_state == "charged":
+        if before.pay_mode == PayMode.PAY_NOW or before.charge_state == ChargeState.CHARGED:
             reference = (
                 ("checkout", before.checkout_id)
                 if before.pay_mode == "pay_now"
@@ -108,7 +112,7 @@ def pay_back(
         elif before.shipped_at is not None:
             ledger.post(
                 session,
-                kind="pay_later_cancel",
+                kind=TransactionKind.PAY_LATER_CANCEL,
                 reference_type="order",
                 reference_id=case.order_id,
                 postings=[
@@ -122,7 +126,7 @@ def pay_back(
     if shipping_comp_fen > 0:
         ledger.post(
             session,
-            kind="return_shipping_comp",
+            kind=TransactionKind.RETURN_SHIPPING_COMP,
             reference_type="aftersales_case",
             reference_id=case.id,
             postings=[

@@ -25,13 +25,14 @@ from sqlalchemy.orm import Session
 
 from laotie.aftersales import amounts, credit
 from laotie.aftersales.models import Case, CaseKind, CaseReason, CaseStatus, Party
+from laotie.aftersales.models import CaseEventKind as E
 from laotie.aftersales.opening import PAID_STATES, paid_case_lines
 from laotie.aftersales.payback import pay_back
 from laotie.aftersales.state import record
 from laotie.core import clock
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
-from laotie.ledger.schemas import Posting
+from laotie.ledger.schemas import Posting, TransactionKind
 from laotie.orders import service as orders
 
 
@@ -112,7 +113,7 @@ def platform_refund(
     record(
         session,
         case.id,
-        "platform_refund",
+        E.PLATFORM_REFUND,
         actor_id,
         Party.STAFF,
         None,
@@ -126,7 +127,7 @@ def platform_refund(
     if compensation > 0:
         ledger.post(
             session,
-            kind="counterfeit_compensation",
+            kind=TransactionKind.COUNTERFEIT_COMPENSATION,
             reference_type="aftersales_case",
             reference_id=case.id,
             postings=[

@@ -29,12 +29,13 @@ from laotie.aftersales.models import (
     CreditPayoutStatus,
     Party,
 )
+from laotie.aftersales.models import CaseEventKind as E
 from laotie.aftersales.platform import PlatformRefund, platform_refund
 from laotie.core import clock
 from laotie.core.events import emit_many
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
-from laotie.ledger.schemas import Posting
+from laotie.ledger.schemas import Posting, TransactionKind
 from laotie.orders import errors as order_errors
 from laotie.orders import service as orders
 from laotie.payments import service as payments
@@ -140,7 +141,7 @@ def platform_refund_many(
                 "case_id": cid,
                 "actor_id": actor_id,
                 "party": Party.STAFF.value,
-                "kind": "platform_refund",
+                "kind": E.PLATFORM_REFUND,
                 "from_status": None,
                 "to_status": CaseStatus.REFUNDED.value,
                 "note": note[:500],
@@ -219,7 +220,7 @@ def _compensate(session: Session, owed: list[tuple[orders.RefundableOrder, int, 
     for (o, cid, amount), pid in zip(owed, payout_ids, strict=True):
         txs.append(
             ledger.TransactionIn(
-                kind="counterfeit_compensation",
+                kind=TransactionKind.COUNTERFEIT_COMPENSATION,
                 reference_type="aftersales_case",
                 reference_id=cid,
                 postings=[
@@ -232,7 +233,7 @@ def _compensate(session: Session, owed: list[tuple[orders.RefundableOrder, int, 
         )
         txs.append(
             ledger.TransactionIn(
-                kind="buyer_credit_payout",
+                kind=TransactionKind.BUYER_CREDIT_PAYOUT,
                 reference_type="aftersales_credit_payout",
                 reference_id=pid,
                 postings=[Posting(K.BUYER_CREDIT, amount, owner_id=o.buyer_id), Posting(K.PSP_CASH, -amount)],

@@ -10,30 +10,34 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from laotie.aftersales import errors
-from laotie.aftersales.models import Case, CaseEvent, CaseStatus, Evidence, Party
+from laotie.aftersales.models import Case, CaseEvent, CaseEventKind, CaseStatus, Evidence, Party
 from laotie.aftersales.schemas import CaseEventOut, CaseOut, EvidenceOut
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.core.transitions import Transitions, move_where
 from laotie.moderation import service as moderation
 
 S = CaseStatus
 CASE_STATUS_CHANGED = "aftersales.case_status_changed"
-# Which states each state may be entered from.
-ENTERED_FROM: dict[CaseStatus, set[CaseStatus]] = {
-    S.APPROVED: {S.REQUESTED, S.IN_REVIEW, S.DISPUTED},
-    S.RETURNING: {S.APPROVED},
-    S.RECEIVED: {S.RETURNING},
-    S.REFUNDED: {S.REQUESTED, S.RECEIVED, S.IN_REVIEW, S.DISPUTED},
-    S.REJECTED: {S.REQUESTED, S.RETURNING},
-    S.IN_REVIEW: {S.REQUESTED},
-    S.DISPUTED: {S.REQUESTED, S.APPROVED, S.RETURNING, S.RECEIVED, S.REJECTED},
-    S.CLOSED: {S.IN_REVIEW, S.DISPUTED},
-    S.CANCELLED: {S.REQUESTED, S.APPROVED, S.REJECTED},
-}
+# Where each state may go; a move elsewhere is refused with INVALID_CASE_STATE.
+TRANSITIONS: Transitions[CaseStatus] = Transitions(
+    {
+        S.REQUESTED: {S.APPROVED, S.REFUNDED, S.REJECTED, S.IN_REVIEW, S.DISPUTED, S.CANCELLED},
+        S.APPROVED: {S.RETURNING, S.DISPUTED, S.CANCELLED},
+        S.RETURNING: {S.RECEIVED, S.REJECTED, S.DISPUTED},
+        S.RECEIVED: {S.REFUNDED, S.DISPUTED},
+        S.REJECTED: {S.DISPUTED, S.CANCELLED},
+        S.IN_REVIEW: {S.APPROVED, S.REFUNDED, S.CLOSED},
+        S.DISPUTED: {S.APPROVED, S.REFUNDED, S.CLOSED},
+        S.REFUNDED: set(),
+        S.CLOSED: set(),
+        S.CANCELLED: set(),
+    }
+)
 FINAL = {S.REFUNDED, S.CLOSED, S.CANCELLED}
 ACTION_ZH = {
     S.APPROVED: "同意",
@@ -51,7 +55,7 @@ ACTION_ZH = {
 def record(
     session: Session,
     case_id: int,
-    kind: str,
+    kind: CaseEventKind,
     actor_id: int | None,
     party: Party,
     before: str | None,
@@ -133,7 +137,7 @@ def move(
     to: CaseStatus,
     actor_id: int | None,
     party: Party,
-    kind: str,
+    kind: CaseEventKind,
     note: str = "",
     extra: dict[str, Any] | None = None,
     deadline_at: datetime | None = None,
@@ -146,19 +150,21 @@ def move(
     before = session.scalar(select(Case.status).where(Case.id == case_id))
     if before is None:
         raise errors.CASE_NOT_FOUND(case_id=case_id)
-    values: dict[str, Any] = {"status": to, "updated_at": now, "deadline_at": deadline_at, **(extra or {})}
+    values: dict[str, Any] = {"updated_at": now, "deadline_at": deadline_at, **(extra or {})}
     if to in FINAL:
         values["closed_at"] = now
-    done = session.execute(
-        update(Case).where(Case.id == case_id, Case.status.in_(ENTERED_FROM[to])).values(**values)
+
+    def refuse(current: CaseStatus | None, to: CaseStatus) -> Exception:
+        status = load(session, case_id).status
+        return errors.INVALID_CASE_STATE(status=status.value, action=ACTION_ZH[to], case_id=case_id)
+
+    def trail(before: CaseStatus, to: CaseStatus) -> None:
+        record(session, case_id, kind, actor_id, party, before.value, to.value, note, data)
+
+    moved = move_where(
+        session, Case, case_id, to, TRANSITIONS, values=values, trail=trail, refuse=refuse if strict else None
     )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        if not strict:
-            return False
-        current = load(session, case_id)
-        raise errors.INVALID_CASE_STATE(status=current.status.value, action=ACTION_ZH[to], case_id=case_id)
-    record(session, case_id, kind, actor_id, party, before.value, to.value, note, data)
-    return True
+    return moved is not None
 
 
 def event_out(row: CaseEvent) -> CaseEventOut:

@@ -20,7 +20,7 @@ from laotie.catalog import errors
 from laotie.catalog.access import editable_product, load_product
 from laotie.catalog.lifecycle import content_changed, record_event
 from laotie.catalog.listing import is_visible
-from laotie.catalog.models import Image
+from laotie.catalog.models import Image, ProductEventKind
 from laotie.catalog.schemas import MAX_IMAGES, ImageOut, ProductOut
 from laotie.catalog.views import image_out, product_out
 from laotie.core import clock, image_gate
@@ -146,7 +146,9 @@ def add_image(
     product.images.append(image)
     product.updated_at = clock.now()
     session.flush()
-    record_event(session, product, "image_added", principal.user_id, data={"image_id": image.id})
+    record_event(
+        session, product, ProductEventKind.IMAGE_ADDED, principal.user_id, data={"image_id": image.id}
+    )
     content_changed(session, product, principal.user_id, ["images"])
     session.flush()
     return image_out(image)
@@ -171,7 +173,9 @@ def delete_image(
         later.position -= 1
         session.flush()
     product.updated_at = clock.now()
-    record_event(session, product, "image_removed", principal.user_id, data={"image_id": image_id})
+    record_event(
+        session, product, ProductEventKind.IMAGE_REMOVED, principal.user_id, data={"image_id": image_id}
+    )
     content_changed(session, product, principal.user_id, ["images"])
     session.flush()
     return product_out(product), keys

@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 
 from laotie.catalog import errors
 from laotie.catalog.access import editable_product, load_product, owned_product
-from laotie.catalog.models import Product, ProductEvent, ProductStatus
+from laotie.catalog.models import Product, ProductEvent, ProductEventKind, ProductStatus
 from laotie.catalog.schemas import ProductEventOut, ProductOut
 from laotie.catalog.views import event_out, product_out
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import FORBIDDEN
 from laotie.core.events import emit
+from laotie.core.transitions import Transitions, move
 from laotie.shops import errors as shop_errors
 from laotie.shops import service as shops
 from laotie.standing import service as standing
@@ -35,24 +36,36 @@ from laotie.standing.schemas import Effect, SubjectKind
 
 S = ProductStatus
 RESTRICTED = "restricted"  # the shops domain's status for a penalised shop
-_NOT_BANNED = frozenset({S.DRAFT, S.IN_REVIEW, S.LISTED, S.REJECTED, S.DELISTED})
-# action -> (states it may leave, state it enters)
-ACTIONS: dict[str, tuple[frozenset[ProductStatus], ProductStatus]] = {
-    "submitted": (frozenset({S.DRAFT, S.REJECTED}), S.IN_REVIEW),
-    "approved": (frozenset({S.IN_REVIEW}), S.LISTED),
-    "rejected": (frozenset({S.IN_REVIEW}), S.REJECTED),
-    "delisted": (frozenset({S.LISTED}), S.DELISTED),
-    "relisted": (frozenset({S.DELISTED}), S.LISTED),
-    "resubmitted": (frozenset({S.LISTED}), S.IN_REVIEW),  # content edited while listed
-    "reverted_to_draft": (frozenset({S.DELISTED}), S.DRAFT),  # content edited while delisted
-    "banned": (_NOT_BANNED, S.BANNED),
+A = ProductEventKind
+# Every allowed change of state; anything else is refused with INVALID_PRODUCT_TRANSITION.
+TRANSITIONS: Transitions[ProductStatus] = Transitions(
+    {
+        S.DRAFT: {S.IN_REVIEW, S.BANNED},
+        S.IN_REVIEW: {S.LISTED, S.REJECTED, S.BANNED},
+        S.LISTED: {S.DELISTED, S.IN_REVIEW, S.BANNED},
+        S.REJECTED: {S.IN_REVIEW, S.BANNED},
+        S.DELISTED: {S.LISTED, S.DRAFT, S.BANNED},
+        S.BANNED: set(),
+    }
+)
+# action -> (states it may leave, state it enters): two actions may enter one state from different
+# ones (approved and relisted both list), so an action narrows the table's moves to its own.
+ACTIONS: dict[ProductEventKind, tuple[frozenset[ProductStatus], ProductStatus]] = {
+    A.SUBMITTED: (frozenset({S.DRAFT, S.REJECTED}), S.IN_REVIEW),
+    A.APPROVED: (frozenset({S.IN_REVIEW}), S.LISTED),
+    A.REJECTED: (frozenset({S.IN_REVIEW}), S.REJECTED),
+    A.DELISTED: (frozenset({S.LISTED}), S.DELISTED),
+    A.RELISTED: (frozenset({S.DELISTED}), S.LISTED),
+    A.RESUBMITTED: (frozenset({S.LISTED}), S.IN_REVIEW),  # content edited while listed
+    A.REVERTED_TO_DRAFT: (frozenset({S.DELISTED}), S.DRAFT),  # content edited while delisted
+    A.BANNED: (TRANSITIONS.entered_from(S.BANNED), S.BANNED),
 }
 
 
 def record_event(
     session: Session,
     product: Product,
-    kind: str,
+    kind: ProductEventKind,
     actor_id: int | None,
     reason: str = "",
     from_status: ProductStatus | None = None,
@@ -75,28 +88,33 @@ def record_event(
 def transition(
     session: Session,
     product: Product,
-    action: str,
+    action: ProductEventKind,
     actor_id: int | None,
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
     """The one place a product's status changes."""
     sources, target = ACTIONS[action]
-    before = product.status
-    if before not in sources:
-        raise errors.INVALID_PRODUCT_TRANSITION(
-            product_id=product.id, from_status=before.value, to_status=target.value
+
+    def refuse(before: ProductStatus, to: ProductStatus) -> Exception:
+        return errors.INVALID_PRODUCT_TRANSITION(
+            product_id=product.id, from_status=before.value, to_status=to.value
         )
-    now = clock.now()
-    product.status = target
-    product.updated_at = now
-    if target == S.IN_REVIEW:
-        product.submitted_at = now
-    if target == S.LISTED and product.listed_at is None:
-        product.listed_at = now
-    if action in ("approved", "rejected", "banned"):
-        product.review_reason = reason
-    record_event(session, product, action, actor_id, reason, from_status=before, data=data)
+
+    def trail(before: ProductStatus, to: ProductStatus) -> None:
+        now = clock.now()
+        product.updated_at = now
+        if to == S.IN_REVIEW:
+            product.submitted_at = now
+        if to == S.LISTED and product.listed_at is None:
+            product.listed_at = now
+        if action in (A.APPROVED, A.REJECTED, A.BANNED):
+            product.review_reason = reason
+        record_event(session, product, action, actor_id, reason, from_status=before, data=data)
+
+    if product.status not in sources:
+        raise refuse(product.status, target)
+    before = move(product, target, TRANSITIONS, refuse=refuse, trail=trail)
     emit(
         session,
         "ProductStatusChanged",
@@ -114,10 +132,10 @@ def transition(
 def content_changed(session: Session, product: Product, actor_id: int, fields: list[str]) -> None:
     """Reviewed content changed: a listed product goes back to review, a delisted one to draft."""
     if product.status == S.LISTED:
-        transition(session, product, "resubmitted", actor_id, "商品信息修改，需重新审核", {"fields": fields})
+        transition(session, product, A.RESUBMITTED, actor_id, "商品信息修改，需重新审核", {"fields": fields})
     elif product.status == S.DELISTED:
         transition(
-            session, product, "reverted_to_draft", actor_id, "商品信息修改，需重新提交", {"fields": fields}
+            session, product, A.REVERTED_TO_DRAFT, actor_id, "商品信息修改，需重新提交", {"fields": fields}
         )
 
 
@@ -142,28 +160,28 @@ def submit_for_review(
     # A governance penalty (or 12 points this year) may forbid new listings for a while.
     if standing.restriction(session, SubjectKind.SHOP, product.shop_id, Effect.NO_NEW_LISTINGS) is not None:
         raise errors.SHOP_RESTRICTED(shop_id=product.shop_id)
-    transition(session, product, "submitted", principal.user_id)
+    transition(session, product, A.SUBMITTED, principal.user_id)
     return product_out(product)
 
 
 def approve(session: Session, reviewer: Principal, product_id: int, reason: str = "") -> ProductOut:
     _require_staff(reviewer)
     product = load_product(session, product_id, for_update=True)
-    transition(session, product, "approved", reviewer.user_id, reason.strip())
+    transition(session, product, A.APPROVED, reviewer.user_id, reason.strip())
     return product_out(product)
 
 
 def reject(session: Session, reviewer: Principal, product_id: int, reason: str) -> ProductOut:
     _require_staff(reviewer)
     product = load_product(session, product_id, for_update=True)
-    transition(session, product, "rejected", reviewer.user_id, _reason(reason))
+    transition(session, product, A.REJECTED, reviewer.user_id, _reason(reason))
     return product_out(product)
 
 
 def ban(session: Session, reviewer: Principal, product_id: int, reason: str) -> ProductOut:
     _require_staff(reviewer)
     product = load_product(session, product_id, for_update=True)
-    transition(session, product, "banned", reviewer.user_id, _reason(reason))
+    transition(session, product, A.BANNED, reviewer.user_id, _reason(reason))
     return product_out(product)
 
 
@@ -171,7 +189,7 @@ def staff_delist(session: Session, reviewer: Principal, product_id: int, reason:
     """Governance takes a listed product off the shelf (the merchant may relist it later)."""
     _require_staff(reviewer)
     product = load_product(session, product_id, for_update=True)
-    transition(session, product, "delisted", reviewer.user_id, _reason(reason))
+    transition(session, product, A.DELISTED, reviewer.user_id, _reason(reason))
     return product_out(product)
 
 
@@ -185,7 +203,7 @@ def delist(
     session: Session, principal: Principal, product_id: int, *, shop_id: int | None = None
 ) -> ProductOut:
     product = editable_product(session, principal, product_id, shop_id=shop_id)
-    transition(session, product, "delisted", principal.user_id)
+    transition(session, product, A.DELISTED, principal.user_id)
     return product_out(product)
 
 
@@ -195,7 +213,7 @@ def relist(
     product = owned_product(session, principal, product_id, shop_id=shop_id, selling=True, for_update=True)
     if held_by_governance(session, product_id) is not None:
         raise errors.PRODUCT_HELD_BY_GOVERNANCE(product_id=product_id)
-    transition(session, product, "relisted", principal.user_id)
+    transition(session, product, A.RELISTED, principal.user_id)
     return product_out(product)
 
 
@@ -220,7 +238,7 @@ def governance_delist(session: Session, staff: Principal, product_id: int, reaso
     product = load_product(session, product_id, for_update=True)
     if product.status != S.LISTED:
         return False
-    transition(session, product, "delisted", staff.user_id, _reason(reason), {"governance_case": case_id})
+    transition(session, product, A.DELISTED, staff.user_id, _reason(reason), {"governance_case": case_id})
     return True
 
 
@@ -230,7 +248,7 @@ def governance_relist(session: Session, staff: Principal, product_id: int, reaso
     product = load_product(session, product_id, for_update=True)
     if product.status != S.DELISTED or held_by_governance(session, product_id) != case_id:
         return False
-    transition(session, product, "relisted", staff.user_id, _reason(reason), {"governance_case": case_id})
+    transition(session, product, A.RELISTED, staff.user_id, _reason(reason), {"governance_case": case_id})
     return True
 
 
@@ -238,11 +256,11 @@ def held_by_governance(session: Session, product_id: int) -> int | None:
     """The governance case whose 下架 is the product's latest delisting, if it was one."""
     last = session.scalar(
         select(ProductEvent)
-        .where(ProductEvent.product_id == product_id, ProductEvent.kind.in_(("delisted", "relisted")))
+        .where(ProductEvent.product_id == product_id, ProductEvent.kind.in_((A.DELISTED, A.RELISTED)))
         .order_by(ProductEvent.id.desc())
         .limit(1)
     )
-    if last is None or last.kind != "delisted":
+    if last is None or last.kind != A.DELISTED:
         return None
     case_id = (last.data or {}).get("governance_case")
     return case_id if isinstance(case_id, int) else None

@@ -30,6 +30,23 @@ class ProductStatus(enum.StrEnum):
     BANNED = "banned"  # taken down by governance; final
 
 
+class ProductEventKind(enum.StrEnum):
+    """What a product's trail records (``catalog_product_event.kind``); the moves are ``ACTIONS``."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    IMAGE_ADDED = "image_added"
+    IMAGE_REMOVED = "image_removed"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    DELISTED = "delisted"
+    RELISTED = "relisted"
+    RESUBMITTED = "resubmitted"  # content edited while listed
+    REVERTED_TO_DRAFT = "reverted_to_draft"  # content edited while delisted
+    BANNED = "banned"
+
+
 def _enum(kind: type[enum.Enum], name: str) -> Enum:
     # Plain strings, not native enum types: adding a state stays a code change only.
     return Enum(kind, name=name, native_enum=False, length=20, values_callable=lambda k: [m.value for m in k])

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from laotie.catalog import rules
 from laotie.catalog.access import editable_product, editable_sku, owned_product, owned_sku
 from laotie.catalog.lifecycle import content_changed, record_event
-from laotie.catalog.models import PriceChange, Product, ProductStatus, Sku
+from laotie.catalog.models import PriceChange, Product, ProductEventKind, ProductStatus, Sku
 from laotie.catalog.schemas import PriceChangeOut, ProductCreate, ProductOut, ProductUpdate, SkuOut
 from laotie.catalog.views import price_change_out, product_out, sku_out
 from laotie.categories import service as categories
@@ -112,7 +112,7 @@ def create_product(session: Session, principal: Principal, shop_id: int, body: P
     session.flush()
     for sku in product.skus:
         _record_price(session, product, sku, None, principal.user_id, "created")
-    record_event(session, product, "created", principal.user_id)
+    record_event(session, product, ProductEventKind.CREATED, principal.user_id)
     _screen(session, product, ["title", "description"], principal.user_id)
     session.flush()
     return product_out(product)
@@ -236,7 +236,11 @@ def update_product(
     if content or trading:
         product.updated_at = clock.now()
         record_event(
-            session, product, "edited", principal.user_id, data={"content": content, "trading": trading}
+            session,
+            product,
+            ProductEventKind.EDITED,
+            principal.user_id,
+            data={"content": content, "trading": trading},
         )
         _changed(session, product, content + trading)
     if content:

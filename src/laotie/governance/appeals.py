@@ -16,7 +16,7 @@ from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
 from laotie.governance import cases, errors, penalties, points
 from laotie.governance import evidence as proofs
-from laotie.governance.models import Appeal, Case
+from laotie.governance.models import Appeal, Case, TrailAction, TrailObject
 from laotie.governance.schemas import AppealDecideIn, AppealIn, AppealOut
 from laotie.governance.trail import record
 from laotie.shops import service as shops
@@ -66,9 +66,23 @@ def file(session: Session, principal: Principal, case_id: int, body: AppealIn) -
     proofs.claim(session, principal, body.evidence_ids, "appeal", row.id, shown=True)
     for link in links:
         proofs.add(session, "appeal", row.id, "link", url=link, added_by=principal.user_id)
-    record(session, "appeal", row.id, "filed", principal.user_id, body.statement[:300], {"case_id": case_id})
     record(
-        session, "case", case_id, "appealed", principal.user_id, body.statement[:300], {"appeal_id": row.id}
+        session,
+        TrailObject.APPEAL,
+        row.id,
+        TrailAction.FILED,
+        principal.user_id,
+        body.statement[:300],
+        {"case_id": case_id},
+    )
+    record(
+        session,
+        TrailObject.CASE,
+        case_id,
+        TrailAction.APPEALED,
+        principal.user_id,
+        body.statement[:300],
+        {"appeal_id": row.id},
     )
     return cases.appeal_out(session, row)
 
@@ -98,13 +112,29 @@ def decide(session: Session, staff: Principal, appeal_id: int, body: AppealDecid
     row.decided_by = staff.user_id
     row.decided_at = now
     row.decision_note = body.note
-    record(session, "appeal", row.id, row.status, staff.user_id, body.note, {"case_id": case.id})
+    record(
+        session,
+        TrailObject.APPEAL,
+        row.id,
+        TrailAction(row.status),
+        staff.user_id,
+        body.note,
+        {"case_id": case.id},
+    )
     outcome = "申诉成立，处罚已撤销" if body.upheld else "申诉被驳回"
     cases.tell_party(session, case, f"申诉结果：{outcome}", body.note, f"appeal:{row.id}")
     if body.upheld:
         _reverse(session, staff, case, body.note)
     else:
-        record(session, "case", case.id, "appeal_rejected", staff.user_id, body.note, {"appeal_id": row.id})
+        record(
+            session,
+            TrailObject.CASE,
+            case.id,
+            TrailAction.APPEAL_REJECTED,
+            staff.user_id,
+            body.note,
+            {"appeal_id": row.id},
+        )
         # The one appeal is spent: a pending closure need not wait for the window to end.
         for penalty in penalties.penalties_of(session, case.id):
             if penalty.kind == "closure" and penalty.status == "active":
@@ -122,9 +152,9 @@ def _reverse(session: Session, staff: Principal, case: Case, note: str) -> None:
     _release_threshold_closures(session, staff, case, why)
     record(
         session,
-        "case",
+        TrailObject.CASE,
         case.id,
-        "reversed",
+        TrailAction.REVERSED,
         staff.user_id,
         note,
         {"penalty_ids": [p.id for p in undone], "points_returned": case.points},
@@ -159,9 +189,9 @@ def _release_threshold_closures(session: Session, staff: Principal, case: Case, 
                 penalties.reverse_one(session, penalty, other, staff.user_id, why)
                 record(
                     session,
-                    "case",
+                    TrailObject.CASE,
                     other.id,
-                    "penalty_reversed",
+                    TrailAction.PENALTY_REVERSED,
                     staff.user_id,
                     why,
                     {"penalty_id": penalty.id},

@@ -20,7 +20,7 @@ from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
 from laotie.governance import errors, penalties, points, rules
 from laotie.governance import evidence as proofs
-from laotie.governance.models import Appeal, Case, Penalty, Report
+from laotie.governance.models import Appeal, Case, Penalty, Report, TrailAction, TrailObject
 from laotie.governance.schemas import (
     APPEAL_DAYS,
     SEVERITY_RANK,
@@ -32,7 +32,7 @@ from laotie.governance.schemas import (
 )
 from laotie.governance.trail import record
 from laotie.shops import service as shops
-from laotie.shops.schemas import ShopPrivateOut, ShopStatus
+from laotie.shops.schemas import ShopEventKind, ShopPrivateOut, ShopStatus
 from laotie.social import service as social
 
 # Reads a shop's private side (its owner) to tell them of a decision; acts on nothing.
@@ -103,9 +103,9 @@ def open_case(
         )
     record(
         session,
-        "case",
+        TrailObject.CASE,
         case.id,
-        "opened",
+        TrailAction.OPENED,
         actor_id,
         summary,
         {
@@ -202,9 +202,9 @@ def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecid
         _, other = rules.version_in_force(session, body.rule_code)
         record(
             session,
-            "case",
+            TrailObject.CASE,
             case.id,
-            "rule_changed",
+            TrailAction.RULE_CHANGED,
             actor_id,
             body.note,
             {"from": case.rule_code, "to": body.rule_code},
@@ -219,7 +219,7 @@ def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecid
     case.decision_note = body.note
     if not body.violation:
         case.status = "dismissed"
-        record(session, "case", case.id, "dismissed", actor_id, body.note)
+        record(session, TrailObject.CASE, case.id, TrailAction.DISMISSED, actor_id, body.note)
         _announce_decision(session, case, "dismissed")
         session.flush()
         return case
@@ -232,9 +232,9 @@ def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecid
     case.appeal_until = now + timedelta(days=APPEAL_DAYS)
     record(
         session,
-        "case",
+        TrailObject.CASE,
         case.id,
-        "violation_confirmed",
+        TrailAction.VIOLATION_CONFIRMED,
         actor_id,
         body.note,
         {"offence": case.offence, "points": case.points, "rule_version": version.version},
@@ -246,9 +246,9 @@ def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecid
         if row is not None:
             record(
                 session,
-                "case",
+                TrailObject.CASE,
                 case.id,
-                "penalty_applied",
+                TrailAction.PENALTY_APPLIED,
                 actor_id,
                 "",
                 {
@@ -259,7 +259,13 @@ def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecid
             )
     if penalties.add_points(session, case, case.points) is not None:
         record(
-            session, "case", case.id, "points_added", actor_id, f"扣{case.points}分", {"points": case.points}
+            session,
+            TrailObject.CASE,
+            case.id,
+            TrailAction.POINTS_ADDED,
+            actor_id,
+            f"扣{case.points}分",
+            {"points": case.points},
         )
     reached = points.sync_thresholds(session, case, actor_id)
     has_closure = any(p.kind == ActionKind.CLOSURE.value for p in penalties.penalties_of(session, case.id))
@@ -268,9 +274,9 @@ def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecid
         if row is not None:
             record(
                 session,
-                "case",
+                TrailObject.CASE,
                 case.id,
-                "penalty_applied",
+                TrailAction.PENALTY_APPLIED,
                 actor_id,
                 "累计扣分达到48分：清退店铺",
                 {"penalty_id": row.id, "kind": row.kind},
@@ -387,8 +393,12 @@ def close_now(session: Session, penalty: Penalty, case: Case, why: str) -> int:
     if not penalties._close_row(session, penalty, "ended", why):
         return 0
     if penalty.shop_id and shops.get_shop(session, penalty.shop_id).status != ShopStatus.CLOSED:
-        shops.transition(session, penalty.shop_id, ShopStatus.CLOSED, case.decided_by, "closed", why)
-    record(session, "case", case.id, "shop_closed", None, why, {"shop_id": penalty.shop_id})
+        shops.transition(
+            session, penalty.shop_id, ShopStatus.CLOSED, case.decided_by, ShopEventKind.CLOSED, why
+        )
+    record(
+        session, TrailObject.CASE, case.id, TrailAction.SHOP_CLOSED, None, why, {"shop_id": penalty.shop_id}
+    )
     return 1
 
 

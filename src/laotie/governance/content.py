@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from laotie.core.auth import Principal, Role
 from laotie.core.errors import AppError
 from laotie.core.events import Event, bus
+from laotie.governance.models import TrailAction, TrailObject
 from laotie.governance.trail import record
 from laotie.live import service as live
 from laotie.video import service as video
@@ -37,9 +38,9 @@ def remove_content(session: Session, ev: Event) -> None:
         return
     record(
         session,
-        "case",
+        TrailObject.CASE,
         case_id,
-        "content_removed" if done else "content_already_gone",
+        TrailAction.CONTENT_REMOVED if done else TrailAction.CONTENT_ALREADY_GONE,
         None,
         str(kind),
         {"id": item_id},

@@ -8,6 +8,7 @@ domain above or beside this one (a review, a live comment).
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -183,6 +184,46 @@ class Evidence(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class TrailObject(enum.StrEnum):
+    """What a governance trail entry is about (``governance_trail.object_kind``)."""
+
+    RULE = "rule"
+    REPORT = "report"
+    CASE = "case"
+    APPEAL = "appeal"
+
+
+class TrailAction(enum.StrEnum):
+    """What a governance trail entry records (``governance_trail.action``); a report's or an appeal's
+    decision is recorded as its new status (upheld, rejected)."""
+
+    RULE_CREATED = "rule_created"
+    RULE_VERSION_ADDED = "rule_version_added"
+    SUBMITTED = "submitted"
+    RATED = "rated"
+    REPORT_JOINED = "report_joined"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+    OPENED = "opened"
+    RULE_CHANGED = "rule_changed"
+    DISMISSED = "dismissed"
+    VIOLATION_CONFIRMED = "violation_confirmed"
+    PENALTY_APPLIED = "penalty_applied"
+    PENALTY_SKIPPED = "penalty_skipped"
+    PENALTY_ENDED = "penalty_ended"
+    POINTS_ADDED = "points_added"
+    POINTS_THRESHOLD = "points_threshold"
+    POINTS_THRESHOLD_LIFTED = "points_threshold_lifted"
+    CONTENT_REMOVED = "content_removed"
+    CONTENT_ALREADY_GONE = "content_already_gone"
+    SHOP_CLOSED = "shop_closed"
+    APPEALED = "appealed"
+    FILED = "filed"
+    APPEAL_REJECTED = "appeal_rejected"
+    REVERSED = "reversed"
+    PENALTY_REVERSED = "penalty_reversed"
+
+
 class TrailEntry(Base):
     """Every governance step on a rule, report, case or appeal: who, when, what and why (append-only)."""
 
@@ -190,9 +231,9 @@ class TrailEntry(Base):
     __table_args__ = (Index("ix_governance_trail_object", "object_kind", "object_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    object_kind: Mapped[str] = mapped_column(String(10))  # rule | report | case | appeal
+    object_kind: Mapped[str] = mapped_column(String(10))  # TrailObject
     object_id: Mapped[int] = mapped_column(BigInteger)
-    action: Mapped[str] = mapped_column(String(30))
+    action: Mapped[str] = mapped_column(String(30))  # TrailAction
     actor_id: Mapped[int | None] = mapped_column(BigInteger)  # None: the system (a rule, a job)
     reason: Mapped[str] = mapped_column(String(1000), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -20,11 +20,11 @@ from laotie.core.auth import Principal, Role
 from laotie.core.errors import AppError
 from laotie.core.events import emit
 from laotie.governance import errors
-from laotie.governance.models import Case, Penalty
+from laotie.governance.models import Case, Penalty, TrailAction, TrailObject
 from laotie.governance.schemas import ACTION_LABELS, ActionKind, PenaltyOut
 from laotie.governance.trail import record
 from laotie.shops import service as shops
-from laotie.shops.schemas import ShopStatus
+from laotie.shops.schemas import ShopEventKind, ShopStatus
 from laotie.standing import service as standing
 from laotie.standing.schemas import Effect, SourceKind, SubjectKind
 
@@ -125,7 +125,12 @@ def apply(
         subject = _standing_subject(case, action)
         if subject is None:
             record(
-                session, "case", case.id, "penalty_skipped", actor_id, f"{ACTION_LABELS[action]}：无适用对象"
+                session,
+                TrailObject.CASE,
+                case.id,
+                TrailAction.PENALTY_SKIPPED,
+                actor_id,
+                f"{ACTION_LABELS[action]}：无适用对象",
             )
             return None
         ends_at = clock.now() + timedelta(days=days) if days else None
@@ -149,14 +154,28 @@ def apply(
     if action is ActionKind.REMOVE_CONTENT:
         return _remove_content(session, case, reason)
     # DEPOSIT: rules refuse it (0元开店: no shop holds a deposit); kept for an old rule version.
-    record(session, "case", case.id, "penalty_skipped", actor_id, "平台实行0元开店，无保证金可扣")
+    record(
+        session,
+        TrailObject.CASE,
+        case.id,
+        TrailAction.PENALTY_SKIPPED,
+        actor_id,
+        "平台实行0元开店，无保证金可扣",
+    )
     return None
 
 
 def _delist(session: Session, case: Case, actor_id: int | None, reason: str) -> Penalty | None:
     staff = staff_of(actor_id)
     if case.product_id is None or staff is None:
-        record(session, "case", case.id, "penalty_skipped", actor_id, "商品下架：案件未指向具体商品")
+        record(
+            session,
+            TrailObject.CASE,
+            case.id,
+            TrailAction.PENALTY_SKIPPED,
+            actor_id,
+            "商品下架：案件未指向具体商品",
+        )
         return None
     done = catalog.governance_delist(session, staff, case.product_id, reason, case.id)
     undo = {"product_ids": [case.product_id] if done else []}
@@ -168,7 +187,14 @@ def _freeze_withdrawals(
 ) -> Penalty | None:
     staff = staff_of(actor_id)
     if case.shop_id is None or staff is None:
-        record(session, "case", case.id, "penalty_skipped", actor_id, "冻结提现：案件未指向店铺")
+        record(
+            session,
+            TrailObject.CASE,
+            case.id,
+            TrailAction.PENALTY_SKIPPED,
+            actor_id,
+            "冻结提现：案件未指向店铺",
+        )
         return None
     try:
         shops.freeze_withdrawals(session, case.shop_id, staff, reason)
@@ -193,14 +219,26 @@ def closure(
     """清退: the shop is frozen at once (it stops selling and withdrawing) and closed for good when the
     appeal window ends with no successful appeal; a won appeal unfreezes it exactly."""
     if case.shop_id is None:
-        record(session, "case", case.id, "penalty_skipped", actor_id, "清退店铺：案件未指向店铺")
+        record(
+            session,
+            TrailObject.CASE,
+            case.id,
+            TrailAction.PENALTY_SKIPPED,
+            actor_id,
+            "清退店铺：案件未指向店铺",
+        )
         return None
     shop = shops.get_shop(session, case.shop_id)
     froze_from = None
     if shop.status in (ShopStatus.OPEN, ShopStatus.RESTRICTED):
         froze_from = shop.status.value
         shops.transition(
-            session, case.shop_id, ShopStatus.FROZEN, actor_id, "frozen", f"{reason}；申诉期满后清退"
+            session,
+            case.shop_id,
+            ShopStatus.FROZEN,
+            actor_id,
+            ShopEventKind.FROZEN,
+            f"{reason}；申诉期满后清退",
         )
     undo = {"froze_from": froze_from, "threshold": threshold}
     return _row(session, case, ActionKind.CLOSURE.value, ("shop", case.shop_id), undo=undo)
@@ -210,7 +248,14 @@ def _remove_content(session: Session, case: Case, reason: str) -> Penalty | None
     """The owning domain removes the item when it hears ``governance.content_removed``."""
     kind = case.subject_kind
     if kind not in CONTENT_KINDS and kind != "product":
-        record(session, "case", case.id, "penalty_skipped", None, "删除内容：案件对象不是一条内容")
+        record(
+            session,
+            TrailObject.CASE,
+            case.id,
+            TrailAction.PENALTY_SKIPPED,
+            None,
+            "删除内容：案件对象不是一条内容",
+        )
         return None
     emit(
         session,
@@ -247,7 +292,7 @@ def _give_back(session: Session, row: Penalty, case: Case, actor_id: int | None,
         and shops.get_shop(session, row.shop_id).status == ShopStatus.FROZEN
     ):
         back = ShopStatus(row.undo["froze_from"])
-        shops.transition(session, row.shop_id, back, actor_id, "unfrozen", why)
+        shops.transition(session, row.shop_id, back, actor_id, ShopEventKind.UNFROZEN, why)
 
 
 def _other_active(session: Session, row: Penalty, kind: str) -> bool:
@@ -291,7 +336,15 @@ def end_due(session: Session, limit: int = 200) -> int:
         if not _close_row(session, row, "ended", "处罚期满自动解除"):
             continue
         _give_back(session, row, case, None, "处罚期满自动解除")
-        record(session, "case", case.id, "penalty_ended", None, "处罚期满自动解除", {"penalty_id": row.id})
+        record(
+            session,
+            TrailObject.CASE,
+            case.id,
+            TrailAction.PENALTY_ENDED,
+            None,
+            "处罚期满自动解除",
+            {"penalty_id": row.id},
+        )
         ended += 1
     return ended
 

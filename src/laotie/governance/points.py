@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
-from laotie.governance.models import Case, Penalty
+from laotie.governance.models import Case, Penalty, TrailAction, TrailObject
 from laotie.governance.schemas import POINT_THRESHOLDS, PointsOut
 from laotie.governance.trail import record
 from laotie.standing import service as standing
@@ -67,7 +67,12 @@ def sync_thresholds(session: Session, case: Case, actor_id: int | None) -> list[
             )
             if before is None or before.source_key != _source(year):
                 record(
-                    session, "case", case.id, "points_threshold", actor_id, f"累计{total}分：{LABELS[name]}"
+                    session,
+                    TrailObject.CASE,
+                    case.id,
+                    TrailAction.POINTS_THRESHOLD,
+                    actor_id,
+                    f"累计{total}分：{LABELS[name]}",
                 )
         else:
             lifted = standing.lift_source(
@@ -81,9 +86,9 @@ def sync_thresholds(session: Session, case: Case, actor_id: int | None) -> list[
             if lifted:
                 record(
                     session,
-                    "case",
+                    TrailObject.CASE,
                     case.id,
-                    "points_threshold_lifted",
+                    TrailAction.POINTS_THRESHOLD_LIFTED,
                     actor_id,
                     f"累计{total}分：解除{LABELS[name]}",
                 )

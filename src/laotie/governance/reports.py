@@ -22,7 +22,7 @@ from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
 from laotie.governance import cases, errors, rules
 from laotie.governance import evidence as proofs
-from laotie.governance.models import Case, Report
+from laotie.governance.models import Case, Report, TrailAction, TrailObject
 from laotie.governance.schemas import (
     ANSWER_HOURS,
     SEVERITY_RANK,
@@ -159,9 +159,9 @@ def submit(session: Session, principal: Principal, body: ReportIn) -> ReportOut:
         )
     record(
         session,
-        "report",
+        TrailObject.REPORT,
         row.id,
-        "submitted",
+        TrailAction.SUBMITTED,
         principal.user_id,
         body.description[:200],
         {"rule_code": body.rule_code},
@@ -263,8 +263,24 @@ def decide(session: Session, staff: Principal, report_id: int, body: ReportDecid
                 report_id=row.id,
             )
         row.case_id = existing.id
-        record(session, "case", existing.id, "report_joined", staff.user_id, body.note, {"report_id": row.id})
-    record(session, "report", row.id, row.status, staff.user_id, body.note, {"case_id": row.case_id})
+        record(
+            session,
+            TrailObject.CASE,
+            existing.id,
+            TrailAction.REPORT_JOINED,
+            staff.user_id,
+            body.note,
+            {"report_id": row.id},
+        )
+    record(
+        session,
+        TrailObject.REPORT,
+        row.id,
+        TrailAction(row.status),
+        staff.user_id,
+        body.note,
+        {"case_id": row.case_id},
+    )
     emit(
         session,
         "governance.report_decided",
@@ -311,6 +327,14 @@ def rate(session: Session, principal: Principal, report_id: int, body: RatingIn)
     row.rating = body.stars
     row.rating_comment = body.comment.strip()
     row.rated_at = clock.now()
-    record(session, "report", row.id, "rated", principal.user_id, body.comment, {"stars": body.stars})
+    record(
+        session,
+        TrailObject.REPORT,
+        row.id,
+        TrailAction.RATED,
+        principal.user_id,
+        body.comment,
+        {"stars": body.stars},
+    )
     session.flush()
     return report_out(session, row)

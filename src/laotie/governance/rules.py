@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.governance import errors
-from laotie.governance.models import Rule, RuleVersion
+from laotie.governance.models import Rule, RuleVersion, TrailAction, TrailObject
 from laotie.governance.schemas import (
     AUTOMATIC_ACTIONS,
     CATEGORY_LABELS,
@@ -111,7 +111,15 @@ def create_rule(session: Session, body: RuleIn, actor_id: int | None) -> RuleOut
     session.add(rule)
     session.flush()
     _add_version(session, rule, 1, body, actor_id)
-    record(session, "rule", rule.id, "rule_created", actor_id, body.change_note, {"code": body.code})
+    record(
+        session,
+        TrailObject.RULE,
+        rule.id,
+        TrailAction.RULE_CREATED,
+        actor_id,
+        body.change_note,
+        {"code": body.code},
+    )
     return get_rule(session, body.code)
 
 
@@ -128,9 +136,9 @@ def new_version(session: Session, code: str, body: RuleVersionIn, actor_id: int 
     rule.category = body.category
     record(
         session,
-        "rule",
+        TrailObject.RULE,
         rule.id,
-        "rule_version_added",
+        TrailAction.RULE_VERSION_ADDED,
         actor_id,
         body.change_note,
         {"code": code, "version": row.version, "effective_at": row.effective_at.isoformat()},

@@ -27,6 +27,7 @@ from laotie.governance.cases import finish_closures, open_case
 from laotie.governance.dashboard import figures as dashboard
 from laotie.governance.evidence import upload as upload_evidence
 from laotie.governance.labels import TRAIL_LABELS
+from laotie.governance.models import TrailObject
 from laotie.governance.reports import mine as my_report
 from laotie.governance.reports import my_reports, rate
 from laotie.governance.reports import queue as report_queue
@@ -121,12 +122,12 @@ def my_case(session: Session, principal: Principal, case_id: int) -> CaseOut:
 
 def case_trail(session: Session, case_id: int) -> list[TrailOut]:
     case = cases.load_case(session, case_id)
-    objects = [("case", case.id)]
+    objects = [(TrailObject.CASE, case.id)]
     if case.report_id is not None:
-        objects.append(("report", case.report_id))
+        objects.append((TrailObject.REPORT, case.report_id))
     appeal = cases.case_out(session, case).appeal
     if appeal is not None:
-        objects.append(("appeal", appeal.id))
+        objects.append((TrailObject.APPEAL, appeal.id))
     return trail_of(session, objects)
 
 

@@ -8,15 +8,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
-from laotie.governance.models import TrailEntry
+from laotie.governance.models import TrailAction, TrailEntry, TrailObject
 from laotie.governance.schemas import TrailOut
 
 
 def record(
     session: Session,
-    object_kind: str,
+    object_kind: TrailObject,
     object_id: int,
-    action: str,
+    action: TrailAction,
     actor_id: int | None,
     reason: str = "",
     data: dict[str, Any] | None = None,
@@ -47,7 +47,7 @@ def _out(row: TrailEntry) -> TrailOut:
     )
 
 
-def trail_of(session: Session, objects: list[tuple[str, int]]) -> list[TrailOut]:
+def trail_of(session: Session, objects: list[tuple[TrailObject, int]]) -> list[TrailOut]:
     """The steps on several objects (a case, its report and its appeal) in the order they happened."""
     if not objects:
         return []

@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.ledger.errors import UnbalancedPosting
 from laotie.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from laotie.ledger.schemas import PER_OWNER, Posting
+from laotie.ledger.schemas import PER_OWNER, Posting, TransactionKind
 
 CHUNK = 500
 
 
 @dataclass(frozen=True)
 class TransactionIn:
-    kind: str
+    kind: TransactionKind
     reference_type: str
     reference_id: str | int
     postings: Sequence[Posting]

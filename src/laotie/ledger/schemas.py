@@ -26,6 +26,25 @@ class AccountKind(enum.StrEnum):
     BUYER_CREDIT = "buyer_credit"  # owed to a buyer outside a payment refund (return-shipping compensation)
 
 
+class TransactionKind(enum.StrEnum):
+    """What a ledger transaction records (``ledger_transaction.kind``)."""
+
+    PAYMENT_CAPTURE = "payment_capture"  # buyer paid: PSP cash into clearing
+    PAYMENT_REFUND = "payment_refund"
+    ORDER_COMPLETED = "order_completed"  # clearing to the shop's pending money, fee, commission
+    ORDER_SETTLED = "order_settled"  # the return window closed: pending becomes available
+    REFUND_REVERSAL = "refund_reversal"  # a refund takes back what completion booked
+    PAY_LATER_CREDIT = "pay_later_credit"  # 先用后付: the buyer owes what the order costs
+    PAY_LATER_CANCEL = "pay_later_cancel"
+    RETURN_SHIPPING_COMP = "return_shipping_comp"
+    COUNTERFEIT_COMPENSATION = "counterfeit_compensation"  # 假一赔三
+    BUYER_CREDIT_PAYOUT = "buyer_credit_payout"
+    BUYER_CREDIT_PAYOUT_REVERSAL = "buyer_credit_payout_reversal"
+    CONSOLIDATION_LEG = "consolidation_leg"  # 西北集运: the platform pays the hub leg
+    WITHDRAWAL = "withdrawal"
+    WITHDRAWAL_REVERSAL = "withdrawal_reversal"
+
+
 DEBIT_NORMAL = {
     AccountKind.PSP_CASH,
     AccountKind.PAYOUTS_SENT,

@@ -26,6 +26,7 @@ from laotie.ledger.schemas import (
     EntryOut,
     LedgerCheck,
     Posting,
+    TransactionKind,
     TransactionOut,
 )
 
@@ -89,7 +90,7 @@ def _out(session: Session, tx: LedgerTransaction, replayed: bool = False) -> Tra
 def post(
     session: Session,
     *,
-    kind: str,
+    kind: TransactionKind,
     reference_type: str,
     reference_id: str | int,
     postings: Iterable[Posting],

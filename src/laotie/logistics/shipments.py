@@ -21,7 +21,7 @@ from laotie.core import clock
 from laotie.core.events import emit
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
-from laotie.ledger.schemas import Posting
+from laotie.ledger.schemas import Posting, TransactionKind
 from laotie.logistics import carriers, deadlines, errors
 from laotie.logistics.interfaces import DELIVERED, LEFT_HUB, CarrierNetwork, Waybill
 from laotie.logistics.models import Shipment, TrackingEvent
@@ -127,7 +127,7 @@ def _book_leg(session: Session, row: Shipment) -> None:
         return
     tx = ledger.post(
         session,
-        kind="consolidation_leg",
+        kind=TransactionKind.CONSOLIDATION_LEG,
         reference_type="shipment",
         reference_id=row.id,
         postings=[

@@ -18,7 +18,7 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.events import emit_many
 from laotie.orders import errors, overrides
-from laotie.orders.models import BuyerQuota, Order, OrderEvent, OrderLine, OrderStatus
+from laotie.orders.models import BuyerQuota, Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus
 from laotie.orders.refunding import RefundableLine, RefundableOrder
 
 CHUNK = 500
@@ -132,7 +132,7 @@ def refund_in_full_and_close(
                 {
                     "order_id": o.order_id,
                     "actor_id": actor_id,
-                    "kind": "aftersales_refund",
+                    "kind": OrderEventKind.AFTERSALES_REFUND,
                     "from_status": o.status,
                     "to_status": o.status,
                     "reason": f"{note}：退款{o.payable_fen}分"[:500],
@@ -141,7 +141,7 @@ def refund_in_full_and_close(
                 {
                     "order_id": o.order_id,
                     "actor_id": actor_id,
-                    "kind": "closed_refunded",
+                    "kind": OrderEventKind.CLOSED_REFUNDED,
                     "from_status": o.status,
                     "to_status": OrderStatus.CLOSED.value,
                     "reason": f"{note}，全额退款，交易关闭"[:500],

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core.events import Event, bus
 from laotie.orders import fulfilment, lifecycle, paylater
-from laotie.orders.models import Order, OrderStatus
+from laotie.orders.models import Order, OrderEventKind, OrderStatus
 from laotie.payments import service as payments
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,13 @@ def _settle_checkout_payment(session: Session, ev: Event) -> None:
     ).all()
     for order_id, payable_fen in orders:
         if lifecycle.move(
-            session, order_id, OrderStatus.PAID, None, "paid", f"payment {intent_id}", strict=False
+            session,
+            order_id,
+            OrderStatus.PAID,
+            None,
+            OrderEventKind.PAID,
+            f"payment {intent_id}",
+            strict=False,
         ):
             continue
         status = session.scalar(select(Order.status).where(Order.id == order_id))
@@ -42,10 +48,10 @@ def _settle_checkout_payment(session: Session, ev: Event) -> None:
             lifecycle.record(
                 session,
                 order_id,
-                "refunded_late_payment",
+                OrderEventKind.REFUNDED_LATE_PAYMENT,
                 None,
-                "cancelled",
-                "cancelled",
+                OrderStatus.CANCELLED.value,
+                OrderStatus.CANCELLED.value,
                 f"payment {intent_id} refunded",
             )
 

@@ -23,10 +23,10 @@ from laotie.core.auth import Principal
 from laotie.core.money import share_of
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
-from laotie.ledger.schemas import Posting
+from laotie.ledger.schemas import Posting, TransactionKind
 from laotie.logistics import service as logistics
 from laotie.orders import attribution, errors, lifecycle, paylater
-from laotie.orders.models import Order, OrderLine, OrderStatus, PayMode
+from laotie.orders.models import Order, OrderEventKind, OrderLine, OrderStatus, PayMode
 from laotie.settings import get_settings
 from laotie.shops import service as shops
 
@@ -63,7 +63,7 @@ def ship(
         order.id,
         S.SHIPPED,
         principal.user_id,
-        "shipped",
+        OrderEventKind.SHIPPED,
         f"{logistics.carrier_name(carrier)} {tracking_no}",
         {"carrier": carrier, "tracking_no": tracking_no},
     )
@@ -80,7 +80,7 @@ def ship(
     if order.pay_mode == PayMode.PAY_LATER and credit > 0:
         ledger.post(
             session,
-            kind="pay_later_credit",
+            kind=TransactionKind.PAY_LATER_CREDIT,
             reference_type="order",
             reference_id=order.id,
             postings=[
@@ -132,7 +132,7 @@ def _completed(session: Session, order_id: int) -> None:
     order = lifecycle.load(session, order_id)
     ledger.post(
         session,
-        kind="order_completed",
+        kind=TransactionKind.ORDER_COMPLETED,
         reference_type="order",
         reference_id=order.id,
         postings=completion_postings(session, order),
@@ -145,7 +145,7 @@ def _completed(session: Session, order_id: int) -> None:
         net = ledger.net_for(session, "order", order.id)
         ledger.post(
             session,
-            kind="refund_reversal",
+            kind=TransactionKind.REFUND_REVERSAL,
             reference_type="order",
             reference_id=order.id,
             postings=[
@@ -163,13 +163,15 @@ def confirm_receipt(session: Session, buyer: Principal, order_id: int) -> None:
     order = session.get(Order, order_id)
     if order is None or order.buyer_id != buyer.user_id:
         raise errors.ORDER_NOT_FOUND(order_id=order_id)
-    lifecycle.move(session, order.id, S.COMPLETED, buyer.user_id, "receipt_confirmed")
+    lifecycle.move(session, order.id, S.COMPLETED, buyer.user_id, OrderEventKind.RECEIPT_CONFIRMED)
     _completed(session, order.id)
 
 
 def mark_delivered(session: Session, order_id: int) -> bool:
     """The carrier reported 签收 (``ShipmentDelivered`` from logistics): idempotent."""
-    return lifecycle.move(session, order_id, S.DELIVERED, None, "delivered", "承运商签收", strict=False)
+    return lifecycle.move(
+        session, order_id, S.DELIVERED, None, OrderEventKind.DELIVERED, "承运商签收", strict=False
+    )
 
 
 def deliver_shipped(session: Session, limit: int = 500) -> list[int]:
@@ -190,7 +192,13 @@ def auto_confirm(session: Session, limit: int = 500) -> list[int]:
     done = []
     for order_id in ids:
         if lifecycle.move(
-            session, order_id, S.COMPLETED, None, "auto_confirmed", "超时自动确认收货", strict=False
+            session,
+            order_id,
+            S.COMPLETED,
+            None,
+            OrderEventKind.AUTO_CONFIRMED,
+            "超时自动确认收货",
+            strict=False,
         ):
             _completed(session, order_id)
             done.append(order_id)
@@ -228,7 +236,7 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
             continue
         ledger.post(
             session,
-            kind="order_settled",
+            kind=TransactionKind.ORDER_SETTLED,
             reference_type="order",
             reference_id=order_id,
             postings=[
@@ -246,7 +254,13 @@ def settle_due(session: Session, limit: int = 500) -> list[int]:
             memo="售后期结束：转入可提现",
         )
         lifecycle.record(
-            session, order_id, "settled", None, S.COMPLETED.value, S.COMPLETED.value, f"{net} fen available"
+            session,
+            order_id,
+            OrderEventKind.SETTLED,
+            None,
+            S.COMPLETED.value,
+            S.COMPLETED.value,
+            f"{net} fen available",
         )
         settled.append(order_id)
     return settled

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
-from laotie.ledger.schemas import LedgerCheck
+from laotie.ledger.schemas import LedgerCheck, TransactionKind
 from laotie.orders.fulfilment import completion_postings
 from laotie.orders.models import Checkout, Order, OrderStatus, PayMode
 
@@ -21,7 +21,7 @@ def check_orders(session: Session, result: LedgerCheck) -> None:
             (
                 tx
                 for tx in ledger.transactions_for(session, "order", order.id)
-                if tx.kind == "order_completed"
+                if tx.kind == TransactionKind.ORDER_COMPLETED
             ),
             None,
         )

@@ -16,20 +16,24 @@ from sqlalchemy.orm import Session
 from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.core.transitions import Transitions, move_where
 from laotie.orders import errors, overrides
-from laotie.orders.models import BuyerQuota, Order, OrderEvent, OrderLine, OrderStatus
+from laotie.orders.models import BuyerQuota, Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus
 
 S = OrderStatus
 TIMEOUT_REASON = "超时未支付，系统自动取消"
-# Which states each state may be entered from.
-ENTERED_FROM: dict[OrderStatus, set[OrderStatus]] = {
-    S.PAID: {S.PENDING_PAYMENT},
-    S.SHIPPED: {S.PAID},
-    S.DELIVERED: {S.SHIPPED},
-    S.COMPLETED: {S.SHIPPED, S.DELIVERED},
-    S.CANCELLED: {S.PENDING_PAYMENT},
-    S.CLOSED: {S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED},
-}
+# Where each state may go; a move elsewhere is refused with INVALID_ORDER_STATE.
+TRANSITIONS: Transitions[OrderStatus] = Transitions(
+    {
+        S.PENDING_PAYMENT: {S.PAID, S.CANCELLED},
+        S.PAID: {S.SHIPPED, S.CLOSED},
+        S.SHIPPED: {S.DELIVERED, S.COMPLETED, S.CLOSED},
+        S.DELIVERED: {S.COMPLETED, S.CLOSED},
+        S.COMPLETED: {S.CLOSED},
+        S.CANCELLED: set(),
+        S.CLOSED: set(),
+    }
+)
 STAMP = {
     S.PAID: "paid_at",
     S.SHIPPED: "shipped_at",
@@ -51,7 +55,7 @@ ACTION_ZH = {
 def record(
     session: Session,
     order_id: int,
-    kind: str,
+    kind: OrderEventKind,
     actor_id: int | None,
     before: str | None,
     after: str | None,
@@ -82,25 +86,36 @@ def move(
     order_id: int,
     to: OrderStatus,
     actor_id: int | None,
-    kind: str,
+    kind: OrderEventKind,
     reason: str = "",
     extra: dict[str, Any] | None = None,
     strict: bool = True,
 ) -> bool:
     """Move the order into ``to`` if it is in a state that may; False (or an error when ``strict``)
     when another actor moved it first."""
-    now = clock.now()
-    before = session.scalar(select(Order.status).where(Order.id == order_id))
-    values: dict[str, Any] = {"status": to, STAMP[to]: now, **(extra or {})}
-    done = session.execute(
-        update(Order).where(Order.id == order_id, Order.status.in_(ENTERED_FROM[to])).values(**values)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        if not strict:
-            return False
-        current = load(session, order_id)
-        raise errors.INVALID_ORDER_STATE(status=current.status.value, action=ACTION_ZH[to], order_id=order_id)
-    record(session, order_id, kind, actor_id, before.value if before else None, to.value, reason)
+
+    def refuse(current: OrderStatus | None, to: OrderStatus) -> Exception:
+        status = load(session, order_id).status  # ORDER_NOT_FOUND when there is no such order
+        return errors.INVALID_ORDER_STATE(status=status.value, action=ACTION_ZH[to], order_id=order_id)
+
+    def trail(before: OrderStatus, to: OrderStatus) -> None:
+        record(session, order_id, kind, actor_id, before.value if before else None, to.value, reason)
+
+    values: dict[str, Any] = {STAMP[to]: clock.now(), **(extra or {})}
+    if (
+        move_where(
+            session,
+            Order,
+            order_id,
+            to,
+            TRANSITIONS,
+            values=values,
+            trail=trail,
+            refuse=refuse if strict else None,
+        )
+        is None
+    ):
+        return False
     order = load(session, order_id)
     emit(
         session,
@@ -148,7 +163,14 @@ def release_reservation(session: Session, order_id: int) -> None:
 
 def cancel(session: Session, order_id: int, actor_id: int | None, reason: str, strict: bool = True) -> bool:
     if not move(
-        session, order_id, S.CANCELLED, actor_id, "cancelled", reason, {"cancel_reason": reason[:200]}, strict
+        session,
+        order_id,
+        S.CANCELLED,
+        actor_id,
+        OrderEventKind.CANCELLED,
+        reason,
+        {"cancel_reason": reason[:200]},
+        strict,
     ):
         return False
     release_reservation(session, order_id)

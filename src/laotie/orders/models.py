@@ -20,6 +20,41 @@ class OrderStatus(enum.StrEnum):
     CLOSED = "closed"  # 交易关闭: paid, then refunded in full (after-sales)
 
 
+class ChargeState(enum.StrEnum):
+    """Pay-after-use only: none -> charging -> charged, or retry and at last collections."""
+
+    NONE = "none"
+    CHARGING = "charging"
+    CHARGED = "charged"
+    RETRY = "retry"
+    COLLECTIONS = "collections"  # repeated failures: pay-after-use is taken away from the buyer
+
+
+class OrderEventKind(enum.StrEnum):
+    """What an order's trail records (``order_event.kind``)."""
+
+    PLACED = "placed"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    RECEIPT_CONFIRMED = "receipt_confirmed"
+    AUTO_CONFIRMED = "auto_confirmed"
+    SETTLED = "settled"
+    REFUNDED_LATE_PAYMENT = "refunded_late_payment"
+    PAY_LATER_CHARGED = "pay_later_charged"
+    PAY_LATER_RETRY = "pay_later_retry"
+    PAY_LATER_COLLECTIONS = "pay_later_collections"
+    # Steps after-sales writes on the order's own trail.
+    AFTERSALES_RETURN = "aftersales_return"
+    AFTERSALES_REFUND_ONLY = "aftersales_refund_only"
+    AFTERSALES_PRICE_PROTECTION = "aftersales_price_protection"
+    AFTERSALES_DISPUTED = "aftersales_disputed"
+    AFTERSALES_DECIDED = "aftersales_decided"
+    AFTERSALES_REFUND = "aftersales_refund"
+    CLOSED_REFUNDED = "closed_refunded"
+
+
 class PayMode(enum.StrEnum):
     PAY_NOW = "pay_now"
     PAY_LATER = "pay_later"  # 先用后付
@@ -89,8 +124,8 @@ class Order(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the shop's money for this order moved from pending to available (after the return window).
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Pay-after-use only: none -> charging -> charged, or collections after repeated failures.
-    charge_state: Mapped[str] = mapped_column(String(20), default="none")
+    # Pay-after-use only (ChargeState), stored as its value.
+    charge_state: Mapped[str] = mapped_column(String(20), default=ChargeState.NONE)
     charge_attempts: Mapped[int] = mapped_column(Integer, default=0)
     charge_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     carrier: Mapped[str] = mapped_column(String(40), default="")

@@ -12,11 +12,9 @@ from laotie.catalog import service as catalog
 from laotie.categories import service as categories
 from laotie.core import clock
 from laotie.orders import errors, lifecycle
-from laotie.orders.models import Order, OrderStatus, PayMode
+from laotie.orders.models import ChargeState, Order, OrderEventKind, OrderStatus, PayMode
 from laotie.payments import service as payments
 from laotie.settings import get_settings
-
-COLLECTIONS = "collections"
 
 
 def ineligibility(session: Session, buyer_id: int, sku_ids: list[int]) -> str | None:
@@ -42,7 +40,7 @@ def ineligibility(session: Session, buyer_id: int, sku_ids: list[int]) -> str | 
             .where(
                 Order.buyer_id == buyer_id,
                 Order.pay_mode == PayMode.PAY_LATER,
-                Order.charge_state == COLLECTIONS,
+                Order.charge_state == ChargeState.COLLECTIONS,
             )
         )
         or 0
@@ -70,11 +68,11 @@ def charge(session: Session, order: Order) -> None:
     attempt = order.charge_attempts + 1
     amount = order.payable_fen - order.refunded_fen  # what after-sales gave back is not charged
     if amount <= 0:
-        order.charge_state = "charged"
+        order.charge_state = ChargeState.CHARGED
         order.charge_retry_at = None
         session.flush()
         return
-    order.charge_state = "charging"
+    order.charge_state = ChargeState.CHARGING
     order.charge_retry_at = None
     session.flush()
     payments.charge_pay_later(
@@ -91,19 +89,21 @@ def charge_failed(session: Session, order_id: int, reason: str) -> None:
     """A failed charge is retried with growing gaps; after the last try the debt goes to collections,
     which takes pay-after-use away from the buyer. The shop was paid regardless."""
     order = session.get(Order, order_id, with_for_update=True)
-    if order is None or order.charge_state != "charging":
+    if order is None or order.charge_state != ChargeState.CHARGING:
         return
     order.charge_attempts += 1
     if order.charge_attempts >= get_settings().pay_later_max_charge_attempts:
-        order.charge_state = COLLECTIONS
+        order.charge_state = ChargeState.COLLECTIONS
     else:
-        order.charge_state = "retry"
+        order.charge_state = ChargeState.RETRY
         order.charge_retry_at = clock.now() + timedelta(hours=order.charge_attempts)
     session.flush()
     lifecycle.record(
         session,
         order.id,
-        f"pay_later_{order.charge_state}",
+        OrderEventKind.PAY_LATER_COLLECTIONS
+        if order.charge_state == ChargeState.COLLECTIONS
+        else OrderEventKind.PAY_LATER_RETRY,
         None,
         order.status.value,
         order.status.value,
@@ -113,18 +113,20 @@ def charge_failed(session: Session, order_id: int, reason: str) -> None:
 
 def charge_succeeded(session: Session, order_id: int) -> None:
     order = session.get(Order, order_id, with_for_update=True)
-    if order is None or order.charge_state == "charged":
+    if order is None or order.charge_state == ChargeState.CHARGED:
         return
-    order.charge_state = "charged"
+    order.charge_state = ChargeState.CHARGED
     order.charge_retry_at = None
     session.flush()
-    lifecycle.record(session, order.id, "pay_later_charged", None, order.status.value, order.status.value, "")
+    lifecycle.record(
+        session, order.id, OrderEventKind.PAY_LATER_CHARGED, None, order.status.value, order.status.value, ""
+    )
 
 
 def retry_due(session: Session, limit: int = 200) -> list[int]:
     ids = session.scalars(
         select(Order.id)
-        .where(Order.charge_state == "retry", Order.charge_retry_at <= clock.now())
+        .where(Order.charge_state == ChargeState.RETRY, Order.charge_retry_at <= clock.now())
         .limit(limit)
     ).all()
     for order_id in ids:

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from laotie.orders import errors, lifecycle
-from laotie.orders.models import Order, OrderLine, OrderStatus
+from laotie.orders.models import Order, OrderEventKind, OrderLine, OrderStatus
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,9 @@ def record_refund(session: Session, order_id: int, amount_fen: int, actor_id: in
             order_id=order_id, amount_fen=amount_fen, refundable_fen=max(current.refundable_fen, 0)
         )
     status = session.scalar(select(Order.status).where(Order.id == order_id))
-    lifecycle.record(session, order_id, "aftersales_refund", actor_id, str(status), str(status), note[:500])
+    lifecycle.record(
+        session, order_id, OrderEventKind.AFTERSALES_REFUND, actor_id, str(status), str(status), note[:500]
+    )
     total = session.scalar(select(Order.refunded_fen).where(Order.id == order_id))
     return int(total or 0)
 
@@ -201,7 +203,7 @@ def close_refunded(session: Session, order_id: int, actor_id: int | None, reason
         return False
     was_unshipped = order.status == OrderStatus.PAID
     if not lifecycle.move(
-        session, order_id, OrderStatus.CLOSED, actor_id, "closed_refunded", reason, strict=False
+        session, order_id, OrderStatus.CLOSED, actor_id, OrderEventKind.CLOSED_REFUNDED, reason, strict=False
     ):
         return False
     if was_unshipped:
@@ -221,7 +223,7 @@ def delivered_order_ids(session: Session, buyer_id: int, limit: int) -> list[int
     )
 
 
-def note(session: Session, order_id: int, kind: str, actor_id: int | None, text: str) -> None:
+def note(session: Session, order_id: int, kind: OrderEventKind, actor_id: int | None, text: str) -> None:
     """Add an after-sales step to the order's own trail (the status does not change)."""
     status = session.scalar(select(Order.status).where(Order.id == order_id))
     if status is None:

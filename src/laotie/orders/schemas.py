@@ -12,6 +12,8 @@ from laotie.core.ids import Id
 from laotie.core.money import PriceFen
 from laotie.core.numbers import StrictInt
 from laotie.orders.models import Channel, OrderStatus, PayMode
+from laotie.orders.models import ChargeState as ChargeState  # re-exported for after-sales
+from laotie.orders.models import OrderEventKind as OrderEventKind  # re-exported for after-sales
 
 MAX_QUANTITY = 999
 MAX_LINES = 50

@@ -22,7 +22,7 @@ from laotie.orders.attribution import on_live_lookup as on_live_lookup  # re-exp
 # What after-sales reads and writes of many orders at once (re-exported on purpose).
 from laotie.orders.bulk_refunding import refund_in_full_and_close as refund_in_full_and_close
 from laotie.orders.bulk_refunding import refundable_orders as refundable_orders
-from laotie.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PayMode
+from laotie.orders.models import Checkout, Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus, PayMode
 from laotie.orders.overrides import Release
 from laotie.orders.placement import place_batch
 
@@ -164,7 +164,13 @@ def cancel_expired(session: Session, limit: int = 500) -> list[int]:
             )
             if state == payments.PaymentState.CAPTURED:
                 lifecycle.move(
-                    session, order_id, OrderStatus.PAID, None, "paid", "超时前已付款", strict=False
+                    session,
+                    order_id,
+                    OrderStatus.PAID,
+                    None,
+                    OrderEventKind.PAID,
+                    "超时前已付款",
+                    strict=False,
                 )
                 continue
             if state == payments.PaymentState.PENDING:

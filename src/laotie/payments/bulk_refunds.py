@@ -19,11 +19,17 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.events import emit_many
 from laotie.ledger import service as ledger
-from laotie.ledger.schemas import AccountKind, Posting
+from laotie.ledger.schemas import AccountKind, Posting, TransactionKind
 from laotie.payments import errors, gateway
 from laotie.payments.intents import payload
 from laotie.payments.interfaces import ProviderError, RefundStatus
-from laotie.payments.models import PaymentIntent, PaymentIntentEvent, PaymentRefund, RefundState
+from laotie.payments.models import (
+    IntentEventKind,
+    PaymentIntent,
+    PaymentIntentEvent,
+    PaymentRefund,
+    RefundState,
+)
 from laotie.payments.refunds import _legs
 
 
@@ -135,7 +141,7 @@ def refund_many(session: Session, items: Sequence[RefundIn]) -> list[int]:
         session,
         [
             ledger.TransactionIn(
-                kind="payment_refund",
+                kind=TransactionKind.PAYMENT_REFUND,
                 reference_type=intents[item.intent_id].reference_type,
                 reference_id=intents[item.intent_id].reference_id,
                 postings=[*item_legs, Posting(AccountKind.PSP_CASH, -item.amount_fen)],
@@ -155,7 +161,7 @@ def refund_many(session: Session, items: Sequence[RefundIn]) -> list[int]:
         trail.append(
             {
                 "intent_id": intent.id,
-                "kind": "refunded",
+                "kind": IntentEventKind.REFUNDED,
                 "actor_id": item.actor_id,
                 "reason": item.reason,
                 "data": data,

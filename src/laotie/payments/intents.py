@@ -12,32 +12,37 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.core.transitions import Transitions, move
 from laotie.ledger import service as ledger
-from laotie.ledger.schemas import AccountKind, Posting
+from laotie.ledger.schemas import AccountKind, Posting, TransactionKind
 from laotie.payments import errors, gateway
 from laotie.payments.interfaces import ProviderError
 from laotie.payments.models import (
     OPEN_STATUSES,
+    IntentEventKind,
     IntentKind,
     IntentStatus,
     PaymentIntent,
     PaymentIntentEvent,
     WebhookOutcome,
 )
+from laotie.payments.models import IntentEventKind as E
 from laotie.payments.schemas import IntentOut
 
 log = logging.getLogger(__name__)
 
 S = IntentStatus
 # Every allowed change. A success after the intent closed is still taken: the money was captured.
-TRANSITIONS: dict[IntentStatus, set[IntentStatus]] = {
-    S.REQUIRES_CONFIRMATION: {S.PROCESSING, S.SUCCEEDED, S.FAILED, S.EXPIRED, S.CANCELED},
-    S.PROCESSING: {S.SUCCEEDED, S.FAILED, S.EXPIRED, S.CANCELED},
-    S.SUCCEEDED: set(),
-    S.FAILED: {S.SUCCEEDED},
-    S.EXPIRED: {S.SUCCEEDED},
-    S.CANCELED: {S.SUCCEEDED},
-}
+TRANSITIONS: Transitions[IntentStatus] = Transitions(
+    {
+        S.REQUIRES_CONFIRMATION: {S.PROCESSING, S.SUCCEEDED, S.FAILED, S.EXPIRED, S.CANCELED},
+        S.PROCESSING: {S.SUCCEEDED, S.FAILED, S.EXPIRED, S.CANCELED},
+        S.SUCCEEDED: set(),
+        S.FAILED: {S.SUCCEEDED},
+        S.EXPIRED: {S.SUCCEEDED},
+        S.CANCELED: {S.SUCCEEDED},
+    }
+)
 
 
 class IllegalTransition(RuntimeError):
@@ -71,7 +76,7 @@ def intent_out(intent: PaymentIntent, replayed: bool = False) -> IntentOut:
 def record(
     session: Session,
     intent: PaymentIntent,
-    kind: str,
+    kind: IntentEventKind,
     *,
     from_status: IntentStatus | None = None,
     to_status: IntentStatus | None = None,
@@ -99,29 +104,32 @@ def transition(
     session: Session,
     intent: PaymentIntent,
     to: IntentStatus,
-    kind: str,
+    kind: IntentEventKind,
     *,
     actor_id: int | None = None,
     provider_event_id: str | None = None,
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
-    before = intent.status
-    if to not in TRANSITIONS[before]:
-        raise IllegalTransition(f"intent {intent.id}: {before} -> {to}")
-    intent.status = to
-    intent.updated_at = clock.now()
-    record(
-        session,
-        intent,
-        kind,
-        from_status=before,
-        to_status=to,
-        actor_id=actor_id,
-        provider_event_id=provider_event_id,
-        reason=reason,
-        data=data,
-    )
+
+    def refuse(before: IntentStatus, to: IntentStatus) -> Exception:
+        return IllegalTransition(f"intent {intent.id}: {before} -> {to}")
+
+    def trail(before: IntentStatus, to: IntentStatus) -> None:
+        intent.updated_at = clock.now()
+        record(
+            session,
+            intent,
+            kind,
+            from_status=before,
+            to_status=to,
+            actor_id=actor_id,
+            provider_event_id=provider_event_id,
+            reason=reason,
+            data=data,
+        )
+
+    move(intent, to, TRANSITIONS, refuse=refuse, trail=trail)
     session.flush()
 
 
@@ -167,7 +175,7 @@ def payload(intent: PaymentIntent) -> dict[str, Any]:
 def mark_processing(session: Session, intent: PaymentIntent, provider_event_id: str | None) -> WebhookOutcome:
     if intent.status != S.REQUIRES_CONFIRMATION:
         return WebhookOutcome.IGNORED  # a late or out-of-order "processing" says nothing new
-    transition(session, intent, S.PROCESSING, "processing", provider_event_id=provider_event_id)
+    transition(session, intent, S.PROCESSING, E.PROCESSING, provider_event_id=provider_event_id)
     return WebhookOutcome.APPLIED
 
 
@@ -190,7 +198,7 @@ def capture(
         session,
         intent,
         S.SUCCEEDED,
-        "late_success" if late else "succeeded",
+        E.LATE_SUCCESS if late else E.SUCCEEDED,
         provider_event_id=provider_event_id,
         data={"source": source},
     )
@@ -200,7 +208,7 @@ def capture(
     intent.late = late
     ledger.post(
         session,
-        kind="payment_capture",
+        kind=TransactionKind.PAYMENT_CAPTURE,
         reference_type=intent.reference_type,
         reference_id=intent.reference_id,
         postings=[
@@ -231,7 +239,7 @@ def fail(
     if intent.status not in OPEN_STATUSES:
         return WebhookOutcome.IGNORED  # a decline after success, expiry or cancellation changes nothing
     intent.failure_reason = reason[:200]
-    transition(session, intent, S.FAILED, "failed", provider_event_id=provider_event_id, reason=reason)
+    transition(session, intent, S.FAILED, E.FAILED, provider_event_id=provider_event_id, reason=reason)
     emit(session, "PaymentFailed", {**payload(intent), "reason": reason})
     return WebhookOutcome.APPLIED
 
@@ -241,7 +249,7 @@ def close(
 ) -> None:
     """Expire or cancel an open intent, and ask the provider to stop it. If the provider says it is too
     late, its success webhook will still come and be taken as a late success."""
-    transition(session, intent, to, to.value, actor_id=actor_id, reason=reason)
+    transition(session, intent, to, E(to.value), actor_id=actor_id, reason=reason)
     topic = "PaymentExpired" if to == S.EXPIRED else "PaymentCanceled"
     emit(session, topic, {**payload(intent), "reason": reason})
     if intent.provider_ref is None:
@@ -252,5 +260,5 @@ def close(
         log.warning("could not stop payment %s at the provider", intent.provider_ref, exc_info=True)
         stopped = False
     if not stopped:
-        record(session, intent, "provider_too_late", reason="the provider could not stop it")
+        record(session, intent, E.PROVIDER_TOO_LATE, reason="the provider could not stop it")
     session.flush()

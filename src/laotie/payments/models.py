@@ -38,6 +38,22 @@ class IntentStatus(enum.StrEnum):
 OPEN_STATUSES = (IntentStatus.REQUIRES_CONFIRMATION, IntentStatus.PROCESSING)
 
 
+class IntentEventKind(enum.StrEnum):
+    """What an intent's trail records (``payment_intent_event.kind``)."""
+
+    CREATED = "created"
+    CHARGE_SUBMITTED = "charge_submitted"  # a pay-after-use charge sent on the saved agreement
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    LATE_SUCCESS = "late_success"  # captured after the intent had closed
+    FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELED = "canceled"
+    PROVIDER_TOO_LATE = "provider_too_late"  # the provider could not stop it
+    REFUNDED = "refunded"
+    WEBHOOK_IGNORED = "webhook_ignored"
+
+
 class IntentKind(enum.StrEnum):
     PAY_NOW = "pay_now"  # the buyer confirms at the cashier
     PAY_LATER = "pay_later"  # 先用后付: charged without interaction on a saved agreement

@@ -27,6 +27,7 @@ from laotie.payments import gateway
 from laotie.payments.intents import capture, close, fail, intent_out, payload, record, transition
 from laotie.payments.interfaces import ProviderError, ProviderIntent
 from laotie.payments.models import OPEN_STATUSES, IntentStatus, PaymentIntent
+from laotie.payments.models import IntentEventKind as E
 from laotie.payments.schemas import IntentOut
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def _apply(
         return PaymentState.STOPPED
     if state.status in ("canceled", "expired"):
         to = S.EXPIRED if state.status == "expired" else S.CANCELED
-        transition(session, intent, to, to.value, reason=reason, data={"source": "provider"})
+        transition(session, intent, to, E(to.value), reason=reason, data={"source": "provider"})
         topic = "PaymentExpired" if to == S.EXPIRED else "PaymentCanceled"
         emit(session, topic, {**payload(intent), "reason": reason})
         return PaymentState.STOPPED
@@ -77,10 +78,10 @@ def _stop(session: Session, intent: PaymentIntent, reason: str) -> PaymentState:
         log.warning("could not stop payment %s at the provider", intent.provider_ref, exc_info=True)
         return PaymentState.PENDING
     if stopped:
-        transition(session, intent, S.CANCELED, "canceled", reason=reason)
+        transition(session, intent, S.CANCELED, E.CANCELED, reason=reason)
         emit(session, "PaymentCanceled", {**payload(intent), "reason": reason})
         return PaymentState.STOPPED
-    record(session, intent, "provider_too_late", reason="the provider could not stop it")
+    record(session, intent, E.PROVIDER_TOO_LATE, reason="the provider could not stop it")
     state = _ask(session, intent)
     applied = _apply(session, intent, state, reason) if state is not None else None
     return applied or PaymentState.PENDING
@@ -88,7 +89,7 @@ def _stop(session: Session, intent: PaymentIntent, reason: str) -> PaymentState:
 
 def _settle_one(session: Session, intent: PaymentIntent, reason: str, give_up: bool) -> PaymentState:
     if intent.provider_ref is None:  # the provider never heard of it: nothing can be taken
-        transition(session, intent, S.CANCELED, "canceled", reason=reason)
+        transition(session, intent, S.CANCELED, E.CANCELED, reason=reason)
         return PaymentState.STOPPED
     state = _ask(session, intent)
     if state is None:

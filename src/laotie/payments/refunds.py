@@ -11,10 +11,11 @@ from laotie.core import clock
 from laotie.core.events import emit
 from laotie.ledger import service as ledger
 from laotie.ledger.errors import UnbalancedPosting
-from laotie.ledger.schemas import AccountKind, Posting
+from laotie.ledger.schemas import AccountKind, Posting, TransactionKind
 from laotie.payments import errors, gateway
 from laotie.payments.intents import capture_account, load, payload, record
 from laotie.payments.interfaces import ProviderError, RefundStatus
+from laotie.payments.models import IntentEventKind as E
 from laotie.payments.models import PaymentRefund, RefundState
 from laotie.payments.schemas import RefundOut
 
@@ -106,7 +107,7 @@ def refund(
     row.provider_refund_ref = result.provider_refund_ref
     ledger.post(
         session,
-        kind="payment_refund",
+        kind=TransactionKind.PAYMENT_REFUND,
         reference_type=intent.reference_type,
         reference_id=intent.reference_id,
         postings=[*legs, Posting(AccountKind.PSP_CASH, -amount_fen)],
@@ -118,7 +119,7 @@ def refund(
     record(
         session,
         intent,
-        "refunded",
+        E.REFUNDED,
         actor_id=actor_id,
         reason=reason,
         data={"refund_id": row.id, "amount_fen": amount_fen, "refunded_fen": intent.refunded_fen},

@@ -46,6 +46,7 @@ from laotie.payments.intents import capture, close, fail, intent_out, load, reco
 from laotie.payments.interfaces import BankAccount, ChargeStatus, PayoutResult, ProviderError
 from laotie.payments.models import (
     OPEN_STATUSES,
+    IntentEventKind,
     IntentKind,
     IntentStatus,
     PaymentIntent,
@@ -181,7 +182,7 @@ def _open_intent(
         if winner is None:
             raise
         return winner, True
-    record(session, intent, "created", to_status=S.REQUIRES_CONFIRMATION, actor_id=buyer_id)
+    record(session, intent, IntentEventKind.CREATED, to_status=S.REQUIRES_CONFIRMATION, actor_id=buyer_id)
     return intent, False
 
 
@@ -271,7 +272,7 @@ def charge_pay_later(
     )
     if replayed:
         return intent_out(intent, replayed=True)
-    transition(session, intent, S.PROCESSING, "charge_submitted")
+    transition(session, intent, S.PROCESSING, IntentEventKind.CHARGE_SUBMITTED)
     try:
         result = gateway.get_provider(session).charge_agreement(
             agreement_ref=agreement.agreement_ref,

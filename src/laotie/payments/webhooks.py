@@ -20,7 +20,7 @@ from laotie.core.events import emit
 from laotie.payments import errors, gateway
 from laotie.payments.intents import capture, fail, lock_by_provider_ref, mark_processing, record
 from laotie.payments.interfaces import WebhookEvent
-from laotie.payments.models import PaymentIntent, PaymentWebhookReceipt, WebhookOutcome
+from laotie.payments.models import IntentEventKind, PaymentIntent, PaymentWebhookReceipt, WebhookOutcome
 from laotie.payments.sandbox.signature import HEADER as SANDBOX_SIGNATURE_HEADER
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,9 @@ def receive(
     else:
         outcome, why = _apply_payment(session, intent, event)
         if outcome != Outcome.APPLIED:
-            record(session, intent, "webhook_ignored", provider_event_id=event.event_id, reason=why)
+            record(
+                session, intent, IntentEventKind.WEBHOOK_IGNORED, provider_event_id=event.event_id, reason=why
+            )
     receipt.outcome = outcome
     receipt.reason = why
     session.flush()

@@ -28,7 +28,15 @@ from sqlalchemy.orm import Session
 from laotie.core.errors import AppError
 from laotie.ledger import service as ledger
 from laotie.promotions import errors
-from laotie.promotions.models import Budget, BudgetRelease, BuyerCoupon, Coupon, NewBuyerClaim, PromotionUse
+from laotie.promotions.models import (
+    Budget,
+    BudgetRelease,
+    BuyerCoupon,
+    Coupon,
+    CouponStatus,
+    NewBuyerClaim,
+    PromotionUse,
+)
 from laotie.promotions.offers import address_key, phone_key
 from laotie.promotions.pricing import DEAL, Breakdown
 
@@ -64,9 +72,9 @@ def _use_coupon(session: Session, buyer_id: int, buyer_coupon_id: int, now: date
         .where(
             BuyerCoupon.id == buyer_coupon_id,
             BuyerCoupon.buyer_id == buyer_id,
-            BuyerCoupon.status == "available",
+            BuyerCoupon.status == CouponStatus.AVAILABLE,
         )
-        .values(status="used", used_at=now)
+        .values(status=CouponStatus.USED, used_at=now)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         return False
@@ -78,8 +86,8 @@ def _use_coupon(session: Session, buyer_id: int, buyer_coupon_id: int, now: date
 def _unuse_coupon(session: Session, buyer_coupon_id: int) -> None:
     done = session.execute(
         update(BuyerCoupon)
-        .where(BuyerCoupon.id == buyer_coupon_id, BuyerCoupon.status == "used")
-        .values(status="available", used_at=None)
+        .where(BuyerCoupon.id == buyer_coupon_id, BuyerCoupon.status == CouponStatus.USED)
+        .values(status=CouponStatus.AVAILABLE, used_at=None)
     )
     if done.rowcount == 1:  # type: ignore[attr-defined]
         coupon_id = session.scalar(select(BuyerCoupon.coupon_id).where(BuyerCoupon.id == buyer_coupon_id))

@@ -6,6 +6,7 @@ Platform money is capped by a ``Budget``: every reservation is one conditional U
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,33 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laotie.core.db import Base, BigId, UTCDateTime
+from laotie.core.transitions import Transitions
+
+
+class EnrolmentStatus(enum.StrEnum):
+    """A SKU's enrolment in a campaign (``promotions_campaign_item.status``)."""
+
+    PENDING = "pending"  # waiting for staff
+    APPROVED = "approved"  # sells at the campaign price while the campaign runs
+    REJECTED = "rejected"
+
+
+# Staff decide a pending enrolment once; anything else is refused with INVALID_PROMOTION.
+ENROLMENT_TRANSITIONS: Transitions[EnrolmentStatus] = Transitions(
+    {
+        EnrolmentStatus.PENDING: {EnrolmentStatus.APPROVED, EnrolmentStatus.REJECTED},
+        EnrolmentStatus.APPROVED: set(),
+        EnrolmentStatus.REJECTED: set(),
+    }
+)
+
+
+class CouponStatus(enum.StrEnum):
+    """A coupon in a buyer's wallet (``promotions_buyer_coupon.status``): used by an order, and
+    available again when that order is cancelled."""
+
+    AVAILABLE = "available"
+    USED = "used"
 
 
 class Budget(Base):
@@ -57,7 +85,7 @@ class CampaignItem(Base):
     sku_id: Mapped[int] = mapped_column(BigInteger)
     list_price_fen: Mapped[int] = mapped_column(BigInteger)  # the SKU's price when enrolled
     campaign_price_fen: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending/approved/rejected
+    status: Mapped[str] = mapped_column(String(20), default=EnrolmentStatus.PENDING)
     enrolled_by: Mapped[int] = mapped_column(BigInteger)
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -121,7 +149,7 @@ class BuyerCoupon(Base):
     coupon_id: Mapped[int] = mapped_column(ForeignKey("promotions_coupon.id"))
     buyer_id: Mapped[int] = mapped_column(BigInteger)
     seq: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), default="available")  # available / used
+    status: Mapped[str] = mapped_column(String(20), default=CouponStatus.AVAILABLE)
     source: Mapped[str] = mapped_column(String(20))  # claimed / issued
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -25,6 +25,8 @@ from laotie.promotions.models import (
     Campaign,
     CampaignItem,
     Coupon,
+    CouponStatus,
+    EnrolmentStatus,
     MultiBuy,
     NewBuyerClaim,
     NewBuyerDeal,
@@ -63,7 +65,7 @@ _CAMPAIGN_PRICES = (
     .join(Campaign, Campaign.id == CampaignItem.campaign_id)
     .where(
         CampaignItem.sku_id.in_(_SKUS),
-        CampaignItem.status == "approved",
+        CampaignItem.status == EnrolmentStatus.APPROVED,
         Campaign.starts_at <= _NOW,
         Campaign.ends_at > _NOW,
     )
@@ -172,7 +174,7 @@ def chosen_coupons(
             raise errors.COUPON_NOT_FOUND(coupon_id=bc_id)
         if row.buyer_id != buyer_id:
             raise errors.COUPON_NOT_YOURS(coupon_id=bc_id)
-        if row.status != "available":
+        if row.status != CouponStatus.AVAILABLE:
             raise errors.COUPON_ALREADY_USED(coupon_id=bc_id)
         if not row.active or not (_aware(row.valid_from) <= now < _aware(row.valid_until)):
             raise errors.COUPON_EXPIRED(

@@ -20,7 +20,7 @@ from laotie.core import clock
 from laotie.promotions import claims, errors
 from laotie.promotions.claims import Reservation, record_uses, release, reserve
 from laotie.promotions.coupon_choice import CouponChoices, Unusable, best_combination, coupon_choices
-from laotie.promotions.models import Campaign, CampaignItem, MultiBuy, Subsidy
+from laotie.promotions.models import Campaign, CampaignItem, EnrolmentStatus, MultiBuy, Subsidy
 from laotie.promotions.offers import OfferBook, chosen_coupons, deal_blocked, load_book, offers_for
 from laotie.promotions.pricing import Breakdown, CartLine, price
 from laotie.promotions.schemas import ProductPromotionsOut, SkuPromotionOut
@@ -192,7 +192,7 @@ def campaign_prices(session: Session, sku_id: int, since: datetime, until: datet
         .join(Campaign, Campaign.id == CampaignItem.campaign_id)
         .where(
             CampaignItem.sku_id == sku_id,
-            CampaignItem.status == "approved",
+            CampaignItem.status == EnrolmentStatus.APPROVED,
             Campaign.starts_at <= until,
             Campaign.ends_at > since,
         )

@@ -13,8 +13,19 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import AppError
 from laotie.core.events import emit
+from laotie.core.transitions import move
 from laotie.promotions import errors
-from laotie.promotions.models import Budget, Campaign, CampaignItem, Coupon, MultiBuy, NewBuyerDeal, Subsidy
+from laotie.promotions.models import (
+    ENROLMENT_TRANSITIONS,
+    Budget,
+    Campaign,
+    CampaignItem,
+    Coupon,
+    EnrolmentStatus,
+    MultiBuy,
+    NewBuyerDeal,
+    Subsidy,
+)
 from laotie.promotions.schemas import (
     BudgetOut,
     CampaignIn,
@@ -224,14 +235,14 @@ def enrol(session: Session, principal: Principal, shop_id: int, body: EnrolIn) -
         sku_id=body.sku_id,
         list_price_fen=price,
         campaign_price_fen=body.campaign_price_fen,
-        status="approved" if campaign.auto_approve else "pending",
+        status=EnrolmentStatus.APPROVED if campaign.auto_approve else EnrolmentStatus.PENDING,
         enrolled_by=principal.user_id,
         decided_by=None,
         created_at=clock.now(),
     )
     session.add(item)
     session.flush()
-    if item.status == "approved":
+    if item.status == EnrolmentStatus.APPROVED:
         _price_event(session, item, campaign)
     return campaign_item_out(item)
 
@@ -265,10 +276,15 @@ def decide(
     item = session.get(CampaignItem, item_id)
     if item is None or item.campaign_id != campaign_id:
         raise errors.CAMPAIGN_ITEM_NOT_FOUND(item_id=item_id)
-    if item.status != "pending":
-        raise errors.INVALID_PROMOTION(reason=f"报名已处理（{item.status}）")
-    item.status = "approved" if approve else "rejected"
-    item.decided_by = principal.user_id
+
+    def refuse(before: str, to: EnrolmentStatus) -> Exception:
+        return errors.INVALID_PROMOTION(reason=f"报名已处理（{before}）")
+
+    def decided(before: str, to: EnrolmentStatus) -> None:
+        item.decided_by = principal.user_id
+
+    to = EnrolmentStatus.APPROVED if approve else EnrolmentStatus.REJECTED
+    move(item, to, ENROLMENT_TRANSITIONS, refuse=refuse, trail=decided)
     session.flush()
     if approve:
         campaign = session.get(Campaign, campaign_id)

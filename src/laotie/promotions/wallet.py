@@ -16,7 +16,7 @@ from laotie.accounts import service as accounts
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.promotions import errors
-from laotie.promotions.models import BuyerCoupon, Coupon
+from laotie.promotions.models import BuyerCoupon, Coupon, CouponStatus
 from laotie.promotions.schemas import BuyerCouponOut, CouponOut, IssueIn
 from laotie.promotions.views import coupon_out
 from laotie.shops import service as shops
@@ -50,7 +50,7 @@ def _grant(session: Session, coupon: Coupon, buyer_id: int, source: str) -> Buye
             coupon_id=coupon.id,
             buyer_id=buyer_id,
             seq=held + 1,
-            status="available",
+            status=CouponStatus.AVAILABLE,
             source=source,
             claimed_at=now,
             used_at=None,

@@ -37,6 +37,27 @@ class PartStatus(enum.StrEnum):
     HELD = "held"
 
 
+class ReviewEventKind(enum.StrEnum):
+    """What a review's trail records (``reviews_review_event.kind``)."""
+
+    PUBLISHED = "published"
+    HELD = "held"  # screened: waits for staff
+    DEFAULT = "default"  # the default positive review after the buyer wrote none
+    FOLLOWUP = "followup"
+    FOLLOWUP_HELD = "followup_held"
+    REPLY = "reply"
+    REPLY_HELD = "reply_held"
+    FOLLOWUP_REPLY = "followup_reply"
+    FOLLOWUP_REPLY_HELD = "followup_reply_held"
+    REPORTED = "reported"
+    REPORT_DISMISSED = "report_dismissed"
+    REMOVED = "removed"
+    RELEASED_REVIEW = "released_review"
+    RELEASED_FOLLOWUP = "released_followup"
+    RELEASED_REPLY = "released_reply"
+    RELEASED_FOLLOWUP_REPLY = "released_followup_reply"
+
+
 class ReportReason(enum.StrEnum):
     ABUSE = "abuse"  # 辱骂攻击
     AD = "ad"  # 广告导流

@@ -22,6 +22,7 @@ from laotie.reviews.models import (
     ReviewReport,
     ReviewStatus,
 )
+from laotie.reviews.models import ReviewEventKind as E
 from laotie.reviews.schemas import EventOut, HeldPart, HelpfulOut, ReportIn, ReportOut, ReviewOut
 from laotie.reviews.views import load, many_out, one_out, record, reloaded
 
@@ -69,7 +70,7 @@ def report(session: Session, principal: Principal, review_id: int, body: ReportI
             session.flush()
     except IntegrityError:
         raise errors.ALREADY_REPORTED(review_id=review_id) from None
-    record(session, review_id, "reported", principal.user_id, body.note, {"reason": body.reason.value})
+    record(session, review_id, E.REPORTED, principal.user_id, body.note, {"reason": body.reason.value})
     return row.id
 
 
@@ -105,7 +106,7 @@ def remove(
             raise errors.ALREADY_REMOVED(review_id=review_id)
         return False
     data = {"case_id": case_id} if case_id is not None else {}
-    record(session, review_id, "removed", actor_id, reason, {**data, "was_counting": counting == 1})
+    record(session, review_id, E.REMOVED, actor_id, reason, {**data, "was_counting": counting == 1})
     session.execute(
         update(ReviewReport)
         .where(ReviewReport.review_id == review_id, ReviewReport.status == ReportStatus.OPEN)
@@ -121,6 +122,12 @@ _PART_COLUMNS = {
     HeldPart.FOLLOWUP: "followup_status",
     HeldPart.REPLY: "reply_status",
     HeldPart.FOLLOWUP_REPLY: "followup_reply_status",
+}
+RELEASED = {
+    HeldPart.REVIEW: E.RELEASED_REVIEW,
+    HeldPart.FOLLOWUP: E.RELEASED_FOLLOWUP,
+    HeldPart.REPLY: E.RELEASED_REPLY,
+    HeldPart.FOLLOWUP_REPLY: E.RELEASED_FOLLOWUP_REPLY,
 }
 
 
@@ -144,7 +151,7 @@ def release(session: Session, principal: Principal, review_id: int, part: HeldPa
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise errors.NOTHING_HELD(review_id=review_id, part=part.value)
     review = reloaded(session, review_id)
-    record(session, review_id, f"released_{part.value}", principal.user_id)
+    record(session, review_id, RELEASED[part], principal.user_id)
     if part == HeldPart.REVIEW:
         publishing.published(session, review)
         if review.followup_status == PartStatus.PUBLISHED:
@@ -165,7 +172,7 @@ def dismiss_report(session: Session, principal: Principal, report_id: int) -> No
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise errors.REPORT_DECIDED(report_id=report_id)
-    record(session, row.review_id, "report_dismissed", principal.user_id, data={"report_id": report_id})
+    record(session, row.review_id, E.REPORT_DISMISSED, principal.user_id, data={"report_id": report_id})
 
 
 def open_reports(session: Session, params: PageParams) -> Page[ReportOut]:

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
-from laotie.reviews.models import PartStatus, Review, ReviewEvent, ReviewPhoto, ReviewStatus
+from laotie.reviews.models import PartStatus, Review, ReviewEvent, ReviewEventKind, ReviewPhoto, ReviewStatus
 from laotie.reviews.schemas import PhotoOut, ReviewOut
 
 PHOTO_URL = "/api/v1/reviews/photos/{id}"
@@ -92,7 +92,7 @@ def many_out(session: Session, reviews: Sequence[Review], full: bool = False) ->
 def record(
     session: Session,
     review_id: int,
-    kind: str,
+    kind: ReviewEventKind,
     actor_id: int | None,
     note: str = "",
     data: dict[str, Any] | None = None,

@@ -24,6 +24,7 @@ from laotie.moderation import service as moderation
 from laotie.orders import service as orders
 from laotie.reviews import errors, photos, publishing
 from laotie.reviews.models import PartStatus, Review, ReviewDue, ReviewStatus
+from laotie.reviews.models import ReviewEventKind as E
 from laotie.reviews.schemas import FOLLOWUP_DAYS, FollowupIn, ReplyIn, ReviewIn, ReviewOut
 from laotie.reviews.tags import extract_tags
 from laotie.reviews.views import load, one_out, record, reloaded
@@ -116,13 +117,13 @@ def create_review(session: Session, principal: Principal, body: ReviewIn) -> Rev
     publishing.add_tags(session, review, extract_tags(text))
     session.execute(delete(ReviewDue).where(ReviewDue.order_line_id == line.line_id))
     if _screen(session, text, review.id, principal.user_id):
-        record(session, review.id, "published", principal.user_id)
+        record(session, review.id, E.PUBLISHED, principal.user_id)
         session.flush()
         publishing.published(session, review)
     else:
         review.status = ReviewStatus.HELD
         review.published_at = None
-        record(session, review.id, "held", None, "内容涉嫌导流或好评返现，待平台审核")
+        record(session, review.id, E.HELD, None, "内容涉嫌导流或好评返现，待平台审核")
     session.flush()
     return one_out(session, review, full=True)
 
@@ -164,7 +165,7 @@ def create_default(session: Session, line_id: int) -> bool:
         _insert(session, review)
     except AppError:  # the buyer's own review won the race
         return False
-    record(session, review.id, "default", None, f"{DEFAULT_NAME}：买家完成交易后未评价")
+    record(session, review.id, E.DEFAULT, None, f"{DEFAULT_NAME}：买家完成交易后未评价")
     publishing.published(session, review)
     return True
 
@@ -200,12 +201,12 @@ def add_followup(session: Session, principal: Principal, review_id: int, body: F
     review = reloaded(session, review_id)
     publishing.add_tags(session, review, extract_tags(text))
     if _screen(session, text, review_id, principal.user_id):
-        record(session, review_id, "followup", principal.user_id, data={"photos": attached})
+        record(session, review_id, E.FOLLOWUP, principal.user_id, data={"photos": attached})
         if review.status == ReviewStatus.PUBLISHED:
             publishing.followup_published(session, review)
     else:
         review.followup_status = PartStatus.HELD
-        record(session, review_id, "followup_held", None, "追评涉嫌导流或好评返现，待平台审核")
+        record(session, review_id, E.FOLLOWUP_HELD, None, "追评涉嫌导流或好评返现，待平台审核")
     session.flush()
     return one_out(session, review, full=True)
 
@@ -249,7 +250,7 @@ def reply(
         )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise errors.ALREADY_REPLIED(review_id=review_id)
-    kind = "followup_reply" if to_followup else "reply"
+    kind, held = (E.FOLLOWUP_REPLY, E.FOLLOWUP_REPLY_HELD) if to_followup else (E.REPLY, E.REPLY_HELD)
     review = reloaded(session, review_id)
     if _screen(session, text, review_id, principal.user_id):
         record(session, review_id, kind, principal.user_id)
@@ -258,6 +259,6 @@ def reply(
             review.followup_reply_status = PartStatus.HELD
         else:
             review.reply_status = PartStatus.HELD
-        record(session, review_id, f"{kind}_held", principal.user_id, "回复涉嫌导流或好评返现，待平台审核")
+        record(session, review_id, held, principal.user_id, "回复涉嫌导流或好评返现，待平台审核")
     session.flush()
     return one_out(session, review, full=True)

@@ -16,18 +16,23 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.core.transitions import Transitions
+from laotie.core.transitions import move as move_state
 from laotie.settlement import errors
-from laotie.settlement.models import SettlementEvent, Withdrawal, WithdrawalStatus
+from laotie.settlement.models import SettlementEvent, SettlementEventKind, Withdrawal, WithdrawalStatus
 from laotie.settlement.owners import Owner
 from laotie.settlement.schemas import SettlementEventOut, WithdrawalDetail, WithdrawalOut
 
 W = WithdrawalStatus
-# Which states each state may be entered from; anything else is a programming error.
-ENTERED_FROM: dict[WithdrawalStatus, set[WithdrawalStatus]] = {
-    W.PROCESSING: {W.REQUESTED},
-    W.PAID: {W.REQUESTED, W.PROCESSING},
-    W.FAILED: {W.REQUESTED, W.PROCESSING},
-}
+# Where each state may go; anything else is a programming error.
+TRANSITIONS: Transitions[WithdrawalStatus] = Transitions(
+    {
+        W.REQUESTED: {W.PROCESSING, W.PAID, W.FAILED},
+        W.PROCESSING: {W.PAID, W.FAILED},
+        W.PAID: set(),
+        W.FAILED: set(),
+    }
+)
 STAMP = {W.PROCESSING: "sent_at", W.PAID: "paid_at", W.FAILED: "failed_at"}
 TOPIC = {W.PROCESSING: "WithdrawalProcessing", W.PAID: "WithdrawalPaid", W.FAILED: "WithdrawalFailed"}
 
@@ -35,7 +40,7 @@ TOPIC = {W.PROCESSING: "WithdrawalProcessing", W.PAID: "WithdrawalPaid", W.FAILE
 def record(
     session: Session,
     owner: Owner,
-    kind: str,
+    kind: SettlementEventKind,
     actor_id: int | None,
     reason: str = "",
     *,
@@ -73,30 +78,33 @@ def move(
     session: Session,
     withdrawal: Withdrawal,
     to: WithdrawalStatus,
-    kind: str,
+    kind: SettlementEventKind,
     reason: str = "",
     actor_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
     """Move a withdrawal (loaded ``for_update``) into ``to``, record it and announce it."""
-    before = withdrawal.status
-    if before not in ENTERED_FROM[to]:
-        raise RuntimeError(f"withdrawal {withdrawal.id} cannot go from {before.value} to {to.value}")
-    now = clock.now()
-    withdrawal.status = to
-    withdrawal.updated_at = now
-    setattr(withdrawal, STAMP[to], now)
-    record(
-        session,
-        Owner.of(withdrawal),
-        kind,
-        actor_id,
-        reason,
-        withdrawal_id=withdrawal.id,
-        from_status=before,
-        to_status=to,
-        data=data,
-    )
+
+    def refuse(before: WithdrawalStatus, to: WithdrawalStatus) -> Exception:
+        return RuntimeError(f"withdrawal {withdrawal.id} cannot go from {before.value} to {to.value}")
+
+    def trail(before: WithdrawalStatus, to: WithdrawalStatus) -> None:
+        now = clock.now()
+        withdrawal.updated_at = now
+        setattr(withdrawal, STAMP[to], now)
+        record(
+            session,
+            Owner.of(withdrawal),
+            kind,
+            actor_id,
+            reason,
+            withdrawal_id=withdrawal.id,
+            from_status=before,
+            to_status=to,
+            data=data,
+        )
+
+    move_state(withdrawal, to, TRANSITIONS, refuse=refuse, trail=trail)
     emit(
         session,
         TOPIC[to],

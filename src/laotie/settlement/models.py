@@ -35,6 +35,17 @@ class WithdrawalStatus(enum.StrEnum):
 IN_FLIGHT = (WithdrawalStatus.REQUESTED, WithdrawalStatus.PROCESSING)
 
 
+class SettlementEventKind(enum.StrEnum):
+    """What the settlement trail records (``settlement_event.kind``)."""
+
+    PAYOUT_ACCOUNT_SET = "payout_account_set"
+    REQUESTED = "requested"
+    PAYOUT_SENT = "payout_sent"
+    PAID = "paid"
+    FAILED = "failed"
+    PAYOUT_RESULT_IGNORED = "payout_result_ignored"
+
+
 def _enum(kind: type[enum.Enum], name: str) -> Enum:
     # Stored as plain strings (no native enum types) so adding a state is a code change only.
     return Enum(kind, name=name, native_enum=False, length=20, values_callable=lambda k: [m.value for m in k])

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.settlement.lifecycle import record
-from laotie.settlement.models import PayoutAccount
+from laotie.settlement.models import PayoutAccount, SettlementEventKind
 from laotie.settlement.owners import Owner
 from laotie.settlement.schemas import PayoutAccountIn, PayoutAccountOut
 from laotie.shops import service as shops
@@ -83,7 +83,7 @@ def _set(session: Session, principal: Principal, owner: Owner, body: PayoutAccou
     record(
         session,
         owner,
-        "payout_account_set",
+        SettlementEventKind.PAYOUT_ACCOUNT_SET,
         principal.user_id,
         data={"bank_name": body.bank_name, "account_masked": masked, "previous_masked": previous},
     )

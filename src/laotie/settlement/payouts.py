@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.ledger import service as ledger
-from laotie.ledger.schemas import AccountKind, Posting
+from laotie.ledger.schemas import AccountKind, Posting, TransactionKind
 from laotie.payments import service as payments
 from laotie.payments.schemas import BankAccount, PayoutStatus
 from laotie.settlement.lifecycle import load, move, record
+from laotie.settlement.models import SettlementEventKind as E
 from laotie.settlement.models import Withdrawal, WithdrawalStatus
 from laotie.settlement.owners import Owner
 
@@ -60,13 +61,13 @@ def send(session: Session, withdrawal_id: int) -> None:
     if result.status == PayoutStatus.FAILED:
         _fail(session, withdrawal, result.failure_reason or "refused")
     elif result.status == PayoutStatus.PAID:
-        move(session, withdrawal, W.PAID, "paid", data={"provider_payout_ref": result.provider_payout_ref})
+        move(session, withdrawal, W.PAID, E.PAID, data={"provider_payout_ref": result.provider_payout_ref})
     else:
         move(
             session,
             withdrawal,
             W.PROCESSING,
-            "payout_sent",
+            E.PAYOUT_SENT,
             data={"provider_payout_ref": result.provider_payout_ref},
         )
 
@@ -75,10 +76,10 @@ def _fail(session: Session, withdrawal: Withdrawal, reason: str) -> None:
     """The bank refused: the money goes back to the owner's available balance, exactly as booked."""
     owner = Owner.of(withdrawal)
     withdrawal.failure_reason = reason[:200]
-    move(session, withdrawal, W.FAILED, "failed", reason=reason)
+    move(session, withdrawal, W.FAILED, E.FAILED, reason=reason)
     ledger.post(
         session,
-        kind="withdrawal_reversal",
+        kind=TransactionKind.WITHDRAWAL_REVERSAL,
         reference_type="withdrawal",
         reference_id=withdrawal.id,
         postings=[
@@ -122,7 +123,7 @@ def apply_result(session: Session, payload: Mapping[str, Any], paid: bool) -> No
         record(
             session,
             Owner.of(withdrawal),
-            "payout_result_ignored",
+            E.PAYOUT_RESULT_IGNORED,
             None,
             why,
             withdrawal_id=withdrawal.id,
@@ -132,7 +133,7 @@ def apply_result(session: Session, payload: Mapping[str, Any], paid: bool) -> No
         return
     withdrawal.provider_payout_ref = ref or withdrawal.provider_payout_ref
     if paid:
-        move(session, withdrawal, W.PAID, "paid", data={"provider_payout_ref": ref})
+        move(session, withdrawal, W.PAID, E.PAID, data={"provider_payout_ref": ref})
     else:
         _fail(session, withdrawal, str(payload.get("failure_reason") or "failed"))
 

@@ -18,11 +18,11 @@ from laotie.core.auth import Principal
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
 from laotie.ledger import service as ledger
-from laotie.ledger.schemas import AccountKind, Posting
+from laotie.ledger.schemas import AccountKind, Posting, TransactionKind
 from laotie.settings import get_settings
 from laotie.settlement import errors
 from laotie.settlement.lifecycle import load, record, withdrawal_detail, withdrawal_out
-from laotie.settlement.models import PayoutAccount, Withdrawal, WithdrawalStatus
+from laotie.settlement.models import PayoutAccount, SettlementEventKind, Withdrawal, WithdrawalStatus
 from laotie.settlement.owners import Owner
 from laotie.settlement.payout_account import account_of
 from laotie.settlement.schemas import MAX_WITHDRAWAL_FEN, WithdrawalDetail, WithdrawalOut
@@ -140,7 +140,7 @@ def _withdraw(
     session.flush()
     ledger.post(
         session,
-        kind="withdrawal",
+        kind=TransactionKind.WITHDRAWAL,
         reference_type="withdrawal",
         reference_id=withdrawal.id,
         postings=[
@@ -153,7 +153,7 @@ def _withdraw(
     record(
         session,
         owner,
-        "requested",
+        SettlementEventKind.REQUESTED,
         principal.user_id,
         withdrawal_id=withdrawal.id,
         to_status=W.REQUESTED,

@@ -28,7 +28,7 @@ from laotie.core.errors import VALIDATION_ERROR
 from laotie.moderation import service as moderation
 from laotie.shops import errors
 from laotie.shops.licence import ENTITY_PREFIXES, validate_licence
-from laotie.shops.models import MemberRole, ReviewState, Shop, ShopMember, ShopStatus
+from laotie.shops.models import MemberRole, ReviewState, Shop, ShopEventKind, ShopMember, ShopStatus
 from laotie.shops.schemas import ShopApply, ShopPrivateOut
 from laotie.shops.state import record_event, require_owner, shop_private_out
 
@@ -132,7 +132,7 @@ def apply(session: Session, principal: Principal, body: ShopApply) -> ShopPrivat
     )
     _write_unique(session, shop, details, None)
     session.add(ShopMember(shop_id=shop.id, user_id=principal.user_id, role=MemberRole.OWNER, added_at=now))
-    record_event(session, shop, "applied", principal.user_id)
+    record_event(session, shop, ShopEventKind.APPLIED, principal.user_id)
     _screen(session, shop, principal.user_id)
     session.flush()
     return shop_private_out(shop)
@@ -178,7 +178,7 @@ def resubmit(session: Session, principal: Principal, shop_id: int, body: ShopApp
     record_event(
         session,
         shop,
-        "resubmitted",
+        ShopEventKind.RESUBMITTED,
         principal.user_id,
         data={"changes": changes, "rejected_for": rejected_for},
     )

@@ -25,7 +25,7 @@ from laotie.core.storage import FileStorage
 from laotie.settings import get_settings
 from laotie.shops import errors
 from laotie.shops.filetypes import sniff
-from laotie.shops.models import Shop, ShopDocument, ShopStatus
+from laotie.shops.models import Shop, ShopDocument, ShopEventKind, ShopStatus
 from laotie.shops.schemas import CONTROL_CHARACTERS, DocumentOut
 from laotie.shops.state import load_private, member_role, record_event
 
@@ -160,7 +160,7 @@ def upload(
         session.add(doc)
         session.flush()
         data_out = {"document_id": doc.id, "kind": kind, "brand": brand}
-        record_event(session, shop, "document_uploaded", principal.user_id, data=data_out)
+        record_event(session, shop, ShopEventKind.DOCUMENT_UPLOADED, principal.user_id, data=data_out)
         session.flush()
     except Exception:
         storage.delete(key)

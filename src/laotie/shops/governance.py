@@ -21,6 +21,7 @@ from laotie.core.auth import Principal
 from laotie.core.events import emit
 from laotie.shops import errors
 from laotie.shops.models import Shop, ShopEvent, ShopStatus
+from laotie.shops.models import ShopEventKind as E
 from laotie.shops.schemas import ShopOut, ShopPrivateOut
 from laotie.shops.state import load_shop, record_event, require_owner, shop_private_out, transition
 
@@ -35,7 +36,7 @@ def _reason(reason: str) -> str:
 
 def restrict(session: Session, shop_id: int, staff: Principal, reason: str) -> ShopOut:
     return transition(
-        session, shop_id, S.RESTRICTED, staff.user_id, "restricted", _reason(reason), allowed_from={S.OPEN}
+        session, shop_id, S.RESTRICTED, staff.user_id, E.RESTRICTED, _reason(reason), allowed_from={S.OPEN}
     )
 
 
@@ -45,7 +46,7 @@ def lift_restriction(session: Session, shop_id: int, staff: Principal, reason: s
         shop_id,
         S.OPEN,
         staff.user_id,
-        "restriction_lifted",
+        E.RESTRICTION_LIFTED,
         _reason(reason),
         allowed_from={S.RESTRICTED},
     )
@@ -57,7 +58,7 @@ def freeze(session: Session, shop_id: int, staff: Principal, reason: str) -> Sho
         shop_id,
         S.FROZEN,
         staff.user_id,
-        "frozen",
+        E.FROZEN,
         _reason(reason),
         allowed_from={S.OPEN, S.RESTRICTED},
     )
@@ -81,14 +82,14 @@ def unfreeze(session: Session, shop_id: int, staff: Principal, reason: str) -> S
         shop_id,
         _status_before_freeze(session, shop_id),
         staff.user_id,
-        "unfrozen",
+        E.UNFROZEN,
         reason,
         allowed_from={S.FROZEN},
     )
 
 
 def close(session: Session, shop_id: int, staff: Principal, reason: str) -> ShopOut:
-    return transition(session, shop_id, S.CLOSED, staff.user_id, "closed", _reason(reason))
+    return transition(session, shop_id, S.CLOSED, staff.user_id, E.CLOSED, _reason(reason))
 
 
 def close_own(session: Session, principal: Principal, shop_id: int, reason: str = "") -> ShopOut:
@@ -96,7 +97,7 @@ def close_own(session: Session, principal: Principal, shop_id: int, reason: str 
     shop = require_owner(session, shop_id, principal, for_update=True)
     if shop.status == S.FROZEN:
         raise errors.SHOP_FROZEN(shop_id=shop_id)
-    kind = "withdrawn" if shop.status == S.APPLYING else "closed_by_owner"
+    kind = E.WITHDRAWN if shop.status == S.APPLYING else E.CLOSED_BY_OWNER
     return transition(session, shop_id, S.CLOSED, principal.user_id, kind, reason.strip())
 
 
@@ -112,7 +113,7 @@ def _set_withdrawal_freeze(
         )
     shop.withdrawals_frozen_at = clock.now() if frozen else None
     shop.withdrawals_frozen_reason = reason if frozen else ""
-    kind = "withdrawals_frozen" if frozen else "withdrawals_unfrozen"
+    kind = E.WITHDRAWALS_FROZEN if frozen else E.WITHDRAWALS_UNFROZEN
     record_event(session, shop, kind, staff.user_id, reason)
     topic = "ShopWithdrawalsFrozen" if frozen else "ShopWithdrawalsUnfrozen"
     emit(session, topic, {"shop_id": shop.id, "actor_id": staff.user_id, "reason": reason})

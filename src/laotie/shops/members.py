@@ -14,7 +14,7 @@ from laotie.accounts import service as accounts
 from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.shops import errors
-from laotie.shops.models import MemberRole, ShopMember, ShopStatus
+from laotie.shops.models import MemberRole, ShopEventKind, ShopMember, ShopStatus
 from laotie.shops.schemas import MemberOut
 from laotie.shops.state import load_private, record_event, require_owner
 
@@ -66,7 +66,13 @@ def add_staff(session: Session, principal: Principal, shop_id: int, phone: str) 
     member = ShopMember(shop_id=shop_id, user_id=user_id, role=MemberRole.STAFF, added_at=clock.now())
     session.add(member)
     accounts.grant_role(session, user_id, Role.MERCHANT_STAFF)
-    record_event(session, shop, "member_added", principal.user_id, data={"user_id": user_id, "role": "staff"})
+    record_event(
+        session,
+        shop,
+        ShopEventKind.MEMBER_ADDED,
+        principal.user_id,
+        data={"user_id": user_id, "role": "staff"},
+    )
     session.flush()
     return _member_out(session, member)
 
@@ -87,5 +93,5 @@ def remove_staff(session: Session, principal: Principal, shop_id: int, user_id: 
     )
     if still_staff is None:
         accounts.revoke_role(session, user_id, Role.MERCHANT_STAFF)
-    record_event(session, shop, "member_removed", principal.user_id, data={"user_id": user_id})
+    record_event(session, shop, ShopEventKind.MEMBER_REMOVED, principal.user_id, data={"user_id": user_id})
     session.flush()

@@ -18,6 +18,27 @@ class ShopStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class ShopEventKind(enum.StrEnum):
+    """What a shop's trail records (``shop_event.kind``)."""
+
+    APPLIED = "applied"
+    RESUBMITTED = "resubmitted"
+    DOCUMENT_UPLOADED = "document_uploaded"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    MEMBER_ADDED = "member_added"
+    MEMBER_REMOVED = "member_removed"
+    RESTRICTED = "restricted"
+    RESTRICTION_LIFTED = "restriction_lifted"
+    FROZEN = "frozen"
+    UNFROZEN = "unfrozen"
+    CLOSED = "closed"
+    CLOSED_BY_OWNER = "closed_by_owner"
+    WITHDRAWN = "withdrawn"  # the owner withdrew an application still under review
+    WITHDRAWALS_FROZEN = "withdrawals_frozen"
+    WITHDRAWALS_UNFROZEN = "withdrawals_unfrozen"
+
+
 class ReviewState(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

@@ -19,7 +19,7 @@ from laotie.core.pagination import Page, PageParams
 from laotie.shops import errors
 from laotie.shops.documents import documents_of, kind_label, missing_documents, required_documents
 from laotie.shops.members import members_of
-from laotie.shops.models import ReviewState, Shop, ShopStatus
+from laotie.shops.models import ReviewState, Shop, ShopEventKind, ShopStatus
 from laotie.shops.schemas import ReviewQueueItem, ShopOut, ShopPrivateOut, ShopReviewDetail
 from laotie.shops.state import events, load_shop, record_event, shop_out, shop_private_out, transition
 
@@ -42,7 +42,9 @@ def approve(session: Session, shop_id: int, reviewer: Principal, reason: str = "
     shop.review_state = ReviewState.APPROVED
     shop.review_reason = reason.strip()
     shop.opened_at = clock.now()
-    out = transition(session, shop_id, ShopStatus.OPEN, reviewer.user_id, "approved", reason.strip())
+    out = transition(
+        session, shop_id, ShopStatus.OPEN, reviewer.user_id, ShopEventKind.APPROVED, reason.strip()
+    )
     accounts.grant_role(session, shop.owner_id, Role.MERCHANT_OWNER)
     return out
 
@@ -55,7 +57,7 @@ def reject(session: Session, shop_id: int, reviewer: Principal, reason: str) -> 
     _require_pending(shop, "rejected")
     shop.review_state = ReviewState.REJECTED
     shop.review_reason = reason.strip()
-    record_event(session, shop, "rejected", reviewer.user_id, reason.strip())
+    record_event(session, shop, ShopEventKind.REJECTED, reviewer.user_id, reason.strip())
     session.flush()
     return shop_out(shop)
 

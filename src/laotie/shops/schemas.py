@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from laotie.core.ids import MAX_ID as MAX_ID  # routers import it from here
 from laotie.core.ids import Id
 from laotie.shops.models import MemberRole, ReviewState, ShopStatus
+from laotie.shops.models import ShopEventKind as ShopEventKind  # re-exported for governance
 
 # Control characters (NUL above all, which PostgreSQL refuses to store) have no place in shop text;
 # tabs and line breaks do, in descriptions and reasons.

@@ -13,19 +13,22 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.events import emit
+from laotie.core.transitions import Transitions, move
 from laotie.shops import errors
-from laotie.shops.models import MemberRole, Shop, ShopEvent, ShopMember, ShopStatus
+from laotie.shops.models import MemberRole, Shop, ShopEvent, ShopEventKind, ShopMember, ShopStatus
 from laotie.shops.schemas import ShopEventOut, ShopOut, ShopPrivateOut
 
 S = ShopStatus
 # Every allowed change of state; anything else is refused with INVALID_TRANSITION.
-TRANSITIONS: dict[ShopStatus, set[ShopStatus]] = {
-    S.APPLYING: {S.OPEN, S.CLOSED},
-    S.OPEN: {S.RESTRICTED, S.FROZEN, S.CLOSED},
-    S.RESTRICTED: {S.OPEN, S.FROZEN, S.CLOSED},
-    S.FROZEN: {S.OPEN, S.RESTRICTED, S.CLOSED},
-    S.CLOSED: set(),
-}
+TRANSITIONS: Transitions[ShopStatus] = Transitions(
+    {
+        S.APPLYING: {S.OPEN, S.CLOSED},
+        S.OPEN: {S.RESTRICTED, S.FROZEN, S.CLOSED},
+        S.RESTRICTED: {S.OPEN, S.FROZEN, S.CLOSED},
+        S.FROZEN: {S.OPEN, S.RESTRICTED, S.CLOSED},
+        S.CLOSED: set(),
+    }
+)
 SELLING = {S.OPEN, S.RESTRICTED}
 # Shops anyone may look at; the others exist, for outsiders, not at all.
 PUBLIC = SELLING
@@ -62,7 +65,7 @@ def shop_private_out(shop: Shop) -> ShopPrivateOut:
 def record_event(
     session: Session,
     shop: Shop,
-    kind: str,
+    kind: ShopEventKind,
     actor_id: int | None,
     reason: str = "",
     from_status: ShopStatus | None = None,
@@ -127,7 +130,7 @@ def transition(
     shop_id: int,
     to: ShopStatus,
     actor_id: int | None,
-    kind: str,
+    kind: ShopEventKind,
     reason: str = "",
     *,
     allowed_from: Collection[ShopStatus] | None = None,
@@ -137,11 +140,19 @@ def transition(
     ``allowed_from`` narrows the moves an action may make (lifting a restriction must start from
     restricted even though frozen -> open is also a legal move)."""
     shop = load_shop(session, shop_id, for_update=True)
-    before = shop.status
-    if to not in TRANSITIONS[before] or (allowed_from is not None and before not in allowed_from):
-        raise errors.INVALID_TRANSITION(from_status=before.value, to_status=to.value)
-    shop.status = to
-    record_event(session, shop, kind, actor_id, reason, from_status=before)
+
+    def refuse(before: ShopStatus, to: ShopStatus) -> Exception:
+        return errors.INVALID_TRANSITION(from_status=before.value, to_status=to.value)
+
+    if allowed_from is not None and shop.status not in allowed_from:
+        raise refuse(shop.status, to)
+    before = move(
+        shop,
+        to,
+        TRANSITIONS,
+        refuse=refuse,
+        trail=lambda before, _: record_event(session, shop, kind, actor_id, reason, from_status=before),
+    )
     emit(
         session,
         "ShopStatusChanged",

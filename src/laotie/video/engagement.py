@@ -17,7 +17,7 @@ from laotie.moderation import service as moderation
 from laotie.settings import get_settings
 from laotie.video import errors
 from laotie.video.feed import load_video
-from laotie.video.models import Video, VideoComment, VideoCommentPace, VideoLike, VideoProduct
+from laotie.video.models import Video, VideoComment, VideoCommentPace, VideoLike, VideoProduct, VideoStatus
 from laotie.video.schemas import CommentOut, LikeOut, ViewsOut
 
 
@@ -157,7 +157,7 @@ def intent_by_product(session: Session, product_ids: list[int]) -> dict[int, int
             VideoProduct.product_id.in_(product_ids),
             VideoComment.intent.is_(True),
             VideoComment.hidden.is_(False),
-            Video.status == "published",
+            Video.status == VideoStatus.PUBLISHED,
         )
         .group_by(VideoProduct.product_id)
     ).all()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core.events import Event, bus, emit
 from laotie.moderation import service as moderation
-from laotie.video.models import Video
+from laotie.video.models import Video, VideoStatus
 from laotie.video.publishing import PUBLISHED
 
 
@@ -21,11 +21,11 @@ def release_held_video(session: Session, event: Event) -> None:
     if payload.get("subject_kind") != "video" or payload.get("status") != moderation.HitStatus.WRONG.value:
         return
     video = session.get(Video, int(payload["subject_id"]))
-    if video is None or video.status != "held":
+    if video is None or video.status != VideoStatus.HELD:
         return
     hits = moderation.hits_for(session, "video", [video.id]).get(video.id, [])
     if all(h.status == moderation.HitStatus.WRONG for h in hits):
-        video.status = "published"
+        video.status = VideoStatus.PUBLISHED
         session.flush()
         emit(
             session, PUBLISHED, {"video_id": video.id, "shop_id": video.shop_id, "author_id": video.author_id}

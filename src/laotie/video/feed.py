@@ -13,7 +13,7 @@ from laotie.catalog import service as catalog
 from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
 from laotie.video import errors
-from laotie.video.models import Video, VideoLike, VideoProduct
+from laotie.video.models import Video, VideoLike, VideoProduct, VideoStatus
 from laotie.video.schemas import VideoCard, VideoDetail
 
 
@@ -22,8 +22,10 @@ def load_video(session: Session, video_id: int, viewer_id: int | None = None) ->
     video = session.get(Video, video_id)
     if video is None:
         raise errors.VIDEO_NOT_FOUND(video_id=video_id)
-    held_for_author = video.status == "held" and viewer_id is not None and viewer_id == video.author_id
-    if video.status != "published" and not held_for_author:
+    held_for_author = (
+        video.status == VideoStatus.HELD and viewer_id is not None and viewer_id == video.author_id
+    )
+    if video.status != VideoStatus.PUBLISHED and not held_for_author:
         raise errors.VIDEO_NOT_FOUND(video_id=video_id)
     return video
 
@@ -83,7 +85,7 @@ def feed(
     session: Session, params: PageParams, author_id: int | None = None, shop_id: int | None = None
 ) -> Page[VideoCard]:
     """Published videos, newest first; optionally one author's or one shop's."""
-    where = [Video.status == "published"]
+    where = [Video.status == VideoStatus.PUBLISHED]
     if author_id is not None:
         where.append(Video.author_id == author_id)
     if shop_id is not None:
@@ -121,7 +123,7 @@ def check_attribution(
     """VIDEO_ATTRIBUTION_INVALID unless the video is published, links every product bought, and any
     creator named is the video's author."""
     video = session.get(Video, video_id)
-    if video is None or video.status != "published":
+    if video is None or video.status != VideoStatus.PUBLISHED:
         raise errors.VIDEO_ATTRIBUTION_INVALID(video_id=video_id)
     linked = set(product_ids(session, video_id))
     missing = [p for p in product_ids_bought if p not in linked]

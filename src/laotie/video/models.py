@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laotie.core.db import Base, BigId, UTCDateTime
+
+
+class VideoStatus(enum.StrEnum):
+    PUBLISHED = "published"
+    HELD = "held"  # its caption was blocked by moderation: only its author sees it until staff clear it
+    REMOVED = "removed"
 
 
 class Video(Base):
@@ -32,8 +39,7 @@ class Video(Base):
     width: Mapped[int] = mapped_column(Integer, default=0)
     height: Mapped[int] = mapped_column(Integer, default=0)
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
-    # published / held (its caption was blocked by moderation: only its author sees it) / removed
-    status: Mapped[str] = mapped_column(String(20), default="published")
+    status: Mapped[str] = mapped_column(String(20), default=VideoStatus.PUBLISHED)
     views: Mapped[int] = mapped_column(BigInteger, default=0)
     likes: Mapped[int] = mapped_column(BigInteger, default=0)
     comments: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -22,7 +22,7 @@ from laotie.settings import get_settings
 from laotie.shops import service as shops
 from laotie.video import errors, links, probe
 from laotie.video.feed import detail, load_video
-from laotie.video.models import Video, VideoProduct
+from laotie.video.models import Video, VideoProduct, VideoStatus
 from laotie.video.schemas import MAX_PRODUCTS, VideoDetail, VideoLinkIn, VideoMeta
 
 # Search indexes videos: {"video_id", "shop_id", "author_id"}.
@@ -62,7 +62,7 @@ def _create(
         shop_id=meta.shop_id,
         title=meta.title,
         description=meta.description,
-        status="published",
+        status=VideoStatus.PUBLISHED,
         views=0,
         likes=0,
         comments=0,
@@ -75,7 +75,7 @@ def _create(
         VideoProduct(video_id=video.id, product_id=p, position=i) for i, p in enumerate(product_ids)
     )
     if _caption_blocked(session, video):
-        video.status = "held"  # published (and announced to search) when staff clear the caption
+        video.status = VideoStatus.HELD  # published (and announced to search) when staff clear the caption
     else:
         emit(
             session, PUBLISHED, {"video_id": video.id, "shop_id": video.shop_id, "author_id": video.author_id}
@@ -162,6 +162,6 @@ def remove(session: Session, principal: Principal, video_id: int) -> None:
     video = load_video(session, video_id, principal.user_id)
     if video.author_id != principal.user_id and not principal.is_staff:
         raise errors.VIDEO_NOT_AUTHOR()
-    video.status = "removed"
+    video.status = VideoStatus.REMOVED
     emit(session, REMOVED, {"video_id": video.id, "shop_id": video.shop_id, "author_id": video.author_id})
     session.flush()
