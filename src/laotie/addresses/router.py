@@ -2,15 +2,14 @@ from __future__ import annotations
 
 import hashlib
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query, Request, Response
 
 from laotie.addresses import service
 from laotie.addresses.errors import RevealRequestInvalid
 from laotie.addresses.schemas import AddressCreate, AddressIn, AddressOut, RegionOut, RevealLogEntry
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
 from laotie.core.errors import VALIDATION_ERROR
-from laotie.core.http import PathId, get_session
+from laotie.core.http import DbSession, PathId
 from laotie.core.ids import MAX_ID
 
 router = APIRouter(prefix="/api/v1/addresses", tags=["addresses"])
@@ -48,60 +47,42 @@ def region_children(code: str, request: Request, response: Response, _: object =
 
 
 @router.get("", response_model=list[AddressOut])
-def my_addresses(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> list[AddressOut]:
+def my_addresses(session: DbSession, principal: Principal = AnyUser) -> list[AddressOut]:
     return service.list_addresses(session, principal.user_id)
 
 
 @router.post("", response_model=AddressOut, status_code=201)
-def add_address(
-    body: AddressCreate, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> AddressOut:
-    out = service.create_address(session, principal.user_id, body)
-    session.commit()
-    return out
+def add_address(session: DbSession, body: AddressCreate, principal: Principal = AnyUser) -> AddressOut:
+    return service.create_address(session, principal.user_id, body)
 
 
 @router.get("/{address_id}", response_model=AddressOut)
-def get_address(
-    address_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> AddressOut:
+def get_address(session: DbSession, address_id: PathId, principal: Principal = AnyUser) -> AddressOut:
     return service.get_address(session, principal.user_id, address_id)
 
 
 @router.put("/{address_id}", response_model=AddressOut)
 def replace_address(
-    address_id: PathId,
-    body: AddressIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, address_id: PathId, body: AddressIn, principal: Principal = AnyUser
 ) -> AddressOut:
-    out = service.update_address(session, principal.user_id, address_id, body)
-    session.commit()
-    return out
+    return service.update_address(session, principal.user_id, address_id, body)
 
 
 @router.post("/{address_id}/default", response_model=AddressOut)
-def make_default(
-    address_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> AddressOut:
-    out = service.set_default(session, principal.user_id, address_id)
-    session.commit()
-    return out
+def make_default(session: DbSession, address_id: PathId, principal: Principal = AnyUser) -> AddressOut:
+    return service.set_default(session, principal.user_id, address_id)
 
 
 @router.delete("/{address_id}", status_code=204)
-def delete_address(
-    address_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> None:
+def delete_address(session: DbSession, address_id: PathId, principal: Principal = AnyUser) -> None:
     service.delete_address(session, principal.user_id, address_id)
-    session.commit()
 
 
 @admin_router.get("", response_model=list[RevealLogEntry])
 def address_reveals(
+    session: DbSession,
     shop_id: int | None = Query(default=None, ge=1, le=MAX_ID),  # a query string: not strict
     order_ref: str | None = Query(default=None, min_length=1, max_length=64),
-    session: Session = Depends(get_session),
     _: Principal = require_roles(Role.GOVERNANCE, Role.ADMIN),
 ) -> list[RevealLogEntry]:
     """Who saw buyers' full addresses, for a shop or an order (governance audits)."""

@@ -27,7 +27,7 @@ from laotie.aftersales.schemas import (
 )
 from laotie.core import idempotency
 from laotie.core.auth import AnyUser, Principal, Role, require_roles
-from laotie.core.http import PathId, get_session
+from laotie.core.http import DbSession, PathId
 from laotie.core.idempotency import idempotency_key_header
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.core.request_body import BodyLimit, body_limit
@@ -55,16 +55,12 @@ def _once(
         return JSONResponse(stored.body, status_code=stored.status_code)
     payload = jsonable_encoder(run())
     idempotency.remember(session, scope, key, status_code, payload)
-    session.commit()
     return JSONResponse(payload, status_code=status_code)
 
 
 @router.post("/aftersales/cases", response_model=CaseOut, status_code=201)
 def open_case(
-    body: CaseIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
-    idempotency_key: str = IdempotencyKey,
+    session: DbSession, body: CaseIn, principal: Principal = AnyUser, idempotency_key: str = IdempotencyKey
 ) -> JSONResponse:
     """申请售后: a return (七天无理由 or for a fault), refund only (仅退款) or price protection (七天保价)."""
     return _once(
@@ -80,27 +76,25 @@ def open_case(
 
 @router.get("/aftersales/cases", response_model=Page[CaseOut])
 def my_cases(
+    session: DbSession,
     order_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     params: PageParams = Depends(page_params),
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> Page[CaseOut]:
     return service.buyer_cases(session, principal, params, order_id)
 
 
 @router.get("/aftersales/cases/{case_id}", response_model=CaseOut)
-def get_case(
-    case_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> CaseOut:
+def get_case(session: DbSession, case_id: PathId, principal: Principal = AnyUser) -> CaseOut:
     """The case with its timeline and evidence, for its buyer, the shop's members and staff."""
     return service.get_case(session, principal, case_id)
 
 
 def _action(name: str, run: Callable[[Session, Principal, int], CaseOut]) -> Callable[..., JSONResponse]:
     def endpoint(
+        session: DbSession,
         case_id: PathId,
         principal: Principal = AnyUser,
-        session: Session = Depends(get_session),
         idempotency_key: str = IdempotencyKey,
     ) -> JSONResponse:
         return _once(
@@ -132,10 +126,10 @@ for _name, _run, _doc in (
 
 @router.post("/aftersales/cases/{case_id}/receive", response_model=CaseOut)
 def receive_case(
+    session: DbSession,
     case_id: PathId,
     body: ReceiveIn | None = None,
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
     idempotency_key: str = IdempotencyKey,
 ) -> JSONResponse:
     """商家确认收到退货: the refund is due within the deadline. A no-reason return goes back on sale
@@ -151,50 +145,50 @@ def receive_case(
     )
 
 
-@router.post("/aftersales/cases/{case_id}/reject", response_model=CaseOut)
-def reject_case(
-    case_id: PathId,
-    body: NoteIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
-    idempotency_key: str = IdempotencyKey,
-) -> JSONResponse:
-    """商家拒绝 a request, or a return that came back wrong."""
-    return _once(
-        session,
-        principal,
-        "reject",
-        idempotency_key,
-        {"case_id": case_id, **body.model_dump()},
-        lambda: service.reject(session, principal, case_id, body.note),
-    )
+def _noted_action(
+    name: str, doc: str, run: Callable[[Session, Principal, int, str], CaseOut]
+) -> Callable[..., JSONResponse]:
+    """An action on a case that carries a note (``{"note": ...}``)."""
+
+    def endpoint(
+        session: DbSession,
+        case_id: PathId,
+        body: NoteIn,
+        principal: Principal = AnyUser,
+        idempotency_key: str = IdempotencyKey,
+    ) -> JSONResponse:
+        return _once(
+            session,
+            principal,
+            name,
+            idempotency_key,
+            {"case_id": case_id, **body.model_dump()},
+            lambda: run(session, principal, case_id, body.note),
+        )
+
+    endpoint.__name__ = f"{name}_case"
+    endpoint.__doc__ = doc
+    return endpoint
 
 
-@router.post("/aftersales/cases/{case_id}/escalate", response_model=CaseOut)
-def escalate_case(
-    case_id: PathId,
-    body: NoteIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
-    idempotency_key: str = IdempotencyKey,
-) -> JSONResponse:
-    """申请平台介入, by the buyer or the merchant."""
-    return _once(
-        session,
-        principal,
-        "escalate",
-        idempotency_key,
-        {"case_id": case_id, **body.model_dump()},
-        lambda: service.escalate(session, principal, case_id, body.note),
+for _name, _run_noted, _doc in (
+    ("reject", service.reject, "商家拒绝 a request, or a return that came back wrong."),
+    ("escalate", service.escalate, "申请平台介入, by the buyer or the merchant."),
+):
+    router.add_api_route(
+        f"/aftersales/cases/{{case_id}}/{_name}",
+        _noted_action(_name, _doc, _run_noted),
+        methods=["POST"],
+        response_model=CaseOut,
     )
 
 
 @router.post("/aftersales/cases/{case_id}/ship-back", response_model=CaseOut)
 def ship_back(
+    session: DbSession,
     case_id: PathId,
     body: ShipBackIn,
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
     idempotency_key: str = IdempotencyKey,
 ) -> JSONResponse:
     """买家寄回: carrier and tracking number of the return parcel."""
@@ -220,16 +214,16 @@ def _upload(request: Request, file: UploadFile) -> bytes:
     openapi_extra=body_limit(BodyLimit.IMAGE),
 )
 def upload_evidence(
+    session: DbSession,
     request: Request,
     file: Annotated[UploadFile, File(description="JPEG, PNG or WebP photo")],
     note: Annotated[str, Form(max_length=200)] = "",
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> EvidenceOut:
     """A photo uploaded before opening a refund-only claim, then named in ``evidence_ids``."""
-    out = service.upload_evidence(session, request.app.state.storage, principal, _upload(request, file), note)
-    session.commit()
-    return out
+    return service.upload_evidence(
+        session, request.app.state.storage, principal, _upload(request, file), note
+    )
 
 
 @router.post(
@@ -239,27 +233,22 @@ def upload_evidence(
     openapi_extra=body_limit(BodyLimit.IMAGE),
 )
 def add_evidence(
+    session: DbSession,
     case_id: PathId,
     request: Request,
     file: Annotated[UploadFile, File(description="JPEG, PNG or WebP photo")],
     note: Annotated[str, Form(max_length=200)] = "",
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> EvidenceOut:
     """A photo for an open case, by its buyer or the shop."""
-    out = service.upload_evidence(
+    return service.upload_evidence(
         session, request.app.state.storage, principal, _upload(request, file), note, case_id
     )
-    session.commit()
-    return out
 
 
 @router.get("/aftersales/evidence/{evidence_id}", response_class=Response)
 def evidence_file(
-    evidence_id: PathId,
-    request: Request,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, evidence_id: PathId, request: Request, principal: Principal = AnyUser
 ) -> Response:
     row, data = service.read_evidence(session, request.app.state.storage, principal, evidence_id)
     headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
@@ -268,11 +257,11 @@ def evidence_file(
 
 @router.get("/shops/{shop_id}/aftersales", response_model=Page[CaseOut])
 def shop_queue(
+    session: DbSession,
     shop_id: PathId,
     status: CaseStatus | None = None,
     params: PageParams = Depends(page_params),
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> Page[CaseOut]:
     """The shop's 售后 queue."""
     return service.shop_cases(session, principal, shop_id, params, status)
@@ -280,27 +269,27 @@ def shop_queue(
 
 @governance_router.get("", response_model=Page[CaseOut])
 def dispute_queue(
+    session: DbSession,
     status: CaseStatus | None = None,
     params: PageParams = Depends(page_params),
     _: Principal = Staff,
-    session: Session = Depends(get_session),
 ) -> Page[CaseOut]:
     """纠纷 queue: escalated cases and refund-only claims sent to review."""
     return service.governance_queue(session, params, status)
 
 
 @governance_router.get("/{case_id}", response_model=DisputeView)
-def dispute(case_id: PathId, _: Principal = Staff, session: Session = Depends(get_session)) -> DisputeView:
+def dispute(session: DbSession, case_id: PathId, _: Principal = Staff) -> DisputeView:
     """Both sides' evidence and the order's trail."""
     return service.dispute_view(session, case_id)
 
 
 @governance_router.post("/{case_id}/decide", response_model=CaseOut)
 def decide(
+    session: DbSession,
     case_id: PathId,
     body: DecisionIn,
     staff: Principal = Staff,
-    session: Session = Depends(get_session),
     idempotency_key: str = IdempotencyKey,
 ) -> JSONResponse:
     """判责: refund, partial refund, return or reject; it executes itself."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -10,8 +11,8 @@ from weakref import WeakKeyDictionary
 
 from anyio import Semaphore
 from anyio.lowlevel import RunVar
-from fastapi import FastAPI, Path, Request
-from fastapi.concurrency import contextmanager_in_threadpool
+from fastapi import Depends, FastAPI, Path, Request
+from fastapi.concurrency import contextmanager_in_threadpool, run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -31,7 +32,7 @@ from laotie.core.errors import (
 from laotie.core.idempotency import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_REQUIRED
 from laotie.core.ids import MAX_ID
 from laotie.core.request_body import BodyRefused
-from laotie.core.uow import unit_of_work
+from laotie.core.uow import take_actions, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +60,12 @@ def lookup_gate(db: Database) -> Semaphore:
     return _gates_of(db)[1]
 
 
+READ_METHODS = ("GET", "HEAD")
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """The request's session. Routes that write call ``session.commit()`` at their end;
-    anything not committed is rolled back when the request finishes.
+    """The request's session (read-only for GET and HEAD); anything not committed is rolled back
+    when the request finishes. Routes take it as ``DbSession``, which commits their writes.
 
     At most ``db.pool_size`` requests hold a session at once; the others wait here, in the event
     loop, holding neither a thread nor a connection. Without this gate, under load every worker
@@ -70,12 +74,42 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     route in the same thread pool): the server deadlocks until the pool times out.
     """
     db: Database = request.app.state.db
-    read_only = request.method in ("GET", "HEAD")
+    read_only = request.method in READ_METHODS
     async with (
         _gates_of(db)[0],
         contextmanager_in_threadpool(unit_of_work(db, read_only=read_only)) as session,
     ):
         yield session
+
+
+async def route_session(request: Request, session: Session = Depends(get_session)) -> AsyncIterator[Session]:
+    """The one place a route's unit of work commits: after a write route (any method but GET and
+    HEAD) returns without error, before its answer is sent, so a failed commit is a 500 and never a
+    2xx for something not kept. A route that raises is rolled back, whatever it flushed. Actions a
+    route registered with ``uow.after_commit`` / ``uow.if_not_committed`` run here, accordingly."""
+    if request.method in READ_METHODS:
+        yield session
+        return
+    try:
+        yield session
+        await run_in_threadpool(session.commit)
+    except BaseException:
+        await _run(take_actions(session, committed=False))
+        raise
+    await _run(take_actions(session, committed=True))
+
+
+async def _run(actions: Sequence[Any]) -> None:
+    for action in actions:
+        if inspect.iscoroutinefunction(action):
+            await action()
+        else:
+            await run_in_threadpool(action)
+
+
+# Every route's session. Function scope: the commit above runs when the route returns, before the
+# answer goes out (the request-scoped ``get_session`` closes it after the answer is sent).
+DbSession = Annotated[Session, Depends(route_session, scope="function")]
 
 
 class ErrorDetail(BaseModel):

@@ -25,25 +25,16 @@ from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.ledger.schemas import Posting, TransactionKind
 from laotie.logistics import service as logistics
-from laotie.orders import attribution, errors, lifecycle, paylater
+from laotie.orders import access, attribution, lifecycle, paylater
 from laotie.orders.models import Order, OrderEventKind, OrderLine, OrderStatus, PayMode
 from laotie.settings import get_settings
-from laotie.shops import service as shops
 
 S = OrderStatus
 
 
-def _member_order(session: Session, principal: Principal, shop_id: int, order_id: int) -> Order:
-    shops.require_shop_member(session, shop_id, principal)
-    order = session.get(Order, order_id)
-    if order is None or order.shop_id != shop_id:
-        raise errors.ORDER_NOT_FOUND(order_id=order_id)
-    return order
-
-
 def shipping_label(session: Session, principal: Principal, shop_id: int, order_id: int) -> AddressSnapshot:
     """The full address, for printing a label: every call is written to the audit log."""
-    order = _member_order(session, principal, shop_id, order_id)
+    order = access.shop_order(session, principal, shop_id, order_id)
     return addresses.reveal_for_shipping(
         session,
         order.address,
@@ -56,7 +47,7 @@ def shipping_label(session: Session, principal: Principal, shop_id: int, order_i
 def ship(
     session: Session, principal: Principal, shop_id: int, order_id: int, carrier: str, tracking_no: str
 ) -> None:
-    order = _member_order(session, principal, shop_id, order_id)
+    order = access.shop_order(session, principal, shop_id, order_id)
     carrier, tracking_no = logistics.check_waybill(carrier, tracking_no)  # bad input moves nothing
     lifecycle.move(
         session,
@@ -160,9 +151,7 @@ def _completed(session: Session, order_id: int) -> None:
 
 
 def confirm_receipt(session: Session, buyer: Principal, order_id: int) -> None:
-    order = session.get(Order, order_id)
-    if order is None or order.buyer_id != buyer.user_id:
-        raise errors.ORDER_NOT_FOUND(order_id=order_id)
+    order = access.own_order(session, buyer, order_id)
     lifecycle.move(session, order.id, S.COMPLETED, buyer.user_id, OrderEventKind.RECEIPT_CONFIRMED)
     _completed(session, order.id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from laotie.addresses import service as addresses
 from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import AnyUser, Principal
-from laotie.core.http import get_session
+from laotie.core.http import DbSession
 from laotie.core.ids import Id
 from laotie.core.numbers import StrictInt
 from laotie.orders import errors
@@ -105,9 +105,7 @@ def quote(session: Session, buyer_id: int, body: QuoteIn) -> QuoteOut:
 
 
 @router.post("/checkout/quote", response_model=QuoteOut)
-def checkout_quote(
-    body: QuoteIn, buyer: Principal = AnyUser, session: Session = Depends(get_session)
-) -> QuoteOut:
+def checkout_quote(session: DbSession, body: QuoteIn, buyer: Principal = AnyUser) -> QuoteOut:
     """The price of these lines for this buyer now: every discount per line and who funds it
     (shop / platform). Nothing is reserved; placing the checkout claims coupons and budgets."""
     return quote(session, buyer.user_id, body)

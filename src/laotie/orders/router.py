@@ -1,28 +1,44 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from laotie.addresses.schemas import AddressSnapshot
 from laotie.core.auth import AnyUser, Principal
-from laotie.core.http import PathId, error_response, get_session
+from laotie.core.http import DbSession, PathId, error_response
 from laotie.core.idempotency import idempotency_key_header
 from laotie.core.numbers import StrictInt
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.core.principal_cache import CachedUser
 from laotie.core.uow import unit_of_work
 from laotie.logistics.schemas import ShipmentOut
-from laotie.orders import cart, errors, fulfilment, service, shipping
+from laotie.orders import access, cart, errors, fulfilment, service, shipping
 from laotie.orders.batcher import PlacementBatcher
-from laotie.orders.models import OrderStatus
+from laotie.orders.models import Order, OrderStatus
 from laotie.orders.schemas import BuyNowIn, CartItemIn, CartOut, CheckoutIn, OrderOut, PlacedCheckout
 from laotie.payments.schemas import IntentOut
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
 IdempotencyKey = idempotency_key_header("retry with the same key: placed once")
+
+
+def _own_order(session: DbSession, order_id: PathId, buyer: Principal = AnyUser) -> Order:
+    return access.own_order(session, buyer, order_id)
+
+
+def _shop_order(
+    session: DbSession, shop_id: PathId, order_id: PathId, principal: Principal = AnyUser
+) -> Order:
+    return access.shop_order(session, principal, shop_id, order_id)
+
+
+# Load-and-authorise: the route gets the order only if the caller may see it (``orders.access``).
+OwnOrder = Annotated[Order, Depends(_own_order)]
+ShopOrder = Annotated[Order, Depends(_shop_order)]
 
 
 class CancelIn(BaseModel):
@@ -65,58 +81,48 @@ async def buy_now(
 
 @router.post("/checkouts/{checkout_id}/pay", response_model=IntentOut)
 def pay_checkout(
-    checkout_id: PathId,
-    buyer: Principal = AnyUser,
-    session: Session = Depends(get_session),
-    idempotency_key: str = IdempotencyKey,
+    session: DbSession, checkout_id: PathId, buyer: Principal = AnyUser, idempotency_key: str = IdempotencyKey
 ) -> IntentOut:
-    intent = service.pay(session, buyer, checkout_id, idempotency_key)
-    session.commit()
-    return intent
+    return service.pay(session, buyer, checkout_id, idempotency_key)
 
 
 @router.get("/orders", response_model=Page[OrderOut])
 def my_orders(
+    session: DbSession,
     status: OrderStatus | None = None,
     params: PageParams = Depends(page_params),
     buyer: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> Page[OrderOut]:
     return service.buyer_orders(session, buyer, params, status)
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
-def my_order(
-    order_id: PathId, buyer: Principal = AnyUser, session: Session = Depends(get_session)
-) -> OrderOut:
-    return service.buyer_order(session, buyer, order_id)
+def my_order(session: DbSession, order: OwnOrder) -> OrderOut:
+    return service.order_out(session, order, full_address=True)
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderOut)
 def cancel_order(
-    order_id: PathId, body: CancelIn, buyer: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, order_id: PathId, body: CancelIn, buyer: Principal = AnyUser
 ) -> OrderOut:
-    out = service.cancel_by_buyer(session, buyer, order_id, body.reason)
-    session.commit()
-    return out
+    return service.cancel_by_buyer(session, buyer, order_id, body.reason)
 
 
 @router.get("/shops/{shop_id}/orders", response_model=Page[OrderOut])
 def shop_orders(
+    session: DbSession,
     shop_id: PathId,
     status: OrderStatus | None = None,
     params: PageParams = Depends(page_params),
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> Page[OrderOut]:
     return service.shop_orders(session, principal, shop_id, params, status)
 
 
 @router.get("/shops/{shop_id}/orders/{order_id}", response_model=OrderOut)
-def shop_order(
-    shop_id: PathId, order_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> OrderOut:
-    return service.shop_order(session, principal, shop_id, order_id)
+def shop_order(session: DbSession, order: ShopOrder) -> OrderOut:
+    """The buyer's address is masked until the shop prints a shipping label."""
+    return service.order_out(session, order, full_address=False)
 
 
 class ShipIn(BaseModel):
@@ -126,51 +132,35 @@ class ShipIn(BaseModel):
 
 @router.post("/shops/{shop_id}/orders/{order_id}/ship", response_model=OrderOut)
 def ship_order(
-    shop_id: PathId,
-    order_id: PathId,
-    body: ShipIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, order_id: PathId, body: ShipIn, principal: Principal = AnyUser
 ) -> OrderOut:
     fulfilment.ship(session, principal, shop_id, order_id, body.carrier, body.tracking_no)
-    out = service.shop_order(session, principal, shop_id, order_id)
-    session.commit()
-    return out
+    return service.shop_order(session, principal, shop_id, order_id)
 
 
 @router.post("/shops/{shop_id}/orders/{order_id}/shipping-label", response_model=AddressSnapshot)
 def shipping_label(
-    shop_id: PathId, order_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, shop_id: PathId, order_id: PathId, principal: Principal = AnyUser
 ) -> AddressSnapshot:
     """The unmasked address for the label. Each call is audited (who, which shop, which order)."""
-    label = fulfilment.shipping_label(session, principal, shop_id, order_id)
-    session.commit()
-    return label
+    return fulfilment.shipping_label(session, principal, shop_id, order_id)
 
 
 @router.post("/orders/{order_id}/confirm-receipt", response_model=OrderOut)
-def confirm_receipt(
-    order_id: PathId, buyer: Principal = AnyUser, session: Session = Depends(get_session)
-) -> OrderOut:
+def confirm_receipt(session: DbSession, order_id: PathId, buyer: Principal = AnyUser) -> OrderOut:
     fulfilment.confirm_receipt(session, buyer, order_id)
-    out = service.buyer_order(session, buyer, order_id)
-    session.commit()
-    return out
+    return service.buyer_order(session, buyer, order_id)
 
 
 @router.get("/orders/{order_id}/tracking", response_model=ShipmentOut | None)
-def my_tracking(
-    order_id: PathId, buyer: Principal = AnyUser, session: Session = Depends(get_session)
-) -> ShipmentOut | None:
+def my_tracking(session: DbSession, order: OwnOrder) -> ShipmentOut | None:
     """物流详情: carrier, tracking number and the parcel's journey (newest first); null until shipped."""
-    return shipping.buyer_tracking(session, buyer, order_id)
+    return shipping.tracking(session, order)
 
 
 @router.get("/shops/{shop_id}/orders/{order_id}/tracking", response_model=ShipmentOut | None)
-def shop_tracking(
-    shop_id: PathId, order_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> ShipmentOut | None:
-    return shipping.shop_tracking(session, principal, shop_id, order_id)
+def shop_tracking(session: DbSession, order: ShopOrder) -> ShipmentOut | None:
+    return shipping.tracking(session, order)
 
 
 class CartQuantityIn(BaseModel):
@@ -178,32 +168,22 @@ class CartQuantityIn(BaseModel):
 
 
 @router.get("/cart", response_model=CartOut)
-def my_cart(buyer: Principal = AnyUser, session: Session = Depends(get_session)) -> CartOut:
+def my_cart(session: DbSession, buyer: Principal = AnyUser) -> CartOut:
     return cart.view(session, buyer.user_id)
 
 
 @router.post("/cart/items", response_model=CartOut)
-def add_to_cart(
-    body: CartItemIn, buyer: Principal = AnyUser, session: Session = Depends(get_session)
-) -> CartOut:
-    out = cart.add(session, buyer.user_id, body)
-    session.commit()
-    return out
+def add_to_cart(session: DbSession, body: CartItemIn, buyer: Principal = AnyUser) -> CartOut:
+    return cart.add(session, buyer.user_id, body)
 
 
 @router.put("/cart/items/{sku_id}", response_model=CartOut)
 def set_cart_quantity(
-    sku_id: PathId, body: CartQuantityIn, buyer: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, sku_id: PathId, body: CartQuantityIn, buyer: Principal = AnyUser
 ) -> CartOut:
-    out = cart.set_quantity(session, buyer.user_id, sku_id, body.quantity)
-    session.commit()
-    return out
+    return cart.set_quantity(session, buyer.user_id, sku_id, body.quantity)
 
 
 @router.delete("/cart/items/{sku_id}", response_model=CartOut)
-def remove_from_cart(
-    sku_id: PathId, buyer: Principal = AnyUser, session: Session = Depends(get_session)
-) -> CartOut:
-    out = cart.remove(session, buyer.user_id, [sku_id])
-    session.commit()
-    return out
+def remove_from_cart(session: DbSession, sku_id: PathId, buyer: Principal = AnyUser) -> CartOut:
+    return cart.remove(session, buyer.user_id, [sku_id])

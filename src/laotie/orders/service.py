@@ -12,8 +12,8 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import AppError
 from laotie.core.pagination import Page, PageParams
+from laotie.orders import access, errors, lifecycle, overrides
 from laotie.orders import cart as cart  # the buyer's cart, opened to the web pages on purpose
-from laotie.orders import errors, lifecycle, overrides
 from laotie.orders import fulfilment as fulfilment  # the merchant's fulfilment, opened to the pages
 from laotie.orders import paylater as paylater  # pay-after-use eligibility, opened to the pages
 from laotie.orders.attribution import LiveCart as LiveCart  # re-exported for live
@@ -131,7 +131,7 @@ def on_reservation_release(kind: str, release: Release) -> None:
 def cancel_by_buyer(session: Session, buyer: Principal, order_id: int, reason: str) -> OrderOut:
     """取消订单. An unpaid order's payment is stopped at the provider first: a payment it had already
     taken wins (ALREADY_PAID; its webhook marks the order paid), one it cannot reach now is PAYMENT_PENDING."""
-    order = _own_order(session, buyer, order_id)
+    order = access.own_order(session, buyer, order_id)
     if order.status == OrderStatus.PENDING_PAYMENT and order.pay_mode == PayMode.PAY_NOW:
         state = payments.stop_or_capture(session, "checkout", order.checkout_id, "订单已取消", give_up=True)
         if state == payments.PaymentState.CAPTURED:
@@ -255,28 +255,13 @@ def order_out(session: Session, order: Order, full_address: bool, with_events: b
     )
 
 
-def _own_order(session: Session, buyer: Principal, order_id: int) -> Order:
-    order = session.get(Order, order_id)
-    if order is None or order.buyer_id != buyer.user_id:
-        raise errors.ORDER_NOT_FOUND(order_id=order_id)
-    return order
-
-
-def _shop_order(session: Session, principal: Principal, shop_id: int, order_id: int) -> Order:
-    shops.require_shop_member(session, shop_id, principal)
-    order = session.get(Order, order_id)
-    if order is None or order.shop_id != shop_id:
-        raise errors.ORDER_NOT_FOUND(order_id=order_id)
-    return order
-
-
 def buyer_order(session: Session, buyer: Principal, order_id: int) -> OrderOut:
-    return order_out(session, _own_order(session, buyer, order_id), full_address=True)
+    return order_out(session, access.own_order(session, buyer, order_id), full_address=True)
 
 
 def shop_order(session: Session, principal: Principal, shop_id: int, order_id: int) -> OrderOut:
     """A merchant sees the buyer's address masked until it prints a shipping label."""
-    return order_out(session, _shop_order(session, principal, shop_id, order_id), full_address=False)
+    return order_out(session, access.shop_order(session, principal, shop_id, order_id), full_address=False)
 
 
 def _page(session: Session, where: list[object], params: PageParams, full_address: bool) -> Page[OrderOut]:

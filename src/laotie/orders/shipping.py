@@ -9,12 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from laotie.catalog.schemas import SkuForSale
-from laotie.core.auth import Principal
 from laotie.logistics import service as logistics
 from laotie.logistics.schemas import QuoteLine, ShipmentOut
-from laotie.orders import errors
 from laotie.orders.models import Order
-from laotie.shops import service as shops
 
 
 def quoter_for(session: Session, skus: Iterable[SkuForSale]) -> logistics.Quoter:
@@ -36,17 +33,6 @@ def shipping_by_shop(
     return {shop_id: quoter.charge(shop_lines, province) for shop_id, shop_lines in sorted(by_shop.items())}
 
 
-def buyer_tracking(session: Session, buyer: Principal, order_id: int) -> ShipmentOut | None:
-    """物流详情 for the buyer's order: null until it ships."""
-    order = session.get(Order, order_id)
-    if order is None or order.buyer_id != buyer.user_id:
-        raise errors.ORDER_NOT_FOUND(order_id=order_id)
-    return logistics.shipment_of_order(session, order_id)
-
-
-def shop_tracking(session: Session, principal: Principal, shop_id: int, order_id: int) -> ShipmentOut | None:
-    shops.require_shop_member(session, shop_id, principal)
-    order = session.get(Order, order_id)
-    if order is None or order.shop_id != shop_id:
-        raise errors.ORDER_NOT_FOUND(order_id=order_id)
-    return logistics.shipment_of_order(session, order_id)
+def tracking(session: Session, order: Order) -> ShipmentOut | None:
+    """物流详情 of an order its caller may see (``orders.access``): null until it ships."""
+    return logistics.shipment_of_order(session, order.id)

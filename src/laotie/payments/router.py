@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
 
 from laotie.core.auth import AnyUser, Principal, PublicAccess
 from laotie.core.errors import NOT_FOUND
-from laotie.core.http import PathId, get_session
+from laotie.core.http import DbSession, PathId
 from laotie.payments import errors, gateway, service, webhooks
 from laotie.payments.interfaces import InvalidSignature
 from laotie.payments.sandbox import webhook_doc
@@ -28,20 +29,23 @@ async def raw_body(request: Request) -> bytes:
     return body
 
 
-@router.get("/intents/{intent_id}", response_model=IntentOut)
-def get_intent(
-    intent_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> IntentOut:
-    """The buyer's payment, to follow it after paying at the cashier."""
+def _own_intent(session: DbSession, intent_id: PathId, principal: Principal = AnyUser) -> IntentOut:
     return service.get_intent_for(session, intent_id, principal)
 
 
+# Load-and-authorise: the buyer's own intent (staff see all); anyone else's is PAYMENT_NOT_FOUND.
+OwnIntent = Annotated[IntentOut, Depends(_own_intent)]
+
+
+@router.get("/intents/{intent_id}", response_model=IntentOut)
+def get_intent(intent: OwnIntent) -> IntentOut:
+    """The buyer's payment, to follow it after paying at the cashier."""
+    return intent
+
+
 @router.get("/intents/{intent_id}/events", response_model=list[IntentEventOut])
-def get_intent_events(
-    intent_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> list[IntentEventOut]:
-    service.get_intent_for(session, intent_id, principal)
-    return service.intent_events(session, intent_id)
+def get_intent_events(session: DbSession, intent: OwnIntent) -> list[IntentEventOut]:
+    return service.intent_events(session, intent.id)
 
 
 @router.post(
@@ -51,10 +55,7 @@ def get_intent_events(
     openapi_extra=webhook_doc.OPENAPI_EXTRA,
 )
 def sandbox_webhook(
-    request: Request,
-    body: bytes = Depends(raw_body),
-    session: Session = Depends(get_session),
-    _: object = PublicAccess,
+    session: DbSession, request: Request, body: bytes = Depends(raw_body), _: object = PublicAccess
 ) -> WebhookAck:
     """Notifications from the sandbox PSP, authenticated by their signature rather than a user.
     Answers 2xx only once the change is committed, so the PSP retries anything we lost."""
@@ -64,23 +65,20 @@ def sandbox_webhook(
         event = webhooks.verify(session, body, request.headers)
     except InvalidSignature as exc:
         webhooks.record_rejected(session, "sandbox", body, request.headers, exc.reason)
-        session.commit()
+        session.commit()  # the rejection is kept although the answer is an error
         raise errors.INVALID_SIGNATURE(reason=exc.reason) from None
     outcome = webhooks.receive(session, "sandbox", event, body, request.headers)
-    session.commit()
     return WebhookAck(outcome=outcome)
 
 
 @router.post("/agreements", response_model=AgreementOut, status_code=201)
-def sign_agreement(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> AgreementOut:
+def sign_agreement(session: DbSession, principal: Principal = AnyUser) -> AgreementOut:
     """开通先用后付: authorise pay-after-use charges without interaction."""
-    out = service.sign_agreement(session, principal.user_id)
-    session.commit()
-    return out
+    return service.sign_agreement(session, principal.user_id)
 
 
 @router.get("/agreements/me", response_model=AgreementOut)
-def my_agreement(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> AgreementOut:
+def my_agreement(session: DbSession, principal: Principal = AnyUser) -> AgreementOut:
     out = service.agreement_of(session, principal.user_id)
     if out is None:
         raise errors.AGREEMENT_NOT_FOUND(buyer_id=principal.user_id)
@@ -88,6 +86,5 @@ def my_agreement(principal: Principal = AnyUser, session: Session = Depends(get_
 
 
 @router.delete("/agreements/me", status_code=204)
-def revoke_agreement(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> None:
+def revoke_agreement(session: DbSession, principal: Principal = AnyUser) -> None:
     service.revoke_agreement(session, principal.user_id)
-    session.commit()

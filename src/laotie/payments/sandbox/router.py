@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from laotie.core.auth import PublicAccess
 from laotie.core.errors import NOT_FOUND
-from laotie.core.http import get_session
+from laotie.core.http import DbSession
 from laotie.payments.sandbox import psp
 from laotie.payments.sandbox.models import SandboxCharge
 from laotie.settings import get_settings
@@ -49,9 +48,9 @@ def _sandbox_only() -> None:
 
 @router.get("/intents/{provider_ref}", response_model=CashierOut)
 def cashier(
+    session: DbSession,
     provider_ref: str,
     client_secret: str = Query(max_length=100),
-    session: Session = Depends(get_session),
     _: object = PublicAccess,
 ) -> CashierOut:
     """What the cashier shows before the buyer pays."""
@@ -60,13 +59,9 @@ def cashier(
 
 
 @router.post("/intents/{provider_ref}/confirm", response_model=CashierOut, status_code=202)
-def confirm(
-    provider_ref: str, body: Confirm, session: Session = Depends(get_session), _: object = PublicAccess
-) -> CashierOut:
+def confirm(session: DbSession, provider_ref: str, body: Confirm, _: object = PublicAccess) -> CashierOut:
     """Pay with a test payment method (tok_ok, tok_decline, tok_timeout, tok_duplicate,
     tok_out_of_order). Authenticated by the intent's client secret, as at a real PSP."""
     _sandbox_only()
     charge = psp.confirm(session, provider_ref, body.client_secret, body.payment_method)
-    out = _out(charge, status="processing")
-    session.commit()
-    return out
+    return _out(charge, status="processing")
