@@ -9,7 +9,7 @@ from contextlib import ExitStack, asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from laotie import __version__
+from laotie import __version__, bootstrap
 from laotie.accounts import router as accounts_router
 from laotie.accounts import service as accounts_service
 from laotie.addresses import router as addresses_router
@@ -160,6 +160,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         # The server process itself (uvicorn's factory): it never starts with an unset or public secret.
         settings = install_secrets.secure_process_settings()
     database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    bootstrap.wire()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

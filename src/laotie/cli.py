@@ -152,6 +152,7 @@ def worker(database_url: DbOption = None) -> None:
     """Run the outbox worker and the periodic jobs (when API processes run with
     LAOTIE_EMBEDDED_WORKER=false): unpaid orders cancel, intents expire, orders confirm and settle."""
     from laotie import app as _wiring  # noqa: F401  (handlers, jobs and models must be imported)
+    from laotie import bootstrap
     from laotie.core import jobs
     from laotie.core.db import Database
     from laotie.core.events import OutboxWorker
@@ -159,6 +160,7 @@ def worker(database_url: DbOption = None) -> None:
     url = _use_database(database_url)
     _secure()
     db = Database(url)
+    bootstrap.wire()
     stop = threading.Event()
     settings = get_settings()
     if settings.payment_provider == "sandbox" and settings.sandbox_webhook_delivery:

@@ -44,16 +44,18 @@ LAYERS = [
     "search",
     "feed",
 ]
-# What one domain may import from another: its service, and the schemas and errors it returns or raises.
-PUBLIC_MODULES = {"service", "schemas", "errors"}
+# What one domain may import from another: its service, the schemas and errors it returns or raises,
+# and the events it publishes (``published``: typed outbox events other domains subscribe to).
+PUBLIC_MODULES = {"service", "schemas", "errors", "published"}
 # Composition roots: they wire domains together and may reach anywhere (web is checked on its own).
-APP_LEVEL = {"app", "cli", "web", "sim", "migrations"}
+APP_LEVEL = {"app", "bootstrap", "cli", "web", "sim", "migrations"}
 FOUNDATION = {"core", "settings", "__init__"}
 # Inside a domain: a module on the left must not import the modules on the right.
 INNER_FORBIDDEN = {
     "models": {"service", "router", "tasks", "events"},
     "schemas": {"service", "router"},
     "errors": {"service", "router", "models"},
+    "published": {"service", "router", "models", "tasks", "events"},
 }
 
 

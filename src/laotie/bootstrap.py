@@ -1,0 +1,33 @@
+"""One wiring for every process: each domain's outbox handlers, periodic jobs, ledger checks and
+providers, registered by that domain's own ``register(bus, jobs, providers)``.
+
+The API process (``app.create_app``), ``laotie worker`` (``cli``), the demo's cashier and the
+command-line tools all call ``wire()``; nothing registers itself by being imported. Registering is
+idempotent per registry, so building many apps in one process (the tests) wires each registry once
+in effect. A new domain adds its ``register`` to ``DOMAINS`` (in layer order, lowest first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from laotie.core.events import EventBus, bus
+from laotie.core.jobs import JobRegistry, jobs
+from laotie.core.providers import ProviderRegistry, providers
+
+# Every model mapped before a handler's first query (relationships name other domains' models).
+from laotie.migrations.registry import metadata  # noqa: F401
+
+Register = Callable[[EventBus, JobRegistry, ProviderRegistry], None]
+
+DOMAINS: tuple[Register, ...] = ()
+
+
+def wire(
+    event_bus: EventBus = bus,
+    job_registry: JobRegistry = jobs,
+    provider_registry: ProviderRegistry = providers,
+) -> None:
+    """Register every domain's handlers, jobs and providers (again: nothing changes)."""
+    for register in DOMAINS:
+        register(event_bus, job_registry, provider_registry)
