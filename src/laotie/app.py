@@ -71,7 +71,6 @@ from laotie.settlement import tasks as settlement_tasks
 from laotie.shops import router as shops_router
 from laotie.social import events as social_events
 from laotie.social import router as social_router
-from laotie.standing import tasks as standing_tasks
 from laotie.video import events as video_events
 from laotie.video import router as video_router
 from laotie.web import pages
@@ -131,7 +130,6 @@ HANDLERS_AND_JOBS = (
     settlement_ledger_check,
     settlement_tasks,
     social_events,
-    standing_tasks,
     live_events,
     live_flash_events,
     video_events,

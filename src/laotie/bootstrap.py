@@ -17,10 +17,11 @@ from laotie.core.providers import ProviderRegistry, providers
 
 # Every model mapped before a handler's first query (relationships name other domains' models).
 from laotie.migrations.registry import metadata  # noqa: F401
+from laotie.standing import tasks as standing
 
 Register = Callable[[EventBus, JobRegistry, ProviderRegistry], None]
 
-DOMAINS: tuple[Register, ...] = ()
+DOMAINS: tuple[Register, ...] = (standing.register,)
 
 
 def wire(
