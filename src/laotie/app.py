@@ -54,7 +54,6 @@ from laotie.payments import router as payments_router
 from laotie.payments import tasks as payments_tasks
 from laotie.payments.sandbox import router as sandbox_router
 from laotie.payments.sandbox.delivery import WebhookDeliverer
-from laotie.promotions import events as promotions_events
 from laotie.promotions import router as promotions_router
 from laotie.reviews import router as reviews_router
 from laotie.reviews import tasks as reviews_tasks
@@ -125,7 +124,6 @@ HANDLERS_AND_JOBS = (
     orders_ledger_check,
     orders_tasks,
     payments_tasks,
-    promotions_events,
     settlement_events,
     settlement_ledger_check,
     settlement_tasks,

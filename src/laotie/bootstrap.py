@@ -17,11 +17,15 @@ from laotie.core.providers import ProviderRegistry, providers
 
 # Every model mapped before a handler's first query (relationships name other domains' models).
 from laotie.migrations.registry import metadata  # noqa: F401
+from laotie.promotions import events as promotions
 from laotie.standing import tasks as standing
 
 Register = Callable[[EventBus, JobRegistry, ProviderRegistry], None]
 
-DOMAINS: tuple[Register, ...] = (standing.register,)
+DOMAINS: tuple[Register, ...] = (
+    standing.register,
+    promotions.register,
+)
 
 
 def wire(

@@ -28,6 +28,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import FORBIDDEN
 from laotie.core.events import emit
+from laotie.events.catalog import ProductStatusChanged
 from laotie.shops import errors as shop_errors
 from laotie.shops import service as shops
 from laotie.standing import service as standing
@@ -99,14 +100,13 @@ def transition(
     record_event(session, product, action, actor_id, reason, from_status=before, data=data)
     emit(
         session,
-        "ProductStatusChanged",
-        {
-            "product_id": product.id,
-            "shop_id": product.shop_id,
-            "from": before.value,
-            "to": target.value,
-            "kind": action,
-        },
+        ProductStatusChanged(
+            product_id=product.id,
+            shop_id=product.shop_id,
+            from_=before.value,
+            to=target.value,
+            kind=action,
+        ),
     )
     session.flush()
 

@@ -32,11 +32,11 @@ from laotie.core.auth import Principal
 from laotie.core.errors import FORBIDDEN
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
+from laotie.events.moderation import HitRecorded, HitReviewed, RepeatOffender
 from laotie.moderation import errors
 from laotie.moderation.classifier import classify
 from laotie.moderation.labelled import Example, line
 from laotie.moderation.models import ModerationAuthor, ModerationHit
-from laotie.moderation.published import HitRecorded, HitReviewed, RepeatOffender
 from laotie.moderation.schemas import HitOut, HitReviewIn, HitStatus, Span, SpanOut, Surface, Verdict
 from laotie.settings import get_settings
 

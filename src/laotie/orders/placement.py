@@ -26,6 +26,7 @@ from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.core.events import emit_many
 from laotie.core.idempotency import IDEMPOTENCY_KEY_REUSED, IdempotencyRecord, request_hash
+from laotie.events.orders import OrderPlaced
 from laotie.orders import attribution, errors, overrides, pricing, shipping
 from laotie.orders.models import (
     BuyerQuota,
@@ -350,21 +351,18 @@ def _write(
     emit_many(
         session,
         [
-            (
-                "OrderPlaced",
-                {
-                    "order_id": oid,
-                    "checkout_id": row["checkout_id"],
-                    "buyer_id": row["buyer_id"],
-                    "shop_id": row["shop_id"],
-                    "payable_fen": row["payable_fen"],
-                    "pay_mode": row["pay_mode"].value,
-                    "channel": row["channel"].value,
-                    "live_session_id": row["live_session_id"],
-                    "video_id": row["video_id"],
-                    "creator_id": row["creator_id"],
-                    "search_query": row["search_query"],
-                },
+            OrderPlaced(
+                order_id=oid,
+                checkout_id=row["checkout_id"],
+                buyer_id=row["buyer_id"],
+                shop_id=row["shop_id"],
+                payable_fen=row["payable_fen"],
+                pay_mode=row["pay_mode"].value,
+                channel=row["channel"].value,
+                live_session_id=row["live_session_id"],
+                video_id=row["video_id"],
+                creator_id=row["creator_id"],
+                search_query=row["search_query"],
             )
             for oid, row in zip(order_ids, order_rows, strict=True)
         ],

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.events import emit
+from laotie.events.shops import ShopStatusChanged
 from laotie.shops import errors
 from laotie.shops.models import MemberRole, Shop, ShopEvent, ShopMember, ShopStatus
 from laotie.shops.schemas import ShopEventOut, ShopOut, ShopPrivateOut
@@ -144,15 +145,14 @@ def transition(
     record_event(session, shop, kind, actor_id, reason, from_status=before)
     emit(
         session,
-        "ShopStatusChanged",
-        {
-            "shop_id": shop.id,
-            "from": before.value,
-            "to": to.value,
-            "kind": kind,
-            "actor_id": actor_id,
-            "reason": reason,
-        },
+        ShopStatusChanged(
+            shop_id=shop.id,
+            from_=before.value,
+            to=to.value,
+            kind=kind,
+            actor_id=actor_id,
+            reason=reason,
+        ),
     )
     session.flush()
     return shop_out(shop)

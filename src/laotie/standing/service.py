@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.events.standing import ConsequenceImposed, ConsequenceLifted
 from laotie.standing import errors
 from laotie.standing.models import Consequence
-from laotie.standing.published import ConsequenceImposed, ConsequenceLifted
 from laotie.standing.schemas import (
     FULL_WEIGHT_BP,
     ConsequenceOut,

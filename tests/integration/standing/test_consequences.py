@@ -13,9 +13,9 @@ from laotie.core.db import Database
 from laotie.core.errors import AppError
 from laotie.core.events import OutboxEvent
 from laotie.core.uow import unit_of_work
+from laotie.events.standing import ConsequenceImposed, ConsequenceLifted
 from laotie.standing import service as standing
 from laotie.standing.models import Consequence
-from laotie.standing.published import ConsequenceImposed, ConsequenceLifted
 from laotie.standing.schemas import Effect, SourceKind, SubjectKind
 from tests.factories.races import race
 

@@ -1,4 +1,4 @@
-"""The events the standing domain emits: a consequence came into force, or was lifted."""
+"""What the standing domain emits: a consequence came into force, or was lifted."""
 
 from __future__ import annotations
 

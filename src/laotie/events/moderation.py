@@ -1,4 +1,4 @@
-"""The events the moderation domain emits (see ``service`` for when each is sent)."""
+"""What the moderation domain emits (see ``service`` for when each is sent)."""
 
 from __future__ import annotations
 
