@@ -40,9 +40,7 @@ from laotie.live import flash_events as live_flash_events
 from laotie.live import router as live_router
 from laotie.live.realtime import setup as live_realtime
 from laotie.live.realtime.wire import RawSendMiddleware
-from laotie.logistics import events as logistics_events
 from laotie.logistics import router as logistics_router
-from laotie.logistics import tasks as logistics_tasks
 from laotie.moderation import router as moderation_router
 from laotie.orders import events as orders_events
 from laotie.orders import ledger_check as orders_ledger_check
@@ -116,8 +114,6 @@ ROUTERS: list[APIRouter] = [
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
 HANDLERS_AND_JOBS = (
-    logistics_events,
-    logistics_tasks,
     aftersales_events,
     aftersales_tasks,
     orders_events,

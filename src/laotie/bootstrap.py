@@ -14,6 +14,7 @@ from collections.abc import Callable
 from laotie.core.events import EventBus, bus
 from laotie.core.jobs import JobRegistry, jobs
 from laotie.core.providers import ProviderRegistry, providers
+from laotie.logistics import events as logistics
 
 # Every model mapped before a handler's first query (relationships name other domains' models).
 from laotie.migrations.registry import metadata  # noqa: F401
@@ -25,6 +26,7 @@ Register = Callable[[EventBus, JobRegistry, ProviderRegistry], None]
 DOMAINS: tuple[Register, ...] = (
     standing.register,
     promotions.register,
+    logistics.register,
 )
 
 
