@@ -49,7 +49,6 @@ from laotie.orders import router as orders_router
 from laotie.orders import tasks as orders_tasks
 from laotie.orders.batcher import PlacementBatcher
 from laotie.payments import router as payments_router
-from laotie.payments import tasks as payments_tasks
 from laotie.payments.sandbox import router as sandbox_router
 from laotie.payments.sandbox.delivery import WebhookDeliverer
 from laotie.promotions import router as promotions_router
@@ -119,7 +118,6 @@ HANDLERS_AND_JOBS = (
     orders_events,
     orders_ledger_check,
     orders_tasks,
-    payments_tasks,
     settlement_events,
     settlement_ledger_check,
     settlement_tasks,

@@ -18,6 +18,7 @@ from laotie.logistics import events as logistics
 
 # Every model mapped before a handler's first query (relationships name other domains' models).
 from laotie.migrations.registry import metadata  # noqa: F401
+from laotie.payments import tasks as payments
 from laotie.promotions import events as promotions
 from laotie.standing import tasks as standing
 
@@ -27,6 +28,7 @@ DOMAINS: tuple[Register, ...] = (
     standing.register,
     promotions.register,
     logistics.register,
+    payments.register,
 )
 
 
@@ -36,5 +38,7 @@ def wire(
     provider_registry: ProviderRegistry = providers,
 ) -> None:
     """Register every domain's handlers, jobs and providers (again: nothing changes)."""
+    from laotie import app  # noqa: F401  COMPAT: domains not yet converted register on import
+
     for register in DOMAINS:
         register(event_bus, job_registry, provider_registry)
