@@ -60,10 +60,7 @@ from laotie.search import events as search_events
 from laotie.search import router as search_router
 from laotie.search import tasks as search_tasks
 from laotie.settings import Settings
-from laotie.settlement import events as settlement_events
-from laotie.settlement import ledger_check as settlement_ledger_check
 from laotie.settlement import router as settlement_router
-from laotie.settlement import tasks as settlement_tasks
 from laotie.shops import router as shops_router
 from laotie.social import events as social_events
 from laotie.social import router as social_router
@@ -118,9 +115,6 @@ HANDLERS_AND_JOBS = (
     orders_events,
     orders_ledger_check,
     orders_tasks,
-    settlement_events,
-    settlement_ledger_check,
-    settlement_tasks,
     social_events,
     live_events,
     live_flash_events,

@@ -20,6 +20,7 @@ from laotie.logistics import events as logistics
 from laotie.migrations.registry import metadata  # noqa: F401
 from laotie.payments import tasks as payments
 from laotie.promotions import events as promotions
+from laotie.settlement import events as settlement
 from laotie.standing import tasks as standing
 
 Register = Callable[[EventBus, JobRegistry, ProviderRegistry], None]
@@ -29,6 +30,7 @@ DOMAINS: tuple[Register, ...] = (
     promotions.register,
     logistics.register,
     payments.register,
+    settlement.register,
 )
 
 

@@ -16,6 +16,12 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.events.settlement import (
+    WithdrawalFailed,
+    WithdrawalMoved,
+    WithdrawalPaid,
+    WithdrawalProcessing,
+)
 from laotie.settlement import errors
 from laotie.settlement.models import SettlementEvent, Withdrawal, WithdrawalStatus
 from laotie.settlement.owners import Owner
@@ -29,7 +35,12 @@ ENTERED_FROM: dict[WithdrawalStatus, set[WithdrawalStatus]] = {
     W.FAILED: {W.REQUESTED, W.PROCESSING},
 }
 STAMP = {W.PROCESSING: "sent_at", W.PAID: "paid_at", W.FAILED: "failed_at"}
-TOPIC = {W.PROCESSING: "WithdrawalProcessing", W.PAID: "WithdrawalPaid", W.FAILED: "WithdrawalFailed"}
+# The event each move announces.
+ENTERED_EVENT: dict[W, type[WithdrawalMoved]] = {
+    W.PROCESSING: WithdrawalProcessing,
+    W.PAID: WithdrawalPaid,
+    W.FAILED: WithdrawalFailed,
+}
 
 
 def record(
@@ -99,14 +110,13 @@ def move(
     )
     emit(
         session,
-        TOPIC[to],
-        {
-            "withdrawal_id": withdrawal.id,
-            "shop_id": withdrawal.shop_id,
-            "creator_id": withdrawal.creator_id,
-            "amount_fen": withdrawal.amount_fen,
-            "failure_reason": withdrawal.failure_reason,
-        },
+        ENTERED_EVENT[to](
+            withdrawal_id=withdrawal.id,
+            shop_id=withdrawal.shop_id,
+            creator_id=withdrawal.creator_id,
+            amount_fen=withdrawal.amount_fen,
+            failure_reason=withdrawal.failure_reason,
+        ),
     )
     session.flush()
 
