@@ -62,7 +62,6 @@ from laotie.search import tasks as search_tasks
 from laotie.settings import Settings
 from laotie.settlement import router as settlement_router
 from laotie.shops import router as shops_router
-from laotie.social import events as social_events
 from laotie.social import router as social_router
 from laotie.video import events as video_events
 from laotie.video import router as video_router
@@ -115,7 +114,6 @@ HANDLERS_AND_JOBS = (
     orders_events,
     orders_ledger_check,
     orders_tasks,
-    social_events,
     live_events,
     live_flash_events,
     video_events,

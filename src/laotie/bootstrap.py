@@ -21,6 +21,7 @@ from laotie.migrations.registry import metadata  # noqa: F401
 from laotie.payments import tasks as payments
 from laotie.promotions import events as promotions
 from laotie.settlement import events as settlement
+from laotie.social import events as social
 from laotie.standing import tasks as standing
 
 Register = Callable[[EventBus, JobRegistry, ProviderRegistry], None]
@@ -31,6 +32,7 @@ DOMAINS: tuple[Register, ...] = (
     logistics.register,
     payments.register,
     settlement.register,
+    social.register,
 )
 
 
