@@ -63,7 +63,6 @@ from laotie.settings import Settings
 from laotie.settlement import router as settlement_router
 from laotie.shops import router as shops_router
 from laotie.social import router as social_router
-from laotie.video import events as video_events
 from laotie.video import router as video_router
 from laotie.web import pages
 
@@ -116,7 +115,6 @@ HANDLERS_AND_JOBS = (
     orders_tasks,
     live_events,
     live_flash_events,
-    video_events,
     search_events,
     search_tasks,
     feed_events,

@@ -23,6 +23,7 @@ from laotie.promotions import events as promotions
 from laotie.settlement import events as settlement
 from laotie.social import events as social
 from laotie.standing import tasks as standing
+from laotie.video import events as video
 
 Register = Callable[[EventBus, JobRegistry, ProviderRegistry], None]
 
@@ -33,6 +34,7 @@ DOMAINS: tuple[Register, ...] = (
     payments.register,
     settlement.register,
     social.register,
+    video.register,
 )
 
 
