@@ -42,11 +42,8 @@ from laotie.live.realtime import setup as live_realtime
 from laotie.live.realtime.wire import RawSendMiddleware
 from laotie.logistics import router as logistics_router
 from laotie.moderation import router as moderation_router
-from laotie.orders import events as orders_events
-from laotie.orders import ledger_check as orders_ledger_check
 from laotie.orders import quote as orders_quote
 from laotie.orders import router as orders_router
-from laotie.orders import tasks as orders_tasks
 from laotie.orders.batcher import PlacementBatcher
 from laotie.payments import router as payments_router
 from laotie.payments.sandbox import router as sandbox_router
@@ -110,9 +107,6 @@ ROUTERS: list[APIRouter] = [
 HANDLERS_AND_JOBS = (
     aftersales_events,
     aftersales_tasks,
-    orders_events,
-    orders_ledger_check,
-    orders_tasks,
     live_events,
     live_flash_events,
     search_events,

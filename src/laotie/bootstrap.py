@@ -18,6 +18,7 @@ from laotie.logistics import events as logistics
 
 # Every model mapped before a handler's first query (relationships name other domains' models).
 from laotie.migrations.registry import metadata  # noqa: F401
+from laotie.orders import events as orders
 from laotie.payments import tasks as payments
 from laotie.promotions import events as promotions
 from laotie.settlement import events as settlement
@@ -35,6 +36,7 @@ DOMAINS: tuple[Register, ...] = (
     settlement.register,
     social.register,
     video.register,
+    orders.register,
 )
 
 
