@@ -14,9 +14,7 @@ from laotie.accounts import router as accounts_router
 from laotie.accounts import service as accounts_service
 from laotie.addresses import router as addresses_router
 from laotie.affiliate import router as affiliate_router
-from laotie.aftersales import events as aftersales_events
 from laotie.aftersales import router as aftersales_router
-from laotie.aftersales import tasks as aftersales_tasks
 from laotie.catalog import router as catalog_router
 from laotie.categories import router as categories_router
 from laotie.core import install_secrets, jobs
@@ -105,8 +103,6 @@ ROUTERS: list[APIRouter] = [
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
 HANDLERS_AND_JOBS = (
-    aftersales_events,
-    aftersales_tasks,
     live_events,
     live_flash_events,
     search_events,

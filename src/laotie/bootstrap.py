@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from laotie.aftersales import events as aftersales
 from laotie.core.events import EventBus, bus
 from laotie.core.jobs import JobRegistry, jobs
 from laotie.core.providers import ProviderRegistry, providers
@@ -37,6 +38,7 @@ DOMAINS: tuple[Register, ...] = (
     social.register,
     video.register,
     orders.register,
+    aftersales.register,
 )
 
 

@@ -14,6 +14,7 @@ from laotie.aftersales.schemas import CaseOut, Decision, DecisionIn, DisputeView
 from laotie.aftersales.state import case_out, load, move, record
 from laotie.core.auth import Principal
 from laotie.core.events import emit
+from laotie.events.aftersales import DisputeDecided
 from laotie.orders import service as orders
 
 JUDGED = {CaseStatus.DISPUTED, CaseStatus.IN_REVIEW}
@@ -115,18 +116,17 @@ def decide(session: Session, staff: Principal, case_id: int, body: DecisionIn) -
         )
     emit(
         session,
-        "DisputeDecided",
-        {
-            "case_id": case.id,
-            "order_id": case.order_id,
-            "shop_id": case.shop_id,
-            "buyer_id": case.buyer_id,
-            "kind": case.kind.value,
-            "decision": body.decision.value,
-            "fault_party": body.fault_party.value,
-            "amount_fen": amount,
-            "decided_by": staff.user_id,
-        },
+        DisputeDecided(
+            case_id=case.id,
+            order_id=case.order_id,
+            shop_id=case.shop_id,
+            buyer_id=case.buyer_id,
+            kind=case.kind.value,
+            decision=body.decision.value,
+            fault_party=body.fault_party.value,
+            amount_fen=amount,
+            decided_by=staff.user_id,
+        ),
     )
     orders.note(
         session, case.order_id, "aftersales_decided", staff.user_id, f"售后单{case.id}：{body.decision.value}"
