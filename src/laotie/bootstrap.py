@@ -22,6 +22,7 @@ from laotie.migrations.registry import metadata  # noqa: F401
 from laotie.orders import events as orders
 from laotie.payments import tasks as payments
 from laotie.promotions import events as promotions
+from laotie.reviews import events as reviews
 from laotie.settlement import events as settlement
 from laotie.social import events as social
 from laotie.standing import tasks as standing
@@ -39,6 +40,7 @@ DOMAINS: tuple[Register, ...] = (
     video.register,
     orders.register,
     aftersales.register,
+    reviews.register,
 )
 
 
