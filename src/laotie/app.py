@@ -48,8 +48,6 @@ from laotie.payments.sandbox import router as sandbox_router
 from laotie.payments.sandbox.delivery import WebhookDeliverer
 from laotie.promotions import router as promotions_router
 from laotie.reviews import router as reviews_router
-from laotie.scores import events as scores_events
-from laotie.scores import tasks as scores_tasks
 from laotie.search import events as search_events
 from laotie.search import router as search_router
 from laotie.search import tasks as search_tasks
@@ -108,8 +106,6 @@ HANDLERS_AND_JOBS = (
     search_tasks,
     feed_events,
     feed_tasks,
-    scores_events,
-    scores_tasks,
     governance_events,
     governance_tasks,
 )

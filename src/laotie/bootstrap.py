@@ -23,6 +23,7 @@ from laotie.orders import events as orders
 from laotie.payments import tasks as payments
 from laotie.promotions import events as promotions
 from laotie.reviews import events as reviews
+from laotie.scores import events as scores
 from laotie.settlement import events as settlement
 from laotie.social import events as social
 from laotie.standing import tasks as standing
@@ -41,6 +42,7 @@ DOMAINS: tuple[Register, ...] = (
     orders.register,
     aftersales.register,
     reviews.register,
+    scores.register,
 )
 
 
