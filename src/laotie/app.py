@@ -33,8 +33,6 @@ from laotie.governance import events as governance_events
 from laotie.governance import router as governance_router
 from laotie.governance import router_integrity as governance_integrity_router
 from laotie.governance import tasks as governance_tasks
-from laotie.live import events as live_events
-from laotie.live import flash_events as live_flash_events
 from laotie.live import router as live_router
 from laotie.live.realtime import setup as live_realtime
 from laotie.live.realtime.wire import RawSendMiddleware
@@ -100,8 +98,6 @@ ROUTERS: list[APIRouter] = [
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
 HANDLERS_AND_JOBS = (
-    live_events,
-    live_flash_events,
     search_events,
     search_tasks,
     feed_events,

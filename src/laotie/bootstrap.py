@@ -15,6 +15,7 @@ from laotie.aftersales import events as aftersales
 from laotie.core.events import EventBus, bus
 from laotie.core.jobs import JobRegistry, jobs
 from laotie.core.providers import ProviderRegistry, providers
+from laotie.live import events as live
 from laotie.logistics import events as logistics
 
 # Every model mapped before a handler's first query (relationships name other domains' models).
@@ -43,6 +44,7 @@ DOMAINS: tuple[Register, ...] = (
     aftersales.register,
     reviews.register,
     scores.register,
+    live.register,
 )
 
 
