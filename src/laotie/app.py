@@ -29,10 +29,8 @@ from laotie.core.storage import LocalDiskStorage
 from laotie.feed import events as feed_events
 from laotie.feed import router as feed_router
 from laotie.feed import tasks as feed_tasks
-from laotie.governance import events as governance_events
 from laotie.governance import router as governance_router
 from laotie.governance import router_integrity as governance_integrity_router
-from laotie.governance import tasks as governance_tasks
 from laotie.live import router as live_router
 from laotie.live.realtime import setup as live_realtime
 from laotie.live.realtime.wire import RawSendMiddleware
@@ -102,8 +100,6 @@ HANDLERS_AND_JOBS = (
     search_tasks,
     feed_events,
     feed_tasks,
-    governance_events,
-    governance_tasks,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])

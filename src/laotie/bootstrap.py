@@ -15,6 +15,7 @@ from laotie.aftersales import events as aftersales
 from laotie.core.events import EventBus, bus
 from laotie.core.jobs import JobRegistry, jobs
 from laotie.core.providers import ProviderRegistry, providers
+from laotie.governance import events as governance
 from laotie.live import events as live
 from laotie.logistics import events as logistics
 
@@ -45,6 +46,7 @@ DOMAINS: tuple[Register, ...] = (
     reviews.register,
     scores.register,
     live.register,
+    governance.register,
 )
 
 

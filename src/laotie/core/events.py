@@ -74,21 +74,29 @@ class Event:
 
 @dataclass(frozen=True)
 class DomainEvent:
-    """Base of every typed event. ``emitted_at`` is not part of the payload: the worker fills it
-    from the row's ``created_at`` (when the change happened) for handlers that count from then."""
+    """Base of every typed event. ``event_id`` and ``emitted_at`` are not part of the payload: the
+    worker fills them from the outbox row (its id, and when the change happened) for handlers that
+    record the event or count from its time."""
 
     topic: ClassVar[str]
+    event_id: str | None = field(default=None, kw_only=True, compare=False, repr=False)
     emitted_at: datetime | None = field(default=None, kw_only=True, compare=False, repr=False)
 
     def payload(self) -> dict[str, Any]:
-        return {_key(f): getattr(self, f.name) for f in fields(self) if f.name != "emitted_at"}
+        return {_key(f): getattr(self, f.name) for f in fields(self) if f.name not in _ENVELOPE}
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any], emitted_at: datetime | None = None) -> Self:
-        """Rebuild the event from a stored payload; keys no field names are ignored."""
-        known = {_key(f): f.name for f in fields(cls) if f.name != "emitted_at"}
+    def from_payload(
+        cls, payload: dict[str, Any], emitted_at: datetime | None = None, event_id: str | None = None
+    ) -> Self:
+        """Rebuild the event from a stored payload; keys no field names are ignored (rows written
+        before a field was dropped stay deliverable)."""
+        known = {_key(f): f.name for f in fields(cls) if f.name not in _ENVELOPE}
         values = {known[k]: v for k, v in payload.items() if k in known}
-        return cls(**values, emitted_at=emitted_at)
+        return cls(**values, emitted_at=emitted_at, event_id=event_id)
+
+
+_ENVELOPE = {"event_id", "emitted_at"}
 
 
 def _key(f: Any) -> str:
@@ -111,7 +119,7 @@ class _Subscription:
     handler: Handler
 
     def __call__(self, session: Session, ev: Event) -> None:
-        self.handler(session, self.event_type.from_payload(ev.payload, ev.created_at))
+        self.handler(session, self.event_type.from_payload(ev.payload, ev.created_at, ev.id))
 
 
 class EventBus:
