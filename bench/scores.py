@@ -42,8 +42,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from laotie.core import clock  # noqa: E402
 from laotie.core.db import Database  # noqa: E402
-from laotie.core.events import Event  # noqa: E402
 from laotie.core.uow import unit_of_work  # noqa: E402
+from laotie.events.reviews import ReviewPublished  # noqa: E402
 from laotie.migrations.registry import metadata  # noqa: E402
 from laotie.scores import events as score_events  # noqa: E402
 from laotie.scores import service as scores  # noqa: E402
@@ -143,7 +143,7 @@ def seed(db: Database, args: argparse.Namespace, rng: random.Random) -> dict[str
     return {"seconds": round(time.perf_counter() - started, 1), "lines": line_id}
 
 
-def review_event(rid: int, args: argparse.Namespace, rng: random.Random) -> Event:
+def review_event(rid: int, args: argparse.Namespace, rng: random.Random) -> ReviewPublished:
     per_shop = args.products // args.shops
     product = rng.randrange(args.products) + 1
     payload = {
@@ -164,7 +164,7 @@ def review_event(rid: int, args: argparse.Namespace, rng: random.Random) -> Even
         "tags": [],
         "published_at": clock.now().isoformat(),
     }
-    return Event(f"bench{rid}", "reviews.review_published", payload, datetime.now(UTC))
+    return ReviewPublished.from_payload(payload, datetime.now(UTC))
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -49,7 +49,7 @@ from rich.table import Table  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-import laotie.app  # noqa: E402, F401  (every model and handler)
+from laotie import bootstrap  # noqa: E402
 from laotie.accounts.models import User  # noqa: E402
 from laotie.catalog.models import Product, ProductStatus  # noqa: E402
 from laotie.categories import service as categories  # noqa: E402
@@ -387,6 +387,7 @@ def main() -> None:
         "--reuse", action="store_true", help="measure the database a previous run built (same --products)"
     )
     args = parser.parse_args()
+    bootstrap.wire()  # every model and handler (the seed runs the outbox)
 
     made = catalogue(args.products)
     previous: dict[str, Any] = {}

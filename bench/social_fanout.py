@@ -48,20 +48,23 @@ def _database_url(backend: str, folder: Path) -> str:
 
 def run(backend: str, fans: int, batch: int) -> dict[str, Any]:
     os.environ["LAOTIE_SOCIAL_FANOUT_BATCH"] = str(batch)
+    from laotie import bootstrap
     from laotie.accounts.models import User
     from laotie.core import clock
     from laotie.core.db import Database
     from laotie.core.events import OutboxEvent, OutboxWorker, emit
     from laotie.core.uow import unit_of_work
+    from laotie.events.live import LiveSessionStarted
+    from laotie.events.social import SocialFanOut
     from laotie.migrations.registry import metadata
     from laotie.settings import get_settings
-    from laotie.social import events as _handlers  # noqa: F401  (registers the fan-out handlers)
     from laotie.social.models import Follow, Notification
 
     get_settings.cache_clear()
     with tempfile.TemporaryDirectory(prefix="laotie-bench-social-") as folder:
         url = _database_url(backend, Path(folder))
         db = Database(url)
+        bootstrap.wire()
         metadata.create_all(db.engine)
         now = clock.now()
         with unit_of_work(db) as session:
@@ -88,20 +91,20 @@ def run(backend: str, fans: int, batch: int) -> dict[str, Any]:
             ]
             session.execute(insert(Follow), follows)
             session.commit()
-        payload = {"session_id": 1, "room_id": 1, "anchor_user_id": anchor, "shop_id": 1, "title": "开播啦"}
+        live = LiveSessionStarted(session_id=1, room_id=1, anchor_user_id=anchor, shop_id=1, title="开播啦")
         worker = OutboxWorker(db, batch_size=50)
         started = time.perf_counter()
         with unit_of_work(db) as session:
-            emit(session, "LiveSessionStarted", payload)
+            emit(session, live)
             session.commit()
         worker.run_until_idle(max_rounds=100_000)
         seconds = time.perf_counter() - started
         with unit_of_work(db) as session:
             written = session.scalar(select(func.count()).select_from(Notification)) or 0
             steps = session.scalar(
-                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.topic == "SocialFanOut")
+                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.topic == SocialFanOut.topic)
             )
-            emit(session, "LiveSessionStarted", payload)  # a replay of the same session
+            emit(session, live)  # a replay of the same session
             session.commit()
         worker.run_until_idle(max_rounds=100_000)
         with unit_of_work(db) as session:

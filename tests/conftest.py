@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from laotie import bootstrap
 from laotie.app import create_app
 from laotie.categories import service as categories
 from laotie.core.db import Database
@@ -35,6 +36,7 @@ DB_PREFIX = os.environ.get("LAOTIE_TEST_DB_PREFIX", "laotie")
 # `make test-fast` runs on SQLite alone (LAOTIE_TEST_BACKENDS=sqlite); `make test` and CI on both.
 BACKENDS = [b for b in os.environ.get("LAOTIE_TEST_BACKENDS", "sqlite,postgres").split(",") if b]
 KEEP_SEEDED = {"categories_category"}
+bootstrap.wire()  # the process-wide bus, jobs and providers, as every laotie process wires them
 # Secrets ship no default (core.install_secrets); the tests' own, never a server's.
 TEST_MEDIA_CALLBACK_SECRET = "media-test-callback-secret"
 os.environ.setdefault("LAOTIE_MEDIA_CALLBACK_SECRET", TEST_MEDIA_CALLBACK_SECRET)

@@ -9,14 +9,12 @@ from contextlib import ExitStack, asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from laotie import __version__
+from laotie import __version__, bootstrap
 from laotie.accounts import router as accounts_router
 from laotie.accounts import service as accounts_service
 from laotie.addresses import router as addresses_router
 from laotie.affiliate import router as affiliate_router
-from laotie.aftersales import events as aftersales_events
 from laotie.aftersales import router as aftersales_router
-from laotie.aftersales import tasks as aftersales_tasks
 from laotie.catalog import router as catalog_router
 from laotie.categories import router as categories_router
 from laotie.core import install_secrets, jobs
@@ -31,48 +29,28 @@ from laotie.core.storage import LocalDiskStorage
 from laotie.feed import events as feed_events
 from laotie.feed import router as feed_router
 from laotie.feed import tasks as feed_tasks
-from laotie.governance import events as governance_events
 from laotie.governance import router as governance_router
 from laotie.governance import router_integrity as governance_integrity_router
-from laotie.governance import tasks as governance_tasks
-from laotie.live import events as live_events
-from laotie.live import flash_events as live_flash_events
 from laotie.live import router as live_router
 from laotie.live.realtime import setup as live_realtime
 from laotie.live.realtime.wire import RawSendMiddleware
-from laotie.logistics import events as logistics_events
 from laotie.logistics import router as logistics_router
-from laotie.logistics import tasks as logistics_tasks
 from laotie.moderation import router as moderation_router
-from laotie.orders import events as orders_events
-from laotie.orders import ledger_check as orders_ledger_check
 from laotie.orders import quote as orders_quote
 from laotie.orders import router as orders_router
-from laotie.orders import tasks as orders_tasks
 from laotie.orders.batcher import PlacementBatcher
 from laotie.payments import router as payments_router
-from laotie.payments import tasks as payments_tasks
 from laotie.payments.sandbox import router as sandbox_router
 from laotie.payments.sandbox.delivery import WebhookDeliverer
-from laotie.promotions import events as promotions_events
 from laotie.promotions import router as promotions_router
 from laotie.reviews import router as reviews_router
-from laotie.reviews import tasks as reviews_tasks
-from laotie.scores import events as scores_events
-from laotie.scores import tasks as scores_tasks
 from laotie.search import events as search_events
 from laotie.search import router as search_router
 from laotie.search import tasks as search_tasks
 from laotie.settings import Settings
-from laotie.settlement import events as settlement_events
-from laotie.settlement import ledger_check as settlement_ledger_check
 from laotie.settlement import router as settlement_router
-from laotie.settlement import tasks as settlement_tasks
 from laotie.shops import router as shops_router
-from laotie.social import events as social_events
 from laotie.social import router as social_router
-from laotie.standing import tasks as standing_tasks
-from laotie.video import events as video_events
 from laotie.video import router as video_router
 from laotie.web import pages
 
@@ -118,32 +96,10 @@ ROUTERS: list[APIRouter] = [
 ]
 # Imported for what they register: outbox handlers and periodic jobs.
 HANDLERS_AND_JOBS = (
-    logistics_events,
-    logistics_tasks,
-    aftersales_events,
-    aftersales_tasks,
-    orders_events,
-    orders_ledger_check,
-    orders_tasks,
-    payments_tasks,
-    promotions_events,
-    settlement_events,
-    settlement_ledger_check,
-    settlement_tasks,
-    social_events,
-    standing_tasks,
-    live_events,
-    live_flash_events,
-    video_events,
     search_events,
     search_tasks,
     feed_events,
     feed_tasks,
-    reviews_tasks,
-    scores_events,
-    scores_tasks,
-    governance_events,
-    governance_tasks,
 )
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])
@@ -160,6 +116,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         # The server process itself (uvicorn's factory): it never starts with an unset or public secret.
         settings = install_secrets.secure_process_settings()
     database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    bootstrap.wire()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -151,7 +151,7 @@ def serve(
 def worker(database_url: DbOption = None) -> None:
     """Run the outbox worker and the periodic jobs (when API processes run with
     LAOTIE_EMBEDDED_WORKER=false): unpaid orders cancel, intents expire, orders confirm and settle."""
-    from laotie import app as _wiring  # noqa: F401  (handlers, jobs and models must be imported)
+    from laotie import bootstrap
     from laotie.core import jobs
     from laotie.core.db import Database
     from laotie.core.events import OutboxWorker
@@ -159,6 +159,7 @@ def worker(database_url: DbOption = None) -> None:
     url = _use_database(database_url)
     _secure()
     db = Database(url)
+    bootstrap.wire()
     stop = threading.Event()
     settings = get_settings()
     if settings.payment_provider == "sandbox" and settings.sandbox_webhook_delivery:
@@ -310,10 +311,12 @@ def admin_create(
 @ledger_app.command("check")
 def ledger_check(database_url: DbOption = None) -> None:
     """Prove that all accounts sum to zero and every domain's postings match; exit 1 otherwise."""
-    from laotie import app as _wiring  # noqa: F401  (domains register their checks on import)
+    from laotie import bootstrap
     from laotie.core.db import Database
     from laotie.core.uow import unit_of_work
     from laotie.ledger import service as ledger
+
+    bootstrap.wire()  # every model, handler, job, provider and ledger check
 
     url = _use_database(database_url)
     db = Database(url)

@@ -43,7 +43,7 @@ def counterfeit_refund(
     database_url: DbOption = None,
 ) -> None:
     """Refund every open and recently completed order of a shop's counterfeit products."""
-    from laotie import app as _wiring  # noqa: F401  (every model, handler and ledger check registered)
+    from laotie import bootstrap
     from laotie.accounts import service as accounts
     from laotie.core.auth import Principal, Role
     from laotie.core.db import Database
@@ -54,6 +54,8 @@ def counterfeit_refund(
     from laotie.governance.counterfeit_schemas import RunOut
     from laotie.governance.models_integrity import CounterfeitRun
     from laotie.settings import get_settings
+
+    bootstrap.wire()  # every model, handler, job, provider and ledger check
 
     db = Database(database_url or get_settings().database_url)
     try:

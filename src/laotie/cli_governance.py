@@ -22,11 +22,13 @@ DbOption = Annotated[
 @app.command("seed-rules")
 def seed_rules(database_url: DbOption = None) -> None:
     """Load the rulebook (src/laotie/governance/data/rules.json); rules already present stay as they are."""
-    from laotie import app as _wiring  # noqa: F401  (every model and handler registered)
+    from laotie import bootstrap
     from laotie.core.db import Database
     from laotie.core.uow import unit_of_work
     from laotie.governance import service as governance
     from laotie.settings import get_settings
+
+    bootstrap.wire()  # every model, handler, job, provider and ledger check
 
     db = Database(database_url or get_settings().database_url)
     try:
@@ -43,11 +45,13 @@ def seed_rules(database_url: DbOption = None) -> None:
 def end_penalties(database_url: DbOption = None) -> None:
     """End every penalty whose time is up and close shops whose appeal window has passed (the
     periodic jobs do this every minute; this is for an operator in a hurry)."""
-    from laotie import app as _wiring  # noqa: F401
+    from laotie import bootstrap
     from laotie.core.db import Database
     from laotie.core.uow import unit_of_work
     from laotie.governance import service as governance
     from laotie.settings import get_settings
+
+    bootstrap.wire()  # every model, handler, job, provider and ledger check
 
     db = Database(database_url or get_settings().database_url)
     try:

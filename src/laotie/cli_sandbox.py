@@ -27,12 +27,14 @@ def advance(
     ] = None,
 ) -> None:
     """Reveal a sandbox parcel's next tracking node now (or everything up to 签收)."""
-    from laotie import app as _wiring  # noqa: F401  (every model and handler registered)
+    from laotie import bootstrap
     from laotie.core.db import Database
     from laotie.core.errors import AppError
     from laotie.core.uow import unit_of_work
     from laotie.logistics import service as logistics
     from laotie.settings import get_settings
+
+    bootstrap.wire()  # every model, handler, job, provider and ledger check
 
     db = Database(database_url or get_settings().database_url)
     try:

@@ -22,10 +22,12 @@ def rebuild(
 ) -> None:
     """Sum the day counters again from the kept inputs and recompute every product, shop and promoter
     (after a formula change); consequences follow, readers keep reading meanwhile."""
-    from laotie import app as _wiring  # noqa: F401  (every model and handler registered)
+    from laotie import bootstrap
     from laotie.core.db import Database
     from laotie.scores import service as scores
     from laotie.settings import get_settings
+
+    bootstrap.wire()  # every model, handler, job, provider and ledger check
 
     db = Database(database_url or get_settings().database_url)
     try:

@@ -29,10 +29,12 @@ def reindex(
     ] = None,
 ) -> None:
     """Rebuild the whole index from the catalog, live sessions and videos; searches keep working."""
-    from laotie import app as _wiring  # noqa: F401  (every model and handler registered)
+    from laotie import bootstrap
     from laotie.core.db import Database
     from laotie.search.reindex import reindex_all
     from laotie.settings import get_settings
+
+    bootstrap.wire()  # every model, handler, job, provider and ledger check
 
     url = database_url or get_settings().database_url
     db = Database(url)

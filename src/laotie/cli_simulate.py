@@ -74,10 +74,12 @@ def simulate(
     ] = None,
 ) -> None:
     """Simulate buyers, merchants and creators on the real services and measure the traffic policy."""
-    from laotie import app as _wiring  # noqa: F401  (every model, handler and job registered)
+    from laotie import bootstrap
     from laotie.feed import service as feed
     from laotie.sim.market import report
     from laotie.sim.market.run import EmptyDatabaseRequired, Options
+
+    bootstrap.wire()  # every model, handler, job, provider and ledger check
 
     policies = list(dict.fromkeys(policy or ["laotie"]))
     unknown = [p for p in policies if p not in feed.POLICIES]

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     # platform pays the hub-to-buyer leg, per destination province, in fen).
     ship_within_hours: int = 48
     tracking_poll_minutes: int = 30  # the tracking job asks the carrier about a parcel at most this often
+    carrier_network: str = "sandbox"  # which registered carrier network tracks parcels (core.providers)
     consolidation_hub_province: str = "610000"  # 陕西: the hub is in 西安
     consolidation_hub_name: str = "西安集运仓"
     consolidation_leg_fen: dict[str, int] = {

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from laotie.core.events import emit
+from laotie.events.live import LiveSessionStarted
 from laotie.social.models import Follow, Notification
 
 
 def live_started(
-    session: Session, session_id: int, anchor_user_id: int, shop_id: int | None = None, **extra: Any
+    session: Session,
+    session_id: int,
+    anchor_user_id: int,
+    shop_id: int | None = None,
+    title: str = "今晚上新",
 ) -> str:
     """Emit ``LiveSessionStarted`` as the live domain does, committed."""
-    payload = {
-        "session_id": session_id,
-        "room_id": session_id * 10,
-        "anchor_user_id": anchor_user_id,
-        "shop_id": shop_id,
-        "title": extra.pop("title", "今晚上新"),
-        **extra,
-    }
-    event_id = emit(session, "LiveSessionStarted", payload)
+    event = LiveSessionStarted(
+        session_id=session_id,
+        room_id=session_id * 10,
+        anchor_user_id=anchor_user_id,
+        shop_id=shop_id,
+        title=title,
+    )
+    event_id = emit(session, event)
     session.commit()
     return event_id
 

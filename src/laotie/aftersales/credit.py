@@ -26,6 +26,7 @@ from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.core.events import emit
 from laotie.core.transitions import Transitions, move
+from laotie.events.aftersales import BuyerCreditPayoutRequested
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.ledger.schemas import LedgerCheck, Posting, TransactionKind
@@ -83,7 +84,7 @@ def request(session: Session, case: Case, amount_fen: int, memo: str = "") -> Cr
         idempotency_key=f"aftersales:credit-payout:{payout.id}",
         memo=memo or f"售后单{case.id}：退货运费补偿转入买家支付账户",
     )
-    emit(session, "BuyerCreditPayoutRequested", {"payout_id": payout.id, "case_id": case.id})
+    emit(session, BuyerCreditPayoutRequested(payout_id=payout.id, case_id=case.id))
     session.flush()
     return payout
 
@@ -227,6 +228,3 @@ def check_credit_payouts(session: Session, result: LedgerCheck) -> None:
     result.problems += [
         f"ledger books buyer credit payout {ref}, which does not exist" for ref in sorted(nets)
     ]
-
-
-ledger.register_check("aftersales_credit", check_credit_payouts)

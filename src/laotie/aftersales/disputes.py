@@ -15,6 +15,7 @@ from laotie.aftersales.schemas import CaseOut, Decision, DecisionIn, DisputeView
 from laotie.aftersales.state import case_out, load, move, record
 from laotie.core.auth import Principal
 from laotie.core.events import emit
+from laotie.events.aftersales import DisputeDecided
 from laotie.orders import service as orders
 from laotie.orders.schemas import OrderEventKind
 
@@ -117,18 +118,17 @@ def decide(session: Session, staff: Principal, case_id: int, body: DecisionIn) -
         )
     emit(
         session,
-        "DisputeDecided",
-        {
-            "case_id": case.id,
-            "order_id": case.order_id,
-            "shop_id": case.shop_id,
-            "buyer_id": case.buyer_id,
-            "kind": case.kind.value,
-            "decision": body.decision.value,
-            "fault_party": body.fault_party.value,
-            "amount_fen": amount,
-            "decided_by": staff.user_id,
-        },
+        DisputeDecided(
+            case_id=case.id,
+            order_id=case.order_id,
+            shop_id=case.shop_id,
+            buyer_id=case.buyer_id,
+            kind=case.kind.value,
+            decision=body.decision.value,
+            fault_party=body.fault_party.value,
+            amount_fen=amount,
+            decided_by=staff.user_id,
+        ),
     )
     orders.note(
         session,

@@ -1,31 +1,40 @@
 """What after-sales does when events come in (delivered by the outbox worker after commit, each
-handler once per event): send the buyer's return-shipping compensation, and apply the provider's
-answer to it.
-
-Emitted by after-sales: ``aftersales.case_status_changed`` each time a case opens or changes state
-({case_id, order_id, shop_id, buyer_id, kind, reason, from_status, to_status, party, lines, opened_at,
-at}; scores counts quality returns and answer times from it), ``DisputeDecided``,
-``BuyerCreditPayoutRequested``."""
+handler once per event): send the buyer's compensation, and apply the provider's answer to it; and
+everything the domain registers (those handlers, its jobs, its ledger check)."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from laotie.aftersales import service
-from laotie.core.events import Event, bus
+from laotie.aftersales import service, tasks
+from laotie.aftersales.credit import check_credit_payouts
+from laotie.core.events import EventBus
+from laotie.core.jobs import JobRegistry
+from laotie.core.providers import ProviderRegistry
+from laotie.events.aftersales import BuyerCreditPayoutRequested
+from laotie.events.payments import PayoutFailed, PayoutPaid
+from laotie.ledger import service as ledger
 
 
-@bus.subscribe("BuyerCreditPayoutRequested", name="aftersales.send_credit_payout")
-def on_credit_payout_requested(session: Session, ev: Event) -> None:
+def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> None:
+    bus.subscribe(
+        BuyerCreditPayoutRequested, on_credit_payout_requested, name="aftersales.send_credit_payout"
+    )
+    bus.subscribe(PayoutPaid, on_payout_paid, name="aftersales.credit_payout_paid")
+    bus.subscribe(PayoutFailed, on_payout_failed, name="aftersales.credit_payout_failed")
+    jobs.add("aftersales.timeouts", 60, tasks.timeouts)
+    jobs.add("aftersales.send_credit_payouts", 60, tasks.send_credit_payouts)
+    ledger.register_check("aftersales_credit", check_credit_payouts)
+
+
+def on_credit_payout_requested(session: Session, ev: BuyerCreditPayoutRequested) -> None:
     # A provider that cannot be reached raises: the outbox retries, and the job sends what is left.
-    service.send_credit_payout(session, int(ev.payload["payout_id"]))
+    service.send_credit_payout(session, ev.payout_id)
 
 
-@bus.subscribe("PayoutPaid", name="aftersales.credit_payout_paid")
-def on_payout_paid(session: Session, ev: Event) -> None:
-    service.apply_credit_payout_result(session, ev.payload, paid=True)
+def on_payout_paid(session: Session, ev: PayoutPaid) -> None:
+    service.apply_credit_payout_result(session, ev.payload(), paid=True)
 
 
-@bus.subscribe("PayoutFailed", name="aftersales.credit_payout_failed")
-def on_payout_failed(session: Session, ev: Event) -> None:
-    service.apply_credit_payout_result(session, ev.payload, paid=False)
+def on_payout_failed(session: Session, ev: PayoutFailed) -> None:
+    service.apply_credit_payout_result(session, ev.payload(), paid=False)

@@ -33,6 +33,7 @@ from laotie.aftersales.models import CaseEventKind as E
 from laotie.aftersales.platform import PlatformRefund, platform_refund
 from laotie.core import clock
 from laotie.core.events import emit_many
+from laotie.events.aftersales import BuyerCreditPayoutRequested
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.ledger.schemas import Posting, TransactionKind
@@ -245,7 +246,7 @@ def _compensate(session: Session, owed: list[tuple[orders.RefundableOrder, int, 
     emit_many(
         session,
         [
-            ("BuyerCreditPayoutRequested", {"payout_id": pid, "case_id": cid})
+            BuyerCreditPayoutRequested(payout_id=pid, case_id=cid)
             for (_, cid, _), pid in zip(owed, payout_ids, strict=True)
         ],
     )

@@ -19,10 +19,10 @@ from laotie.aftersales.schemas import CaseEventOut, CaseOut, EvidenceOut
 from laotie.core import clock
 from laotie.core.events import emit
 from laotie.core.transitions import Transitions, move_where
+from laotie.events.aftersales import CaseStatusChanged
 from laotie.moderation import service as moderation
 
 S = CaseStatus
-CASE_STATUS_CHANGED = "aftersales.case_status_changed"
 # Where each state may go; a move elsewhere is refused with INVALID_CASE_STATE.
 TRANSITIONS: Transitions[CaseStatus] = Transitions(
     {
@@ -81,29 +81,26 @@ def record(
 
 
 def _announce(session: Session, case_id: int, party: Party, before: str | None, after: str) -> None:
-    """``aftersales.case_status_changed``: scores count quality returns and how fast merchants answer.
-    Payload: case_id, order_id, shop_id, buyer_id, kind, reason, from_status, to_status, party,
-    lines [{line_id, quantity}], opened_at, at."""
+    """Announce that the case opened or changed state (``CaseStatusChanged``)."""
     case = session.get(Case, case_id)
     if case is None:
         return
     emit(
         session,
-        CASE_STATUS_CHANGED,
-        {
-            "case_id": case.id,
-            "order_id": case.order_id,
-            "shop_id": case.shop_id,
-            "buyer_id": case.buyer_id,
-            "kind": case.kind.value,
-            "reason": case.reason.value,
-            "from_status": before,
-            "to_status": after,
-            "party": party.value,
-            "lines": [{"line_id": x.get("line_id"), "quantity": x.get("quantity")} for x in case.lines],
-            "opened_at": case.created_at.isoformat(),
-            "at": clock.now().isoformat(),
-        },
+        CaseStatusChanged(
+            case_id=case.id,
+            order_id=case.order_id,
+            shop_id=case.shop_id,
+            buyer_id=case.buyer_id,
+            kind=case.kind.value,
+            reason=case.reason.value,
+            from_status=before,
+            to_status=after,
+            party=party.value,
+            lines=[{"line_id": x.get("line_id"), "quantity": x.get("quantity")} for x in case.lines],
+            opened_at=case.created_at.isoformat(),
+            at=clock.now().isoformat(),
+        ),
     )
 
 

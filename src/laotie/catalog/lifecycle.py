@@ -29,6 +29,7 @@ from laotie.core.auth import Principal
 from laotie.core.errors import FORBIDDEN
 from laotie.core.events import emit
 from laotie.core.transitions import Transitions, move
+from laotie.events.catalog import ProductStatusChanged
 from laotie.shops import errors as shop_errors
 from laotie.shops import service as shops
 from laotie.standing import service as standing
@@ -117,14 +118,13 @@ def transition(
     before = move(product, target, TRANSITIONS, refuse=refuse, trail=trail)
     emit(
         session,
-        "ProductStatusChanged",
-        {
-            "product_id": product.id,
-            "shop_id": product.shop_id,
-            "from": before.value,
-            "to": target.value,
-            "kind": action,
-        },
+        ProductStatusChanged(
+            product_id=product.id,
+            shop_id=product.shop_id,
+            from_=before.value,
+            to=target.value,
+            kind=action,
+        ),
     )
     session.flush()
 

@@ -21,10 +21,9 @@ from laotie.categories import service as categories
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.events import emit
+from laotie.events.catalog import ProductChanged, SkuPriceChanged
 from laotie.moderation import service as moderation
 from laotie.shops import service as shops
-
-PRODUCT_CHANGED = "catalog.product_changed"
 
 
 def _record_price(
@@ -43,21 +42,20 @@ def _record_price(
     )
     emit(
         session,
-        "SkuPriceChanged",
-        {
-            "sku_id": sku.id,
-            "product_id": product.id,
-            "shop_id": product.shop_id,
-            "old_price_fen": old,
-            "new_price_fen": sku.price_fen,
-            "changed_at": at.isoformat(),
-        },
+        SkuPriceChanged(
+            sku_id=sku.id,
+            product_id=product.id,
+            shop_id=product.shop_id,
+            old_price_fen=old,
+            new_price_fen=sku.price_fen,
+            changed_at=at.isoformat(),
+        ),
     )
 
 
 def _changed(session: Session, product: Product, fields: list[str]) -> None:
-    """Tell search (and anyone else) that what buyers see of the product may have changed."""
-    emit(session, PRODUCT_CHANGED, {"product_id": product.id, "shop_id": product.shop_id, "fields": fields})
+    """Announce that what buyers see of the product may have changed."""
+    emit(session, ProductChanged(product_id=product.id, shop_id=product.shop_id, fields=fields))
 
 
 def refresh_summary(product: Product) -> None:

@@ -1,22 +1,28 @@
-"""Transactional outbox and the worker that delivers its events after commit.
+"""Transactional outbox, typed events, and the worker that delivers them after commit.
 
-A service calls ``emit(session, topic, payload)`` inside the request's transaction, so the event
-exists exactly when the change that caused it does. The worker claims due events with a lease
-(``available_at`` moves into the future), runs each subscribed handler in its own transaction
-together with a delivery record keyed by (event, handler), and marks the event delivered when all
-handlers have run. A handler that fails is retried with exponential backoff; a worker that dies
-leaves its lease to expire, and another pass picks the event up again. Because a handler's effects
-and its delivery record commit together, a handler never applies its effects twice.
+Every event is a frozen dataclass deriving from ``DomainEvent`` with its topic spelled once, in a
+``topic`` ClassVar, and declared by the domain that emits it (its ``published.py``). A service
+calls ``emit(session, OrderPaid(order_id=...))`` inside the request's transaction, so the event
+exists exactly when the change that caused it does; its fields are stored as the row's JSON payload
+(a field named ``from_`` is stored as ``from``). Handlers subscribe by type, in their domain's
+``register`` function (``laotie.bootstrap``), and receive the event rebuilt from that payload.
+
+The worker claims due events with a lease (``available_at`` moves into the future), runs each
+subscribed handler in its own transaction together with a delivery record keyed by (event,
+handler), and marks the event delivered when all handlers have run. A handler that fails is retried
+with exponential backoff; a worker that dies leaves its lease to expire, and another pass picks the
+event up again. Because a handler's effects and its delivery record commit together, a handler never
+applies its effects twice.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar, Self, TypeVar
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -58,45 +64,124 @@ class OutboxDelivery(Base):
 
 @dataclass(frozen=True)
 class Event:
+    """An event as the outbox row holds it: what the worker claims and delivers."""
+
     id: str
     topic: str
     payload: dict[str, Any]
     created_at: datetime
 
 
-Handler = Callable[[Session, Event], None]
+@dataclass(frozen=True)
+class DomainEvent:
+    """Base of every typed event. ``event_id`` and ``emitted_at`` are not part of the payload: the
+    worker fills them from the outbox row (its id, and when the change happened) for handlers that
+    record the event or count from its time."""
+
+    topic: ClassVar[str]
+    event_id: str | None = field(default=None, kw_only=True, compare=False, repr=False)
+    emitted_at: datetime | None = field(default=None, kw_only=True, compare=False, repr=False)
+
+    def payload(self) -> dict[str, Any]:
+        return {_key(f): getattr(self, f.name) for f in fields(self) if f.name not in _ENVELOPE}
+
+    @classmethod
+    def from_payload(
+        cls, payload: dict[str, Any], emitted_at: datetime | None = None, event_id: str | None = None
+    ) -> Self:
+        """Rebuild the event from a stored payload; keys no field names are ignored (rows written
+        before a field was dropped stay deliverable)."""
+        known = {_key(f): f.name for f in fields(cls) if f.name not in _ENVELOPE}
+        values = {known[k]: v for k, v in payload.items() if k in known}
+        return cls(**values, emitted_at=emitted_at, event_id=event_id)
+
+
+_ENVELOPE = {"event_id", "emitted_at"}
+
+
+def _key(f: Any) -> str:
+    return str(f.metadata.get("key", f.name))
+
+
+def stored_as(key: str) -> Any:
+    """Field metadata naming the payload key when it is no Python name (``from``)."""
+    return {"key": key}
+
+
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[Session, Any], None]
+Delivery = Callable[[Session, Event], None]
+
+
+@dataclass(frozen=True)
+class _Subscription:
+    event_type: type[DomainEvent]
+    handler: Handler
+
+    def __call__(self, session: Session, ev: Event) -> None:
+        self.handler(session, self.event_type.from_payload(ev.payload, ev.created_at, ev.id))
 
 
 class EventBus:
-    """Which handlers listen to which topic. Handlers are named so deliveries can be recorded."""
+    """Which handlers listen to which event type. Handlers are named so deliveries can be recorded;
+    subscribing the same handler under the same name again changes nothing (tests build many apps)."""
 
     def __init__(self) -> None:
-        self._handlers: dict[str, dict[str, Handler]] = {}
+        self._handlers: dict[str, dict[str, _Subscription]] = {}
+        self._types: dict[str, type[DomainEvent]] = {}
 
-    def subscribe(self, topic: str, name: str | None = None) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            key = name or f"{handler.__module__}.{handler.__qualname__}"
-            self._handlers.setdefault(topic, {})[key] = handler
-            return handler
+    def subscribe(self, event_type: Any, handler: Any = None, *, name: str | None = None) -> Any:
+        if isinstance(event_type, str):  # COMPAT during the conversion
 
-        return register
+            def legacy(h: Any) -> Any:
+                self._handlers.setdefault(event_type, {})[name or f"{h.__module__}.{h.__qualname__}"] = h
+                return h
 
-    def handlers(self, topic: str) -> dict[str, Handler]:
+            return legacy
+        assert name is not None and handler is not None
+        topic = event_type.topic
+        known = self._types.setdefault(topic, event_type)
+        if known is not event_type:
+            raise ValueError(
+                f"topic {topic!r} is already {known.__qualname__}, not {event_type.__qualname__}"
+            )
+        existing = self._handlers.get(topic, {}).get(name)
+        if existing is not None and existing.handler is not handler:
+            raise ValueError(f"handler name {name!r} on {topic!r} is already taken")
+        self._handlers.setdefault(topic, {})[name] = _Subscription(event_type, handler)
+
+    def handlers(self, topic: str) -> dict[str, Delivery]:
+        """Name -> a callable that rebuilds the typed event from the stored one and handles it."""
         return dict(self._handlers.get(topic, {}))
+
+    def subscriptions(self) -> dict[str, list[str]]:
+        """Topic -> handler names (the events table in docs/events.md is checked against this)."""
+        return {topic: sorted(names) for topic, names in self._handlers.items() if names}
 
 
 bus = EventBus()
 
 
-def emit(session: Session, topic: str, payload: dict[str, Any]) -> str:
+class _Legacy:  # COMPAT
+    def __init__(self, topic: str, payload: Any) -> None:
+        self.topic = topic
+        self._payload = payload
+
+    def payload(self) -> Any:
+        return self._payload
+
+
+def emit(session: Session, event: Any, legacy_payload: Any = None) -> str:
     """Write an event into the outbox in the caller's transaction; returns its id."""
+    if isinstance(event, str):  # COMPAT
+        event = _Legacy(event, legacy_payload)
     at = clock.now()
     event_id = new_event_id()
     session.add(
         OutboxEvent(
             event_id=event_id,
-            topic=topic,
-            payload=payload,
+            topic=event.topic,
+            payload=event.payload(),
             created_at=at,
             available_at=at,
             attempts=0,
@@ -106,23 +191,24 @@ def emit(session: Session, topic: str, payload: dict[str, Any]) -> str:
     return event_id
 
 
-def emit_many(session: Session, events: list[tuple[str, dict[str, Any]]]) -> None:
+def emit_many(session: Session, events: Sequence[Any]) -> None:
     """Write many events with one statement (the order placement batch)."""
     if not events:
         return
     at = clock.now()
+    events = [_Legacy(*e) if isinstance(e, tuple) else e for e in events]  # COMPAT
     session.execute(
         insert(OutboxEvent),
         [
             {
                 "event_id": new_event_id(),
-                "topic": topic,
-                "payload": payload,
+                "topic": event.topic,
+                "payload": event.payload(),
                 "created_at": at,
                 "available_at": at,
                 "attempts": 0,
             }
-            for topic, payload in events
+            for event in events
         ],
     )
     session.info["outbox_emitted"] = True

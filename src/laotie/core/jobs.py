@@ -32,8 +32,19 @@ class _Entry:
 
 
 class JobRegistry:
+    """Which jobs run how often; each domain adds its own in its ``register`` (``laotie.bootstrap``)."""
+
     def __init__(self) -> None:
         self.entries: dict[str, _Entry] = {}
+
+    def add(self, name: str, seconds: float, job: Job) -> None:
+        """Schedule ``job``; adding the same job under the same name again changes nothing."""
+        existing = self.entries.get(name)
+        if existing is not None:
+            if existing.job is not job or existing.seconds != seconds:
+                raise ValueError(f"job name {name!r} is already taken")
+            return
+        self.entries[name] = _Entry(name, seconds, job)
 
     def every(self, seconds: float, name: str | None = None) -> Callable[[Job], Job]:
         def register(job: Job) -> Job:

@@ -14,6 +14,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
+from laotie.events.governance import ViolationReversed
 from laotie.governance import cases, errors, penalties, points
 from laotie.governance import evidence as proofs
 from laotie.governance.models import Appeal, Case, TrailAction, TrailObject
@@ -161,19 +162,18 @@ def _reverse(session: Session, staff: Principal, case: Case, note: str) -> None:
     )
     emit(
         session,
-        "governance.violation_reversed",
-        {
-            "case_id": case.id,
-            "rule_code": case.rule_code,
-            "violation_kind": case.violation_kind,
-            "subject_kind": case.subject_kind,
-            "subject_id": case.subject_id,
-            "shop_id": case.shop_id,
-            "product_id": case.product_id,
-            "user_id": case.user_id,
-            "points": case.points,
-            "reversed_at": case.reversed_at.isoformat(),
-        },
+        ViolationReversed(
+            case_id=case.id,
+            rule_code=case.rule_code,
+            violation_kind=case.violation_kind,
+            subject_kind=case.subject_kind,
+            subject_id=case.subject_id,
+            shop_id=case.shop_id,
+            product_id=case.product_id,
+            user_id=case.user_id,
+            points=case.points,
+            reversed_at=case.reversed_at.isoformat(),
+        ),
     )
 
 

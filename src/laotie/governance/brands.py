@@ -26,8 +26,8 @@ from laotie.catalog.schemas import ProductStatus
 from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.errors import ErrorKind
-from laotie.core.events import Event, bus
 from laotie.core.ids import Id
+from laotie.events.catalog import ProductStatusChanged
 from laotie.governance.counterfeit import audit
 from laotie.governance.models_integrity import BrandAuthorisation, BrandCheck
 from laotie.shops import service as shops
@@ -224,11 +224,10 @@ def brand_named(session: Session, text: str) -> str | None:
 READER = Principal(user_id=0, roles=frozenset({Role.GOVERNANCE}))  # reads only, never writes
 
 
-@bus.subscribe("ProductStatusChanged", name="governance.brand_check")
-def on_product_submitted(session: Session, ev: Event) -> None:
-    if ev.payload.get("to") != ProductStatus.IN_REVIEW.value:
+def on_product_submitted(session: Session, ev: ProductStatusChanged) -> None:
+    if ev.to != ProductStatus.IN_REVIEW.value:
         return
-    product = catalog.inspect_product(session, READER, int(ev.payload["product_id"]))
+    product = catalog.inspect_product(session, READER, ev.product_id)
     brand = brand_named(session, f"{product.title} {product.description}")
     if brand is None:
         return
@@ -236,7 +235,7 @@ def on_product_submitted(session: Session, ev: Event) -> None:
         product_id=product.id,
         shop_id=product.shop_id,
         brand=brand,
-        source_event_id=ev.id,
+        source_event_id=ev.event_id,
         authorisation_id=valid_authorisation(session, product.shop_id, brand, product.category_id),
         status="pending",
         reason="",

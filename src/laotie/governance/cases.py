@@ -18,6 +18,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
+from laotie.events.governance import CaseDecided, ViolationConfirmed
 from laotie.governance import errors, penalties, points, rules
 from laotie.governance import evidence as proofs
 from laotie.governance.models import Appeal, Case, Penalty, Report, TrailAction, TrailObject
@@ -283,19 +284,18 @@ def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecid
             )
     emit(
         session,
-        "governance.violation_confirmed",
-        {
-            "case_id": case.id,
-            "rule_code": case.rule_code,
-            "violation_kind": case.violation_kind,
-            "subject_kind": case.subject_kind,
-            "subject_id": case.subject_id,
-            "shop_id": case.shop_id,
-            "product_id": case.product_id,
-            "user_id": case.user_id,
-            "points": case.points,
-            "decided_at": now.isoformat(),
-        },
+        ViolationConfirmed(
+            case_id=case.id,
+            rule_code=case.rule_code,
+            violation_kind=case.violation_kind,
+            subject_kind=case.subject_kind,
+            subject_id=case.subject_id,
+            shop_id=case.shop_id,
+            product_id=case.product_id,
+            user_id=case.user_id,
+            points=case.points,
+            decided_at=now.isoformat(),
+        ),
     )
     _announce_decision(session, case, "violation")
     tell_party(session, case, f"违规处罚：{version.title}", body.note, f"case:{case.id}:decided")
@@ -324,18 +324,17 @@ def tell_party(session: Session, case: Case, title: str, body: str, key: str) ->
 def _announce_decision(session: Session, case: Case, outcome: str) -> None:
     emit(
         session,
-        "governance.case_decided",
-        {
-            "case_id": case.id,
-            "rule_code": case.rule_code,
-            "violation_kind": case.violation_kind,
-            "outcome": outcome,
-            "shop_id": case.shop_id,
-            "product_ids": _product_ids(case),
-            "campaign_id": case.campaign_id,
-            "decided_at": (case.decided_at or clock.now()).isoformat(),
-            "decided_by": case.decided_by,  # the counterfeit procedure starts in the decider's name
-        },
+        CaseDecided(
+            case_id=case.id,
+            rule_code=case.rule_code,
+            violation_kind=case.violation_kind,
+            outcome=outcome,
+            shop_id=case.shop_id,
+            product_ids=_product_ids(case),
+            campaign_id=case.campaign_id,
+            decided_at=(case.decided_at or clock.now()).isoformat(),
+            decided_by=case.decided_by,
+        ),
     )
 
 

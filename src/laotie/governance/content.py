@@ -1,7 +1,6 @@
-"""Removing content a case condemned. Reviews remove themselves when they hear
-``governance.content_removed``; videos and comments have no listener of their own, so governance
-asks their domains to take them down here, after the decision commits (idempotent: a removed item
-stays removed)."""
+"""Removing content a case condemned (``ContentRemoved``): videos and comments have no handler of
+their own, so governance asks their domains to take them down here, after the decision commits
+(idempotent: a removed item stays removed)."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core.auth import Principal, Role
 from laotie.core.errors import AppError
-from laotie.core.events import Event, bus
+from laotie.events.governance import ContentRemoved
 from laotie.governance.models import TrailAction, TrailObject
 from laotie.governance.trail import record
 from laotie.live import service as live
@@ -19,9 +18,8 @@ from laotie.video import service as video
 SYSTEM = Principal(user_id=0, roles=frozenset({Role.GOVERNANCE}))
 
 
-@bus.subscribe("governance.content_removed", name="governance.remove_content")
-def remove_content(session: Session, ev: Event) -> None:
-    kind, item_id, case_id = ev.payload.get("kind"), ev.payload.get("id"), ev.payload.get("case_id")
+def remove_content(session: Session, ev: ContentRemoved) -> None:
+    kind, item_id, case_id = ev.kind, ev.id, ev.case_id
     if not isinstance(item_id, int) or not isinstance(case_id, int):
         return
     if kind == "video":

@@ -25,6 +25,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.errors import AppError, ErrorKind
 from laotie.core.events import emit
+from laotie.events.governance import CounterfeitRunStarted
 from laotie.governance import cases
 from laotie.governance.counterfeit_schemas import RunOut, run_out
 from laotie.governance.models_integrity import CounterfeitRun, IntegrityEvent
@@ -158,11 +159,7 @@ def start(
             "compensation_multiple": compensation_multiple,
         },
     )
-    emit(
-        session,
-        "governance.counterfeit_run_started",
-        {"run_id": run.id, "case_id": case_id, "shop_id": shop_id, "product_ids": wanted},
-    )
+    emit(session, CounterfeitRunStarted(run_id=run.id, case_id=case_id, shop_id=shop_id, product_ids=wanted))
     session.flush()
     return run_out(session, run)
 

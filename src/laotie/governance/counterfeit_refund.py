@@ -32,6 +32,7 @@ from laotie.core.db import Database
 from laotie.core.errors import AppError
 from laotie.core.events import emit
 from laotie.core.uow import unit_of_work
+from laotie.events.governance import CounterfeitRefundFinished
 from laotie.governance.counterfeit import audit, completed_since, load_run
 from laotie.governance.models_integrity import CounterfeitItem, CounterfeitRun
 from laotie.ledger import service as ledger
@@ -226,20 +227,20 @@ def _finish(session: Session, run: CounterfeitRun) -> None:
     )
     if done.rowcount == 1:  # type: ignore[attr-defined]
         session.refresh(run)
-        report = {
-            "run_id": run.id,
-            "case_id": run.case_id,
-            "shop_id": run.shop_id,
-            "orders": run.refunded_orders,
-            "skipped": run.skipped_orders,
-            "failed": run.failed_orders,
-            "refunded_fen": run.refunded_fen,
-            "compensation_fen": run.compensation_fen,
-            "compensation_owed_fen": run.compensation_owed_fen,
-            "finished_at": clock.now().isoformat(),
-        }
-        audit(session, "counterfeit_run", run.id, None, "finished", "售假退款完成", report)
-        emit(session, "governance.counterfeit_refund_finished", report)
+        finished = CounterfeitRefundFinished(
+            run_id=run.id,
+            case_id=run.case_id,
+            shop_id=run.shop_id,
+            orders=run.refunded_orders,
+            skipped=run.skipped_orders,
+            failed=run.failed_orders,
+            refunded_fen=run.refunded_fen,
+            compensation_fen=run.compensation_fen,
+            compensation_owed_fen=run.compensation_owed_fen,
+            finished_at=clock.now().isoformat(),
+        )
+        audit(session, "counterfeit_run", run.id, None, "finished", "售假退款完成", finished.payload())
+        emit(session, finished)
 
 
 def retry_failed(session: Session, run_id: int, actor_id: int | None) -> int:

@@ -1,11 +1,8 @@
 """The counterfeit procedure in the background: the job that moves open runs forward, and the
 listener that starts a run when a counterfeit case is decided against a shop.
 
-Events handled: ``governance.case_decided`` (violation_kind "counterfeit", outcome "violation").
-Events written: ``governance.counterfeit_run_started`` {"run_id", "case_id", "shop_id",
-"product_ids"} and ``governance.counterfeit_refund_finished`` {"run_id", "case_id", "shop_id",
-"orders", "skipped", "failed", "refunded_fen", "compensation_fen", "compensation_owed_fen",
-"finished_at"}.
+Handled: ``CaseDecided`` (violation_kind "counterfeit", outcome "violation"); both are registered
+in ``events.register``.
 """
 
 from __future__ import annotations
@@ -16,8 +13,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core.auth import Principal, Role
 from laotie.core.errors import AppError
-from laotie.core.events import Event, bus
-from laotie.core.jobs import jobs
+from laotie.events.governance import CaseDecided
 from laotie.governance import counterfeit
 from laotie.governance.counterfeit_refund import active_run_ids, collect_page, refund_batch
 from laotie.governance.models import Case
@@ -26,7 +22,6 @@ from laotie.governance.models_integrity import CounterfeitRun
 log = logging.getLogger(__name__)
 
 
-@jobs.every(2.0, name="governance.counterfeit_refund")
 def advance_runs(session: Session) -> None:
     """One step of the oldest open run per tick (a page collected or a batch refunded), so a run
     started from the web finishes without anyone at a terminal; the CLI may drive it at once."""
@@ -44,9 +39,8 @@ def decider_of(session: Session, payload: dict[str, object]) -> int | None:
     return case.decided_by if case is not None else None
 
 
-@bus.subscribe("governance.case_decided", name="governance.counterfeit_start")
-def on_case_decided(session: Session, ev: Event) -> None:
-    p = ev.payload
+def on_case_decided(session: Session, ev: CaseDecided) -> None:
+    p = ev.payload()
     if p.get("violation_kind") != "counterfeit" or p.get("outcome") != "violation":
         return
     product_ids = [int(x) for x in p.get("product_ids") or []]

@@ -1,32 +1,13 @@
-"""Governance's outbox topics, and what it does when other domains speak.
+"""What governance does when other domains speak, and everything the domain registers (these
+handlers, ``brands``', ``content``'s and ``counterfeit_tasks``' handlers, and its jobs). What it
+emits is in ``laotie.events.governance``.
 
-Emitted (all in the writer's transaction; ids int, times ISO-8601 UTC):
-
-- ``governance.report_decided`` {"report_id", "target_kind", "target_id", "shop_id" (or null),
-  "product_id" (or null), "reason_code", "upheld" (bool), "decided_at"}: an upheld report is a complaint.
-- ``governance.violation_confirmed`` {"case_id", "rule_code", "violation_kind", "subject_kind",
-  "subject_id", "shop_id", "product_id", "user_id" (each or null), "points", "decided_at"}
-- ``governance.violation_reversed`` {same ids as confirmed, "reversed_at"}: an appeal succeeded.
-- ``governance.case_decided`` {"case_id", "rule_code", "violation_kind", "outcome" ("violation" |
-  "dismissed"), "shop_id", "product_ids" (list), "campaign_id" (or null), "decided_at", "decided_by" (staff
-  user id, or null when a rule decided)}
-- ``governance.content_removed`` {"kind" ("review" | "video" | "video_comment" | "live_comment" |
-  "product"), "id", "case_id", "reason"}: the owning domain removes the item (reviews does; video
-  and live have no listener of their own, so ``governance.content`` removes videos and comments).
-- ``governance.counterfeit_run_started`` {"run_id", "case_id" (or null), "shop_id", "product_ids"}
-  and ``governance.counterfeit_refund_finished`` {"run_id", "case_id", "shop_id", "orders",
-  "skipped", "failed", "refunded_fen", "compensation_fen", "compensation_owed_fen", "finished_at"}:
-  the counterfeit procedure (``counterfeit_tasks``, which also consumes ``governance.case_decided``;
-  ``brands`` consumes ``ProductStatusChanged``).
-
-Consumed:
-
-- ``moderation.repeat_offender``: opens a detector case against the author (their shop when they
-  own one); when every reason belongs to one rule that may decide by itself (导流, 好评返现), the
-  rule decides it at once.
-- ``scores.threshold_crossed`` with direction "below": opens a score case under the rule naming that
-  score (e.g. 品退率过高), for staff to decide. One open case per subject and rule: a second signal
-  adds evidence to it instead.
+- ``RepeatOffender``: opens a detector case against the author (their shop when they own one); when
+  every reason belongs to one rule that may decide by itself (导流, 好评返现), the rule decides it at
+  once.
+- ``ThresholdCrossed`` with direction "below": opens a score case under the rule naming that score
+  (e.g. 品退率过高), for staff to decide. One open case per subject and rule: a second signal adds
+  evidence to it instead.
 """
 
 from __future__ import annotations
@@ -36,19 +17,29 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from laotie.core.events import Event, bus
-from laotie.governance import cases, content, evidence, rules
+from laotie.core.events import EventBus
+from laotie.core.jobs import JobRegistry
+from laotie.core.providers import ProviderRegistry
+from laotie.events.catalog import ProductStatusChanged
+from laotie.events.governance import CaseDecided, ContentRemoved
+from laotie.events.moderation import RepeatOffender
+from laotie.events.scores import ThresholdCrossed
+from laotie.governance import brands, cases, content, counterfeit_tasks, evidence, rules, tasks
 from laotie.governance.models import Case
 from laotie.governance.schemas import CaseDecideIn
 from laotie.shops import service as shops
 from laotie.shops.schemas import ShopStatus
 
-REPORT_DECIDED = "governance.report_decided"
-VIOLATION_CONFIRMED = "governance.violation_confirmed"
-VIOLATION_REVERSED = "governance.violation_reversed"
-CASE_DECIDED = "governance.case_decided"
-CONTENT_REMOVED = "governance.content_removed"
-HANDLERS = (content.remove_content,)  # registered by importing this module
+
+def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> None:
+    bus.subscribe(RepeatOffender, repeat_offender, name="governance.repeat_offender")
+    bus.subscribe(ThresholdCrossed, score_threshold, name="governance.score_threshold")
+    bus.subscribe(ProductStatusChanged, brands.on_product_submitted, name="governance.brand_check")
+    bus.subscribe(ContentRemoved, content.remove_content, name="governance.remove_content")
+    bus.subscribe(CaseDecided, counterfeit_tasks.on_case_decided, name="governance.counterfeit_start")
+    jobs.add("governance.end_penalties", 60, tasks.end_penalties)
+    jobs.add("governance.finish_closures", 300, tasks.finish_closures)
+    jobs.add("governance.counterfeit_refund", 2.0, counterfeit_tasks.advance_runs)
 
 
 def _open_case_for(session: Session, subject_kind: str, subject_id: int, rule_code: str) -> Case | None:
@@ -81,9 +72,8 @@ def detector_rule(session: Session, reasons: list[str]) -> tuple[str | None, boo
     return best[1], best[2]
 
 
-@bus.subscribe("moderation.repeat_offender", name="governance.repeat_offender")
-def repeat_offender(session: Session, ev: Event) -> None:
-    payload: dict[str, Any] = ev.payload
+def repeat_offender(session: Session, ev: RepeatOffender) -> None:
+    payload: dict[str, Any] = ev.payload()
     author_id = int(payload["author_id"])
     reasons = [str(r) for r in payload.get("reasons", [])]
     rule_code, unambiguous = detector_rule(session, reasons)
@@ -119,9 +109,8 @@ def shop_id_is_open(session: Session, shop_id: int | None) -> bool:
     return shop_id is None or shops.get_shop(session, shop_id).status != ShopStatus.CLOSED
 
 
-@bus.subscribe("scores.threshold_crossed", name="governance.score_threshold")
-def score_threshold(session: Session, ev: Event) -> None:
-    payload: dict[str, Any] = ev.payload
+def score_threshold(session: Session, ev: ThresholdCrossed) -> None:
+    payload: dict[str, Any] = ev.payload()
     if payload.get("direction") != "below":
         return
     score = str(payload.get("score"))

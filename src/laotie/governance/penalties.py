@@ -19,6 +19,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.errors import AppError
 from laotie.core.events import emit
+from laotie.events.governance import ContentRemoved
 from laotie.governance import errors
 from laotie.governance.models import Case, Penalty, TrailAction, TrailObject
 from laotie.governance.schemas import ACTION_LABELS, ActionKind, PenaltyOut
@@ -245,7 +246,7 @@ def closure(
 
 
 def _remove_content(session: Session, case: Case, reason: str) -> Penalty | None:
-    """The owning domain removes the item when it hears ``governance.content_removed``."""
+    """The owning domain removes the item when it hears ``ContentRemoved``."""
     kind = case.subject_kind
     if kind not in CONTENT_KINDS and kind != "product":
         record(
@@ -257,11 +258,7 @@ def _remove_content(session: Session, case: Case, reason: str) -> Penalty | None
             "删除内容：案件对象不是一条内容",
         )
         return None
-    emit(
-        session,
-        "governance.content_removed",
-        {"kind": kind, "id": case.subject_id, "case_id": case.id, "reason": reason},
-    )
+    emit(session, ContentRemoved(kind=kind, id=case.subject_id, case_id=case.id, reason=reason))
     return _row(session, case, ActionKind.REMOVE_CONTENT.value, (kind, case.subject_id))
 
 

@@ -20,6 +20,7 @@ from laotie.core.auth import Principal
 from laotie.core.errors import AppError
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
+from laotie.events.governance import ReportDecided
 from laotie.governance import cases, errors, rules
 from laotie.governance import evidence as proofs
 from laotie.governance.models import Case, Report, TrailAction, TrailObject
@@ -283,17 +284,16 @@ def decide(session: Session, staff: Principal, report_id: int, body: ReportDecid
     )
     emit(
         session,
-        "governance.report_decided",
-        {
-            "report_id": row.id,
-            "target_kind": row.target_kind,
-            "target_id": row.target_id,
-            "shop_id": row.shop_id,
-            "product_id": row.product_id,
-            "reason_code": row.rule_code,
-            "upheld": body.upheld,
-            "decided_at": now.isoformat(),
-        },
+        ReportDecided(
+            report_id=row.id,
+            target_kind=row.target_kind,
+            target_id=row.target_id,
+            shop_id=row.shop_id,
+            product_id=row.product_id,
+            reason_code=row.rule_code,
+            upheld=body.upheld,
+            decided_at=now.isoformat(),
+        ),
     )
     outcome = "举报属实，平台已立案处理" if body.upheld else "经核实，暂未发现违规"
     social.notify(

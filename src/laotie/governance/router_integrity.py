@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from laotie.core.auth import MERCHANT_ROLES, Principal, Role, require_roles
 from laotie.core.http import PathId, get_session
 from laotie.governance import brands, campaigns, counterfeit, counterfeit_refund, inspections
-from laotie.governance import counterfeit_tasks as _tasks  # noqa: F401  (job and listener register)
 from laotie.governance.counterfeit_schemas import RunOut, RunStart
 
 router = APIRouter(prefix="/api/v1/governance", tags=["governance"])

@@ -1,4 +1,5 @@
-"""What live rooms show when orders move: "someone just bought" notices (after commit, via the outbox)."""
+"""What live rooms show when orders move: "someone just bought" notices (after commit, via the outbox),
+and everything the live domain registers (these handlers and the flash sales' in ``flash_events``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,22 @@ from typing import Any
 import redis
 from sqlalchemy.orm import Session
 
-from laotie.core.events import Event, bus
+from laotie.core.events import EventBus
+from laotie.core.jobs import JobRegistry
+from laotie.core.providers import ProviderRegistry
+from laotie.events.live import LiveSessionStarted
+from laotie.events.orders import OrderCancelled, OrderClosed, OrderPaid, OrderPlaced
+from laotie.live import flash_events
 from laotie.live.realtime import hub as realtime
 from laotie.settings import get_settings
+
+
+def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> None:
+    bus.subscribe(OrderPlaced, on_order_placed, name="live.purchase_placed")
+    bus.subscribe(OrderPaid, on_order_paid, name="live.purchase_paid")
+    bus.subscribe(OrderCancelled, flash_events.on_order_cancelled, name="live.flash_stock_back_cancelled")
+    bus.subscribe(OrderClosed, flash_events.on_order_closed, name="live.flash_stock_back_closed")
+    bus.subscribe(LiveSessionStarted, flash_events.on_session_started, name="live.flash_open_postponed")
 
 
 @cache
@@ -30,16 +44,16 @@ def _publish_from_outside(session_id: int, message: dict[str, Any]) -> None:
     _redis(settings.redis_url).publish(f"{settings.live_redis_channel}{session_id}", body)
 
 
-def _notice(ev: Event, verb: str) -> None:
-    session_id = ev.payload.get("live_session_id")
+def _notice(ev: OrderPlaced | OrderPaid, verb: str) -> None:
+    session_id = ev.live_session_id
     if not session_id:
         return
-    buyer = int(ev.payload.get("buyer_id") or 0)
+    buyer = ev.buyer_id or 0
     message = {
         "type": "purchase",
         "verb": verb,
         "buyer": f"老铁***{buyer % 100:02d}",
-        "order_id": ev.payload.get("order_id"),
+        "order_id": ev.order_id,
     }
     hub = realtime.current()
     if hub is not None:
@@ -48,11 +62,9 @@ def _notice(ev: Event, verb: str) -> None:
         _publish_from_outside(int(session_id), message)
 
 
-@bus.subscribe("OrderPlaced", name="live.purchase_placed")
-def on_order_placed(session: Session, ev: Event) -> None:
+def on_order_placed(session: Session, ev: OrderPlaced) -> None:
     _notice(ev, "正在去买")
 
 
-@bus.subscribe("OrderPaid", name="live.purchase_paid")
-def on_order_paid(session: Session, ev: Event) -> None:
+def on_order_paid(session: Session, ev: OrderPaid) -> None:
     _notice(ev, "刚刚下单了")

@@ -10,13 +10,14 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from laotie.core.events import Event, bus
+from laotie.events.live import LiveSessionStarted
+from laotie.events.orders import OrderCancelled, OrderClosed
 from laotie.live import flash
 from laotie.live.realtime import hub as realtime
 
 
-def _stock_back(session: Session, ev: Event) -> None:
-    session_id = ev.payload.get("live_session_id")
+def _stock_back(session: Session, ev: OrderCancelled | OrderClosed) -> None:
+    session_id = ev.live_session_id
     hub = realtime.current()
     if not session_id or hub is None or hub.loop is None or hub.loop.is_closed():
         return
@@ -25,23 +26,20 @@ def _stock_back(session: Session, ev: Event) -> None:
         hub.loop.call_soon_threadsafe(hub.stock_changed, flash_id)
 
 
-@bus.subscribe("OrderCancelled", name="live.flash_stock_back_cancelled")
-def on_order_cancelled(session: Session, ev: Event) -> None:
+def on_order_cancelled(session: Session, ev: OrderCancelled) -> None:
     _stock_back(session, ev)
 
 
-@bus.subscribe("OrderClosed", name="live.flash_stock_back_closed")
-def on_order_closed(session: Session, ev: Event) -> None:
+def on_order_closed(session: Session, ev: OrderClosed) -> None:
     _stock_back(session, ev)
 
 
 log = logging.getLogger(__name__)
 
 
-@bus.subscribe("LiveSessionStarted", name="live.flash_open_postponed")
-def on_session_started(session: Session, ev: Event) -> None:
+def on_session_started(session: Session, ev: LiveSessionStarted) -> None:
     """Sales whose start came before the broadcast open now: tell the room (once, by the outbox)."""
-    session_id = ev.payload.get("session_id")
+    session_id = ev.session_id
     hub = realtime.current()
     if not session_id or hub is None or hub.loop is None or hub.loop.is_closed():
         return

@@ -12,6 +12,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.events import emit
 from laotie.core.ids import token_hash
+from laotie.events.live import LiveSessionEnded, LiveSessionStarted
 from laotie.live import errors
 from laotie.live.models import LiveRoom, LiveSession, SessionStatus
 from laotie.live.schemas import RoomIn, RoomOut, SessionIn, SessionOut, StreamKeyOut
@@ -186,14 +187,19 @@ def create_session(session: Session, principal: Principal, room_id: int, body: S
     return session_out(row, room)
 
 
-def _event_payload(row: LiveSession, room: LiveRoom) -> dict[str, object]:
-    return {
-        "session_id": row.id,
-        "room_id": room.id,
-        "anchor_user_id": room.owner_id,
-        "shop_id": room.shop_id,
-        "title": row.title,
-    }
+def _announce(
+    session: Session, event: type[LiveSessionStarted | LiveSessionEnded], row: LiveSession, room: LiveRoom
+) -> None:
+    emit(
+        session,
+        event(
+            session_id=row.id,
+            room_id=room.id,
+            anchor_user_id=room.owner_id,
+            shop_id=room.shop_id,
+            title=row.title,
+        ),
+    )
 
 
 def start(session: Session, row: LiveSession, room: LiveRoom) -> None:
@@ -206,7 +212,7 @@ def start(session: Session, row: LiveSession, room: LiveRoom) -> None:
     row.started_at = clock.now()
     row.playback_name = row.playback_name or secrets.token_hex(12)
     session.flush()
-    emit(session, "LiveSessionStarted", _event_payload(row, room))
+    _announce(session, LiveSessionStarted, row, room)
 
 
 def end(session: Session, row: LiveSession, room: LiveRoom, at: datetime | None = None) -> bool:
@@ -217,7 +223,7 @@ def end(session: Session, row: LiveSession, room: LiveRoom, at: datetime | None 
     row.ended_at = at or clock.now()
     row.pinned_item_id = None
     session.flush()
-    emit(session, "LiveSessionEnded", _event_payload(row, room))
+    _announce(session, LiveSessionEnded, row, room)
     return True
 
 

@@ -1,27 +1,38 @@
-"""What logistics does when orders report back (delivered by the outbox worker, after commit)."""
+"""What logistics does when orders report back (delivered by the outbox worker, after commit), and
+everything the domain registers: those handlers, its periodic jobs, its carrier networks."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from laotie.core.events import Event, bus
-from laotie.logistics import deadlines
+from laotie.core import clock
+from laotie.core.events import EventBus
+from laotie.core.jobs import JobRegistry
+from laotie.core.providers import ProviderRegistry
+from laotie.events.orders import OrderCancelled, OrderPaid, OrderPlaced
+from laotie.logistics import deadlines, tasks
+from laotie.logistics.sandbox import SandboxCarrierNetwork
+from laotie.logistics.shipments import CARRIER_NETWORK
 
 
-@bus.subscribe("OrderPaid", name="logistics.open_ship_deadline")
-def on_order_paid(session: Session, ev: Event) -> None:
-    deadlines.open_deadline(session, int(ev.payload["order_id"]), int(ev.payload["shop_id"]), ev.created_at)
+def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> None:
+    bus.subscribe(OrderPaid, on_order_paid, name="logistics.open_ship_deadline")
+    bus.subscribe(OrderPlaced, on_order_placed, name="logistics.open_ship_deadline_pay_later")
+    bus.subscribe(OrderCancelled, on_order_cancelled, name="logistics.close_ship_deadline")
+    jobs.add("logistics.poll_tracking", 60, tasks.poll_tracking)
+    jobs.add("logistics.record_late_shipments", 300, tasks.record_late_shipments)
+    providers.add(CARRIER_NETWORK, "sandbox", SandboxCarrierNetwork)
 
 
-@bus.subscribe("OrderPlaced", name="logistics.open_ship_deadline_pay_later")
-def on_order_placed(session: Session, ev: Event) -> None:
+def on_order_paid(session: Session, ev: OrderPaid) -> None:
+    deadlines.open_deadline(session, ev.order_id, ev.shop_id, ev.emitted_at or clock.now())
+
+
+def on_order_placed(session: Session, ev: OrderPlaced) -> None:
     """A pay-after-use order is confirmed when placed: its ship-by clock starts then."""
-    if ev.payload.get("pay_mode") == "pay_later":
-        deadlines.open_deadline(
-            session, int(ev.payload["order_id"]), int(ev.payload["shop_id"]), ev.created_at
-        )
+    if ev.pay_mode == "pay_later":
+        deadlines.open_deadline(session, ev.order_id, ev.shop_id, ev.emitted_at or clock.now())
 
 
-@bus.subscribe("OrderCancelled", name="logistics.close_ship_deadline")
-def on_order_cancelled(session: Session, ev: Event) -> None:
-    deadlines.close_deadline(session, int(ev.payload["order_id"]))
+def on_order_cancelled(session: Session, ev: OrderCancelled) -> None:
+    deadlines.close_deadline(session, ev.order_id)

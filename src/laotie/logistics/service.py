@@ -35,7 +35,6 @@ from laotie.logistics.shipments import (
     shop_tracking,
 )
 from laotie.logistics.templates import (
-    SHIPPING_CHANGED,
     create_template,
     delete_template,
     free_shipping_of,
@@ -47,7 +46,6 @@ from laotie.logistics.templates import (
 )
 
 __all__ = [
-    "SHIPPING_CHANGED",
     "Quoter",
     "buyer_tracking",
     "carrier_list",

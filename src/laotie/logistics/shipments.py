@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from laotie.addresses.schemas import AddressSnapshot
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.core.providers import providers
+from laotie.events.logistics import ShipmentDelivered
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.ledger.schemas import Posting, TransactionKind
@@ -26,17 +28,19 @@ from laotie.logistics import carriers, deadlines, errors
 from laotie.logistics.interfaces import DELIVERED, LEFT_HUB, CarrierNetwork, Waybill
 from laotie.logistics.models import Shipment, TrackingEvent
 from laotie.logistics.quoting import consolidation_leg
-from laotie.logistics.sandbox import SandboxCarrierNetwork
 from laotie.logistics.schemas import ShipmentOut, ShipmentStatus, TrackingNodeOut
 from laotie.settings import get_settings
 
-_network: CarrierNetwork = SandboxCarrierNetwork()
+CARRIER_NETWORK = "carrier_network"  # the provider kind; ``LAOTIE_CARRIER_NETWORK`` names one
+_plugged: CarrierNetwork | None = None
+_built: dict[str, CarrierNetwork] = {}
 
 
-def set_network(network: CarrierNetwork) -> CarrierNetwork:
-    """Plug in a real carrier network (or a test double); returns the previous one."""
-    global _network
-    previous, _network = _network, network
+def set_network(network: CarrierNetwork | None) -> CarrierNetwork:
+    """Plug in a carrier network over the configured one (a test double); returns the one in use
+    before. ``None`` goes back to the configured one."""
+    global _plugged
+    previous, _plugged = current_network(), network
     return previous
 
 
@@ -97,7 +101,13 @@ def create_shipment(
 
 
 def current_network() -> CarrierNetwork:
-    return _network
+    """The network plugged in, or the one ``LAOTIE_CARRIER_NETWORK`` names (built once)."""
+    if _plugged is not None:
+        return _plugged
+    name = get_settings().carrier_network
+    if name not in _built:
+        _built[name] = providers.factory(CARRIER_NETWORK, name)()
+    return _built[name]
 
 
 def waybill_of(row: Shipment) -> Waybill:
@@ -143,7 +153,7 @@ def _book_leg(session: Session, row: Shipment) -> None:
 
 def _poll_one(session: Session, row: Shipment, now: datetime) -> bool:
     """Store new nodes; True when the parcel was delivered by this poll."""
-    nodes = _network.track(_waybill(row), now)
+    nodes = current_network().track(_waybill(row), now)
     fresh = nodes[row.nodes_seen :]
     if fresh:
         session.execute(
@@ -171,14 +181,13 @@ def _poll_one(session: Session, row: Shipment, now: datetime) -> bool:
     row.delivered_at = signed.at
     emit(
         session,
-        "ShipmentDelivered",
-        {
-            "shipment_id": row.id,
-            "order_id": row.order_id,
-            "shop_id": row.shop_id,
-            "buyer_id": row.buyer_id,
-            "delivered_at": signed.at.isoformat(),
-        },
+        ShipmentDelivered(
+            shipment_id=row.id,
+            order_id=row.order_id,
+            shop_id=row.shop_id,
+            buyer_id=row.buyer_id,
+            delivered_at=signed.at.isoformat(),
+        ),
     )
     return True
 

@@ -12,16 +12,13 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.events import emit
+from laotie.events.logistics import ShippingChanged
 from laotie.logistics import errors, fees
 from laotie.logistics.models import ProductShipping, ShippingTemplate
 from laotie.logistics.schemas import ProductShippingIn, ProductShippingOut, TemplateIn, TemplateOut
 from laotie.shops import service as shops
 
 MAX_TEMPLATES = 50
-# Whether goods ship free may have changed: search and feed filter and boost on 包邮.
-SHIPPING_CHANGED = (
-    "logistics.shipping_changed"  # {"shop_id", "product_ids": [...] or null: all of the shop's}
-)
 
 
 def province_codes() -> set[str]:
@@ -101,7 +98,7 @@ def update_template(
     row.rules = _rules(body)
     row.name = body.name
     row.updated_at = clock.now()
-    emit(session, SHIPPING_CHANGED, {"shop_id": shop_id, "product_ids": None})
+    emit(session, ShippingChanged(shop_id=shop_id, product_ids=None))
     session.flush()
     return _out(row, _usage(session, [row.id]).get(row.id, 0))
 
@@ -128,7 +125,7 @@ def set_product_shipping(
         session.add(row)
     row.template_id = body.template_id
     row.weight_g = body.weight_g
-    emit(session, SHIPPING_CHANGED, {"shop_id": shop_id, "product_ids": [product_id]})
+    emit(session, ShippingChanged(shop_id=shop_id, product_ids=[product_id]))
     session.flush()
     return ProductShippingOut(
         product_id=product_id, shop_id=shop_id, template_id=row.template_id, weight_g=row.weight_g

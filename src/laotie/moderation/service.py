@@ -32,7 +32,8 @@ from laotie.core.auth import Principal
 from laotie.core.errors import FORBIDDEN
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
-from laotie.moderation import errors, events
+from laotie.events.moderation import HitRecorded, HitReviewed, RepeatOffender
+from laotie.moderation import errors
 from laotie.moderation.classifier import classify
 from laotie.moderation.labelled import Example, line
 from laotie.moderation.models import ModerationAuthor, ModerationHit
@@ -113,18 +114,17 @@ def record_hit(
     session.flush()
     emit(
         session,
-        events.HIT_RECORDED,
-        {
-            "hit_id": hit.id,
-            "surface": surface.value,
-            "subject_kind": subject_kind,
-            "subject_id": subject_id,
-            "author_id": author_id,
-            "reasons": reasons,
-            "diversion": verdict.diversion,
-            "prohibited": verdict.prohibited,
-            "review_bribery": verdict.review_bribery,
-        },
+        HitRecorded(
+            hit_id=hit.id,
+            surface=surface.value,
+            subject_kind=subject_kind,
+            subject_id=subject_id,
+            author_id=author_id,
+            reasons=reasons,
+            diversion=verdict.diversion,
+            prohibited=verdict.prohibited,
+            review_bribery=verdict.review_bribery,
+        ),
     )
     if author_id is not None:
         _check_repeat(session, hit)
@@ -150,15 +150,14 @@ def _check_repeat(session: Session, hit: ModerationHit) -> None:
         return
     emit(
         session,
-        events.REPEAT_OFFENDER,
-        {
-            "author_id": hit.author_id,
-            "surface": hit.surface.value,
-            "hit_ids": [r.id for r in rows],
-            "reasons": sorted({reason for r in rows for reason in r.reasons}),
-            "threshold": settings.moderation_repeat_hits,
-            "window_hours": settings.moderation_repeat_window_hours,
-        },
+        RepeatOffender(
+            author_id=int(hit.author_id or 0),
+            surface=hit.surface.value,
+            hit_ids=[r.id for r in rows],
+            reasons=sorted({reason for r in rows for reason in r.reasons}),
+            threshold=settings.moderation_repeat_hits,
+            window_hours=settings.moderation_repeat_window_hours,
+        ),
     )
 
 
@@ -275,16 +274,15 @@ def review_hit(session: Session, principal: Principal, hit_id: int, body: HitRev
         raise errors.HIT_ALREADY_REVIEWED(status=row.status.value)
     emit(
         session,
-        events.HIT_REVIEWED,
-        {
-            "hit_id": row.id,
-            "status": row.status.value,
-            "surface": row.surface.value,
-            "subject_kind": row.subject_kind,
-            "subject_id": row.subject_id,
-            "author_id": row.author_id,
-            "reviewer_id": principal.user_id,
-        },
+        HitReviewed(
+            hit_id=row.id,
+            status=row.status.value,
+            surface=row.surface.value,
+            subject_kind=row.subject_kind,
+            subject_id=row.subject_id,
+            author_id=row.author_id,
+            reviewer_id=principal.user_id,
+        ),
     )
     session.flush()
     return _out(row)

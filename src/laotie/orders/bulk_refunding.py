@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.events import emit_many
+from laotie.events.orders import OrderClosed
 from laotie.orders import errors, overrides
 from laotie.orders.models import BuyerQuota, Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus
 from laotie.orders.refunding import RefundableLine, RefundableOrder
@@ -162,18 +163,15 @@ def refund_in_full_and_close(
     emit_many(
         session,
         [
-            (
-                "OrderClosed",
-                {
-                    "order_id": o.order_id,
-                    "shop_id": o.shop_id,
-                    "buyer_id": o.buyer_id,
-                    "payable_fen": o.payable_fen,
-                    "pay_mode": o.pay_mode,
-                    "channel": details[o.order_id].channel.value,
-                    "live_session_id": details[o.order_id].live_session_id,
-                    "creator_id": details[o.order_id].creator_id,
-                },
+            OrderClosed(
+                order_id=o.order_id,
+                shop_id=o.shop_id,
+                buyer_id=o.buyer_id,
+                payable_fen=o.payable_fen,
+                pay_mode=o.pay_mode,
+                channel=details[o.order_id].channel.value,
+                live_session_id=details[o.order_id].live_session_id,
+                creator_id=details[o.order_id].creator_id,
             )
             for o in orders
         ],

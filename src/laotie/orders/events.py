@@ -1,4 +1,5 @@
-"""What orders do when payments report back (delivered by the outbox worker, after commit)."""
+"""What orders do when payments and parcels report back (delivered by the outbox worker, after
+commit), and everything the domain registers: those handlers, its jobs, its ledger check."""
 
 from __future__ import annotations
 
@@ -7,20 +8,46 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from laotie.core.events import Event, bus
-from laotie.orders import fulfilment, lifecycle, paylater
+from laotie.core.events import EventBus
+from laotie.core.jobs import JobRegistry
+from laotie.core.providers import ProviderRegistry
+from laotie.events.logistics import ShipmentDelivered
+from laotie.events.payments import (
+    IntentEvent,
+    PaymentExpired,
+    PaymentFailed,
+    PaymentSucceeded,
+    PaymentSucceededLate,
+)
+from laotie.ledger import service as ledger
+from laotie.orders import fulfilment, lifecycle, paylater, tasks
+from laotie.orders.ledger_check import check_orders
 from laotie.orders.models import Order, OrderEventKind, OrderStatus
 from laotie.payments import service as payments
 
 log = logging.getLogger(__name__)
 
 
-def _settle_checkout_payment(session: Session, ev: Event) -> None:
+def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> None:
+    bus.subscribe(PaymentSucceeded, on_payment_succeeded, name="orders.mark_paid")
+    bus.subscribe(PaymentSucceededLate, on_payment_succeeded_late, name="orders.mark_paid_late")
+    bus.subscribe(PaymentSucceeded, on_pay_later_charged, name="orders.pay_later_charged")
+    bus.subscribe(PaymentFailed, on_pay_later_failed, name="orders.pay_later_failed")
+    bus.subscribe(PaymentExpired, on_pay_later_failed, name="orders.pay_later_expired")
+    bus.subscribe(ShipmentDelivered, on_shipment_delivered, name="orders.shipment_delivered")
+    jobs.add("orders.cancel_expired", 5, tasks.cancel_expired_orders)
+    jobs.add("orders.auto_confirm", 300, tasks.auto_confirm)
+    jobs.add("orders.settle_due", 300, tasks.settle_due)
+    jobs.add("orders.retry_pay_later_charges", 300, tasks.retry_pay_later_charges)
+    ledger.register_check("orders", check_orders)
+
+
+def _settle_checkout_payment(session: Session, ev: IntentEvent) -> None:
     """Mark a paid checkout's orders paid; refund any order that was cancelled before the money came."""
-    if ev.payload.get("reference_type") != "checkout":
+    if ev.reference_type != "checkout":
         return
-    checkout_id = int(ev.payload["reference_id"])
-    intent_id = int(ev.payload["intent_id"])
+    checkout_id = ev.reference_id
+    intent_id = ev.intent_id
     orders = session.execute(
         select(Order.id, Order.payable_fen).where(Order.checkout_id == checkout_id).order_by(Order.id)
     ).all()
@@ -56,32 +83,24 @@ def _settle_checkout_payment(session: Session, ev: Event) -> None:
             )
 
 
-@bus.subscribe("PaymentSucceeded", name="orders.mark_paid")
-def on_payment_succeeded(session: Session, ev: Event) -> None:
+def on_payment_succeeded(session: Session, ev: PaymentSucceeded) -> None:
     _settle_checkout_payment(session, ev)
 
 
-@bus.subscribe("PaymentSucceededLate", name="orders.mark_paid_late")
-def on_payment_succeeded_late(session: Session, ev: Event) -> None:
+def on_payment_succeeded_late(session: Session, ev: PaymentSucceededLate) -> None:
     _settle_checkout_payment(session, ev)
 
 
-@bus.subscribe("PaymentSucceeded", name="orders.pay_later_charged")
-def on_pay_later_charged(session: Session, ev: Event) -> None:
-    if ev.payload.get("reference_type") == "order" and ev.payload.get("kind") == "pay_later":
-        paylater.charge_succeeded(session, int(ev.payload["reference_id"]))
+def on_pay_later_charged(session: Session, ev: PaymentSucceeded) -> None:
+    if ev.reference_type == "order" and ev.kind == "pay_later":
+        paylater.charge_succeeded(session, ev.reference_id)
 
 
-def _pay_later_failed(session: Session, ev: Event) -> None:
-    if ev.payload.get("reference_type") == "order" and ev.payload.get("kind") == "pay_later":
-        paylater.charge_failed(session, int(ev.payload["reference_id"]), str(ev.payload.get("reason", "")))
+def on_pay_later_failed(session: Session, ev: PaymentFailed | PaymentExpired) -> None:
+    if ev.reference_type == "order" and ev.kind == "pay_later":
+        paylater.charge_failed(session, ev.reference_id, ev.reason)
 
 
-bus.subscribe("PaymentFailed", name="orders.pay_later_failed")(_pay_later_failed)
-bus.subscribe("PaymentExpired", name="orders.pay_later_expired")(_pay_later_failed)
-
-
-@bus.subscribe("ShipmentDelivered", name="orders.shipment_delivered")
-def on_shipment_delivered(session: Session, ev: Event) -> None:
+def on_shipment_delivered(session: Session, ev: ShipmentDelivered) -> None:
     """签收 on the carrier's timeline: the order is delivered (auto-confirm counts from here)."""
-    fulfilment.mark_delivered(session, int(ev.payload["order_id"]))
+    fulfilment.mark_delivered(session, ev.order_id)

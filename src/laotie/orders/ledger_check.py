@@ -53,6 +53,3 @@ def check_orders(session: Session, result: LedgerCheck) -> None:
         )
         if cash != worth:
             result.problems.append(f"checkout {checkout.id}: {cash} fen held for orders worth {worth} fen")
-
-
-ledger.register_check("orders", check_orders)

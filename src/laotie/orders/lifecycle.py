@@ -17,6 +17,15 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.events import emit
 from laotie.core.transitions import Transitions, move_where
+from laotie.events.orders import (
+    OrderCancelled,
+    OrderClosed,
+    OrderCompleted,
+    OrderDelivered,
+    OrderMoved,
+    OrderPaid,
+    OrderShipped,
+)
 from laotie.orders import errors, overrides
 from laotie.orders.models import BuyerQuota, Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus
 
@@ -49,6 +58,15 @@ ACTION_ZH = {
     S.COMPLETED: "确认收货",
     S.CANCELLED: "取消",
     S.CLOSED: "关闭",
+}
+# The event each move announces.
+ENTERED_EVENT: dict[OrderStatus, type[OrderMoved]] = {
+    S.PAID: OrderPaid,
+    S.SHIPPED: OrderShipped,
+    S.DELIVERED: OrderDelivered,
+    S.COMPLETED: OrderCompleted,
+    S.CANCELLED: OrderCancelled,
+    S.CLOSED: OrderClosed,
 }
 
 
@@ -119,17 +137,16 @@ def move(
     order = load(session, order_id)
     emit(
         session,
-        f"Order{to.value.title().replace('_', '')}",
-        {
-            "order_id": order.id,
-            "shop_id": order.shop_id,
-            "buyer_id": order.buyer_id,
-            "payable_fen": order.payable_fen,
-            "pay_mode": order.pay_mode.value,
-            "channel": order.channel.value,
-            "live_session_id": order.live_session_id,
-            "creator_id": order.creator_id,
-        },
+        ENTERED_EVENT[to](
+            order_id=order.id,
+            shop_id=order.shop_id,
+            buyer_id=order.buyer_id,
+            payable_fen=order.payable_fen,
+            pay_mode=order.pay_mode.value,
+            channel=order.channel.value,
+            live_session_id=order.live_session_id,
+            creator_id=order.creator_id,
+        ),
     )
     return True
 

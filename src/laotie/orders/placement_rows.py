@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from laotie.catalog import service as catalog
 from laotie.categories import service as categories
 from laotie.core.events import emit_many
+from laotie.events.orders import OrderPlaced
 from laotie.orders import attribution, errors, overrides, pricing
 from laotie.orders.models import (
     BuyerQuota,
@@ -171,21 +172,18 @@ def _trail_and_events(session: Session, written: list[_Written], order_ids: list
     emit_many(
         session,
         [
-            (
-                "OrderPlaced",
-                {
-                    "order_id": oid,
-                    "checkout_id": w.row["checkout_id"],
-                    "buyer_id": w.row["buyer_id"],
-                    "shop_id": w.row["shop_id"],
-                    "payable_fen": w.row["payable_fen"],
-                    "pay_mode": w.row["pay_mode"].value,
-                    "channel": w.row["channel"].value,
-                    "live_session_id": w.row["live_session_id"],
-                    "video_id": w.row["video_id"],
-                    "creator_id": w.row["creator_id"],
-                    "search_query": w.row["search_query"],
-                },
+            OrderPlaced(
+                order_id=oid,
+                checkout_id=w.row["checkout_id"],
+                buyer_id=w.row["buyer_id"],
+                shop_id=w.row["shop_id"],
+                payable_fen=w.row["payable_fen"],
+                pay_mode=w.row["pay_mode"].value,
+                channel=w.row["channel"].value,
+                live_session_id=w.row["live_session_id"],
+                video_id=w.row["video_id"],
+                creator_id=w.row["creator_id"],
+                search_query=w.row["search_query"],
             )
             for oid, w in zip(order_ids, written, strict=True)
         ],

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import emit_many
+from laotie.events.payments import PaymentRefunded
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind, Posting, TransactionKind
 from laotie.payments import errors, gateway
@@ -152,7 +153,7 @@ def refund_many(session: Session, items: Sequence[RefundIn]) -> list[int]:
         ],
     )
     trail = []
-    events = []
+    events: list[PaymentRefunded] = []
     for item, row_id in zip(items, ids, strict=True):
         intent = intents[item.intent_id]
         intent.refunded_fen += item.amount_fen
@@ -169,16 +170,13 @@ def refund_many(session: Session, items: Sequence[RefundIn]) -> list[int]:
             }
         )
         events.append(
-            (
-                "PaymentRefunded",
-                {
-                    **payload(intent),
-                    "refund_id": row_id,
-                    "refund_fen": item.amount_fen,
-                    "refunded_fen": intent.refunded_fen,
-                    "fully_refunded": intent.refunded_fen == intent.captured_fen,
-                    "reason": item.reason,
-                },
+            PaymentRefunded(
+                **payload(intent),
+                refund_id=row_id,
+                refund_fen=item.amount_fen,
+                refunded_fen=intent.refunded_fen,
+                fully_refunded=intent.refunded_fen == intent.captured_fen,
+                reason=item.reason,
             )
         )
     session.execute(insert(PaymentIntentEvent), trail)

@@ -1,6 +1,8 @@
-"""Which payment and payout provider this platform talks to (``LAOTIE_PAYMENT_PROVIDER``).
+"""Which payment and payout provider this platform talks to: ``LAOTIE_PAYMENT_PROVIDER`` names one
+of the providers registered in ``core.providers`` (the sandbox registers itself in
+``payments.tasks.register``; a real PSP is one more registration).
 
-Providers are looked up per call with the caller's session, because the built-in sandbox keeps its
+Providers are built per call with the caller's session, because the built-in sandbox keeps its
 records in the same database and transaction (see ``sandbox.provider``); a remote PSP ignores it.
 Tests replace a provider by patching ``get_provider``.
 """
@@ -9,9 +11,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from laotie.core.providers import providers
 from laotie.payments.interfaces import PaymentProvider, PayoutProvider
-from laotie.payments.sandbox.provider import SandboxProvider
 from laotie.settings import get_settings
+
+PAYMENTS = "payments"  # the provider kind: its factory takes the session, its product does both
 
 
 def provider_name() -> str:
@@ -19,14 +23,10 @@ def provider_name() -> str:
 
 
 def get_provider(session: Session) -> PaymentProvider:
-    name = provider_name()
-    if name == "sandbox":
-        return SandboxProvider(session)
-    raise RuntimeError(f"unknown payment provider {name!r} (LAOTIE_PAYMENT_PROVIDER)")
+    provider: PaymentProvider = providers.factory(PAYMENTS, provider_name())(session)
+    return provider
 
 
 def get_payout_provider(session: Session) -> PayoutProvider:
-    name = provider_name()
-    if name == "sandbox":
-        return SandboxProvider(session)
-    raise RuntimeError(f"unknown payout provider {name!r} (LAOTIE_PAYMENT_PROVIDER)")
+    provider: PayoutProvider = providers.factory(PAYMENTS, provider_name())(session)
+    return provider

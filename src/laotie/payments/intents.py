@@ -13,6 +13,13 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.events import emit
 from laotie.core.transitions import Transitions, move
+from laotie.events.payments import (
+    PaymentCanceled,
+    PaymentExpired,
+    PaymentFailed,
+    PaymentSucceeded,
+    PaymentSucceededLate,
+)
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind, Posting, TransactionKind
 from laotie.payments import errors, gateway
@@ -162,6 +169,7 @@ def capture_account(intent: PaymentIntent) -> AccountKind:
 
 
 def payload(intent: PaymentIntent) -> dict[str, Any]:
+    """The fields every intent event carries (``events.payments.IntentEvent``)."""
     return {
         "intent_id": intent.id,
         "buyer_id": intent.buyer_id,
@@ -226,9 +234,9 @@ def capture(
     }
     if late:
         log.warning("payment intent %s captured after it was %s", intent.id, previous.value)
-        emit(session, "PaymentSucceededLate", {**body, "previous_status": previous.value})
+        emit(session, PaymentSucceededLate(**body, previous_status=previous.value))
     else:
-        emit(session, "PaymentSucceeded", body)
+        emit(session, PaymentSucceeded(**body))
     session.flush()
     return WebhookOutcome.APPLIED
 
@@ -240,7 +248,7 @@ def fail(
         return WebhookOutcome.IGNORED  # a decline after success, expiry or cancellation changes nothing
     intent.failure_reason = reason[:200]
     transition(session, intent, S.FAILED, E.FAILED, provider_event_id=provider_event_id, reason=reason)
-    emit(session, "PaymentFailed", {**payload(intent), "reason": reason})
+    emit(session, PaymentFailed(**payload(intent), reason=reason))
     return WebhookOutcome.APPLIED
 
 
@@ -250,8 +258,8 @@ def close(
     """Expire or cancel an open intent, and ask the provider to stop it. If the provider says it is too
     late, its success webhook will still come and be taken as a late success."""
     transition(session, intent, to, E(to.value), actor_id=actor_id, reason=reason)
-    topic = "PaymentExpired" if to == S.EXPIRED else "PaymentCanceled"
-    emit(session, topic, {**payload(intent), "reason": reason})
+    event = PaymentExpired if to == S.EXPIRED else PaymentCanceled
+    emit(session, event(**payload(intent), reason=reason))
     if intent.provider_ref is None:
         return
     try:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from laotie.core.events import emit
+from laotie.events.payments import PaymentCanceled, PaymentExpired
 from laotie.payments import gateway
 from laotie.payments.intents import capture, close, fail, intent_out, payload, record, transition
 from laotie.payments.interfaces import ProviderError, ProviderIntent
@@ -63,8 +64,8 @@ def _apply(
     if state.status in ("canceled", "expired"):
         to = S.EXPIRED if state.status == "expired" else S.CANCELED
         transition(session, intent, to, E(to.value), reason=reason, data={"source": "provider"})
-        topic = "PaymentExpired" if to == S.EXPIRED else "PaymentCanceled"
-        emit(session, topic, {**payload(intent), "reason": reason})
+        event = PaymentExpired if to == S.EXPIRED else PaymentCanceled
+        emit(session, event(**payload(intent), reason=reason))
         return PaymentState.STOPPED
     return None
 
@@ -79,7 +80,7 @@ def _stop(session: Session, intent: PaymentIntent, reason: str) -> PaymentState:
         return PaymentState.PENDING
     if stopped:
         transition(session, intent, S.CANCELED, E.CANCELED, reason=reason)
-        emit(session, "PaymentCanceled", {**payload(intent), "reason": reason})
+        emit(session, PaymentCanceled(**payload(intent), reason=reason))
         return PaymentState.STOPPED
     record(session, intent, E.PROVIDER_TOO_LATE, reason="the provider could not stop it")
     state = _ask(session, intent)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.events.payments import PaymentRefunded
 from laotie.ledger import service as ledger
 from laotie.ledger.errors import UnbalancedPosting
 from laotie.ledger.schemas import AccountKind, Posting, TransactionKind
@@ -126,15 +127,14 @@ def refund(
     )
     emit(
         session,
-        "PaymentRefunded",
-        {
+        PaymentRefunded(
             **payload(intent),
-            "refund_id": row.id,
-            "refund_fen": amount_fen,
-            "refunded_fen": intent.refunded_fen,
-            "fully_refunded": intent.refunded_fen == intent.captured_fen,
-            "reason": reason,
-        },
+            refund_id=row.id,
+            refund_fen=amount_fen,
+            refunded_fen=intent.refunded_fen,
+            fully_refunded=intent.refunded_fen == intent.captured_fen,
+            reason=reason,
+        ),
     )
     session.flush()
     return refund_out(row)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.events.payments import PayoutFailed, PayoutPaid
 from laotie.payments import errors, gateway
 from laotie.payments.intents import capture, fail, lock_by_provider_ref, mark_processing, record
 from laotie.payments.interfaces import WebhookEvent
@@ -138,18 +139,17 @@ def _apply_payment(
 
 
 def _apply_payout(session: Session, event: WebhookEvent) -> tuple[WebhookOutcome, str]:
-    topic = {"payout.paid": "PayoutPaid", "payout.failed": "PayoutFailed"}.get(event.type)
-    if topic is None:
+    announce = {"payout.paid": PayoutPaid, "payout.failed": PayoutFailed}.get(event.type)
+    if announce is None:
         return Outcome.IGNORED, f"unhandled event type {event.type}"
     emit(
         session,
-        topic,
-        {
-            "provider_payout_ref": event.provider_ref,
-            "amount_fen": event.amount_fen,
-            "failure_reason": str(event.data.get("failure_reason") or ""),
-            "metadata": dict(event.data.get("metadata") or {}),
-        },
+        announce(
+            provider_payout_ref=event.provider_ref,
+            amount_fen=event.amount_fen,
+            failure_reason=str(event.data.get("failure_reason") or ""),
+            metadata=dict(event.data.get("metadata") or {}),
+        ),
     )
     return Outcome.APPLIED, ""
 

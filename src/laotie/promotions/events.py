@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from laotie.core.events import Event, bus
+from laotie.core.events import EventBus
+from laotie.core.jobs import JobRegistry
+from laotie.core.providers import ProviderRegistry
+from laotie.events.orders import OrderCancelled
 from laotie.promotions import service
 
 
-@bus.subscribe("OrderCancelled", name="promotions.release_on_cancel")
-def on_order_cancelled(session: Session, ev: Event) -> None:
-    service.release_for_order(session, int(ev.payload["order_id"]))
+def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> None:
+    bus.subscribe(OrderCancelled, on_order_cancelled, name="promotions.release_on_cancel")
+
+
+def on_order_cancelled(session: Session, ev: OrderCancelled) -> None:
+    service.release_for_order(session, ev.order_id)

@@ -14,6 +14,7 @@ from laotie.core.auth import Principal
 from laotie.core.errors import AppError
 from laotie.core.events import emit
 from laotie.core.transitions import move
+from laotie.events.promotions import CampaignPriceApproved
 from laotie.promotions import errors
 from laotie.promotions.models import (
     ENROLMENT_TRANSITIONS,
@@ -194,21 +195,20 @@ def _sku(session: Session, sku_id: int) -> tuple[int, int, int]:
 
 
 def _price_event(session: Session, item: CampaignItem, campaign: Campaign) -> None:
-    """Announce a campaign price so price protection (七天保价) can count it as a price drop."""
+    """Announce an approved campaign price (a price drop buyers will see)."""
     emit(
         session,
-        "CampaignPriceApproved",
-        {
-            "campaign_id": campaign.id,
-            "campaign_item_id": item.id,
-            "sku_id": item.sku_id,
-            "product_id": item.product_id,
-            "shop_id": item.shop_id,
-            "old_price_fen": item.list_price_fen,
-            "new_price_fen": item.campaign_price_fen,
-            "starts_at": campaign.starts_at.isoformat(),
-            "ends_at": campaign.ends_at.isoformat(),
-        },
+        CampaignPriceApproved(
+            campaign_id=campaign.id,
+            campaign_item_id=item.id,
+            sku_id=item.sku_id,
+            product_id=item.product_id,
+            shop_id=item.shop_id,
+            old_price_fen=item.list_price_fen,
+            new_price_fen=item.campaign_price_fen,
+            starts_at=campaign.starts_at.isoformat(),
+            ends_at=campaign.ends_at.isoformat(),
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-"""The outbox events reviews emit (payloads documented in ``reviews.events``), and the tag rows
+"""The outbox events reviews emit (``laotie.events.reviews``), and the tag rows
 the product page counts. Called in the writer's transaction, only when a review starts or stops
 counting, so scores see each change once."""
 
@@ -9,36 +9,32 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.events.reviews import FollowupPublished, ReviewPublished, ReviewRemoved
 from laotie.reviews.models import Review, ReviewTag
-
-REVIEW_PUBLISHED = "reviews.review_published"
-REVIEW_REMOVED = "reviews.review_removed"
-FOLLOWUP_PUBLISHED = "reviews.followup_published"
 
 
 def published(session: Session, review: Review) -> None:
     assert review.published_at is not None
     emit(
         session,
-        REVIEW_PUBLISHED,
-        {
-            "review_id": review.id,
-            "order_id": review.order_id,
-            "order_line_id": review.order_line_id,
-            "product_id": review.product_id,
-            "sku_id": review.sku_id,
-            "shop_id": review.shop_id,
-            "category_id": review.category_id,
-            "buyer_id": review.buyer_id,
-            "creator_id": review.creator_id,
-            "product_stars": review.product_stars,
-            "service_stars": review.service_stars,
-            "logistics_stars": review.logistics_stars,
-            "is_default": review.is_default,
-            "has_photos": review.photo_count > 0,
-            "tags": list(review.tags or []),
-            "published_at": review.published_at.isoformat(),
-        },
+        ReviewPublished(
+            review_id=review.id,
+            order_id=review.order_id,
+            order_line_id=review.order_line_id,
+            product_id=review.product_id,
+            sku_id=review.sku_id,
+            shop_id=review.shop_id,
+            category_id=review.category_id,
+            buyer_id=review.buyer_id,
+            creator_id=review.creator_id,
+            product_stars=review.product_stars,
+            service_stars=review.service_stars,
+            logistics_stars=review.logistics_stars,
+            is_default=review.is_default,
+            has_photos=review.photo_count > 0,
+            tags=list(review.tags or []),
+            published_at=review.published_at.isoformat(),
+        ),
     )
 
 
@@ -46,28 +42,26 @@ def followup_published(session: Session, review: Review) -> None:
     assert review.followup_at is not None
     emit(
         session,
-        FOLLOWUP_PUBLISHED,
-        {
-            "review_id": review.id,
-            "product_id": review.product_id,
-            "shop_id": review.shop_id,
-            "published_at": clock.now().isoformat(),
-        },
+        FollowupPublished(
+            review_id=review.id,
+            product_id=review.product_id,
+            shop_id=review.shop_id,
+            published_at=clock.now().isoformat(),
+        ),
     )
 
 
 def removed(session: Session, review: Review, reason: str) -> None:
     emit(
         session,
-        REVIEW_REMOVED,
-        {
-            "review_id": review.id,
-            "product_id": review.product_id,
-            "shop_id": review.shop_id,
-            "order_line_id": review.order_line_id,
-            "removed_at": (review.removed_at or clock.now()).isoformat(),
-            "reason": reason,
-        },
+        ReviewRemoved(
+            review_id=review.id,
+            product_id=review.product_id,
+            shop_id=review.shop_id,
+            order_line_id=review.order_line_id,
+            removed_at=(review.removed_at or clock.now()).isoformat(),
+            reason=reason,
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import emit_many
+from laotie.events.scores import ProductScoresChanged, ShopScoresChanged
 from laotie.scores import aggregates, consequences
 from laotie.scores import formulas as f
 from laotie.scores.aggregates import Kind, Window
@@ -28,8 +29,6 @@ _MOVEMENT = insert(Movement)
 _CURRENT = select(Current).where(
     Current.subject_kind == bindparam("kind"), Current.subject_id.in_(bindparam("ids", expanding=True))
 )
-PRODUCT_CHANGED = "scores.product_changed"
-SHOP_CHANGED = "scores.shop_changed"
 
 PRODUCT_FIELDS = (
     "reviews",
@@ -193,7 +192,7 @@ class Writes:
 
     history: list[dict[str, Any]] = field(default_factory=list)
     movements: list[dict[str, Any]] = field(default_factory=list)
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    events: list[ProductScoresChanged | ShopScoresChanged] = field(default_factory=list)
 
     def flush(self, session: Session) -> None:
         if self.history:
@@ -246,9 +245,9 @@ def _store(
     consequences.follow(session, row)
     if any(k in changes for k in _ANNOUNCED.get(kind, ())):
         if kind == Kind.PRODUCT:
-            out.events.append((PRODUCT_CHANGED, {"product_id": row.subject_id, "shop_id": row.shop_id}))
+            out.events.append(ProductScoresChanged(product_id=row.subject_id, shop_id=row.shop_id))
         elif kind == Kind.SHOP:
-            out.events.append((SHOP_CHANGED, {"shop_id": row.subject_id}))
+            out.events.append(ShopScoresChanged(shop_id=row.subject_id))
     return changes
 
 

@@ -19,13 +19,12 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.events.scores import ThresholdCrossed
 from laotie.scores import formulas as f
 from laotie.scores.aggregates import Kind
 from laotie.scores.models import Current
 from laotie.standing import service as standing
 from laotie.standing.schemas import Effect, SubjectKind
-
-THRESHOLD_CROSSED = "scores.threshold_crossed"
 
 
 def _pct(bp: int | None) -> str:
@@ -80,17 +79,16 @@ def follow(session: Session, row: Current) -> None:
         value, threshold = below.get(name) or _recovered_value(row, name)
         emit(
             session,
-            THRESHOLD_CROSSED,
-            {
-                "score": name,
-                "subject_kind": row.subject_kind,
-                "subject_id": row.subject_id,
-                "shop_id": shop_id,
-                "value": value,
-                "threshold": threshold,
-                "direction": "below" if name in below else "recovered",
-                "at": at,
-            },
+            ThresholdCrossed(
+                score=name,
+                subject_kind=row.subject_kind,
+                subject_id=row.subject_id,
+                shop_id=shop_id,
+                value=value,
+                threshold=threshold,
+                direction="below" if name in below else "recovered",
+                at=at,
+            ),
         )
     if row.subject_kind == Kind.PRODUCT:
         _product(session, row, below, before)

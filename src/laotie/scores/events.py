@@ -1,23 +1,11 @@
-"""What scores listen to, and what they announce.
-
-Consumed (each handler keeps its own input row, so a redelivered event changes nothing):
-- ``reviews.review_published`` / ``reviews.review_removed`` (contract payloads in CONTRACTS.md);
-- ``OrderDelivered`` (delivered lines, the 品退率's denominator, with the order's creator),
-  ``OrderShipped`` (on time or late, from logistics' ship-by deadline);
-- ``aftersales.case_status_changed`` (a case refunded for a quality fault is a quality return; the
-  first merchant answer times the after-sales speed), ``DisputeDecided`` (fault_party merchant:
-  a dispute lost);
-- ``governance.report_decided`` (upheld: a complaint), ``governance.violation_confirmed`` /
-  ``governance.violation_reversed`` (points);
-- ``SkuPriceChanged``, ``ProductStatusChanged``, ``catalog.product_changed`` (价格力).
-
-Emitted:
-- ``scores.product_changed`` {"product_id", "shop_id"} and ``scores.shop_changed`` {"shop_id"}: a
-  figure search and feed rank with moved (they read the new figures through ``service``);
-- ``scores.threshold_crossed`` {"score", "subject_kind", "subject_id", "shop_id", "value",
-  "threshold", "direction" ("below" | "recovered"), "at"}; scores named: ``product_score``,
-  ``overpriced``, ``quality_return_rate``, ``experience``, ``dsr`` (any dimension),
-  ``dsr_logistics``, ``promoter_integrity`` (the names governance's rules use).
+"""What scores listen to (``register``), each handler keeping its own input row so that a redelivered
+event changes nothing: reviews published and removed; orders delivered (the 品退率's denominator,
+with the order's creator) and shipped (on time or late, from logistics' ship-by deadline);
+after-sales cases (a case refunded for a quality fault is a quality return; the first merchant
+answer times the after-sales speed) and disputes (fault_party merchant: a dispute lost); reports
+upheld (a complaint) and violations confirmed or reversed (points); prices and products (价格力).
+Payloads are read defensively (``_id``, ``_time``, ``_stars``): a bad value fails loudly or counts
+as now, never as someone else's figure. What scores emit is in ``laotie.events.scores``.
 """
 
 from __future__ import annotations
@@ -28,14 +16,38 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
-from laotie.core.events import Event, bus
+from laotie.core.events import EventBus
+from laotie.core.jobs import JobRegistry
+from laotie.core.providers import ProviderRegistry
+from laotie.events.aftersales import CaseStatusChanged, DisputeDecided
+from laotie.events.catalog import ProductChanged, ProductStatusChanged, SkuPriceChanged
+from laotie.events.governance import ReportDecided, ViolationConfirmed, ViolationReversed
+from laotie.events.orders import OrderDelivered, OrderShipped
+from laotie.events.reviews import ReviewPublished, ReviewRemoved
 from laotie.logistics import service as logistics
 from laotie.orders import service as orders
-from laotie.scores import apply, prices
+from laotie.scores import apply, prices, tasks
 from laotie.scores import formulas as f
 from laotie.scores.compute import Cause
 
 ANSWERS = {"approved", "rejected", "refunded"}
+
+
+def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> None:
+    bus.subscribe(ReviewPublished, review_published, name="scores.review_published")
+    bus.subscribe(ReviewRemoved, review_removed, name="scores.review_removed")
+    bus.subscribe(OrderDelivered, order_delivered, name="scores.order_delivered")
+    bus.subscribe(OrderShipped, order_shipped, name="scores.order_shipped")
+    bus.subscribe(CaseStatusChanged, case_status_changed, name="scores.case_status_changed")
+    bus.subscribe(DisputeDecided, dispute_decided, name="scores.dispute_decided")
+    bus.subscribe(ReportDecided, report_decided, name="scores.report_decided")
+    bus.subscribe(ViolationConfirmed, violation_confirmed, name="scores.violation_confirmed")
+    bus.subscribe(ViolationReversed, violation_reversed, name="scores.violation_reversed")
+    bus.subscribe(SkuPriceChanged, price, name="scores.price_changed")
+    bus.subscribe(ProductStatusChanged, price, name="scores.product_status")
+    bus.subscribe(ProductChanged, price, name="scores.product_changed_catalog")
+    jobs.add("scores.roll_windows", 600, tasks.roll_windows)
+    jobs.add("scores.refresh_prices", 1800, tasks.refresh_prices)
 
 
 def _time(value: Any) -> datetime:
@@ -59,9 +71,8 @@ def _stars(value: Any) -> int:
     return n
 
 
-@bus.subscribe("reviews.review_published", name="scores.review_published")
-def review_published(session: Session, ev: Event) -> None:
-    p = ev.payload
+def review_published(session: Session, ev: ReviewPublished) -> None:
+    p = ev.payload()
     apply.review_published(
         session,
         apply.Review(
@@ -80,19 +91,16 @@ def review_published(session: Session, ev: Event) -> None:
     )
 
 
-@bus.subscribe("reviews.review_removed", name="scores.review_removed")
-def review_removed(session: Session, ev: Event) -> None:
-    apply.review_removed(session, int(ev.payload["review_id"]), _time(ev.payload.get("removed_at")))
+def review_removed(session: Session, ev: ReviewRemoved) -> None:
+    apply.review_removed(session, ev.review_id, _time(ev.removed_at))
 
 
-@bus.subscribe("OrderDelivered", name="scores.order_delivered")
-def order_delivered(session: Session, ev: Event) -> None:
-    apply.order_delivered(session, int(ev.payload["order_id"]), _id(ev.payload.get("creator_id")))
+def order_delivered(session: Session, ev: OrderDelivered) -> None:
+    apply.order_delivered(session, ev.order_id, _id(ev.creator_id))
 
 
-@bus.subscribe("OrderShipped", name="scores.order_shipped")
-def order_shipped(session: Session, ev: Event) -> None:
-    order_id, shop_id = int(ev.payload["order_id"]), int(ev.payload["shop_id"])
+def order_shipped(session: Session, ev: OrderShipped) -> None:
+    order_id, shop_id = ev.order_id, ev.shop_id
     order = orders.refundable_order(session, order_id)
     late = any(
         x.order_id == order_id for x in logistics.late_shipments(session, shop_id, since=order.paid_at)
@@ -109,9 +117,8 @@ def order_shipped(session: Session, ev: Event) -> None:
     )
 
 
-@bus.subscribe("aftersales.case_status_changed", name="scores.case_status_changed")
-def case_status_changed(session: Session, ev: Event) -> None:
-    p = ev.payload
+def case_status_changed(session: Session, ev: CaseStatusChanged) -> None:
+    p = ev.payload()
     case_id, shop_id, at = int(p["case_id"]), int(p["shop_id"]), _time(p.get("at"))
     if p.get("to_status") == "refunded" and p.get("reason") in f.QUALITY_REASONS:
         lines = [int(x["line_id"]) for x in p.get("lines") or [] if isinstance(x.get("line_id"), int)]
@@ -132,9 +139,8 @@ def case_status_changed(session: Session, ev: Event) -> None:
             )
 
 
-@bus.subscribe("DisputeDecided", name="scores.dispute_decided")
-def dispute_decided(session: Session, ev: Event) -> None:
-    p = ev.payload
+def dispute_decided(session: Session, ev: DisputeDecided) -> None:
+    p = ev.payload()
     if p.get("fault_party") != "merchant":
         return
     apply.fact(
@@ -148,9 +154,8 @@ def dispute_decided(session: Session, ev: Event) -> None:
     )
 
 
-@bus.subscribe("governance.report_decided", name="scores.report_decided")
-def report_decided(session: Session, ev: Event) -> None:
-    p = ev.payload
+def report_decided(session: Session, ev: ReportDecided) -> None:
+    p = ev.payload()
     if not p.get("upheld"):
         return
     user_id = _id(p.get("target_id")) if p.get("target_kind") == "user" else None
@@ -171,9 +176,8 @@ def _violation_ref(p: dict[str, Any]) -> str:
     return f"case:{p.get('case_id')}:{p.get('rule_code')}:{p.get('subject_kind')}:{p.get('subject_id')}"
 
 
-@bus.subscribe("governance.violation_confirmed", name="scores.violation_confirmed")
-def violation_confirmed(session: Session, ev: Event) -> None:
-    p = ev.payload
+def violation_confirmed(session: Session, ev: ViolationConfirmed) -> None:
+    p = ev.payload()
     points = _id(p.get("points")) or 0
     if points <= 0:
         return
@@ -191,9 +195,8 @@ def violation_confirmed(session: Session, ev: Event) -> None:
     )
 
 
-@bus.subscribe("governance.violation_reversed", name="scores.violation_reversed")
-def violation_reversed(session: Session, ev: Event) -> None:
-    p = ev.payload
+def violation_reversed(session: Session, ev: ViolationReversed) -> None:
+    p = ev.payload()
     apply.reverse_fact(
         session,
         "violation",
@@ -204,10 +207,5 @@ def violation_reversed(session: Session, ev: Event) -> None:
     )
 
 
-@bus.subscribe("SkuPriceChanged", name="scores.price_changed")
-@bus.subscribe("ProductStatusChanged", name="scores.product_status")
-@bus.subscribe("catalog.product_changed", name="scores.product_changed_catalog")
-def price(session: Session, ev: Event) -> None:
-    product_id = _id(ev.payload.get("product_id"))
-    if product_id is not None:
-        prices.observe(session, [product_id], Cause("price", product_id, product_id))
+def price(session: Session, ev: SkuPriceChanged | ProductStatusChanged | ProductChanged) -> None:
+    prices.observe(session, [ev.product_id], Cause("price", ev.product_id, ev.product_id))

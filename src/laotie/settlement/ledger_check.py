@@ -33,6 +33,3 @@ def check_withdrawals(session: Session, result: LedgerCheck) -> None:
                 f"withdrawal {withdrawal_id} ({status.value}, {amount_fen} fen) has booked {booked}"
             )
     result.problems += [f"ledger books withdrawal {ref}, which does not exist" for ref in sorted(nets)]
-
-
-ledger.register_check("settlement", check_withdrawals)

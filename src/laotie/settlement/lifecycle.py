@@ -18,6 +18,12 @@ from laotie.core import clock
 from laotie.core.events import emit
 from laotie.core.transitions import Transitions
 from laotie.core.transitions import move as move_state
+from laotie.events.settlement import (
+    WithdrawalFailed,
+    WithdrawalMoved,
+    WithdrawalPaid,
+    WithdrawalProcessing,
+)
 from laotie.settlement import errors
 from laotie.settlement.models import SettlementEvent, SettlementEventKind, Withdrawal, WithdrawalStatus
 from laotie.settlement.owners import Owner
@@ -34,7 +40,12 @@ TRANSITIONS: Transitions[WithdrawalStatus] = Transitions(
     }
 )
 STAMP = {W.PROCESSING: "sent_at", W.PAID: "paid_at", W.FAILED: "failed_at"}
-TOPIC = {W.PROCESSING: "WithdrawalProcessing", W.PAID: "WithdrawalPaid", W.FAILED: "WithdrawalFailed"}
+# The event each move announces.
+ENTERED_EVENT: dict[W, type[WithdrawalMoved]] = {
+    W.PROCESSING: WithdrawalProcessing,
+    W.PAID: WithdrawalPaid,
+    W.FAILED: WithdrawalFailed,
+}
 
 
 def record(
@@ -107,14 +118,13 @@ def move(
     move_state(withdrawal, to, TRANSITIONS, refuse=refuse, trail=trail)
     emit(
         session,
-        TOPIC[to],
-        {
-            "withdrawal_id": withdrawal.id,
-            "shop_id": withdrawal.shop_id,
-            "creator_id": withdrawal.creator_id,
-            "amount_fen": withdrawal.amount_fen,
-            "failure_reason": withdrawal.failure_reason,
-        },
+        ENTERED_EVENT[to](
+            withdrawal_id=withdrawal.id,
+            shop_id=withdrawal.shop_id,
+            creator_id=withdrawal.creator_id,
+            amount_fen=withdrawal.amount_fen,
+            failure_reason=withdrawal.failure_reason,
+        ),
     )
     session.flush()
 

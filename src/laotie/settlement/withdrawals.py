@@ -17,6 +17,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
+from laotie.events.settlement import WithdrawalRequested
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind, Posting, TransactionKind
 from laotie.settings import get_settings
@@ -161,12 +162,12 @@ def _withdraw(
     )
     emit(
         session,
-        "WithdrawalRequested",
-        {
-            "withdrawal_id": withdrawal.id,
-            **owner.columns,
-            "amount_fen": amount_fen,
-        },
+        WithdrawalRequested(
+            withdrawal_id=withdrawal.id,
+            shop_id=withdrawal.shop_id,
+            creator_id=withdrawal.creator_id,
+            amount_fen=amount_fen,
+        ),
     )
     session.flush()
     return withdrawal_out(withdrawal)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.events import emit
+from laotie.events.shops import ShopWithdrawalsFrozen, ShopWithdrawalsUnfrozen
 from laotie.shops import errors
 from laotie.shops.models import Shop, ShopEvent, ShopStatus
 from laotie.shops.models import ShopEventKind as E
@@ -115,8 +116,8 @@ def _set_withdrawal_freeze(
     shop.withdrawals_frozen_reason = reason if frozen else ""
     kind = E.WITHDRAWALS_FROZEN if frozen else E.WITHDRAWALS_UNFROZEN
     record_event(session, shop, kind, staff.user_id, reason)
-    topic = "ShopWithdrawalsFrozen" if frozen else "ShopWithdrawalsUnfrozen"
-    emit(session, topic, {"shop_id": shop.id, "actor_id": staff.user_id, "reason": reason})
+    event = ShopWithdrawalsFrozen if frozen else ShopWithdrawalsUnfrozen
+    emit(session, event(shop_id=shop.id, actor_id=staff.user_id, reason=reason))
     session.flush()
     return shop
 

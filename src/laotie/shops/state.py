@@ -14,6 +14,7 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.events import emit
 from laotie.core.transitions import Transitions, move
+from laotie.events.shops import ShopStatusChanged
 from laotie.shops import errors
 from laotie.shops.models import MemberRole, Shop, ShopEvent, ShopEventKind, ShopMember, ShopStatus
 from laotie.shops.schemas import ShopEventOut, ShopOut, ShopPrivateOut
@@ -155,15 +156,14 @@ def transition(
     )
     emit(
         session,
-        "ShopStatusChanged",
-        {
-            "shop_id": shop.id,
-            "from": before.value,
-            "to": to.value,
-            "kind": kind,
-            "actor_id": actor_id,
-            "reason": reason,
-        },
+        ShopStatusChanged(
+            shop_id=shop.id,
+            from_=before.value,
+            to=to.value,
+            kind=kind,
+            actor_id=actor_id,
+            reason=reason,
+        ),
     )
     session.flush()
     return shop_out(shop)

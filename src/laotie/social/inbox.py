@@ -9,8 +9,6 @@ by the outbox, and ``(user_id, source_key)`` is unique, so a replayed step write
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -18,13 +16,13 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.events import emit
 from laotie.core.pagination import PageParams
+from laotie.events.live import LiveSessionEvent
+from laotie.events.social import SocialFanOut
 from laotie.settings import get_settings
 from laotie.social import errors
 from laotie.social.follows import followers_of
 from laotie.social.models import Notification, TargetKind
 from laotie.social.schemas import InboxOut, NotificationOut
-
-FAN_OUT_TOPIC = "SocialFanOut"
 
 
 def _out(row: Notification) -> NotificationOut:
@@ -87,22 +85,22 @@ def mark_all_read(session: Session, principal: Principal) -> int:
     return int(done.rowcount)  # type: ignore[attr-defined]
 
 
-def _targets(payload: dict[str, Any]) -> list[tuple[str, int]]:
+def _targets(live: LiveSessionEvent) -> list[tuple[str, int]]:
     targets: list[tuple[str, int]] = []
-    if payload.get("anchor_user_id"):
-        targets.append((TargetKind.USER.value, int(payload["anchor_user_id"])))
-    if payload.get("shop_id"):
-        targets.append((TargetKind.SHOP.value, int(payload["shop_id"])))
+    if live.anchor_user_id:
+        targets.append((TargetKind.USER.value, live.anchor_user_id))
+    if live.shop_id:
+        targets.append((TargetKind.SHOP.value, live.shop_id))
     return targets
 
 
-def fan_out_live_started(session: Session, payload: dict[str, Any], after_user_id: int = 0) -> int:
+def fan_out_live_started(session: Session, live: LiveSessionEvent, after_user_id: int = 0) -> int:
     """Write one batch of "went live" notifications to the followers of the anchor and the shop;
     emit the next step when more may remain. Returns how many notifications this batch wrote."""
     batch = get_settings().social_fanout_batch
-    source_key = f"live:{int(payload['session_id'])}"
-    users = followers_of(session, _targets(payload), after_user_id, batch)
-    anchor = int(payload.get("anchor_user_id") or 0)
+    source_key = f"live:{live.session_id}"
+    users = followers_of(session, _targets(live), after_user_id, batch)
+    anchor = live.anchor_user_id or 0
     wanted = [u for u in users if u != anchor]
     already = (
         set(
@@ -115,7 +113,7 @@ def fan_out_live_started(session: Session, payload: dict[str, Any], after_user_i
         if wanted
         else set()
     )
-    title = str(payload.get("title") or "")[:60]
+    title = (live.title or "")[:60]
     now = clock.now()
     rows = [
         {
@@ -123,7 +121,7 @@ def fan_out_live_started(session: Session, payload: dict[str, Any], after_user_i
             "kind": "live_started",
             "title": "你关注的直播间开播了",
             "body": f"{title}" if title else "快来看看吧",
-            "link": f"/live/{int(payload['room_id'])}" if payload.get("room_id") else "",
+            "link": f"/live/{live.room_id}" if live.room_id else "",
             "source_key": source_key,
             "created_at": now,
             "read_at": None,
@@ -134,7 +132,17 @@ def fan_out_live_started(session: Session, payload: dict[str, Any], after_user_i
     if rows:
         session.execute(insert(Notification), rows)
     if len(users) == batch:
-        emit(session, FAN_OUT_TOPIC, {**payload, "after_user_id": users[-1]})
+        emit(
+            session,
+            SocialFanOut(
+                session_id=live.session_id,
+                room_id=live.room_id,
+                anchor_user_id=live.anchor_user_id,
+                shop_id=live.shop_id,
+                title=live.title,
+                after_user_id=users[-1],
+            ),
+        )
     session.flush()
     return len(rows)
 

@@ -6,9 +6,7 @@ the catalog *read* here and never recompute a score themselves. Every consequenc
 (``source_key``) and a reason a merchant can read, and lifts by itself: a score's when the score
 recovers (``sync``), a penalty's at ``ends_at`` (``lift_expired``) or when an appeal succeeds.
 
-Events (payload ``{"consequence_id", "subject_kind", "subject_id", "effect", "source_key"}``):
-``standing.consequence_imposed`` and ``standing.consequence_lifted``; search and feed listen to keep
-their ranking in step.
+Each consequence that comes into force or lifts is an event (``published``).
 """
 
 from __future__ import annotations
@@ -22,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.events.standing import ConsequenceImposed, ConsequenceLifted
 from laotie.standing import errors
 from laotie.standing.models import Consequence
 from laotie.standing.schemas import (
@@ -33,12 +32,7 @@ from laotie.standing.schemas import (
     Traffic,
 )
 
-IMPOSED = "standing.consequence_imposed"
-LIFTED = "standing.consequence_lifted"
-
 __all__ = [
-    "IMPOSED",
-    "LIFTED",
     "ConsequenceOut",
     "Effect",
     "SourceKind",
@@ -74,17 +68,16 @@ def _out(row: Consequence) -> ConsequenceOut:
     )
 
 
-def _event(session: Session, topic: str, row: Consequence) -> None:
+def _event(session: Session, event: type[ConsequenceImposed | ConsequenceLifted], row: Consequence) -> None:
     emit(
         session,
-        topic,
-        {
-            "consequence_id": row.id,
-            "subject_kind": row.subject_kind,
-            "subject_id": row.subject_id,
-            "effect": row.effect,
-            "source_key": row.source_key,
-        },
+        event(
+            consequence_id=row.id,
+            subject_kind=row.subject_kind,
+            subject_id=row.subject_id,
+            effect=row.effect,
+            source_key=row.source_key,
+        ),
     )
 
 
@@ -105,7 +98,7 @@ def _close(session: Session, row: Consequence, at: datetime, why: str) -> bool:
     ).rowcount  # type: ignore[attr-defined]
     if done:
         session.refresh(row)
-        _event(session, LIFTED, row)
+        _event(session, ConsequenceLifted, row)
     return bool(done)
 
 
@@ -162,7 +155,7 @@ def impose(
     except IntegrityError:
         # Another transaction imposed the same consequence first: theirs stands.
         return _out(session.scalars(select(Consequence).where(*key)).one())
-    _event(session, IMPOSED, row)
+    _event(session, ConsequenceImposed, row)
     return _out(row)
 
 

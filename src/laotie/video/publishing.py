@@ -17,6 +17,7 @@ from laotie.core.auth import Principal, Role
 from laotie.core.errors import FILE_TOO_LARGE
 from laotie.core.events import emit
 from laotie.core.storage import FileStorage
+from laotie.events.video import VideoPublished, VideoRemoved
 from laotie.moderation import service as moderation
 from laotie.settings import get_settings
 from laotie.shops import service as shops
@@ -26,8 +27,6 @@ from laotie.video.models import Video, VideoProduct, VideoStatus
 from laotie.video.schemas import MAX_PRODUCTS, VideoDetail, VideoLinkIn, VideoMeta
 
 # Search indexes videos: {"video_id", "shop_id", "author_id"}.
-PUBLISHED = "video.published"
-REMOVED = "video.removed"
 
 
 def check_products(
@@ -75,11 +74,9 @@ def _create(
         VideoProduct(video_id=video.id, product_id=p, position=i) for i, p in enumerate(product_ids)
     )
     if _caption_blocked(session, video):
-        video.status = VideoStatus.HELD  # published (and announced to search) when staff clear the caption
+        video.status = VideoStatus.HELD  # published (and announced) when staff clear the caption
     else:
-        emit(
-            session, PUBLISHED, {"video_id": video.id, "shop_id": video.shop_id, "author_id": video.author_id}
-        )
+        emit(session, VideoPublished(video_id=video.id, shop_id=video.shop_id, author_id=video.author_id))
     session.flush()
     return video
 
@@ -163,5 +160,5 @@ def remove(session: Session, principal: Principal, video_id: int) -> None:
     if video.author_id != principal.user_id and not principal.is_staff:
         raise errors.VIDEO_NOT_AUTHOR()
     video.status = VideoStatus.REMOVED
-    emit(session, REMOVED, {"video_id": video.id, "shop_id": video.shop_id, "author_id": video.author_id})
+    emit(session, VideoRemoved(video_id=video.id, shop_id=video.shop_id, author_id=video.author_id))
     session.flush()

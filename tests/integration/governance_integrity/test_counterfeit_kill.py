@@ -33,11 +33,12 @@ from tests.integration.governance_integrity.factories import (
 # to be killed.
 REFUNDER = """
 import pathlib, sys, time
-from laotie import app as _wiring
+from laotie import bootstrap
 from laotie.core.db import Database
 from laotie.governance.counterfeit_refund import drive
 from laotie.payments import service as payments
 
+bootstrap.wire()
 db = Database(sys.argv[1])
 marker = pathlib.Path(sys.argv[3])
 real = payments.refund_many

@@ -252,7 +252,6 @@ def test_cancels_racing_the_end_of_the_session_count_every_unit_once(
 def test_viewers_see_the_unit_come_back(app: FastAPI, client: TestClient, session: Session) -> None:
     from laotie.core.db import Database
     from laotie.core.events import OutboxWorker
-    from laotie.live import flash_events  # noqa: F401  (registers its handlers, as the app will)
 
     air = on_air(session, stock=10, price_fen=5000)
     flash_id = flash_sale(session, air, quantity=1, price_fen=990)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 import redis
 
-from laotie.core.events import Event
+from laotie.events.orders import OrderPaid
 from laotie.live import events as live_events
 from laotie.live.realtime import hub as realtime
 from laotie.settings import get_settings
@@ -34,8 +33,15 @@ def test_a_hubless_process_publishes_the_notice_to_redis(monkeypatch: pytest.Mon
     listener.psubscribe(f"{prefix}*")
     assert listener.get_message(timeout=2)["type"] == "psubscribe"  # type: ignore[index]
     try:
-        event = Event(
-            "e1", "OrderPaid", {"live_session_id": 42, "buyer_id": 1234, "order_id": 7}, datetime.now(UTC)
+        event = OrderPaid(
+            order_id=7,
+            shop_id=1,
+            buyer_id=1234,
+            payable_fen=100,
+            pay_mode="pay_now",
+            channel="live",
+            live_session_id=42,
+            creator_id=None,
         )
         live_events.on_order_paid(None, event)  # type: ignore[arg-type]
         message = listener.get_message(timeout=5)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.db import Database
 from laotie.core.events import OutboxEvent, emit
+from laotie.events.governance import ContentRemoved
 from laotie.moderation.models import ModerationHit
 from laotie.orders import service as orders
 from laotie.reviews import service as reviews
@@ -109,13 +110,9 @@ def test_governance_removal_event_removes_and_records(
 ) -> None:
     got = received(client, app, db, session)
     rid = client.post("/api/v1/reviews", headers=got.buyer, json=review_body(got.line_id)).json()["id"]
-    emit(session, "governance.content_removed", {"kind": "video", "id": rid, "case_id": 7, "reason": "别的"})
-    emit(
-        session,
-        "governance.content_removed",
-        {"kind": "review", "id": rid, "case_id": 7, "reason": "违规评价"},
-    )
-    emit(session, "governance.content_removed", {"kind": "review", "id": rid, "case_id": 8, "reason": "重复"})
+    emit(session, ContentRemoved(kind="video", id=rid, case_id=7, reason="别的"))
+    emit(session, ContentRemoved(kind="review", id=rid, case_id=7, reason="违规评价"))
+    emit(session, ContentRemoved(kind="review", id=rid, case_id=8, reason="重复"))
     session.commit()
     app.state.outbox_worker.run_until_idle()
     removed = events(session, "reviews.review_removed")

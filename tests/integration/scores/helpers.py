@@ -16,6 +16,7 @@ from laotie.aftersales.models import CaseKind, CaseReason
 from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.events import OutboxEvent, emit
+from laotie.events.reviews import ReviewPublished, ReviewRemoved
 from tests.factories.aftersales import Bought, line_id, open_case, photo
 
 _ids = itertools.count(1)
@@ -58,7 +59,7 @@ def review_payload(
 
 def publish(session: Session, app: FastAPI, payloads: list[dict[str, Any]]) -> list[int]:
     for p in payloads:
-        emit(session, "reviews.review_published", p)
+        emit(session, ReviewPublished(**p))
     session.commit()
     app.state.outbox_worker.run_until_idle()
     session.rollback()
@@ -69,15 +70,14 @@ def remove(session: Session, app: FastAPI, review_ids: list[int], product_id: in
     for rid in review_ids:
         emit(
             session,
-            "reviews.review_removed",
-            {
-                "review_id": rid,
-                "product_id": product_id,
-                "shop_id": shop_id,
-                "order_line_id": 800_000 + rid,
-                "removed_at": clock.now().isoformat(),
-                "reason": "违规内容",
-            },
+            ReviewRemoved(
+                review_id=rid,
+                product_id=product_id,
+                shop_id=shop_id,
+                order_line_id=800_000 + rid,
+                removed_at=clock.now().isoformat(),
+                reason="违规内容",
+            ),
         )
     session.commit()
     app.state.outbox_worker.run_until_idle()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.db import Database
 from laotie.core.events import emit
+from laotie.events.governance import ReportDecided, ViolationConfirmed, ViolationReversed
 from laotie.scores import service as scores
 from laotie.scores.models import Daily
 from laotie.settings import get_settings
@@ -39,17 +40,16 @@ def test_complaints_and_violations_move_the_product_score_and_an_appeal_gives_it
     for report_id, upheld in ((1, True), (2, False), (1, True)):  # the first twice: counted once
         emit(
             session,
-            "governance.report_decided",
-            {
-                "report_id": report_id,
-                "target_kind": "product",
-                "target_id": pid,
-                "shop_id": sid,
-                "product_id": pid,
-                "reason_code": "fake",
-                "upheld": upheld,
-                "decided_at": now,
-            },
+            ReportDecided(
+                report_id=report_id,
+                target_kind="product",
+                target_id=pid,
+                shop_id=sid,
+                product_id=pid,
+                reason_code="fake",
+                upheld=upheld,
+                decided_at=now,
+            ),
         )
     _run(session, app)
     # one complaint over (0 + 50) lines: 2 % -> the complaints part is 0: 15 points fewer
@@ -67,10 +67,11 @@ def test_complaints_and_violations_move_the_product_score_and_an_appeal_gives_it
         "points": 12,
         "decided_at": now,
     }
-    emit(session, "governance.violation_confirmed", violation)
+    emit(session, ViolationConfirmed(**violation))
     _run(session, app)
     assert scores.product_scores(session, [pid])[pid].product_score == complained - 10  # type: ignore[operator]
-    emit(session, "governance.violation_reversed", {**violation, "reversed_at": now})
+    confirmed = {k: v for k, v in violation.items() if k != "decided_at"}
+    emit(session, ViolationReversed(**confirmed, reversed_at=now))
     _run(session, app)
     assert scores.product_scores(session, [pid])[pid].product_score == complained
 
@@ -83,17 +84,16 @@ def test_a_creator_integrity_follows_what_they_sold(app: FastAPI, db: Database, 
     assert scores.promoter_scores(session, [creator])[creator].integrity is None  # nothing delivered yet
     emit(
         session,
-        "governance.report_decided",
-        {
-            "report_id": 9,
-            "target_kind": "user",
-            "target_id": creator,
-            "shop_id": None,
-            "product_id": None,
-            "reason_code": "false_claims",
-            "upheld": True,
-            "decided_at": clock.now().isoformat(),
-        },
+        ReportDecided(
+            report_id=9,
+            target_kind="user",
+            target_id=creator,
+            shop_id=None,
+            product_id=None,
+            reason_code="false_claims",
+            upheld=True,
+            decided_at=clock.now().isoformat(),
+        ),
     )
     _run(session, app)
     # complaint 1 / 50 = 2 % -> 0; bad reviews (20 × 0.05 + 4) / 24 = 0.208 -> 1 - 0.158 / 0.25

@@ -13,6 +13,7 @@ from laotie.core.db import Database
 from laotie.core.errors import AppError
 from laotie.core.events import OutboxEvent
 from laotie.core.uow import unit_of_work
+from laotie.events.standing import ConsequenceImposed, ConsequenceLifted
 from laotie.standing import service as standing
 from laotie.standing.models import Consequence
 from laotie.standing.schemas import Effect, SourceKind, SubjectKind
@@ -51,7 +52,7 @@ def test_a_shop_penalty_reaches_its_products_and_lifts_at_its_end(session: Sessi
         assert standing.lift_expired(session) == 1
         assert standing.lift_expired(session) == 0
     session.commit()
-    assert _topics(session) == [standing.IMPOSED, standing.LIFTED]
+    assert _topics(session) == [ConsequenceImposed.topic, ConsequenceLifted.topic]
     [past] = standing.history(session, SubjectKind.SHOP, SHOP)
     assert past.lifted_reason == "到期自动解除"
 
@@ -176,4 +177,4 @@ def test_concurrent_impositions_leave_one_in_force(db: Database) -> None:
     with unit_of_work(db) as s:
         assert len(set(ids)) == 1
         assert s.scalar(select(func.count()).select_from(Consequence)) == 1
-        assert _topics(s) == [standing.IMPOSED]
+        assert _topics(s) == [ConsequenceImposed.topic]
