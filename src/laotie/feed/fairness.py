@@ -145,7 +145,7 @@ def explore_order(
 
 def explore_positions(per_page: int, slots: int) -> list[int]:
     """Where a page's exploration slots are: spread evenly, each a little below the top of its
-    stretch (the second of every five, away from the 首页推荐 mix's live and video slots)."""
+    stretch (the 2nd, 6th, 10th, 14th and 18th of twenty for five slots)."""
     if slots <= 0 or per_page <= 0:
         return []
     step = per_page / slots
