@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
-from sqlalchemy.orm import Session
 
 from laotie.affiliate import service
 from laotie.affiliate.schemas import (
@@ -14,7 +13,7 @@ from laotie.affiliate.schemas import (
     ShowcaseOut,
 )
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
-from laotie.core.http import PathId, get_session
+from laotie.core.http import DbSession, PathId
 from laotie.core.idempotency import idempotency_key_header
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.settlement.schemas import (
@@ -35,44 +34,28 @@ IdempotencyKey = idempotency_key_header("retry with the same key: paid once")
 
 
 @router.get("/shops/{shop_id}/alliance/offers", response_model=list[OfferOut])
-def shop_offers(
-    shop_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> list[OfferOut]:
+def shop_offers(session: DbSession, shop_id: PathId, principal: Principal = AnyUser) -> list[OfferOut]:
     return service.shop_offers(session, principal, shop_id)
 
 
 @router.put("/shops/{shop_id}/alliance/offers/{product_id}", response_model=OfferOut)
 def set_offer(
-    shop_id: PathId,
-    product_id: PathId,
-    body: OfferIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, product_id: PathId, body: OfferIn, principal: Principal = AnyUser
 ) -> OfferOut:
     """Offer the product to creators at ``rate_bp``, or change its rate (idempotent for the same rate)."""
-    out = service.set_offer(session, principal, shop_id, product_id, body.rate_bp)
-    session.commit()
-    return out
+    return service.set_offer(session, principal, shop_id, product_id, body.rate_bp)
 
 
 @router.delete("/shops/{shop_id}/alliance/offers/{product_id}", response_model=OfferOut)
 def withdraw_offer(
-    shop_id: PathId,
-    product_id: PathId,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, product_id: PathId, principal: Principal = AnyUser
 ) -> OfferOut:
-    out = service.withdraw_offer(session, principal, shop_id, product_id)
-    session.commit()
-    return out
+    return service.withdraw_offer(session, principal, shop_id, product_id)
 
 
 @router.get("/shops/{shop_id}/alliance/offers/{product_id}/history", response_model=list[OfferChangeOut])
 def offer_history(
-    shop_id: PathId,
-    product_id: PathId,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, product_id: PathId, principal: Principal = AnyUser
 ) -> list[OfferChangeOut]:
     return service.offer_history(session, principal, shop_id, product_id)
 
@@ -82,43 +65,31 @@ def offer_history(
 
 @router.get("/alliance/market", response_model=Page[MarketItem])
 def market(
-    params: PageParams = Depends(page_params),
-    session: Session = Depends(get_session),
-    _: object = PublicAccess,
+    session: DbSession, params: PageParams = Depends(page_params), _: object = PublicAccess
 ) -> Page[MarketItem]:
     return service.market(session, params)
 
 
 @router.get("/creators/{creator_id}/showcase", response_model=ShowcaseOut)
-def showcase(
-    creator_id: PathId, session: Session = Depends(get_session), _: object = PublicAccess
-) -> ShowcaseOut:
+def showcase(session: DbSession, creator_id: PathId, _: object = PublicAccess) -> ShowcaseOut:
     return service.showcase(session, creator_id)
 
 
 @router.post("/creator/showcase", response_model=ShowcaseOut)
-def add_to_showcase(
-    body: ShowcaseIn, principal: Principal = Creator, session: Session = Depends(get_session)
-) -> ShowcaseOut:
-    out = service.add_to_showcase(session, principal, body.product_id)
-    session.commit()
-    return out
+def add_to_showcase(session: DbSession, body: ShowcaseIn, principal: Principal = Creator) -> ShowcaseOut:
+    return service.add_to_showcase(session, principal, body.product_id)
 
 
 @router.delete("/creator/showcase/{product_id}", response_model=ShowcaseOut)
 def remove_from_showcase(
-    product_id: PathId, principal: Principal = Creator, session: Session = Depends(get_session)
+    session: DbSession, product_id: PathId, principal: Principal = Creator
 ) -> ShowcaseOut:
-    out = service.remove_from_showcase(session, principal, product_id)
-    session.commit()
-    return out
+    return service.remove_from_showcase(session, principal, product_id)
 
 
 @router.get("/creator/earnings", response_model=EarningsOut)
 def earnings(
-    params: PageParams = Depends(page_params),
-    principal: Principal = Creator,
-    session: Session = Depends(get_session),
+    session: DbSession, params: PageParams = Depends(page_params), principal: Principal = Creator
 ) -> EarningsOut:
     return service.earnings(session, principal, params)
 
@@ -127,35 +98,30 @@ def earnings(
 
 
 @router.get("/creator/payout-account", response_model=PayoutAccountOut | None)
-def creator_payout_account(
-    principal: Principal = Creator, session: Session = Depends(get_session)
-) -> PayoutAccountOut | None:
+def creator_payout_account(session: DbSession, principal: Principal = Creator) -> PayoutAccountOut | None:
     """The creator's payout account, masked; null when none is set."""
     return service.creator_payout_account(session, principal)
 
 
 @router.put("/creator/payout-account", response_model=PayoutAccountOut)
 def set_creator_payout_account(
-    body: PayoutAccountIn, principal: Principal = Creator, session: Session = Depends(get_session)
+    session: DbSession, body: PayoutAccountIn, principal: Principal = Creator
 ) -> PayoutAccountOut:
     """The creator sets the bank account commission withdrawals go to."""
-    out = service.set_creator_payout_account(session, principal, body)
-    session.commit()
-    return out
+    return service.set_creator_payout_account(session, principal, body)
 
 
 @router.post("/creator/withdrawals", response_model=WithdrawalOut, status_code=201)
 def withdraw_commission(
+    session: DbSession,
     body: WithdrawalIn,
     response: Response,
     principal: Principal = Creator,
-    session: Session = Depends(get_session),
     idempotency_key: str = IdempotencyKey,
 ) -> WithdrawalOut:
     """The creator withdraws settled commission. A retry with the same Idempotency-Key answers 200
     with the same withdrawal."""
     out = service.withdraw_commission(session, principal, body.amount_fen, idempotency_key)
-    session.commit()
     if out.replayed:
         response.status_code = 200
     return out
@@ -163,16 +129,16 @@ def withdraw_commission(
 
 @router.get("/creator/withdrawals", response_model=Page[WithdrawalOut])
 def commission_withdrawals(
+    session: DbSession,
     status: WithdrawalStatus | None = None,
     params: PageParams = Depends(page_params),
     principal: Principal = Creator,
-    session: Session = Depends(get_session),
 ) -> Page[WithdrawalOut]:
     return service.commission_withdrawals(session, principal, params, status)
 
 
 @router.get("/creator/withdrawals/{withdrawal_id}", response_model=WithdrawalDetail)
 def commission_withdrawal(
-    withdrawal_id: PathId, principal: Principal = Creator, session: Session = Depends(get_session)
+    session: DbSession, withdrawal_id: PathId, principal: Principal = Creator
 ) -> WithdrawalDetail:
     return service.commission_withdrawal(session, principal, withdrawal_id)

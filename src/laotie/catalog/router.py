@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
@@ -26,8 +27,9 @@ from laotie.catalog.schemas import (
     SkuStockIn,
     Sort,
 )
+from laotie.core import uow
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
-from laotie.core.http import get_session
+from laotie.core.http import DbSession
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.core.request_body import BodyLimit, body_limit
 
@@ -55,12 +57,12 @@ def _released(session: Session, result: T) -> T:
 
 @router.get("/products", response_model=Page[ProductCard])
 def shelf(
+    session: DbSession,
     params: PageParams = Depends(page_params),
     category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     shop_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     q: Search = None,
     sort: Sort = "default",
-    session: Session = Depends(get_session),
     _: object = PublicAccess,
 ) -> Page[ProductCard]:
     page = service.list_listed(session, params, category_id=category_id, shop_id=shop_id, q=q, sort=sort)
@@ -68,9 +70,7 @@ def shelf(
 
 
 @router.get("/products/{product_id}", response_model=ProductDetail)
-def product_page(
-    product_id: PathId, session: Session = Depends(get_session), _: object = PublicAccess
-) -> ProductDetail:
+def product_page(session: DbSession, product_id: PathId, _: object = PublicAccess) -> ProductDetail:
     return _released(session, service.get_listed(session, product_id))
 
 
@@ -103,10 +103,10 @@ def _file_response(request: Request, stored: service.StoredFile) -> Response:
     responses=IMAGE_RESPONSES,
 )
 def image(
+    session: DbSession,
     product_id: PathId,
     image_id: PathId,
     request: Request,
-    session: Session = Depends(get_session),
     principal: Principal | None = PublicAccess,
 ) -> Response:
     stored = _released(session, service.image_file(session, principal, product_id, image_id))
@@ -120,10 +120,10 @@ def image(
     responses=IMAGE_RESPONSES,
 )
 def thumbnail(
+    session: DbSession,
     product_id: PathId,
     image_id: PathId,
     request: Request,
-    session: Session = Depends(get_session),
     principal: Principal | None = PublicAccess,
 ) -> Response:
     stored = _released(session, service.image_file(session, principal, product_id, image_id, thumb=True))
@@ -140,34 +140,26 @@ def thumbnail(
     openapi_extra=body_limit(BodyLimit.TEXT),
 )
 def create_product(
-    shop_id: PathId,
-    body: ProductCreate,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, body: ProductCreate, principal: Principal = AnyUser
 ) -> ProductOut:
-    out = service.create_product(session, principal, shop_id, body)
-    session.commit()
-    return out
+    return service.create_product(session, principal, shop_id, body)
 
 
 @router.get("/shops/{shop_id}/products", response_model=Page[ProductOut])
 def shop_products(
+    session: DbSession,
     shop_id: PathId,
     params: PageParams = Depends(page_params),
     status: ProductStatus | None = None,
     q: Search = None,
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> Page[ProductOut]:
     return service.list_shop_products(session, principal, shop_id, params, status=status, q=q)
 
 
 @router.get("/shops/{shop_id}/products/{product_id}", response_model=ProductOut)
 def shop_product(
-    shop_id: PathId,
-    product_id: PathId,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, product_id: PathId, principal: Principal = AnyUser
 ) -> ProductOut:
     return service.get_product(session, principal, product_id, shop_id=shop_id)
 
@@ -178,23 +170,18 @@ def shop_product(
     openapi_extra=body_limit(BodyLimit.TEXT),
 )
 def update_product(
+    session: DbSession,
     shop_id: PathId,
     product_id: PathId,
     body: ProductUpdate,
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> ProductOut:
-    out = service.update_product(session, principal, product_id, body, shop_id=shop_id)
-    session.commit()
-    return out
+    return service.update_product(session, principal, product_id, body, shop_id=shop_id)
 
 
 @router.get("/shops/{shop_id}/products/{product_id}/events", response_model=list[ProductEventOut])
 def shop_product_events(
-    shop_id: PathId,
-    product_id: PathId,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, product_id: PathId, principal: Principal = AnyUser
 ) -> list[ProductEventOut]:
     return service.product_events(session, principal, product_id, shop_id=shop_id)
 
@@ -206,16 +193,16 @@ def shop_product_events(
     openapi_extra=body_limit(BodyLimit.IMAGE),
 )
 def upload_image(
+    session: DbSession,
     shop_id: PathId,
     product_id: PathId,
     request: Request,
     file: UploadFile = File(description="JPEG, PNG or WebP"),
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> ImageOut:
     limit: int = request.app.state.settings.max_upload_bytes
     data = file.file.read(limit + 1)  # one byte over the limit is enough to refuse it
-    out = service.add_image(
+    return service.add_image(
         session,
         request.app.state.storage,
         principal,
@@ -226,71 +213,49 @@ def upload_image(
         shop_id=shop_id,
         max_bytes=limit,
     )
-    session.commit()
-    return out
 
 
 @router.delete("/shops/{shop_id}/products/{product_id}/images/{image_id}", response_model=ProductOut)
 def delete_image(
+    session: DbSession,
     shop_id: PathId,
     product_id: PathId,
     image_id: PathId,
     request: Request,
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> ProductOut:
     out, keys = service.delete_image(session, principal, product_id, image_id, shop_id=shop_id)
-    session.commit()
-    for key in keys:
-        request.app.state.storage.delete(key)
+    for key in keys:  # the files go once no committed row names them
+        uow.after_commit(session, partial(request.app.state.storage.delete, key))
     return out
 
 
 @router.post("/shops/{shop_id}/products/{product_id}/submit", response_model=ProductOut)
 def submit(
-    shop_id: PathId,
-    product_id: PathId,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, product_id: PathId, principal: Principal = AnyUser
 ) -> ProductOut:
-    out = service.submit_for_review(session, principal, product_id, shop_id=shop_id)
-    session.commit()
-    return out
+    return service.submit_for_review(session, principal, product_id, shop_id=shop_id)
 
 
 @router.post("/shops/{shop_id}/products/{product_id}/delist", response_model=ProductOut)
 def delist(
-    shop_id: PathId,
-    product_id: PathId,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, product_id: PathId, principal: Principal = AnyUser
 ) -> ProductOut:
-    out = service.delist(session, principal, product_id, shop_id=shop_id)
-    session.commit()
-    return out
+    return service.delist(session, principal, product_id, shop_id=shop_id)
 
 
 @router.post("/shops/{shop_id}/products/{product_id}/relist", response_model=ProductOut)
 def relist(
-    shop_id: PathId,
-    product_id: PathId,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, product_id: PathId, principal: Principal = AnyUser
 ) -> ProductOut:
-    out = service.relist(session, principal, product_id, shop_id=shop_id)
-    session.commit()
-    return out
+    return service.relist(session, principal, product_id, shop_id=shop_id)
 
 
 @router.put("/shops/{shop_id}/skus/{sku_id}/price", response_model=SkuOut)
 def set_price(
-    shop_id: PathId,
-    sku_id: PathId,
-    body: SkuPriceIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, sku_id: PathId, body: SkuPriceIn, principal: Principal = AnyUser
 ) -> SkuOut:
-    out = service.set_sku_price(
+    return service.set_sku_price(
         session,
         principal,
         sku_id,
@@ -299,26 +264,18 @@ def set_price(
         original_price_fen=body.original_price_fen,
         shop_id=shop_id,
     )
-    session.commit()
-    return out
 
 
 @router.put("/shops/{shop_id}/skus/{sku_id}/stock", response_model=SkuOut)
 def set_stock(
-    shop_id: PathId,
-    sku_id: PathId,
-    body: SkuStockIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, sku_id: PathId, body: SkuStockIn, principal: Principal = AnyUser
 ) -> SkuOut:
-    out = service.set_sku_stock(session, principal, sku_id, body.stock, shop_id=shop_id)
-    session.commit()
-    return out
+    return service.set_sku_stock(session, principal, sku_id, body.stock, shop_id=shop_id)
 
 
 @router.get("/shops/{shop_id}/skus/{sku_id}/price-history", response_model=list[PriceChangeOut])
 def price_history(
-    shop_id: PathId, sku_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, shop_id: PathId, sku_id: PathId, principal: Principal = AnyUser
 ) -> list[PriceChangeOut]:
     return service.price_history(session, sku_id, principal=principal, shop_id=shop_id)
 
@@ -328,56 +285,35 @@ def price_history(
 
 @governance_router.get("/review-queue", response_model=Page[ProductOut])
 def review_queue(
-    params: PageParams = Depends(page_params), session: Session = Depends(get_session), _: Principal = Staff
+    session: DbSession, params: PageParams = Depends(page_params), _: Principal = Staff
 ) -> Page[ProductOut]:
     return service.review_queue(session, params)
 
 
 @governance_router.get("/{product_id}", response_model=ProductOut)
-def inspect(
-    product_id: PathId, session: Session = Depends(get_session), staff: Principal = Staff
-) -> ProductOut:
+def inspect(session: DbSession, product_id: PathId, staff: Principal = Staff) -> ProductOut:
     return service.inspect_product(session, staff, product_id)
 
 
 @governance_router.get("/{product_id}/events", response_model=list[ProductEventOut])
-def events(
-    product_id: PathId, session: Session = Depends(get_session), staff: Principal = Staff
-) -> list[ProductEventOut]:
+def events(session: DbSession, product_id: PathId, staff: Principal = Staff) -> list[ProductEventOut]:
     return service.product_events(session, staff, product_id)
 
 
 @governance_router.post("/{product_id}/approve", response_model=ProductOut)
 def approve(
-    product_id: PathId,
-    body: ReviewDecision | None = None,
-    session: Session = Depends(get_session),
-    staff: Principal = Staff,
+    session: DbSession, product_id: PathId, body: ReviewDecision | None = None, staff: Principal = Staff
 ) -> ProductOut:
-    out = service.approve(session, staff, product_id, body.reason if body else "")
-    session.commit()
-    return out
+    return service.approve(session, staff, product_id, body.reason if body else "")
 
 
 @governance_router.post("/{product_id}/reject", response_model=ProductOut)
 def reject(
-    product_id: PathId,
-    body: ReviewDecision,
-    session: Session = Depends(get_session),
-    staff: Principal = Staff,
+    session: DbSession, product_id: PathId, body: ReviewDecision, staff: Principal = Staff
 ) -> ProductOut:
-    out = service.reject(session, staff, product_id, body.reason)
-    session.commit()
-    return out
+    return service.reject(session, staff, product_id, body.reason)
 
 
 @governance_router.post("/{product_id}/ban", response_model=ProductOut)
-def ban(
-    product_id: PathId,
-    body: ReviewDecision,
-    session: Session = Depends(get_session),
-    staff: Principal = Staff,
-) -> ProductOut:
-    out = service.ban(session, staff, product_id, body.reason)
-    session.commit()
-    return out
+def ban(session: DbSession, product_id: PathId, body: ReviewDecision, staff: Principal = Staff) -> ProductOut:
+    return service.ban(session, staff, product_id, body.reason)

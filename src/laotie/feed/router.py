@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
 from laotie.core.auth import Principal, PublicAccess
-from laotie.core.http import get_session
+from laotie.core.http import DbSession
 from laotie.feed import service
 from laotie.feed.schemas import FeedPage, MallHome, Tab
 
@@ -17,10 +16,10 @@ router = APIRouter(prefix="/api/v1", tags=["feed"])
 
 @router.get("/feed", response_model=FeedPage)
 def feed(
+    session: DbSession,
     tab: Tab = "recommend",
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
     offset: Annotated[int, Query(ge=0, le=200)] = 0,
-    session: Session = Depends(get_session),
     principal: Principal | None = PublicAccess,
 ) -> FeedPage:
     """首页推荐 (``recommend``), 直播广场 (``live``) or 短视频 (``video``), ranked by the platform's
@@ -29,9 +28,6 @@ def feed(
 
 
 @router.get("/mall", response_model=MallHome)
-def mall(
-    session: Session = Depends(get_session),
-    _: Principal | None = PublicAccess,
-) -> MallHome:
+def mall(session: DbSession, _: Principal | None = PublicAccess) -> MallHome:
     """商城首页: categories, campaigns on now, 百亿补贴, new merchants' goods, best sellers."""
     return service.mall_home(session)

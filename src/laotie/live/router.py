@@ -4,17 +4,18 @@ and nginx-rtmp's publish callbacks."""
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from laotie.catalog import service as catalog
+from laotie.core import uow
 from laotie.core.auth import AnyUser, Principal, PublicAccess
-from laotie.core.http import PathId, error_response, get_session
+from laotie.core.http import DbSession, PathId, error_response
 from laotie.core.idempotency import idempotency_key_header
 from laotie.core.principal_cache import CachedUser
 from laotie.core.request_body import BodyLimit, body_limit
@@ -69,70 +70,57 @@ def _hub(request: Request) -> Hub | _NoHub:
 
 
 @router.post("/rooms", response_model=OpenedRoom, status_code=201)
-def open_room(
-    body: RoomIn, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> OpenedRoom:
+def open_room(session: DbSession, body: RoomIn, principal: Principal = AnyUser) -> OpenedRoom:
     """Open the caller's live room (a shop's, or a creator's own). The stream key is shown only now."""
     room, key = service.open_room(session, principal, body)
-    session.commit()
     return OpenedRoom(room=room, key=key)
 
 
 @router.get("/rooms/mine", response_model=list[RoomOut])
-def my_rooms(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> list[RoomOut]:
+def my_rooms(session: DbSession, principal: Principal = AnyUser) -> list[RoomOut]:
     return service.my_rooms(session, principal)
 
 
 @router.post("/rooms/{room_id}/stream-key", response_model=StreamKeyOut)
-def rotate_key(
-    room_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> StreamKeyOut:
+def rotate_key(session: DbSession, room_id: PathId, principal: Principal = AnyUser) -> StreamKeyOut:
     """A new stream key; the previous one is revoked at once."""
-    key = service.rotate_key(session, principal, room_id)
-    session.commit()
-    return key
+    return service.rotate_key(session, principal, room_id)
 
 
 @router.get("/rooms/{room_id}/sessions", response_model=list[SessionOut])
-def room_sessions(
-    room_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> list[SessionOut]:
+def room_sessions(session: DbSession, room_id: PathId, principal: Principal = AnyUser) -> list[SessionOut]:
     return service.room_sessions(session, principal, room_id)
 
 
 @router.post("/rooms/{room_id}/sessions", response_model=SessionOut, status_code=201)
 def create_session(
-    room_id: PathId, body: SessionIn, principal: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, room_id: PathId, body: SessionIn, principal: Principal = AnyUser
 ) -> SessionOut:
     """Schedule a broadcast; it goes live when the anchor starts pushing with the room's stream key."""
-    out = service.create_session(session, principal, room_id, body)
-    session.commit()
-    return out
+    return service.create_session(session, principal, room_id, body)
 
 
 @router.get("/sessions", response_model=list[SessionOut])
-def live_now(_: Principal | None = PublicAccess, session: Session = Depends(get_session)) -> list[SessionOut]:
+def live_now(session: DbSession, _: Principal | None = PublicAccess) -> list[SessionOut]:
     """Sessions on air now, newest first."""
     return service.live_now(session)
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut)
 def get_live_session(
-    session_id: PathId, _: Principal | None = PublicAccess, session: Session = Depends(get_session)
+    session: DbSession, session_id: PathId, _: Principal | None = PublicAccess
 ) -> SessionOut:
     return service.get_session(session, session_id)
 
 
 @router.post("/sessions/{session_id}/end", response_model=SessionOut)
 async def end_session(
-    session_id: PathId,
-    request: Request,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, session_id: PathId, request: Request, principal: Principal = AnyUser
 ) -> SessionOut:
     out = await run_in_threadpool(service.end_session, session, principal, session_id)
-    await run_in_threadpool(session.commit)
-    await _hub(request).publish(session_id, {"type": "session", "status": out.status.value})
+    uow.after_commit(
+        session, partial(_hub(request).publish, session_id, {"type": "session", "status": out.status.value})
+    )
     return out
 
 
@@ -140,34 +128,27 @@ async def end_session(
     "/sessions/{session_id}/cover", response_model=SessionOut, openapi_extra=body_limit(BodyLimit.IMAGE)
 )
 def set_cover(
+    session: DbSession,
     session_id: PathId,
     request: Request,
     file: UploadFile = File(...),
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> SessionOut:
     service.get_session(session, session_id)  # 404 before reading the upload
     data = file.file.read(request.app.state.settings.max_upload_bytes + 1)
     processed = catalog.process_image(data, request.app.state.settings.max_upload_bytes)
     storage = request.app.state.storage
     key = storage.put("live-covers", processed.suffix, processed.original)
-    try:
-        out, old = service.set_cover(session, principal, session_id, key)
-        session.commit()
-    except Exception:
-        storage.delete(key)
-        raise
+    uow.if_not_committed(session, partial(storage.delete, key))
+    out, old = service.set_cover(session, principal, session_id, key)
     if old:
-        storage.delete(old)
+        uow.after_commit(session, partial(storage.delete, old))
     return out
 
 
 @router.get("/sessions/{session_id}/cover", response_class=Response)
 def cover(
-    session_id: PathId,
-    request: Request,
-    _: Principal | None = PublicAccess,
-    session: Session = Depends(get_session),
+    session: DbSession, session_id: PathId, request: Request, _: Principal | None = PublicAccess
 ) -> Response:
     key = service.cover_key(session, session_id)
     path = request.app.state.storage.path(key) if key else None
@@ -177,82 +158,61 @@ def cover(
 
 
 @router.get("/sessions/{session_id}/cart", response_model=list[CartItemOut])
-def cart(
-    session_id: PathId, _: Principal | None = PublicAccess, session: Session = Depends(get_session)
-) -> list[CartItemOut]:
+def cart(session: DbSession, session_id: PathId, _: Principal | None = PublicAccess) -> list[CartItemOut]:
     """The live cart (小黄车) with the pinned item and flash sales."""
     return service.cart_view(session, session_id)
 
 
 @router.post("/sessions/{session_id}/cart", response_model=list[CartItemOut])
 def add_to_cart(
-    session_id: PathId,
-    body: CartItemIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, session_id: PathId, body: CartItemIn, principal: Principal = AnyUser
 ) -> list[CartItemOut]:
-    out = service.add_to_cart(session, principal, session_id, body.product_id)
-    session.commit()
-    return out
+    return service.add_to_cart(session, principal, session_id, body.product_id)
 
 
 @router.delete("/sessions/{session_id}/cart/{item_id}", response_model=list[CartItemOut])
 def remove_from_cart(
-    session_id: PathId,
-    item_id: PathId,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, session_id: PathId, item_id: PathId, principal: Principal = AnyUser
 ) -> list[CartItemOut]:
-    out = service.remove_from_cart(session, principal, session_id, item_id)
-    session.commit()
-    return out
+    return service.remove_from_cart(session, principal, session_id, item_id)
 
 
 @router.put("/sessions/{session_id}/cart-order", response_model=list[CartItemOut])
 def reorder_cart(
-    session_id: PathId,
-    body: CartOrderIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, session_id: PathId, body: CartOrderIn, principal: Principal = AnyUser
 ) -> list[CartItemOut]:
-    out = service.reorder_cart(session, principal, session_id, body.item_ids)
-    session.commit()
-    return out
+    return service.reorder_cart(session, principal, session_id, body.item_ids)
 
 
 @router.put("/sessions/{session_id}/pin", response_model=CartItemOut | None)
 async def pin(
-    session_id: PathId,
-    body: PinIn,
-    request: Request,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, session_id: PathId, body: PinIn, request: Request, principal: Principal = AnyUser
 ) -> CartItemOut | None:
     """讲解中: pin the product being explained now; every viewer sees it at once."""
     item = await run_in_threadpool(service.pin, session, principal, session_id, body.item_id)
-    await run_in_threadpool(session.commit)
     message: dict[str, Any] = {"type": "pinned", "item": item.model_dump(mode="json") if item else None}
-    await _hub(request).publish(session_id, message)
+    uow.after_commit(session, partial(_hub(request).publish, session_id, message))
     return item
 
 
 @router.post("/sessions/{session_id}/flash-sales", response_model=FlashSaleOut, status_code=201)
 async def create_flash_sale(
+    session: DbSession,
     session_id: PathId,
     body: FlashSaleIn,
     request: Request,
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> FlashSaleOut:
     """秒杀: the quantity is reserved from the SKU's stock now; the sale opens exactly at its start."""
     sale = await run_in_threadpool(service.create_flash_sale, session, principal, session_id, body)
-    await run_in_threadpool(session.commit)
-    hub = _hub(request)
-    announced = sale.model_dump(mode="json")
-    await hub.publish(session_id, {"type": "flash", "sale": announced})
-    openings = request.app.state.live_openings  # every process re-schedules it at start-up too
-    if openings is not None:
-        openings.schedule(sale.id, sale.starts_at)
+
+    async def announce() -> None:
+        await _hub(request).publish(session_id, {"type": "flash", "sale": sale.model_dump(mode="json")})
+        openings = request.app.state.live_openings  # every process re-schedules it at start-up too
+        if openings is not None:
+            openings.schedule(sale.id, sale.starts_at)
+
+    uow.after_commit(session, announce)
     return sale
 
 
@@ -303,25 +263,19 @@ async def buy_flash(
 
 
 @router.get("/sessions/{session_id}/report", response_model=SessionReport)
-def report(
-    session_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> SessionReport:
+def report(session: DbSession, session_id: PathId, principal: Principal = AnyUser) -> SessionReport:
     """直播复盘: viewers, engagement and sales of the session (for its anchor)."""
     return service.session_report(session, principal, session_id)
 
 
 @router.get("/sessions/{session_id}/intent", response_model=IntentOut)
-def intent(
-    session_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> IntentOut:
+def intent(session: DbSession, session_id: PathId, principal: Principal = AnyUser) -> IntentOut:
     """求讲解 signals for the anchor's console: purchase-intent comments per minute and per product."""
     return service.session_intent(session, principal, session_id)
 
 
 @router.get("/sessions/{session_id}/comments/mine", response_model=list[CommentOut])
-def my_comments(
-    session_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> list[CommentOut]:
+def my_comments(session: DbSession, session_id: PathId, principal: Principal = AnyUser) -> list[CommentOut]:
     return service.my_comments(session, principal, session_id)
 
 
@@ -338,43 +292,38 @@ def _check_secret(request: Request, secret: str) -> None:
 
 @router.post("/media/on-publish", status_code=204, responses={302: {"description": "renamed for playback"}})
 async def on_publish(
+    session: DbSession,
     request: Request,
     name: str = Form(min_length=1, max_length=200),
     secret: str = Query(min_length=1, max_length=200),
     _: Principal | None = PublicAccess,
-    session: Session = Depends(get_session),
 ) -> Response:
     """A publisher connected: a valid key starts its session. The answer relays the stream to the
     playback application under the session's playback name, so HLS URLs never show the key."""
     _check_secret(request, secret)
-    session_id, playback = await run_in_threadpool(_start, session, name)
-    await _hub(request).publish(session_id, {"type": "session", "status": "live"})
+    row, _room = await run_in_threadpool(service.start_by_key, session, name)
+    uow.after_commit(session, partial(_hub(request).publish, row.id, {"type": "session", "status": "live"}))
     # nginx-rtmp: a 3xx with an rtmp:// location relays (pushes) the stream there.
     ingest = request.app.state.settings.media_rtmp_url.rstrip("/")
-    return Response(status_code=302, headers={"Location": f"{ingest.rsplit('/', 1)[0]}/hls/{playback}"})
-
-
-def _start(session: Session, name: str) -> tuple[int, str]:
-    row, _room = service.start_by_key(session, name)
-    answer = (row.id, str(row.playback_name))
-    session.commit()
-    return answer
+    location = f"{ingest.rsplit('/', 1)[0]}/hls/{row.playback_name}"
+    return Response(status_code=302, headers={"Location": location})
 
 
 @router.post("/media/on-publish-done", status_code=204)
 async def on_publish_done(
+    session: DbSession,
     request: Request,
     name: str = Form(min_length=1, max_length=200),
     secret: str = Query(min_length=1, max_length=200),
     _: Principal | None = PublicAccess,
-    session: Session = Depends(get_session),
 ) -> Response:
     """The stream stopped: its session ends."""
     _check_secret(request, secret)
     ended = await run_in_threadpool(service.media_publish_done, session, name)
-    await run_in_threadpool(session.commit)
     if ended is not None:
-        await _hub(request).publish(ended, {"type": "session", "status": "ended"})
+        uow.after_commit(
+            session, partial(_hub(request).publish, ended, {"type": "session", "status": "ended"})
+        )
     return Response(status_code=204)
 
 

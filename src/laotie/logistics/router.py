@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy.orm import Session
 
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
-from laotie.core.http import PathId, get_session
+from laotie.core.http import DbSession, PathId
 from laotie.logistics import service
 from laotie.logistics.schemas import (
     CarrierOut,
@@ -52,118 +51,86 @@ def carriers(_: Principal | None = PublicAccess) -> list[CarrierOut]:
 
 @router.get("/products/{product_id}/shipping-quote", response_model=Quote)
 def shipping_quote(
+    session: DbSession,
     product_id: PathId,
     region: Region,
     quantity: Annotated[int, Query(ge=1, le=999)] = 1,
     sku_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     _: Principal | None = PublicAccess,
-    session: Session = Depends(get_session),
 ) -> Quote:
     """包邮 / 运费 ¥x / 新疆地区集运包邮 / 该地区不配送, before purchase."""
     return service.product_quote(session, product_id, region, quantity, sku_id)
 
 
 @router.get("/shops/{shop_id}/shipping-templates", response_model=list[TemplateOut])
-def list_templates(
-    shop_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> list[TemplateOut]:
+def list_templates(session: DbSession, shop_id: PathId, principal: Principal = AnyUser) -> list[TemplateOut]:
     return service.list_templates(session, principal, shop_id)
 
 
 @router.post("/shops/{shop_id}/shipping-templates", response_model=TemplateOut, status_code=201)
 def create_template(
-    shop_id: PathId, body: TemplateIn, principal: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, shop_id: PathId, body: TemplateIn, principal: Principal = AnyUser
 ) -> TemplateOut:
-    out = service.create_template(session, principal, shop_id, body)
-    session.commit()
-    return out
+    return service.create_template(session, principal, shop_id, body)
 
 
 @router.get("/shops/{shop_id}/shipping-templates/{template_id}", response_model=TemplateOut)
 def get_template(
-    shop_id: PathId,
-    template_id: PathId,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, template_id: PathId, principal: Principal = AnyUser
 ) -> TemplateOut:
     return service.get_template(session, principal, shop_id, template_id)
 
 
 @router.put("/shops/{shop_id}/shipping-templates/{template_id}", response_model=TemplateOut)
 def update_template(
-    shop_id: PathId,
-    template_id: PathId,
-    body: TemplateIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, template_id: PathId, body: TemplateIn, principal: Principal = AnyUser
 ) -> TemplateOut:
-    out = service.update_template(session, principal, shop_id, template_id, body)
-    session.commit()
-    return out
+    return service.update_template(session, principal, shop_id, template_id, body)
 
 
 @router.delete("/shops/{shop_id}/shipping-templates/{template_id}", status_code=204)
 def delete_template(
-    shop_id: PathId,
-    template_id: PathId,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, template_id: PathId, principal: Principal = AnyUser
 ) -> Response:
     service.delete_template(session, principal, shop_id, template_id)
-    session.commit()
     return Response(status_code=204)
 
 
 @router.get("/shops/{shop_id}/products/{product_id}/shipping", response_model=ProductShippingOut)
 def get_product_shipping(
-    shop_id: PathId,
-    product_id: PathId,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, product_id: PathId, principal: Principal = AnyUser
 ) -> ProductShippingOut:
     return service.get_product_shipping(session, principal, shop_id, product_id)
 
 
 @router.put("/shops/{shop_id}/products/{product_id}/shipping", response_model=ProductShippingOut)
 def set_product_shipping(
+    session: DbSession,
     shop_id: PathId,
     product_id: PathId,
     body: ProductShippingIn,
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> ProductShippingOut:
     """Which template the product ships under (null: 包邮) and its weight in grams."""
-    out = service.set_product_shipping(session, principal, shop_id, product_id, body)
-    session.commit()
-    return out
+    return service.set_product_shipping(session, principal, shop_id, product_id, body)
 
 
 @router.get("/shops/{shop_id}/shipping-policy", response_model=ShippingPolicyOut)
-def get_policy(
-    shop_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> ShippingPolicyOut:
+def get_policy(session: DbSession, shop_id: PathId, principal: Principal = AnyUser) -> ShippingPolicyOut:
     """The shop's ship-by hours (the platform's 48 unless the shop promised otherwise)."""
     return service.get_policy(session, principal, shop_id)
 
 
 @router.put("/shops/{shop_id}/shipping-policy", response_model=ShippingPolicyOut)
 def set_policy(
-    shop_id: PathId,
-    body: ShippingPolicyIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, body: ShippingPolicyIn, principal: Principal = AnyUser
 ) -> ShippingPolicyOut:
-    out = service.set_policy(session, principal, shop_id, body)
-    session.commit()
-    return out
+    return service.set_policy(session, principal, shop_id, body)
 
 
 @router.get("/shops/{shop_id}/late-shipments", response_model=list[LateShipmentOut])
 def shop_late_shipments(
-    shop_id: PathId,
-    since: AwareDatetime | None = None,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: PathId, since: AwareDatetime | None = None, principal: Principal = AnyUser
 ) -> list[LateShipmentOut]:
     """The shop's orders shipped after (or still not shipped by) their ship-by deadline."""
     return service.shop_late_shipments(session, principal, shop_id, _utc(since))
@@ -171,10 +138,10 @@ def shop_late_shipments(
 
 @governance_router.get("/late-shipments", response_model=list[LateShipmentOut])
 def late_shipments(
+    session: DbSession,
     shop_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     since: AwareDatetime | None = None,
     _: Principal = Staff,
-    session: Session = Depends(get_session),
 ) -> list[LateShipmentOut]:
     return service.late_shipments(session, shop_id, _utc(since))
 
@@ -187,12 +154,8 @@ class SandboxAdvanceIn(BaseModel):
 
 
 @router.post("/sandbox/carrier/advance", response_model=ShipmentOut, tags=["sandbox"])
-def sandbox_carrier_advance(
-    body: SandboxAdvanceIn, _: Principal = Staff, session: Session = Depends(get_session)
-) -> ShipmentOut:
+def sandbox_carrier_advance(session: DbSession, body: SandboxAdvanceIn, _: Principal = Staff) -> ShipmentOut:
     """Staff, sandbox only: move a parcel's tracking ahead now (the next node, or to 签收), so that
     delivery and everything after it can be tried without waiting days. 404
     SANDBOX_CARRIER_DISABLED when a real carrier network is configured."""
-    out = service.sandbox_advance(session, body.reference, body.to)
-    session.commit()
-    return out
+    return service.sandbox_advance(session, body.reference, body.to)

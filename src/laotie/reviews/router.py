@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
-from sqlalchemy.orm import Session
 
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
-from laotie.core.http import PathId, get_session
+from laotie.core.http import DbSession, PathId
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.core.request_body import BodyLimit, body_limit
 from laotie.reviews import service
@@ -40,25 +39,23 @@ Stars = Annotated[int | None, Query(ge=1, le=5, description="only this many 描�
 
 @router.post("/photos", response_model=PhotoOut, status_code=201, openapi_extra=body_limit(BodyLimit.IMAGE))
 def upload_photo(
+    session: DbSession,
     request: Request,
     file: Annotated[UploadFile, File(description="JPEG, PNG or WebP photo")],
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> PhotoOut:
     """Upload a photo first, then name it in ``photo_ids`` of a review or follow-up (at most 9)."""
     limit = request.app.state.settings.max_upload_bytes
-    out = service.upload_photo(session, request.app.state.storage, principal, file.file.read(limit + 1))
-    session.commit()
-    return out
+    return service.upload_photo(session, request.app.state.storage, principal, file.file.read(limit + 1))
 
 
 @router.get("/photos/{photo_id}", response_class=Response)
 def photo(
+    session: DbSession,
     photo_id: PathId,
     request: Request,
     thumb: bool = False,
     principal: Principal | None = PublicAccess,
-    session: Session = Depends(get_session),
 ) -> Response:
     key, content_type, public = service.photo_file(session, principal, photo_id, thumb)
     cache = "public, max-age=86400" if public else "private, no-store"
@@ -69,33 +66,28 @@ def photo(
 
 
 @router.post("", response_model=ReviewOut, status_code=201)
-def create_review(
-    body: ReviewIn, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> ReviewOut:
+def create_review(session: DbSession, body: ReviewIn, principal: Principal = AnyUser) -> ReviewOut:
     """评价 an order line that reached you: three star ratings, text, photos, anonymous or not."""
-    out = service.create_review(session, principal, body)
-    session.commit()
-    return out
+    return service.create_review(session, principal, body)
 
 
 @router.get("/mine", response_model=Page[ReviewOut])
 def mine(
-    params: PageParams = Depends(page_params),
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, params: PageParams = Depends(page_params), principal: Principal = AnyUser
 ) -> Page[ReviewOut]:
     """我的评价, with the state of each (shown, held for review, removed)."""
     return service.my_reviews(session, principal, params)
 
 
 @router.get("/pending", response_model=list[PendingLine])
-def pending(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> list[PendingLine]:
+def pending(session: DbSession, principal: Principal = AnyUser) -> list[PendingLine]:
     """待评价: what reached you and has no review yet."""
     return service.pending_lines(session, principal)
 
 
 @router.get("/products/{product_id}", response_model=Page[ReviewOut])
 def product_reviews(
+    session: DbSession,
     product_id: PathId,
     sort: Sort = Sort.NEWEST,
     rating: Rating | None = None,
@@ -105,7 +97,6 @@ def product_reviews(
     tag: Annotated[str | None, Query(max_length=20)] = None,
     params: PageParams = Depends(page_params),
     _: Principal | None = PublicAccess,
-    session: Session = Depends(get_session),
 ) -> Page[ReviewOut]:
     return service.product_reviews(
         session,
@@ -121,22 +112,20 @@ def product_reviews(
 
 
 @router.get("/products/{product_id}/summary", response_model=Summary)
-def product_summary(
-    product_id: PathId, _: Principal | None = PublicAccess, session: Session = Depends(get_session)
-) -> Summary:
+def product_summary(session: DbSession, product_id: PathId, _: Principal | None = PublicAccess) -> Summary:
     """Average 描述相符 stars, count, good rate, star counts and tag counts of the shown reviews."""
     return service.summary(session, product_id)
 
 
 @router.get("/shops/{shop_id}", response_model=Page[ReviewOut])
 def shop_reviews(
+    session: DbSession,
     shop_id: PathId,
     rating: Rating | None = None,
     stars: Stars = None,
     unreplied: bool = False,
     params: PageParams = Depends(page_params),
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> Page[ReviewOut]:
     """评价管理: the shop's reviews for its members."""
     return service.shop_reviews(
@@ -146,67 +135,51 @@ def shop_reviews(
 
 @router.get("/{review_id}", response_model=ReviewOut)
 def get_review(
-    review_id: PathId, principal: Principal | None = PublicAccess, session: Session = Depends(get_session)
+    session: DbSession, review_id: PathId, principal: Principal | None = PublicAccess
 ) -> ReviewOut:
     return service.get_review(session, principal, review_id)
 
 
 @router.post("/{review_id}/followup", response_model=ReviewOut)
 def followup(
-    review_id: PathId,
-    body: FollowupIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, review_id: PathId, body: FollowupIn, principal: Principal = AnyUser
 ) -> ReviewOut:
     """追评: once, within 90 days of the review."""
-    out = service.add_followup(session, principal, review_id, body)
-    session.commit()
-    return out
+    return service.add_followup(session, principal, review_id, body)
 
 
 @router.post("/{review_id}/reply", response_model=ReviewOut)
-def reply(
-    review_id: PathId, body: ReplyIn, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> ReviewOut:
+def reply(session: DbSession, review_id: PathId, body: ReplyIn, principal: Principal = AnyUser) -> ReviewOut:
     """The reviewed shop's one reply to the review."""
-    out = service.reply(session, principal, review_id, body)
-    session.commit()
-    return out
+    return service.reply(session, principal, review_id, body)
 
 
 @router.post("/{review_id}/followup/reply", response_model=ReviewOut)
 def followup_reply(
-    review_id: PathId, body: ReplyIn, principal: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, review_id: PathId, body: ReplyIn, principal: Principal = AnyUser
 ) -> ReviewOut:
     """The reviewed shop's one reply to the follow-up."""
-    out = service.reply(session, principal, review_id, body, to_followup=True)
-    session.commit()
-    return out
+    return service.reply(session, principal, review_id, body, to_followup=True)
 
 
 @router.post("/{review_id}/helpful", response_model=HelpfulOut)
-def helpful(
-    review_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> HelpfulOut:
+def helpful(session: DbSession, review_id: PathId, principal: Principal = AnyUser) -> HelpfulOut:
     """有用: once per person, not on your own review."""
-    out = service.mark_helpful(session, principal, review_id)
-    session.commit()
-    return out
+    return service.mark_helpful(session, principal, review_id)
 
 
 @router.post("/{review_id}/reports", status_code=201)
 def report(
-    review_id: PathId, body: ReportIn, principal: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, review_id: PathId, body: ReportIn, principal: Principal = AnyUser
 ) -> dict[str, int]:
     """举报 a review for staff to look at."""
     report_id = service.report(session, principal, review_id, body)
-    session.commit()
     return {"report_id": report_id}
 
 
 @governance_router.get("/held", response_model=Page[ReviewOut])
 def held(
-    params: PageParams = Depends(page_params), _: Principal = Staff, session: Session = Depends(get_session)
+    session: DbSession, params: PageParams = Depends(page_params), _: Principal = Staff
 ) -> Page[ReviewOut]:
     """Reviews, follow-ups and replies screening held (diversion, 好评返现)."""
     return service.held(session, params)
@@ -214,39 +187,31 @@ def held(
 
 @governance_router.get("/reports", response_model=Page[ReportOut])
 def reports(
-    params: PageParams = Depends(page_params), _: Principal = Staff, session: Session = Depends(get_session)
+    session: DbSession, params: PageParams = Depends(page_params), _: Principal = Staff
 ) -> Page[ReportOut]:
     return service.open_reports(session, params)
 
 
 @governance_router.post("/reports/{report_id}/dismiss", status_code=204)
-def dismiss(
-    report_id: PathId, principal: Principal = Staff, session: Session = Depends(get_session)
-) -> Response:
+def dismiss(session: DbSession, report_id: PathId, principal: Principal = Staff) -> Response:
     service.dismiss_report(session, principal, report_id)
-    session.commit()
     return Response(status_code=204)
 
 
 @governance_router.post("/{review_id}/remove", status_code=204)
-def remove(
-    review_id: PathId, body: RemoveIn, principal: Principal = Staff, session: Session = Depends(get_session)
-) -> Response:
+def remove(session: DbSession, review_id: PathId, body: RemoveIn, principal: Principal = Staff) -> Response:
     """Take a review down: it stops counting; open reports on it are upheld."""
     service.remove(session, review_id, body.reason.strip() or "平台删除", principal.user_id)
-    session.commit()
     return Response(status_code=204)
 
 
 @governance_router.post("/{review_id}/release", response_model=ReviewOut)
 def release(
-    review_id: PathId, body: ReleaseIn, principal: Principal = Staff, session: Session = Depends(get_session)
+    session: DbSession, review_id: PathId, body: ReleaseIn, principal: Principal = Staff
 ) -> ReviewOut:
-    out = service.release(session, principal, review_id, body.part)
-    session.commit()
-    return out
+    return service.release(session, principal, review_id, body.part)
 
 
 @governance_router.get("/{review_id}/trail", response_model=list[EventOut])
-def trail(review_id: PathId, _: Principal = Staff, session: Session = Depends(get_session)) -> list[EventOut]:
+def trail(session: DbSession, review_id: PathId, _: Principal = Staff) -> list[EventOut]:
     return service.trail(session, review_id)

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
 
 from laotie.core.auth import Principal, PublicAccess
-from laotie.core.http import get_session
+from laotie.core.http import DbSession
 from laotie.core.ids import MAX_ID
 from laotie.search import service
 from laotie.search.schemas import (
@@ -58,6 +57,7 @@ def filters(
 
 @router.get("/products", response_model=SearchResult)
 def search_products(
+    session: DbSession,
     q: Q = "",
     sort: Annotated[
         str, Query(max_length=30, description="relevance, sales, price_asc, price_desc or new")
@@ -65,7 +65,6 @@ def search_products(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     chosen: Filters = Depends(filters),
-    session: Session = Depends(get_session),
     _: Principal | None = PublicAccess,
 ) -> SearchResult:
     """Products for a query, ranked (relevance × product score, price competitiveness, sales, shop
@@ -75,10 +74,10 @@ def search_products(
 
 @router.get("/content", response_model=ContentResult)
 def search_content(
+    session: DbSession,
     kind: ContentKind,
     q: Q = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    session: Session = Depends(get_session),
     _: Principal | None = PublicAccess,
 ) -> ContentResult:
     """Live sessions on air (``kind=live``) or short videos (``kind=video``) matching ``q``."""
@@ -87,9 +86,9 @@ def search_content(
 
 @router.get("/suggest", response_model=SuggestResult)
 def suggest(
+    session: DbSession,
     q: Annotated[str, Query(max_length=1000)] = "",
     limit: Annotated[int, Query(ge=1, le=20)] = 10,
-    session: Session = Depends(get_session),
     _: Principal | None = PublicAccess,
 ) -> SuggestResult:
     """Suggestions as you type: what others searched, then known words (pinyin too)."""
@@ -98,9 +97,7 @@ def suggest(
 
 @router.get("/hot", response_model=list[HotSearch])
 def hot(
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
-    session: Session = Depends(get_session),
-    _: Principal | None = PublicAccess,
+    session: DbSession, limit: Annotated[int, Query(ge=1, le=50)] = 10, _: Principal | None = PublicAccess
 ) -> list[HotSearch]:
     """热搜: the week's most searched queries that found goods."""
     return service.hot_searches(session, limit)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
-from sqlalchemy.orm import Session
 
 from laotie.core.auth import AnyUser, Principal
-from laotie.core.http import get_session
+from laotie.core.http import DbSession
 from laotie.core.idempotency import idempotency_key_header
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.settlement import service
@@ -33,10 +32,7 @@ IdempotencyKey = idempotency_key_header("retry with the same key: paid once")
 
 @router.get("/balance", response_model=BalanceOut)
 def balance(
-    shop_id: Id,
-    params: PageParams = Depends(page_params),
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: Id, params: PageParams = Depends(page_params), principal: Principal = AnyUser
 ) -> BalanceOut:
     """待结算 pending, 可提现 available, withdrawals on their way, and a page of the statement."""
     return service.shop_balance(session, principal, shop_id, params)
@@ -44,7 +40,7 @@ def balance(
 
 @router.get("/payout-account", response_model=PayoutAccountOut | None)
 def get_payout_account(
-    shop_id: Id, principal: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, shop_id: Id, principal: Principal = AnyUser
 ) -> PayoutAccountOut | None:
     """The owner's payout account, masked; null when none is set."""
     return service.get_payout_account(session, principal, shop_id)
@@ -52,30 +48,24 @@ def get_payout_account(
 
 @router.put("/payout-account", response_model=PayoutAccountOut)
 def set_payout_account(
-    shop_id: Id,
-    body: PayoutAccountIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: Id, body: PayoutAccountIn, principal: Principal = AnyUser
 ) -> PayoutAccountOut:
     """The owner sets the bank account withdrawals go to."""
-    out = service.set_payout_account(session, principal, shop_id, body)
-    session.commit()
-    return out
+    return service.set_payout_account(session, principal, shop_id, body)
 
 
 @router.post("/withdrawals", response_model=WithdrawalOut, status_code=201)
 def request_withdrawal(
+    session: DbSession,
     shop_id: Id,
     body: WithdrawalIn,
     response: Response,
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
     idempotency_key: str = IdempotencyKey,
 ) -> WithdrawalOut:
     """The owner withdraws available money to the payout account. A retry with the same
     Idempotency-Key answers 200 with the same withdrawal."""
     out = service.request_withdrawal(session, principal, shop_id, body.amount_fen, idempotency_key)
-    session.commit()
     if out.replayed:
         response.status_code = 200
     return out
@@ -83,25 +73,25 @@ def request_withdrawal(
 
 @router.get("/withdrawals", response_model=Page[WithdrawalOut])
 def list_withdrawals(
+    session: DbSession,
     shop_id: Id,
     status: WithdrawalStatus | None = None,
     params: PageParams = Depends(page_params),
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> Page[WithdrawalOut]:
     return service.list_withdrawals(session, principal, shop_id, params, status)
 
 
 @router.get("/withdrawals/{withdrawal_id}", response_model=WithdrawalDetail)
 def get_withdrawal(
-    shop_id: Id, withdrawal_id: Id, principal: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, shop_id: Id, withdrawal_id: Id, principal: Principal = AnyUser
 ) -> WithdrawalDetail:
     return service.get_withdrawal(session, principal, shop_id, withdrawal_id)
 
 
 @router.get("/settlement-events", response_model=list[SettlementEventOut])
 def settlement_events(
-    shop_id: Id, principal: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, shop_id: Id, principal: Principal = AnyUser
 ) -> list[SettlementEventOut]:
     """The trail of the shop's payout account changes and withdrawals."""
     return service.settlement_trail(session, principal, shop_id)

@@ -8,10 +8,9 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
-from sqlalchemy.orm import Session
 
 from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
-from laotie.core.http import get_session
+from laotie.core.http import DbSession
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.core.request_body import BodyLimit, body_limit
 from laotie.shops import service
@@ -39,46 +38,36 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("/apply", response_model=ShopPrivateOut, status_code=201)
-def apply(
-    body: ShopApply, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> ShopPrivateOut:
+def apply(session: DbSession, body: ShopApply, principal: Principal = AnyUser) -> ShopPrivateOut:
     """Apply for a shop with no deposit (0元开店); it opens when governance staff approve it."""
-    out = service.apply(session, principal, body)
-    session.commit()
-    return out
+    return service.apply(session, principal, body)
 
 
 @router.get("/mine", response_model=list[ShopPrivateOut])
-def my_shops(principal: Principal = AnyUser, session: Session = Depends(get_session)) -> list[ShopPrivateOut]:
+def my_shops(session: DbSession, principal: Principal = AnyUser) -> list[ShopPrivateOut]:
     """Shops the caller owns or works for, applications included."""
     return service.shops_of(session, principal.user_id)
 
 
 @router.get("/{shop_id}", response_model=ShopPrivateOut | ShopOut)
 def get_shop(
-    shop_id: Id, principal: Principal | None = PublicAccess, session: Session = Depends(get_session)
+    session: DbSession, shop_id: Id, principal: Principal | None = PublicAccess
 ) -> ShopOut | ShopPrivateOut:
     return service.shop_view(session, shop_id, principal)
 
 
 @router.put("/{shop_id}/application", response_model=ShopPrivateOut)
 def resubmit(
-    shop_id: Id, body: ShopApply, principal: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, shop_id: Id, body: ShopApply, principal: Principal = AnyUser
 ) -> ShopPrivateOut:
     """Correct a rejected application and send it back for review."""
-    out = service.resubmit(session, principal, shop_id, body)
-    session.commit()
-    return out
+    return service.resubmit(session, principal, shop_id, body)
 
 
 @router.post("/{shop_id}/close", response_model=ShopOut)
-def close_own(
-    shop_id: Id, body: Decision, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> ShopOut:
+def close_own(session: DbSession, shop_id: Id, body: Decision, principal: Principal = AnyUser) -> ShopOut:
     """The owner closes the shop (or withdraws an application)."""
-    out = service.close_own(session, principal, shop_id, body.reason)
-    session.commit()
-    return out
+    return service.close_own(session, principal, shop_id, body.reason)
 
 
 @router.post(
@@ -88,6 +77,7 @@ def close_own(
     openapi_extra=body_limit(BodyLimit.DOCUMENT),
 )
 def upload_document(
+    session: DbSession,
     shop_id: Id,
     request: Request,
     file: Annotated[UploadFile, File(description="PDF, JPEG, PNG or WebP")],
@@ -95,12 +85,11 @@ def upload_document(
     brand: Annotated[str, Form(max_length=60, description="brand_authorization only")] = "",
     expires_on: Annotated[date | None, Form(description="YYYY-MM-DD, if the document expires")] = None,
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> DocumentOut:
     limit = request.app.state.settings.max_upload_bytes
     # Read one byte past the limit: enough to know it is too large without holding all of it.
     data = file.file.read(limit + 1)
-    out = service.upload(
+    return service.upload(
         session,
         request.app.state.storage,
         principal,
@@ -112,24 +101,16 @@ def upload_document(
         expires_on=expires_on,
         max_bytes=limit,
     )
-    session.commit()
-    return out
 
 
 @router.get("/{shop_id}/documents", response_model=list[DocumentOut])
-def list_documents(
-    shop_id: Id, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> list[DocumentOut]:
+def list_documents(session: DbSession, shop_id: Id, principal: Principal = AnyUser) -> list[DocumentOut]:
     return service.list_documents(session, principal, shop_id)
 
 
 @router.get("/{shop_id}/documents/{document_id}", response_class=Response)
 def download_document(
-    shop_id: Id,
-    document_id: Id,
-    request: Request,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, shop_id: Id, document_id: Id, request: Request, principal: Principal = AnyUser
 ) -> Response:
     """The file itself, for the shop's members and staff only."""
     doc, data = service.read_document(session, request.app.state.storage, principal, shop_id, document_id)
@@ -143,40 +124,29 @@ def download_document(
 
 
 @router.get("/{shop_id}/events", response_model=list[ShopEventOut])
-def shop_events(
-    shop_id: Id, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> list[ShopEventOut]:
+def shop_events(session: DbSession, shop_id: Id, principal: Principal = AnyUser) -> list[ShopEventOut]:
     return service.shop_events(session, principal, shop_id)
 
 
 @router.get("/{shop_id}/members", response_model=list[MemberOut])
-def list_members(
-    shop_id: Id, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> list[MemberOut]:
+def list_members(session: DbSession, shop_id: Id, principal: Principal = AnyUser) -> list[MemberOut]:
     return service.list_members(session, principal, shop_id)
 
 
 @router.post("/{shop_id}/members", response_model=MemberOut, status_code=201)
-def add_member(
-    shop_id: Id, body: MemberAdd, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> MemberOut:
+def add_member(session: DbSession, shop_id: Id, body: MemberAdd, principal: Principal = AnyUser) -> MemberOut:
     """The owner adds a staff account (子账号) by its registered phone number."""
-    out = service.add_staff(session, principal, shop_id, body.phone)
-    session.commit()
-    return out
+    return service.add_staff(session, principal, shop_id, body.phone)
 
 
 @router.delete("/{shop_id}/members/{user_id}", status_code=204)
-def remove_member(
-    shop_id: Id, user_id: Id, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> None:
+def remove_member(session: DbSession, shop_id: Id, user_id: Id, principal: Principal = AnyUser) -> None:
     service.remove_staff(session, principal, shop_id, user_id)
-    session.commit()
 
 
 @governance_router.get("/review-queue", response_model=Page[ReviewQueueItem])
 def review_queue(
-    params: PageParams = Depends(page_params), session: Session = Depends(get_session), _: Principal = Staff
+    session: DbSession, params: PageParams = Depends(page_params), _: Principal = Staff
 ) -> Page[ReviewQueueItem]:
     """Applications waiting for review, the longest-waiting first."""
     return service.review_queue(session, params)
@@ -184,98 +154,64 @@ def review_queue(
 
 @governance_router.get("", response_model=Page[ShopPrivateOut])
 def list_shops(
+    session: DbSession,
     status: Annotated[ShopStatus | None, Query()] = None,
     params: PageParams = Depends(page_params),
-    session: Session = Depends(get_session),
     _: Principal = Staff,
 ) -> Page[ShopPrivateOut]:
     return service.list_shops(session, params, status)
 
 
 @governance_router.get("/{shop_id}", response_model=ShopReviewDetail)
-def review_detail(
-    shop_id: Id, session: Session = Depends(get_session), _: Principal = Staff
-) -> ShopReviewDetail:
+def review_detail(session: DbSession, shop_id: Id, _: Principal = Staff) -> ShopReviewDetail:
     return service.review_detail(session, shop_id)
 
 
 @governance_router.post("/{shop_id}/approve", response_model=ShopOut)
-def approve(
-    shop_id: Id, body: Decision, session: Session = Depends(get_session), staff: Principal = Staff
-) -> ShopOut:
-    out = service.approve(session, shop_id, staff, body.reason)
-    session.commit()
-    return out
+def approve(session: DbSession, shop_id: Id, body: Decision, staff: Principal = Staff) -> ShopOut:
+    return service.approve(session, shop_id, staff, body.reason)
 
 
 @governance_router.post("/{shop_id}/reject", response_model=ShopOut)
-def reject(
-    shop_id: Id, body: Decision, session: Session = Depends(get_session), staff: Principal = Staff
-) -> ShopOut:
-    out = service.reject(session, shop_id, staff, body.reason)
-    session.commit()
-    return out
+def reject(session: DbSession, shop_id: Id, body: Decision, staff: Principal = Staff) -> ShopOut:
+    return service.reject(session, shop_id, staff, body.reason)
 
 
 @governance_router.post("/{shop_id}/restrict", response_model=ShopOut)
-def restrict(
-    shop_id: Id, body: Decision, session: Session = Depends(get_session), staff: Principal = Staff
-) -> ShopOut:
-    out = service.restrict(session, shop_id, staff, body.reason)
-    session.commit()
-    return out
+def restrict(session: DbSession, shop_id: Id, body: Decision, staff: Principal = Staff) -> ShopOut:
+    return service.restrict(session, shop_id, staff, body.reason)
 
 
 @governance_router.post("/{shop_id}/lift", response_model=ShopOut)
-def lift_restriction(
-    shop_id: Id, body: Decision, session: Session = Depends(get_session), staff: Principal = Staff
-) -> ShopOut:
-    out = service.lift_restriction(session, shop_id, staff, body.reason)
-    session.commit()
-    return out
+def lift_restriction(session: DbSession, shop_id: Id, body: Decision, staff: Principal = Staff) -> ShopOut:
+    return service.lift_restriction(session, shop_id, staff, body.reason)
 
 
 @governance_router.post("/{shop_id}/freeze", response_model=ShopOut)
-def freeze(
-    shop_id: Id, body: Decision, session: Session = Depends(get_session), staff: Principal = Staff
-) -> ShopOut:
-    out = service.freeze(session, shop_id, staff, body.reason)
-    session.commit()
-    return out
+def freeze(session: DbSession, shop_id: Id, body: Decision, staff: Principal = Staff) -> ShopOut:
+    return service.freeze(session, shop_id, staff, body.reason)
 
 
 @governance_router.post("/{shop_id}/unfreeze", response_model=ShopOut)
-def unfreeze(
-    shop_id: Id, body: Decision, session: Session = Depends(get_session), staff: Principal = Staff
-) -> ShopOut:
-    out = service.unfreeze(session, shop_id, staff, body.reason)
-    session.commit()
-    return out
+def unfreeze(session: DbSession, shop_id: Id, body: Decision, staff: Principal = Staff) -> ShopOut:
+    return service.unfreeze(session, shop_id, staff, body.reason)
 
 
 @governance_router.post("/{shop_id}/close", response_model=ShopOut)
-def close(
-    shop_id: Id, body: Decision, session: Session = Depends(get_session), staff: Principal = Staff
-) -> ShopOut:
-    out = service.close(session, shop_id, staff, body.reason)
-    session.commit()
-    return out
+def close(session: DbSession, shop_id: Id, body: Decision, staff: Principal = Staff) -> ShopOut:
+    return service.close(session, shop_id, staff, body.reason)
 
 
 @governance_router.post("/{shop_id}/freeze-withdrawals", response_model=ShopPrivateOut)
 def freeze_withdrawals(
-    shop_id: Id, body: Decision, session: Session = Depends(get_session), staff: Principal = Staff
+    session: DbSession, shop_id: Id, body: Decision, staff: Principal = Staff
 ) -> ShopPrivateOut:
     """冻结提现: the shop keeps selling, but withdraws nothing until staff unfreeze it."""
-    out = service.freeze_withdrawals(session, shop_id, staff, body.reason)
-    session.commit()
-    return out
+    return service.freeze_withdrawals(session, shop_id, staff, body.reason)
 
 
 @governance_router.post("/{shop_id}/unfreeze-withdrawals", response_model=ShopPrivateOut)
 def unfreeze_withdrawals(
-    shop_id: Id, body: Decision, session: Session = Depends(get_session), staff: Principal = Staff
+    session: DbSession, shop_id: Id, body: Decision, staff: Principal = Staff
 ) -> ShopPrivateOut:
-    out = service.unfreeze_withdrawals(session, shop_id, staff, body.reason)
-    session.commit()
-    return out
+    return service.unfreeze_withdrawals(session, shop_id, staff, body.reason)

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy.orm import Session
 
+from laotie.core import uow
 from laotie.core.auth import AnyUser, Principal, PublicAccess
 from laotie.core.errors import VALIDATION_ERROR
-from laotie.core.http import PathId, get_session
+from laotie.core.http import DbSession, PathId
 from laotie.core.ids import MAX_ID
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.core.request_body import BodyLimit, body_limit
@@ -37,10 +38,10 @@ class ProductsIn(BaseModel):
 
 @router.get("", response_model=Page[VideoCard])
 def video_feed(
+    session: DbSession,
     params: PageParams = Depends(page_params),
     author_id: OptionalId = None,
     shop_id: OptionalId = None,
-    session: Session = Depends(get_session),
     _: object = PublicAccess,
 ) -> Page[VideoCard]:
     return service.feed(session, params, author_id=author_id, shop_id=shop_id)
@@ -48,6 +49,7 @@ def video_feed(
 
 @router.post("", response_model=VideoDetail, status_code=201, openapi_extra=body_limit(BodyLimit.VIDEO))
 def upload_video(
+    session: DbSession,
     request: Request,
     file: UploadFile = File(description="an MP4 (H.264, H.265 or AV1)"),
     title: str = Form(max_length=200),
@@ -55,7 +57,6 @@ def upload_video(
     shop_id: int | None = Form(default=None),
     product_ids: list[int] = Form(default_factory=list),
     principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
 ) -> VideoDetail:
     """Upload a short video (multipart). Checked with ffprobe; its cover frame is cut at 1 s."""
     try:
@@ -68,50 +69,34 @@ def upload_video(
     limit: int = request.app.state.settings.video_max_bytes
     data = file.file.read(limit + 1)
     out, keys = service.upload(session, storage, principal, meta, data)
-    try:
-        session.commit()
-    except Exception:
-        for key in keys:
-            storage.delete(key)
-        raise
+    for key in keys:
+        uow.if_not_committed(session, partial(storage.delete, key))
     return out
 
 
 @router.post("/link", response_model=VideoDetail, status_code=201)
-def link_video(
-    body: VideoLinkIn, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> VideoDetail:
+def link_video(session: DbSession, body: VideoLinkIn, principal: Principal = AnyUser) -> VideoDetail:
     """Publish a video hosted elsewhere (an http(s) URL of an .mp4)."""
-    out = service.link(session, principal, body)
-    session.commit()
-    return out
+    return service.link(session, principal, body)
 
 
 @router.get("/{video_id}", response_model=VideoDetail)
 def video_detail(
-    video_id: PathId, session: Session = Depends(get_session), principal: Principal | None = PublicAccess
+    session: DbSession, video_id: PathId, principal: Principal | None = PublicAccess
 ) -> VideoDetail:
     return service.detail(session, video_id, principal)
 
 
 @router.put("/{video_id}/products", response_model=VideoDetail)
 def set_products(
-    video_id: PathId,
-    body: ProductsIn,
-    principal: Principal = AnyUser,
-    session: Session = Depends(get_session),
+    session: DbSession, video_id: PathId, body: ProductsIn, principal: Principal = AnyUser
 ) -> VideoDetail:
-    out = service.set_products(session, principal, video_id, body.product_ids)
-    session.commit()
-    return out
+    return service.set_products(session, principal, video_id, body.product_ids)
 
 
 @router.delete("/{video_id}", status_code=204)
-def remove_video(
-    video_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> Response:
+def remove_video(session: DbSession, video_id: PathId, principal: Principal = AnyUser) -> Response:
     service.remove(session, principal, video_id)
-    session.commit()
     return Response(status_code=204)
 
 
@@ -137,9 +122,7 @@ def _stored(request: Request, key: str, media_type: str) -> Response:
 
 
 @router.get("/{video_id}/media", response_model=None, response_class=Response, responses=MEDIA_RESPONSES)
-def media(
-    video_id: PathId, request: Request, session: Session = Depends(get_session), _: object = PublicAccess
-) -> Response:
+def media(session: DbSession, video_id: PathId, request: Request, _: object = PublicAccess) -> Response:
     found = service.media_file(session, video_id)
     session.close()
     if found.key is None:
@@ -149,44 +132,32 @@ def media(
 
 
 @router.get("/{video_id}/cover", response_model=None, response_class=Response, responses=COVER_RESPONSES)
-def cover(
-    video_id: PathId, request: Request, session: Session = Depends(get_session), _: object = PublicAccess
-) -> Response:
+def cover(session: DbSession, video_id: PathId, request: Request, _: object = PublicAccess) -> Response:
     key = service.cover_key(session, video_id)
     session.close()
     return _stored(request, key, "image/jpeg")
 
 
 @router.post("/{video_id}/views", response_model=ViewsOut)
-def add_view(video_id: PathId, session: Session = Depends(get_session), _: object = PublicAccess) -> ViewsOut:
-    out = service.add_view(session, video_id)
-    session.commit()
-    return out
+def add_view(session: DbSession, video_id: PathId, _: object = PublicAccess) -> ViewsOut:
+    return service.add_view(session, video_id)
 
 
 @router.put("/{video_id}/like", response_model=LikeOut)
-def like(
-    video_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> LikeOut:
-    out = service.like(session, principal, video_id)
-    session.commit()
-    return out
+def like(session: DbSession, video_id: PathId, principal: Principal = AnyUser) -> LikeOut:
+    return service.like(session, principal, video_id)
 
 
 @router.delete("/{video_id}/like", response_model=LikeOut)
-def unlike(
-    video_id: PathId, principal: Principal = AnyUser, session: Session = Depends(get_session)
-) -> LikeOut:
-    out = service.unlike(session, principal, video_id)
-    session.commit()
-    return out
+def unlike(session: DbSession, video_id: PathId, principal: Principal = AnyUser) -> LikeOut:
+    return service.unlike(session, principal, video_id)
 
 
 @router.get("/{video_id}/comments", response_model=Page[CommentOut])
 def comments(
+    session: DbSession,
     video_id: PathId,
     params: PageParams = Depends(page_params),
-    session: Session = Depends(get_session),
     principal: Principal | None = PublicAccess,
 ) -> Page[CommentOut]:
     return service.comments(session, video_id, params, principal.user_id if principal else None)
@@ -194,8 +165,6 @@ def comments(
 
 @router.post("/{video_id}/comments", response_model=CommentOut, status_code=201)
 def comment(
-    video_id: PathId, body: CommentIn, principal: Principal = AnyUser, session: Session = Depends(get_session)
+    session: DbSession, video_id: PathId, body: CommentIn, principal: Principal = AnyUser
 ) -> CommentOut:
-    out = service.comment(session, principal, video_id, body.body)
-    session.commit()
-    return out
+    return service.comment(session, principal, video_id, body.body)

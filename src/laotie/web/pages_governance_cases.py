@@ -60,6 +60,30 @@ def _act(
     return redirect(back, done)
 
 
+def _queue(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    name: str,
+    result: object,
+    status: str,
+    **extra: Any,
+) -> HTMLResponse:
+    """A staff queue (reports, cases, appeals): one page of ``result``, filtered by ``status``."""
+    return render(
+        request,
+        session,
+        principal,
+        f"governance/{name}.html",
+        result=result,
+        status=status,
+        base=f"/governance/{name}",
+        query={"status": status},
+        **extra,
+        **CONTEXT,
+    )
+
+
 @router.get("/reports", response_class=HTMLResponse)
 def reports(
     request: Request,
@@ -69,17 +93,7 @@ def reports(
     principal: Principal = Staff,
 ) -> HTMLResponse:
     result = governance.report_queue(session, _params(page), status)
-    return render(
-        request,
-        session,
-        principal,
-        "governance/reports.html",
-        result=result,
-        status=status,
-        base="/governance/reports",
-        query={"status": status},
-        **CONTEXT,
-    )
+    return _queue(request, session, principal, "reports", result, status)
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
@@ -124,18 +138,7 @@ def cases(
     principal: Principal = Staff,
 ) -> HTMLResponse:
     result = governance.case_queue(session, _params(page), status)
-    return render(
-        request,
-        session,
-        principal,
-        "governance/cases.html",
-        result=result,
-        status=status,
-        base="/governance/cases",
-        query={"status": status},
-        rules=governance.list_rules(session),
-        **CONTEXT,
-    )
+    return _queue(request, session, principal, "cases", result, status, rules=governance.list_rules(session))
 
 
 @router.post("/cases", response_model=None)
@@ -213,17 +216,7 @@ def appeals(
     principal: Principal = Staff,
 ) -> HTMLResponse:
     result = governance.appeal_queue(session, _params(page), status)
-    return render(
-        request,
-        session,
-        principal,
-        "governance/appeals.html",
-        result=result,
-        status=status,
-        base="/governance/appeals",
-        query={"status": status},
-        **CONTEXT,
-    )
+    return _queue(request, session, principal, "appeals", result, status)
 
 
 @router.post("/appeals/{appeal_id}/decide", response_model=None)
