@@ -26,9 +26,7 @@ from laotie.core.http import ERROR_RESPONSES, RejectNulMiddleware, install_error
 from laotie.core.principal_cache import PrincipalCache, database_loader
 from laotie.core.request_body import BodyLimitMiddleware
 from laotie.core.storage import LocalDiskStorage
-from laotie.feed import events as feed_events
 from laotie.feed import router as feed_router
-from laotie.feed import tasks as feed_tasks
 from laotie.governance import router as governance_router
 from laotie.governance import router_integrity as governance_integrity_router
 from laotie.live import router as live_router
@@ -44,9 +42,7 @@ from laotie.payments.sandbox import router as sandbox_router
 from laotie.payments.sandbox.delivery import WebhookDeliverer
 from laotie.promotions import router as promotions_router
 from laotie.reviews import router as reviews_router
-from laotie.search import events as search_events
 from laotie.search import router as search_router
-from laotie.search import tasks as search_tasks
 from laotie.settings import Settings
 from laotie.settlement import router as settlement_router
 from laotie.shops import router as shops_router
@@ -94,13 +90,6 @@ ROUTERS: list[APIRouter] = [
     governance_integrity_router.router,
     governance_integrity_router.merchant_router,
 ]
-# Imported for what they register: outbox handlers and periodic jobs.
-HANDLERS_AND_JOBS = (
-    search_events,
-    search_tasks,
-    feed_events,
-    feed_tasks,
-)
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])
 

@@ -15,6 +15,7 @@ from laotie.aftersales import events as aftersales
 from laotie.core.events import EventBus, bus
 from laotie.core.jobs import JobRegistry, jobs
 from laotie.core.providers import ProviderRegistry, providers
+from laotie.feed import events as feed
 from laotie.governance import events as governance
 from laotie.live import events as live
 from laotie.logistics import events as logistics
@@ -26,6 +27,7 @@ from laotie.payments import tasks as payments
 from laotie.promotions import events as promotions
 from laotie.reviews import events as reviews
 from laotie.scores import events as scores
+from laotie.search import events as search
 from laotie.settlement import events as settlement
 from laotie.social import events as social
 from laotie.standing import tasks as standing
@@ -47,6 +49,8 @@ DOMAINS: tuple[Register, ...] = (
     scores.register,
     live.register,
     governance.register,
+    search.register,
+    feed.register,
 )
 
 
@@ -56,7 +60,6 @@ def wire(
     provider_registry: ProviderRegistry = providers,
 ) -> None:
     """Register every domain's handlers, jobs and providers (again: nothing changes)."""
-    from laotie import app  # noqa: F401  COMPAT: domains not yet converted register on import
 
     for register in DOMAINS:
         register(event_bus, job_registry, provider_registry)

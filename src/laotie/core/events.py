@@ -130,15 +130,8 @@ class EventBus:
         self._handlers: dict[str, dict[str, _Subscription]] = {}
         self._types: dict[str, type[DomainEvent]] = {}
 
-    def subscribe(self, event_type: Any, handler: Any = None, *, name: str | None = None) -> Any:
-        if isinstance(event_type, str):  # COMPAT during the conversion
-
-            def legacy(h: Any) -> Any:
-                self._handlers.setdefault(event_type, {})[name or f"{h.__module__}.{h.__qualname__}"] = h
-                return h
-
-            return legacy
-        assert name is not None and handler is not None
+    def subscribe(self, event_type: type[E], handler: Callable[[Session, E], None], *, name: str) -> None:
+        """Run ``handler`` on every ``event_type`` event, once per event, recorded under ``name``."""
         topic = event_type.topic
         known = self._types.setdefault(topic, event_type)
         if known is not event_type:
@@ -162,19 +155,8 @@ class EventBus:
 bus = EventBus()
 
 
-class _Legacy:  # COMPAT
-    def __init__(self, topic: str, payload: Any) -> None:
-        self.topic = topic
-        self._payload = payload
-
-    def payload(self) -> Any:
-        return self._payload
-
-
-def emit(session: Session, event: Any, legacy_payload: Any = None) -> str:
+def emit(session: Session, event: DomainEvent) -> str:
     """Write an event into the outbox in the caller's transaction; returns its id."""
-    if isinstance(event, str):  # COMPAT
-        event = _Legacy(event, legacy_payload)
     at = clock.now()
     event_id = new_event_id()
     session.add(
@@ -191,12 +173,11 @@ def emit(session: Session, event: Any, legacy_payload: Any = None) -> str:
     return event_id
 
 
-def emit_many(session: Session, events: Sequence[Any]) -> None:
+def emit_many(session: Session, events: Sequence[DomainEvent]) -> None:
     """Write many events with one statement (the order placement batch)."""
     if not events:
         return
     at = clock.now()
-    events = [_Legacy(*e) if isinstance(e, tuple) else e for e in events]  # COMPAT
     session.execute(
         insert(OutboxEvent),
         [
