@@ -39,7 +39,6 @@ from laotie.orders import router as orders_router
 from laotie.orders.batcher import PlacementBatcher
 from laotie.payments import router as payments_router
 from laotie.payments.sandbox import router as sandbox_router
-from laotie.payments.sandbox.delivery import WebhookDeliverer
 from laotie.promotions import router as promotions_router
 from laotie.reviews import router as reviews_router
 from laotie.search import router as search_router
@@ -117,22 +116,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if settings.embedded_worker:
             stops.append(app.state.outbox_worker.start_thread(settings.outbox_poll_seconds)[1])
             stops.append(jobs.start_thread(database))
-        deliverer: WebhookDeliverer | None = None
-        if (
-            settings.embedded_worker
-            and settings.payment_provider == "sandbox"
-            and settings.sandbox_webhook_delivery
-        ):
-            # The sandbox PSP posts its webhooks back to this server, as a real PSP would.
-            deliverer = WebhookDeliverer(database)
-            stops.append(deliverer.start_thread(settings.public_url)[1])
+        provider_stops = (
+            bootstrap.start_provider_threads(database, settings) if settings.embedded_worker else []
+        )
         await live_realtime.start(app)
         yield
         await live_realtime.stop(app)
         for stop in stops:
             stop.set()
-        if deliverer is not None:
-            deliverer.close()
+        for stop_provider in provider_stops:
+            stop_provider()
         app.state.placement_batcher.close()
         if db is None:
             database.dispose()
