@@ -219,7 +219,7 @@ class OutboxWorker:
 
     def claim(self) -> list[Event]:
         """Take a lease on due events so that no other worker runs them meanwhile. An event no
-        handler listens to (``OrderPlaced`` today) is marked delivered in the same transaction
+        handler listens to (``PaymentRefunded``, say; ``docs/events.md`` lists them) is marked delivered in the same transaction
         rather than in one of its own: a flash sale's thousand orders would otherwise cost a
         thousand write transactions competing with the buyers'. ``claimed_count`` counts both."""
         with unit_of_work(self.db) as session:
