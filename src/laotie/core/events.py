@@ -219,9 +219,10 @@ class OutboxWorker:
 
     def claim(self) -> list[Event]:
         """Take a lease on due events so that no other worker runs them meanwhile. An event no
-        handler listens to (``PaymentRefunded``, say; ``docs/events.md`` lists them) is marked delivered in the same transaction
-        rather than in one of its own: a flash sale's thousand orders would otherwise cost a
-        thousand write transactions competing with the buyers'. ``claimed_count`` counts both."""
+        handler listens to (``PaymentRefunded``, say: ``docs/events.md`` lists them) is marked
+        delivered in the same transaction rather than in one of its own: many unheard events would
+        otherwise cost as many write transactions competing with the buyers'. ``claimed_count``
+        counts both."""
         with unit_of_work(self.db) as session:
             now = clock.now()
             query = (
