@@ -83,7 +83,7 @@ class DomainEvent:
     emitted_at: datetime | None = field(default=None, kw_only=True, compare=False, repr=False)
 
     def payload(self) -> dict[str, Any]:
-        return {_key(f): getattr(self, f.name) for f in fields(self) if f.name not in _ENVELOPE}
+        return {key: getattr(self, name) for name, key in _layout(type(self))}
 
     @classmethod
     def from_payload(
@@ -91,7 +91,7 @@ class DomainEvent:
     ) -> Self:
         """Rebuild the event from a stored payload; keys no field names are ignored (rows written
         before a field was dropped stay deliverable)."""
-        known = {_key(f): f.name for f in fields(cls) if f.name not in _ENVELOPE}
+        known = {key: name for name, key in _layout(cls)}
         values = {known[k]: v for k, v in payload.items() if k in known}
         return cls(**values, emitted_at=emitted_at, event_id=event_id)
 
@@ -99,8 +99,17 @@ class DomainEvent:
 _ENVELOPE = {"event_id", "emitted_at"}
 
 
-def _key(f: Any) -> str:
-    return str(f.metadata.get("key", f.name))
+_LAYOUTS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _layout(cls: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, payload key) of each payload field, worked out once per class (placement emits
+    a batch of events per checkout)."""
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        keys = [(f.name, str(f.metadata.get("key", f.name))) for f in fields(cls) if f.name not in _ENVELOPE]
+        layout = _LAYOUTS[cls] = tuple(keys)
+    return layout
 
 
 def stored_as(key: str) -> Any:
