@@ -63,7 +63,6 @@ def wire(
     provider_registry: ProviderRegistry = providers,
 ) -> None:
     """Register every domain's handlers, jobs and providers (again: nothing changes)."""
-
     for register in DOMAINS:
         register(event_bus, job_registry, provider_registry)
 
