@@ -26,9 +26,7 @@ from laotie.core.http import ERROR_RESPONSES, RejectNulMiddleware, install_error
 from laotie.core.principal_cache import PrincipalCache, database_loader
 from laotie.core.request_body import BodyLimitMiddleware
 from laotie.core.storage import LocalDiskStorage
-from laotie.feed import events as feed_events
 from laotie.feed import router as feed_router
-from laotie.feed import tasks as feed_tasks
 from laotie.governance import router as governance_router
 from laotie.governance import router_integrity as governance_integrity_router
 from laotie.live import router as live_router
@@ -41,12 +39,9 @@ from laotie.orders import router as orders_router
 from laotie.orders.batcher import PlacementBatcher
 from laotie.payments import router as payments_router
 from laotie.payments.sandbox import router as sandbox_router
-from laotie.payments.sandbox.delivery import WebhookDeliverer
 from laotie.promotions import router as promotions_router
 from laotie.reviews import router as reviews_router
-from laotie.search import events as search_events
 from laotie.search import router as search_router
-from laotie.search import tasks as search_tasks
 from laotie.settings import Settings
 from laotie.settlement import router as settlement_router
 from laotie.shops import router as shops_router
@@ -94,13 +89,6 @@ ROUTERS: list[APIRouter] = [
     governance_integrity_router.router,
     governance_integrity_router.merchant_router,
 ]
-# Imported for what they register: outbox handlers and periodic jobs.
-HANDLERS_AND_JOBS = (
-    search_events,
-    search_tasks,
-    feed_events,
-    feed_tasks,
-)
 
 health_router = APIRouter(prefix="/api/v1", tags=["health"])
 
@@ -128,22 +116,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if settings.embedded_worker:
             stops.append(app.state.outbox_worker.start_thread(settings.outbox_poll_seconds)[1])
             stops.append(jobs.start_thread(database))
-        deliverer: WebhookDeliverer | None = None
-        if (
-            settings.embedded_worker
-            and settings.payment_provider == "sandbox"
-            and settings.sandbox_webhook_delivery
-        ):
-            # The sandbox PSP posts its webhooks back to this server, as a real PSP would.
-            deliverer = WebhookDeliverer(database)
-            stops.append(deliverer.start_thread(settings.public_url)[1])
+        provider_stops = (
+            bootstrap.start_provider_threads(database, settings) if settings.embedded_worker else []
+        )
         await live_realtime.start(app)
         yield
         await live_realtime.stop(app)
         for stop in stops:
             stop.set()
-        if deliverer is not None:
-            deliverer.close()
+        for stop_provider in provider_stops:
+            stop_provider()
         app.state.placement_batcher.close()
         if db is None:
             database.dispose()

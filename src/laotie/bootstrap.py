@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from laotie.aftersales import events as aftersales
+from laotie.core.db import Database
 from laotie.core.events import EventBus, bus
 from laotie.core.jobs import JobRegistry, jobs
 from laotie.core.providers import ProviderRegistry, providers
+from laotie.feed import events as feed
 from laotie.governance import events as governance
 from laotie.live import events as live
 from laotie.logistics import events as logistics
@@ -23,9 +25,12 @@ from laotie.logistics import events as logistics
 from laotie.migrations.registry import metadata  # noqa: F401
 from laotie.orders import events as orders
 from laotie.payments import tasks as payments
+from laotie.payments.gateway import PAYMENTS_THREADS
 from laotie.promotions import events as promotions
 from laotie.reviews import events as reviews
 from laotie.scores import events as scores
+from laotie.search import events as search
+from laotie.settings import Settings
 from laotie.settlement import events as settlement
 from laotie.social import events as social
 from laotie.standing import tasks as standing
@@ -47,6 +52,8 @@ DOMAINS: tuple[Register, ...] = (
     scores.register,
     live.register,
     governance.register,
+    search.register,
+    feed.register,
 )
 
 
@@ -56,7 +63,14 @@ def wire(
     provider_registry: ProviderRegistry = providers,
 ) -> None:
     """Register every domain's handlers, jobs and providers (again: nothing changes)."""
-    from laotie import app  # noqa: F401  COMPAT: domains not yet converted register on import
-
     for register in DOMAINS:
         register(event_bus, job_registry, provider_registry)
+
+
+def start_provider_threads(db: Database, settings: Settings) -> list[Callable[[], None]]:
+    """Start what the configured providers run beside the outbox worker (the sandbox PSP posts its
+    webhooks); returns what stops each. The API process calls it when its worker is embedded,
+    ``laotie worker`` always."""
+    start = providers.find(PAYMENTS_THREADS, settings.payment_provider)
+    stop = start(db, settings) if start is not None else None
+    return [stop] if stop is not None else []

@@ -162,11 +162,9 @@ def worker(database_url: DbOption = None) -> None:
     bootstrap.wire()
     stop = threading.Event()
     settings = get_settings()
-    if settings.payment_provider == "sandbox" and settings.sandbox_webhook_delivery:
-        from laotie.payments.sandbox.delivery import WebhookDeliverer
-
-        # API processes without the embedded worker leave the sandbox's webhooks to this process.
-        WebhookDeliverer(db).start_thread(settings.public_url)
+    # API processes without the embedded worker leave the providers' threads (the sandbox's
+    # webhooks) to this process.
+    provider_stops = bootstrap.start_provider_threads(db, settings)
     if not settings.redis_url:
         console.print(
             "[yellow]LAOTIE_REDIS_URL is not set: live rooms' purchase notices stay in this process[/]"
@@ -179,6 +177,8 @@ def worker(database_url: DbOption = None) -> None:
         stop.set()
     finally:
         jobs_stop.set()
+        for stop_provider in provider_stops:
+            stop_provider()
         db.dispose()
 
 

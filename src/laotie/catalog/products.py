@@ -3,7 +3,7 @@
 The rule for editing a product after review is in ``lifecycle`` (content goes back to review,
 prices and stock do not). Every price a SKU takes, its first included, is written to
 ``catalog_price_change`` and announced as ``SkuPriceChanged``; any other edit, and a stock change,
-is announced as ``catalog.product_changed`` {"product_id", "shop_id", "fields"} (search listens).
+is announced as ``ProductChanged`` (naming the fields).
 """
 
 from __future__ import annotations

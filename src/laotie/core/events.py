@@ -83,7 +83,7 @@ class DomainEvent:
     emitted_at: datetime | None = field(default=None, kw_only=True, compare=False, repr=False)
 
     def payload(self) -> dict[str, Any]:
-        return {_key(f): getattr(self, f.name) for f in fields(self) if f.name not in _ENVELOPE}
+        return {key: getattr(self, name) for name, key in _layout(type(self))}
 
     @classmethod
     def from_payload(
@@ -91,7 +91,7 @@ class DomainEvent:
     ) -> Self:
         """Rebuild the event from a stored payload; keys no field names are ignored (rows written
         before a field was dropped stay deliverable)."""
-        known = {_key(f): f.name for f in fields(cls) if f.name not in _ENVELOPE}
+        known = {key: name for name, key in _layout(cls)}
         values = {known[k]: v for k, v in payload.items() if k in known}
         return cls(**values, emitted_at=emitted_at, event_id=event_id)
 
@@ -99,8 +99,17 @@ class DomainEvent:
 _ENVELOPE = {"event_id", "emitted_at"}
 
 
-def _key(f: Any) -> str:
-    return str(f.metadata.get("key", f.name))
+_LAYOUTS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _layout(cls: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, payload key) of each payload field, worked out once per class (placement emits
+    a batch of events per checkout)."""
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        keys = [(f.name, str(f.metadata.get("key", f.name))) for f in fields(cls) if f.name not in _ENVELOPE]
+        layout = _LAYOUTS[cls] = tuple(keys)
+    return layout
 
 
 def stored_as(key: str) -> Any:
@@ -130,15 +139,8 @@ class EventBus:
         self._handlers: dict[str, dict[str, _Subscription]] = {}
         self._types: dict[str, type[DomainEvent]] = {}
 
-    def subscribe(self, event_type: Any, handler: Any = None, *, name: str | None = None) -> Any:
-        if isinstance(event_type, str):  # COMPAT during the conversion
-
-            def legacy(h: Any) -> Any:
-                self._handlers.setdefault(event_type, {})[name or f"{h.__module__}.{h.__qualname__}"] = h
-                return h
-
-            return legacy
-        assert name is not None and handler is not None
+    def subscribe(self, event_type: type[E], handler: Callable[[Session, E], None], *, name: str) -> None:
+        """Run ``handler`` on every ``event_type`` event, once per event, recorded under ``name``."""
         topic = event_type.topic
         known = self._types.setdefault(topic, event_type)
         if known is not event_type:
@@ -162,19 +164,8 @@ class EventBus:
 bus = EventBus()
 
 
-class _Legacy:  # COMPAT
-    def __init__(self, topic: str, payload: Any) -> None:
-        self.topic = topic
-        self._payload = payload
-
-    def payload(self) -> Any:
-        return self._payload
-
-
-def emit(session: Session, event: Any, legacy_payload: Any = None) -> str:
+def emit(session: Session, event: DomainEvent) -> str:
     """Write an event into the outbox in the caller's transaction; returns its id."""
-    if isinstance(event, str):  # COMPAT
-        event = _Legacy(event, legacy_payload)
     at = clock.now()
     event_id = new_event_id()
     session.add(
@@ -191,12 +182,11 @@ def emit(session: Session, event: Any, legacy_payload: Any = None) -> str:
     return event_id
 
 
-def emit_many(session: Session, events: Sequence[Any]) -> None:
+def emit_many(session: Session, events: Sequence[DomainEvent]) -> None:
     """Write many events with one statement (the order placement batch)."""
     if not events:
         return
     at = clock.now()
-    events = [_Legacy(*e) if isinstance(e, tuple) else e for e in events]  # COMPAT
     session.execute(
         insert(OutboxEvent),
         [
@@ -238,9 +228,10 @@ class OutboxWorker:
 
     def claim(self) -> list[Event]:
         """Take a lease on due events so that no other worker runs them meanwhile. An event no
-        handler listens to (``OrderPlaced`` today) is marked delivered in the same transaction
-        rather than in one of its own: a flash sale's thousand orders would otherwise cost a
-        thousand write transactions competing with the buyers'. ``claimed_count`` counts both."""
+        handler listens to (``PaymentRefunded``, say: ``docs/events.md`` lists them) is marked
+        delivered in the same transaction rather than in one of its own: many unheard events would
+        otherwise cost as many write transactions competing with the buyers'. ``claimed_count``
+        counts both."""
         with unit_of_work(self.db) as session:
             now = clock.now()
             query = (

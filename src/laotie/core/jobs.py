@@ -46,14 +46,6 @@ class JobRegistry:
             return
         self.entries[name] = _Entry(name, seconds, job)
 
-    def every(self, seconds: float, name: str | None = None) -> Callable[[Job], Job]:
-        def register(job: Job) -> Job:
-            key = name or f"{job.__module__}.{job.__qualname__}"
-            self.entries[key] = _Entry(key, seconds, job)
-            return job
-
-        return register
-
 
 jobs = JobRegistry()
 

@@ -30,6 +30,10 @@ class ProviderRegistry:
             known = sorted(n for k, n in self._factories if k == kind)
             raise UnknownProvider(f"unknown {kind} provider {name!r} (registered: {known})") from None
 
+    def find(self, kind: str, name: str) -> Callable[..., Any] | None:
+        """The factory, or None when this provider has none of this kind (an optional part)."""
+        return self._factories.get((kind, name))
+
     def names(self, kind: str) -> list[str]:
         return sorted(n for k, n in self._factories if k == kind)
 

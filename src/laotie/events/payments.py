@@ -16,7 +16,7 @@ class IntentEvent(DomainEvent):
     intent_id: int
     buyer_id: int
     reference_type: str
-    reference_id: int
+    reference_id: str  # a checkout's or an order's id, as text
     amount_fen: int
     kind: str
 

@@ -46,7 +46,7 @@ def _settle_checkout_payment(session: Session, ev: IntentEvent) -> None:
     """Mark a paid checkout's orders paid; refund any order that was cancelled before the money came."""
     if ev.reference_type != "checkout":
         return
-    checkout_id = ev.reference_id
+    checkout_id = int(ev.reference_id)
     intent_id = ev.intent_id
     orders = session.execute(
         select(Order.id, Order.payable_fen).where(Order.checkout_id == checkout_id).order_by(Order.id)
@@ -93,12 +93,12 @@ def on_payment_succeeded_late(session: Session, ev: PaymentSucceededLate) -> Non
 
 def on_pay_later_charged(session: Session, ev: PaymentSucceeded) -> None:
     if ev.reference_type == "order" and ev.kind == "pay_later":
-        paylater.charge_succeeded(session, ev.reference_id)
+        paylater.charge_succeeded(session, int(ev.reference_id))
 
 
 def on_pay_later_failed(session: Session, ev: PaymentFailed | PaymentExpired) -> None:
     if ev.reference_type == "order" and ev.kind == "pay_later":
-        paylater.charge_failed(session, ev.reference_id, ev.reason)
+        paylater.charge_failed(session, int(ev.reference_id), ev.reason)
 
 
 def on_shipment_delivered(session: Session, ev: ShipmentDelivered) -> None:

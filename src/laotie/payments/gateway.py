@@ -16,6 +16,8 @@ from laotie.payments.interfaces import PaymentProvider, PayoutProvider
 from laotie.settings import get_settings
 
 PAYMENTS = "payments"  # the provider kind: its factory takes the session, its product does both
+# Optional: threads a provider runs beside the outbox worker; factory(db, settings) -> stop or None.
+PAYMENTS_THREADS = "payments.threads"
 
 
 def provider_name() -> str:

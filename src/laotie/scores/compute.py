@@ -2,8 +2,8 @@
 
 For each subject: read its window (≤ 90 day rows), apply the formulas, and compare with the current
 row. What changed is written (current row, today's history row, a movement naming the cause), the
-lines crossed are announced (``scores.threshold_crossed``) and turned into consequences (through
-``standing``), and search and feed are told (``scores.product_changed`` / ``shop_changed``).
+lines crossed are announced (``ThresholdCrossed``) and turned into consequences (through
+``standing``), and the move is announced (``ProductScoresChanged`` / ``ShopScoresChanged``).
 Nothing is written for a subject whose figures did not move.
 """
 

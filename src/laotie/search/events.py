@@ -3,65 +3,81 @@ current facts (scores through ``scores.service``), so running it twice changes n
 
 In the embedded setup the outbox worker wakes the moment a transaction with events commits, so a
 listing change is searchable well within a second; with several API processes the worker process
-(or processes) apply the same handlers to the one shared index.
+(or processes) apply the same handlers to the one shared index. ``register`` lists them, with the
+domain's job.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from laotie.core.events import Event, bus
+from laotie.core.events import EventBus
+from laotie.core.jobs import JobRegistry
+from laotie.core.providers import ProviderRegistry
+from laotie.events.catalog import ProductChanged, ProductStatusChanged, SkuPriceChanged
+from laotie.events.live import LiveSessionEnded, LiveSessionStarted
+from laotie.events.logistics import ShippingChanged
+from laotie.events.orders import OrderCancelled, OrderPaid
+from laotie.events.promotions import CampaignPriceApproved
+from laotie.events.scores import ProductScoresChanged, ShopScoresChanged
+from laotie.events.shops import ShopStatusChanged
+from laotie.events.standing import ConsequenceImposed, ConsequenceLifted
+from laotie.events.video import VideoPublished, VideoRemoved
 from laotie.orders import service as orders
-from laotie.search import indexing
+from laotie.search import indexing, tasks
 from laotie.search.models import DocKind
 from laotie.search.scorecolumns import product_score_columns, shop_score_columns
 from laotie.search.service import set_product_scores, set_shop_scores
 
-PRODUCT_TOPICS = (
-    "ProductStatusChanged",
-    "SkuPriceChanged",
-    "catalog.product_changed",
-    "CampaignPriceApproved",
-)
+# Whatever may change how a product is found or shown: its document is rebuilt.
+ProductEvent = ProductStatusChanged | SkuPriceChanged | ProductChanged | CampaignPriceApproved
 
 
-def _product(session: Session, ev: Event) -> None:
-    product_id = ev.payload.get("product_id")
-    if isinstance(product_id, int):
-        indexing.index_products(session, [product_id])
+def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> None:
+    # Handler names keep the topic each was first registered under (delivery records use them).
+    bus.subscribe(ProductStatusChanged, _product, name="search.index_product.ProductStatusChanged")
+    bus.subscribe(SkuPriceChanged, _product, name="search.index_product.SkuPriceChanged")
+    bus.subscribe(ProductChanged, _product, name="search.index_product.catalog.product_changed")
+    bus.subscribe(CampaignPriceApproved, _product, name="search.index_product.CampaignPriceApproved")
+    bus.subscribe(OrderPaid, order_products, name="search.sales_on_paid")
+    bus.subscribe(OrderCancelled, order_products, name="search.stock_on_cancel")
+    bus.subscribe(ShopStatusChanged, shop_status, name="search.shop_status")
+    bus.subscribe(ShippingChanged, shipping, name="search.shipping")
+    bus.subscribe(ConsequenceImposed, consequence, name="search.consequence_imposed")
+    bus.subscribe(ConsequenceLifted, consequence, name="search.consequence_lifted")
+    bus.subscribe(ProductScoresChanged, product_scores, name="search.product_scores")
+    bus.subscribe(ShopScoresChanged, shop_scores, name="search.shop_scores")
+    bus.subscribe(LiveSessionStarted, live_session, name="search.live_started")
+    bus.subscribe(LiveSessionEnded, live_session, name="search.live_ended")
+    bus.subscribe(VideoPublished, video, name="search.video_published")
+    bus.subscribe(VideoRemoved, video, name="search.video_removed")
+    jobs.add("search.flush_query_log", 2.0, tasks.flush_query_log)
 
 
-for _topic in PRODUCT_TOPICS:
-    bus.subscribe(_topic, name=f"search.index_product.{_topic}")(_product)
+def _product(session: Session, ev: ProductEvent) -> None:
+    indexing.index_products(session, [ev.product_id])
 
 
-@bus.subscribe("OrderPaid", name="search.sales_on_paid")
-@bus.subscribe("OrderCancelled", name="search.stock_on_cancel")
-def order_products(session: Session, ev: Event) -> None:
+def order_products(session: Session, ev: OrderPaid | OrderCancelled) -> None:
     """Sales (paid) and stock (given back on cancel) of the products an order holds."""
-    indexing.index_products(session, orders.order_products(session, int(ev.payload["order_id"])))
+    indexing.index_products(session, orders.order_products(session, ev.order_id))
 
 
-@bus.subscribe("ShopStatusChanged", name="search.shop_status")
-def shop_status(session: Session, ev: Event) -> None:
+def shop_status(session: Session, ev: ShopStatusChanged) -> None:
     """A frozen or closed shop's goods leave search; a reopened shop's come back."""
-    shop_id = int(ev.payload["shop_id"])
-    indexing.index_products(session, indexing.shop_products(session, shop_id))
+    indexing.index_products(session, indexing.shop_products(session, ev.shop_id))
 
 
-@bus.subscribe("logistics.shipping_changed", name="search.shipping")
-def shipping(session: Session, ev: Event) -> None:
-    ids = ev.payload.get("product_ids")
+def shipping(session: Session, ev: ShippingChanged) -> None:
+    ids = ev.product_ids
     if ids is None:
-        ids = list(indexing.shop_products(session, int(ev.payload["shop_id"])))
+        ids = list(indexing.shop_products(session, ev.shop_id))
     indexing.index_products(session, ids)
 
 
-@bus.subscribe("standing.consequence_imposed", name="search.consequence_imposed")
-@bus.subscribe("standing.consequence_lifted", name="search.consequence_lifted")
-def consequence(session: Session, ev: Event) -> None:
+def consequence(session: Session, ev: ConsequenceImposed | ConsequenceLifted) -> None:
     """Throttling: a product's or shop's traffic columns follow ``standing``."""
-    kind, subject_id = ev.payload["subject_kind"], int(ev.payload["subject_id"])
+    kind, subject_id = ev.subject_kind, ev.subject_id
     if kind == "product":
         shops = indexing.product_shops(session, [subject_id])
         indexing.apply_traffic(session, shops)
@@ -70,29 +86,23 @@ def consequence(session: Session, ev: Event) -> None:
         indexing.apply_shop_media_traffic(session, subject_id)
 
 
-@bus.subscribe("scores.product_changed", name="search.product_scores")
-def product_scores(session: Session, ev: Event) -> None:
-    """A product's scores moved: read them through the scores API (never from the payload) and rerank."""
-    product_id = int(ev.payload["product_id"])
+def product_scores(session: Session, ev: ProductScoresChanged) -> None:
+    """A product's scores moved: read them through the scores API (never from the event) and rerank."""
+    product_id = ev.product_id
     set_product_scores(session, product_id, **product_score_columns(session, [product_id])[product_id])
 
 
-@bus.subscribe("scores.shop_changed", name="search.shop_scores")
-def shop_scores(session: Session, ev: Event) -> None:
-    shop_id = int(ev.payload["shop_id"])
+def shop_scores(session: Session, ev: ShopScoresChanged) -> None:
+    shop_id = ev.shop_id
     set_shop_scores(session, shop_id, **shop_score_columns(session, [shop_id])[shop_id])
 
 
-@bus.subscribe("LiveSessionStarted", name="search.live_started")
-@bus.subscribe("LiveSessionEnded", name="search.live_ended")
-def live_session(session: Session, ev: Event) -> None:
-    indexing.index_live(session, [int(ev.payload["session_id"])])
+def live_session(session: Session, ev: LiveSessionStarted | LiveSessionEnded) -> None:
+    indexing.index_live(session, [ev.session_id])
 
 
-@bus.subscribe("video.published", name="search.video_published")
-@bus.subscribe("video.removed", name="search.video_removed")
-def video(session: Session, ev: Event) -> None:
-    indexing.index_videos(session, [int(ev.payload["video_id"])])
+def video(session: Session, ev: VideoPublished | VideoRemoved) -> None:
+    indexing.index_videos(session, [ev.video_id])
 
 
 __all__ = ["DocKind"]

@@ -230,7 +230,7 @@ def sync(
 
 def lift_expired(session: Session, limit: int = 500) -> int:
     """Close penalties whose end has passed (readers already ignore them; this records the lift
-    and tells search and feed). Safe with several runners: each row is closed once."""
+    and announces it). Safe with several runners: each row is closed once."""
     now = clock.now()
     rows = session.scalars(
         select(Consequence)

@@ -7,8 +7,10 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import select, text
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.db import Database
-from laotie.core.events import Event, EventBus, OutboxEvent, OutboxWorker, emit
+from laotie.core.events import DomainEvent, EventBus, OutboxEvent, OutboxWorker, emit
 from laotie.core.uow import unit_of_work
 
 EFFECTS_DDL = "CREATE TABLE IF NOT EXISTS test_effect (event_id VARCHAR(32) PRIMARY KEY, note VARCHAR(50))"
@@ -35,13 +37,19 @@ def _effect_count(db: Database) -> int:
         return int(conn.execute(text("SELECT count(*) FROM test_effect")).scalar_one())
 
 
-def _record(session: Session, ev: Event) -> None:
-    session.execute(text("INSERT INTO test_effect (event_id, note) VALUES (:e, 'done')"), {"e": ev.id})
+@dataclass(frozen=True)
+class Happened(DomainEvent):
+    topic: ClassVar[str] = "test.happened"
+    n: int = 0
 
 
-def _emit_one(db: Database, topic: str = "test.happened") -> str:
+def _record(session: Session, ev: Happened) -> None:
+    session.execute(text("INSERT INTO test_effect (event_id, note) VALUES (:e, 'done')"), {"e": ev.event_id})
+
+
+def _emit_one(db: Database) -> str:
     with unit_of_work(db) as session:
-        event_id = emit(session, topic, {"n": 1})
+        event_id = emit(session, Happened(n=1))
         session.commit()
     return event_id
 
@@ -55,16 +63,16 @@ def _row(db: Database, event_id: str) -> OutboxEvent:
 
 def test_event_written_in_a_rolled_back_transaction_never_exists(effects: Database) -> None:
     with unit_of_work(effects) as session:
-        emit(session, "test.happened", {})
+        emit(session, Happened())
         # no commit: the unit of work rolls back
     bus = EventBus()
-    bus.subscribe("test.happened")(_record)
+    bus.subscribe(Happened, _record, name="record")
     assert OutboxWorker(effects, bus).run_once() == 0
 
 
 def test_delivers_each_handler_once_after_commit(effects: Database) -> None:
     bus = EventBus()
-    bus.subscribe("test.happened", name="record")(_record)
+    bus.subscribe(Happened, _record, name="record")
     event_id = _emit_one(effects)
     worker = OutboxWorker(effects, bus)
     worker.run_until_idle()
@@ -77,13 +85,13 @@ def test_failing_handler_retries_with_backoff_then_succeeds(effects: Database) -
     calls = {"n": 0}
     bus = EventBus()
 
-    @bus.subscribe("test.happened", name="flaky")
-    def flaky(session: Session, ev: Event) -> None:
+    def flaky(session: Session, ev: Happened) -> None:
         calls["n"] += 1
         if calls["n"] < 3:
             raise RuntimeError("carrier API down")
         _record(session, ev)
 
+    bus.subscribe(Happened, flaky, name="flaky")
     event_id = _emit_one(effects)
     worker = OutboxWorker(effects, bus)
     worker.run_once()
@@ -102,9 +110,10 @@ def test_failing_handler_retries_with_backoff_then_succeeds(effects: Database) -
 def test_gives_up_after_max_attempts(effects: Database) -> None:
     bus = EventBus()
 
-    @bus.subscribe("test.happened", name="broken")
-    def broken(session: Session, ev: Event) -> None:
+    def broken(session: Session, ev: Happened) -> None:
         raise ValueError("bad payload")
+
+    bus.subscribe(Happened, broken, name="broken")
 
     event_id = _emit_one(effects)
     worker = OutboxWorker(effects, bus, max_attempts=3)
@@ -117,7 +126,7 @@ def test_gives_up_after_max_attempts(effects: Database) -> None:
 
 def test_handler_committed_but_worker_died_before_marking_delivered(effects: Database) -> None:
     bus = EventBus()
-    bus.subscribe("test.happened", name="record")(_record)
+    bus.subscribe(Happened, _record, name="record")
     event_id = _emit_one(effects)
     dying = OutboxWorker(effects, bus)
     dying._record_outcome = lambda ev, error: None  # type: ignore[method-assign]  # dies right here
@@ -134,18 +143,19 @@ import sys, time, pathlib
 from sqlalchemy import text
 from laotie.core.db import Database
 from laotie.core.events import EventBus, OutboxWorker
+from tests.integration.core.test_outbox import Happened
 
 db = Database(sys.argv[1])
 started = pathlib.Path(sys.argv[2])
 bus = EventBus()
 
-@bus.subscribe("test.happened", name="record")
 def record(session, ev):
-    session.execute(text("INSERT INTO test_effect (event_id, note) VALUES (:e, 'done')"), {"e": ev.id})
+    session.execute(text("INSERT INTO test_effect (event_id, note) VALUES (:e, 'done')"), {"e": ev.event_id})
     session.flush()
     started.write_text("in handler")
     time.sleep(60)  # killed here: the effect is written but not committed
 
+bus.subscribe(Happened, record, name="record")
 OutboxWorker(db, bus).run_once()
 """
 
@@ -168,7 +178,7 @@ def test_worker_killed_mid_delivery_loses_nothing(effects: Database, tmp_path: P
     assert _effect_count(effects) == 0
     assert _row(effects, event_id).delivered_at is None
     bus = EventBus()
-    bus.subscribe("test.happened", name="record")(_record)
+    bus.subscribe(Happened, _record, name="record")
     worker = OutboxWorker(effects, bus)
     assert worker.run_once() == 0  # the dead worker's lease still holds
     with clock.travel(timedelta(seconds=31)):
@@ -179,7 +189,7 @@ def test_worker_killed_mid_delivery_loses_nothing(effects: Database, tmp_path: P
 
 def test_emit_wakes_the_embedded_worker(effects: Database) -> None:
     bus = EventBus()
-    bus.subscribe("test.happened", name="record")(_record)
+    bus.subscribe(Happened, _record, name="record")
     worker = OutboxWorker(effects, bus)
     thread, stop = worker.start_thread(poll_seconds=30)
     try:

@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from sqlalchemy import func, select
 
 from laotie.core.db import Database
-from laotie.core.events import Event, EventBus, OutboxDelivery, OutboxEvent, OutboxWorker, emit
+from laotie.core.events import DomainEvent, EventBus, OutboxDelivery, OutboxEvent, OutboxWorker, emit
 from laotie.core.uow import unit_of_work
+
+
+@dataclass(frozen=True)
+class Heard(DomainEvent):
+    topic: ClassVar[str] = "test.heard"
+
+
+@dataclass(frozen=True)
+class Unheard(DomainEvent):
+    topic: ClassVar[str] = "test.unheard"
+    n: int
 
 
 def test_unheard_events_are_delivered_at_claim_and_heard_ones_run_their_handlers(db: Database) -> None:
     seen: list[str] = []
     bus = EventBus()
 
-    @bus.subscribe("test.heard", name="listener")
-    def listener(session: object, ev: Event) -> None:
-        seen.append(ev.id)
+    def listener(session: object, ev: Heard) -> None:
+        seen.append(str(ev.event_id))
+
+    bus.subscribe(Heard, listener, name="listener")
 
     with unit_of_work(db) as session:
-        unheard = [emit(session, "test.unheard", {"n": n}) for n in range(3)]
-        heard = emit(session, "test.heard", {})
+        unheard = [emit(session, Unheard(n=n)) for n in range(3)]
+        heard = emit(session, Heard())
         session.commit()
     worker = OutboxWorker(db, bus)
     recorded: list[str] = []

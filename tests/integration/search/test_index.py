@@ -12,6 +12,7 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.db import Database
 from laotie.core.events import OutboxWorker, emit
+from laotie.events.reviews import ReviewPublished
 from laotie.search import service as search
 from laotie.search.models import DocKind, SearchDoc
 from laotie.search.schemas import Filters
@@ -159,25 +160,24 @@ def test_score_events_are_stored_and_rank(session: Session, db: Database) -> Non
             pid = p[name]
             emit(
                 session,
-                "reviews.review_published",
-                {
-                    "review_id": 2 * n + (name == "red"),
-                    "order_id": 1,
-                    "order_line_id": 2 * n + (name == "red"),
-                    "product_id": pid,
-                    "sku_id": 1,
-                    "shop_id": facts[pid].shop_id,
-                    "category_id": dress,
-                    "buyer_id": 1,
-                    "creator_id": None,
-                    "product_stars": stars,
-                    "service_stars": stars,
-                    "logistics_stars": stars,
-                    "is_default": False,
-                    "has_photos": False,
-                    "tags": [],
-                    "published_at": clock.now().isoformat(),
-                },
+                ReviewPublished(
+                    review_id=2 * n + (name == "red"),
+                    order_id=1,
+                    order_line_id=2 * n + (name == "red"),
+                    product_id=pid,
+                    sku_id=1,
+                    shop_id=facts[pid].shop_id,
+                    category_id=dress,
+                    buyer_id=1,
+                    creator_id=None,
+                    product_stars=stars,
+                    service_stars=stars,
+                    logistics_stars=stars,
+                    is_default=False,
+                    has_photos=False,
+                    tags=[],
+                    published_at=clock.now().isoformat(),
+                ),
             )
     session.commit()
     _drain(db)
