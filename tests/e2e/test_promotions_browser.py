@@ -27,6 +27,8 @@ def promo_server(fresh_site: Callable[[str], Site], serve: Callable[..., str]) -
         multibuy(session, a.shop_id, [(2, 500), (3, 1000)])
         shop_wallet = claim(session, buyer.principal, shop_coupon(session, a.shop_id, 15000, cut_fen=1500).id)
         platform_wallet = claim(session, buyer.principal, platform_coupon(session, 20000, 1000, 1_000_000).id)
+        # Out of reach for this cart: listed apart with how much is missing.
+        claim(session, buyer.principal, shop_coupon(session, c.shop_id, 50000, cut_fen=5000).id)
         world = {
             "a": a,
             "b": b,
@@ -74,6 +76,13 @@ def test_checkout_breakdown_and_merchant_tools(
     page.locator("#use-best").click()
     page.wait_for_selector("#coupon-best >> text=已为你选好最省钱的券组合")
     assert page.locator("#checkout-total").inner_text() == best_total
+    unusable = page.locator("#coupon-unusable")
+    unusable.locator("summary").click()
+    assert "差¥412可用" in unusable.inner_text()  # 满500 against the shop's ¥88 line
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#coupon-form").scroll_into_view_if_needed()
+    shots.take(page, "phone-checkout-coupons.png")
+    page.set_viewport_size({"width": 1280, "height": 900})
     lines = page.locator(".promo-lines")
     assert lines.count() >= 2
     text = page.locator("main").inner_text()
