@@ -138,8 +138,8 @@ def get_json(url: str) -> Any:
         return json.loads(response.read())
 
 
-def start_server(database_url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
-    """``laotie serve`` from this checkout, with the defaults: one worker, embedded outbox worker."""
+def start_server(database_url: str, port: int, workdir: Path, workers: int = 1) -> subprocess.Popen[bytes]:
+    """``laotie serve`` from this checkout with ``workers`` API processes, embedded outbox worker."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
@@ -148,8 +148,10 @@ def start_server(database_url: str, port: int, workdir: Path) -> subprocess.Pope
         **random_secrets_env(),  # a server starts only with safe secrets (issue 9)
     }
     log = (workdir / "server.log").open("wb")
+    command = [sys.executable, "-m", "laotie.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "laotie.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        command,
         env=env,
         cwd=workdir,
         stdout=log,
@@ -268,6 +270,7 @@ def main() -> None:
         help="write results (default bench/results/catalog-<db>.json)",
     )
     parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL)
+    parser.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL when > 1)")
     parser.add_argument("--keep", action="store_true", help="keep the database and server log afterwards")
     args = parser.parse_args()
     if args.json == "":
@@ -284,7 +287,7 @@ def main() -> None:
             f"[yellow]the machine is busy (load average {load_before}): figures will be low[/yellow]"
         )
     port = free_port()
-    server = start_server(url, port, workdir)
+    server = start_server(url, port, workdir, args.workers)
     base = f"http://127.0.0.1:{port}"
     try:
         check_data(base, report)
@@ -307,7 +310,7 @@ def main() -> None:
                 "clients": args.clients,
                 "duration_s": args.duration,
                 "wrk_threads": args.threads,
-                "uvicorn_workers": 1,
+                "uvicorn_workers": args.workers,
                 "shelf_pages": SHELF_PAGES,
             },
             "seeding": report.summary(),

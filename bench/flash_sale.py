@@ -113,8 +113,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
-    """``laotie serve`` from this checkout with its defaults (one worker, embedded workers)."""
+def start_server(url: str, port: int, workdir: Path, workers: int = 1) -> subprocess.Popen[bytes]:
+    """``laotie serve`` from this checkout with ``workers`` API processes (embedded workers)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
@@ -124,6 +124,7 @@ def start_server(url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
     }
     log = (workdir / "server.log").open("wb")
     command = [sys.executable, "-m", "laotie.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers)]
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
 
 
@@ -280,7 +281,9 @@ def stop_profiler(profiler: subprocess.Popen[bytes] | None) -> None:
         profiler.wait(timeout=60)
 
 
-def run(kind: str, buyers: int, stock: int, keep: bool, profile: Path | None = None) -> dict[str, Any]:
+def run(
+    kind: str, buyers: int, stock: int, keep: bool, profile: Path | None = None, workers: int = 1
+) -> dict[str, Any]:
     info = machine()
     workdir = Path(tempfile.mkdtemp(prefix="laotie-flash-"))
     timings: dict[str, float] = {}
@@ -293,7 +296,7 @@ def run(kind: str, buyers: int, stock: int, keep: bool, profile: Path | None = N
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     t1 = time.monotonic()
-    server = start_server(url, port, workdir)
+    server = start_server(url, port, workdir, workers)
     try:
         wait_healthy(base_url, server)
         timings["server_start_s"] = round(time.monotonic() - t1, 1)
@@ -432,11 +435,12 @@ def main() -> None:
         help="write the result as JSON (default bench/results/flash-sale-<db>.json)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary files and the database")
+    parser.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL when > 1)")
     parser.add_argument(
         "--profile", type=Path, help="sample the server with py-spy during the rush (collapsed stacks)"
     )
     args = parser.parse_args()
-    result = run(args.db, args.buyers, args.stock, args.keep, args.profile)
+    result = run(args.db, args.buyers, args.stock, args.keep, args.profile, args.workers)
     console.print(table(result))
     if args.json is not None:
         out = Path(args.json) if args.json else RESULTS / f"flash-sale-{args.db}.json"
