@@ -24,7 +24,7 @@ from laotie.events.shops import ShopStatusChanged
 from laotie.events.standing import ConsequenceImposed, ConsequenceLifted
 from laotie.events.video import VideoPublished, VideoRemoved
 from laotie.orders import service as orders
-from laotie.search import indexing, tasks
+from laotie.search import indexing, indexing_media, tasks
 from laotie.search.models import DocKind
 from laotie.search.scorecolumns import product_score_columns, shop_score_columns
 from laotie.search.service import set_product_scores, set_shop_scores
@@ -83,7 +83,7 @@ def consequence(session: Session, ev: ConsequenceImposed | ConsequenceLifted) ->
         indexing.apply_traffic(session, shops)
     elif kind == "shop":
         indexing.apply_traffic(session, indexing.shop_products(session, subject_id))
-        indexing.apply_shop_media_traffic(session, subject_id)
+        indexing_media.apply_shop_media_traffic(session, subject_id)
 
 
 def product_scores(session: Session, ev: ProductScoresChanged) -> None:
@@ -98,11 +98,11 @@ def shop_scores(session: Session, ev: ShopScoresChanged) -> None:
 
 
 def live_session(session: Session, ev: LiveSessionStarted | LiveSessionEnded) -> None:
-    indexing.index_live(session, [ev.session_id])
+    indexing_media.index_live(session, [ev.session_id])
 
 
 def video(session: Session, ev: VideoPublished | VideoRemoved) -> None:
-    indexing.index_videos(session, [ev.video_id])
+    indexing_media.index_videos(session, [ev.video_id])
 
 
 __all__ = ["DocKind"]

@@ -21,8 +21,6 @@ from sqlalchemy.orm import Session
 from laotie.catalog import service as catalog
 from laotie.catalog.schemas import ProductFacts
 from laotie.core import clock
-from laotie.live import service as live
-from laotie.live.schemas import LiveCard, SessionStatus
 from laotie.logistics import service as logistics
 from laotie.orders import service as orders
 from laotie.search import ranking, text
@@ -33,7 +31,6 @@ from laotie.search.scorecolumns import product_score_columns, shop_score_columns
 from laotie.settings import get_settings
 from laotie.standing import service as standing
 from laotie.standing.schemas import Traffic
-from laotie.video import service as video
 
 _DOCS: Table = SearchDoc.__table__  # type: ignore[assignment]
 SCORE_COLUMNS = (
@@ -51,7 +48,7 @@ _KEPT = {"id", "kind", "ref_id", "impressions", *SCORE_COLUMNS}
 _KEPT_PRODUCT = {"id", "kind", "ref_id", "impressions"}
 
 
-def _upsert(session: Session, rows: list[dict[str, Any]], kept: set[str] = _KEPT) -> None:
+def upsert_docs(session: Session, rows: list[dict[str, Any]], kept: set[str] = _KEPT) -> None:
     if not rows:
         return
     dialect = session.get_bind().dialect.name
@@ -62,7 +59,7 @@ def _upsert(session: Session, rows: list[dict[str, Any]], kept: set[str] = _KEPT
     session.execute(stmt.on_conflict_do_update(index_elements=["kind", "ref_id"], set_=replaced), stamped)
 
 
-def _tokens(*parts: Iterable[str]) -> str:
+def joined_tokens(*parts: Iterable[str]) -> str:
     seen: dict[str, None] = {}
     for part in parts:
         for token in part:
@@ -152,8 +149,8 @@ def _product_row(
         "author_id": None,
         "category_id": f.category_id,
         "title": f.title[:100],
-        "title_tokens": _tokens(title_tokens),
-        "aux_tokens": _tokens(aux, text.cjk_chars(title)),
+        "title_tokens": joined_tokens(title_tokens),
+        "aux_tokens": joined_tokens(aux, text.cjk_chars(title)),
         "subtitle": f.shop_name[:100],
         "cover_url": f.cover_url,
         "price_fen": f.min_price_fen,
@@ -208,7 +205,7 @@ def index_products(session: Session, product_ids: Iterable[int]) -> int:
         row.update(scored)
         rows.append(row)
         words.extend(learnt)
-    _upsert(session, rows, _KEPT_PRODUCT)
+    upsert_docs(session, rows, _KEPT_PRODUCT)
     found = {f.product_id for f in facts}
     gone = [i for i in ids if i not in found]
     if gone:  # hidden, not deleted: every process's ranking cache sees the change (``memory``)
@@ -293,125 +290,6 @@ def shop_products(session: Session, shop_id: int) -> dict[int, int]:
     return dict.fromkeys(ids, shop_id)
 
 
-def _shop_traffic(session: Session, shop_ids: list[int]) -> dict[int, Traffic]:
-    return standing.traffic_for_shops(session, [s for s in shop_ids if s is not None])
-
-
-def _media_row(
-    kind: str,
-    ref_id: int,
-    title: str,
-    subtitle: str,
-    extra: str,
-    shop_id: int | None,
-    author_id: int | None,
-    cover_url: str | None,
-    popularity: int,
-    visible: bool,
-    published_at: datetime | None,
-    traffic: Traffic,
-    now: datetime,
-) -> tuple[dict[str, Any], list[str]]:
-    seg = text.segmenter()
-    norm_title = text.normalize(title)
-    aux = seg.doc_tokens(text.normalize(f"{subtitle} {extra}"))
-    row: dict[str, Any] = {
-        "kind": kind,
-        "ref_id": ref_id,
-        "shop_id": shop_id,
-        "author_id": author_id,
-        "category_id": None,
-        "title": title[:100],
-        "title_tokens": _tokens(seg.doc_tokens(norm_title)),
-        "aux_tokens": _tokens(aux, text.cjk_chars(norm_title)),
-        "subtitle": subtitle[:100],
-        "cover_url": cover_url,
-        "price_fen": 0,
-        "original_price_fen": 0,
-        "sales": 0,
-        "orders": 0,
-        "popularity": popularity,
-        "in_stock": True,
-        "free_shipping": False,
-        "pay_later": False,
-        "visible": visible,
-        "distributed": traffic.distributed,
-        "boosted": traffic.boosted,
-        "weight_bp": traffic.weight_bp,
-        "shop_opened_at": None,
-        "published_at": published_at,
-    }
-    row["rank_bp"] = ranking.rank_bp(signals_of({**row, "sales": popularity}))
-    return row, seg.words(norm_title)
-
-
-def index_live(session: Session, session_ids: Iterable[int]) -> int:
-    cards: list[LiveCard] = live.session_cards(session, sorted(set(session_ids)))
-    traffic = _shop_traffic(session, [c.shop_id for c in cards if c.shop_id is not None])
-    now = clock.now()
-    rows, words = [], []
-    for c in cards:
-        row, learnt = _media_row(
-            DocKind.LIVE,
-            c.session_id,
-            c.title,
-            c.anchor_name,
-            "直播",
-            c.shop_id,
-            c.anchor_user_id,
-            c.cover_url,
-            c.viewers,
-            c.status == SessionStatus.LIVE,
-            c.started_at,
-            traffic.get(c.shop_id, Traffic()) if c.shop_id is not None else Traffic(),
-            now,
-        )
-        rows.append(row)
-        words.extend(learnt)
-    _upsert(session, rows)
-    learn(session, words)
-    return len(rows)
-
-
-def index_videos(session: Session, video_ids: Iterable[int]) -> int:
-    ids = sorted(set(video_ids))
-    now = clock.now()
-    rows, words, hidden = [], [], []
-    for vid in ids:
-        try:
-            v = video.detail(session, vid, None)
-        except Exception:  # removed or unknown: no longer searchable
-            hidden.append(vid)
-            continue
-        traffic = _shop_traffic(session, [v.shop_id]).get(v.shop_id, Traffic()) if v.shop_id else Traffic()
-        row, learnt = _media_row(
-            DocKind.VIDEO,
-            v.id,
-            v.title,
-            v.author_name,
-            v.description[:200],
-            v.shop_id,
-            v.author_id,
-            v.cover_url,
-            v.views,
-            True,
-            v.created_at,
-            traffic,
-            now,
-        )
-        rows.append(row)
-        words.extend(learnt)
-    _upsert(session, rows)
-    if hidden:
-        session.execute(
-            update(SearchDoc)
-            .where(SearchDoc.kind == DocKind.VIDEO, SearchDoc.ref_id.in_(hidden))
-            .values(visible=False, indexed_at=change_stamp(session))
-        )
-    learn(session, words)
-    return len(rows)
-
-
 def recount_terms(session: Session) -> int:
     """Set each learnt word's document count from the index (after a full reindex)."""
     counts: dict[str, int] = {}
@@ -454,23 +332,3 @@ def product_shops(session: Session, product_ids: Iterable[int]) -> dict[int, int
         )
     ).all()
     return {pid: sid for pid, sid in rows if sid is not None}
-
-
-def apply_shop_media_traffic(session: Session, shop_id: int) -> None:
-    """A shop's consequences reach its live sessions and videos in search too."""
-    traffic = standing.traffic_for_shops(session, [shop_id])[shop_id]
-    for kind in (DocKind.LIVE, DocKind.VIDEO):
-        session.execute(
-            update(SearchDoc)
-            .where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind)
-            .values(
-                distributed=traffic.distributed,
-                boosted=traffic.boosted,
-                weight_bp=traffic.weight_bp,
-                indexed_at=change_stamp(session),
-            )
-        )
-        ids = session.scalars(
-            select(SearchDoc.ref_id).where(SearchDoc.shop_id == shop_id, SearchDoc.kind == kind)
-        )
-        rerank(session, kind, list(ids))

@@ -17,7 +17,7 @@ from laotie.core.db import Database
 from laotie.core.pagination import PageParams
 from laotie.core.uow import unit_of_work
 from laotie.live import service as live
-from laotie.search import indexing
+from laotie.search import indexing, indexing_media
 from laotie.search.models import SearchDoc, change_stamp, wall_clock
 from laotie.search.schemas import ReindexOut
 from laotie.video import service as video
@@ -51,7 +51,7 @@ def _live(db: Database, progress: Progress | None) -> int:
             ids = live.session_ids_after(session, last, BATCH)
             if not ids:
                 break
-            indexing.index_live(session, ids)
+            indexing_media.index_live(session, ids)
             session.commit()
         last, done = ids[-1], done + len(ids)
         if progress:
@@ -66,7 +66,7 @@ def _videos(db: Database, progress: Progress | None) -> int:
             page = video.feed(session, PageParams(limit=100, offset=offset))
             if not page.items:
                 break
-            indexing.index_videos(session, [v.id for v in page.items])
+            indexing_media.index_videos(session, [v.id for v in page.items])
             session.commit()
         offset += len(page.items)
         done += len(page.items)

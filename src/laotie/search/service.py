@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from laotie.categories import errors as category_errors
 from laotie.core import clock
-from laotie.search import engine, errors, indexing, querylog, replica_query
+from laotie.search import engine, errors, indexing, indexing_media, querylog, replica_query
 from laotie.search import plan as planning
 from laotie.search.categorymap import CategoryMap
 from laotie.search.categorymap import cache as category_cache
@@ -72,8 +72,8 @@ NEW_SHOP_DAYS = engine.NEW_SHOP_DAYS
 FEW_RESULTS = 5  # below this, a correction is looked for ("did you mean")
 _vocab = VocabularyCache()
 index_products = indexing.index_products
-index_live = indexing.index_live
-index_videos = indexing.index_videos
+index_live = indexing_media.index_live
+index_videos = indexing_media.index_videos
 apply_traffic = indexing.apply_traffic
 docs_of_shop = indexing.shop_products
 
