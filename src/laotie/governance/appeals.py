@@ -15,7 +15,7 @@ from laotie.core.auth import Principal
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
 from laotie.events.governance import ViolationReversed
-from laotie.governance import cases, errors, penalties, points
+from laotie.governance import case_views, cases, errors, penalties, points
 from laotie.governance import evidence as proofs
 from laotie.governance.models import Appeal, Case, TrailAction, TrailObject
 from laotie.governance.schemas import AppealDecideIn, AppealIn, AppealOut
@@ -85,7 +85,7 @@ def file(session: Session, principal: Principal, case_id: int, body: AppealIn) -
         body.statement[:300],
         {"appeal_id": row.id},
     )
-    return cases.appeal_out(session, row)
+    return case_views.appeal_out(session, row)
 
 
 def load(session: Session, appeal_id: int, *, lock: bool = False) -> Appeal:
@@ -141,7 +141,7 @@ def decide(session: Session, staff: Principal, appeal_id: int, body: AppealDecid
             if penalty.kind == "closure" and penalty.status == "active":
                 cases.close_now(session, penalty, case, "申诉被驳回，店铺清退")
     session.flush()
-    return cases.appeal_out(session, row)
+    return case_views.appeal_out(session, row)
 
 
 def _reverse(session: Session, staff: Principal, case: Case, note: str) -> None:
@@ -206,7 +206,7 @@ def queue(session: Session, params: PageParams, status: str = "open") -> Page[Ap
         select(Appeal).where(where).order_by(order).limit(params.limit).offset(params.offset)
     ).all()
     return Page(
-        items=[cases.appeal_out(session, r) for r in rows],
+        items=[case_views.appeal_out(session, r) for r in rows],
         total=total,
         limit=params.limit,
         offset=params.offset,

@@ -12,7 +12,7 @@ from laotie.accounts import service as accounts
 from laotie.catalog import service as catalog
 from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
-from laotie.governance import appeals, cases, errors, penalties, points, reports
+from laotie.governance import appeals, case_views, cases, errors, penalties, points, reports
 
 # Brand authorisations, the counterfeit procedure, inspections and crackdowns: their own use-case
 # modules, opened here as they are to the pages and routes.
@@ -82,7 +82,7 @@ __all__ = [
 
 
 def decide_case(session: Session, staff: Principal, case_id: int, body: CaseDecideIn) -> CaseOut:
-    return cases.case_out(session, cases.decide(session, staff.user_id, case_id, body))
+    return case_views.case_out(session, cases.decide(session, staff.user_id, case_id, body))
 
 
 def open_staff_case(session: Session, staff: Principal, body: CaseIn) -> CaseOut:
@@ -108,16 +108,16 @@ def open_staff_case(session: Session, staff: Principal, body: CaseIn) -> CaseOut
         evidence=evidence,
         actor_id=staff.user_id,
     )
-    return cases.case_out(session, case)
+    return case_views.case_out(session, case)
 
 
 def get_case(session: Session, case_id: int) -> CaseOut:
-    return cases.case_out(session, cases.load_case(session, case_id))
+    return case_views.case_out(session, cases.load_case(session, case_id))
 
 
 def my_case(session: Session, principal: Principal, case_id: int) -> CaseOut:
     """A case as its merchant (or creator) sees it: the evidence shown to them, not the reporter's."""
-    return cases.case_out(session, party_case(session, principal, case_id), subject_view=True)
+    return case_views.case_out(session, party_case(session, principal, case_id), subject_view=True)
 
 
 def case_trail(session: Session, case_id: int) -> list[TrailOut]:
@@ -125,18 +125,18 @@ def case_trail(session: Session, case_id: int) -> list[TrailOut]:
     objects = [(TrailObject.CASE, case.id)]
     if case.report_id is not None:
         objects.append((TrailObject.REPORT, case.report_id))
-    appeal = cases.case_out(session, case).appeal
+    appeal = case_views.case_out(session, case).appeal
     if appeal is not None:
         objects.append((TrailObject.APPEAL, appeal.id))
     return trail_of(session, objects)
 
 
 def case_queue(session: Session, params: PageParams, status: str = "open") -> Page[CaseOut]:
-    return cases.queue(session, params, status)
+    return case_views.queue(session, params, status)
 
 
 def shop_record(session: Session, shop_id: int, params: PageParams) -> Page[CaseOut]:
-    return cases.shop_record(session, shop_id, params)
+    return case_views.shop_record(session, shop_id, params)
 
 
 def get_report(session: Session, report_id: int) -> ReportOut:
