@@ -38,6 +38,7 @@ FONTS = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
 )
 STREAMS = 2  # rooms pushed: one or two is what a laptop's CPU spares for the demo
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a child gets when the thread that started it ends
 SIZE, FPS = "640x360", 15
 
 
@@ -136,9 +137,26 @@ def start_media(
     media.write(config)
     log = (work_dir / "nginx.out").open("wb")
     nginx = subprocess.Popen(
-        media.command(config), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        media.command(config),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_end_with_parent,
     )
     return DemoVideo(config, nginx)
+
+
+def _end_with_parent() -> None:
+    """In the child, before nginx starts: ask Linux to send SIGTERM when the demo dies, even by
+    ``kill -9`` (which no cleanup of ours outlives). nginx then stops its workers, and the ffmpeg
+    pushers, which write into nginx, end on their broken connection. Called from the main thread,
+    which lives as long as the demo (the signal follows the thread that started the child)."""
+    import contextlib
+    import ctypes
+
+    # Not Linux (no prctl): the cleanup on a normal exit still runs.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def plan_streams(db: Database, count: int = STREAMS) -> list[Stream]:
