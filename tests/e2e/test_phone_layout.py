@@ -20,6 +20,7 @@ from sqlalchemy import text
 from laotie.core import clock
 from laotie.core.money import format_yuan
 from laotie.core.uow import unit_of_work
+from laotie.governance.schemas import CaseStatus
 from laotie.orders import service as orders
 from laotie.sim.audience import creator_phone
 from laotie.sim.demo import ADMIN_PHONE, buyer_phone, merchant_phone, seed_demo
@@ -125,7 +126,10 @@ def _scene_ids(site: Site) -> dict[str, Any]:
         # governance: the buyer's own report, a case against the merchant's shop, a rule, a campaign
         ids["report_id"] = _one(db, "select min(id) from governance_report where reporter_id = :b", b=buyer)
         ids["violation_case_id"] = _one(
-            db, "select min(id) from governance_case where shop_id = :s and status = 'violation'", s=shop
+            db,
+            "select min(id) from governance_case where shop_id = :s and status = :v",
+            s=shop,
+            v=CaseStatus.VIOLATION.value,
         )
         ids["review_line_id"] = _one(
             db,

@@ -14,6 +14,7 @@ from laotie.aftersales.models import CaseStatus, CreditPayoutStatus
 from laotie.catalog import lifecycle as product_lifecycle
 from laotie.catalog.models import ProductStatus
 from laotie.core.transitions import Transitions
+from laotie.governance import models as governance
 from laotie.orders import lifecycle as order_lifecycle
 from laotie.orders.models import OrderStatus
 from laotie.payments import intents
@@ -33,6 +34,9 @@ TABLES: dict[str, tuple[Transitions[enum.StrEnum], type[enum.StrEnum]]] = {
     "payment intents": (intents.TRANSITIONS, IntentStatus),
     "withdrawals": (withdrawal_lifecycle.TRANSITIONS, WithdrawalStatus),
     "campaign enrolments": (ENROLMENT_TRANSITIONS, EnrolmentStatus),
+    "governance reports": (governance.REPORT_TRANSITIONS, governance.ReportStatus),
+    "governance cases": (governance.CASE_TRANSITIONS, governance.CaseStatus),
+    "governance appeals": (governance.APPEAL_TRANSITIONS, governance.AppealStatus),
 }
 
 

@@ -14,10 +14,21 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
+from laotie.core.transitions import move
 from laotie.events.governance import ViolationReversed
 from laotie.governance import case_views, cases, errors, penalties, points
 from laotie.governance import evidence as proofs
-from laotie.governance.models import Appeal, Case, TrailAction, TrailObject
+from laotie.governance.models import (
+    APPEAL_TRANSITIONS,
+    CASE_TRANSITIONS,
+    Appeal,
+    AppealStatus,
+    Case,
+    CaseStatus,
+    PenaltyStatus,
+    TrailAction,
+    TrailObject,
+)
 from laotie.governance.schemas import AppealDecideIn, AppealIn, AppealOut
 from laotie.governance.trail import record
 from laotie.shops import service as shops
@@ -32,7 +43,7 @@ def is_party(session: Session, principal: Principal, case: Case) -> bool:
 
 def party_case(session: Session, principal: Principal, case_id: int) -> Case:
     case = cases.load_case(session, case_id)
-    if not is_party(session, principal, case) or case.status == "open":
+    if not is_party(session, principal, case) or case.status == CaseStatus.OPEN:
         raise errors.NOT_CASE_PARTY(case_id=case_id)
     return case
 
@@ -41,7 +52,7 @@ def file(session: Session, principal: Principal, case_id: int, body: AppealIn) -
     case = cases.load_case(session, case_id, lock=True)
     if not is_party(session, principal, case):
         raise errors.NOT_CASE_PARTY(case_id=case_id)
-    if case.status != "violation":
+    if case.status != CaseStatus.VIOLATION:
         raise errors.NOT_APPEALABLE(case_id=case_id)
     if session.scalar(select(Appeal.id).where(Appeal.case_id == case_id)) is not None:
         raise errors.APPEAL_EXISTS(case_id=case_id)
@@ -54,7 +65,7 @@ def file(session: Session, principal: Principal, case_id: int, body: AppealIn) -
         case_id=case_id,
         appellant_id=principal.user_id,
         statement=body.statement.strip(),
-        status="open",
+        status=AppealStatus.OPEN,
         created_at=clock.now(),
         decision_note="",
     )
@@ -102,25 +113,35 @@ def decide(session: Session, staff: Principal, appeal_id: int, body: AppealDecid
     row = load(session, appeal_id)
     case = cases.load_case(session, row.case_id, lock=True)  # the case first, as every decision locks it
     row = load(session, appeal_id, lock=True)
-    if row.status != "open":
-        raise errors.APPEAL_ALREADY_DECIDED(appeal_id=appeal_id)
+    decision = AppealStatus.UPHELD if body.upheld else AppealStatus.REJECTED
+
+    def refuse(_before: AppealStatus, _to: AppealStatus) -> Exception:
+        return errors.APPEAL_ALREADY_DECIDED(appeal_id=appeal_id)
+
+    if not APPEAL_TRANSITIONS.allows(row.status, decision):  # refused before anything is written
+        raise refuse(row.status, decision)
     if row.appellant_id == staff.user_id:
         raise errors.SELF_DECISION(appeal_id=appeal_id)
     if case.decided_by == staff.user_id:
         raise errors.SAME_DECIDER(appeal_id=appeal_id)
     now = clock.now()
-    row.status = "upheld" if body.upheld else "rejected"
     row.decided_by = staff.user_id
     row.decided_at = now
     row.decision_note = body.note
-    record(
-        session,
-        TrailObject.APPEAL,
-        row.id,
-        TrailAction(row.status),
-        staff.user_id,
-        body.note,
-        {"case_id": case.id},
+    move(
+        row,
+        decision,
+        APPEAL_TRANSITIONS,
+        refuse=refuse,
+        trail=lambda _, to: record(
+            session,
+            TrailObject.APPEAL,
+            row.id,
+            TrailAction(to),
+            staff.user_id,
+            body.note,
+            {"case_id": case.id},
+        ),
     )
     outcome = "申诉成立，处罚已撤销" if body.upheld else "申诉被驳回"
     cases.tell_party(session, case, f"申诉结果：{outcome}", body.note, f"appeal:{row.id}")
@@ -138,27 +159,39 @@ def decide(session: Session, staff: Principal, appeal_id: int, body: AppealDecid
         )
         # The one appeal is spent: a pending closure need not wait for the window to end.
         for penalty in penalties.penalties_of(session, case.id):
-            if penalty.kind == "closure" and penalty.status == "active":
+            if penalty.kind == "closure" and penalty.status == PenaltyStatus.ACTIVE:
                 cases.close_now(session, penalty, case, "申诉被驳回，店铺清退")
     session.flush()
     return case_views.appeal_out(session, row)
 
 
 def _reverse(session: Session, staff: Principal, case: Case, note: str) -> None:
+    def refuse(_before: CaseStatus, _to: CaseStatus) -> Exception:
+        return errors.NOT_APPEALABLE(case_id=case.id)
+
+    # Only a violation is reversed (an appeal is filed against nothing else): refused before anything
+    # is undone.
+    if not CASE_TRANSITIONS.allows(case.status, CaseStatus.REVERSED):
+        raise refuse(case.status, CaseStatus.REVERSED)
     why = f"申诉成功，撤销处罚：{note}"[:200]
     undone = penalties.reverse_all(session, case, staff.user_id, why)
-    case.status = "reversed"
     case.reversed_at = clock.now()
     points.sync_thresholds(session, case, staff.user_id)
     _release_threshold_closures(session, staff, case, why)
-    record(
-        session,
-        TrailObject.CASE,
-        case.id,
-        TrailAction.REVERSED,
-        staff.user_id,
-        note,
-        {"penalty_ids": [p.id for p in undone], "points_returned": case.points},
+    move(
+        case,
+        CaseStatus.REVERSED,
+        CASE_TRANSITIONS,
+        refuse=refuse,
+        trail=lambda _, __: record(
+            session,
+            TrailObject.CASE,
+            case.id,
+            TrailAction.REVERSED,
+            staff.user_id,
+            note,
+            {"penalty_ids": [p.id for p in undone], "points_returned": case.points},
+        ),
     )
     emit(
         session,
@@ -182,10 +215,16 @@ def _release_threshold_closures(session: Session, staff: Principal, case: Case, 
     if case.shop_id is None or points.year_points(session, case.shop_id, clock.now().year) >= 48:
         return
     for other in session.scalars(
-        select(Case).where(Case.shop_id == case.shop_id, Case.status == "violation", Case.id != case.id)
+        select(Case).where(
+            Case.shop_id == case.shop_id, Case.status == CaseStatus.VIOLATION, Case.id != case.id
+        )
     ).all():
         for penalty in penalties.penalties_of(session, other.id):
-            if penalty.kind == "closure" and penalty.status == "active" and penalty.undo.get("threshold"):
+            if (
+                penalty.kind == "closure"
+                and penalty.status == PenaltyStatus.ACTIVE
+                and penalty.undo.get("threshold")
+            ):
                 penalties.reverse_one(session, penalty, other, staff.user_id, why)
                 record(
                     session,
@@ -198,10 +237,10 @@ def _release_threshold_closures(session: Session, staff: Principal, case: Case, 
                 )
 
 
-def queue(session: Session, params: PageParams, status: str = "open") -> Page[AppealOut]:
+def queue(session: Session, params: PageParams, status: AppealStatus = AppealStatus.OPEN) -> Page[AppealOut]:
     where = Appeal.status == status
     total = session.scalar(select(func.count(Appeal.id)).where(where)) or 0
-    order = Appeal.created_at if status == "open" else Appeal.decided_at.desc()
+    order = Appeal.created_at if status == AppealStatus.OPEN else Appeal.decided_at.desc()
     rows = session.scalars(
         select(Appeal).where(where).order_by(order).limit(params.limit).offset(params.offset)
     ).all()

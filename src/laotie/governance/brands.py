@@ -29,7 +29,12 @@ from laotie.core.errors import ErrorKind
 from laotie.core.ids import Id
 from laotie.events.catalog import ProductStatusChanged
 from laotie.governance.counterfeit import audit
-from laotie.governance.models_integrity import BrandAuthorisation, BrandCheck
+from laotie.governance.models_integrity import (
+    BrandAuthorisation,
+    BrandAuthorisationStatus,
+    BrandCheck,
+    BrandCheckStatus,
+)
 from laotie.shops import service as shops
 
 BRAND_AUTH_EXPIRED = ErrorKind(
@@ -116,7 +121,7 @@ def auth_out(row: BrandAuthorisation) -> BrandAuthOut:
         valid_until=row.valid_until,
         document_id=row.document_id,
         status=row.status,
-        valid_now=row.status == "approved" and row.valid_from <= now < row.valid_until,
+        valid_now=row.status == BrandAuthorisationStatus.APPROVED and row.valid_from <= now < row.valid_until,
         review_reason=row.review_reason,
         submitted_at=row.submitted_at,
         reviewed_at=row.reviewed_at,
@@ -149,7 +154,7 @@ def submit(session: Session, principal: Principal, shop_id: int, body: BrandAuth
         valid_from=body.valid_from,
         valid_until=body.valid_until,
         document_id=doc.id,
-        status="pending",
+        status=BrandAuthorisationStatus.PENDING,
         submitted_by=principal.user_id,
         review_reason="",
         submitted_at=clock.now(),
@@ -170,7 +175,9 @@ def shop_authorisations(session: Session, principal: Principal, shop_id: int) ->
     return [auth_out(r) for r in rows]
 
 
-def queue(session: Session, status: str = "pending", limit: int = 100) -> list[BrandAuthOut]:
+def queue(
+    session: Session, status: BrandAuthorisationStatus = BrandAuthorisationStatus.PENDING, limit: int = 100
+) -> list[BrandAuthOut]:
     rows = session.scalars(
         select(BrandAuthorisation)
         .where(BrandAuthorisation.status == status)
@@ -184,11 +191,11 @@ def decide(session: Session, staff: Principal, auth_id: int, body: DecisionIn) -
     row = session.get(BrandAuthorisation, auth_id, with_for_update=True)
     if row is None:
         raise BRAND_AUTH_NOT_FOUND(auth_id=auth_id)
-    if row.status != "pending":
+    if row.status != BrandAuthorisationStatus.PENDING:
         raise BRAND_AUTH_DECIDED()
     if body.approve and row.valid_until <= clock.now():
         raise BRAND_AUTH_EXPIRED()
-    row.status = "approved" if body.approve else "rejected"
+    row.status = BrandAuthorisationStatus.APPROVED if body.approve else BrandAuthorisationStatus.REJECTED
     row.reviewed_by, row.reviewed_at, row.review_reason = staff.user_id, clock.now(), body.reason.strip()
     audit(session, "brand_authorisation", row.id, staff.user_id, row.status, body.reason)
     session.flush()
@@ -201,7 +208,7 @@ def valid_authorisation(session: Session, shop_id: int, brand: str, category_id:
         select(BrandAuthorisation).where(
             BrandAuthorisation.shop_id == shop_id,
             BrandAuthorisation.brand == brand,
-            BrandAuthorisation.status == "approved",
+            BrandAuthorisation.status == BrandAuthorisationStatus.APPROVED,
             BrandAuthorisation.valid_from <= now,
             BrandAuthorisation.valid_until > now,
         )
@@ -237,7 +244,7 @@ def on_product_submitted(session: Session, ev: ProductStatusChanged) -> None:
         brand=brand,
         source_event_id=ev.event_id,
         authorisation_id=valid_authorisation(session, product.shop_id, brand, product.category_id),
-        status="pending",
+        status=BrandCheckStatus.PENDING,
         reason="",
         created_at=clock.now(),
     )
@@ -249,7 +256,9 @@ def on_product_submitted(session: Session, ev: ProductStatusChanged) -> None:
         return  # the same event delivered again
 
 
-def check_queue(session: Session, status: str = "pending", limit: int = 100) -> list[BrandCheckOut]:
+def check_queue(
+    session: Session, status: BrandCheckStatus = BrandCheckStatus.PENDING, limit: int = 100
+) -> list[BrandCheckOut]:
     rows = session.scalars(
         select(BrandCheck).where(BrandCheck.status == status).order_by(BrandCheck.id).limit(limit)
     )
@@ -260,7 +269,7 @@ def decide_check(session: Session, staff: Principal, check_id: int, body: Decisi
     row = session.get(BrandCheck, check_id, with_for_update=True)
     if row is None:
         raise BRAND_CHECK_NOT_FOUND(check_id=check_id)
-    if row.status != "pending":
+    if row.status != BrandCheckStatus.PENDING:
         raise BRAND_AUTH_DECIDED()
     reason = body.reason.strip() or ("品牌授权核验通过" if body.approve else "品牌授权不符，请补充有效授权")
     if not body.approve:
@@ -269,7 +278,7 @@ def decide_check(session: Session, staff: Principal, check_id: int, body: Decisi
             catalog.reject(session, staff, row.product_id, reason)
         elif status == ProductStatus.LISTED:
             catalog.staff_delist(session, staff, row.product_id, reason)
-    row.status = "passed" if body.approve else "failed"
+    row.status = BrandCheckStatus.PASSED if body.approve else BrandCheckStatus.FAILED
     row.decided_by, row.decided_at, row.reason = staff.user_id, clock.now(), reason
     audit(session, "brand_check", row.id, staff.user_id, row.status, reason, {"product_id": row.product_id})
     session.flush()

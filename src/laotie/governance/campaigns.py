@@ -9,6 +9,7 @@ quality-return rate when it began and now, from ``scores.service`` when that dom
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -25,8 +26,14 @@ from laotie.core.errors import ErrorKind
 from laotie.core.ids import Id
 from laotie.core.pagination import PageParams
 from laotie.governance.counterfeit import audit
-from laotie.governance.models import Case, Penalty
-from laotie.governance.models_integrity import Campaign, CounterfeitRun, Inspection, InspectionPlan
+from laotie.governance.models import Case, Penalty, PenaltyStatus
+from laotie.governance.models_integrity import (
+    Campaign,
+    CounterfeitRun,
+    Inspection,
+    InspectionPlan,
+    InspectionStatus,
+)
 from laotie.scores import service as scores
 
 CAMPAIGN_NOT_FOUND = ErrorKind("CRACKDOWN_NOT_FOUND", 404, "专项治理不存在", "Campaign not found")
@@ -64,6 +71,14 @@ class CategoryFigures(BaseModel):
     quality_return_rate_now: float | None
 
 
+class CampaignPhase(enum.StrEnum):
+    """Where a campaign stands today (from its dates; not stored)."""
+
+    UPCOMING = "upcoming"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
 class CampaignOut(BaseModel):
     id: int
     name: str
@@ -72,7 +87,7 @@ class CampaignOut(BaseModel):
     violation_kinds: list[str]
     starts_at: datetime
     ends_at: datetime
-    status: str  # upcoming, active, ended
+    status: str  # CampaignPhase
 
 
 class DashboardOut(BaseModel):
@@ -93,7 +108,10 @@ class DashboardOut(BaseModel):
 
 def campaign_out(row: Campaign) -> CampaignOut:
     now = clock.now()
-    status = "upcoming" if now < row.starts_at else "active" if now < row.ends_at else "ended"
+    if now < row.starts_at:
+        status = CampaignPhase.UPCOMING
+    else:
+        status = CampaignPhase.ACTIVE if now < row.ends_at else CampaignPhase.ENDED
     return CampaignOut(
         id=row.id,
         name=row.name,
@@ -237,7 +255,7 @@ def dashboard(session: Session, campaign_id: int) -> DashboardOut:
         compensation_fen=sum(r.compensation_fen for r in runs),
         orders_refunded=sum(r.refunded_orders for r in runs),
         inspections=sum(int(v) for v in inspected.values()),
-        inspections_failed=int(inspected.get("failed", 0)),
+        inspections_failed=int(inspected.get(InspectionStatus.FAILED, 0)),
         categories=cats,
         scores_available=True,
         notes=notes,
@@ -266,7 +284,7 @@ def _penalties(session: Session, case_ids: list[int]) -> tuple[int, int]:
         return 0, 0
     rows = session.execute(
         select(Penalty.kind, Penalty.subject_kind, Penalty.subject_id).where(
-            Penalty.case_id.in_(case_ids), Penalty.status != "reversed"
+            Penalty.case_id.in_(case_ids), Penalty.status != PenaltyStatus.REVERSED
         )
     ).all()
     shops_closed = {sid for kind, _, sid in rows if kind == "closure"}

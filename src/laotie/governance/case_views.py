@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from laotie.core.pagination import Page, PageParams
 from laotie.governance import evidence as proofs
 from laotie.governance import penalties, rules
-from laotie.governance.models import Appeal, Case
+from laotie.governance.models import Appeal, Case, CaseStatus
 from laotie.governance.schemas import AppealOut, CaseOut
 
 
@@ -51,13 +51,16 @@ def case_out(session: Session, case: Case, *, subject_view: bool = False) -> Cas
 
 
 def queue(
-    session: Session, params: PageParams, status: str = "open", shop_id: int | None = None
+    session: Session,
+    params: PageParams,
+    status: CaseStatus = CaseStatus.OPEN,
+    shop_id: int | None = None,
 ) -> Page[CaseOut]:
     """Open cases most severe first, then oldest; decided ones newest first."""
-    where = [Case.status == status] if status else []
+    where = [Case.status == status]
     if shop_id is not None:
         where.append(Case.shop_id == shop_id)
-    order = (Case.severity_rank.desc(), Case.created_at) if status == "open" else (Case.id.desc(),)
+    order = (Case.severity_rank.desc(), Case.created_at) if status == CaseStatus.OPEN else (Case.id.desc(),)
     total = session.scalar(select(func.count(Case.id)).where(*where)) or 0
     rows = session.scalars(
         select(Case).where(*where).order_by(*order).limit(params.limit).offset(params.offset)
@@ -69,7 +72,7 @@ def queue(
 
 def shop_record(session: Session, shop_id: int, params: PageParams) -> Page[CaseOut]:
     """违规记录: the shop's confirmed (and reversed) violations, with the evidence shown to it."""
-    where = (Case.shop_id == shop_id, Case.status.in_(("violation", "reversed")))
+    where = (Case.shop_id == shop_id, Case.status.in_((CaseStatus.VIOLATION, CaseStatus.REVERSED)))
     total = session.scalar(select(func.count(Case.id)).where(*where)) or 0
     rows = session.scalars(
         select(Case).where(*where).order_by(Case.id.desc()).limit(params.limit).offset(params.offset)

@@ -17,10 +17,22 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.events import emit
+from laotie.core.transitions import move
 from laotie.events.governance import CaseDecided, ViolationConfirmed
 from laotie.governance import errors, penalties, points, rules
 from laotie.governance import evidence as proofs
-from laotie.governance.models import Appeal, Case, Penalty, Report, TrailAction, TrailObject
+from laotie.governance.models import (
+    CASE_TRANSITIONS,
+    Appeal,
+    AppealStatus,
+    Case,
+    CaseStatus,
+    Penalty,
+    PenaltyStatus,
+    Report,
+    TrailAction,
+    TrailObject,
+)
 from laotie.governance.schemas import (
     APPEAL_DAYS,
     SEVERITY_RANK,
@@ -75,7 +87,7 @@ def open_case(
         violation_kind=version.violation_kinds[0],
         severity_rank=SEVERITY_RANK[Severity(version.severity)],
         summary=summary[:1000],
-        status="open",
+        status=CaseStatus.OPEN,
         points=0,
         campaign_id=campaign_id,
         report_id=report_id,
@@ -137,7 +149,7 @@ def _is_repeat(session: Session, case: Case) -> bool:
         select(func.count(Case.id)).where(
             column,
             Case.rule_code == case.rule_code,
-            Case.status == "violation",
+            Case.status == CaseStatus.VIOLATION,
             Case.id != case.id,
             Case.decided_at >= clock.now() - timedelta(days=365),
         )
@@ -152,8 +164,13 @@ def _product_ids(case: Case) -> list[int]:
 def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecideIn) -> Case:
     """Staff (or, with ``actor_id`` None, a rule on its own) decide an open case."""
     case = load_case(session, case_id, lock=True)
-    if case.status != "open":
-        raise errors.CASE_ALREADY_DECIDED(case_id=case_id)
+    decision = CaseStatus.VIOLATION if body.violation else CaseStatus.DISMISSED
+
+    def refuse(_before: CaseStatus, _to: CaseStatus) -> Exception:
+        return errors.CASE_ALREADY_DECIDED(case_id=case_id)
+
+    if not CASE_TRANSITIONS.allows(case.status, decision):  # refused before anything is written
+        raise refuse(case.status, decision)
     if actor_id is not None and case.report_id is not None:
         reporter = session.scalar(select(Report.reporter_id).where(Report.id == case.report_id))
         if reporter == actor_id:
@@ -177,27 +194,39 @@ def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecid
     case.decided_by = actor_id
     case.decided_at = now
     case.decision_note = body.note
-    if not body.violation:
-        case.status = "dismissed"
-        record(session, TrailObject.CASE, case.id, TrailAction.DISMISSED, actor_id, body.note)
-        _announce_decision(session, case, "dismissed")
+    if decision is CaseStatus.DISMISSED:
+        move(
+            case,
+            decision,
+            CASE_TRANSITIONS,
+            refuse=refuse,
+            trail=lambda _, __: record(
+                session, TrailObject.CASE, case.id, TrailAction.DISMISSED, actor_id, body.note
+            ),
+        )
+        _announce_decision(session, case)
         session.flush()
         return case
     penalties.require_open_shop(session, case.shop_id)
     version = rules.version_by_id(session, case.rule_version_id)
     case.offence = "repeat" if _is_repeat(session, case) else "first"
     step = version.penalties[case.offence]
-    case.status = "violation"
     case.points = int(step.get("points", 0)) if case.shop_id is not None else 0
     case.appeal_until = now + timedelta(days=APPEAL_DAYS)
-    record(
-        session,
-        TrailObject.CASE,
-        case.id,
-        TrailAction.VIOLATION_CONFIRMED,
-        actor_id,
-        body.note,
-        {"offence": case.offence, "points": case.points, "rule_version": version.version},
+    move(
+        case,
+        decision,
+        CASE_TRANSITIONS,
+        refuse=refuse,
+        trail=lambda _, __: record(
+            session,
+            TrailObject.CASE,
+            case.id,
+            TrailAction.VIOLATION_CONFIRMED,
+            actor_id,
+            body.note,
+            {"offence": case.offence, "points": case.points, "rule_version": version.version},
+        ),
     )
     for action in step.get("actions", []):
         row = penalties.apply(
@@ -256,7 +285,7 @@ def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecid
             decided_at=now.isoformat(),
         ),
     )
-    _announce_decision(session, case, "violation")
+    _announce_decision(session, case)
     tell_party(session, case, f"违规处罚：{version.title}", body.note, f"case:{case.id}:decided")
     session.flush()
     return case
@@ -280,14 +309,15 @@ def tell_party(session: Session, case: Case, title: str, body: str, key: str) ->
         )
 
 
-def _announce_decision(session: Session, case: Case, outcome: str) -> None:
+def _announce_decision(session: Session, case: Case) -> None:
+    """``outcome`` is the case's new status: violation or dismissed."""
     emit(
         session,
         CaseDecided(
             case_id=case.id,
             rule_code=case.rule_code,
             violation_kind=case.violation_kind,
-            outcome=outcome,
+            outcome=case.status,
             shop_id=case.shop_id,
             product_ids=_product_ids(case),
             campaign_id=case.campaign_id,
@@ -303,12 +333,18 @@ def finish_closures(session: Session, limit: int = 100) -> int:
     rows = session.execute(
         select(Penalty, Case)
         .join(Case, Case.id == Penalty.case_id)
-        .where(Penalty.kind == "closure", Penalty.status == "active", Case.appeal_until <= now)
+        .where(
+            Penalty.kind == "closure",
+            Penalty.status == PenaltyStatus.ACTIVE,
+            Case.appeal_until <= now,
+        )
         .limit(limit)
     ).all()
     closed = 0
     for penalty, case in rows:
-        pending = session.scalar(select(Appeal.id).where(Appeal.case_id == case.id, Appeal.status == "open"))
+        pending = session.scalar(
+            select(Appeal.id).where(Appeal.case_id == case.id, Appeal.status == AppealStatus.OPEN)
+        )
         if pending is not None:
             continue
         closed += close_now(session, penalty, case, "申诉期满，店铺清退")
@@ -316,7 +352,7 @@ def finish_closures(session: Session, limit: int = 100) -> int:
 
 
 def close_now(session: Session, penalty: Penalty, case: Case, why: str) -> int:
-    if not penalties._close_row(session, penalty, "ended", why):
+    if not penalties._close_row(session, penalty, PenaltyStatus.ENDED, why):
         return 0
     if penalty.shop_id and shops.get_shop(session, penalty.shop_id).status != ShopStatus.CLOSED:
         shops.transition(

@@ -28,7 +28,8 @@ from laotie.core.events import emit
 from laotie.events.governance import CounterfeitRunStarted
 from laotie.governance import cases
 from laotie.governance.counterfeit_schemas import RunOut, run_out
-from laotie.governance.models_integrity import CounterfeitRun, IntegrityEvent
+from laotie.governance.models import CaseStatus
+from laotie.governance.models_integrity import CounterfeitRun, CounterfeitRunStatus, IntegrityEvent
 from laotie.shops import service as shops
 
 COUNTERFEIT_RUN_EXISTS = ErrorKind(
@@ -120,7 +121,7 @@ def start(
         campaign_id=campaign_id,
         shop_id=shop_id,
         product_ids=wanted,
-        status="collecting",
+        status=CounterfeitRunStatus.COLLECTING,
         compensation_multiple=compensation_multiple,
         window_days=window_days,
         reason=reason,
@@ -239,7 +240,7 @@ def start_from_case(
     """Staff start the procedure from a decided counterfeit case (the listener does the same on
     ``governance.case_decided``): its shop, its product, its campaign."""
     case = cases.load_case(session, case_id)
-    if case.status != "violation" or case.violation_kind != "counterfeit" or case.shop_id is None:
+    if case.status != CaseStatus.VIOLATION or case.violation_kind != "counterfeit" or case.shop_id is None:
         raise COUNTERFEIT_CASE_NOT_DECIDED(case_id=case_id)
     if case.product_id is None:
         raise COUNTERFEIT_PRODUCT_NOT_IN_SHOP(product_id=0, shop_id=case.shop_id)

@@ -34,7 +34,12 @@ from laotie.core.events import emit
 from laotie.core.uow import unit_of_work
 from laotie.events.governance import CounterfeitRefundFinished
 from laotie.governance.counterfeit import audit, completed_since, load_run
-from laotie.governance.models_integrity import CounterfeitItem, CounterfeitRun
+from laotie.governance.models_integrity import (
+    CounterfeitItem,
+    CounterfeitItemStatus,
+    CounterfeitRun,
+    CounterfeitRunStatus,
+)
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind
 from laotie.orders import service as orders
@@ -47,7 +52,7 @@ BATCH = 200
 def collect_page(session: Session, run_id: int, page: int = COLLECT_PAGE) -> bool:
     """Add the next page of the run's orders; True once every order is in."""
     run = load_run(session, run_id)
-    if run.status != "collecting":
+    if run.status != CounterfeitRunStatus.COLLECTING:
         return True
     found = orders.orders_with_products(
         session,
@@ -62,7 +67,13 @@ def collect_page(session: Session, run_id: int, page: int = COLLECT_PAGE) -> boo
         session.execute(
             insert(CounterfeitItem),
             [
-                {"run_id": run.id, "order_id": o, "buyer_id": b, "status": "pending", "error": ""}
+                {
+                    "run_id": run.id,
+                    "order_id": o,
+                    "buyer_id": b,
+                    "status": CounterfeitItemStatus.PENDING,
+                    "error": "",
+                }
                 for o, b in found
             ],
         )
@@ -73,7 +84,7 @@ def collect_page(session: Session, run_id: int, page: int = COLLECT_PAGE) -> boo
             collected_through=found[-1][0] if found else run.collected_through,
             total_orders=CounterfeitRun.total_orders + len(found),
             updated_at=now,
-            **({"status": "running", "collected_at": now} if len(found) < page else {}),
+            **({"status": CounterfeitRunStatus.RUNNING, "collected_at": now} if len(found) < page else {}),
         )
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
@@ -97,7 +108,7 @@ class _Tally:
 def _pending(session: Session, run_id: int, limit: int) -> list[CounterfeitItem]:
     query = (
         select(CounterfeitItem)
-        .where(CounterfeitItem.run_id == run_id, CounterfeitItem.status == "pending")
+        .where(CounterfeitItem.run_id == run_id, CounterfeitItem.status == CounterfeitItemStatus.PENDING)
         .order_by(CounterfeitItem.id)
         .limit(limit)
     )
@@ -120,10 +131,10 @@ def _apply(item: CounterfeitItem, out: aftersales.PlatformRefund, tally: _Tally)
     item.aftersales_case_id = out.case_id
     item.amount_fen, item.compensation_fen = out.amount_fen, out.compensation_fen
     if out.case_id is None:
-        item.status = "skipped"
+        item.status = CounterfeitItemStatus.SKIPPED
         tally.skipped += 1
     else:
-        item.status = "refunded"
+        item.status = CounterfeitItemStatus.REFUNDED
         tally.refunded += 1
         tally.refunded_fen += out.amount_fen
         tally.compensation_fen += out.compensation_fen
@@ -142,7 +153,7 @@ def _refund_one(session: Session, run: CounterfeitRun, item: CounterfeitItem, ta
                 compensation_multiple=run.compensation_multiple,
             )
     except AppError as exc:
-        item.status, item.error = "failed", f"{exc.code}: {exc.message('zh')}"[:200]
+        item.status, item.error = CounterfeitItemStatus.FAILED, f"{exc.code}: {exc.message('zh')}"[:200]
         item.attempts += 1
         tally.failed += 1
         log.warning("counterfeit run %s: order %s not refunded: %s", run.id, item.order_id, exc.code)
@@ -178,7 +189,7 @@ def refund_batch(session: Session, run_id: int, limit: int = BATCH) -> int:
     """Refund up to ``limit`` pending orders of the run; returns how many were handled (0: none
     left). The caller commits: items, counters and money go in together."""
     run = load_run(session, run_id)
-    if run.status != "running":
+    if run.status != CounterfeitRunStatus.RUNNING:
         return 0
     items = _pending(session, run.id, limit)
     tally = _Tally()
@@ -216,14 +227,14 @@ def _finish(session: Session, run: CounterfeitRun) -> None:
     left = session.scalar(
         select(func.count())
         .select_from(CounterfeitItem)
-        .where(CounterfeitItem.run_id == run.id, CounterfeitItem.status == "pending")
+        .where(CounterfeitItem.run_id == run.id, CounterfeitItem.status == CounterfeitItemStatus.PENDING)
     )
     if left:
         return  # another process holds them (PostgreSQL, skip locked): it finishes the run
     done = session.execute(
         update(CounterfeitRun)
-        .where(CounterfeitRun.id == run.id, CounterfeitRun.status == "running")
-        .values(status="done", finished_at=clock.now())
+        .where(CounterfeitRun.id == run.id, CounterfeitRun.status == CounterfeitRunStatus.RUNNING)
+        .values(status=CounterfeitRunStatus.DONE, finished_at=clock.now())
     )
     if done.rowcount == 1:  # type: ignore[attr-defined]
         session.refresh(run)
@@ -248,8 +259,8 @@ def retry_failed(session: Session, run_id: int, actor_id: int | None) -> int:
     run = load_run(session, run_id)
     moved = session.execute(
         update(CounterfeitItem)
-        .where(CounterfeitItem.run_id == run.id, CounterfeitItem.status == "failed")
-        .values(status="pending")
+        .where(CounterfeitItem.run_id == run.id, CounterfeitItem.status == CounterfeitItemStatus.FAILED)
+        .values(status=CounterfeitItemStatus.PENDING)
     ).rowcount  # type: ignore[attr-defined]
     if moved:
         session.execute(
@@ -257,7 +268,9 @@ def retry_failed(session: Session, run_id: int, actor_id: int | None) -> int:
             .where(CounterfeitRun.id == run.id)
             .values(
                 failed_orders=CounterfeitRun.failed_orders - moved,
-                status="running" if run.status == "done" else run.status,
+                status=CounterfeitRunStatus.RUNNING
+                if run.status == CounterfeitRunStatus.DONE
+                else run.status,
                 finished_at=None,
                 updated_at=clock.now(),
             )
@@ -286,7 +299,7 @@ def drive(db: Database, run_id: int, batch: int = BATCH, progress: Progress | No
             run = load_run(session, run_id)
             if progress is not None:
                 progress(run)
-            if handled == 0 or run.status == "done":
+            if handled == 0 or run.status == CounterfeitRunStatus.DONE:
                 return
 
 
@@ -294,7 +307,7 @@ def active_run_ids(session: Session) -> list[int]:
     return list(
         session.scalars(
             select(CounterfeitRun.id)
-            .where(CounterfeitRun.status.in_(("collecting", "running")))
+            .where(CounterfeitRun.status.in_((CounterfeitRunStatus.COLLECTING, CounterfeitRunStatus.RUNNING)))
             .order_by(CounterfeitRun.id)
         )
     )

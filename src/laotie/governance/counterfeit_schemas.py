@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core.ids import Id
 from laotie.core.numbers import StrictInt
-from laotie.governance.models_integrity import CounterfeitItem, CounterfeitRun
+from laotie.governance.models_integrity import CounterfeitItem, CounterfeitItemStatus, CounterfeitRun
 
 
 class RunStart(BaseModel):
@@ -58,7 +58,7 @@ def run_out(session: Session, run: CounterfeitRun) -> RunOut:
     buyers = (
         session.scalar(
             select(func.count(func.distinct(CounterfeitItem.buyer_id))).where(
-                CounterfeitItem.run_id == run.id, CounterfeitItem.status == "refunded"
+                CounterfeitItem.run_id == run.id, CounterfeitItem.status == CounterfeitItemStatus.REFUNDED
             )
         )
         or 0

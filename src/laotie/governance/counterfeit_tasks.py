@@ -1,7 +1,7 @@
 """The counterfeit procedure in the background: the job that moves open runs forward, and the
 listener that starts a run when a counterfeit case is decided against a shop.
 
-Handled: ``CaseDecided`` (violation_kind "counterfeit", outcome "violation"); both are registered
+Handled: ``CaseDecided`` (violation_kind "counterfeit", outcome ``CaseStatus.VIOLATION``); both are registered
 in ``events.register``.
 """
 
@@ -16,8 +16,8 @@ from laotie.core.errors import AppError
 from laotie.events.governance import CaseDecided
 from laotie.governance import counterfeit
 from laotie.governance.counterfeit_refund import active_run_ids, collect_page, refund_batch
-from laotie.governance.models import Case
-from laotie.governance.models_integrity import CounterfeitRun
+from laotie.governance.models import Case, CaseStatus
+from laotie.governance.models_integrity import CounterfeitRun, CounterfeitRunStatus
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def advance_runs(session: Session) -> None:
     started from the web finishes without anyone at a terminal; the CLI may drive it at once."""
     for run_id in active_run_ids(session)[:1]:
         run = session.get(CounterfeitRun, run_id)
-        if run is not None and run.status == "collecting":
+        if run is not None and run.status == CounterfeitRunStatus.COLLECTING:
             collect_page(session, run_id)
         else:
             refund_batch(session, run_id)
@@ -41,7 +41,7 @@ def decider_of(session: Session, payload: dict[str, object]) -> int | None:
 
 def on_case_decided(session: Session, ev: CaseDecided) -> None:
     p = ev.payload()
-    if p.get("violation_kind") != "counterfeit" or p.get("outcome") != "violation":
+    if p.get("violation_kind") != "counterfeit" or p.get("outcome") != CaseStatus.VIOLATION:
         return
     product_ids = [int(x) for x in p.get("product_ids") or []]
     actor = decider_of(session, p)

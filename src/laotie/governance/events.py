@@ -25,7 +25,7 @@ from laotie.events.governance import CaseDecided, ContentRemoved
 from laotie.events.moderation import RepeatOffender
 from laotie.events.scores import ThresholdCrossed
 from laotie.governance import brands, cases, content, counterfeit_tasks, evidence, rules, tasks
-from laotie.governance.models import Case
+from laotie.governance.models import Case, CaseStatus
 from laotie.governance.schemas import CaseDecideIn
 from laotie.shops import service as shops
 from laotie.shops.schemas import ShopStatus
@@ -48,7 +48,7 @@ def _open_case_for(session: Session, subject_kind: str, subject_id: int, rule_co
             Case.subject_kind == subject_kind,
             Case.subject_id == subject_id,
             Case.rule_code == rule_code,
-            Case.status == "open",
+            Case.status == CaseStatus.OPEN,
         )
     )
 

@@ -26,7 +26,7 @@ from laotie.core.numbers import StrictInt
 from laotie.core.pagination import PageParams
 from laotie.governance import cases
 from laotie.governance.counterfeit import audit
-from laotie.governance.models_integrity import Inspection, InspectionPlan
+from laotie.governance.models_integrity import Inspection, InspectionPlan, InspectionStatus
 from laotie.orders import service as orders
 from laotie.orders.schemas import CheckoutIn, LineIn
 
@@ -169,7 +169,7 @@ def sample(session: Session, staff: Principal, plan_id: int, seed: int | None = 
             product_id=product.id,
             category_id=product.category_id,
             order_id=out.orders[0].id,
-            status="ordered",
+            status=InspectionStatus.ORDERED,
             lab_name="",
             lab_report="",
             created_at=clock.now(),
@@ -186,9 +186,9 @@ def enter_result(session: Session, staff: Principal, order_id: int, body: Result
     row = session.scalar(select(Inspection).where(Inspection.order_id == order_id).with_for_update())
     if row is None:
         raise INSPECTION_NOT_FOUND(order_id=order_id)
-    if row.status != "ordered":
+    if row.status != InspectionStatus.ORDERED:
         raise INSPECTION_DECIDED()
-    row.status = "passed" if body.passed else "failed"
+    row.status = InspectionStatus.PASSED if body.passed else InspectionStatus.FAILED
     row.lab_name, row.lab_report = body.lab_name.strip(), body.report.strip()
     row.result_by, row.result_at = staff.user_id, clock.now()
     session.flush()
@@ -230,7 +230,9 @@ def plans(session: Session) -> list[PlanOut]:
     return [plan_out(r) for r in session.scalars(select(InspectionPlan).order_by(InspectionPlan.id.desc()))]
 
 
-def inspections(session: Session, status: str | None = None, limit: int = 200) -> list[InspectionOut]:
+def inspections(
+    session: Session, status: InspectionStatus | None = None, limit: int = 200
+) -> list[InspectionOut]:
     query = select(Inspection).order_by(Inspection.id.desc()).limit(limit)
     if status:
         query = query.where(Inspection.status == status)
@@ -243,9 +245,9 @@ def pass_rates(session: Session) -> list[CategoryRate]:
         select(
             Inspection.category_id,
             func.count(),
-            func.sum(case((Inspection.status == "passed", 1), else_=0)),
+            func.sum(case((Inspection.status == InspectionStatus.PASSED, 1), else_=0)),
         )
-        .where(Inspection.status.in_(("passed", "failed")))
+        .where(Inspection.status.in_((InspectionStatus.PASSED, InspectionStatus.FAILED)))
         .group_by(Inspection.category_id)
         .order_by(Inspection.category_id)
     ).all()

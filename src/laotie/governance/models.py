@@ -12,10 +12,82 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laotie.core.db import Base, BigId, UTCDateTime
+from laotie.core.transitions import Transitions
+
+
+class ReportStatus(enum.StrEnum):
+    """A report waits for staff (open), who uphold it (a case follows) or reject it."""
+
+    OPEN = "open"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    VIOLATION = "violation"  # decided against the subject: penalties in force, appealable
+    DISMISSED = "dismissed"  # decided: no violation
+    REVERSED = "reversed"  # a violation undone by a successful appeal
+
+
+class PenaltyStatus(enum.StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"  # its days ran out (or a closure took effect)
+    REVERSED = "reversed"  # undone by a successful appeal; its points no longer count
+
+
+class AppealStatus(enum.StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"  # the appeal succeeds: the case is reversed
+    REJECTED = "rejected"
+
+
+# Decisions are final: only an open report, case or appeal is decided, and only a violation is reversed.
+# (A penalty ends or is reversed by one conditional UPDATE in ``penalties``: from active only.)
+REPORT_TRANSITIONS: Transitions[ReportStatus] = Transitions(
+    {
+        ReportStatus.OPEN: {ReportStatus.UPHELD, ReportStatus.REJECTED},
+        ReportStatus.UPHELD: set(),
+        ReportStatus.REJECTED: set(),
+    }
+)
+CASE_TRANSITIONS: Transitions[CaseStatus] = Transitions(
+    {
+        CaseStatus.OPEN: {CaseStatus.VIOLATION, CaseStatus.DISMISSED},
+        CaseStatus.VIOLATION: {CaseStatus.REVERSED},
+        CaseStatus.DISMISSED: set(),
+        CaseStatus.REVERSED: set(),
+    }
+)
+APPEAL_TRANSITIONS: Transitions[AppealStatus] = Transitions(
+    {
+        AppealStatus.OPEN: {AppealStatus.UPHELD, AppealStatus.REJECTED},
+        AppealStatus.UPHELD: set(),
+        AppealStatus.REJECTED: set(),
+    }
+)
+
+
+def _enum(kind: type[enum.Enum], name: str, length: int) -> Enum:
+    """A status column: VARCHAR(length) holding the member's value, as the migration made it."""
+    return Enum(
+        kind, name=name, native_enum=False, length=length, values_callable=lambda k: [m.value for m in k]
+    )
 
 
 class Rule(Base):
@@ -73,7 +145,7 @@ class Report(Base):
     severity_rank: Mapped[int] = mapped_column(Integer)  # 3 critical, 2 serious, 1 general
     description: Mapped[str] = mapped_column(String(1000), default="")
     order_id: Mapped[int | None] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(10))  # open | upheld | rejected
+    status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus, "governance_report_status", 10))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -106,7 +178,7 @@ class Case(Base):
     violation_kind: Mapped[str] = mapped_column(String(40))
     severity_rank: Mapped[int] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(String(1000))
-    status: Mapped[str] = mapped_column(String(12))  # open | violation | dismissed | reversed
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus, "governance_case_status", 12))
     offence: Mapped[str | None] = mapped_column(String(8))  # first | repeat
     points: Mapped[int] = mapped_column(Integer, default=0)
     campaign_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
@@ -137,7 +209,7 @@ class Penalty(Base):
     days: Mapped[int | None] = mapped_column(Integer)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(10))  # active | ended | reversed
+    status: Mapped[PenaltyStatus] = mapped_column(_enum(PenaltyStatus, "governance_penalty_status", 10))
     # What was changed and must be given back: {"product_ids": [...], "froze": true, "from_status": ...}
     undo: Mapped[dict[str, Any]] = mapped_column(JSON)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -153,7 +225,7 @@ class Appeal(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("governance_case.id"), unique=True)
     appellant_id: Mapped[int] = mapped_column(BigInteger)
     statement: Mapped[str] = mapped_column(String(2000))
-    status: Mapped[str] = mapped_column(String(10))  # open | upheld | rejected
+    status: Mapped[AppealStatus] = mapped_column(_enum(AppealStatus, "governance_appeal_status", 10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

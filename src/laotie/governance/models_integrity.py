@@ -7,13 +7,58 @@ migrates and runs in the order the branches merge.
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laotie.core.db import Base, BigId, UTCDateTime
+
+
+class CounterfeitRunStatus(enum.StrEnum):
+    """A counterfeit run: finding its orders, then refunding them; back to running on a retry."""
+
+    COLLECTING = "collecting"
+    RUNNING = "running"
+    DONE = "done"
+
+
+class CounterfeitItemStatus(enum.StrEnum):
+    """One order of a counterfeit run; a failed one goes back to pending on a retry."""
+
+    PENDING = "pending"
+    REFUNDED = "refunded"
+    SKIPPED = "skipped"  # nothing left to refund
+    FAILED = "failed"
+
+
+class BrandAuthorisationStatus(enum.StrEnum):
+    """A brand authorisation, as staff judged its papers."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class BrandCheckStatus(enum.StrEnum):
+    PENDING = "pending"
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+class InspectionStatus(enum.StrEnum):
+    """A sampled product: ordered, then what the lab found."""
+
+    ORDERED = "ordered"
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    """A status column: VARCHAR(20) holding the member's value, as the migration made it."""
+    return Enum(kind, name=name, native_enum=False, length=20, values_callable=lambda k: [m.value for m in k])
 
 
 class CounterfeitRun(Base):
@@ -30,8 +75,9 @@ class CounterfeitRun(Base):
     campaign_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops_shop.id"), index=True)
     product_ids: Mapped[list[int]] = mapped_column(JSON)
-    # collecting (finding orders) -> running (refunding) -> done
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[CounterfeitRunStatus] = mapped_column(
+        _enum(CounterfeitRunStatus, "governance_counterfeit_run_status")
+    )
     compensation_multiple: Mapped[int] = mapped_column(Integer)  # 3: 假一赔三; 0: refund only
     window_days: Mapped[int] = mapped_column(Integer)  # completed orders this recent are refunded too
     reason: Mapped[str] = mapped_column(Text)
@@ -67,7 +113,9 @@ class CounterfeitItem(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("governance_counterfeit_run.id"))
     order_id: Mapped[int] = mapped_column(BigInteger, index=True)
     buyer_id: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(20))  # pending, refunded, skipped, failed
+    status: Mapped[CounterfeitItemStatus] = mapped_column(
+        _enum(CounterfeitItemStatus, "governance_counterfeit_item_status")
+    )
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     compensation_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     aftersales_case_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -94,7 +142,9 @@ class BrandAuthorisation(Base):
     # The papers: a shop document of kind brand_authorization for this brand, uploaded through the
     # shops' document upload (type sniffed from the bytes, size limit, expiry), so checked once.
     document_id: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(20))  # pending, approved, rejected
+    status: Mapped[BrandAuthorisationStatus] = mapped_column(
+        _enum(BrandAuthorisationStatus, "governance_brand_authorisation_status")
+    )
     submitted_by: Mapped[int] = mapped_column(BigInteger)
     reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
     review_reason: Mapped[str] = mapped_column(String(200), default="")
@@ -115,7 +165,7 @@ class BrandCheck(Base):
     # The event that asked for it: one check per submission, whatever the outbox redelivers.
     source_event_id: Mapped[str] = mapped_column(String(64), unique=True)
     authorisation_id: Mapped[int | None] = mapped_column(BigInteger)  # the valid one found, if any
-    status: Mapped[str] = mapped_column(String(20))  # pending, passed, failed
+    status: Mapped[BrandCheckStatus] = mapped_column(_enum(BrandCheckStatus, "governance_brand_check_status"))
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -150,7 +200,7 @@ class Inspection(Base):
     product_id: Mapped[int] = mapped_column(BigInteger)
     category_id: Mapped[int] = mapped_column(BigInteger, index=True)
     order_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
-    status: Mapped[str] = mapped_column(String(20))  # ordered, passed, failed
+    status: Mapped[InspectionStatus] = mapped_column(_enum(InspectionStatus, "governance_inspection_status"))
     lab_name: Mapped[str] = mapped_column(String(60), default="")
     lab_report: Mapped[str] = mapped_column(Text, default="")
     result_by: Mapped[int | None] = mapped_column(BigInteger)

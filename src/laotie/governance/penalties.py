@@ -21,7 +21,7 @@ from laotie.core.errors import AppError
 from laotie.core.events import emit
 from laotie.events.governance import ContentRemoved
 from laotie.governance import errors
-from laotie.governance.models import Case, Penalty, TrailAction, TrailObject
+from laotie.governance.models import Case, Penalty, PenaltyStatus, TrailAction, TrailObject
 from laotie.governance.schemas import ACTION_LABELS, ActionKind, PenaltyOut
 from laotie.governance.trail import record
 from laotie.shops import service as shops
@@ -92,7 +92,7 @@ def _row(
         days=days,
         starts_at=now,
         ends_at=ends_at if ends_at is not None else (now + timedelta(days=days) if days else None),
-        status="active",
+        status=PenaltyStatus.ACTIVE,
         undo=undo or {},
         ended_reason="",
     )
@@ -298,7 +298,7 @@ def _other_active(session: Session, row: Penalty, kind: str) -> bool:
             select(Penalty.id).where(
                 Penalty.kind == kind,
                 Penalty.shop_id == row.shop_id,
-                Penalty.status == "active",
+                Penalty.status == PenaltyStatus.ACTIVE,
                 Penalty.id != row.id,
             )
         )
@@ -306,11 +306,14 @@ def _other_active(session: Session, row: Penalty, kind: str) -> bool:
     )
 
 
-def _close_row(session: Session, row: Penalty, status: str, why: str) -> bool:
-    """Mark a measure ended or reversed once, even with two job runners or an appeal racing its end."""
+def _close_row(session: Session, row: Penalty, status: PenaltyStatus, why: str) -> bool:
+    """Mark a measure ended or reversed once, even with two job runners or an appeal racing its end.
+
+    One conditional UPDATE from active only (not ``core.transitions.move_where``, whose table would
+    also let an ended measure be reversed here and so given back twice: ``reverse_all`` marks those)."""
     done = session.execute(
         update(Penalty)
-        .where(Penalty.id == row.id, Penalty.status == "active")
+        .where(Penalty.id == row.id, Penalty.status == PenaltyStatus.ACTIVE)
         .values(status=status, ended_at=clock.now(), ended_reason=why[:200])
     ).rowcount  # type: ignore[attr-defined]
     if done:
@@ -323,14 +326,14 @@ def end_due(session: Session, limit: int = 200) -> int:
     now = clock.now()
     rows = session.scalars(
         select(Penalty)
-        .where(Penalty.status == "active", Penalty.ends_at.is_not(None), Penalty.ends_at <= now)
+        .where(Penalty.status == PenaltyStatus.ACTIVE, Penalty.ends_at.is_not(None), Penalty.ends_at <= now)
         .order_by(Penalty.ends_at)
         .limit(limit)
     ).all()
     ended = 0
     for row in rows:
         case = session.get_one(Case, row.case_id)
-        if not _close_row(session, row, "ended", "处罚期满自动解除"):
+        if not _close_row(session, row, PenaltyStatus.ENDED, "处罚期满自动解除"):
             continue
         _give_back(session, row, case, None, "处罚期满自动解除")
         record(
@@ -350,17 +353,19 @@ def reverse_all(session: Session, case: Case, actor_id: int, why: str) -> list[P
     """A successful appeal: every measure of the case still in force is undone, and the ones already
     ended are marked reversed too (their points no longer count)."""
     rows = session.scalars(
-        select(Penalty).where(Penalty.case_id == case.id, Penalty.status != "reversed").order_by(Penalty.id)
+        select(Penalty)
+        .where(Penalty.case_id == case.id, Penalty.status != PenaltyStatus.REVERSED)
+        .order_by(Penalty.id)
     ).all()
     reversed_rows = []
     for row in rows:
-        was_active = row.status == "active"
+        was_active = row.status == PenaltyStatus.ACTIVE
         if was_active:
-            if not _close_row(session, row, "reversed", why):
+            if not _close_row(session, row, PenaltyStatus.REVERSED, why):
                 continue
             _give_back(session, row, case, actor_id, why)
         else:
-            row.status = "reversed"
+            row.status = PenaltyStatus.REVERSED
             row.ended_reason = why[:200]
         reversed_rows.append(row)
     standing.lift_source(session, source_key=source_key(case.id), reason=why)
@@ -378,7 +383,7 @@ def require_open_shop(session: Session, shop_id: int | None) -> None:
 
 
 def reverse_one(session: Session, row: Penalty, case: Case, actor_id: int | None, why: str) -> bool:
-    if not _close_row(session, row, "reversed", why):
+    if not _close_row(session, row, PenaltyStatus.REVERSED, why):
         return False
     _give_back(session, row, case, actor_id, why)
     return True

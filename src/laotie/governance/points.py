@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
-from laotie.governance.models import Case, Penalty, TrailAction, TrailObject
+from laotie.governance.models import Case, Penalty, PenaltyStatus, TrailAction, TrailObject
 from laotie.governance.schemas import POINT_THRESHOLDS, PointsOut
 from laotie.governance.trail import record
 from laotie.standing import service as standing
@@ -26,7 +26,7 @@ def year_points(session: Session, shop_id: int, year: int) -> int:
             Penalty.shop_id == shop_id,
             Penalty.kind == "points",
             Penalty.points_year == year,
-            Penalty.status != "reversed",
+            Penalty.status != PenaltyStatus.REVERSED,
         )
     )
     return int(total or 0)

@@ -20,10 +20,19 @@ from laotie.core.auth import Principal
 from laotie.core.errors import AppError
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
+from laotie.core.transitions import move
 from laotie.events.governance import ReportDecided
 from laotie.governance import cases, errors, rules
 from laotie.governance import evidence as proofs
-from laotie.governance.models import Case, Report, TrailAction, TrailObject
+from laotie.governance.models import (
+    REPORT_TRANSITIONS,
+    Case,
+    CaseStatus,
+    Report,
+    ReportStatus,
+    TrailAction,
+    TrailObject,
+)
 from laotie.governance.schemas import (
     ANSWER_HOURS,
     SEVERITY_RANK,
@@ -96,7 +105,7 @@ def report_out(session: Session, row: Report, *, with_evidence: bool = True) -> 
         order_id=row.order_id,
         status=row.status,
         due_at=row.due_at,
-        overdue=row.status == "open" and row.due_at < clock.now(),
+        overdue=row.status == ReportStatus.OPEN and row.due_at < clock.now(),
         created_at=row.created_at,
         decided_at=row.decided_at,
         decision_note=row.decision_note,
@@ -136,7 +145,7 @@ def submit(session: Session, principal: Principal, body: ReportIn) -> ReportOut:
         severity_rank=SEVERITY_RANK[Severity(version.severity)],
         description=body.description.strip(),
         order_id=body.order_id,
-        status="open",
+        status=ReportStatus.OPEN,
         due_at=now + timedelta(hours=ANSWER_HOURS[body.target_kind]),
         created_at=now,
         decision_note="",
@@ -201,12 +210,14 @@ def my_reports(session: Session, principal: Principal, params: PageParams) -> Pa
     )
 
 
-def queue(session: Session, params: PageParams, status: str = "open") -> Page[ReportOut]:
+def queue(session: Session, params: PageParams, status: ReportStatus = ReportStatus.OPEN) -> Page[ReportOut]:
     """Open reports: most severe first, then the oldest (the nearest to its answer time)."""
     where = Report.status == status
     total = session.scalar(select(func.count(Report.id)).where(where)) or 0
     order = (
-        (Report.severity_rank.desc(), Report.created_at) if status == "open" else (Report.decided_at.desc(),)
+        (Report.severity_rank.desc(), Report.created_at)
+        if status == ReportStatus.OPEN
+        else (Report.decided_at.desc(),)
     )
     rows = session.scalars(
         select(Report).where(where).order_by(*order).limit(params.limit).offset(params.offset)
@@ -228,12 +239,16 @@ def _case_subject(row: Report) -> tuple[str, int]:
 
 def decide(session: Session, staff: Principal, report_id: int, body: ReportDecideIn) -> ReportOut:
     row = load(session, report_id, lock=True)
-    if row.status != "open":
-        raise errors.REPORT_ALREADY_DECIDED(report_id=report_id)
+    decision = ReportStatus.UPHELD if body.upheld else ReportStatus.REJECTED
+
+    def refuse(_before: ReportStatus, _to: ReportStatus) -> Exception:
+        return errors.REPORT_ALREADY_DECIDED(report_id=report_id)
+
+    if not REPORT_TRANSITIONS.allows(row.status, decision):  # refused before anything is written
+        raise refuse(row.status, decision)
     if row.reporter_id == staff.user_id:
         raise errors.SELF_DECISION(report_id=report_id)
     now = clock.now()
-    row.status = "upheld" if body.upheld else "rejected"
     row.decided_at = now
     row.decided_by = staff.user_id
     row.decision_note = body.note
@@ -244,7 +259,7 @@ def decide(session: Session, staff: Principal, report_id: int, body: ReportDecid
                 Case.subject_kind == kind,
                 Case.subject_id == subject_id,
                 Case.rule_code == row.rule_code,
-                Case.status == "open",
+                Case.status == CaseStatus.OPEN,
             )
         )
         if existing is None:
@@ -273,14 +288,20 @@ def decide(session: Session, staff: Principal, report_id: int, body: ReportDecid
             body.note,
             {"report_id": row.id},
         )
-    record(
-        session,
-        TrailObject.REPORT,
-        row.id,
-        TrailAction(row.status),
-        staff.user_id,
-        body.note,
-        {"case_id": row.case_id},
+    move(
+        row,
+        decision,
+        REPORT_TRANSITIONS,
+        refuse=refuse,
+        trail=lambda _, to: record(
+            session,
+            TrailObject.REPORT,
+            row.id,
+            TrailAction(to),
+            staff.user_id,
+            body.note,
+            {"case_id": row.case_id},
+        ),
     )
     emit(
         session,
@@ -320,7 +341,7 @@ def rate(session: Session, principal: Principal, report_id: int, body: RatingIn)
     row = load(session, report_id, lock=True)
     if row.reporter_id != principal.user_id:
         raise errors.REPORT_NOT_FOUND(report_id=report_id)
-    if row.status == "open":
+    if row.status == ReportStatus.OPEN:
         raise errors.REPORT_NOT_DECIDED(report_id=report_id)
     if row.rating is not None:
         raise errors.ALREADY_RATED(report_id=report_id)

@@ -12,7 +12,7 @@ from laotie.core.http import DbSession, PathId
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.governance import errors, service
 from laotie.governance import evidence as proofs
-from laotie.governance.models import Evidence
+from laotie.governance.models import AppealStatus, CaseStatus, Evidence, ReportStatus
 from laotie.governance.schemas import (
     AppealDecideIn,
     AppealIn,
@@ -40,8 +40,10 @@ router = APIRouter(prefix="/api/v1", tags=["governance"])
 staff_router = APIRouter(prefix="/api/v1/governance", tags=["governance"])
 Staff = require_roles(Role.GOVERNANCE, Role.ADMIN)
 RuleCode = Annotated[str, Path(min_length=3, max_length=40, pattern=r"^[A-Z]{2,5}-[0-9]{2,3}$")]
-OpenOrDone = Literal["open", "upheld", "rejected"]
-CaseStatus = Literal["open", "violation", "dismissed", "reversed"]
+# The queues' filters: Literals of the members, so the OpenAPI document lists the values inline.
+ReportFilter = Literal[ReportStatus.OPEN, ReportStatus.UPHELD, ReportStatus.REJECTED]
+CaseFilter = Literal[CaseStatus.OPEN, CaseStatus.VIOLATION, CaseStatus.DISMISSED, CaseStatus.REVERSED]
+AppealFilter = Literal[AppealStatus.OPEN, AppealStatus.UPHELD, AppealStatus.REJECTED]
 
 
 @router.get("/rules", response_model=list[RuleVersionOut])
@@ -152,7 +154,7 @@ def appeal(session: DbSession, case_id: PathId, body: AppealIn, principal: Princ
 @staff_router.get("/reports", response_model=Page[ReportOut])
 def report_queue(
     session: DbSession,
-    status: OpenOrDone = "open",
+    status: ReportFilter = ReportStatus.OPEN,
     params: PageParams = Depends(page_params),
     staff: Principal = Staff,
 ) -> Page[ReportOut]:
@@ -175,7 +177,7 @@ def decide_report(
 @staff_router.get("/cases", response_model=Page[CaseOut])
 def case_queue(
     session: DbSession,
-    status: CaseStatus = "open",
+    status: CaseFilter = CaseStatus.OPEN,
     params: PageParams = Depends(page_params),
     staff: Principal = Staff,
 ) -> Page[CaseOut]:
@@ -205,7 +207,7 @@ def decide_case(session: DbSession, case_id: PathId, body: CaseDecideIn, staff: 
 @staff_router.get("/appeals", response_model=Page[AppealOut])
 def appeal_queue(
     session: DbSession,
-    status: OpenOrDone = "open",
+    status: AppealFilter = AppealStatus.OPEN,
     params: PageParams = Depends(page_params),
     staff: Principal = Staff,
 ) -> Page[AppealOut]:

@@ -3,6 +3,7 @@ refunds, brand authorisations, mystery-buyer inspections and crackdown campaigns
 
 from __future__ import annotations
 
+import enum
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,10 +12,16 @@ from laotie.core.auth import MERCHANT_ROLES, Principal, Role, require_roles
 from laotie.core.http import DbSession, PathId
 from laotie.governance import brands, campaigns, counterfeit, counterfeit_refund, inspections
 from laotie.governance.counterfeit_schemas import RunOut, RunStart
+from laotie.governance.models_integrity import BrandAuthorisationStatus, BrandCheckStatus, InspectionStatus
 
 router = APIRouter(prefix="/api/v1/governance", tags=["governance"])
 Staff = require_roles(Role.GOVERNANCE, Role.ADMIN)
 Member = require_roles(*MERCHANT_ROLES)
+
+
+def one_of(kind: type[enum.StrEnum]) -> str:
+    """A status filter's pattern: exactly the kind's values, ``^(a|b|c)$``."""
+    return f"^({'|'.join(kind)})$"
 
 
 @router.post("/counterfeit-runs", response_model=RunOut, status_code=201)
@@ -81,10 +88,12 @@ def shop_brand_authorisations(
 @router.get("/brand-authorisations", response_model=list[brands.BrandAuthOut])
 def brand_authorisation_queue(
     session: DbSession,
-    status: Annotated[str, Query(pattern="^(pending|approved|rejected)$")] = "pending",
+    status: Annotated[
+        str, Query(pattern=one_of(BrandAuthorisationStatus))
+    ] = BrandAuthorisationStatus.PENDING,
     staff: Principal = Staff,
 ) -> list[brands.BrandAuthOut]:
-    return brands.queue(session, status)
+    return brands.queue(session, BrandAuthorisationStatus(status))
 
 
 @router.post("/brand-authorisations/{auth_id}/decide", response_model=brands.BrandAuthOut)
@@ -97,10 +106,10 @@ def decide_brand_authorisation(
 @router.get("/brand-checks", response_model=list[brands.BrandCheckOut])
 def brand_checks(
     session: DbSession,
-    status: Annotated[str, Query(pattern="^(pending|passed|failed)$")] = "pending",
+    status: Annotated[str, Query(pattern=one_of(BrandCheckStatus))] = BrandCheckStatus.PENDING,
     staff: Principal = Staff,
 ) -> list[brands.BrandCheckOut]:
-    return brands.check_queue(session, status)
+    return brands.check_queue(session, BrandCheckStatus(status))
 
 
 @router.post("/brand-checks/{check_id}/decide", response_model=brands.BrandCheckOut)
@@ -133,10 +142,10 @@ def sample_inspection_plan(
 @router.get("/inspections", response_model=list[inspections.InspectionOut])
 def inspection_list(
     session: DbSession,
-    status: Annotated[str | None, Query(pattern="^(ordered|passed|failed)$")] = None,
+    status: Annotated[str | None, Query(pattern=one_of(InspectionStatus))] = None,
     staff: Principal = Staff,
 ) -> list[inspections.InspectionOut]:
-    return inspections.inspections(session, status)
+    return inspections.inspections(session, InspectionStatus(status) if status else None)
 
 
 @router.post("/inspections/by-order/{order_id}/result", response_model=inspections.InspectionOut)

@@ -11,6 +11,11 @@ from pydantic import AwareDatetime, BaseModel, Field
 from laotie.core.ids import Id
 from laotie.core.numbers import StrictInt
 
+# The statuses live beside their tables; re-exported for the web pages and the simulator.
+from laotie.governance.models import AppealStatus as AppealStatus
+from laotie.governance.models import CaseStatus as CaseStatus
+from laotie.governance.models import ReportStatus as ReportStatus
+
 
 class Severity(enum.StrEnum):
     GENERAL = "general"  # 一般违规

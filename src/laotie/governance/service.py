@@ -27,7 +27,7 @@ from laotie.governance.cases import finish_closures, open_case
 from laotie.governance.dashboard import figures as dashboard
 from laotie.governance.evidence import upload as upload_evidence
 from laotie.governance.labels import TRAIL_LABELS
-from laotie.governance.models import TrailObject
+from laotie.governance.models import CaseStatus, TrailObject
 from laotie.governance.reports import mine as my_report
 from laotie.governance.reports import my_reports, rate
 from laotie.governance.reports import queue as report_queue
@@ -131,7 +131,7 @@ def case_trail(session: Session, case_id: int) -> list[TrailOut]:
     return trail_of(session, objects)
 
 
-def case_queue(session: Session, params: PageParams, status: str = "open") -> Page[CaseOut]:
+def case_queue(session: Session, params: PageParams, status: CaseStatus = CaseStatus.OPEN) -> Page[CaseOut]:
     return case_views.queue(session, params, status)
 
 

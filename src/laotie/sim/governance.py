@@ -16,6 +16,7 @@ from laotie.governance.schemas import (
     AppealDecideIn,
     AppealIn,
     CaseDecideIn,
+    CaseStatus,
     RatingIn,
     ReportDecideIn,
     ReportIn,
@@ -43,7 +44,7 @@ def seed_governance(db: Database) -> bool:
         session.commit()
         if (
             governance.report_queue(session, PageParams(limit=1)).total
-            or governance.case_queue(session, PageParams(limit=1), "violation").total
+            or governance.case_queue(session, PageParams(limit=1), CaseStatus.VIOLATION).total
         ):
             return False
         first = principal_of(session, ensure_user(session, GOVERNANCE_PHONE, "治理小二", (Role.GOVERNANCE,)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -23,9 +23,12 @@ from laotie.governance import service as governance
 from laotie.governance.schemas import (
     SOURCE_LABELS,
     AppealDecideIn,
+    AppealStatus,
     CaseDecideIn,
     CaseIn,
+    CaseStatus,
     ReportDecideIn,
+    ReportStatus,
     RuleVersionIn,
 )
 from laotie.web import forms
@@ -87,7 +90,7 @@ def _queue(
 @router.get("/reports", response_class=HTMLResponse)
 def reports(
     request: Request,
-    status: Literal["open", "upheld", "rejected"] = "open",
+    status: ReportStatus = ReportStatus.OPEN,
     page: Pg = 1,
     session: Session = Depends(get_session),
     principal: Principal = Staff,
@@ -132,7 +135,7 @@ def decide_report(
 @router.get("/cases", response_class=HTMLResponse)
 def cases(
     request: Request,
-    status: Literal["open", "violation", "dismissed", "reversed"] = "open",
+    status: CaseStatus = CaseStatus.OPEN,
     page: Pg = 1,
     session: Session = Depends(get_session),
     principal: Principal = Staff,
@@ -210,7 +213,7 @@ def decide_case(
 @router.get("/appeals", response_class=HTMLResponse)
 def appeals(
     request: Request,
-    status: Literal["open", "upheld", "rejected"] = "open",
+    status: AppealStatus = AppealStatus.OPEN,
     page: Pg = 1,
     session: Session = Depends(get_session),
     principal: Principal = Staff,

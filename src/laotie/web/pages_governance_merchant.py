@@ -17,7 +17,7 @@ from laotie.core.errors import AppError
 from laotie.core.http import PathId, get_session
 from laotie.core.pagination import PageParams
 from laotie.governance import service as governance
-from laotie.governance.schemas import AppealIn
+from laotie.governance.schemas import AppealIn, CaseStatus
 from laotie.shops import service as shops
 from laotie.web import forms
 from laotie.web.pages_governance_public import LABELS
@@ -69,7 +69,7 @@ def _case_page(
 ) -> HTMLResponse:
     case = governance.my_case(session, principal, case_id)
     can_appeal = (
-        case.status == "violation"
+        case.status == CaseStatus.VIOLATION
         and case.appeal is None
         and case.appeal_until is not None
         and clock.now() <= case.appeal_until

@@ -13,7 +13,7 @@ from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.core.events import OutboxEvent
 from laotie.governance import service as governance
-from laotie.governance.models import Case, Penalty
+from laotie.governance.models import Case, CaseStatus, Penalty, PenaltyStatus
 from laotie.governance.schemas import CaseDecideIn, RuleVersionIn
 from laotie.shops import service as shops
 from laotie.shops.schemas import ShopStatus
@@ -69,10 +69,10 @@ def test_a_decided_product_case_delists_cuts_traffic_and_counts_points(session: 
         actor_id=decider.user_id,
     )
     session.commit()
-    assert case.violation_kind == "misdescription" and case.status == "open"
+    assert case.violation_kind == "misdescription" and case.status == CaseStatus.OPEN
     out = governance.decide_case(session, decider, case.id, CaseDecideIn(violation=True, note="核实属实"))
     session.commit()
-    assert out.status == "violation" and out.offence == "first" and out.points == 2
+    assert out.status == CaseStatus.VIOLATION and out.offence == "first" and out.points == 2
     assert catalog.inspect_product(session, decider, product.id).status.value == "delisted"
     with pytest.raises(AppError) as refused:
         catalog.relist(session, owner_principal(session, shop_id), product.id)
@@ -120,7 +120,9 @@ def test_a_traffic_cut_lifts_by_itself_and_a_repeat_costs_more(session: Session)
     assert session.get_one(Case, second).offence == "repeat"
     assert session.get_one(Case, second).points == 12
     assert session.get_one(Case, first).points == 4
-    ended = session.scalar(select(func.count()).select_from(Penalty).where(Penalty.status == "ended"))
+    ended = session.scalar(
+        select(func.count()).select_from(Penalty).where(Penalty.status == PenaltyStatus.ENDED)
+    )
     assert ended == 1
 
 
@@ -145,7 +147,7 @@ def test_no_penalty_on_a_closed_shop(session: Session) -> None:
         governance.decide_case(session, decider, case.id, CaseDecideIn(violation=True, note="虚假发货"))
     assert refused.value.code == "PENALTY_SHOP_CLOSED"
     session.rollback()
-    assert session.get_one(Case, case.id).status == "open"
+    assert session.get_one(Case, case.id).status == CaseStatus.OPEN
     assert session.scalar(select(func.count()).select_from(Penalty)) == 0
 
 

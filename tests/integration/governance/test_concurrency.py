@@ -11,7 +11,7 @@ from laotie.core.db import Database
 from laotie.core.errors import AppError
 from laotie.core.uow import unit_of_work
 from laotie.governance import service as governance
-from laotie.governance.models import Penalty, TrailEntry
+from laotie.governance.models import CaseStatus, Penalty, TrailEntry
 from laotie.governance.schemas import AppealDecideIn, AppealIn, CaseDecideIn
 from laotie.shops import service as shops
 from tests.factories.shops import make_open_shop, principal_of
@@ -70,7 +70,9 @@ def test_two_staff_deciding_one_case_at_once_one_wins(db: Database) -> None:
             .where(TrailEntry.action.in_(("violation_confirmed", "dismissed")))
         )
         assert verdicts == 1
-        assert penalties == (2 if decided.status == "violation" else 0)  # traffic cut and points, or nothing
+        assert penalties == (
+            2 if decided.status == CaseStatus.VIOLATION else 0
+        )  # traffic cut and points, or nothing
 
 
 def test_two_staff_deciding_one_appeal_at_once_reverse_it_once(db: Database) -> None:

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from laotie.governance.models import Appeal, Case, Report
+from laotie.governance.models import Appeal, Case, CaseStatus, Report
 from tests.factories import make_user
 from tests.factories.catalog import make_listed_product
 from tests.factories.shops import image_bytes, make_open_shop
@@ -87,7 +87,7 @@ def test_report_decide_appeal_and_reverse_through_the_pages(client: TestClient, 
         data={"upheld": "1", "note": "证据不足，撤销"},
     )
     session.expire_all()
-    assert session.scalar(select(Case.status).where(Case.id == case_id)) == "reversed"
+    assert session.scalar(select(Case.status).where(Case.id == case_id)) == CaseStatus.REVERSED
     session.commit()
     assert "申诉成功" in client.get(f"/merchant/violations?shop={shop_id}", headers=owner).text
     rated = client.post(

@@ -14,7 +14,7 @@ from laotie.core.auth import Principal
 from laotie.core.errors import AppError
 from laotie.core.pagination import PageParams
 from laotie.governance import service as governance
-from laotie.governance.models import Appeal, Report
+from laotie.governance.models import Appeal, CaseStatus, PenaltyStatus, Report, ReportStatus
 from laotie.governance.schemas import (
     AppealDecideIn,
     AppealIn,
@@ -88,7 +88,7 @@ def test_a_report_is_queued_answered_notified_and_rated(session: Session) -> Non
         session, decider, severe.id, ReportDecideIn(upheld=True, note="宣传与实际不符")
     )
     session.commit()
-    assert out.status == "upheld" and out.case_id is not None
+    assert out.status == ReportStatus.UPHELD and out.case_id is not None
     case = governance.get_case(session, out.case_id)
     assert case.source == "report" and case.shop_id == shop_id and case.product_id == product.id
     inbox = social.inbox(session, buyer, PageParams(limit=5))
@@ -159,7 +159,9 @@ def test_a_successful_appeal_reverses_the_penalty_exactly(session: Session) -> N
     )
     session.commit()
     case = governance.get_case(session, case_id)
-    assert case.status == "reversed" and all(p.status == "reversed" for p in case.penalties)
+    assert case.status == CaseStatus.REVERSED and all(
+        p.status == PenaltyStatus.REVERSED for p in case.penalties
+    )
     assert not shops.withdrawals_frozen(session, shop_id)
     assert catalog.inspect_product(session, other, product_id).status.value == "listed"
     assert governance.shop_points(session, shop_id).points == 0

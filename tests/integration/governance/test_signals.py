@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import Event, bus
-from laotie.governance.models import Case
+from laotie.governance.models import Case, CaseStatus
 from laotie.standing import service as standing
 from tests.factories import make_user
 from tests.factories.shops import make_open_shop
@@ -39,7 +39,7 @@ def test_a_merchants_repeated_diversion_is_decided_by_the_rule(session: Session)
         shop_id,
         "DIV-01",
     )
-    assert case.status == "violation" and case.decided_by is None and case.points == 2
+    assert case.status == CaseStatus.VIOLATION and case.decided_by is None and case.points == 2
     assert not standing.traffic_for_shops(session, [shop_id])[shop_id].distributed
 
 
@@ -56,7 +56,7 @@ def test_mixed_reasons_open_a_case_for_staff_and_a_buyer_is_judged_as_a_user(ses
     }
     _deliver(session, "moderation.repeat_offender", payload)
     case = session.scalars(select(Case)).one()
-    assert case.subject_kind == "user" and case.user_id == buyer_id and case.status == "open"
+    assert case.subject_kind == "user" and case.user_id == buyer_id and case.status == CaseStatus.OPEN
 
 
 def test_a_score_below_its_line_opens_one_case_per_subject(session: Session) -> None:

@@ -16,7 +16,12 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.governance import brands
-from laotie.governance.models_integrity import BrandAuthorisation, BrandCheck
+from laotie.governance.models_integrity import (
+    BrandAuthorisation,
+    BrandAuthorisationStatus,
+    BrandCheck,
+    BrandCheckStatus,
+)
 from laotie.shops import service as shops
 from tests.factories.catalog import make_product, owner_principal, reviewer_principal
 from tests.factories.shops import make_open_shop, pdf_bytes
@@ -57,7 +62,7 @@ def test_authorised_brand_passes_and_a_fake_claim_is_rejected(
     owner, staff = owner_principal(session, shop_id), reviewer_principal(session)
     filed = brands.submit(session, owner, shop_id, _body(_papers(app, session, shop_id, "耐克")))
     session.commit()
-    assert filed.status == "pending" and not filed.valid_now
+    assert filed.status == BrandAuthorisationStatus.PENDING and not filed.valid_now
     decided = brands.decide(session, staff, filed.id, brands.DecisionIn(approve=True))
     session.commit()
     assert decided.valid_now
@@ -69,7 +74,10 @@ def test_authorised_brand_passes_and_a_fake_claim_is_rejected(
     session.rollback()
     [check] = brands.check_queue(session)
     assert (check.product_id, check.brand, check.authorisation_id) == (shoes.id, "耐克", filed.id)
-    assert brands.decide_check(session, staff, check.id, brands.DecisionIn(approve=True)).status == "passed"
+    assert (
+        brands.decide_check(session, staff, check.id, brands.DecisionIn(approve=True)).status
+        == BrandCheckStatus.PASSED
+    )
     session.commit()
     # Another brand with no papers: failing the check rejects the product in review.
     fake = make_product(session, shop_id, title="迪奥 香水 100ml")

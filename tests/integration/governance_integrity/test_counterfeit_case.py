@@ -14,6 +14,7 @@ from laotie.core.db import Database
 from laotie.core.errors import AppError
 from laotie.governance import cases, counterfeit, inspections, rules
 from laotie.governance.counterfeit_refund import drive
+from laotie.governance.models import CaseStatus
 from laotie.governance.models_integrity import CounterfeitRun
 from laotie.governance.schemas import CaseDecideIn
 from tests.factories.orders import make_buyer, make_on_sale
@@ -108,5 +109,5 @@ def test_a_failed_sample_opens_a_case(
         "CTF-05",
         "inspection",
         sale.shop_id,
-        "open",
+        CaseStatus.OPEN,
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from laotie.core.db import Database
 from laotie.governance import counterfeit
 from laotie.governance.counterfeit_refund import drive
-from laotie.governance.models_integrity import CounterfeitItem
+from laotie.governance.models_integrity import CounterfeitItem, CounterfeitItemStatus, CounterfeitRunStatus
 from tests.integration.governance_integrity.factories import (
     counterfeit_cases,
     fake_seller,
@@ -89,14 +89,18 @@ def test_killed_mid_batch_then_restarted_refunds_each_order_once(
     statuses = dict(
         session.execute(select(CounterfeitItem.status, func.count()).group_by(CounterfeitItem.status)).all()
     )
-    assert statuses == {"refunded": 2, "pending": 3}
+    assert statuses == {CounterfeitItemStatus.REFUNDED: 2, CounterfeitItemStatus.PENDING: 3}
     assert payment_refunds(session) == 2
     assert counterfeit.get_run(session, out.id).refunded_orders == 2
     session.rollback()
     drive(db, out.id, batch=2)  # the restart
     session.rollback()
     report = counterfeit.get_run(session, out.id)
-    assert (report.status, report.refunded_orders, report.refunded_fen) == ("done", 5, 5 * 3000)
+    assert (report.status, report.refunded_orders, report.refunded_fen) == (
+        CounterfeitRunStatus.DONE,
+        5,
+        5 * 3000,
+    )
     assert payment_refunds(session) == 5
     for b in seller.bought:
         assert counterfeit_cases(session, b.order_id) == 1

@@ -15,7 +15,7 @@ from laotie.core.db import Database
 from laotie.core.errors import AppError
 from laotie.governance import counterfeit
 from laotie.governance.counterfeit_refund import drive
-from laotie.governance.models_integrity import CounterfeitItem, CounterfeitRun
+from laotie.governance.models_integrity import CounterfeitItem, CounterfeitRun, CounterfeitRunStatus
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind as K
 from laotie.shops import service as shops
@@ -36,14 +36,14 @@ def test_counterfeit_procedure_refunds_every_order_once(
         session, seller.staff, shop_id=shop_id, product_ids=[product_id], reason="鉴定为假冒商品"
     )
     session.commit()
-    assert out.status == "collecting"
+    assert out.status == CounterfeitRunStatus.COLLECTING
     assert shops.withdrawals_frozen(session, shop_id)
     assert catalog.inspect_product(session, seller.staff, product_id).status == "banned"
     session.rollback()  # SQLite: release the write lock the reads took before another session writes
     drive(db, out.id, batch=3)  # two batches and the closing empty one
     session.rollback()
     report = counterfeit.get_run(session, out.id)
-    assert report.status == "done"
+    assert report.status == CounterfeitRunStatus.DONE
     assert (report.total_orders, report.refunded_orders, report.failed_orders) == (4, 4, 0)
     assert report.buyers == 4
     assert report.refunded_fen == 4 * 5000

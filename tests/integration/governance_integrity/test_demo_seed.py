@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core.db import Database
 from laotie.governance import campaigns, counterfeit, inspections
-from laotie.governance.models_integrity import CounterfeitRun
+from laotie.governance.models_integrity import CounterfeitRun, CounterfeitRunStatus
 from laotie.sim.demo import seed_demo
 
 pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
@@ -24,7 +24,7 @@ def test_demo_has_a_counterfeit_run_part_way_and_a_crackdown(
     seed_demo(db.url, shops=4, products=12, console=Console(record=True, width=120), media_dir=tmp_path)
     [run] = counterfeit.list_runs(session)
     # The demo's dozen orders, and whatever else the demo's buyers ordered of it (open or recent).
-    assert run.status == "running" and run.total_orders >= 12
+    assert run.status == CounterfeitRunStatus.RUNNING and run.total_orders >= 12
     assert run.refunded_orders + run.skipped_orders == 5 and run.pending_orders == run.total_orders - 5
     assert run.campaign_id is not None
     board = campaigns.dashboard(session, run.campaign_id)

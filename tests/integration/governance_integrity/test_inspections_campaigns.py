@@ -18,7 +18,7 @@ from laotie.core.db import Database
 from laotie.core.errors import AppError
 from laotie.governance import campaigns, counterfeit, inspections, rules
 from laotie.governance.counterfeit_refund import drive
-from laotie.governance.models_integrity import Inspection
+from laotie.governance.models_integrity import Inspection, InspectionStatus
 from laotie.orders import service as orders
 from tests.factories.access import fresh_headers
 from tests.factories.catalog import make_listed_product, owner_principal, reviewer_principal
@@ -45,7 +45,7 @@ def test_mystery_buyer_samples_and_lab_results(session: Session) -> None:
     )
     placed = inspections.sample(session, staff, plan.id, seed=1)
     session.commit()
-    assert len(placed) == 2 and all(p.status == "ordered" for p in placed)
+    assert len(placed) == 2 and all(p.status == InspectionStatus.ORDERED for p in placed)
     # To the merchant the sample is an ordinary order from an ordinary buyer.
     owner = owner_principal(session, sale.shop_id)
     seen = orders.shop_order(session, owner, sale.shop_id, int(placed[0].order_id or 0))
@@ -64,7 +64,7 @@ def test_mystery_buyer_samples_and_lab_results(session: Session) -> None:
         inspections.ResultIn(passed=False, lab_name="国检中心", report="甲醛超标 3 倍"),
     )
     session.commit()
-    assert (ok.status, bad.status) == ("passed", "failed")
+    assert (ok.status, bad.status) == (InspectionStatus.PASSED, InspectionStatus.FAILED)
     [rate] = inspections.pass_rates(session)
     assert (rate.inspected, rate.passed, rate.pass_rate) == (2, 1, 50.0)
     with pytest.raises(AppError) as again:
@@ -109,7 +109,7 @@ def test_crackdown_dashboard_counts_its_counterfeit_refunds(
         ),
     )
     session.commit()
-    assert drive_out.status == "active"
+    assert drive_out.status == campaigns.CampaignPhase.ACTIVE
     assert campaigns.active_campaign_for(session, category_id, "counterfeit") == drive_out.id
     run = counterfeit.start(
         session,

@@ -16,7 +16,7 @@ from laotie.core.pagination import PageParams
 from laotie.core.uow import unit_of_work
 from laotie.governance import service as governance
 from laotie.governance.models_integrity import CounterfeitRun
-from laotie.governance.schemas import ReportIn, TargetKind
+from laotie.governance.schemas import ReportIn, ReportStatus, TargetKind
 from laotie.orders import service as orders
 from laotie.orders.models import Channel
 from laotie.orders.schemas import Attribution
@@ -83,8 +83,12 @@ def test_reports_reviews_and_the_staff(db: Database, tmp_path: Path, monkeypatch
             session.commit()
         settle(sim, moment(3, 22))
         with unit_of_work(db, read_only=True) as session:
-            decided = governance.report_queue(session, PageParams(limit=10, offset=0), "upheld").items
-            rejected = governance.report_queue(session, PageParams(limit=10, offset=0), "rejected").items
+            decided = governance.report_queue(
+                session, PageParams(limit=10, offset=0), ReportStatus.UPHELD
+            ).items
+            rejected = governance.report_queue(
+                session, PageParams(limit=10, offset=0), ReportStatus.REJECTED
+            ).items
             runs = [
                 tuple(r) for r in session.execute(select(CounterfeitRun.shop_id, CounterfeitRun.product_ids))
             ]
