@@ -59,3 +59,19 @@ def test_each_product_action_is_a_move_of_the_table_and_the_actions_cover_it() -
     by_actions = {(s, to) for sources, to in product_lifecycle.ACTIONS.values() for s in sources}
     table = {(s, to) for s, targets in product_lifecycle.TRANSITIONS.moves.items() for to in targets}
     assert by_actions == table
+
+
+@pytest.mark.parametrize(
+    ("status_filter", "enum_type"),
+    [
+        ("ReportFilter", governance.ReportStatus),
+        ("CaseFilter", governance.CaseStatus),
+        ("AppealFilter", governance.AppealStatus),
+    ],
+)
+def test_a_governance_queue_filter_names_exactly_its_statuses(status_filter: str, enum_type: type) -> None:
+    from typing import get_args
+
+    from laotie.governance import router
+
+    assert set(get_args(getattr(router, status_filter))) == {m.value for m in enum_type}

@@ -40,10 +40,12 @@ router = APIRouter(prefix="/api/v1", tags=["governance"])
 staff_router = APIRouter(prefix="/api/v1/governance", tags=["governance"])
 Staff = require_roles(Role.GOVERNANCE, Role.ADMIN)
 RuleCode = Annotated[str, Path(min_length=3, max_length=40, pattern=r"^[A-Z]{2,5}-[0-9]{2,3}$")]
-# The queues' filters: Literals of the members, so the OpenAPI document lists the values inline.
-ReportFilter = Literal[ReportStatus.OPEN, ReportStatus.UPHELD, ReportStatus.REJECTED]
-CaseFilter = Literal[CaseStatus.OPEN, CaseStatus.VIOLATION, CaseStatus.DISMISSED, CaseStatus.REVERSED]
-AppealFilter = Literal[AppealStatus.OPEN, AppealStatus.UPHELD, AppealStatus.REJECTED]
+# The queues' filters: Literals of the members' values, so the OpenAPI document lists them inline and
+# a wrong value is refused with the plain words ("Input should be 'open', …").
+# tests/unit/test_state_tables.py checks that each names exactly its enum's values.
+ReportFilter = Literal["open", "upheld", "rejected"]
+CaseFilter = Literal["open", "violation", "dismissed", "reversed"]
+AppealFilter = Literal["open", "upheld", "rejected"]
 
 
 @router.get("/rules", response_model=list[RuleVersionOut])
@@ -154,12 +156,12 @@ def appeal(session: DbSession, case_id: PathId, body: AppealIn, principal: Princ
 @staff_router.get("/reports", response_model=Page[ReportOut])
 def report_queue(
     session: DbSession,
-    status: ReportFilter = ReportStatus.OPEN,
+    status: ReportFilter = "open",
     params: PageParams = Depends(page_params),
     staff: Principal = Staff,
 ) -> Page[ReportOut]:
     """Open reports, most severe and oldest first."""
-    return service.report_queue(session, params, status)
+    return service.report_queue(session, params, ReportStatus(status))
 
 
 @staff_router.get("/reports/{report_id}", response_model=ReportOut)
@@ -177,11 +179,11 @@ def decide_report(
 @staff_router.get("/cases", response_model=Page[CaseOut])
 def case_queue(
     session: DbSession,
-    status: CaseFilter = CaseStatus.OPEN,
+    status: CaseFilter = "open",
     params: PageParams = Depends(page_params),
     staff: Principal = Staff,
 ) -> Page[CaseOut]:
-    return service.case_queue(session, params, status)
+    return service.case_queue(session, params, CaseStatus(status))
 
 
 @staff_router.post("/cases", response_model=CaseOut, status_code=201)
@@ -207,11 +209,11 @@ def decide_case(session: DbSession, case_id: PathId, body: CaseDecideIn, staff: 
 @staff_router.get("/appeals", response_model=Page[AppealOut])
 def appeal_queue(
     session: DbSession,
-    status: AppealFilter = AppealStatus.OPEN,
+    status: AppealFilter = "open",
     params: PageParams = Depends(page_params),
     staff: Principal = Staff,
 ) -> Page[AppealOut]:
-    return service.appeal_queue(session, params, status)
+    return service.appeal_queue(session, params, AppealStatus(status))
 
 
 @staff_router.post("/appeals/{appeal_id}/decide", response_model=AppealOut)
