@@ -247,7 +247,7 @@ SPECS = [
     ),
     Spec("pricing", "pricing.py", ["--iterations", "500", "--checkouts", "20"], pricing, True),
     Spec(
-        "shipping", "shipping.py", ["--db", "sqlite", "--rounds", "300", "--parcels", "100"], shipping, True
+        "shipping", "shipping.py", ["--db", "sqlite", "--rounds", "150", "--parcels", "50"], shipping, True
     ),
     Spec("moderate", "moderate.py", ["--texts", "5000", "--cli-texts", "2000"], moderate, True),
     Spec(
