@@ -111,9 +111,7 @@ def catalog(doc: dict[str, Any]) -> tuple[list[Figure], Books | None]:
         raise ValueError(f"HTTP errors: {errors}")
     health = by["health"]["requests_per_s"]
     return [
-        Figure(
-            name, by[name]["requests_per_s"], "req/s", health, "health", "same connections, same run"
-        )
+        Figure(name, by[name]["requests_per_s"], "req/s", health, "health", "same connections, same run")
         for name in by
         if name != "health"
     ], None
@@ -246,9 +244,7 @@ SPECS = [
         True,
     ),
     Spec("pricing", "pricing.py", ["--iterations", "500", "--checkouts", "20"], pricing, True),
-    Spec(
-        "shipping", "shipping.py", ["--db", "sqlite", "--rounds", "150", "--parcels", "50"], shipping, True
-    ),
+    Spec("shipping", "shipping.py", ["--db", "sqlite", "--rounds", "150", "--parcels", "50"], shipping, True),
     Spec("moderate", "moderate.py", ["--texts", "5000", "--cli-texts", "2000"], moderate, True),
     Spec(
         "aftersales_refund",
