@@ -374,14 +374,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--json", action="store_true", help="write bench/results/pricing.json")
+    parser.add_argument(
+        "--json", nargs="?", const="", default=None, help="write results (default bench/results/pricing.json)"
+    )
     parser.add_argument("--iterations", type=int, default=5000)
     parser.add_argument("--checkouts", type=int, default=200)
     args = parser.parse_args()
     result = run(args.iterations, args.checkouts)
     console.print(table(result))
-    if args.json:
-        out = ROOT / "bench" / "results" / "pricing.json"
+    if args.json is not None:
+        out = Path(args.json) if args.json else ROOT / "bench" / "results" / "pricing.json"
         out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         console.print(f"written {out}")
 

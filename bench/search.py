@@ -382,7 +382,13 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--http-queries", type=int, default=None, help="default: --queries")
     parser.add_argument("--no-http", action="store_true")
-    parser.add_argument("--json", action="store_true", help="write bench/results/search-<db>.json")
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="",
+        default=None,
+        help="write results (default bench/results/search-<db>.json)",
+    )
     parser.add_argument(
         "--reuse", action="store_true", help="measure the database a previous run built (same --products)"
     )
@@ -477,8 +483,9 @@ def main() -> None:
     for form, value in quality["by_form"].items():
         table.add_row(f"  {form}", str(value))
     console.print(table)
-    if args.json:
-        out_path.parent.mkdir(exist_ok=True)
+    if args.json is not None:
+        out_path = Path(args.json) if args.json else out_path
+        out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         console.print(f"written to {out_path}")
 

@@ -121,6 +121,10 @@ def postgres_engine(docs: list[str], queries: list[list[list[str]]]) -> dict[str
 
         out = {"build_seconds": round(built, 1), "size_mb": round(size / 2**20, 1), **_time(run, queries)}
     engine.dispose()
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:  # leave no database behind
+        c.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+    admin.dispose()
     return out
 
 
@@ -168,8 +172,19 @@ def main() -> None:
     )
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=1000)
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="",
+        default=None,
+        help="write results (default bench/results/search-engines.json)",
+    )
+    parser.add_argument(
+        "--database", default="laotie_bench_engines", help="the PostgreSQL database to (re)create"
+    )
     args = parser.parse_args()
+    global DATABASE
+    DATABASE = args.database  # several checkouts may benchmark on one PostgreSQL
     seg = search_text.segmenter()
     t = time.perf_counter()
     docs = [" ".join(seg.doc_tokens(search_text.normalize(m.title))) for m in catalogue(args.products)]
@@ -211,9 +226,9 @@ def main() -> None:
         "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
         "engines": results,
     }
-    if args.json:
-        path = ROOT / "bench" / "results" / "search-engines.json"
-        path.parent.mkdir(exist_ok=True)
+    if args.json is not None:
+        path = Path(args.json) if args.json else ROOT / "bench" / "results" / "search-engines.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
         console.print(f"written to {path}")
 

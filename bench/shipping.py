@@ -35,6 +35,7 @@ from rich.table import Table  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from laotie import bootstrap  # noqa: E402
 from laotie.addresses import service as addresses  # noqa: E402
 from laotie.categories import service as categories  # noqa: E402
 from laotie.core import clock  # noqa: E402
@@ -149,6 +150,7 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, default=1000)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    bootstrap.wire()  # the providers (the sandbox carrier network tracks the parcels) and handlers
     db = _database(args.db)
     shipped, plain = _seed(db)
     rng = random.Random(7)
