@@ -18,6 +18,8 @@ import argparse
 import json
 import os
 import platform
+import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -45,6 +47,13 @@ POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "laotie_bench"
 WARM_UP_SECONDS = 3
 SHELF_PAGES = 100
+# What is measured, by wrk script kind: the JSON API, the buyer's HTML pages, and the ceiling.
+ENDPOINTS = {
+    "list": "shelf list",
+    "detail": "product detail",
+    "page": "product page HTML",
+    "home": "home page HTML",
+}
 
 LUA = """
 local ids = {%(ids)s}
@@ -70,6 +79,10 @@ function request()
     return wrk.format("GET", path)
   elseif kind == "detail" then
     return wrk.format("GET", "/api/v1/products/" .. ids[math.random(#ids)])
+  elseif kind == "page" then
+    return wrk.format("GET", "/p/" .. ids[math.random(#ids)])
+  elseif kind == "home" then
+    return wrk.format("GET", "/")
   end
   return wrk.format("GET", "/api/v1/health")
 end
@@ -108,15 +121,15 @@ def machine() -> dict[str, Any]:
     }
 
 
-def fresh_database(kind: str, workdir: Path, admin_url: str) -> str:
+def fresh_database(kind: str, workdir: Path, admin_url: str, name: str = BENCH_DATABASE) -> str:
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'bench.db'}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return make_url(admin_url).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def postgres_version(url: str) -> str:
@@ -203,6 +216,28 @@ def wrk(
     }
 
 
+def wait_for_outbox(url: str, limit_s: float = 900.0) -> float:
+    """Wait until the server's outbox worker has delivered the seeding's events (search indexing of
+    every new product). Measured before this, half the server's time went to that backlog (py-spy,
+    issue 15), not to the reads being measured. Returns the seconds waited."""
+    engine = create_engine(url)
+    started = time.monotonic()
+    pending_sql = text(
+        "SELECT count(*) FROM core_outbox_event WHERE delivered_at IS NULL AND dead_at IS NULL"
+    )
+    try:
+        with console.status("waiting for the outbox worker to deliver the seeding's events"):
+            while time.monotonic() - started < limit_s:
+                with engine.connect() as conn:
+                    pending = conn.execute(pending_sql).scalar_one()
+                if not pending:
+                    break
+                time.sleep(1.0)
+    finally:
+        engine.dispose()
+    return round(time.monotonic() - started, 1)
+
+
 def check_data(base: str, report: SeedReport) -> None:
     """Refuse to measure an empty or broken shelf: 404s are fast and would flatter the figures."""
     page = get_json(f"{base}/api/v1/products?limit=20")
@@ -213,9 +248,13 @@ def check_data(base: str, report: SeedReport) -> None:
         raise SystemExit("a seeded product page has no SKUs")
 
 
-def measure(args: argparse.Namespace, base: str, report: SeedReport, workdir: Path) -> list[dict[str, Any]]:
+def measure(
+    args: argparse.Namespace, base: str, report: SeedReport, workdir: Path, server_pid: int
+) -> list[dict[str, Any]]:
     results = []
-    for endpoint, kind in (("shelf list", "list"), ("product detail", "detail"), ("health", "health")):
+    kinds = [k for k in args.endpoints.split(",") if k in ENDPOINTS] + ["health"]
+    for kind in kinds:
+        endpoint = ENDPOINTS.get(kind, "health")
         script = workdir / f"{kind}.lua"
         script.write_text(
             LUA
@@ -228,20 +267,50 @@ def measure(args: argparse.Namespace, base: str, report: SeedReport, workdir: Pa
         )
         with console.status(f"{endpoint}: warming up, then {args.duration} s with {args.clients} clients"):
             wrk(base, script, args.clients, args.threads, WARM_UP_SECONDS)
-            figures = wrk(base, script, args.clients, args.threads, args.duration)
+            profiler = start_profiler(args, server_pid, kind)
+            try:
+                figures = wrk(base, script, args.clients, args.threads, args.duration)
+            finally:
+                stop_profiler(profiler)
         results.append({"endpoint": endpoint, "db": args.db, **figures})
+    ceiling = results[-1]["requests_per_s"] or 1.0
+    for r in results:
+        r["ratio_to_health"] = round(r["requests_per_s"] / ceiling, 3)
     return results
+
+
+def start_profiler(args: argparse.Namespace, pid: int, kind: str) -> subprocess.Popen[bytes] | None:
+    """py-spy (PyPI) sampling the server while one endpoint is measured: raw collapsed stacks of the
+    thread holding the GIL, the resource every request of one process competes for."""
+    if not args.profile:
+        return None
+    out = Path(args.profile) / f"catalog-{args.db}-{kind}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    command = [spy, "record", "-p", str(pid), "-o", str(out), "-f", "raw", "-r", "200", "--gil"]
+    if args.workers > 1:
+        command.append("--subprocesses")
+    profiler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    return profiler
+
+
+def stop_profiler(profiler: subprocess.Popen[bytes] | None) -> None:
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        profiler.wait(timeout=60)
 
 
 def print_table(results: list[dict[str, Any]], report: SeedReport) -> None:
     table = Table(title=f"Laotie catalog, {report.products} listed products ({report.skus} SKUs)")
-    for name in ("endpoint", "db", "req/s", "p50 ms", "p99 ms", "errors", "requests"):
+    for name in ("endpoint", "db", "req/s", "ratio", "p50 ms", "p99 ms", "errors", "requests"):
         table.add_column(name, justify="left" if name in ("endpoint", "db") else "right")
     for r in results:
         table.add_row(
             r["endpoint"],
             r["db"],
             f"{r['requests_per_s']:.0f}",
+            f"{r['ratio_to_health']:.3f}",
             f"{r['p50_ms']:.1f}",
             f"{r['p99_ms']:.1f}",
             str(r["errors"]),
@@ -270,6 +339,17 @@ def main() -> None:
         help="write results (default bench/results/catalog-<db>.json)",
     )
     parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL)
+    parser.add_argument(
+        "--database", default=BENCH_DATABASE, help="PostgreSQL database to (re)create: give yours a name"
+    )
+    parser.add_argument(
+        "--endpoints",
+        default=",".join(ENDPOINTS),
+        help=f"comma-separated, from {','.join(ENDPOINTS)} (health is always measured, last)",
+    )
+    parser.add_argument(
+        "--profile", metavar="DIR", help="py-spy the server during each endpoint (raw stacks per endpoint)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL when > 1)")
     parser.add_argument("--keep", action="store_true", help="keep the database and server log afterwards")
     args = parser.parse_args()
@@ -277,27 +357,29 @@ def main() -> None:
         args.json = str(ROOT / "bench" / "results" / f"catalog-{args.db}.json")
 
     workdir = Path(tempfile.mkdtemp(prefix="laotie-bench-"))
-    url = fresh_database(args.db, workdir, args.postgres_admin_url)
+    url = fresh_database(args.db, workdir, args.postgres_admin_url, args.database)
     with console.status(f"migrating and seeding {args.products} products on {args.db}"):
         report = seed_catalog(url, args.products)
-    # Other work on the machine takes CPU from the server: record how busy it was before we started.
-    load_before = round(os.getloadavg()[0], 2)
-    if load_before > 0.5 * (os.cpu_count() or 1):
-        console.print(
-            f"[yellow]the machine is busy (load average {load_before}): figures will be low[/yellow]"
-        )
     port = free_port()
     server = start_server(url, port, workdir, args.workers)
     base = f"http://127.0.0.1:{port}"
     try:
+        drained_s = wait_for_outbox(url)
+        # Other work on the machine takes CPU from the server: record how busy it was before we started.
+        load_before = round(os.getloadavg()[0], 2)
+        if load_before > 0.5 * (os.cpu_count() or 1):
+            console.print(
+                f"[yellow]the machine is busy (load average {load_before}): figures will be low[/yellow]"
+            )
         check_data(base, report)
-        results = measure(args, base, report, workdir)
+        results = measure(args, base, report, workdir, server.pid)
     finally:
         stop_server(server)
     print_table(results, report)
     if args.json:
         info = machine()
         info["load_average_before"] = load_before
+        info["outbox_drained_after_s"] = drained_s
         if args.db == "postgres":
             info["postgres"] = postgres_version(url)
         document = {
@@ -323,7 +405,7 @@ def main() -> None:
         if args.db == "postgres":
             admin = create_engine(args.postgres_admin_url, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)'))
             admin.dispose()
         for child in sorted(workdir.rglob("*"), reverse=True):
             child.unlink() if child.is_file() else child.rmdir()
