@@ -39,6 +39,7 @@ from rich.table import Table  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from catalog_bulk import bulk_seed  # noqa: E402
 from catalog_seed import SeedReport, seed_catalog  # noqa: E402
 from laotie.core.install_secrets import random_secrets_env  # noqa: E402
 
@@ -47,6 +48,7 @@ POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "laotie_bench"
 WARM_UP_SECONDS = 3
 SHELF_PAGES = 100
+BULK_ABOVE = 20_000  # products; the services seed ~134 a second
 # What is measured, by wrk script kind: the JSON API, the buyer's HTML pages, and the ceiling.
 ENDPOINTS = {
     "list": "shelf list",
@@ -57,6 +59,7 @@ ENDPOINTS = {
 
 LUA = """
 local ids = {%(ids)s}
+local first_id, last_id = %(first_id)d, %(last_id)d
 local categories = {%(categories)s}
 local kind = "%(kind)s"
 local counter = 0
@@ -70,6 +73,11 @@ function init(args)
   math.randomseed(20240601 + (seed or 0))
 end
 
+function pick()
+  if #ids > 0 then return ids[math.random(#ids)] end
+  return math.random(first_id, last_id)  -- a bulk-seeded catalogue: ids are contiguous
+end
+
 function request()
   if kind == "list" then
     local path = "/api/v1/products?limit=20&offset=" .. (math.random(0, %(pages)d - 1) * 20)
@@ -78,9 +86,9 @@ function request()
     end
     return wrk.format("GET", path)
   elseif kind == "detail" then
-    return wrk.format("GET", "/api/v1/products/" .. ids[math.random(#ids)])
+    return wrk.format("GET", "/api/v1/products/" .. pick())
   elseif kind == "page" then
-    return wrk.format("GET", "/p/" .. ids[math.random(#ids)])
+    return wrk.format("GET", "/p/" .. pick())
   elseif kind == "home" then
     return wrk.format("GET", "/")
   end
@@ -216,6 +224,35 @@ def wrk(
     }
 
 
+def seed_in_bulk(url: str, products: int) -> SeedReport:
+    """``catalog_bulk.bulk_seed`` (the rows the services would write, in bulk) and what the load
+    scripts need from it: the (contiguous) product ids and the category ids."""
+    summary = bulk_seed(url, products)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            low, high, count = conn.execute(
+                text("SELECT min(id), max(id), count(*) FROM catalog_product WHERE status = 'listed'")
+            ).one()
+            category_ids = list(
+                conn.execute(text("SELECT id FROM categories_category ORDER BY id")).scalars()
+            )
+    finally:
+        engine.dispose()
+    if high - low + 1 != count:
+        raise SystemExit("bulk-seeded product ids are not contiguous")
+    report = SeedReport(
+        products=count,
+        skus=summary.get("skus", 0),
+        shops=summary.get("shops", 0),
+        seconds=summary.get("seconds", 0.0),
+        category_ids=category_ids,
+    )
+    report.id_range = (low, high)
+    report.how = summary.get("how", "bulk")
+    return report
+
+
 def wait_for_outbox(url: str, limit_s: float = 900.0) -> float:
     """Wait until the server's outbox worker has delivered the seeding's events (search indexing of
     every new product). Measured before this, half the server's time went to that backlog (py-spy,
@@ -243,7 +280,8 @@ def check_data(base: str, report: SeedReport) -> None:
     page = get_json(f"{base}/api/v1/products?limit=20")
     if page["total"] != report.products or len(page["items"]) != min(20, report.products):
         raise SystemExit(f"the shelf shows {page['total']} products, {report.products} were seeded")
-    detail = get_json(f"{base}/api/v1/products/{report.product_ids[-1]}")
+    last = report.id_range[1] if report.id_range else report.product_ids[-1]
+    detail = get_json(f"{base}/api/v1/products/{last}")
     if not detail["skus"]:
         raise SystemExit("a seeded product page has no SKUs")
 
@@ -259,7 +297,9 @@ def measure(
         script.write_text(
             LUA
             % {
-                "ids": ",".join(map(str, report.product_ids)),
+                "ids": ",".join(map(str, report.product_ids)) if not report.id_range else "",
+                "first_id": report.id_range[0] if report.id_range else 0,
+                "last_id": report.id_range[1] if report.id_range else 0,
                 "categories": ",".join(map(str, report.category_ids)),
                 "kind": kind,
                 "pages": min(SHELF_PAGES, max(1, report.products // 20)),
@@ -318,7 +358,8 @@ def print_table(results: list[dict[str, Any]], report: SeedReport) -> None:
         )
     console.print(table)
     console.print(
-        f"seeded in {report.seconds:.1f} s ({report.products / report.seconds:.0f} products/s through the services)"
+        f"seeded in {report.seconds:.1f} s ({report.products / max(report.seconds, 0.1):.0f} products/s, "
+        f"{'in bulk' if report.id_range else 'through the services'})"
     )
 
 
@@ -351,6 +392,12 @@ def main() -> None:
         "--profile", metavar="DIR", help="py-spy the server during each endpoint (raw stacks per endpoint)"
     )
     parser.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL when > 1)")
+    parser.add_argument(
+        "--seed",
+        choices=["auto", "services", "bulk"],
+        default="auto",
+        help=f"through the services, or in bulk (bench/catalog_bulk.py); auto: bulk above {BULK_ABOVE:,}",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and server log afterwards")
     args = parser.parse_args()
     if args.json == "":
@@ -358,8 +405,12 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="laotie-bench-"))
     url = fresh_database(args.db, workdir, args.postgres_admin_url, args.database)
-    with console.status(f"migrating and seeding {args.products} products on {args.db}"):
-        report = seed_catalog(url, args.products)
+    how = args.seed if args.seed != "auto" else ("bulk" if args.products > BULK_ABOVE else "services")
+    if how == "bulk":
+        report = seed_in_bulk(url, args.products)
+    else:
+        with console.status(f"migrating and seeding {args.products} products on {args.db}"):
+            report = seed_catalog(url, args.products)
     port = free_port()
     server = start_server(url, port, workdir, args.workers)
     base = f"http://127.0.0.1:{port}"
