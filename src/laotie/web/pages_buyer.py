@@ -44,7 +44,7 @@ async def product_page(
         ready = await http_cache.ready(
             request,
             key,
-            lambda session: _page(request, session, None, product_id, region, sq).body,
+            lambda session: bytes(_page(request, session, None, product_id, region, sq).body),
         )
         assert ready is not None
         response = http_cache.answer(request, ready, media_type="text/html; charset=utf-8")

@@ -161,6 +161,7 @@ def test_a_stale_page_never_sells_at_its_stale_price(
     sale = make_on_sale(session, price_fen=9900)
     buyer = make_buyer(session)
     shown = client.get(f"/api/v1/products/{sale.product_id}").json()["skus"][0]["price_fen"]
+    assert shown == sale.price_fen  # the checkout below asks for the price the page showed
     _price_in_other_process(other_process, sale.shop_id, sale.sku_id, 12900)
     with pytest.raises(AppError) as refused:
         orders.checkout(session, buyer.principal, checkout_body(buyer, (sale, 1)), key())
