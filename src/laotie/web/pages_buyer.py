@@ -9,7 +9,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from laotie.catalog import http_cache
 from laotie.catalog import service as catalog
 from laotie.categories import service as categories
 from laotie.core.auth import NoPrincipal, Principal
@@ -41,13 +40,13 @@ async def product_page(
     token = _token(request)
     if token is None and FLASH_COOKIE not in request.cookies:
         key = f"p|{product_id}|{region or ''}|{sq}"
-        ready = await http_cache.ready(
+        ready = await catalog.cached_read(
             request,
             key,
             lambda session: bytes(_page(request, session, None, product_id, region, sq).body),
         )
         assert ready is not None
-        response = http_cache.answer(request, ready, media_type="text/html; charset=utf-8")
+        response = catalog.cached_answer(request, ready, media_type="text/html; charset=utf-8")
         response.headers["Cache-Control"] = "private, no-cache"
         return response
     db = request.app.state.db
