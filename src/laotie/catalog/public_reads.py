@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from laotie.catalog import errors
@@ -36,6 +36,7 @@ TOTAL_TTL = 5.0
 _totals: dict[tuple[Any, ...], tuple[int, float]] = {}
 _TOTALS_KEPT = 5_000
 
+Reader = Session | Connection
 _JSON = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 
 _ORDER: dict[str, tuple[tuple[Any, ...], bool]] = {
@@ -45,6 +46,10 @@ _ORDER: dict[str, tuple[tuple[Any, ...], bool]] = {
     "price_asc": ((Product.min_price_fen, Product.id), False),
     "price_desc": ((Product.min_price_fen, Product.id), True),
 }
+
+
+def _engine_of(reader: Reader) -> object:
+    return reader.engine if isinstance(reader, Connection) else reader.get_bind()
 
 
 def forget_totals() -> None:
@@ -73,47 +78,54 @@ def _card(row: Any) -> dict[str, Any]:
 # A product's detail.
 
 
-def detail_document(session: Session, product_id: int) -> dict[str, Any] | None:
+# Built once: constructing a statement costs more than running it on an indexed lookup.
+_DETAIL = (
+    select(
+        Product.id,
+        Product.title,
+        Product.shop_id,
+        _shop.c.name,
+        Product.min_price_fen,
+        Product.min_original_price_fen,
+        Product.sales_count,
+        _cover.id,
+        Product.category_id,
+        Product.description,
+        Product.size_chart,
+        Product.attributes,
+        Product.purchase_limit,
+        Product.total_stock,
+        Product.listed_at,
+    )
+    .join(_shop, _shop.c.id == Product.shop_id)
+    .outerjoin(_cover, and_(_cover.product_id == Product.id, _cover.position == 0))
+    .where(Product.id == bindparam("pid"), *_visible())
+)
+_SKUS = (
+    select(Sku.id, Sku.attrs, Sku.price_fen, Sku.original_price_fen, Sku.stock, Sku.sku_code)
+    .where(Sku.product_id == bindparam("pid"), Sku.active.is_(True))
+    .order_by(Sku.id)
+)
+_IMAGES = (
+    select(Image.id, Image.position, Image.width, Image.height, Image.content_type)
+    .where(Image.product_id == bindparam("pid"))
+    .order_by(Image.position)
+)
+
+
+def detail_document(reader: Reader, product_id: int) -> dict[str, Any] | None:
     """The buyer's product detail as a plain document, or ``None`` unless it is on the shelf.
-    Three indexed queries: the product with its shop and cover, its active SKUs, its images."""
-    row = session.execute(
-        select(
-            Product.id,
-            Product.title,
-            Product.shop_id,
-            _shop.c.name,
-            Product.min_price_fen,
-            Product.min_original_price_fen,
-            Product.sales_count,
-            _cover.id,
-            Product.category_id,
-            Product.description,
-            Product.size_chart,
-            Product.attributes,
-            Product.purchase_limit,
-            Product.total_stock,
-            Product.listed_at,
-        )
-        .join(_shop, _shop.c.id == Product.shop_id)
-        .outerjoin(_cover, and_(_cover.product_id == Product.id, _cover.position == 0))
-        .where(Product.id == product_id, *_visible())
-    ).first()
+    Three indexed queries: the product with its shop and cover, its active SKUs, its images.
+    ``reader`` is a session or, on the hot path, a bare connection (no ORM bookkeeping)."""
+    row = reader.execute(_DETAIL, {"pid": product_id}).first()
     if row is None:
         return None
-    skus = session.execute(
-        select(Sku.id, Sku.attrs, Sku.price_fen, Sku.original_price_fen, Sku.stock, Sku.sku_code)
-        .where(Sku.product_id == product_id, Sku.active.is_(True))
-        .order_by(Sku.id)
-    ).all()
-    images = session.execute(
-        select(Image.id, Image.position, Image.width, Image.height, Image.content_type)
-        .where(Image.product_id == product_id)
-        .order_by(Image.position)
-    ).all()
+    skus = reader.execute(_SKUS, {"pid": product_id}).all()
+    images = reader.execute(_IMAGES, {"pid": product_id}).all()
     return {
         **_card(row),
         "category_id": row.category_id,
-        "category_path": categories.path_of(session, row.category_id) or [],
+        "category_path": categories.path_of(reader, row.category_id) or [],
         "description": row.description,
         "size_chart": row.size_chart,
         "attributes": list(row.attributes or []),
@@ -147,8 +159,8 @@ def detail_document(session: Session, product_id: int) -> dict[str, Any] | None:
     }
 
 
-def detail_body(session: Session, product_id: int) -> bytes | None:
-    document = detail_document(session, product_id)
+def detail_body(reader: Reader, product_id: int) -> bytes | None:
+    document = detail_document(reader, product_id)
     return None if document is None else dumps(document)
 
 
@@ -196,7 +208,7 @@ def _after(sort: str, values: tuple[Any, ...]) -> ColumnElement[bool]:
     return key < bound if descending else key > bound
 
 
-def _total(session: Session, key: tuple[Any, ...], conditions: list[ColumnElement[bool]]) -> int:
+def _total(session: Reader, key: tuple[Any, ...], conditions: list[ColumnElement[bool]]) -> int:
     now = time.monotonic()
     known = _totals.get(key)
     if known is not None and known[1] > now:
@@ -214,7 +226,7 @@ def _total(session: Session, key: tuple[Any, ...], conditions: list[ColumnElemen
 
 
 def shelf_document(
-    session: Session,
+    session: Reader,
     *,
     limit: int,
     offset: int,
@@ -240,7 +252,7 @@ def shelf_document(
     text = q.strip().lower() if q and q.strip() else None
     if text:
         conditions.append(func.lower(Product.title).like(_like(text), escape="\\"))
-    total = _total(session, (session.get_bind(), category_id, shop_id, text), conditions)
+    total = _total(session, (_engine_of(session), category_id, shop_id, text), conditions)
     columns, descending = _ORDER[sort]
     query = _card_query().add_columns(*columns[:-1]).where(*conditions)
     if cursor:

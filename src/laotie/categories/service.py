@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from laotie.categories import errors, snapshot
@@ -76,13 +76,13 @@ def descendant_ids(session: Session, category_id: int) -> list[int]:
     return found
 
 
-def path_of(session: Session, category_id: int) -> list[str] | None:
+def path_of(session: Session | Connection, category_id: int) -> list[str] | None:
     """Root-to-leaf names of a category from this process's copy of the tree (hot reads);
     ``None`` if there is no such category."""
     return snapshot.path_of(session, category_id)
 
 
-def branch_of(session: Session, category_id: int) -> list[int] | None:
+def branch_of(session: Session | Connection, category_id: int) -> list[int] | None:
     """The category and all below it, from this process's copy of the tree (the shelf's filter);
     ``None`` if there is no such category."""
     return snapshot.branch_of(session, category_id)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ class Tree:
     expires: float
 
 
-def _read(session: Session, expires: float) -> Tree:
+def _read(session: Session | Connection, expires: float) -> Tree:
     rows = session.execute(select(Category.id, Category.parent_id, Category.name).order_by(Category.id)).all()
     parent = {r.id: r.parent_id for r in rows}
     name = {r.id: r.name for r in rows}
@@ -59,7 +59,7 @@ class _Holder:
         self.tree: Tree | None = None
         self.lock = threading.Lock()
 
-    def current(self, session: Session, need: int | None = None) -> Tree:
+    def current(self, session: Session | Connection, need: int | None = None) -> Tree:
         """The copy, read again when it is too old or lacks ``need`` (a category just added)."""
         tree = self.tree
         now = time.monotonic()
@@ -76,22 +76,25 @@ class _Holder:
 _holders: WeakKeyDictionary[Engine, _Holder] = WeakKeyDictionary()
 
 
-def _holder(session: Session) -> _Holder:
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+def _holder(reader: Session | Connection) -> _Holder:
+    if isinstance(reader, Connection):
+        engine = reader.engine
+    else:
+        bind = reader.bind or reader.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
     holder = _holders.get(engine)
     if holder is None:
         holder = _holders.setdefault(engine, _Holder())
     return holder
 
 
-def path_of(session: Session, category_id: int) -> list[str] | None:
+def path_of(session: Session | Connection, category_id: int) -> list[str] | None:
     """Names from the root down to ``category_id``; ``None`` if there is no such category."""
     path = _holder(session).current(session, category_id).paths.get(category_id)
     return list(path) if path is not None else None
 
 
-def branch_of(session: Session, category_id: int) -> list[int] | None:
+def branch_of(session: Session | Connection, category_id: int) -> list[int] | None:
     """``category_id`` and every category below it; ``None`` if there is no such category."""
     branch = _holder(session).current(session, category_id).branches.get(category_id)
     return list(branch) if branch is not None else None

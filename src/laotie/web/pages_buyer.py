@@ -44,6 +44,7 @@ async def product_page(
             request,
             key,
             lambda session: bytes(_page(request, session, None, product_id, region, sq).body),
+            session=True,
         )
         assert ready is not None
         response = catalog.cached_answer(request, ready, media_type="text/html; charset=utf-8")
