@@ -75,7 +75,7 @@ async def shelf(
     _: None = NoPrincipal,
 ) -> Response:
     """The buyer shelf (the same for every caller, so it needs no token). At most
-    ``core.read_cache`` TTL (1 s) old; ``total`` at most ``public_reads.TOTAL_TTL`` (5 s)."""
+    ``core.read_cache`` TTL (1 s) old; ``total`` at most ``public_reads.COUNTS_TTL`` (30 s; 5 s with shop_id or q)."""
     key = f"s|{params.limit}|{params.offset}|{category_id}|{shop_id}|{q or ''}|{sort}|{cursor or ''}"
 
     def build(session: Session) -> bytes:
