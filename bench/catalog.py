@@ -231,6 +231,13 @@ def seed_in_bulk(url: str, products: int) -> SeedReport:
     # The search index (read by the home page's feed, not by the shelf or the product pages) takes
     # longer than the rows at a million products: built up to 100,000.
     summary = bulk_seed(url, products, search=products <= 100_000)
+    return existing_catalog(url, summary)
+
+
+def existing_catalog(url: str, summary: dict[str, Any] | None = None) -> SeedReport:
+    """What the load scripts need from a bulk-seeded database: its (contiguous) product ids and the
+    category ids."""
+    summary = summary or {"how": "an existing bulk-seeded database (--existing)"}
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -369,6 +376,16 @@ def print_table(results: list[dict[str, Any]], report: SeedReport) -> None:
     )
 
 
+def make_catalog(args: argparse.Namespace, workdir: Path) -> tuple[str, SeedReport]:
+    """A fresh database, seeded through the services or in bulk (``--seed``)."""
+    url = fresh_database(args.db, workdir, args.postgres_admin_url, args.database)
+    how = args.seed if args.seed != "auto" else ("bulk" if args.products > BULK_ABOVE else "services")
+    if how == "bulk":
+        return url, seed_in_bulk(url, args.products)
+    with console.status(f"migrating and seeding {args.products} products on {args.db}"):
+        return url, seed_catalog(url, args.products)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -404,19 +421,23 @@ def main() -> None:
         default="auto",
         help=f"through the services, or in bulk (bench/catalog_bulk.py); auto: bulk above {BULK_ABOVE:,}",
     )
+    parser.add_argument(
+        "--existing",
+        metavar="URL",
+        help="measure an already bulk-seeded database (one kept with --keep) instead of making one",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and server log afterwards")
     args = parser.parse_args()
     if args.json == "":
         args.json = str(ROOT / "bench" / "results" / f"catalog-{args.db}.json")
 
     workdir = Path(tempfile.mkdtemp(prefix="laotie-bench-"))
-    url = fresh_database(args.db, workdir, args.postgres_admin_url, args.database)
-    how = args.seed if args.seed != "auto" else ("bulk" if args.products > BULK_ABOVE else "services")
-    if how == "bulk":
-        report = seed_in_bulk(url, args.products)
+    if args.existing:
+        url = args.existing
+        args.keep = True  # never drop what we did not make
+        report = existing_catalog(url)
     else:
-        with console.status(f"migrating and seeding {args.products} products on {args.db}"):
-            report = seed_catalog(url, args.products)
+        url, report = make_catalog(args, workdir)
     port = free_port()
     server = start_server(url, port, workdir, args.workers)
     base = f"http://127.0.0.1:{port}"
@@ -445,7 +466,7 @@ def main() -> None:
             "machine": info,
             "config": {
                 "db": args.db,
-                "products": args.products,
+                "products": report.products,
                 "clients": args.clients,
                 "duration_s": args.duration,
                 "wrk_threads": args.threads,
