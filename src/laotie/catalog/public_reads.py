@@ -280,7 +280,13 @@ def shelf_document(
         branch = categories.branch_of(session, category_id)
         if branch is None:
             raise category_errors.CATEGORY_NOT_FOUND(category_id=category_id)
-        conditions.append(Product.category_id.in_(branch))
+        if len(branch) == 1:  # a leaf: read in order from (status, category_id, sales_count, ...)
+            conditions.append(Product.category_id == branch[0])
+        else:
+            # A branch of several leaves cannot be read in order from one index: sorting all of it
+            # took 100 ms for a large branch at a million products. "+ 0" keeps the planners off the
+            # category index, so they walk the shelf's order and skip other categories' rows.
+            conditions.append((Product.category_id + 0).in_(branch))
     if shop_id is not None:
         conditions.append(Product.shop_id == shop_id)
     text = q.strip().lower() if q and q.strip() else None
