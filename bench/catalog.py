@@ -18,6 +18,8 @@ import argparse
 import json
 import os
 import platform
+import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -37,6 +39,7 @@ from rich.table import Table  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from catalog_bulk import bulk_seed  # noqa: E402
 from catalog_seed import SeedReport, seed_catalog  # noqa: E402
 from laotie.core.install_secrets import random_secrets_env  # noqa: E402
 
@@ -44,10 +47,20 @@ console = Console()
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "laotie_bench"
 WARM_UP_SECONDS = 3
+SETTLE_SECONDS = 5  # between endpoints: what the last one left queued finishes
 SHELF_PAGES = 100
+BULK_ABOVE = 20_000  # products; the services seed ~134 a second
+# What is measured, by wrk script kind: the JSON API, the buyer's HTML pages, and the ceiling.
+ENDPOINTS = {
+    "list": "shelf list",
+    "detail": "product detail",
+    "page": "product page HTML",
+    "home": "home page HTML",
+}
 
 LUA = """
 local ids = {%(ids)s}
+local first_id, last_id = %(first_id)d, %(last_id)d
 local categories = {%(categories)s}
 local kind = "%(kind)s"
 local counter = 0
@@ -61,6 +74,11 @@ function init(args)
   math.randomseed(20240601 + (seed or 0))
 end
 
+function pick()
+  if #ids > 0 then return ids[math.random(#ids)] end
+  return math.random(first_id, last_id)  -- a bulk-seeded catalogue: ids are contiguous
+end
+
 function request()
   if kind == "list" then
     local path = "/api/v1/products?limit=20&offset=" .. (math.random(0, %(pages)d - 1) * 20)
@@ -69,7 +87,11 @@ function request()
     end
     return wrk.format("GET", path)
   elseif kind == "detail" then
-    return wrk.format("GET", "/api/v1/products/" .. ids[math.random(#ids)])
+    return wrk.format("GET", "/api/v1/products/" .. pick())
+  elseif kind == "page" then
+    return wrk.format("GET", "/p/" .. pick())
+  elseif kind == "home" then
+    return wrk.format("GET", "/")
   end
   return wrk.format("GET", "/api/v1/health")
 end
@@ -108,15 +130,15 @@ def machine() -> dict[str, Any]:
     }
 
 
-def fresh_database(kind: str, workdir: Path, admin_url: str) -> str:
+def fresh_database(kind: str, workdir: Path, admin_url: str, name: str = BENCH_DATABASE) -> str:
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'bench.db'}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return make_url(admin_url).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def postgres_version(url: str) -> str:
@@ -203,24 +225,94 @@ def wrk(
     }
 
 
+def seed_in_bulk(url: str, products: int) -> SeedReport:
+    """``catalog_bulk.bulk_seed`` (the rows the services would write, in bulk) and what the load
+    scripts need from it: the (contiguous) product ids and the category ids."""
+    # The search index (read by the home page's feed, not by the shelf or the product pages) takes
+    # longer than the rows at a million products: built up to 100,000.
+    summary = bulk_seed(url, products, search=products <= 100_000)
+    return existing_catalog(url, summary)
+
+
+def existing_catalog(url: str, summary: dict[str, Any] | None = None) -> SeedReport:
+    """What the load scripts need from a bulk-seeded database: its (contiguous) product ids and the
+    category ids."""
+    summary = summary or {"how": "an existing bulk-seeded database (--existing)"}
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            low, high, count = conn.execute(
+                text("SELECT min(id), max(id), count(*) FROM catalog_product WHERE status = 'listed'")
+            ).one()
+            category_ids = list(
+                conn.execute(text("SELECT id FROM categories_category ORDER BY id")).scalars()
+            )
+    finally:
+        engine.dispose()
+    if high - low + 1 != count:
+        raise SystemExit("bulk-seeded product ids are not contiguous")
+    report = SeedReport(
+        products=count,
+        skus=summary.get("skus", 0),
+        shops=summary.get("shops", 0),
+        seconds=summary.get("seconds", 0.0),
+        category_ids=category_ids,
+    )
+    report.id_range = (low, high)
+    report.how = summary.get("how", "bulk")
+    return report
+
+
+def wait_for_outbox(url: str, limit_s: float = 900.0) -> float:
+    """Wait until the server's outbox worker has delivered the seeding's events (search indexing of
+    every new product). Measured before this, half the server's time went to that backlog (py-spy,
+    issue 15), not to the reads being measured. Returns the seconds waited."""
+    engine = create_engine(url)
+    started = time.monotonic()
+    pending_sql = text(
+        "SELECT count(*) FROM core_outbox_event WHERE delivered_at IS NULL AND dead_at IS NULL"
+    )
+    try:
+        with console.status("waiting for the outbox worker to deliver the seeding's events"):
+            while time.monotonic() - started < limit_s:
+                with engine.connect() as conn:
+                    pending = conn.execute(pending_sql).scalar_one()
+                if not pending:
+                    break
+                time.sleep(1.0)
+    finally:
+        engine.dispose()
+    return round(time.monotonic() - started, 1)
+
+
 def check_data(base: str, report: SeedReport) -> None:
     """Refuse to measure an empty or broken shelf: 404s are fast and would flatter the figures."""
     page = get_json(f"{base}/api/v1/products?limit=20")
     if page["total"] != report.products or len(page["items"]) != min(20, report.products):
         raise SystemExit(f"the shelf shows {page['total']} products, {report.products} were seeded")
-    detail = get_json(f"{base}/api/v1/products/{report.product_ids[-1]}")
+    last = report.id_range[1] if report.id_range else report.product_ids[-1]
+    detail = get_json(f"{base}/api/v1/products/{last}")
     if not detail["skus"]:
         raise SystemExit("a seeded product page has no SKUs")
 
 
-def measure(args: argparse.Namespace, base: str, report: SeedReport, workdir: Path) -> list[dict[str, Any]]:
+def measure(
+    args: argparse.Namespace, base: str, report: SeedReport, workdir: Path, server_pid: int
+) -> list[dict[str, Any]]:
     results = []
-    for endpoint, kind in (("shelf list", "list"), ("product detail", "detail"), ("health", "health")):
+    # The ceiling first, on a server nothing has queued work on: a slow endpoint leaves requests
+    # behind in the thread pool after wrk stops, and they ran into the next measurement.
+    kinds = ["health"] + [k for k in args.endpoints.split(",") if k in ENDPOINTS]
+    for kind in kinds:
+        time.sleep(SETTLE_SECONDS)
+        endpoint = ENDPOINTS.get(kind, "health")
         script = workdir / f"{kind}.lua"
         script.write_text(
             LUA
             % {
-                "ids": ",".join(map(str, report.product_ids)),
+                "ids": ",".join(map(str, report.product_ids)) if not report.id_range else "",
+                "first_id": report.id_range[0] if report.id_range else 0,
+                "last_id": report.id_range[1] if report.id_range else 0,
                 "categories": ",".join(map(str, report.category_ids)),
                 "kind": kind,
                 "pages": min(SHELF_PAGES, max(1, report.products // 20)),
@@ -228,20 +320,50 @@ def measure(args: argparse.Namespace, base: str, report: SeedReport, workdir: Pa
         )
         with console.status(f"{endpoint}: warming up, then {args.duration} s with {args.clients} clients"):
             wrk(base, script, args.clients, args.threads, WARM_UP_SECONDS)
-            figures = wrk(base, script, args.clients, args.threads, args.duration)
+            profiler = start_profiler(args, server_pid, kind)
+            try:
+                figures = wrk(base, script, args.clients, args.threads, args.duration)
+            finally:
+                stop_profiler(profiler)
         results.append({"endpoint": endpoint, "db": args.db, **figures})
+    ceiling = results[0]["requests_per_s"] or 1.0
+    for r in results:
+        r["ratio_to_health"] = round(r["requests_per_s"] / ceiling, 3)
     return results
+
+
+def start_profiler(args: argparse.Namespace, pid: int, kind: str) -> subprocess.Popen[bytes] | None:
+    """py-spy (PyPI) sampling the server while one endpoint is measured: raw collapsed stacks of the
+    thread holding the GIL, the resource every request of one process competes for."""
+    if not args.profile:
+        return None
+    out = Path(args.profile) / f"catalog-{args.db}-{kind}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    command = [spy, "record", "-p", str(pid), "-o", str(out), "-f", "raw", "-r", "200", "--gil"]
+    if args.workers > 1:
+        command.append("--subprocesses")
+    profiler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    return profiler
+
+
+def stop_profiler(profiler: subprocess.Popen[bytes] | None) -> None:
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        profiler.wait(timeout=60)
 
 
 def print_table(results: list[dict[str, Any]], report: SeedReport) -> None:
     table = Table(title=f"Laotie catalog, {report.products} listed products ({report.skus} SKUs)")
-    for name in ("endpoint", "db", "req/s", "p50 ms", "p99 ms", "errors", "requests"):
+    for name in ("endpoint", "db", "req/s", "ratio", "p50 ms", "p99 ms", "errors", "requests"):
         table.add_column(name, justify="left" if name in ("endpoint", "db") else "right")
     for r in results:
         table.add_row(
             r["endpoint"],
             r["db"],
             f"{r['requests_per_s']:.0f}",
+            f"{r['ratio_to_health']:.3f}",
             f"{r['p50_ms']:.1f}",
             f"{r['p99_ms']:.1f}",
             str(r["errors"]),
@@ -249,8 +371,19 @@ def print_table(results: list[dict[str, Any]], report: SeedReport) -> None:
         )
     console.print(table)
     console.print(
-        f"seeded in {report.seconds:.1f} s ({report.products / report.seconds:.0f} products/s through the services)"
+        f"seeded in {report.seconds:.1f} s ({report.products / max(report.seconds, 0.1):.0f} products/s, "
+        f"{'in bulk' if report.id_range else 'through the services'})"
     )
+
+
+def make_catalog(args: argparse.Namespace, workdir: Path) -> tuple[str, SeedReport]:
+    """A fresh database, seeded through the services or in bulk (``--seed``)."""
+    url = fresh_database(args.db, workdir, args.postgres_admin_url, args.database)
+    how = args.seed if args.seed != "auto" else ("bulk" if args.products > BULK_ABOVE else "services")
+    if how == "bulk":
+        return url, seed_in_bulk(url, args.products)
+    with console.status(f"migrating and seeding {args.products} products on {args.db}"):
+        return url, seed_catalog(url, args.products)
 
 
 def main() -> None:
@@ -270,34 +403,61 @@ def main() -> None:
         help="write results (default bench/results/catalog-<db>.json)",
     )
     parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL)
+    parser.add_argument(
+        "--database", default=BENCH_DATABASE, help="PostgreSQL database to (re)create: give yours a name"
+    )
+    parser.add_argument(
+        "--endpoints",
+        default=",".join(ENDPOINTS),
+        help=f"comma-separated, from {','.join(ENDPOINTS)} (health is always measured, first)",
+    )
+    parser.add_argument(
+        "--profile", metavar="DIR", help="py-spy the server during each endpoint (raw stacks per endpoint)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL when > 1)")
+    parser.add_argument(
+        "--seed",
+        choices=["auto", "services", "bulk"],
+        default="auto",
+        help=f"through the services, or in bulk (bench/catalog_bulk.py); auto: bulk above {BULK_ABOVE:,}",
+    )
+    parser.add_argument(
+        "--existing",
+        metavar="URL",
+        help="measure an already bulk-seeded database (one kept with --keep) instead of making one",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and server log afterwards")
     args = parser.parse_args()
     if args.json == "":
         args.json = str(ROOT / "bench" / "results" / f"catalog-{args.db}.json")
 
     workdir = Path(tempfile.mkdtemp(prefix="laotie-bench-"))
-    url = fresh_database(args.db, workdir, args.postgres_admin_url)
-    with console.status(f"migrating and seeding {args.products} products on {args.db}"):
-        report = seed_catalog(url, args.products)
-    # Other work on the machine takes CPU from the server: record how busy it was before we started.
-    load_before = round(os.getloadavg()[0], 2)
-    if load_before > 0.5 * (os.cpu_count() or 1):
-        console.print(
-            f"[yellow]the machine is busy (load average {load_before}): figures will be low[/yellow]"
-        )
+    if args.existing:
+        url = args.existing
+        args.keep = True  # never drop what we did not make
+        report = existing_catalog(url)
+    else:
+        url, report = make_catalog(args, workdir)
     port = free_port()
     server = start_server(url, port, workdir, args.workers)
     base = f"http://127.0.0.1:{port}"
     try:
+        drained_s = wait_for_outbox(url)
+        # Other work on the machine takes CPU from the server: record how busy it was before we started.
+        load_before = round(os.getloadavg()[0], 2)
+        if load_before > 0.5 * (os.cpu_count() or 1):
+            console.print(
+                f"[yellow]the machine is busy (load average {load_before}): figures will be low[/yellow]"
+            )
         check_data(base, report)
-        results = measure(args, base, report, workdir)
+        results = measure(args, base, report, workdir, server.pid)
     finally:
         stop_server(server)
     print_table(results, report)
     if args.json:
         info = machine()
         info["load_average_before"] = load_before
+        info["outbox_drained_after_s"] = drained_s
         if args.db == "postgres":
             info["postgres"] = postgres_version(url)
         document = {
@@ -306,7 +466,7 @@ def main() -> None:
             "machine": info,
             "config": {
                 "db": args.db,
-                "products": args.products,
+                "products": report.products,
                 "clients": args.clients,
                 "duration_s": args.duration,
                 "wrk_threads": args.threads,
@@ -323,7 +483,7 @@ def main() -> None:
         if args.db == "postgres":
             admin = create_engine(args.postgres_admin_url, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)'))
             admin.dispose()
         for child in sorted(workdir.rglob("*"), reverse=True):
             child.unlink() if child.is_file() else child.rmdir()

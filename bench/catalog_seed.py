@@ -70,6 +70,8 @@ class SeedReport:
     seconds: float = 0.0
     product_ids: list[int] = field(default_factory=list)
     category_ids: list[int] = field(default_factory=list)
+    id_range: tuple[int, int] | None = None  # bulk seeding: every id in between is a listed product
+    how: str = "through the services: shops apply and are approved; products created, submitted, approved"
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -78,7 +80,7 @@ class SeedReport:
             "shops": self.shops,
             "seconds": round(self.seconds, 1),
             "products_per_s": round(self.products / self.seconds, 1) if self.seconds else None,
-            "how": "through the services: shops apply and are approved; products created, submitted, approved",
+            "how": self.how,
         }
 
 

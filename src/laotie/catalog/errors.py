@@ -67,3 +67,9 @@ PRODUCT_HELD_BY_GOVERNANCE = ErrorKind(
     "商品因违规被平台下架，申诉成功前不能重新上架",
     "The product was delisted by governance; it may not be relisted unless an appeal succeeds",
 )
+BAD_CURSOR = ErrorKind(
+    "BAD_CURSOR",
+    422,
+    "分页游标无效，请从第一页重新浏览",
+    "The page cursor is not valid for this list; start again from the first page",
+)

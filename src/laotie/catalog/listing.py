@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from laotie.catalog import errors
 from laotie.catalog.models import Image, Product, ProductStatus
 from laotie.catalog.schemas import ProductCard, ProductDetail, ProductFacts, ProductOut, Sort
-from laotie.catalog.views import image_out, product_out, sku_out, thumb_url
+from laotie.catalog.views import product_out, thumb_url
 from laotie.categories import service as categories
 from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
@@ -133,30 +133,14 @@ def listed_cards(session: Session, product_ids: list[int]) -> list[ProductCard]:
 
 
 def get_listed(session: Session, product_id: int) -> ProductDetail:
-    """A product page for buyers; PRODUCT_NOT_FOUND unless it is on the shelf."""
-    row = session.execute(_card_query().where(Product.id == product_id, *_visible())).first()
-    if row is None:
+    """A product page for buyers; PRODUCT_NOT_FOUND unless it is on the shelf. Three Core queries
+    (``public_reads.detail_document``), the category path from this process's copy of the tree."""
+    from laotie.catalog.public_reads import detail_document  # it builds on this module's queries
+
+    document = detail_document(session, product_id)
+    if document is None:
         raise errors.PRODUCT_NOT_FOUND(product_id=product_id)
-    card = _card(row)
-    product = session.scalar(
-        select(Product)
-        .where(Product.id == product_id)
-        .options(selectinload(Product.skus), selectinload(Product.images))
-    )
-    assert product is not None
-    return ProductDetail(
-        **card.model_dump(),
-        category_id=product.category_id,
-        category_path=categories.get_category(session, product.category_id).path,
-        description=product.description,
-        size_chart=product.size_chart,
-        attributes=list(product.attributes),
-        purchase_limit=product.purchase_limit,
-        total_stock=product.total_stock,
-        skus=[sku_out(s) for s in sorted(product.skus, key=lambda s: s.id) if s.active],
-        images=[image_out(i) for i in sorted(product.images, key=lambda i: i.position)],
-        listed_at=product.listed_at,
-    )
+    return ProductDetail.model_validate(document)
 
 
 def _product_page(

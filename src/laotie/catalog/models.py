@@ -64,6 +64,24 @@ class Product(Base):
         Index("ix_catalog_product_status_listed_at", "status", "listed_at", "id"),
         Index("ix_catalog_product_status_sales_count", "status", "sales_count", "listed_at", "id"),
         Index("ix_catalog_product_shop_id_status", "shop_id", "status"),
+        # The shelf of one category or one shop in its default order, read in index order at a
+        # million products instead of sorting the whole category or shop (issue 15).
+        Index(
+            "ix_catalog_product_status_category_id_sales_count",
+            "status",
+            "category_id",
+            "sales_count",
+            "listed_at",
+            "id",
+        ),
+        Index(
+            "ix_catalog_product_shop_id_status_sales_count",
+            "shop_id",
+            "status",
+            "sales_count",
+            "listed_at",
+            "id",
+        ),
         Index("ix_catalog_product_status_submitted_at", "status", "submitted_at"),
     )
 

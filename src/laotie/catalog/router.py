@@ -9,12 +9,11 @@ from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
-from laotie.catalog import errors, service
+from laotie.catalog import errors, http_cache, public_reads, service
 from laotie.catalog.schemas import (
     MAX_ID,
     ImageOut,
     PriceChangeOut,
-    ProductCard,
     ProductCreate,
     ProductDetail,
     ProductEventOut,
@@ -22,14 +21,15 @@ from laotie.catalog.schemas import (
     ProductStatus,
     ProductUpdate,
     ReviewDecision,
+    ShelfPage,
     SkuOut,
     SkuPriceIn,
     SkuStockIn,
     Sort,
 )
 from laotie.core import uow
-from laotie.core.auth import AnyUser, Principal, PublicAccess, Role, require_roles
-from laotie.core.http import DbSession
+from laotie.core.auth import AnyUser, NoPrincipal, Principal, PublicAccess, Role, require_roles
+from laotie.core.http import DbSession, error_response
 from laotie.core.pagination import Page, PageParams, page_params
 from laotie.core.request_body import BodyLimit, body_limit
 
@@ -55,23 +55,62 @@ def _released(session: Session, result: T) -> T:
     return result
 
 
-@router.get("/products", response_model=Page[ProductCard])
-def shelf(
-    session: DbSession,
+@router.get("/products", response_model=ShelfPage, response_class=Response)
+async def shelf(
+    request: Request,
     params: PageParams = Depends(page_params),
     category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     shop_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     q: Search = None,
     sort: Sort = "default",
-    _: object = PublicAccess,
-) -> Page[ProductCard]:
-    page = service.list_listed(session, params, category_id=category_id, shop_id=shop_id, q=q, sort=sort)
-    return _released(session, page)
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=r"^[A-Za-z0-9_-]*$",
+            description="the previous page's next_cursor: the page after it, stable while products "
+            "are listed (offset is then ignored)",
+        ),
+    ] = None,
+    _: None = NoPrincipal,
+) -> Response:
+    """The buyer shelf (the same for every caller, so it needs no token). At most
+    ``core.read_cache`` TTL (1 s) old; ``total`` at most ``public_reads.COUNTS_TTL`` (30 s; 5 s with shop_id or q)."""
+    key = f"s|{params.limit}|{params.offset}|{category_id}|{shop_id}|{q or ''}|{sort}|{cursor or ''}"
+
+    def build(session: Session) -> bytes:
+        return public_reads.dumps(
+            public_reads.shelf_document(
+                session,
+                limit=params.limit,
+                offset=params.offset,
+                category_id=category_id,
+                shop_id=shop_id,
+                q=q,
+                sort=sort,
+                cursor=cursor or None,
+            )
+        )
+
+    body = await http_cache.ready(request, key, build)
+    assert body is not None
+    return http_cache.answer(request, body)
 
 
-@router.get("/products/{product_id}", response_model=ProductDetail)
-def product_page(session: DbSession, product_id: PathId, _: object = PublicAccess) -> ProductDetail:
-    return _released(session, service.get_listed(session, product_id))
+@router.get(
+    "/products/{product_id}",
+    response_model=ProductDetail,
+    response_class=Response,
+    responses={304: {"description": "Not modified: the ETag in If-None-Match still holds"}},
+)
+async def product_page(request: Request, product_id: PathId, _: None = NoPrincipal) -> Response:
+    """A product on the shelf, at most ``core.read_cache`` TTL (1 s) old; buying rereads it."""
+    body = await http_cache.ready(
+        request, f"d|{product_id}", lambda session: public_reads.detail_body(session, product_id)
+    )
+    if body is None:
+        return error_response(request, errors.PRODUCT_NOT_FOUND(product_id=product_id))
+    return http_cache.answer(request, body)
 
 
 # Pictures are served in the format they were stored in; declared so clients know what to expect.

@@ -195,6 +195,17 @@ class ProductCard(BaseModel):
     sales_count: int
 
 
+class ShelfPage(BaseModel):
+    """A page of the buyer shelf. ``next_cursor`` (absent on the last page) asks for the next page
+    by what this one ended on, so products listed meanwhile neither repeat nor skip one."""
+
+    items: list[ProductCard]
+    total: int
+    limit: int
+    offset: int
+    next_cursor: str | None = None
+
+
 class ProductDetail(ProductCard):
     category_id: int
     category_path: list[str]

@@ -7,6 +7,8 @@ schemas). The work is split by use case: ``products`` (create, edit, prices, sto
 
 from __future__ import annotations
 
+from laotie.catalog.http_cache import answer as cached_answer
+from laotie.catalog.http_cache import ready as cached_read
 from laotie.catalog.images import StoredFile, add_image, delete_image, image_file, process_image
 from laotie.catalog.lifecycle import (
     ACTIONS,
@@ -50,6 +52,8 @@ __all__ = [
     "add_image",
     "approve",
     "ban",
+    "cached_answer",
+    "cached_read",
     "create_product",
     "delete_image",
     "delist",

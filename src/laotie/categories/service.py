@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from laotie.categories import errors
+from laotie.categories import errors, snapshot
 from laotie.categories.models import Category
 from laotie.categories.schemas import CategoryCreate, CategoryNode, CategoryOut
 from laotie.categories.tree import DEFAULT_TREE, Node
@@ -76,6 +76,23 @@ def descendant_ids(session: Session, category_id: int) -> list[int]:
     return found
 
 
+def path_of(session: Session | Connection, category_id: int) -> list[str] | None:
+    """Root-to-leaf names of a category from this process's copy of the tree (hot reads);
+    ``None`` if there is no such category."""
+    return snapshot.path_of(session, category_id)
+
+
+def branch_of(session: Session | Connection, category_id: int) -> list[int] | None:
+    """The category and all below it, from this process's copy of the tree (the shelf's filter);
+    ``None`` if there is no such category."""
+    return snapshot.branch_of(session, category_id)
+
+
+def forget_tree() -> None:
+    """Drop this process's copies of the tree (a category was written through this process)."""
+    snapshot.forget()
+
+
 def tree(session: Session) -> list[CategoryNode]:
     rows = session.scalars(select(Category).order_by(Category.level, Category.position, Category.id)).all()
     nodes = {r.id: CategoryNode(id=r.id, name=r.name, level=r.level) for r in rows}
@@ -124,6 +141,7 @@ def create_category(session: Session, body: CategoryCreate) -> CategoryOut:
     )
     session.add(row)
     session.flush()
+    snapshot.forget()  # this process sees it at once; the others within snapshot.MAX_AGE_SECONDS
     return category_out(session, row)
 
 

@@ -60,6 +60,12 @@ def lookup_gate(db: Database) -> Semaphore:
     return _gates_of(db)[1]
 
 
+def session_gate(db: Database) -> Semaphore:
+    """Hold this around a request's own session opened outside ``get_session`` (a hot read that
+    builds its answer in one worker-thread call): the same gate, so the pool is never overdrawn."""
+    return _gates_of(db)[0]
+
+
 READ_METHODS = ("GET", "HEAD")
 
 

@@ -4,31 +4,80 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
 from laotie.categories import service as categories
-from laotie.core.auth import Principal, PublicAccess
-from laotie.core.http import PathId, get_session
+from laotie.core.auth import NoPrincipal, Principal
+from laotie.core.db import Database
+from laotie.core.http import PathId, session_gate
+from laotie.core.uow import unit_of_work
 from laotie.promotions import service as promotions
 from laotie.scores import service as scores
 from laotie.shops import service as shops
 from laotie.web import pages_logistics
-from laotie.web.rendering import PageRoute, render
+from laotie.web.rendering import FLASH_COOKIE, PageRoute, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 @router.get("/p/{product_id}", response_class=HTMLResponse)
-def product_page(
+async def product_page(
     request: Request,
     product_id: PathId,
     region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     sq: Annotated[str, Query(max_length=60)] = "",
-    session: Session = Depends(get_session),
-    principal: Principal | None = PublicAccess,
+    _: None = NoPrincipal,
+) -> Response:
+    """The product page. A visitor who is not signed in (no token, no one-shot message) gets the
+    same page as every other such visitor: built once, kept as bytes at most ``core.read_cache``
+    TTL (1 s), answered with an ETag. A signed-in buyer's page (their coupons, their header) is
+    built for them each time."""
+    sq = " ".join(sq.split())
+    token = _token(request)
+    if token is None and FLASH_COOKIE not in request.cookies:
+        key = f"p|{product_id}|{region or ''}|{sq}"
+        ready = await catalog.cached_read(
+            request,
+            key,
+            lambda session: bytes(_page(request, session, None, product_id, region, sq).body),
+            session=True,
+        )
+        assert ready is not None
+        response = catalog.cached_answer(request, ready, media_type="text/html; charset=utf-8")
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    db = request.app.state.db
+    async with session_gate(db):
+        return await run_in_threadpool(_signed_in_page, request, db, token, product_id, region, sq)
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.cookies.get("laotie_token") or None
+
+
+def _signed_in_page(
+    request: Request, db: Database, token: str | None, product_id: int, region: str | None, sq: str
+) -> Response:
+    with unit_of_work(db, read_only=True) as session:
+        principal = request.app.state.resolve_principal(session, token) if token else None
+        return _page(request, session, principal, product_id, region, sq)
+
+
+def _page(
+    request: Request,
+    session: Session,
+    principal: Principal | None,
+    product_id: int,
+    region: str | None,
+    sq: str,
 ) -> HTMLResponse:
     product = catalog.get_listed(session, product_id)
     shop = shops.get_shop(session, product.shop_id)
@@ -68,5 +117,5 @@ def product_page(
         shipping=shipping,
         return_exempt=exempt,
         dsr=scores.shop_scores(session, [shop.id])[shop.id],  # the shop's three DSR against its category
-        sq=" ".join(sq.split()),  # the search that led here: an order placed from this page carries it
+        sq=sq,  # the search that led here: an order placed from this page carries it
     )

@@ -1,0 +1,313 @@
+"""The buyer's hot reads as ready JSON bytes: a product's detail and a shelf page.
+
+These are the most frequent requests of the platform, so each is a few Core queries reading only
+the columns shown, serialised once with orjson, and kept as bytes in this process's
+``core.read_cache`` for at most its ``ttl`` (one second): price, stock and whether a product is on
+the shelf are never older than that on any process. Placement never reads from here; it rereads
+price, stock and the listing under its lock (``catalog.stock.skus_for_sale``).
+
+The JSON is the same document ``ProductDetail`` / ``ShelfPage`` describe (the routes declare them
+for the schema); ``tests`` compare the two field by field.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select, tuple_
+from sqlalchemy.orm import Session
+
+from laotie.catalog import errors
+from laotie.catalog.listing import _card_query, _cover, _like, _shop, _visible
+from laotie.catalog.models import Image, Product, Sku
+from laotie.catalog.schemas import Sort
+from laotie.catalog.views import image_url, thumb_url
+from laotie.categories import errors as category_errors
+from laotie.categories import service as categories
+
+# Shelf totals are counted at most once per TOTAL_TTL per filter: at a million products a count is
+# the most expensive part of a page, and the pager's total may lag a few seconds without harm.
+TOTAL_TTL = 5.0
+_totals: dict[tuple[Any, ...], tuple[int, float]] = {}
+# The whole shelf's and each category's totals come from one grouped count, at most this old.
+COUNTS_TTL = 30.0
+_category_totals: dict[tuple[Any, ...], tuple[dict[int, int], float]] = {}
+_TOTALS_KEPT = 5_000
+
+Reader = Session | Connection
+_JSON = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+
+_ORDER: dict[str, tuple[tuple[Any, ...], bool]] = {
+    # sort: (key columns in order, descending?) -- every order ends with the id, so keys are unique
+    "default": ((Product.sales_count, Product.listed_at, Product.id), True),
+    "newest": ((Product.listed_at, Product.id), True),
+    "price_asc": ((Product.min_price_fen, Product.id), False),
+    "price_desc": ((Product.min_price_fen, Product.id), True),
+}
+
+
+def _engine_of(reader: Reader) -> object:
+    return reader.engine if isinstance(reader, Connection) else reader.get_bind()
+
+
+def forget_totals() -> None:
+    """Drop the counted totals (a catalogue write committed in this process)."""
+    _totals.clear()
+    _category_totals.clear()
+
+
+def dumps(document: Any) -> bytes:
+    return orjson.dumps(document, option=_JSON)
+
+
+def _card(row: Any) -> dict[str, Any]:
+    pid, title, shop_id, shop_name, price, original, sales, cover_id = row[:8]
+    return {
+        "id": pid,
+        "title": title,
+        "shop_id": shop_id,
+        "shop_name": shop_name,
+        "min_price_fen": price,
+        "original_price_fen": original,
+        "cover_url": thumb_url(pid, cover_id) if cover_id is not None else None,
+        "sales_count": sales,
+    }
+
+
+# A product's detail.
+
+
+# Built once: constructing a statement costs more than running it on an indexed lookup.
+_DETAIL = (
+    select(
+        Product.id,
+        Product.title,
+        Product.shop_id,
+        _shop.c.name,
+        Product.min_price_fen,
+        Product.min_original_price_fen,
+        Product.sales_count,
+        _cover.id,
+        Product.category_id,
+        Product.description,
+        Product.size_chart,
+        Product.attributes,
+        Product.purchase_limit,
+        Product.total_stock,
+        Product.listed_at,
+    )
+    .join(_shop, _shop.c.id == Product.shop_id)
+    .outerjoin(_cover, and_(_cover.product_id == Product.id, _cover.position == 0))
+    .where(Product.id == bindparam("pid"), *_visible())
+)
+_SKUS = (
+    select(Sku.id, Sku.attrs, Sku.price_fen, Sku.original_price_fen, Sku.stock, Sku.sku_code)
+    .where(Sku.product_id == bindparam("pid"), Sku.active.is_(True))
+    .order_by(Sku.id)
+)
+_IMAGES = (
+    select(Image.id, Image.position, Image.width, Image.height, Image.content_type)
+    .where(Image.product_id == bindparam("pid"))
+    .order_by(Image.position)
+)
+
+
+def detail_document(reader: Reader, product_id: int) -> dict[str, Any] | None:
+    """The buyer's product detail as a plain document, or ``None`` unless it is on the shelf.
+    Three indexed queries: the product with its shop and cover, its active SKUs, its images.
+    ``reader`` is a session or, on the hot path, a bare connection (no ORM bookkeeping)."""
+    row = reader.execute(_DETAIL, {"pid": product_id}).first()
+    if row is None:
+        return None
+    skus = reader.execute(_SKUS, {"pid": product_id}).all()
+    images = reader.execute(_IMAGES, {"pid": product_id}).all()
+    return {
+        **_card(row),
+        "category_id": row.category_id,
+        "category_path": categories.path_of(reader, row.category_id) or [],
+        "description": row.description,
+        "size_chart": row.size_chart,
+        "attributes": list(row.attributes or []),
+        "purchase_limit": row.purchase_limit,
+        "total_stock": row.total_stock,
+        "skus": [
+            {
+                "id": s.id,
+                "attrs": dict(s.attrs),
+                "price_fen": s.price_fen,
+                "original_price_fen": s.original_price_fen,
+                "stock": s.stock,
+                "sku_code": s.sku_code,
+                "active": True,
+            }
+            for s in skus
+        ],
+        "images": [
+            {
+                "id": i.id,
+                "position": i.position,
+                "url": image_url(product_id, i.id),
+                "thumb_url": thumb_url(product_id, i.id),
+                "width": i.width,
+                "height": i.height,
+                "content_type": i.content_type,
+            }
+            for i in images
+        ],
+        "listed_at": row.listed_at,
+    }
+
+
+def detail_body(reader: Reader, product_id: int) -> bytes | None:
+    document = detail_document(reader, product_id)
+    return None if document is None else dumps(document)
+
+
+# The shelf.
+
+
+def encode_cursor(sort: str, values: tuple[Any, ...]) -> str:
+    plain = [sort, *[v.isoformat() if isinstance(v, datetime) else v for v in values]]
+    return base64.urlsafe_b64encode(orjson.dumps(plain)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, ...]:
+    """The sort key the previous page ended on; BAD_CURSOR if it is not one of ours for ``sort``."""
+    try:
+        plain = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, orjson.JSONDecodeError):
+        raise errors.BAD_CURSOR() from None
+    columns, _ = _ORDER[sort]
+    if not isinstance(plain, list) or len(plain) != len(columns) + 1 or plain[0] != sort:
+        raise errors.BAD_CURSOR()
+    values: list[Any] = []
+    for column, value in zip(columns, plain[1:], strict=True):
+        if column is Product.listed_at:
+            if not isinstance(value, str):
+                raise errors.BAD_CURSOR()
+            try:
+                values.append(datetime.fromisoformat(value))
+            except ValueError:
+                raise errors.BAD_CURSOR() from None
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62:
+            values.append(value)
+        else:
+            raise errors.BAD_CURSOR()
+    return tuple(values)
+
+
+def _after(sort: str, values: tuple[Any, ...]) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in the order of ``sort`` (one row-value comparison, which
+    both databases answer from the sort's index)."""
+    columns, descending = _ORDER[sort]
+    bound = tuple_(
+        *[bindparam(f"k{i}", v, type_=c.type) for i, (c, v) in enumerate(zip(columns, values, strict=True))]
+    )
+    key = tuple_(*columns)
+    return key < bound if descending else key > bound
+
+
+def _category_counts(reader: Reader) -> dict[int, int]:
+    """Listed products of selling shops per category, counted in one pass at most once per
+    ``COUNTS_TTL``: at a million products a count is a scan of the whole shelf (0.9 s on SQLite),
+    which per category and per request was most of a shelf page's cost."""
+    key = ("category counts", _engine_of(reader))
+    now = time.monotonic()
+    known = _category_totals.get(key)
+    if known is not None and known[1] > now:
+        return known[0]
+    rows = reader.execute(
+        select(Product.category_id, func.count(Product.id))
+        .join(_shop, _shop.c.id == Product.shop_id)
+        .where(*_visible())
+        .group_by(Product.category_id)
+    ).all()
+    counts = {int(category_id): int(n) for category_id, n in rows}
+    _category_totals[key] = (counts, now + COUNTS_TTL)
+    return counts
+
+
+def _total(
+    session: Reader,
+    key: tuple[Any, ...],
+    conditions: list[ColumnElement[bool]],
+    branch: list[int] | None,
+) -> int:
+    _, category_id, shop_id, text = key
+    if shop_id is None and text is None:  # the whole shelf or a category: from the per-category counts
+        counts = _category_counts(session)
+        return sum(counts.values()) if category_id is None else sum(counts.get(c, 0) for c in branch or [])
+    now = time.monotonic()
+    known = _totals.get(key)
+    if known is not None and known[1] > now:
+        return known[0]
+    total = (
+        session.scalar(
+            select(func.count(Product.id)).join(_shop, _shop.c.id == Product.shop_id).where(*conditions)
+        )
+        or 0
+    )
+    if len(_totals) >= _TOTALS_KEPT:
+        _totals.clear()
+    _totals[key] = (total, now + TOTAL_TTL)
+    return total
+
+
+def shelf_document(
+    session: Reader,
+    *,
+    limit: int,
+    offset: int,
+    category_id: int | None,
+    shop_id: int | None,
+    q: str | None,
+    sort: Sort,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """A shelf page: listed products of selling shops, ``category_id`` taking its whole branch,
+    ``q`` matching the title. With ``cursor`` (the previous page's ``next_cursor``) the page starts
+    right after the previous one's last product, whatever was listed meanwhile; ``offset`` is then
+    ignored."""
+    sort = sort if sort in _ORDER else "default"
+    conditions = _visible()
+    branch: list[int] | None = None
+    if category_id is not None:
+        branch = categories.branch_of(session, category_id)
+        if branch is None:
+            raise category_errors.CATEGORY_NOT_FOUND(category_id=category_id)
+        if len(branch) == 1:  # a leaf: read in order from (status, category_id, sales_count, ...)
+            conditions.append(Product.category_id == branch[0])
+        else:
+            # A branch of several leaves cannot be read in order from one index: sorting all of it
+            # took 100 ms for a large branch at a million products. "+ 0" keeps the planners off the
+            # category index, so they walk the shelf's order and skip other categories' rows.
+            conditions.append((Product.category_id + 0).in_(branch))
+    if shop_id is not None:
+        conditions.append(Product.shop_id == shop_id)
+    text = q.strip().lower() if q and q.strip() else None
+    if text:
+        conditions.append(func.lower(Product.title).like(_like(text), escape="\\"))
+    total = _total(session, (_engine_of(session), category_id, shop_id, text), conditions, branch)
+    columns, descending = _ORDER[sort]
+    query = _card_query().add_columns(*columns[:-1]).where(*conditions)
+    if cursor:
+        query = query.where(_after(sort, decode_cursor(cursor, sort)))
+        offset = 0
+    query = query.order_by(*[c.desc() if descending else c.asc() for c in columns])
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    next_cursor = None
+    if len(rows) == limit:
+        last = rows[-1]
+        next_cursor = encode_cursor(sort, (*tuple(last[8:]), last[0]))
+    return {
+        "items": [_card(r) for r in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "next_cursor": next_cursor,
+    }

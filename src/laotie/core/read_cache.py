@@ -1,0 +1,98 @@
+"""Ready response bodies of public reads, kept per process for a bounded time.
+
+A public read (a product's detail, a shelf page) that many buyers ask for at once is built once and
+then served as bytes, with an ETag, until it is ``ttl`` seconds old. There is no cross-process
+invalidation to get wrong: every process drops each entry by its age alone, so in every API process
+(``laotie serve --workers N``) a reader sees a change at most ``ttl`` seconds after it committed. A
+change committed while an entry is being built may be missed by that build; the entry's age is
+counted from before its build started, so the bound holds for it too.
+
+The bound is the whole contract: what a cached page shows (price, stock, whether the product is on
+the shelf) may be up to ``ttl`` seconds old, never older. Nothing that sells reads from here: order
+placement rereads price, stock and the listing under its own lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+DEFAULT_TTL_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """A response body as it goes out, its validator, and when it stops being served."""
+
+    body: bytes
+    etag: str
+    expires: float  # time.monotonic()
+
+
+def etag_of(body: bytes) -> str:
+    """A strong validator: the same bytes give the same tag in every process."""
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (or ``*``); weak tags compare equal too."""
+    if not if_none_match:
+        return False
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == etag:
+            return True
+    return False
+
+
+class ReadCache:
+    """Bodies by key, each served for at most ``ttl`` seconds after its build began.
+
+    At most ``max_entries`` are kept; past that the oldest insertions go first (a dict keeps
+    insertion order), so memory stays bounded however large the catalogue is. Safe across threads:
+    every operation is a single dict step, and two threads building the same key at once both
+    produce a correct body (the later one wins).
+    """
+
+    def __init__(self, ttl: float = DEFAULT_TTL_SECONDS, max_entries: int = 20_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, Ready] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Ready | None:
+        ready = self._entries.get(key)
+        if ready is None or ready.expires <= time.monotonic():
+            return None
+        return ready
+
+    def get_or_build(self, key: str, build: Callable[[], bytes | None]) -> Ready | None:
+        """The entry for ``key``, built now if absent or expired. ``build`` returning ``None``
+        (nothing to show: a product off the shelf) is not cached."""
+        ready = self.get(key)
+        if ready is not None:
+            return ready
+        if self.ttl <= 0:
+            body = build()
+            return None if body is None else Ready(body, etag_of(body), 0.0)
+        started = time.monotonic()  # before the build reads anything: the bound counts from here
+        body = build()
+        if body is None:
+            return None
+        ready = Ready(body, etag_of(body), started + self.ttl)
+        with self._lock:
+            self._entries.pop(key, None)  # re-inserted at the end: the newest
+            self._entries[key] = ready
+            while len(self._entries) > self.max_entries:
+                self._entries.pop(next(iter(self._entries)))
+        return ready
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

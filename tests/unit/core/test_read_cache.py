@@ -1,0 +1,53 @@
+"""The per-process cache of ready bodies: the age bound, the size bound, and ETag matching."""
+
+from __future__ import annotations
+
+import time
+
+from laotie.core.read_cache import ReadCache, etag_of, matches
+
+
+def test_an_entry_is_served_until_its_ttl_then_built_again() -> None:
+    cache = ReadCache(ttl=0.2)
+    builds: list[int] = []
+
+    def build() -> bytes:
+        builds.append(1)
+        return f"v{len(builds)}".encode()
+
+    first = cache.get_or_build("k", build)
+    assert first is not None and first.body == b"v1"
+    assert cache.get_or_build("k", build) is first  # within the bound: no second build
+    time.sleep(0.25)
+    assert cache.get("k") is None  # older than the bound: never served
+    again = cache.get_or_build("k", build)
+    assert again is not None and again.body == b"v2" and again.etag != first.etag
+
+
+def test_the_bound_counts_from_before_the_build() -> None:
+    cache = ReadCache(ttl=0.2)
+
+    def slow() -> bytes:
+        time.sleep(0.1)
+        return b"x"
+
+    started = time.monotonic()
+    ready = cache.get_or_build("k", slow)
+    assert ready is not None and ready.expires <= started + 0.2 + 0.01
+
+
+def test_nothing_to_show_is_not_cached_and_size_is_bounded() -> None:
+    cache = ReadCache(ttl=10, max_entries=3)
+    assert cache.get_or_build("gone", lambda: None) is None and cache.get("gone") is None
+    for i in range(5):
+        cache.get_or_build(str(i), lambda i=i: str(i).encode())  # type: ignore[misc]
+    assert len(cache) == 3 and cache.get("0") is None and cache.get("4") is not None
+    cache.clear()
+    assert len(cache) == 0
+
+
+def test_if_none_match() -> None:
+    tag = etag_of(b"body")
+    assert tag == etag_of(b"body") and tag != etag_of(b"other")
+    assert matches(tag, tag) and matches(f'"a", W/{tag}', tag) and matches("*", tag)
+    assert not matches(None, tag) and not matches('"a"', tag)
