@@ -17,7 +17,7 @@ The steps, each in its own module, pass frozen values (``placement_types``):
 5. write: stock, quotas, checkouts, orders, lines, trail, events (``placement_rows``);
 6. remember: each new answer under its key, here.
 
-Two ways to hold the SKUs (ADR 0028 has the figures). ``locked``: the SKUs are read ``FOR UPDATE``
+Two ways to hold the SKUs (figures: docs/benchmarks.md, issue 15). ``locked``: the SKUs are read ``FOR UPDATE``
 and their stock taken first, so nothing can change under the batch; every batch of every process
 then waits on the hot SKU's row for the whole of another's transaction (some twenty round trips).
 ``optimistic`` (PostgreSQL, the batcher's first try): the SKUs are read without a lock, everything is
