@@ -1,18 +1,23 @@
 """The live flash sale: B buyers tap "buy" on one SKU with stock S at the same moment, then pay.
 
     python bench/flash_sale.py --db sqlite|postgres --buyers 5000 --stock 1000 --json [out.json]
+        [--workers N] [--database NAME] [--profile stacks.txt]
 
 1. A fresh database: a SQLite file in a temporary directory, or the PostgreSQL database
-   ``laotie_bench_flash`` (dropped and created through postgres@127.0.0.1), migrated.
+   ``--database`` (default ``laotie_bench_flash``; dropped and created through postgres@127.0.0.1),
+   migrated.
 2. Seeded through the real services (``flash_seed.py``): an open shop, one listed SKU with stock S
    at ¥9.90, B buyers each with an access token and an address.
-3. ``laotie serve`` in a subprocess on a free 127.0.0.1 port: one Uvicorn worker, the embedded
-   outbox worker and the sandbox PSP's webhook sender, exactly as a laptop install runs.
+3. ``laotie serve`` in a subprocess on a free 127.0.0.1 port: one Uvicorn worker (``--workers N``:
+   N, PostgreSQL only), each with the embedded outbox worker and the sandbox PSP's webhook sender,
+   exactly as a laptop install runs. The bench waits until the seeding's events are delivered.
 4. ``noop``: B one-shot ``GET /api/v1/health`` requests from ``wrk``, one connection each, all at
    once: the server's ceiling under this load shape (``noop_rps``).
 5. ``rush``: B one-shot ``POST /api/v1/orders/buy-now`` requests, each with its buyer's token, its
    own Idempotency-Key and body, the same way. ``orders_per_s`` counts every answer (sold-out 409s
    included) over the time from the first request sent to the last answer read.
+   ``rush_server_cpu_ms_per_answer`` is the CPU time of the server and all its worker processes
+   during the rush, per answer; ``--profile`` samples every worker process with py-spy.
 6. ``pay``: each buyer who got an order pays it (``POST /api/v1/checkouts/{id}/pay``, then confirm
    at the sandbox cashier with ``tok_ok``); the bench waits until the signed webhooks and the outbox
    worker have marked every order paid.
