@@ -133,15 +133,48 @@ def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
     )
 
 
+def _check_workers(url: str, workers: int) -> None:
+    """Several API processes need PostgreSQL (and Redis for live rooms); say so, before starting.
+
+    Each process runs its own placement batcher, outbox worker, webhook sender and periodic jobs
+    (``app.create_app``). On PostgreSQL they take turns through row locks (``SKIP LOCKED`` claims,
+    ``FOR UPDATE`` on the SKUs a batch sells); SQLite has one writer for the whole file: processes would wait on each
+    other's writes and fail them with "database is locked"."""
+    from sqlalchemy.engine import make_url
+
+    if workers < 1:
+        console.print("[red]--workers must be at least 1[/red]")
+        raise typer.Exit(2)
+    if workers == 1:
+        return
+    if make_url(url).get_backend_name() == "sqlite":
+        console.print(
+            f"[red]--workers {workers} needs PostgreSQL: a SQLite file has one writer, and several "
+            "processes would wait on each other's writes and fail them ('database is locked'). "
+            "Run one worker on SQLite, or set LAOTIE_DATABASE_URL=postgresql+psycopg://…[/red]",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    if not get_settings().redis_url:
+        console.print(
+            "[yellow]LAOTIE_REDIS_URL is not set: each process's live rooms reach only the viewers "
+            "connected to it (comments and purchase notices do not cross processes)[/yellow]",
+            soft_wrap=True,
+        )
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(help="API processes (use PostgreSQL when > 1)")] = 1,
+    workers: Annotated[
+        int, typer.Option(help="API processes (more than 1 needs PostgreSQL, and Redis for live rooms)")
+    ] = 1,
     database_url: DbOption = None,
 ) -> None:
     """Run the API and web pages (migrates first)."""
     url = _use_database(database_url)
+    _check_workers(url, workers)
     _secure()
     _migrate(url)
     _serve(host, port, workers)

@@ -21,7 +21,7 @@ def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> N
     bus.subscribe(ShopStatusChanged, shop_opened, name="feed.shop_opened")
     bus.subscribe(OrderPaid, order_paid, name="feed.early_gmv")
     bus.subscribe(LiveSessionEnded, broadcast_ended, name="feed.first_broadcast")
-    jobs.add("feed.flush_impressions", 1.0, tasks.flush_impressions)
+    jobs.add("feed.flush_impressions", 1.0, tasks.flush_impressions, everywhere=True)
 
 
 def shop_opened(session: Session, ev: ShopStatusChanged) -> None:

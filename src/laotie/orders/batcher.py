@@ -4,7 +4,9 @@ Requests queue up while the previous batch is being written; the next batch take
 ``max_batch``). At low load a batch is one request and nothing waits; in a flash sale hundreds of
 buyers of the same SKU are decided by one read of its stock and one write. One writer thread is
 enough: SQLite has a single writer anyway, and on PostgreSQL the hot SKU's row lock would serialise
-parallel writers just the same.
+parallel writers just the same. On PostgreSQL a batch first takes its stock last (``place_batch``'s
+optimistic way): with several API processes their batches then hold the hot row for two statements
+each instead of a whole transaction; a batch that finds the units gone is decided again, locked.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 import anyio.from_thread
 from sqlalchemy.exc import DBAPIError
 
+from laotie.catalog.errors import STOCK_CONFLICT
 from laotie.core.db import Database
 from laotie.core.errors import INTERNAL, AppError
 from laotie.core.uow import unit_of_work
@@ -91,6 +94,17 @@ class PlacementBatcher:
             return Outcome(error=_internal(exc))
 
     def _write_together(self, batch: list[_Pending]) -> list[Outcome]:
+        if self.db.is_sqlite:  # one writer: nothing can change under a batch
+            return self._write_batch(batch, optimistic=False)
+        try:
+            return self._write_batch(batch, optimistic=True)
+        except AppError as exc:
+            if exc.kind is not STOCK_CONFLICT:
+                raise
+            # Another process sold units after this batch read the stock: decide it again, locked.
+            return self._write_batch(batch, optimistic=False)
+
+    def _write_batch(self, batch: list[_Pending], *, optimistic: bool) -> list[Outcome]:
         with unit_of_work(self.db) as session:
             outcomes: dict[int, Outcome] = {}
             requests: list[tuple[int, PlaceRequest]] = []
@@ -99,7 +113,7 @@ class PlacementBatcher:
                     outcomes[i] = Outcome(error=prepared)
                 else:
                     requests.append((i, prepared))
-            placed = place_batch(session, [r for _, r in requests]) if requests else []
+            placed = place_batch(session, [r for _, r in requests], optimistic=optimistic) if requests else []
             session.commit()
         for (i, _), outcome in zip(requests, placed, strict=True):
             outcomes[i] = outcome

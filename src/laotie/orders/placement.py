@@ -16,6 +16,16 @@ The steps, each in its own module, pass frozen values (``placement_types``):
 4. money: each line's discount, each order's payable, the checkout's total, once (``placement_money``);
 5. write: stock, quotas, checkouts, orders, lines, trail, events (``placement_rows``);
 6. remember: each new answer under its key, here.
+
+Two ways to hold the SKUs (figures: docs/benchmarks.md, issue 15). ``locked``: the SKUs are read ``FOR UPDATE``
+and their stock taken first, so nothing can change under the batch; every batch of every process
+then waits on the hot SKU's row for the whole of another's transaction (some twenty round trips).
+``optimistic`` (PostgreSQL, the batcher's first try): the SKUs are read without a lock, everything is
+decided and written, and the stock is taken by the conditional update last, just before the commit,
+so the row is held for two statements. If another process sold units meanwhile, the update finds
+fewer than the batch took and raises STOCK_CONFLICT; the caller rolls back and decides the batch
+again, locked. A sold-out SKU is refused on the unlocked read without taking any lock: the read sees
+every unit given back (a cancelled order) that committed before it.
 """
 
 from __future__ import annotations
@@ -78,15 +88,16 @@ def _remember(
         session.execute(insert(_IDEMPOTENCY), records)
 
 
-def place_batch(session: Session, requests: list[PlaceRequest]) -> list[Outcome]:
-    """Decide and write a batch of placements in the caller's transaction (the caller commits)."""
+def place_batch(session: Session, requests: list[PlaceRequest], *, optimistic: bool = False) -> list[Outcome]:
+    """Decide and write a batch of placements in the caller's transaction (the caller commits).
+    ``optimistic``: take the stock last, unlocked until then; may raise STOCK_CONFLICT (see above)."""
     now = clock.now()
     outcomes: dict[int, Outcome] = {}
     stored = _replays(session, requests)
     first_of: dict[tuple[str, str], int] = {}
     plans: list[Plan] = []
     skus = catalog.skus_for_sale(
-        session, sorted({line.sku_id for r in requests for line in r.body.lines}), lock=True
+        session, sorted({line.sku_id for r in requests for line in r.body.lines}), lock=not optimistic
     )
     quoter = shipping.quoter_for(session, skus.values())
     for i, req in enumerate(requests):
@@ -116,9 +127,12 @@ def place_batch(session: Session, requests: list[PlaceRequest]) -> list[Outcome]
         outcomes[index] = Outcome(error=error)
     accepted = [placement_money.accept(p, priced.get(p.index)) for p in claimed if p.index not in outcomes]
     if accepted:
-        for a, placed in zip(accepted, placement_rows.write(session, accepted, quotas, now), strict=True):
+        written = placement_rows.write(session, accepted, quotas, now, stock_last=optimistic)
+        for a, placed in zip(accepted, written, strict=True):
             outcomes[a.plan.index] = Outcome(placed=placed)
     _remember(session, requests, outcomes, now)
+    if optimistic and accepted:
+        placement_rows.take_stock_and_quotas(session, accepted, quotas)
     for i, req in enumerate(requests):
         first = first_of.get((req.scope, req.idempotency_key))
         if i not in outcomes and first is not None:

@@ -51,9 +51,10 @@ class _Written:
     row: dict[str, Any]
 
 
-def _take_stock_and_quotas(session: Session, accepted: list[Accepted], quotas: Quotas) -> None:
+def take_stock_and_quotas(session: Session, accepted: list[Accepted], quotas: Quotas) -> None:
     """One conditional update per SKU and per (buyer, limited product); flash-sale units were claimed
-    from their reservation already."""
+    from their reservation already. A SKU with fewer units than the batch takes raises STOCK_CONFLICT
+    (``catalog.take_stock``): nothing is ever sold that is not there."""
     taken: dict[int, int] = {}
     quota_add: dict[tuple[int, int], int] = {}
     limits: dict[tuple[int, int], int] = {}
@@ -190,9 +191,13 @@ def _trail_and_events(session: Session, written: list[_Written], order_ids: list
     )
 
 
-def write(session: Session, accepted: list[Accepted], quotas: Quotas, now: datetime) -> list[PlacedCheckout]:
-    """Write every accepted checkout; the answers, in the same order."""
-    _take_stock_and_quotas(session, accepted, quotas)
+def write(
+    session: Session, accepted: list[Accepted], quotas: Quotas, now: datetime, *, stock_last: bool = False
+) -> list[PlacedCheckout]:
+    """Write every accepted checkout; the answers, in the same order. With ``stock_last`` the caller
+    takes the stock (``take_stock_and_quotas``) after everything else, just before it commits."""
+    if not stock_last:
+        take_stock_and_quotas(session, accepted, quotas)
     checkout_rows = [
         {
             "buyer_id": a.plan.request.buyer_id,

@@ -51,7 +51,7 @@ def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> N
     bus.subscribe(LiveSessionEnded, live_session, name="search.live_ended")
     bus.subscribe(VideoPublished, video, name="search.video_published")
     bus.subscribe(VideoRemoved, video, name="search.video_removed")
-    jobs.add("search.flush_query_log", 2.0, tasks.flush_query_log)
+    jobs.add("search.flush_query_log", 2.0, tasks.flush_query_log, everywhere=True)
 
 
 def _product(session: Session, ev: ProductEvent) -> None:
