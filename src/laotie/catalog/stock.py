@@ -59,15 +59,19 @@ def skus_for_sale(session: Session, sku_ids: list[int], *, lock: bool = False) -
     return found
 
 
-def take_stock(session: Session, taken: dict[int, int]) -> None:
-    """Reserve ``taken[sku_id]`` units of each SKU, in SKU order so concurrent writers lock alike."""
+def take_stock(session: Session, taken: dict[int, int], priced_at: dict[int, int] | None = None) -> None:
+    """Reserve ``taken[sku_id]`` units of each SKU, in SKU order so concurrent writers lock alike.
+
+    ``priced_at[sku_id]``: the price the caller decided at from an unlocked read; the update then also
+    requires that price and an active SKU, so a price change committed in between is a STOCK_CONFLICT
+    (decided again under lock) rather than a sale at the old price."""
     by_product: dict[int, int] = {}
     for sku_id, quantity in sorted(taken.items()):
+        guard = [Sku.id == sku_id, Sku.stock >= quantity]
+        if priced_at is not None:
+            guard += [Sku.price_fen == priced_at[sku_id], Sku.active.is_(True)]
         row = session.execute(
-            update(Sku)
-            .where(Sku.id == sku_id, Sku.stock >= quantity)
-            .values(stock=Sku.stock - quantity)
-            .returning(Sku.product_id)
+            update(Sku).where(*guard).values(stock=Sku.stock - quantity).returning(Sku.product_id)
         ).first()
         if row is None:
             raise STOCK_CONFLICT(sku_id=sku_id)

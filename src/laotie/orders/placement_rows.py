@@ -53,20 +53,23 @@ class _Written:
 
 def take_stock_and_quotas(session: Session, accepted: list[Accepted], quotas: Quotas) -> None:
     """One conditional update per SKU and per (buyer, limited product); flash-sale units were claimed
-    from their reservation already. A SKU with fewer units than the batch takes raises STOCK_CONFLICT
-    (``catalog.take_stock``): nothing is ever sold that is not there."""
+    from their reservation already. A SKU with fewer units than the batch takes, or whose price is no
+    longer the one the batch decided at, raises STOCK_CONFLICT (``catalog.take_stock``): nothing is
+    ever sold that is not there, nor at a price that has changed."""
     taken: dict[int, int] = {}
+    priced_at: dict[int, int] = {}
     quota_add: dict[tuple[int, int], int] = {}
     limits: dict[tuple[int, int], int] = {}
     for a in accepted:
         for sku, qty in a.plan.lines:
             if not overrides.reserved(a.plan.request.override, sku.sku_id):
                 taken[sku.sku_id] = taken.get(sku.sku_id, 0) + qty
+                priced_at[sku.sku_id] = sku.price_fen
             if sku.purchase_limit:
                 key = quota_key(a.plan.request.buyer_id, sku.product_id)
                 quota_add[key] = quota_add.get(key, 0) + qty
                 limits[key] = sku.purchase_limit
-    catalog.take_stock(session, taken)
+    catalog.take_stock(session, taken, priced_at)
     for (buyer_id, product_id), units in sorted(quota_add.items()):
         if (buyer_id, product_id) in quotas:
             done = session.execute(

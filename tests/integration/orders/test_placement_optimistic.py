@@ -9,10 +9,11 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
+from laotie.catalog.models import Sku
 from laotie.core.db import Database
 from laotie.core.idempotency import IdempotencyRecord
 from laotie.orders import placement
@@ -22,9 +23,10 @@ from laotie.orders.placement_types import Outcome
 from tests.factories.orders import checkout_body, make_buyer, make_on_sale
 
 
-def _reads(monkeypatch: pytest.MonkeyPatch, stale_by: int = 0) -> list[bool]:
+def _reads(monkeypatch: pytest.MonkeyPatch, stale_by: int = 0, stale_price: int | None = None) -> list[bool]:
     """Record the ``lock`` of every read placement makes of the SKUs; an unlocked read sees
-    ``stale_by`` more units than there are (as if another process sold them just after)."""
+    ``stale_by`` more units than there are (as if another process sold them just after), and the
+    price ``stale_price`` (as if the merchant changed it just after)."""
     seen: list[bool] = []
     real = catalog.skus_for_sale
 
@@ -33,9 +35,12 @@ def _reads(monkeypatch: pytest.MonkeyPatch, stale_by: int = 0) -> list[bool]:
             return real(session, sku_ids)
         seen.append(lock)
         found = real(session, sku_ids, lock=lock)
-        if lock or not stale_by:
+        if lock or not (stale_by or stale_price):
             return found
-        return {i: replace(s, stock=s.stock + stale_by) for i, s in found.items()}
+        return {
+            i: replace(s, stock=s.stock + stale_by, price_fen=stale_price or s.price_fen)
+            for i, s in found.items()
+        }
 
     monkeypatch.setattr(placement.catalog, "skus_for_sale", reading)
     return seen
@@ -92,3 +97,22 @@ def test_a_batch_that_finds_its_units_takes_no_lock_before_its_last_statement(
     session.rollback()
     assert catalog.skus_for_sale(session, [sku_id])[sku_id].stock == 0
     assert reads == ([True] if db.is_sqlite else [False])
+
+
+def test_a_price_changed_after_the_read_is_not_sold_at_the_old_price(
+    db: Database, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sku_id, wanted = _setup(session, stock=5, buyers=3)  # the buyers saw, and ask for, ¥9.90
+    session.execute(update(Sku).where(Sku.id == sku_id).values(price_fen=1290))
+    session.commit()
+    reads = _reads(monkeypatch, stale_price=990)  # the unlocked read still sees ¥9.90
+
+    outcomes = _rush(db, wanted)
+
+    assert {o.error.code for o in outcomes if o.error is not None} == {"PRICE_CHANGED"}
+    assert all(o.placed is None for o in outcomes)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Order)) == 0
+    assert catalog.skus_for_sale(session, [sku_id])[sku_id].stock == 5
+    # PostgreSQL: the stock update required ¥9.90, found ¥12.90, and the batch was decided again locked
+    assert reads == ([True] if db.is_sqlite else [False, True])
