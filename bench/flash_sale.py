@@ -271,7 +271,7 @@ def start_profiler(out: Path | None, pid: int, gil: bool = True) -> subprocess.P
         return None
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     command = [spy, "record", "-p", str(pid), "-o", str(out), "-f", "raw", "-r", "250", "--threads"]
-    # The pay phase waits more than it computes (locks, the outbox, the sender): every thread, idle too.
+    # With ``gil`` False every thread is sampled, waiting ones too (lock waits, the sender's calls).
     command += ["--gil"] if gil else ["--idle"]
     profiler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)  # py-spy attaches before the first buyer taps
@@ -338,7 +338,7 @@ def run(
         # wrk's times are on the monotonic clock, paid_at on the wall clock: one offset joins them.
         wall_offset = time.time() - time.monotonic()
         to_pay = checkouts_to_pay(url, world)
-        pay_profiler = start_profiler(pay_profile, server.pid, gil=False)
+        pay_profiler = start_profiler(pay_profile, server.pid, gil=True)
         cpu4 = cpu_seconds(server.pid)
         with console.status(f"paying {created} orders through the sandbox…"):
             payments = pay_all(base_url, to_pay)

@@ -142,6 +142,11 @@ class GroupCommit:
                 if key in session.info:
                     del session.info[key][n:]
             return _Done(error=exc)
+        finally:
+            # Each request starts from an empty identity map: its rows are flushed by now, and an
+            # ORM-enabled UPDATE (ledger balances, order moves) looks through every object the session
+            # holds, which would make a batch's cost grow with the square of its size.
+            session.expunge_all()
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
