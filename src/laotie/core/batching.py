@@ -69,6 +69,8 @@ class GroupCommit:
         self._queue: list[_Pending[Any]] = []
         self._running = False
         self._drainer: asyncio.Task[None] | None = None
+        # What the batches looked like (for tests and benchmarks): how many, and each one's size.
+        self.batch_sizes: list[int] = []
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-writer")
 
     async def run(self, work: Work[T]) -> T:
@@ -86,6 +88,7 @@ class GroupCommit:
         try:
             while self._queue:
                 batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+                self.batch_sizes = [*self.batch_sizes[-999:], len(batch)]
                 try:
                     done, actions = await loop.run_in_executor(self._writer, self._write, batch)
                 except Exception as exc:  # never leave a caller hanging

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
 
 from laotie.core.auth import AnyUser, Principal, PublicAccess
 from laotie.core.batching import group_commit
@@ -11,7 +10,6 @@ from laotie.core.errors import NOT_FOUND
 from laotie.core.http import DbSession, PathId
 from laotie.payments import errors, gateway, service, webhooks
 from laotie.payments.interfaces import InvalidSignature
-from laotie.payments.models import WebhookOutcome
 from laotie.payments.sandbox import webhook_doc
 from laotie.payments.schemas import AgreementOut, IntentEventOut, IntentOut, WebhookAck
 
@@ -67,17 +65,9 @@ async def sandbox_webhook(
     if gateway.provider_name() != "sandbox":
         raise NOT_FOUND()
     headers = dict(request.headers)
-
-    def work(session: Session) -> WebhookOutcome | InvalidSignature:
-        try:
-            event = webhooks.verify(session, body, headers)
-        except InvalidSignature as exc:
-            # The rejection is kept (committed with the batch) although the answer is an error.
-            webhooks.record_rejected(session, "sandbox", body, headers, exc.reason)
-            return exc
-        return webhooks.receive(session, "sandbox", event, body, headers)
-
-    outcome = await group_commit(request.app, "payments").run(work)
+    outcome = await group_commit(request.app, "payments").run(
+        lambda session: webhooks.apply_signed(session, "sandbox", body, headers)
+    )
     if isinstance(outcome, InvalidSignature):
         raise errors.INVALID_SIGNATURE(reason=outcome.reason)
     return WebhookAck(outcome=outcome)

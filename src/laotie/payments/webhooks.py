@@ -20,7 +20,7 @@ from laotie.core.events import emit
 from laotie.events.payments import PayoutFailed, PayoutPaid
 from laotie.payments import captured, errors, gateway
 from laotie.payments.intents import capture, fail, lock_by_provider_ref, mark_processing, record
-from laotie.payments.interfaces import WebhookEvent
+from laotie.payments.interfaces import InvalidSignature, WebhookEvent
 from laotie.payments.models import IntentEventKind, PaymentIntent, PaymentWebhookReceipt, WebhookOutcome
 from laotie.payments.sandbox.signature import HEADER as SANDBOX_SIGNATURE_HEADER
 
@@ -155,6 +155,19 @@ def _apply_payout(session: Session, event: WebhookEvent) -> tuple[WebhookOutcome
         ),
     )
     return Outcome.APPLIED, ""
+
+
+def apply_signed(
+    session: Session, provider: str, body: bytes, headers: Mapping[str, str]
+) -> WebhookOutcome | InvalidSignature:
+    """Verify and apply one delivery (a request's work in a webhook batch). A refused signature is
+    recorded and returned, not raised: the rejection is kept although the answer is an error."""
+    try:
+        event = verify(session, body, headers)
+    except InvalidSignature as exc:
+        record_rejected(session, provider, body, headers, exc.reason)
+        return exc
+    return receive(session, provider, event, body, headers)
 
 
 def receive(
