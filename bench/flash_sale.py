@@ -306,6 +306,7 @@ def run(
     workers: int = 1,
     database: str = DEFAULT_DATABASE,
     pay_profile: Path | None = None,
+    pay_concurrency: int = 32,
 ) -> dict[str, Any]:
     info = machine()
     workdir = Path(tempfile.mkdtemp(prefix="laotie-flash-"))
@@ -341,7 +342,7 @@ def run(
         pay_profiler = start_profiler(pay_profile, server.pid, gil=True)
         cpu4 = cpu_seconds(server.pid)
         with console.status(f"paying {created} orders through the sandbox…"):
-            payments = pay_all(base_url, to_pay)
+            payments = pay_all(base_url, to_pay, pay_concurrency)
             paid, waited = wait_paid(url, world.shop_id, created)
         cpu5 = cpu_seconds(server.pid)
         stop_profiler(pay_profiler)
@@ -424,7 +425,7 @@ def run(
         "timings": timings,
         "load_generator": (
             "wrk (C, one thread): each buyer one connection and exactly one request; "
-            "all connect at once; payments by an httpx asyncio client, 32 at a time"
+            f"all connect at once; payments by an httpx asyncio client, {pay_concurrency} buyers at a time"
         ),
         "server": "laotie serve: one Uvicorn worker (uvloop, httptools), embedded outbox worker and "
         "sandbox webhook sender",
@@ -491,6 +492,9 @@ def main() -> None:
         type=Path,
         help="sample the server with py-spy while the orders are paid (collapsed stacks)",
     )
+    parser.add_argument(
+        "--pay-concurrency", type=int, default=32, help="buyers paying at the same time (default %(default)s)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary files and the database")
     parser.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL when > 1)")
     parser.add_argument(
@@ -506,6 +510,7 @@ def main() -> None:
         args.workers,
         database=args.database,
         pay_profile=args.pay_profile,
+        pay_concurrency=args.pay_concurrency,
     )
     console.print(table(result))
     if args.json is not None:
