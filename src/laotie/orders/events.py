@@ -89,21 +89,7 @@ def _settle_checkout_payment(session: Session, ev: IntentEvent) -> None:
 def mark_checkout_paid(session: Session, intent_id: int, checkout_id: str) -> None:
     """Move the checkout's unpaid orders to paid, in the capture's transaction. An order that is no
     longer pending (cancelled meanwhile) is left to ``orders.mark_paid``, which refunds it."""
-    order_ids = session.scalars(
-        select(Order.id)
-        .where(Order.checkout_id == int(checkout_id), Order.status == OrderStatus.PENDING_PAYMENT)
-        .order_by(Order.id)
-    ).all()
-    for order_id in order_ids:
-        lifecycle.move(
-            session,
-            order_id,
-            OrderStatus.PAID,
-            None,
-            OrderEventKind.PAID,
-            f"payment {intent_id}",
-            strict=False,
-        )
+    lifecycle.pay_checkout(session, int(checkout_id), f"payment {intent_id}")
 
 
 def on_payment_succeeded(session: Session, ev: PaymentSucceeded) -> None:
