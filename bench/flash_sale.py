@@ -14,8 +14,10 @@
    own Idempotency-Key and body, the same way. ``orders_per_s`` counts every answer (sold-out 409s
    included) over the time from the first request sent to the last answer read.
 6. ``pay``: each buyer who got an order pays it (``POST /api/v1/checkouts/{id}/pay``, then confirm
-   at the sandbox cashier with ``tok_ok``); the bench waits until the signed webhooks and the outbox
-   worker have marked every order paid.
+   at the sandbox cashier with ``tok_ok``, ``--pay-concurrency`` buyers at a time); the bench waits
+   until the signed webhooks have marked every order paid. ``paid_after_rush_s``: from the rush's
+   last answer to the last order's ``paid_at``; ``completed_orders_per_s``: orders paid over the time
+   from the rush's first request to the last ``paid_at`` (``--pay-profile`` samples the server meanwhile).
 7. Correctness from the database: ``oversold`` (units sold beyond S), ``duplicates`` (a buyer with
    more than one order, or an order without exactly one idempotency record), stock left.
 
