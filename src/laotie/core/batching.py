@@ -175,3 +175,9 @@ def group_commit(app: Any, name: str) -> GroupCommit:
     if name not in batchers:
         batchers[name] = GroupCommit(app.state.db, name)
     return batchers[name]
+
+
+def close_group_commits(app: Any) -> None:
+    """At shutdown: let each batcher finish its batch and stop its writer thread."""
+    for batcher in getattr(app.state, "group_commits", {}).values():
+        batcher.close()
