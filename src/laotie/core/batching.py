@@ -11,6 +11,10 @@ At low load a batch is one request and nothing waits. Under load the cost of a c
 SQLite, a round trip and a WAL flush on PostgreSQL) and of SQLite's single write lock is paid once
 per batch instead of once per request, and requests never queue for the write lock in a thread each.
 
+A batched route must hold no session of its own while it waits (no ``DbSession``, no dependency
+that looks a token up in the database: ``CachedUser`` or ``NoPrincipal`` instead): on SQLite that
+session's transaction would hold the write lock the batch needs.
+
 A database error other than the request's own (a deadlock, a serialisation failure, a failed
 commit) rolls the whole batch back; each request is then run again alone, in a transaction of its
 own, so that a conflict decides only the request it belongs to.

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from laotie.core.auth import AnyUser, Principal, PublicAccess
+from laotie.core.auth import AnyUser, NoPrincipal, Principal
 from laotie.core.batching import group_commit
 from laotie.core.errors import NOT_FOUND
 from laotie.core.http import DbSession, PathId
@@ -56,7 +56,7 @@ def get_intent_events(session: DbSession, intent: OwnIntent) -> list[IntentEvent
     openapi_extra=webhook_doc.OPENAPI_EXTRA,
 )
 async def sandbox_webhook(
-    request: Request, body: bytes = Depends(raw_body), _: object = PublicAccess
+    request: Request, body: bytes = Depends(raw_body), _: None = NoPrincipal
 ) -> WebhookAck:
     """Notifications from the sandbox PSP, authenticated by their signature rather than a user.
     Answers 2xx only once the change is committed, so the PSP retries anything we lost. Concurrent

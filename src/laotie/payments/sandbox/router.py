@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from laotie.core.auth import PublicAccess
+from laotie.core.auth import NoPrincipal, PublicAccess
 from laotie.core.batching import group_commit
 from laotie.core.errors import NOT_FOUND
 from laotie.core.http import DbSession
@@ -61,7 +61,7 @@ def cashier(
 
 
 @router.post("/intents/{provider_ref}/confirm", response_model=CashierOut, status_code=202)
-async def confirm(request: Request, provider_ref: str, body: Confirm, _: object = PublicAccess) -> CashierOut:
+async def confirm(request: Request, provider_ref: str, body: Confirm, _: None = NoPrincipal) -> CashierOut:
     """Pay with a test payment method (tok_ok, tok_decline, tok_timeout, tok_duplicate,
     tok_out_of_order). Authenticated by the intent's client secret, as at a real PSP. Concurrent
     confirmations share one transaction (``core.batching``), each in its own savepoint."""
