@@ -57,6 +57,9 @@ class Burst:
     p99_ms: float = 0.0
     max_ms: float = 0.0
     socket_errors: dict[str, int] = field(default_factory=dict)
+    # First request sent and last answer read, on time.monotonic()'s clock (0 when unknown).
+    started_s: float = 0.0
+    ended_s: float = 0.0
 
     @property
     def answered_once(self) -> int:
@@ -132,6 +135,7 @@ def burst(
                 setattr(result, parts[0], getattr(result, parts[0]) + int(parts[1]))
     if first and last:
         result.seconds = (max(last) - min(first)) / 1e6
+        result.started_s, result.ended_s = min(first) / 1e6, max(last) / 1e6
     latency = {k: int(v) for k, v in _pairs(Path(f"{prefix}.latency"))}
     result.p50_ms = latency["p50_us"] / 1000
     result.p90_ms = latency["p90_us"] / 1000

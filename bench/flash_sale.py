@@ -19,8 +19,10 @@
    ``rush_server_cpu_ms_per_answer`` is the CPU time of the server and all its worker processes
    during the rush, per answer; ``--profile`` samples every worker process with py-spy.
 6. ``pay``: each buyer who got an order pays it (``POST /api/v1/checkouts/{id}/pay``, then confirm
-   at the sandbox cashier with ``tok_ok``); the bench waits until the signed webhooks and the outbox
-   worker have marked every order paid.
+   at the sandbox cashier with ``tok_ok``, ``--pay-concurrency`` buyers at a time); the bench waits
+   until the signed webhooks have marked every order paid. ``paid_after_rush_s``: from the rush's
+   last answer to the last order's ``paid_at``; ``completed_orders_per_s``: orders paid over the time
+   from the rush's first request to the last ``paid_at`` (``--pay-profile`` samples the server meanwhile).
 7. Correctness from the database: ``oversold`` (units sold beyond S), ``duplicates`` (a buyer with
    more than one order, or an order without exactly one idempotency record), stock left.
 
@@ -52,17 +54,18 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from flash_load import Prepared, burst, pay_all, require_wrk  # noqa: E402
 from flash_seed import World, migrate, seed  # noqa: E402
 from laotie.core.install_secrets import random_secrets_env  # noqa: E402
+from laotie.orders.models import Order  # noqa: E402  (its typed paid_at reads SQLite's text too)
 
 console = Console()
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-BENCH_DATABASE = "laotie_bench_flash"
 PAID_WAIT_SECONDS = 600
+DEFAULT_DATABASE = "laotie_bench_flash"
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -93,7 +96,7 @@ def machine() -> dict[str, Any]:
     }
 
 
-def fresh_database(kind: str, workdir: Path, database: str = BENCH_DATABASE) -> str:
+def fresh_database(kind: str, workdir: Path, database: str) -> str:
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'flash.db'}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -104,7 +107,7 @@ def fresh_database(kind: str, workdir: Path, database: str = BENCH_DATABASE) -> 
     return make_url(POSTGRES_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
 
 
-def drop_database(kind: str, database: str = BENCH_DATABASE) -> None:
+def drop_database(kind: str, database: str) -> None:
     if kind == "postgres":
         admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -309,14 +312,16 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def start_profiler(out: Path | None, pid: int) -> subprocess.Popen[bytes] | None:
+def start_profiler(out: Path | None, pid: int, gil: bool = True) -> subprocess.Popen[bytes] | None:
     """py-spy (from PyPI) sampling the server during the rush, as collapsed stacks: only the thread
     holding the GIL, since in one Python process that is the resource every request competes for."""
     if out is None:
         return None
-    spy = shutil.which("py-spy") or "py-spy"
-    command = [spy, "record", "-p", str(pid), "-o", str(out), "-f", "raw", "-r", "250", "--threads", "--gil"]
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    command = [spy, "record", "-p", str(pid), "-o", str(out), "-f", "raw", "-r", "250", "--threads"]
     command.append("--subprocesses")  # every Uvicorn worker when there are several
+    # With ``gil`` False every thread is sampled, waiting ones too (lock waits, the sender's calls).
+    command += ["--gil"] if gil else ["--idle"]
     profiler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)  # py-spy attaches before the first buyer taps
     return profiler
@@ -328,6 +333,19 @@ def stop_profiler(profiler: subprocess.Popen[bytes] | None) -> None:
         profiler.wait(timeout=60)
 
 
+def paid_times(url: str, shop_id: int) -> tuple[float, float]:
+    """(first, last) paid_at of the shop's orders, as Unix times (0 when none is paid)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            first, last = conn.execute(
+                select(func.min(Order.paid_at), func.max(Order.paid_at)).where(Order.shop_id == shop_id)
+            ).one()
+    finally:
+        engine.dispose()
+    return (first.timestamp() if first else 0.0, last.timestamp() if last else 0.0)
+
+
 def run(
     kind: str,
     buyers: int,
@@ -335,7 +353,9 @@ def run(
     keep: bool,
     profile: Path | None = None,
     workers: int = 1,
-    database: str = BENCH_DATABASE,
+    database: str = DEFAULT_DATABASE,
+    pay_profile: Path | None = None,
+    pay_concurrency: int = 32,
 ) -> dict[str, Any]:
     info = machine()
     workdir = Path(tempfile.mkdtemp(prefix="laotie-flash-"))
@@ -366,14 +386,26 @@ def run(
         stop_profiler(profiler)
         console.print(f"rush: {rush.answered} answers in {rush.seconds:.2f} s")
         created, _ = count_paid(url, world.shop_id)
+        # wrk's times are on the monotonic clock, paid_at on the wall clock: one offset joins them.
+        wall_offset = time.time() - time.monotonic()
+        to_pay = checkouts_to_pay(url, world)
+        pay_profiler = start_profiler(pay_profile, server.pid, gil=True)
+        cpu4 = cpu_seconds(server.pid)
         with console.status(f"paying {created} orders through the sandbox…"):
-            payments = pay_all(base_url, checkouts_to_pay(url, world))
+            payments = pay_all(base_url, to_pay, pay_concurrency)
             paid, waited = wait_paid(url, world.shop_id, created)
+        cpu5 = cpu_seconds(server.pid)
+        stop_profiler(pay_profiler)
+        _, last_paid = paid_times(url, world.shop_id)
+        rush_start, rush_end = rush.started_s + wall_offset, rush.ended_s + wall_offset
+        paid_after_rush = max(0.0, last_paid - rush_end) if last_paid else float("nan")
+        sale_seconds = last_paid - rush_start if last_paid else 0.0
         timings.update(
             noop_s=round(noop.seconds, 3),
             rush_s=round(rush.seconds, 3),
             pay_requests_s=round(payments.seconds, 1),
-            paid_after_rush_s=round(payments.seconds + waited, 1),
+            paid_wait_s=round(waited, 1),
+            paid_after_rush_s=round(paid_after_rush, 2),
         )
         checks = audit(url, world)
     finally:
@@ -408,6 +440,14 @@ def run(
         "sold_out_answers": sold_out,
         "placing_batches": checks["batches"],
         "orders_per_s": round(rush.per_second, 1),
+        # The pay phase (issue 15 item 1): from the end of the rush to the last order's paid_at, and
+        # orders paid per second from the first buyer's tap to the last order's paid_at.
+        "paid_after_rush_s": round(paid_after_rush, 2),
+        "completed_orders_per_s": round(paid / sale_seconds, 1) if sale_seconds > 0 else 0.0,
+        "pay_requests_per_s": round(2 * payments.confirmed / payments.seconds, 1)
+        if payments.seconds
+        else 0.0,
+        "pay_server_cpu_ms_per_order": round(1000 * (cpu5 - cpu4) / max(1, paid), 3),
         "p50_ms": round(rush.p50_ms, 1),
         "p90_ms": round(rush.p90_ms, 1),
         "p99_ms": round(rush.p99_ms, 1),
@@ -435,7 +475,7 @@ def run(
         "timings": timings,
         "load_generator": (
             "wrk (C, one thread): each buyer one connection and exactly one request; "
-            "all connect at once; payments by an httpx asyncio client, 32 at a time"
+            f"all connect at once; payments by an httpx asyncio client, {pay_concurrency} buyers at a time"
         ),
         "workers": workers,
         "server": f"laotie serve --workers {workers} (uvloop, httptools), each worker with its embedded "
@@ -467,6 +507,10 @@ def table(result: dict[str, Any]) -> Table:
         "p99_ms",
         "noop_rps",
         "ratio",
+        "paid_after_rush_s",
+        "completed_orders_per_s",
+        "pay_requests_per_s",
+        "pay_server_cpu_ms_per_order",
     ):
         t.add_row(key, str(result[key]))
     for key, value in result["timings"].items():
@@ -489,18 +533,36 @@ def main() -> None:
         metavar="OUT",
         help="write the result as JSON (default bench/results/flash-sale-<db>.json)",
     )
-    parser.add_argument("--keep", action="store_true", help="keep the temporary files and the database")
-    parser.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL when > 1)")
     parser.add_argument(
         "--database",
-        default=BENCH_DATABASE,
-        help=f"the PostgreSQL database to drop, create and use (default {BENCH_DATABASE})",
+        default=DEFAULT_DATABASE,
+        help="the PostgreSQL benchmark database (dropped and created; default %(default)s)",
     )
+    parser.add_argument(
+        "--pay-profile",
+        type=Path,
+        help="sample the server with py-spy while the orders are paid (collapsed stacks)",
+    )
+    parser.add_argument(
+        "--pay-concurrency", type=int, default=32, help="buyers paying at the same time (default %(default)s)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary files and the database")
+    parser.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL when > 1)")
     parser.add_argument(
         "--profile", type=Path, help="sample the server with py-spy during the rush (collapsed stacks)"
     )
     args = parser.parse_args()
-    result = run(args.db, args.buyers, args.stock, args.keep, args.profile, args.workers, args.database)
+    result = run(
+        args.db,
+        args.buyers,
+        args.stock,
+        args.keep,
+        args.profile,
+        args.workers,
+        database=args.database,
+        pay_profile=args.pay_profile,
+        pay_concurrency=args.pay_concurrency,
+    )
     console.print(table(result))
     if args.json is not None:
         out = Path(args.json) if args.json else RESULTS / f"flash-sale-{args.db}.json"

@@ -19,6 +19,7 @@ from laotie.catalog import router as catalog_router
 from laotie.categories import router as categories_router
 from laotie.core import install_secrets, jobs
 from laotie.core.auth import NoPrincipal
+from laotie.core.batching import close_group_commits
 from laotie.core.collector import server_collector
 from laotie.core.db import Database
 from laotie.core.events import OutboxWorker
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         for stop_provider in provider_stops:
             stop_provider()
         app.state.placement_batcher.close()
+        close_group_commits(app)
         if db is None:
             database.dispose()
         tuning.close()

@@ -48,19 +48,81 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    # Take the write lock at BEGIN: a deferred transaction that later writes can fail with
-    # "database is locked" instead of waiting, which breaks concurrent writers.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+class _WriteGate:
+    """This process's writers take turns at a lock of their own before SQLite's write lock.
+
+    SQLite's busy handler polls: a writer that finds the database locked sleeps 1, 2, 5 … up to
+    100 ms between tries, whether the holder needs a millisecond or a second. With a handful of
+    threads writing short transactions (the pay path's writer, the outbox worker, the jobs, the
+    sandbox's sender) most of the time went into those sleeps, the lock free (issue 15). Queued here
+    instead, the next writer starts the moment the last one commits or rolls back. Other processes
+    still meet at SQLite's own lock; a writer that waits here longer than the busy timeout goes on to
+    it and waits there as before, so nothing can wait forever on this gate."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.lock = threading.Lock()
+        self.timeout_s = timeout_s
+        self.holders: set[int] = set()
+
+    def begin(self, conn: Any) -> None:
+        dbapi_connection = conn.connection.dbapi_connection
+        acquired = self.lock.acquire(timeout=self.timeout_s)
+        if acquired:
+            self.holders.add(id(dbapi_connection))
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.release(dbapi_connection)
+            raise
+
+    def release(self, dbapi_connection: Any) -> None:
+        # The dialect is handed the pool's proxy or the raw connection, depending on the caller.
+        key = id(getattr(dbapi_connection, "dbapi_connection", None) or dbapi_connection)
+        if key in self.holders:
+            self.holders.discard(key)
+            self.lock.release()
+
+    def install(self, engine: Engine) -> None:
+        """Release after the DBAPI's commit or rollback (the engine's events fire before them)."""
+        dialect = engine.dialect
+        commit, rollback, close = dialect.do_commit, dialect.do_rollback, dialect.do_close
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self.release(dbapi_connection)
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self.release(dbapi_connection)
+
+        def do_close(dbapi_connection: Any) -> None:
+            try:
+                close(dbapi_connection)
+            finally:
+                self.release(dbapi_connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+        dialect.do_close = do_close  # type: ignore[method-assign]
+        # Take the write lock at BEGIN: a deferred transaction that later writes can fail with
+        # "database is locked" instead of waiting, which breaks concurrent writers.
+        event.listen(engine, "begin", self.begin)
 
 
 def _sqlite_begin_deferred(conn: Any) -> None:
@@ -78,7 +140,10 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy, not pysqlite, emit BEGIN so that it can be IMMEDIATE.
         event.listen(engine, "connect", lambda dbapi_conn, _r: setattr(dbapi_conn, "isolation_level", None))
-        event.listen(engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin_immediate)
+        if read_only:
+            event.listen(engine, "begin", _sqlite_begin_deferred)
+        else:
+            _WriteGate(timeout_s=SQLITE_BUSY_TIMEOUT_S).install(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         url = str(parsed.set(drivername="postgresql+psycopg"))

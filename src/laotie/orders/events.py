@@ -35,6 +35,9 @@ def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> N
     bus.subscribe(PaymentFailed, on_pay_later_failed, name="orders.pay_later_failed")
     bus.subscribe(PaymentExpired, on_pay_later_failed, name="orders.pay_later_expired")
     bus.subscribe(ShipmentDelivered, on_shipment_delivered, name="orders.shipment_delivered")
+    # The buyer's orders become paid in the webhook's own transaction; orders.mark_paid above stays
+    # for what that step leaves (an order cancelled meanwhile is refunded there) and finds it done.
+    payments.on_captured("checkout", mark_checkout_paid)
     jobs.add("orders.cancel_expired", 5, tasks.cancel_expired_orders)
     jobs.add("orders.auto_confirm", 300, tasks.auto_confirm)
     jobs.add("orders.settle_due", 300, tasks.settle_due)
@@ -81,6 +84,12 @@ def _settle_checkout_payment(session: Session, ev: IntentEvent) -> None:
                 OrderStatus.CANCELLED.value,
                 f"payment {intent_id} refunded",
             )
+
+
+def mark_checkout_paid(session: Session, intent_id: int, checkout_id: str) -> None:
+    """Move the checkout's unpaid orders to paid, in the capture's transaction. An order that is no
+    longer pending (cancelled meanwhile) is left to ``orders.mark_paid``, which refunds it."""
+    lifecycle.pay_checkout(session, int(checkout_id), f"payment {intent_id}")
 
 
 def on_payment_succeeded(session: Session, ev: PaymentSucceeded) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
 from laotie.core import clock
-from laotie.core.events import emit
+from laotie.core.events import emit, emit_many
 from laotie.core.transitions import Transitions, move_where
 from laotie.events.orders import (
     OrderCancelled,
@@ -149,6 +149,64 @@ def move(
         ),
     )
     return True
+
+
+def pay_checkout(session: Session, checkout_id: int, reason: str) -> list[int]:
+    """``move`` to paid for every order of a checkout that may enter it, at once: one conditional
+    UPDATE ... RETURNING, then the trail rows and the OrderPaid events in one statement each (the
+    payment webhook's batch runs this for every payment it captures). Only a pending order may
+    become paid, so each trail row leaves pending_payment. Returns the orders moved."""
+    now = clock.now()
+    moved = session.execute(
+        update(Order)
+        .where(Order.checkout_id == checkout_id, Order.status.in_(TRANSITIONS.entered_from(S.PAID)))
+        .values(status=S.PAID, paid_at=now)
+        .returning(
+            Order.id,
+            Order.shop_id,
+            Order.buyer_id,
+            Order.payable_fen,
+            Order.pay_mode,
+            Order.channel,
+            Order.live_session_id,
+            Order.creator_id,
+        )
+    ).all()
+    if not moved:
+        return []
+    moved = sorted(moved, key=lambda row: row.id)
+    session.execute(
+        insert(OrderEvent),
+        [
+            {
+                "order_id": row.id,
+                "actor_id": None,
+                "kind": OrderEventKind.PAID,
+                "from_status": S.PENDING_PAYMENT.value,
+                "to_status": S.PAID.value,
+                "reason": reason,
+                "at": now,
+            }
+            for row in moved
+        ],
+    )
+    emit_many(
+        session,
+        [
+            OrderPaid(
+                order_id=row.id,
+                shop_id=row.shop_id,
+                buyer_id=row.buyer_id,
+                payable_fen=row.payable_fen,
+                pay_mode=row.pay_mode.value,
+                channel=row.channel.value,
+                live_session_id=row.live_session_id,
+                creator_id=row.creator_id,
+            )
+            for row in moved
+        ],
+    )
+    return [row.id for row in moved]
 
 
 def release_reservation(session: Session, order_id: int) -> None:

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from laotie.addresses.schemas import AddressSnapshot
 from laotie.core.auth import AnyUser, Principal
+from laotie.core.batching import group_commit
 from laotie.core.http import DbSession, PathId, error_response
 from laotie.core.idempotency import idempotency_key_header
 from laotie.core.numbers import StrictInt
@@ -80,10 +81,18 @@ async def buy_now(
 
 
 @router.post("/checkouts/{checkout_id}/pay", response_model=IntentOut)
-def pay_checkout(
-    session: DbSession, checkout_id: PathId, buyer: Principal = AnyUser, idempotency_key: str = IdempotencyKey
+async def pay_checkout(
+    request: Request,
+    checkout_id: PathId,
+    buyer: Principal = CachedUser,
+    idempotency_key: str = IdempotencyKey,
 ) -> IntentOut:
-    return service.pay(session, buyer, checkout_id, idempotency_key)
+    """Start paying: decided with the other payments arriving at the same moment, in one transaction
+    (``core.batching``), each in its own savepoint; no worker thread waits for the write lock."""
+    payments_writer = group_commit(request.app, "payments")
+    return await payments_writer.run(
+        lambda session: service.pay(session, buyer, checkout_id, idempotency_key)
+    )
 
 
 @router.get("/orders", response_model=Page[OrderOut])

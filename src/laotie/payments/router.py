@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from laotie.core.auth import AnyUser, Principal, PublicAccess
+from laotie.core.auth import AnyUser, NoPrincipal, Principal
+from laotie.core.batching import group_commit
 from laotie.core.errors import NOT_FOUND
 from laotie.core.http import DbSession, PathId
 from laotie.payments import errors, gateway, service, webhooks
@@ -54,20 +55,21 @@ def get_intent_events(session: DbSession, intent: OwnIntent) -> list[IntentEvent
     description=webhook_doc.DESCRIPTION,
     openapi_extra=webhook_doc.OPENAPI_EXTRA,
 )
-def sandbox_webhook(
-    session: DbSession, request: Request, body: bytes = Depends(raw_body), _: object = PublicAccess
+async def sandbox_webhook(
+    request: Request, body: bytes = Depends(raw_body), _: None = NoPrincipal
 ) -> WebhookAck:
     """Notifications from the sandbox PSP, authenticated by their signature rather than a user.
-    Answers 2xx only once the change is committed, so the PSP retries anything we lost."""
+    Answers 2xx only once the change is committed, so the PSP retries anything we lost. Concurrent
+    notifications are applied in one transaction (``core.batching``), each in its own savepoint: one
+    that fails (an unknown payment) is rolled back alone."""
     if gateway.provider_name() != "sandbox":
         raise NOT_FOUND()
-    try:
-        event = webhooks.verify(session, body, request.headers)
-    except InvalidSignature as exc:
-        webhooks.record_rejected(session, "sandbox", body, request.headers, exc.reason)
-        session.commit()  # the rejection is kept although the answer is an error
-        raise errors.INVALID_SIGNATURE(reason=exc.reason) from None
-    outcome = webhooks.receive(session, "sandbox", event, body, request.headers)
+    headers = dict(request.headers)
+    outcome = await group_commit(request.app, "payments").run(
+        lambda session: webhooks.apply_signed(session, "sandbox", body, headers)
+    )
+    if isinstance(outcome, InvalidSignature):
+        raise errors.INVALID_SIGNATURE(reason=outcome.reason)
     return WebhookAck(outcome=outcome)
 
 

@@ -37,6 +37,9 @@ from laotie.payments.bulk_refunds import RefundIn as RefundIn
 from laotie.payments.bulk_refunds import refund_many as refund_many
 from laotie.payments.bulk_refunds import refundable_intents as refundable_intents
 
+# Work done in the capturing transaction itself (re-exported on purpose).
+from laotie.payments.captured import on_captured as on_captured
+
 # Reading intents (re-exported on purpose).
 from laotie.payments.intent_views import get_intent as get_intent
 from laotie.payments.intent_views import get_intent_for as get_intent_for

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.events import emit
 from laotie.events.payments import PayoutFailed, PayoutPaid
-from laotie.payments import errors, gateway
+from laotie.payments import captured, errors, gateway
 from laotie.payments.intents import capture, fail, lock_by_provider_ref, mark_processing, record
-from laotie.payments.interfaces import WebhookEvent
+from laotie.payments.interfaces import InvalidSignature, WebhookEvent
 from laotie.payments.models import IntentEventKind, PaymentIntent, PaymentWebhookReceipt, WebhookOutcome
 from laotie.payments.sandbox.signature import HEADER as SANDBOX_SIGNATURE_HEADER
 
@@ -130,6 +130,9 @@ def _apply_payment(
         outcome = mark_processing(session, intent, event.event_id)
     elif event.type == "payment.succeeded":
         outcome = capture(session, intent, event.event_id, "webhook", event.created_at)
+        if outcome == Outcome.APPLIED and not intent.late:
+            # The buyer waits on this one: done now, not an outbox pass later (``captured``).
+            captured.run(session, intent.reference_type, intent.id, intent.reference_id)
     elif event.type == "payment.failed":
         reason = str(event.data.get("decline_reason") or "declined")
         outcome = fail(session, intent, reason, event.event_id)
@@ -152,6 +155,19 @@ def _apply_payout(session: Session, event: WebhookEvent) -> tuple[WebhookOutcome
         ),
     )
     return Outcome.APPLIED, ""
+
+
+def apply_signed(
+    session: Session, provider: str, body: bytes, headers: Mapping[str, str]
+) -> WebhookOutcome | InvalidSignature:
+    """Verify and apply one delivery (a request's work in a webhook batch). A refused signature is
+    recorded and returned, not raised: the rejection is kept although the answer is an error."""
+    try:
+        event = verify(session, body, headers)
+    except InvalidSignature as exc:
+        record_rejected(session, provider, body, headers, exc.reason)
+        return exc
+    return receive(session, provider, event, body, headers)
 
 
 def receive(

@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import httpx
-from sqlalchemy import event, select
+from sqlalchemy import Table, bindparam, event, select, update
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/api/v1/payments/webhooks/sandbox"
 LEASE = timedelta(seconds=30)
+_TABLE = cast(Table, SandboxWebhook.__table__)
 
 # Sends one signed request; returns the HTTP status. Raising counts as a failed attempt.
 Send = Callable[[str, bytes, dict[str, str]], int]
@@ -55,10 +57,34 @@ def encode(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    object_ref: str
+    attempts: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class _Answer:
+    claimed: _Claimed
+    status: int | None
+    error: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
 class WebhookDeliverer:
-    def __init__(self, db: Database, batch_size: int = 50) -> None:
+    """Takes many due notifications at once, sends them concurrently (``concurrency`` at a time;
+    the notifications about one payment one after another, in the order they were queued, as a
+    real PSP's do), and records every answer of a pass in one transaction."""
+
+    def __init__(self, db: Database, batch_size: int = 500, concurrency: int = 32) -> None:
         self.db = db
         self.batch_size = batch_size
+        self.concurrency = concurrency
         self.wake = threading.Event()
         event.listen(db.sessions, "after_commit", self._after_commit)
 
@@ -69,74 +95,128 @@ class WebhookDeliverer:
     def close(self) -> None:
         event.remove(self.db.sessions, "after_commit", self._after_commit)
 
-    def claim(self, ignore_schedule: bool = False) -> list[tuple[int, bytes]]:
+    def claim(self, ignore_schedule: bool = False) -> list[_Claimed]:
+        """Lease up to ``batch_size`` due notifications: one read and one update."""
+        t = _TABLE
         with unit_of_work(self.db) as session:
             now = clock.now()
             query = (
-                select(SandboxWebhook)
-                .where(SandboxWebhook.delivered_at.is_(None), SandboxWebhook.gave_up_at.is_(None))
-                .order_by(SandboxWebhook.next_attempt_at, SandboxWebhook.id)
+                select(t.c.id, t.c.object_ref, t.c.attempts, t.c.payload)
+                .where(t.c.delivered_at.is_(None), t.c.gave_up_at.is_(None))
+                .order_by(t.c.next_attempt_at, t.c.id)
                 .limit(self.batch_size)
             )
             if not ignore_schedule:
-                query = query.where(SandboxWebhook.next_attempt_at <= now)
+                query = query.where(t.c.next_attempt_at <= now)
             if not self.db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
-            rows = session.scalars(query).all()
-            claimed = []
-            for row in rows:
-                row.next_attempt_at = now + LEASE
-                claimed.append((row.id, encode(dict(row.payload))))
+            rows = session.execute(query).all()
+            if rows:
+                session.execute(
+                    update(t).where(t.c.id.in_([r.id for r in rows])).values(next_attempt_at=now + LEASE)
+                )
             session.commit()
-        return claimed
+        return [_Claimed(r.id, r.object_ref, r.attempts, encode(dict(r.payload))) for r in rows]
 
-    def attempt(self, webhook_id: int, body: bytes, send: Send) -> int | None:
-        """Send once; record the answer. Returns the status, None when the call itself failed."""
-        settings = get_settings()
+    def _send(self, claimed: _Claimed, send: Send) -> _Answer:
         headers = {
             "Content-Type": "application/json",
-            signature.HEADER: signature.sign(settings.payment_webhook_secret, body, clock.now()),
+            signature.HEADER: signature.sign(
+                get_settings().payment_webhook_secret, claimed.body, clock.now()
+            ),
         }
-        status: int | None = None
-        error = ""
         try:
-            status = send(WEBHOOK_PATH, body, headers)
+            return _Answer(claimed, send(WEBHOOK_PATH, claimed.body, headers), "")
         except Exception as exc:  # a crash or a dropped connection on the other side: try again later
-            error = repr(exc)[:2000]
+            return _Answer(claimed, None, repr(exc)[:2000])
+
+    def _send_in_turn(self, claimed: list[_Claimed], send: Send) -> list[_Answer]:
+        """One payment's notifications in order; after a failure the rest wait for the next pass."""
+        answers = []
+        for i, one in enumerate(claimed):
+            answer = self._send(one, send)
+            answers.append(answer)
+            if not answer.ok:
+                answers += [
+                    _Answer(rest, None, "an earlier notification failed") for rest in claimed[i + 1 :]
+                ]
+                break
+        return answers
+
+    def send_all(self, claimed: list[_Claimed], send: Send) -> list[_Answer]:
+        by_object: dict[str, list[_Claimed]] = {}
+        for one in claimed:
+            by_object.setdefault(one.object_ref, []).append(one)
+        groups = list(by_object.values())
+        if self.concurrency <= 1 or len(groups) <= 1:
+            return [a for group in groups for a in self._send_in_turn(group, send)]
+        with ThreadPoolExecutor(min(self.concurrency, len(groups)), "sandbox-send") as pool:
+            return [a for answers in pool.map(lambda g: self._send_in_turn(g, send), groups) for a in answers]
+
+    def record(self, answers: list[_Answer]) -> None:
+        """Every answer of a pass in one transaction: the acknowledged ones in one statement."""
+        if not answers:
+            return
+        t = _TABLE
+        max_attempts = get_settings().sandbox_webhook_max_attempts
+        now = clock.now()
         with unit_of_work(self.db) as session:
-            row = session.get(SandboxWebhook, webhook_id)
-            if row is None:
-                return status
-            now = clock.now()
-            row.last_status = status
-            if status is not None and 200 <= status < 300:
-                row.delivered_at = now
-                row.last_error = ""
-            else:
-                row.attempts += 1
-                row.last_error = error or f"HTTP {status}"
-                if row.attempts >= settings.sandbox_webhook_max_attempts:
-                    row.gave_up_at = now
-                    log.error("sandbox gave up on webhook %s after %s attempts", row.event_id, row.attempts)
-                else:
-                    row.next_attempt_at = now + backoff(row.attempts)
+            # Acknowledged: one statement per status answered (in practice one: 200).
+            for status, ids in _by_status(a for a in answers if a.ok).items():
+                session.execute(
+                    update(t)
+                    .where(t.c.id.in_(ids))
+                    .values(delivered_at=now, last_status=status, last_error="")
+                )
+            failed = []
+            for a in answers:
+                if a.ok:
+                    continue
+                attempts = a.claimed.attempts + 1
+                gave_up = attempts >= max_attempts
+                if gave_up:
+                    log.error("sandbox gave up on webhook %s after %s attempts", a.claimed.id, attempts)
+                failed.append(
+                    {
+                        "row_id": a.claimed.id,
+                        "new_attempts": attempts,
+                        "new_status": a.status,
+                        "new_error": a.error or f"HTTP {a.status}",
+                        "new_gave_up_at": now if gave_up else None,
+                        "new_next_attempt_at": now + backoff(attempts),
+                    }
+                )
+            if failed:
+                session.connection().execute(
+                    update(t)
+                    .where(t.c.id == bindparam("row_id"))
+                    .values(
+                        attempts=bindparam("new_attempts"),
+                        last_status=bindparam("new_status"),
+                        last_error=bindparam("new_error"),
+                        gave_up_at=bindparam("new_gave_up_at"),
+                        next_attempt_at=bindparam("new_next_attempt_at"),
+                    ),
+                    failed,
+                )
             session.commit()
-        return status
 
     def run_once(self, send: Send, ignore_schedule: bool = False) -> DeliveryReport:
         report = DeliveryReport()
-        for webhook_id, body in self.claim(ignore_schedule):
-            status = self.attempt(webhook_id, body, send)
+        answers = self.send_all(self.claim(ignore_schedule), send)
+        self.record(answers)
+        for answer in answers:
             report.attempted += 1
-            report.statuses.append(status)
-            if status is not None and 200 <= status < 300:
+            report.statuses.append(answer.status)
+            if answer.ok:
                 report.acknowledged += 1
             else:
                 report.failed += 1
         return report
 
     def run_forever(self, stop: threading.Event, base_url: str, poll_seconds: float = 0.25) -> None:
-        with httpx.Client(base_url=base_url, timeout=10.0) as http:
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        with httpx.Client(base_url=base_url, timeout=10.0, limits=limits) as http:
             send = _sender(http)
             while not stop.is_set():
                 try:
@@ -162,6 +242,13 @@ class WebhookDeliverer:
         return thread, stop
 
 
+def _by_status(answers: Iterable[_Answer]) -> dict[int | None, list[int]]:
+    out: dict[int | None, list[int]] = {}
+    for a in answers:
+        out.setdefault(a.status, []).append(a.claimed.id)
+    return out
+
+
 def _sender(client: _Poster) -> Send:
     def send(path: str, body: bytes, headers: dict[str, str]) -> int:
         return int(client.post(path, content=body, headers=headers).status_code)
@@ -172,7 +259,8 @@ def _sender(client: _Poster) -> Send:
 def deliver_pending(db: Database, client: _Poster, *, ignore_schedule: bool = True) -> DeliveryReport:
     """Send every undelivered webhook once, now, through ``client`` (a TestClient or an
     ``httpx.Client`` with a base URL). Failed ones stay queued for the next call."""
-    deliverer = WebhookDeliverer(db, batch_size=1000)
+    # One at a time: a test's client (Starlette's TestClient) is not meant for threads.
+    deliverer = WebhookDeliverer(db, batch_size=1000, concurrency=1)
     try:
         return deliverer.run_once(_sender(client), ignore_schedule=ignore_schedule)
     finally:

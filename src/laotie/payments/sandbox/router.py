@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
-from laotie.core.auth import PublicAccess
+from laotie.core.auth import NoPrincipal, PublicAccess
+from laotie.core.batching import group_commit
 from laotie.core.errors import NOT_FOUND
 from laotie.core.http import DbSession
 from laotie.payments.sandbox import psp
@@ -59,9 +61,14 @@ def cashier(
 
 
 @router.post("/intents/{provider_ref}/confirm", response_model=CashierOut, status_code=202)
-def confirm(session: DbSession, provider_ref: str, body: Confirm, _: object = PublicAccess) -> CashierOut:
+async def confirm(request: Request, provider_ref: str, body: Confirm, _: None = NoPrincipal) -> CashierOut:
     """Pay with a test payment method (tok_ok, tok_decline, tok_timeout, tok_duplicate,
-    tok_out_of_order). Authenticated by the intent's client secret, as at a real PSP."""
+    tok_out_of_order). Authenticated by the intent's client secret, as at a real PSP. Concurrent
+    confirmations share one transaction (``core.batching``), each in its own savepoint."""
     _sandbox_only()
-    charge = psp.confirm(session, provider_ref, body.client_secret, body.payment_method)
-    return _out(charge, status="processing")
+
+    def work(session: Session) -> CashierOut:
+        charge = psp.confirm(session, provider_ref, body.client_secret, body.payment_method)
+        return _out(charge, status="processing")
+
+    return await group_commit(request.app, "payments").run(work)
