@@ -429,6 +429,7 @@ def run(
     result: dict[str, Any] = {
         "benchmark": "flash_sale",
         "database": kind,
+        "database_name": database if kind == "postgres" else None,
         "stock": stock,
         "buyers": buyers,
         "orders_created": created,

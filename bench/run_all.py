@@ -18,8 +18,8 @@ The load average is recorded before each benchmark. A benchmark that fails (exit
 figure missing) shows as failed and the run exits non-zero, after running the rest. Benchmarks that
 move money or stock report whether the books were exact: the flash sale's oversold / duplicates /
 every order paid, and ``laotie ledger check`` on its kept database; the refund benchmarks' own
-ledger checks. Everything runs on SQLite: ``flash_sale.py`` and ``catalog.py`` have no option to
-name their PostgreSQL database, and several checkouts share this PostgreSQL.
+ledger checks. The flash sale and the catalog also run on PostgreSQL (databases named
+``laotie_bench_runall_*``, dropped afterwards), the flash sale with one API process and with two.
 """
 
 from __future__ import annotations
@@ -88,20 +88,58 @@ def flash_sale(doc: dict[str, Any]) -> tuple[list[Figure], Books | None]:
         f"oversold {doc['oversold']}, duplicates {doc['duplicates']}, "
         f"paid {doc['orders_paid']}/{doc['orders_created']}"
     )
-    if doc.get("workdir"):
-        ledger_ok, tail = _ledger_check(f"sqlite:///{Path(doc['workdir']) / 'flash.db'}")
+    kept = doc.get("workdir")
+    url = _kept_database_url(doc)
+    if url:
+        ledger_ok, tail = _ledger_check(url)
         exact = exact and ledger_ok
         checked += f", laotie ledger check {'ok' if ledger_ok else 'FAILED: ' + tail}"
-        shutil.rmtree(doc["workdir"], ignore_errors=True)
-    figure = Figure(
-        "placements (buy-now answers)",
+        _drop_kept(doc)
+    if kept:
+        shutil.rmtree(kept, ignore_errors=True)
+    workers = doc.get("workers", 1)
+    shown = f" ({workers} workers)" if workers > 1 else ""
+    placements = Figure(
+        "placements (buy-now answers)" + shown,
         doc["orders_per_s"],
         "answers/s",
         doc["noop_rps"],
         "health",
         "buy-now answers per second over the rush ÷ health requests per second under the same burst",
     )
-    return [figure], Books(exact, checked)
+    paid = Figure(
+        "completed (paid) orders" + shown,
+        doc["completed_orders_per_s"],
+        "orders/s",
+        doc["noop_rps"],
+        "health",
+        f"orders paid ÷ seconds from the rush's first request to the last paid; the last paid "
+        f"{doc['paid_after_rush_s']} s after the rush; server CPU {doc['pay_server_cpu_ms_per_order']} ms "
+        "per paid order",
+    )
+    return [placements, paid], Books(exact, checked)
+
+
+def _kept_database_url(doc: dict[str, Any]) -> str | None:
+    """Where a kept flash-sale run's books are: its SQLite file, or its PostgreSQL database."""
+    if doc.get("database") == "postgres":
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{doc['database_name']}"
+    if doc.get("workdir"):
+        return f"sqlite:///{Path(doc['workdir']) / 'flash.db'}"
+    return None
+
+
+def _drop_kept(doc: dict[str, Any]) -> None:
+    if doc.get("database") != "postgres":
+        return
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{doc["database_name"]}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def catalog(doc: dict[str, Any]) -> tuple[list[Figure], Books | None]:
@@ -201,6 +239,11 @@ def search_engines(doc: dict[str, Any]) -> tuple[list[Figure], Books | None]:
     return out, None
 
 
+def _flags(line: str) -> list[str]:
+    """A benchmark's command-line flags, written as one would type them."""
+    return line.split()
+
+
 SPECS = [
     Spec(
         "flash_sale",
@@ -210,9 +253,36 @@ SPECS = [
         False,
     ),
     Spec(
+        "flash_sale_postgres",
+        "flash_sale.py",
+        _flags("--db postgres --database laotie_bench_runall_flash --buyers 2000 --stock 500 --keep"),
+        flash_sale,
+        False,
+    ),
+    Spec(
+        "flash_sale_postgres_2_workers",
+        "flash_sale.py",
+        _flags(
+            "--db postgres --database laotie_bench_runall_flash2 --buyers 2000 --stock 500 --workers 2 --keep"
+        ),
+        flash_sale,
+        False,
+    ),
+    Spec(
         "catalog",
         "catalog.py",
-        ["--db", "sqlite", "--products", "600", "--clients", "50", "--duration", "5"],
+        _flags(
+            "--db sqlite --products 10000 --seed bulk --clients 100 --duration 5 --endpoints list,detail,page"
+        ),
+        catalog,
+        False,
+    ),
+    Spec(
+        "catalog_postgres_2_workers",
+        "catalog.py",
+        _flags(
+            "--db postgres --database laotie_bench_runall_catalog --workers 2 --products 10000 --seed bulk --clients 100 --duration 5 --endpoints list,detail,page"
+        ),
         catalog,
         False,
     ),

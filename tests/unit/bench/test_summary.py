@@ -62,12 +62,13 @@ def test_a_failed_benchmark_or_inexact_books_fail_the_run_and_show_in_the_table(
 def test_the_extractors_read_what_the_benchmarks_write() -> None:
     flash = {
         "oversold": 0, "duplicates": 0, "stock_mismatch": 0, "orders_paid": 500, "orders_created": 500,
-        "orders_per_s": 900.0, "noop_rps": 3000.0, "workdir": None,
+        "orders_per_s": 900.0, "noop_rps": 3000.0, "workdir": None, "completed_orders_per_s": 150.0,
+        "paid_after_rush_s": 2.5, "pay_server_cpu_ms_per_order": 4.0, "workers": 2,
     }  # fmt: skip
     figures, books = run_all.flash_sale(flash)
-    assert figures[0].against(None)["ratio"] == 0.3 and books == Books(
-        True, "oversold 0, duplicates 0, paid 500/500"
-    )
+    assert [f.against(None)["ratio"] for f in figures] == [0.3, 0.05]
+    assert figures[1].name == "completed (paid) orders (2 workers)" and "2.5 s after" in figures[1].meaning
+    assert books == Books(True, "oversold 0, duplicates 0, paid 500/500")
     flash["orders_paid"] = 499
     assert run_all.flash_sale(flash)[1] == Books(False, "oversold 0, duplicates 0, paid 499/500")
     catalog = {"results": [
