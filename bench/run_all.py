@@ -435,7 +435,7 @@ def main() -> None:
         parser.error(f"unknown benchmarks: {sorted(unknown)}")
     scratch = Path(tempfile.mkdtemp(prefix="laotie-bench-all-"))
     started = time.perf_counter()
-    machine = {"nproc": os.cpu_count(), "load_average_at_start": list(_load())}
+    machine: dict[str, Any] = {"nproc": os.cpu_count(), "load_average_at_start": list(_load())}
     machine["started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         results = [run_one(spec, scratch) for spec in chosen]
