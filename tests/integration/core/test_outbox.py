@@ -129,7 +129,7 @@ def test_handler_committed_but_worker_died_before_marking_delivered(effects: Dat
     bus.subscribe(Happened, _record, name="record")
     event_id = _emit_one(effects)
     dying = OutboxWorker(effects, bus)
-    dying._record_outcome = lambda ev, error: None  # type: ignore[method-assign]  # dies right here
+    dying._record_outcomes = lambda evs, errors: None  # type: ignore[method-assign]  # dies right here
     dying.run_once()
     assert _effect_count(effects) == 1 and _row(effects, event_id).delivered_at is None
     with clock.travel(timedelta(seconds=31)):  # the dead worker's lease runs out
