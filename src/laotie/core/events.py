@@ -140,7 +140,7 @@ class _Subscription:
         if self.takes_many:
             self.handler(session, [self.typed(ev)])  # type: ignore[arg-type]
         else:
-            self.handler(session, self.typed(ev))
+            self.handler(session, self.typed(ev))  # type: ignore[arg-type]
 
     def many(self, session: Session, evs: Sequence[Event]) -> None:
         """A ``subscribe_many`` handler: all of a run's events in one call."""
