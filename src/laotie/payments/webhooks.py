@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -79,7 +79,7 @@ def _claim_receipt(
     decides it (the webhook batch runs this for every delivery): the same event delivered twice at
     once waits for the first one's commit at the unique key and then finds it."""
     now = clock.now()
-    table = PaymentWebhookReceipt.__table__
+    table: Table = PaymentWebhookReceipt.__table__  # type: ignore[assignment]
     dialect = session.get_bind().dialect.name
     stmt: Any = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
     receipt_id = session.scalar(
