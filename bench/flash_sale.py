@@ -447,6 +447,7 @@ def run(
         "orders_paid": paid,
         "oversold": checks["oversold"],
         "duplicates": checks["duplicates"],
+        "ledger_exact": checks["ledger_exact"],
         "stock_left": checks["stock_left"],
         "stock_mismatch": checks["stock_mismatch"],
         "sold_out_answers": sold_out,
@@ -510,6 +511,7 @@ def table(result: dict[str, Any]) -> Table:
         "orders_paid",
         "oversold",
         "duplicates",
+        "ledger_exact",
         "sold_out_answers",
         "errors",
         "rush_server_cpu_ms_per_answer",
@@ -584,6 +586,7 @@ def main() -> None:
     ok = (
         result["oversold"] == 0
         and result["duplicates"] == 0
+        and result["ledger_exact"] == 1
         and result["orders_paid"] == result["orders_created"]
     )
     sys.exit(0 if ok else 1)
