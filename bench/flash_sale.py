@@ -273,7 +273,19 @@ def audit(url: str, world: World) -> dict[str, int]:
         "stock_mismatch": int(world.stock - int(sold) != int(left)),
         "duplicates": int(buyers_twice) + unmatched,
         "batches": int(batches),
+        "ledger_exact": ledger_exact(url),
     }
+
+
+def ledger_exact(url: str) -> int:
+    """1 when ``laotie ledger check`` (every account sums to zero, every domain's postings match)
+    passes on the benchmark's database after the pay phase, else 0."""
+    command = [sys.executable, "-m", "laotie.cli", "ledger", "check", "--database-url", url]
+    env = {**os.environ, **random_secrets_env()}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode != 0:
+        print(done.stdout[-2000:], done.stderr[-2000:], file=sys.stderr)
+    return int(done.returncode == 0)
 
 
 def wait_paid(url: str, shop_id: int, expected: int) -> tuple[int, float]:
@@ -436,6 +448,7 @@ def run(
         "orders_paid": paid,
         "oversold": checks["oversold"],
         "duplicates": checks["duplicates"],
+        "ledger_exact": checks["ledger_exact"],
         "stock_left": checks["stock_left"],
         "stock_mismatch": checks["stock_mismatch"],
         "sold_out_answers": sold_out,
@@ -499,6 +512,7 @@ def table(result: dict[str, Any]) -> Table:
         "orders_paid",
         "oversold",
         "duplicates",
+        "ledger_exact",
         "sold_out_answers",
         "errors",
         "rush_server_cpu_ms_per_answer",
@@ -573,6 +587,7 @@ def main() -> None:
     ok = (
         result["oversold"] == 0
         and result["duplicates"] == 0
+        and result["ledger_exact"] == 1
         and result["orders_paid"] == result["orders_created"]
     )
     sys.exit(0 if ok else 1)

@@ -7,12 +7,16 @@ exists exactly when the change that caused it does; its fields are stored as the
 (a field named ``from_`` is stored as ``from``). Handlers subscribe by type, in their domain's
 ``register`` function (``laotie.bootstrap``), and receive the event rebuilt from that payload.
 
-The worker claims due events with a lease (``available_at`` moves into the future), runs each
-subscribed handler in its own transaction together with a delivery record keyed by (event,
-handler), and marks the event delivered when all handlers have run. A handler that fails is retried
-with exponential backoff; a worker that dies leaves its lease to expire, and another pass picks the
-event up again. Because a handler's effects and its delivery record commit together, a handler never
-applies its effects twice.
+The worker claims due events with a lease (``available_at`` moves into the future) and delivers
+the claimed events in one transaction, in claim order, each (event, handler) in a savepoint of its
+own together with the delivery records keyed by (event, handler); the delivered events are then
+marked in one statement. A handler subscribed with ``subscribe_many`` is called once with all its
+claimed events (``search.sales_on_paid`` re-indexes a product once, not once per paid order). A
+handler that fails rolls back its savepoint alone: that event's later handlers wait for its retry,
+with exponential backoff. If the transaction fails as a whole, each event's handlers then run one at
+a time, each in its own transaction. A worker that dies leaves its lease to expire, and another pass
+picks the event up again. Because a handler's effects and its delivery record commit together, a
+handler never applies its effects twice.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Self, TypeVar
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, insert, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from laotie.core import clock
@@ -119,16 +123,28 @@ def stored_as(key: str) -> Any:
 
 E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[Session, Any], None]
+ManyHandler = Callable[[Session, list[Any]], None]
 Delivery = Callable[[Session, Event], None]
 
 
 @dataclass(frozen=True)
 class _Subscription:
     event_type: type[DomainEvent]
-    handler: Handler
+    handler: Handler | ManyHandler
+    takes_many: bool = False
+
+    def typed(self, ev: Event) -> DomainEvent:
+        return self.event_type.from_payload(ev.payload, ev.created_at, ev.id)
 
     def __call__(self, session: Session, ev: Event) -> None:
-        self.handler(session, self.event_type.from_payload(ev.payload, ev.created_at, ev.id))
+        if self.takes_many:
+            self.handler(session, [self.typed(ev)])  # type: ignore[arg-type]
+        else:
+            self.handler(session, self.typed(ev))  # type: ignore[arg-type]
+
+    def many(self, session: Session, evs: Sequence[Event]) -> None:
+        """A ``subscribe_many`` handler: all of a run's events in one call."""
+        self.handler(session, [self.typed(ev) for ev in evs])  # type: ignore[arg-type]
 
 
 class EventBus:
@@ -141,6 +157,19 @@ class EventBus:
 
     def subscribe(self, event_type: type[E], handler: Callable[[Session, E], None], *, name: str) -> None:
         """Run ``handler`` on every ``event_type`` event, once per event, recorded under ``name``."""
+        self._add(event_type, _Subscription(event_type, handler), name)
+
+    def subscribe_many(
+        self, event_type: type[E], handler: Callable[[Session, list[E]], None], *, name: str
+    ) -> None:
+        """Like ``subscribe``, but ``handler`` gets every event of a delivery run in one call (for work
+        that many events ask for once, such as re-indexing a product many orders bought). It must
+        apply each event's effect as ``subscribe``'s handler would: if the call fails, the events
+        are retried one at a time."""
+        self._add(event_type, _Subscription(event_type, handler, takes_many=True), name)
+
+    def _add(self, event_type: type[DomainEvent], subscription: _Subscription, name: str) -> None:
+        handler = subscription.handler
         topic = event_type.topic
         known = self._types.setdefault(topic, event_type)
         if known is not event_type:
@@ -150,9 +179,9 @@ class EventBus:
         existing = self._handlers.get(topic, {}).get(name)
         if existing is not None and existing.handler is not handler:
             raise ValueError(f"handler name {name!r} on {topic!r} is already taken")
-        self._handlers.setdefault(topic, {})[name] = _Subscription(event_type, handler)
+        self._handlers.setdefault(topic, {})[name] = subscription
 
-    def handlers(self, topic: str) -> dict[str, Delivery]:
+    def handlers(self, topic: str) -> dict[str, _Subscription]:
         """Name -> a callable that rebuilds the typed event from the stored one and handles it."""
         return dict(self._handlers.get(topic, {}))
 
@@ -259,23 +288,86 @@ class OutboxWorker:
         return claimed
 
     def deliver(self, ev: Event) -> bool:
-        """Run every handler not yet applied; True when the event is fully delivered."""
-        error: str | None = None
-        for name, handler in self.bus.handlers(ev.topic).items():
+        """Run every handler not yet applied to one event, each in its own transaction; True when
+        the event is fully delivered."""
+        errors: dict[str, str] = {}
+        self._deliver_alone(ev, errors)
+        self._record_outcomes([ev], errors)
+        return ev.id not in errors
+
+    def _deliver_alone(self, ev: Event, errors: dict[str, str]) -> None:
+        for name, sub in self.bus.handlers(ev.topic).items():
             with unit_of_work(self.db) as session:
                 if session.get(OutboxDelivery, (ev.id, name)) is not None:
                     continue
                 try:
-                    handler(session, ev)
+                    sub(session, ev)
                     session.add(OutboxDelivery(event_id=ev.id, handler=name, delivered_at=clock.now()))
                     session.commit()
                 except Exception as exc:  # a handler's failure must not stop the worker
                     session.rollback()
                     log.exception("handler %s failed on event %s", name, ev.id)
-                    error = f"{name}: {exc!r}"
-                    break
-        self._record_outcome(ev, error)
-        return error is None
+                    errors[ev.id] = f"{name}: {exc!r}"
+                    return
+
+    def _deliver_together(self, evs: list[Event], errors: dict[str, str]) -> None:
+        """Every claimed event's handlers in one transaction, in claim order, each (event, handler)
+        in a savepoint: a failure rolls back that one and the event's later handlers wait for its
+        retry (``errors``: event id -> why). ``subscribe_many`` handlers run last, once per handler
+        with all its events (they rebuild from current facts, so order does not matter to them)."""
+        with unit_of_work(self.db) as session:
+            ids = [ev.id for ev in evs]
+            rows = session.execute(
+                select(OutboxDelivery.event_id, OutboxDelivery.handler).where(
+                    OutboxDelivery.event_id.in_(ids)
+                )
+            )
+            done = {(event_id, handler) for event_id, handler in rows}
+            applied: list[tuple[str, str]] = []
+            many: dict[str, tuple[_Subscription, list[Event]]] = {}
+            for ev in evs:
+                for name, sub in self.bus.handlers(ev.topic).items():
+                    if ev.id in errors:
+                        break
+                    if (ev.id, name) in done:
+                        continue
+                    if sub.takes_many:
+                        many.setdefault(name, (sub, []))[1].append(ev)
+                    elif _in_savepoint(session, name, ev, errors, sub):
+                        applied.append((ev.id, name))
+            for name, (sub, group) in many.items():
+                group = [ev for ev in group if ev.id not in errors]
+                try:
+                    with session.begin_nested():
+                        sub.many(session, group)
+                    applied += [(ev.id, name) for ev in group]
+                except Exception:
+                    log.warning("handler %s failed on %d events together; one at a time", name, len(group))
+                    applied += [
+                        (ev.id, name) for ev in group if _in_savepoint(session, name, ev, errors, sub)
+                    ]
+            if applied:
+                now = clock.now()
+                session.execute(
+                    insert(OutboxDelivery),
+                    [{"event_id": e, "handler": h, "delivered_at": now} for e, h in applied],
+                )
+            session.commit()
+
+    def _record_outcomes(self, evs: list[Event], errors: dict[str, str]) -> None:
+        """The delivered ones in one statement; each failed one backs off on its own."""
+        delivered = [ev.id for ev in evs if ev.id not in errors]
+        if delivered:
+            with unit_of_work(self.db) as session:
+                session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.event_id.in_(delivered))
+                    .values(delivered_at=clock.now(), last_error=None)
+                )
+                session.commit()
+        for ev in evs:
+            if ev.id in errors:
+                self._record_outcome(ev, errors[ev.id])
 
     def _record_outcome(self, ev: Event, error: str | None) -> None:
         with unit_of_work(self.db) as session:
@@ -294,10 +386,20 @@ class OutboxWorker:
             session.commit()
 
     def run_once(self) -> int:
-        """Deliver what is due now; returns how many events were attempted."""
+        """Deliver what is due now, the claimed events together (``_deliver_together``); if that
+        transaction fails as a whole, one event and handler at a time. Returns how many events were
+        attempted."""
         claimed = self.claim()
-        for ev in claimed:
-            self.deliver(ev)
+        errors: dict[str, str] = {}
+        if claimed:
+            try:
+                self._deliver_together(claimed, errors)
+            except Exception:  # e.g. the commit failed: nothing of it stands, so each on its own
+                log.exception("delivering %d events together failed; one at a time", len(claimed))
+                errors.clear()
+                for ev in claimed:
+                    self._deliver_alone(ev, errors)
+        self._record_outcomes(claimed, errors)
         return self.claimed_count
 
     def run_until_idle(self, max_rounds: int = 100) -> None:
@@ -323,3 +425,15 @@ class OutboxWorker:
         )
         thread.start()
         return thread, stop
+
+
+def _in_savepoint(session: Session, name: str, ev: Event, errors: dict[str, str], sub: _Subscription) -> bool:
+    """Apply one handler to one event in a savepoint; False (and the reason in ``errors``) if it failed."""
+    try:
+        with session.begin_nested():
+            sub(session, ev)
+        return True
+    except Exception as exc:  # a handler's failure must not stop the worker
+        log.exception("handler %s failed on event %s", name, ev.id)
+        errors[ev.id] = f"{name}: {exc!r}"
+        return False

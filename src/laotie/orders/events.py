@@ -52,9 +52,16 @@ def _settle_checkout_payment(session: Session, ev: IntentEvent) -> None:
     checkout_id = int(ev.reference_id)
     intent_id = ev.intent_id
     orders = session.execute(
-        select(Order.id, Order.payable_fen).where(Order.checkout_id == checkout_id).order_by(Order.id)
+        select(Order.id, Order.payable_fen, Order.status)
+        .where(Order.checkout_id == checkout_id)
+        .order_by(Order.id)
     ).all()
-    for order_id, payable_fen in orders:
+    payable = lifecycle.TRANSITIONS.entered_from(OrderStatus.PAID)
+    for order_id, payable_fen, status in orders:
+        if status not in payable and status != OrderStatus.CANCELLED:
+            # Already paid (in the capturing webhook's transaction, ``mark_checkout_paid``) or
+            # further on: nothing to move and nothing to refund, so no statement for it.
+            continue
         if lifecycle.move(
             session,
             order_id,
@@ -65,8 +72,8 @@ def _settle_checkout_payment(session: Session, ev: IntentEvent) -> None:
             strict=False,
         ):
             continue
-        status = session.scalar(select(Order.status).where(Order.id == order_id))
-        if status == OrderStatus.CANCELLED:
+        current = session.scalar(select(Order.status).where(Order.id == order_id))
+        if current == OrderStatus.CANCELLED:
             # The buyer paid after the order had already been cancelled: the money goes back.
             payments.refund(
                 session,

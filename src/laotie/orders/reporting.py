@@ -76,6 +76,14 @@ def order_products(session: Session, order_id: int) -> list[int]:
     return sorted(set(session.scalars(select(OrderLine.product_id).where(OrderLine.order_id == order_id))))
 
 
+def products_of_orders(session: Session, order_ids: list[int]) -> list[int]:
+    """The products any of these orders bought, each once (``order_products`` for a batch)."""
+    if not order_ids:
+        return []
+    query = select(OrderLine.product_id).where(OrderLine.order_id.in_(order_ids)).distinct()
+    return sorted(session.scalars(query))
+
+
 def buyer_purchases(session: Session, buyer_id: int, limit: int = 50) -> list[tuple[int, int]]:
     """(shop id, product id) of what the buyer bought lately, newest first (the feed's history)."""
     rows = session.execute(

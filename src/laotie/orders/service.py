@@ -50,6 +50,7 @@ from laotie.orders.reporting import order_products as order_products
 from laotie.orders.reporting import orders_with_products as orders_with_products
 from laotie.orders.reporting import placed_at as placed_at
 from laotie.orders.reporting import product_sales as product_sales
+from laotie.orders.reporting import products_of_orders as products_of_orders
 
 # What reviews read of a line (re-exported on purpose): who bought it, whether it arrived, a lock.
 from laotie.orders.reviewable import ReviewableLine as ReviewableLine

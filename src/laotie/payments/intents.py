@@ -214,17 +214,22 @@ def capture(
     intent.captured_fen = intent.amount_fen
     intent.succeeded_at = now
     intent.late = late
-    ledger.post(
+    # The ledger's Core path (a few statements, no ORM rows): the webhook batch books every capture.
+    ledger.post_many(
         session,
-        kind=TransactionKind.PAYMENT_CAPTURE,
-        reference_type=intent.reference_type,
-        reference_id=intent.reference_id,
-        postings=[
-            Posting(AccountKind.PSP_CASH, intent.amount_fen),
-            Posting(capture_account(intent), -intent.amount_fen),
+        [
+            ledger.TransactionIn(
+                kind=TransactionKind.PAYMENT_CAPTURE,
+                reference_type=intent.reference_type,
+                reference_id=intent.reference_id,
+                postings=[
+                    Posting(AccountKind.PSP_CASH, intent.amount_fen),
+                    Posting(capture_account(intent), -intent.amount_fen),
+                ],
+                idempotency_key=f"payments:capture:{intent.id}",
+                memo=f"payment intent {intent.id} ({intent.provider} {intent.provider_ref})",
+            )
         ],
-        idempotency_key=f"payments:capture:{intent.id}",
-        memo=f"payment intent {intent.id} ({intent.provider} {intent.provider_ref})",
     )
     body = {
         **payload(intent),

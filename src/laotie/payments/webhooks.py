@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
@@ -72,46 +73,45 @@ def record_rejected(
 
 def _claim_receipt(
     session: Session, provider: str, event: WebhookEvent, body: bytes, headers: Mapping[str, str]
-) -> PaymentWebhookReceipt | None:
-    """Insert the receipt, or None when this event was already received (a duplicate)."""
+) -> int | None:
+    """Insert the receipt and return its id, or None when this event was already received (a
+    duplicate, counted on the first receipt). One ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
+    decides it (the webhook batch runs this for every delivery): the same event delivered twice at
+    once waits for the first one's commit at the unique key and then finds it."""
     now = clock.now()
-    receipt = PaymentWebhookReceipt(
-        provider=provider,
-        provider_event_id=event.event_id,
-        event_type=event.type[:40],
-        provider_ref=event.provider_ref[:64],
-        signature_ok=True,
-        outcome=Outcome.IGNORED,
-        reason="",
-        signature_header=_signature_header(headers),
-        body=_body_text(body),
-        times_received=1,
-        received_at=now,
-        last_received_at=now,
-    )
-    existing = _receipt(session, provider, event.event_id)
-    if existing is None:
-        try:
-            with session.begin_nested():
-                session.add(receipt)
-                session.flush()
-            return receipt
-        except IntegrityError:  # the same event, delivered twice at once, committed first elsewhere
-            existing = _receipt(session, provider, event.event_id)
-            if existing is None:
-                raise
-    existing.times_received += 1
-    existing.last_received_at = now
-    session.flush()
-    return None
-
-
-def _receipt(session: Session, provider: str, event_id: str) -> PaymentWebhookReceipt | None:
-    return session.scalar(
-        select(PaymentWebhookReceipt).where(
-            PaymentWebhookReceipt.provider == provider, PaymentWebhookReceipt.provider_event_id == event_id
+    table: Table = PaymentWebhookReceipt.__table__  # type: ignore[assignment]
+    dialect = session.get_bind().dialect.name
+    stmt: Any = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
+    receipt_id = session.scalar(
+        stmt.values(
+            provider=provider,
+            provider_event_id=event.event_id,
+            event_type=event.type[:40],
+            provider_ref=event.provider_ref[:64],
+            signature_ok=True,
+            outcome=Outcome.IGNORED,
+            reason="",
+            signature_header=_signature_header(headers),
+            body=_body_text(body),
+            times_received=1,
+            received_at=now,
+            last_received_at=now,
         )
+        .on_conflict_do_nothing(index_elements=["provider", "provider_event_id"])
+        .returning(table.c.id)
     )
+    if receipt_id is not None:
+        return int(receipt_id)
+    session.execute(
+        update(PaymentWebhookReceipt)
+        .where(
+            PaymentWebhookReceipt.provider == provider,
+            PaymentWebhookReceipt.provider_event_id == event.event_id,
+        )
+        .values(times_received=PaymentWebhookReceipt.times_received + 1, last_received_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return None
 
 
 def _apply_payment(
@@ -185,8 +185,8 @@ def receive(
             # without a receipt, so that the provider's retry can still apply it.
             log.warning("webhook %s names unknown payment %s", event.event_id, event.provider_ref)
             raise errors.PAYMENT_NOT_FOUND(provider_ref=event.provider_ref)
-    receipt = _claim_receipt(session, provider, event, body, headers)
-    if receipt is None:
+    receipt_id = _claim_receipt(session, provider, event, body, headers)
+    if receipt_id is None:
         return Outcome.DUPLICATE
     if intent is None:
         outcome, why = _apply_payout(session, event)
@@ -196,7 +196,10 @@ def receive(
             record(
                 session, intent, IntentEventKind.WEBHOOK_IGNORED, provider_event_id=event.event_id, reason=why
             )
-    receipt.outcome = outcome
-    receipt.reason = why
-    session.flush()
+    session.execute(
+        update(PaymentWebhookReceipt)
+        .where(PaymentWebhookReceipt.id == receipt_id)
+        .values(outcome=outcome, reason=why)
+        .execution_options(synchronize_session=False)
+    )
     return outcome

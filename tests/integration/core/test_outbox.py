@@ -129,7 +129,7 @@ def test_handler_committed_but_worker_died_before_marking_delivered(effects: Dat
     bus.subscribe(Happened, _record, name="record")
     event_id = _emit_one(effects)
     dying = OutboxWorker(effects, bus)
-    dying._record_outcome = lambda ev, error: None  # type: ignore[method-assign]  # dies right here
+    dying._record_outcomes = lambda evs, errors: None  # type: ignore[method-assign]  # dies right here
     dying.run_once()
     assert _effect_count(effects) == 1 and _row(effects, event_id).delivered_at is None
     with clock.travel(timedelta(seconds=31)):  # the dead worker's lease runs out
@@ -203,3 +203,29 @@ def test_emit_wakes_the_embedded_worker(effects: Database) -> None:
         stop.set()
         worker.wake.set()
         thread.join(timeout=5)
+
+
+def test_one_failing_event_in_a_pass_rolls_back_alone(effects: Database) -> None:
+    """A pass shares one transaction: the failing event's savepoint goes, the others' effects stay,
+    and a ``subscribe_many`` handler gets the pass's events in one call, the failed one retried."""
+    bus = EventBus()
+    batches: list[list[int]] = []
+
+    def picky(session: Session, ev: Happened) -> None:
+        _record(session, ev)
+        if ev.n == 2:
+            raise RuntimeError("not this one")
+
+    bus.subscribe(Happened, picky, name="picky")
+    bus.subscribe_many(Happened, lambda s, evs: batches.append([e.n for e in evs]), name="together")
+    with unit_of_work(effects) as session:
+        ids = [emit(session, Happened(n=n)) for n in (1, 2, 3)]
+        session.commit()
+    OutboxWorker(effects, bus).run_once()
+    assert _effect_count(effects) == 2  # 1 and 3; 2's insert was rolled back with its savepoint
+    assert batches == [[1, 3]]  # once, without the event whose earlier handler failed
+    first, failed, third = (_row(effects, i) for i in ids)
+    assert first.delivered_at is not None and third.delivered_at is not None
+    assert (
+        failed.delivered_at is None and failed.attempts == 1 and "not this one" in (failed.last_error or "")
+    )

@@ -38,8 +38,8 @@ def test_unheard_events_are_delivered_at_claim_and_heard_ones_run_their_handlers
         session.commit()
     worker = OutboxWorker(db, bus)
     recorded: list[str] = []
-    record = worker._record_outcome
-    worker._record_outcome = lambda ev, error: (recorded.append(ev.id), record(ev, error))  # type: ignore[method-assign]
+    record = worker._record_outcomes
+    worker._record_outcomes = lambda evs, errors: (recorded.extend(ev.id for ev in evs), record(evs, errors))  # type: ignore[method-assign]
 
     assert worker.run_once() == 4  # all counted as work, so the worker does not go idle early
 
