@@ -52,7 +52,8 @@ def run(backend: str, fans: int, batch: int) -> dict[str, Any]:
     from laotie.accounts.models import User
     from laotie.core import clock
     from laotie.core.db import Database
-    from laotie.core.events import OutboxEvent, OutboxWorker, emit
+    from laotie.core.events import OutboxEvent, emit
+    from laotie.core.outbox import OutboxWorker
     from laotie.core.uow import unit_of_work
     from laotie.events.live import LiveSessionStarted
     from laotie.events.social import SocialFanOut

@@ -22,8 +22,8 @@ from laotie.core.auth import NoPrincipal
 from laotie.core.batching import close_group_commits
 from laotie.core.collector import server_collector
 from laotie.core.db import Database
-from laotie.core.events import OutboxWorker
 from laotie.core.http import ERROR_RESPONSES, RejectNulMiddleware, install_error_handlers
+from laotie.core.outbox import OutboxWorker
 from laotie.core.principal_cache import PrincipalCache, database_loader
 from laotie.core.request_body import BodyLimitMiddleware
 from laotie.core.storage import LocalDiskStorage

@@ -187,7 +187,7 @@ def worker(database_url: DbOption = None) -> None:
     from laotie import bootstrap
     from laotie.core import jobs
     from laotie.core.db import Database
-    from laotie.core.events import OutboxWorker
+    from laotie.core.outbox import OutboxWorker
 
     url = _use_database(database_url)
     _secure()

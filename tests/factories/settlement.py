@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from laotie.accounts import service as accounts
 from laotie.core.auth import Principal
 from laotie.core.db import Database
-from laotie.core.events import OutboxWorker
+from laotie.core.outbox import OutboxWorker
 from laotie.ledger import service as ledger
 from laotie.ledger.schemas import AccountKind, Posting
 from laotie.settlement import service as settlement

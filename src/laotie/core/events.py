@@ -7,34 +7,23 @@ exists exactly when the change that caused it does; its fields are stored as the
 (a field named ``from_`` is stored as ``from``). Handlers subscribe by type, in their domain's
 ``register`` function (``laotie.bootstrap``), and receive the event rebuilt from that payload.
 
-The worker claims due events with a lease (``available_at`` moves into the future) and delivers
-the claimed events in one transaction, in claim order, each (event, handler) in a savepoint of its
-own together with the delivery records keyed by (event, handler); the delivered events are then
-marked in one statement. A handler subscribed with ``subscribe_many`` is called once with all its
-claimed events (``search.sales_on_paid`` re-indexes a product once, not once per paid order). A
-handler that fails rolls back its savepoint alone: that event's later handlers wait for its retry,
-with exponential backoff. If the transaction fails as a whole, each event's handlers then run one at
-a time, each in its own transaction. A worker that dies leaves its lease to expire, and another pass
-picks the event up again. Because a handler's effects and its delivery record commit together, a
-handler never applies its effects twice.
+The worker that delivers them is ``core/outbox.py``.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar, Self, TypeVar
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, insert, select, update
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from laotie.core import clock
-from laotie.core.db import Base, BigId, Database, UTCDateTime
+from laotie.core.db import Base, BigId, UTCDateTime
 from laotie.core.ids import new_event_id
-from laotie.core.uow import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +117,7 @@ Delivery = Callable[[Session, Event], None]
 
 
 @dataclass(frozen=True)
-class _Subscription:
+class Subscription:
     event_type: type[DomainEvent]
     handler: Handler | ManyHandler
     takes_many: bool = False
@@ -152,12 +141,12 @@ class EventBus:
     subscribing the same handler under the same name again changes nothing (tests build many apps)."""
 
     def __init__(self) -> None:
-        self._handlers: dict[str, dict[str, _Subscription]] = {}
+        self._handlers: dict[str, dict[str, Subscription]] = {}
         self._types: dict[str, type[DomainEvent]] = {}
 
     def subscribe(self, event_type: type[E], handler: Callable[[Session, E], None], *, name: str) -> None:
         """Run ``handler`` on every ``event_type`` event, once per event, recorded under ``name``."""
-        self._add(event_type, _Subscription(event_type, handler), name)
+        self._add(event_type, Subscription(event_type, handler), name)
 
     def subscribe_many(
         self, event_type: type[E], handler: Callable[[Session, list[E]], None], *, name: str
@@ -166,9 +155,9 @@ class EventBus:
         that many events ask for once, such as re-indexing a product many orders bought). It must
         apply each event's effect as ``subscribe``'s handler would: if the call fails, the events
         are retried one at a time."""
-        self._add(event_type, _Subscription(event_type, handler, takes_many=True), name)
+        self._add(event_type, Subscription(event_type, handler, takes_many=True), name)
 
-    def _add(self, event_type: type[DomainEvent], subscription: _Subscription, name: str) -> None:
+    def _add(self, event_type: type[DomainEvent], subscription: Subscription, name: str) -> None:
         handler = subscription.handler
         topic = event_type.topic
         known = self._types.setdefault(topic, event_type)
@@ -181,7 +170,7 @@ class EventBus:
             raise ValueError(f"handler name {name!r} on {topic!r} is already taken")
         self._handlers.setdefault(topic, {})[name] = subscription
 
-    def handlers(self, topic: str) -> dict[str, _Subscription]:
+    def handlers(self, topic: str) -> dict[str, Subscription]:
         """Name -> a callable that rebuilds the typed event from the stored one and handles it."""
         return dict(self._handlers.get(topic, {}))
 
@@ -231,209 +220,3 @@ def emit_many(session: Session, events: Sequence[DomainEvent]) -> None:
         ],
     )
     session.info["outbox_emitted"] = True
-
-
-def backoff(attempts: int) -> timedelta:
-    """1 s, 2 s, 4 s ... capped at five minutes."""
-    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
-
-
-class OutboxWorker:
-    def __init__(
-        self,
-        db: Database,
-        event_bus: EventBus = bus,
-        lease: timedelta = timedelta(seconds=30),
-        max_attempts: int = 12,
-        batch_size: int = 50,
-    ) -> None:
-        self.db = db
-        self.bus = event_bus
-        self.lease = lease
-        self.max_attempts = max_attempts
-        self.batch_size = batch_size
-        self.wake = db.outbox_signal
-        self.claimed_count = 0
-
-    def claim(self) -> list[Event]:
-        """Take a lease on due events so that no other worker runs them meanwhile. An event no
-        handler listens to (``PaymentRefunded``, say: ``docs/events.md`` lists them) is marked
-        delivered in the same transaction rather than in one of its own: many unheard events would
-        otherwise cost as many write transactions competing with the buyers'. ``claimed_count``
-        counts both."""
-        with unit_of_work(self.db) as session:
-            now = clock.now()
-            query = (
-                select(OutboxEvent)
-                .where(
-                    OutboxEvent.delivered_at.is_(None),
-                    OutboxEvent.dead_at.is_(None),
-                    OutboxEvent.available_at <= now,
-                )
-                .order_by(OutboxEvent.id)
-                .limit(self.batch_size)
-            )
-            if not self.db.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
-            rows = session.scalars(query).all()
-            claimed = []
-            for row in rows:
-                if self.bus.handlers(row.topic):
-                    row.available_at = now + self.lease
-                    claimed.append(Event(row.event_id, row.topic, dict(row.payload), row.created_at))
-                else:
-                    row.delivered_at = now
-            session.commit()
-        self.claimed_count = len(rows)
-        return claimed
-
-    def deliver(self, ev: Event) -> bool:
-        """Run every handler not yet applied to one event, each in its own transaction; True when
-        the event is fully delivered."""
-        errors: dict[str, str] = {}
-        self._deliver_alone(ev, errors)
-        self._record_outcomes([ev], errors)
-        return ev.id not in errors
-
-    def _deliver_alone(self, ev: Event, errors: dict[str, str]) -> None:
-        for name, sub in self.bus.handlers(ev.topic).items():
-            with unit_of_work(self.db) as session:
-                if session.get(OutboxDelivery, (ev.id, name)) is not None:
-                    continue
-                try:
-                    sub(session, ev)
-                    session.add(OutboxDelivery(event_id=ev.id, handler=name, delivered_at=clock.now()))
-                    session.commit()
-                except Exception as exc:  # a handler's failure must not stop the worker
-                    session.rollback()
-                    log.exception("handler %s failed on event %s", name, ev.id)
-                    errors[ev.id] = f"{name}: {exc!r}"
-                    return
-
-    def _deliver_together(self, evs: list[Event], errors: dict[str, str]) -> None:
-        """Every claimed event's handlers in one transaction, in claim order, each (event, handler)
-        in a savepoint: a failure rolls back that one and the event's later handlers wait for its
-        retry (``errors``: event id -> why). ``subscribe_many`` handlers run last, once per handler
-        with all its events (they rebuild from current facts, so order does not matter to them)."""
-        with unit_of_work(self.db) as session:
-            ids = [ev.id for ev in evs]
-            rows = session.execute(
-                select(OutboxDelivery.event_id, OutboxDelivery.handler).where(
-                    OutboxDelivery.event_id.in_(ids)
-                )
-            )
-            done = {(event_id, handler) for event_id, handler in rows}
-            applied: list[tuple[str, str]] = []
-            many: dict[str, tuple[_Subscription, list[Event]]] = {}
-            for ev in evs:
-                for name, sub in self.bus.handlers(ev.topic).items():
-                    if ev.id in errors:
-                        break
-                    if (ev.id, name) in done:
-                        continue
-                    if sub.takes_many:
-                        many.setdefault(name, (sub, []))[1].append(ev)
-                    elif _in_savepoint(session, name, ev, errors, sub):
-                        applied.append((ev.id, name))
-            for name, (sub, group) in many.items():
-                group = [ev for ev in group if ev.id not in errors]
-                try:
-                    with session.begin_nested():
-                        sub.many(session, group)
-                    applied += [(ev.id, name) for ev in group]
-                except Exception:
-                    log.warning("handler %s failed on %d events together; one at a time", name, len(group))
-                    applied += [
-                        (ev.id, name) for ev in group if _in_savepoint(session, name, ev, errors, sub)
-                    ]
-            if applied:
-                now = clock.now()
-                session.execute(
-                    insert(OutboxDelivery),
-                    [{"event_id": e, "handler": h, "delivered_at": now} for e, h in applied],
-                )
-            session.commit()
-
-    def _record_outcomes(self, evs: list[Event], errors: dict[str, str]) -> None:
-        """The delivered ones in one statement; each failed one backs off on its own."""
-        delivered = [ev.id for ev in evs if ev.id not in errors]
-        if delivered:
-            with unit_of_work(self.db) as session:
-                session.execute(
-                    update(OutboxEvent)
-                    .where(OutboxEvent.event_id.in_(delivered))
-                    .values(delivered_at=clock.now(), last_error=None)
-                )
-                session.commit()
-        for ev in evs:
-            if ev.id in errors:
-                self._record_outcome(ev, errors[ev.id])
-
-    def _record_outcome(self, ev: Event, error: str | None) -> None:
-        with unit_of_work(self.db) as session:
-            row = session.scalars(select(OutboxEvent).where(OutboxEvent.event_id == ev.id)).one()
-            now = clock.now()
-            if error is None:
-                row.delivered_at = now
-                row.last_error = None
-            else:
-                row.attempts += 1
-                row.last_error = error[:2000]
-                if row.attempts >= self.max_attempts:
-                    row.dead_at = now
-                else:
-                    row.available_at = now + backoff(row.attempts)
-            session.commit()
-
-    def run_once(self) -> int:
-        """Deliver what is due now, the claimed events together (``_deliver_together``); if that
-        transaction fails as a whole, one event and handler at a time. Returns how many events were
-        attempted."""
-        claimed = self.claim()
-        errors: dict[str, str] = {}
-        if claimed:
-            try:
-                self._deliver_together(claimed, errors)
-            except Exception:  # e.g. the commit failed: nothing of it stands, so each on its own
-                log.exception("delivering %d events together failed; one at a time", len(claimed))
-                errors.clear()
-                for ev in claimed:
-                    self._deliver_alone(ev, errors)
-        self._record_outcomes(claimed, errors)
-        return self.claimed_count
-
-    def run_until_idle(self, max_rounds: int = 100) -> None:
-        for _ in range(max_rounds):
-            if self.run_once() == 0:
-                return
-
-    def run_forever(self, stop: threading.Event, poll_seconds: float = 0.5) -> None:
-        while not stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:  # e.g. the database is briefly unreachable: wait and retry
-                log.exception("outbox pass failed")
-                busy = 0
-            if not busy:
-                self.wake.wait(poll_seconds)
-                self.wake.clear()
-
-    def start_thread(self, poll_seconds: float = 0.5) -> tuple[threading.Thread, threading.Event]:
-        stop = threading.Event()
-        thread = threading.Thread(
-            target=self.run_forever, args=(stop, poll_seconds), name="outbox-worker", daemon=True
-        )
-        thread.start()
-        return thread, stop
-
-
-def _in_savepoint(session: Session, name: str, ev: Event, errors: dict[str, str], sub: _Subscription) -> bool:
-    """Apply one handler to one event in a savepoint; False (and the reason in ``errors``) if it failed."""
-    try:
-        with session.begin_nested():
-            sub(session, ev)
-        return True
-    except Exception as exc:  # a handler's failure must not stop the worker
-        log.exception("handler %s failed on event %s", name, ev.id)
-        errors[ev.id] = f"{name}: {exc!r}"
-        return False

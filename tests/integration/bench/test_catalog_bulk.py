@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from laotie.catalog.models import Product, Sku
 from laotie.core.db import Database
-from laotie.core.events import OutboxWorker
+from laotie.core.outbox import OutboxWorker
 from laotie.payments.schemas import IntentOut
 from tests.factories.orders import make_buyer, make_on_sale
 from tests.factories.payments import confirm, deliver

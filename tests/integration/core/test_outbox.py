@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.db import Database
-from laotie.core.events import DomainEvent, EventBus, OutboxEvent, OutboxWorker, emit
+from laotie.core.events import DomainEvent, EventBus, OutboxEvent, emit
+from laotie.core.outbox import OutboxWorker
 from laotie.core.uow import unit_of_work
 
 EFFECTS_DDL = "CREATE TABLE IF NOT EXISTS test_effect (event_id VARCHAR(32) PRIMARY KEY, note VARCHAR(50))"
@@ -142,7 +143,8 @@ WORKER_SCRIPT = """
 import sys, time, pathlib
 from sqlalchemy import text
 from laotie.core.db import Database
-from laotie.core.events import EventBus, OutboxWorker
+from laotie.core.events import EventBus
+from laotie.core.outbox import OutboxWorker
 from tests.integration.core.test_outbox import Happened
 
 db = Database(sys.argv[1])

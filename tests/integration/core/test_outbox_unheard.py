@@ -8,7 +8,8 @@ from typing import ClassVar
 from sqlalchemy import func, select
 
 from laotie.core.db import Database
-from laotie.core.events import DomainEvent, EventBus, OutboxDelivery, OutboxEvent, OutboxWorker, emit
+from laotie.core.events import DomainEvent, EventBus, OutboxDelivery, OutboxEvent, emit
+from laotie.core.outbox import OutboxWorker
 from laotie.core.uow import unit_of_work
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.db import Database
-from laotie.core.events import OutboxWorker
+from laotie.core.outbox import OutboxWorker
 from laotie.feed import service as feed
 from laotie.feed.models import Impression, NewShop
 from laotie.feed.recommend import EXPOSURE

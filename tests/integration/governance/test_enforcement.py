@@ -14,7 +14,7 @@ from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.db import Database
 from laotie.core.errors import AppError
-from laotie.core.events import OutboxWorker
+from laotie.core.outbox import OutboxWorker
 from laotie.core.storage import LocalDiskStorage
 from laotie.governance import service as governance
 from laotie.governance.schemas import AppealDecideIn, AppealIn, CaseDecideIn

@@ -251,7 +251,7 @@ def test_cancels_racing_the_end_of_the_session_count_every_unit_once(
 
 def test_viewers_see_the_unit_come_back(app: FastAPI, client: TestClient, session: Session) -> None:
     from laotie.core.db import Database
-    from laotie.core.events import OutboxWorker
+    from laotie.core.outbox import OutboxWorker
 
     air = on_air(session, stock=10, price_fen=5000)
     flash_id = flash_sale(session, air, quantity=1, price_fen=990)

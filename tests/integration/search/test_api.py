@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from laotie.core.db import Database
-from laotie.core.events import OutboxWorker
+from laotie.core.outbox import OutboxWorker
 from laotie.orders.models import Channel
 from laotie.orders.schemas import Attribution
 from laotie.search import service as search

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from laotie.catalog import service as catalog
 from laotie.core import clock
 from laotie.core.db import Database
-from laotie.core.events import OutboxWorker, emit
+from laotie.core.events import emit
+from laotie.core.outbox import OutboxWorker
 from laotie.events.reviews import ReviewPublished
 from laotie.search import service as search
 from laotie.search.models import DocKind, SearchDoc

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from laotie.core.db import Database
-from laotie.core.events import OutboxEvent, OutboxWorker
+from laotie.core.events import OutboxEvent
+from laotie.core.outbox import OutboxWorker
 from laotie.core.pagination import PageParams
 from laotie.social import service as social
 from laotie.social.models import Notification, TargetKind

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from laotie.categories import service as categories
 from laotie.core.db import Database
-from laotie.core.events import OutboxWorker
+from laotie.core.outbox import OutboxWorker
 from tests.factories.catalog import make_listed_product, make_product
 from tests.factories.shops import category_named, make_open_shop
 

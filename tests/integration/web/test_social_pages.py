@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from laotie.affiliate import service as affiliate
 from laotie.core.db import Database
-from laotie.core.events import OutboxWorker
+from laotie.core.outbox import OutboxWorker
 from laotie.social import service as social
 from laotie.social.models import TargetKind
 from tests.factories import make_user

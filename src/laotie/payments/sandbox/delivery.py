@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.db import Database
-from laotie.core.events import backoff
+from laotie.core.outbox import backoff
 from laotie.core.uow import unit_of_work
 from laotie.payments.sandbox import signature
 from laotie.payments.sandbox.models import SandboxWebhook
