@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
+from laotie.catalog.schemas import ProductDetail
 from laotie.core import clock
 from laotie.promotions import claims, errors
 from laotie.promotions.claims import Reservation, record_uses, release, reserve
@@ -138,9 +139,14 @@ def release_budget_share(session: Session, order_id: int, amount_fen: int, idemp
 
 def product_promotions(session: Session, product_id: int) -> ProductPromotionsOut:
     """What a product page shows: campaign and subsidy prices per SKU, multi-buy tiers, shop coupons."""
+    return promotions_of(session, catalog.get_listed(session, product_id))
+
+
+def promotions_of(session: Session, product: ProductDetail) -> ProductPromotionsOut:
+    """``product_promotions`` for a product the caller has already read (the product page has)."""
     from laotie.promotions.wallet import claimable as shop_claimable
 
-    product = catalog.get_listed(session, product_id)
+    product_id = product.id
     now = clock.now()
     sku_ids = [s.id for s in product.skus]
     book = load_book(session, sku_ids, [product.shop_id], now)
