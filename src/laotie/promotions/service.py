@@ -150,12 +150,18 @@ def promotions_of(session: Session, product: ProductDetail) -> ProductPromotions
     now = clock.now()
     sku_ids = [s.id for s in product.skus]
     book = load_book(session, sku_ids, [product.shop_id], now)
-    names = dict(
-        session.execute(
-            select(CampaignItem.sku_id, Campaign.name)
-            .join(Campaign, Campaign.id == CampaignItem.campaign_id)
-            .where(CampaignItem.id.in_([c.item_id for c in book.campaign.values()] or [0]))
-        ).all()
+    # Most products are in no campaign and no multi-buy: those pages skip the two look-ups.
+    item_ids = [c.item_id for c in book.campaign.values()]
+    names = (
+        dict(
+            session.execute(
+                select(CampaignItem.sku_id, Campaign.name)
+                .join(Campaign, Campaign.id == CampaignItem.campaign_id)
+                .where(CampaignItem.id.in_(item_ids))
+            ).all()
+        )
+        if item_ids
+        else {}
     )
     skus = []
     for s in product.skus:
@@ -173,10 +179,11 @@ def promotions_of(session: Session, product: ProductDetail) -> ProductPromotions
                 deal_price_fen=deal.price_fen if deal else None,
             )
         )
+    multibuy_ids = [mb.multibuy_id for mb in book.multibuys]
     multibuys = [
         multibuy_out(m)
-        for m in session.scalars(
-            select(MultiBuy).where(MultiBuy.id.in_([mb.multibuy_id for mb in book.multibuys] or [0]))
+        for m in (
+            session.scalars(select(MultiBuy).where(MultiBuy.id.in_(multibuy_ids))) if multibuy_ids else ()
         )
         if m.product_ids is None or product_id in m.product_ids
     ]
