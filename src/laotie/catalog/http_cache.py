@@ -28,9 +28,19 @@ from laotie.core.read_cache import ReadCache, Ready, matches
 from laotie.core.uow import unit_of_work
 
 CACHE_CONTROL = "public, no-cache"
-# Tables whose rows the cached reads show; a write to any of them, committed through this process's
-# engine, empties this process's caches at once (other processes rely on the TTL alone).
-_SHOWN = ("catalog_", "shops_shop", "categories_category")
+# Tables whose rows the cached reads show (the product page's parts too: its promotions, shop scores
+# and shipping); a write to any of them, committed through this process's engine, empties this
+# process's caches at once (other processes rely on the TTL alone).
+_SHOWN = (
+    "catalog_",
+    "shops_shop",
+    "categories_category",
+    "promotions_",
+    "scores_",
+    "logistics_template",
+    "logistics_product_shipping",
+    "logistics_shop_policy",
+)
 _WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCA")
 _caches: WeakKeyDictionary[Database, ReadCache] = WeakKeyDictionary()
 

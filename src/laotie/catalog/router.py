@@ -34,6 +34,9 @@ from laotie.core.pagination import Page, PageParams, page_params
 from laotie.core.request_body import BodyLimit, body_limit
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
+# The shelf and a product's detail: the busiest reads, on their own router so ``app.py`` can try them
+# before the others (each route tried costs a regex and FastAPI's scope bookkeeping per request).
+public_router = APIRouter(prefix="/api/v1", tags=["catalog"])
 governance_router = APIRouter(prefix="/api/v1/governance/products", tags=["governance"])
 
 T = TypeVar("T")
@@ -55,7 +58,7 @@ def _released(session: Session, result: T) -> T:
     return result
 
 
-@router.get("/products", response_model=ShelfPage, response_class=Response)
+@public_router.get("/products", response_model=ShelfPage, response_class=Response)
 async def shelf(
     request: Request,
     params: PageParams = Depends(page_params),
@@ -97,7 +100,7 @@ async def shelf(
     return http_cache.answer(request, body)
 
 
-@router.get(
+@public_router.get(
     "/products/{product_id}",
     response_model=ProductDetail,
     response_class=Response,

@@ -8,6 +8,7 @@ schemas). The work is split by use case: ``products`` (create, edit, prices, sto
 from __future__ import annotations
 
 from laotie.catalog.http_cache import answer as cached_answer
+from laotie.catalog.http_cache import cache_for as read_cache_for
 from laotie.catalog.http_cache import ready as cached_read
 from laotie.catalog.images import StoredFile, add_image, delete_image, image_file, process_image
 from laotie.catalog.lifecycle import (
@@ -72,6 +73,7 @@ __all__ = [
     "product_count",
     "product_events",
     "product_ids_after",
+    "read_cache_for",
     "reject",
     "relist",
     "return_stock",

@@ -19,8 +19,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 DEFAULT_TTL_SECONDS = 1.0
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class ReadCache:
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: dict[str, Ready] = {}
+        self._values: dict[str, tuple[Any, float]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Ready | None:
@@ -90,9 +93,29 @@ class ReadCache:
                 self._entries.pop(next(iter(self._entries)))
         return ready
 
+    def value(self, key: str, build: Callable[[], V]) -> V:
+        """A part of a page rather than its bytes (a product's promotions, its shop's scores), under
+        the same bound and the same clearing: for pages that are personal as a whole but show parts
+        that are the same for everyone. The value is shared between requests and threads: callers
+        only read it. An exception from ``build`` is not kept."""
+        kept = self._values.get(key)
+        if kept is not None and kept[1] > time.monotonic():
+            return cast(V, kept[0])
+        if self.ttl <= 0:
+            return build()
+        started = time.monotonic()
+        value = build()
+        with self._lock:
+            self._values.pop(key, None)
+            self._values[key] = (value, started + self.ttl)
+            while len(self._values) > self.max_entries:
+                self._values.pop(next(iter(self._values)))
+        return value
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._values.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

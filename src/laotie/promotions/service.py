@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
+from laotie.catalog.schemas import ProductDetail
 from laotie.core import clock
 from laotie.promotions import claims, errors
 from laotie.promotions.claims import Reservation, record_uses, release, reserve
@@ -138,18 +139,29 @@ def release_budget_share(session: Session, order_id: int, amount_fen: int, idemp
 
 def product_promotions(session: Session, product_id: int) -> ProductPromotionsOut:
     """What a product page shows: campaign and subsidy prices per SKU, multi-buy tiers, shop coupons."""
+    return promotions_of(session, catalog.get_listed(session, product_id))
+
+
+def promotions_of(session: Session, product: ProductDetail) -> ProductPromotionsOut:
+    """``product_promotions`` for a product the caller has already read (the product page has)."""
     from laotie.promotions.wallet import claimable as shop_claimable
 
-    product = catalog.get_listed(session, product_id)
+    product_id = product.id
     now = clock.now()
     sku_ids = [s.id for s in product.skus]
     book = load_book(session, sku_ids, [product.shop_id], now)
-    names = dict(
-        session.execute(
-            select(CampaignItem.sku_id, Campaign.name)
-            .join(Campaign, Campaign.id == CampaignItem.campaign_id)
-            .where(CampaignItem.id.in_([c.item_id for c in book.campaign.values()] or [0]))
-        ).all()
+    # Most products are in no campaign and no multi-buy: those pages skip the two look-ups.
+    item_ids = [c.item_id for c in book.campaign.values()]
+    names = (
+        dict(
+            session.execute(
+                select(CampaignItem.sku_id, Campaign.name)
+                .join(Campaign, Campaign.id == CampaignItem.campaign_id)
+                .where(CampaignItem.id.in_(item_ids))
+            ).all()
+        )
+        if item_ids
+        else {}
     )
     skus = []
     for s in product.skus:
@@ -167,10 +179,11 @@ def product_promotions(session: Session, product_id: int) -> ProductPromotionsOu
                 deal_price_fen=deal.price_fen if deal else None,
             )
         )
+    multibuy_ids = [mb.multibuy_id for mb in book.multibuys]
     multibuys = [
         multibuy_out(m)
-        for m in session.scalars(
-            select(MultiBuy).where(MultiBuy.id.in_([mb.multibuy_id for mb in book.multibuys] or [0]))
+        for m in (
+            session.scalars(select(MultiBuy).where(MultiBuy.id.in_(multibuy_ids))) if multibuy_ids else ()
         )
         if m.product_ids is None or product_id in m.product_ids
     ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -10,14 +11,18 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
+from laotie.catalog.schemas import ProductDetail
 from laotie.categories import service as categories
 from laotie.core.auth import NoPrincipal, Principal
 from laotie.core.db import Database
 from laotie.core.http import PathId, session_gate
 from laotie.core.uow import unit_of_work
 from laotie.promotions import service as promotions
+from laotie.promotions.schemas import ProductPromotionsOut
 from laotie.scores import service as scores
+from laotie.scores.schemas import ShopScoresOut
 from laotie.shops import service as shops
+from laotie.shops.schemas import ShopOut
 from laotie.web import pages_logistics
 from laotie.web.rendering import FLASH_COOKIE, PageRoute, render
 
@@ -71,14 +76,21 @@ def _signed_in_page(
         return _page(request, session, principal, product_id, region, sq)
 
 
-def _page(
-    request: Request,
-    session: Session,
-    principal: Principal | None,
-    product_id: int,
-    region: str | None,
-    sq: str,
-) -> HTMLResponse:
+@dataclass(frozen=True, slots=True)
+class ProductParts:
+    """What a product page shows that is the same for every buyer: kept per process under the read
+    cache's bound (``core.read_cache``, 1 s), so a signed-in buyer's page, built for them alone,
+    still reads the product, its promotions and its shop's scores once a second at most."""
+
+    product: ProductDetail
+    shop: ShopOut
+    skus: list[dict[str, Any]]
+    promos: ProductPromotionsOut
+    return_exempt: bool
+    dsr: ShopScoresOut
+
+
+def _parts(session: Session, product_id: int) -> ProductParts:
     product = catalog.get_listed(session, product_id)
     shop = shops.get_shop(session, product.shop_id)
     skus = [
@@ -92,14 +104,35 @@ def _page(
         }
         for s in product.skus
     ]
-    promos = promotions.product_promotions(
-        session, product_id
-    )  # campaign / subsidy prices, multi-buy, coupons
-    shipping = pages_logistics.product_shipping(session, principal, product, region)
-    # the guarantees the category's rules give (生鲜 and the like: no 七天无理由)
-    exempt = categories.return_exemptions(session, [product.category_id]).get(product.category_id, False)
+    return ProductParts(
+        product=product,
+        shop=shop,
+        skus=skus,
+        promos=promotions.promotions_of(session, product),  # campaign / subsidy prices, multi-buy, coupons
+        # the guarantees the category's rules give (生鲜 and the like: no 七天无理由)
+        return_exempt=categories.return_exemptions(session, [product.category_id]).get(
+            product.category_id, False
+        ),
+        dsr=scores.shop_scores(session, [shop.id])[shop.id],  # the shop's three DSR against its category
+    )
+
+
+def _page(
+    request: Request,
+    session: Session,
+    principal: Principal | None,
+    product_id: int,
+    region: str | None,
+    sq: str,
+) -> HTMLResponse:
+    cache = catalog.read_cache_for(request.app.state.db)
+    parts = cache.value(f"pp|{product_id}", lambda: _parts(session, product_id))
+    province = pages_logistics.shipping_province(session, principal, region)
+    shipping = cache.value(
+        f"ps|{product_id}|{province}", lambda: pages_logistics.shipping_to(session, parts.product, province)
+    )
     held = (
-        promotions.held_counts(session, principal.user_id, [c.id for c in promos.coupons])
+        promotions.held_counts(session, principal.user_id, [c.id for c in parts.promos.coupons])
         if principal
         else {}
     )
@@ -108,14 +141,14 @@ def _page(
         session,
         principal,
         "product.html",
-        product=product,
-        shop=shop,
-        skus=skus,
+        product=parts.product,
+        shop=parts.shop,
+        skus=parts.skus,
         q="",
-        promos=promos,
+        promos=parts.promos,
         held=held,
         shipping=shipping,
-        return_exempt=exempt,
-        dsr=scores.shop_scores(session, [shop.id])[shop.id],  # the shop's three DSR against its category
+        return_exempt=parts.return_exempt,
+        dsr=parts.dsr,
         sq=sq,  # the search that led here: an order placed from this page carries it
     )

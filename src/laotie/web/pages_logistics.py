@@ -35,13 +35,23 @@ def product_shipping(
 ) -> dict[str, Any]:
     """配送至 <province>: the quote for one piece, to the region asked, the buyer's default address or
     a default province."""
+    return shipping_to(session, product, shipping_province(session, principal, region))
+
+
+def shipping_province(session: Session, principal: Principal | None, region: str | None) -> str:
+    """The province a product page quotes for: the one asked, the buyer's default address's, or
+    ``DEFAULT_REGION``."""
     if not region and principal is not None:
         default = addresses.default_address(session, principal.user_id)
         region = default.province_code if default else None
     try:
-        province = logistics.province_code_of(region or DEFAULT_REGION)
+        return logistics.province_code_of(region or DEFAULT_REGION)
     except AppError:
-        province = DEFAULT_REGION
+        return DEFAULT_REGION
+
+
+def shipping_to(session: Session, product: ProductDetail, province: str) -> dict[str, Any]:
+    """The shipping line for one piece of ``product`` to ``province``: the same for every buyer."""
     quote = logistics.quote(
         session,
         product.shop_id,

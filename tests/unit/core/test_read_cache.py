@@ -51,3 +51,33 @@ def test_if_none_match() -> None:
     assert tag == etag_of(b"body") and tag != etag_of(b"other")
     assert matches(tag, tag) and matches(f'"a", W/{tag}', tag) and matches("*", tag)
     assert not matches(None, tag) and not matches('"a"', tag)
+
+
+def test_a_kept_value_has_the_same_bound_and_is_cleared_with_the_bodies() -> None:
+    cache = ReadCache(ttl=0.2, max_entries=2)
+    builds: list[int] = []
+
+    def build() -> dict[str, int]:
+        builds.append(1)
+        return {"n": len(builds)}
+
+    first = cache.value("parts", build)
+    assert cache.value("parts", build) is first and builds == [1]  # within the bound: shared
+    cache.clear()  # a write this process committed
+    assert cache.value("parts", build) == {"n": 2}
+    time.sleep(0.25)
+    assert cache.value("parts", build) == {"n": 3}  # older than the bound: read again
+
+    def refused() -> dict[str, int]:
+        raise LookupError("off the shelf")
+
+    for _ in range(2):  # an error is not kept: the next request asks again
+        try:
+            cache.value("gone", refused)
+        except LookupError:
+            pass
+        else:
+            raise AssertionError("the error was swallowed")
+    for key in ("a", "b", "c"):
+        cache.value(key, build)
+    assert len(cache._values) == 2  # bounded like the bodies
