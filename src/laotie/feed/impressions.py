@@ -53,6 +53,11 @@ class Recorder:
         with self._lock:
             return len(self._rows)
 
+    def forget(self) -> None:
+        """Drop what is pending unwritten (its database was emptied or replaced under it)."""
+        with self._lock:
+            self._rows = []
+
     def flush(self, session: Session) -> int:
         """Write what was shown since the last flush; the caller commits."""
         with self._lock:

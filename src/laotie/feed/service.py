@@ -109,6 +109,11 @@ def flush_impressions(session: Session) -> int:
     return RECORDER.flush(session)
 
 
+def forget_pending_impressions() -> None:
+    """Drop the impressions logged but not yet written (the tests empty the database between them)."""
+    RECORDER.forget()
+
+
 def _campaigns(session: Session, limit: int) -> list[CampaignShelf]:
     now = clock.now()
     shelves = []
