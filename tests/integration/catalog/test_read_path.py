@@ -135,10 +135,11 @@ def test_a_change_in_another_process_shows_within_the_bound(
         catalog.set_sku_stock(s, owner_principal(s, shop_id), sku.id, 7)
         s.commit()
     while True:  # stale at most TTL after the change committed, never longer
+        asked = time.monotonic()  # a request asked in time may answer late on a busy machine
         body = client.get(url).json()
         if body["skus"][0]["price_fen"] == sku.price_fen + 500:
             break
-        assert time.monotonic() - changed_at <= TTL + 0.05, "a stale price outlived the bound"
+        assert asked - changed_at <= TTL + 0.05, "a stale price outlived the bound"
         time.sleep(0.02)
     assert body["skus"][0]["stock"] == 7 and body["total_stock"] == 7
 
@@ -147,8 +148,11 @@ def test_a_change_in_another_process_shows_within_the_bound(
     with unit_of_work(other_process) as s:
         catalog.delist(s, owner_principal(s, shop_id), product.id)
         s.commit()
-    while client.get(url).status_code == 200:
-        assert time.monotonic() - delisted_at <= TTL + 0.05, "a delisted product outlived the bound"
+    while True:
+        asked = time.monotonic()
+        if client.get(url).status_code != 200:
+            break
+        assert asked - delisted_at <= TTL + 0.05, "a delisted product outlived the bound"
         time.sleep(0.02)
     time.sleep(TTL)
     assert product.id not in [i["id"] for i in client.get("/api/v1/products?limit=100").json()["items"]]
