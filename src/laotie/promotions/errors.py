@@ -24,7 +24,7 @@ COUPON_SOLD_OUT = ErrorKind("COUPON_SOLD_OUT", 409, "优惠券已领完", "No co
 COUPON_THRESHOLD_NOT_MET = ErrorKind(
     "COUPON_THRESHOLD_NOT_MET",
     409,
-    "未满{threshold_fen}分，不能使用该优惠券",
+    "未满¥{threshold_yuan}，不能使用该优惠券",
     "The order does not reach the coupon's threshold of {threshold_fen} fen",
 )
 COUPON_NOT_APPLICABLE = ErrorKind(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from laotie.catalog import service as catalog
 from laotie.catalog.schemas import ProductDetail
 from laotie.core import clock
+from laotie.core.money import yuan_short
 from laotie.promotions import claims, errors
 from laotie.promotions.claims import Reservation, record_uses, release, reserve
 from laotie.promotions.coupon_choice import CouponChoices, Unusable, best_combination, coupon_choices
@@ -116,7 +117,9 @@ def price_cart(
         if unused.budget_left_fen is not None and unused.budget_left_fen < max(unused.cut_fen, 1):
             raise errors.SUBSIDY_BUDGET_EXHAUSTED(budget_id=unused.budget_id)
         raise errors.COUPON_THRESHOLD_NOT_MET(
-            coupon_id=unused.buyer_coupon_id, threshold_fen=unused.threshold_fen
+            coupon_id=unused.buyer_coupon_id,
+            threshold_fen=unused.threshold_fen,
+            threshold_yuan=yuan_short(unused.threshold_fen),
         )
     return priced
 

@@ -20,6 +20,7 @@ from laotie.core.errors import AppError
 from laotie.core.money import discount_label, yuan_short
 from laotie.orders.service import QuoteIn, QuoteLineIn, quote
 from laotie.promotions import service as promotions
+from laotie.promotions.pricing import DEAL
 from laotie.promotions.schemas import BuyerCouponOut, QuoteOut
 from laotie.shops import service as shops
 from laotie.web.rendering import china_time
@@ -134,6 +135,18 @@ def _quote(
     return quote(session, buyer_id, QuoteIn(lines=body, coupon_ids=ids, address_id=address_id))
 
 
+def _deal_applies(session: Session, buyer_id: int, body: list[QuoteLineIn], address_id: int | None) -> bool:
+    """Whether this buyer's 一元购 prices a line of this cart, decided by the quote itself (first order,
+    address and phone not used before): a deal line takes no coupon, so coupons are sorted and the
+    best combination chosen against the prices the order will really charge."""
+    try:
+        plain = _quote(session, buyer_id, body, [], address_id)
+    except AppError:
+        session.rollback()
+        return False
+    return any(d.kind == DEAL for shop in plain.shops for line in shop.lines for d in line.discounts)
+
+
 def for_checkout(
     session: Session,
     buyer_id: int,
@@ -145,7 +158,9 @@ def for_checkout(
     """The breakdown with the buyer's coupons: the best combination until the buyer has chosen
     (``chose``), then exactly their choice, less what the rules refuse, with a note saying why."""
     wallet = {c.id: c for c in promotions.my_coupons(session, buyer_id, "available")}
-    choices = promotions.coupon_choices(session, buyer_id, _cart(session, lines), clock.now())
+    body = [QuoteLineIn(sku_id=s, quantity=q) for s, q in lines]
+    deal_ok = _deal_applies(session, buyer_id, body, address_id)
+    choices = promotions.coupon_choices(session, buyer_id, _cart(session, lines), clock.now(), deal_ok)
     usable = [i for i in choices.usable if i in wallet]
     out = CheckoutPromotions(None, [wallet[i] for i in usable], best=choices.best)
     out.unusable = [
@@ -163,7 +178,6 @@ def for_checkout(
         out.notes.append(
             f"「{coupon_text(wallet[i])}」未使用：同一店铺每单限用一张店铺券，平台券每单限用一张"
         )
-    body = [QuoteLineIn(sku_id=s, quantity=q) for s, q in lines]
     try:
         out.quote = _quote(session, buyer_id, body, wanted, address_id)
         out.chosen = wanted

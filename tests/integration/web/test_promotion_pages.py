@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from laotie.orders.models import Order
 from laotie.promotions import service as promotions
 from tests.factories.orders import make_buyer, make_on_sale
-from tests.factories.promotions import claim, multibuy, platform_coupon, shop_coupon, subsidy
+from tests.factories.promotions import claim, deal, multibuy, platform_coupon, shop_coupon, subsidy
 from tests.factories.web import sign_in
 
 
@@ -204,3 +204,22 @@ def test_checkout_lists_why_coupons_do_not_fit_and_names_a_clashing_pair(
     # Two coupons of one shop through a crafted address: the second is named, not dropped silently.
     both = client.get(f"{url}&coupon={big.id}&coupon={small.id}").text
     assert "同一店铺每单限用一张店铺券" in both and 'id="checkout-total">¥170.00<' in both
+
+
+def test_a_first_order_with_a_one_yuan_deal_is_offered_only_coupons_that_still_fit(
+    client: TestClient, session: Session
+) -> None:
+    # The 一元购 line takes no coupon, so a shop coupon measured against its list price would be
+    # proposed and then refused at its own threshold: the page must sort coupons at the deal price.
+    sale = make_on_sale(session, price_fen=2000)
+    deal(session, sale.sku_id, price_fen=100)
+    buyer = make_buyer(session)
+    coupon = claim(session, buyer.principal, shop_coupon(session, sale.shop_id, 1500, cut_fen=300).id)
+    session.rollback()
+    sign_in(client, buyer.headers)
+    page = client.get(f"/checkout?sku={sale.sku_id}&qty=1&price={sale.price_fen}").text
+    assert 'id="checkout-total">¥1.00<' in page
+    assert "一元购" in page and "门槛" not in page
+    assert f'name="coupon_{sale.shop_id}" value="{coupon.id}" checked' not in page
+    unusable = page[page.index('id="coupon-unusable"') :]
+    assert "差¥15可用" in unusable
