@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -324,6 +325,32 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_seconds(kind: str, database: str) -> float:
+    """CPU time of the PostgreSQL backends serving ``database`` (their process titles name it), so a
+    figure can say how much of each answer the database itself costs on this machine's cores."""
+    if kind != "postgres":
+        return 0.0
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres:") or f" {database} " not in title:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def client_cpu_seconds() -> float:
+    """CPU time of this process's finished children: the wrk load generators, once waited for."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def start_profiler(out: Path | None, pid: int, gil: bool = True) -> subprocess.Popen[bytes] | None:
     """py-spy (from PyPI) sampling the server during the rush, as collapsed stacks: only the thread
     holding the GIL, since in one Python process that is the resource every request competes for."""
@@ -392,9 +419,9 @@ def run(
         cpu1 = cpu_seconds(server.pid)
         console.print(f"noop: {noop.answered} answers in {noop.seconds:.2f} s")
         profiler = start_profiler(profile, server.pid)
-        cpu2 = cpu_seconds(server.pid)
+        cpu2, db2, wrk2 = cpu_seconds(server.pid), database_cpu_seconds(kind, database), client_cpu_seconds()
         rush = burst(base_url, buy_requests(world), workdir, "rush")
-        cpu3 = cpu_seconds(server.pid)
+        cpu3, db3, wrk3 = cpu_seconds(server.pid), database_cpu_seconds(kind, database), client_cpu_seconds()
         stop_profiler(profiler)
         console.print(f"rush: {rush.answered} answers in {rush.seconds:.2f} s")
         created, _ = count_paid(url, world.shop_id)
@@ -469,6 +496,12 @@ def run(
         # Server CPU per answer (all threads, ms): steadier than rates on a shared machine.
         "rush_server_cpu_ms_per_answer": round(1000 * (cpu3 - cpu2) / max(1, rush.answered), 3),
         "noop_server_cpu_ms_per_answer": round(1000 * (cpu1 - cpu0) / max(1, noop.answered), 3),
+        # Where else each answer's CPU goes on this machine's shared cores: the PostgreSQL backends
+        # (0 on SQLite, which runs inside the server) and the load generator. With the server's own
+        # share they bound what more worker processes can gain on a machine of this many cores.
+        "rush_db_cpu_ms_per_answer": round(1000 * (db3 - db2) / max(1, rush.answered), 3),
+        "rush_client_cpu_ms_per_answer": round(1000 * (wrk3 - wrk2) / max(1, rush.answered), 3),
+        "cpu_count": os.cpu_count(),
         "noop_rps": round(noop.per_second, 1),
         "noop_p50_ms": round(noop.p50_ms, 1),
         "noop_p99_ms": round(noop.p99_ms, 1),
@@ -517,6 +550,8 @@ def table(result: dict[str, Any]) -> Table:
         "errors",
         "rush_server_cpu_ms_per_answer",
         "noop_server_cpu_ms_per_answer",
+        "rush_db_cpu_ms_per_answer",
+        "rush_client_cpu_ms_per_answer",
         "orders_per_s",
         "p50_ms",
         "p99_ms",
