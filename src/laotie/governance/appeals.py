@@ -14,7 +14,6 @@ from laotie.core import clock
 from laotie.core.auth import Principal
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
-from laotie.core.transitions import move
 from laotie.events.governance import ViolationReversed
 from laotie.governance import case_views, cases, errors, penalties, points
 from laotie.governance import evidence as proofs
@@ -30,7 +29,7 @@ from laotie.governance.models import (
     TrailObject,
 )
 from laotie.governance.schemas import AppealDecideIn, AppealIn, AppealOut
-from laotie.governance.trail import record
+from laotie.governance.trail import move_recorded, record
 from laotie.shops import service as shops
 
 
@@ -128,20 +127,16 @@ def decide(session: Session, staff: Principal, appeal_id: int, body: AppealDecid
     row.decided_by = staff.user_id
     row.decided_at = now
     row.decision_note = body.note
-    move(
+    move_recorded(
+        session,
         row,
         decision,
         APPEAL_TRANSITIONS,
         refuse=refuse,
-        trail=lambda _, to: record(
-            session,
-            TrailObject.APPEAL,
-            row.id,
-            TrailAction(to),
-            staff.user_id,
-            body.note,
-            {"case_id": case.id},
-        ),
+        object_kind=TrailObject.APPEAL,
+        actor_id=staff.user_id,
+        reason=body.note,
+        data={"case_id": case.id},
     )
     outcome = "申诉成立，处罚已撤销" if body.upheld else "申诉被驳回"
     cases.tell_party(session, case, f"申诉结果：{outcome}", body.note, f"appeal:{row.id}")
@@ -178,20 +173,17 @@ def _reverse(session: Session, staff: Principal, case: Case, note: str) -> None:
     case.reversed_at = clock.now()
     points.sync_thresholds(session, case, staff.user_id)
     _release_threshold_closures(session, staff, case, why)
-    move(
+    move_recorded(
+        session,
         case,
         CaseStatus.REVERSED,
         CASE_TRANSITIONS,
         refuse=refuse,
-        trail=lambda _, __: record(
-            session,
-            TrailObject.CASE,
-            case.id,
-            TrailAction.REVERSED,
-            staff.user_id,
-            note,
-            {"penalty_ids": [p.id for p in undone], "points_returned": case.points},
-        ),
+        object_kind=TrailObject.CASE,
+        actor_id=staff.user_id,
+        reason=note,
+        data={"penalty_ids": [p.id for p in undone], "points_returned": case.points},
+        action=TrailAction.REVERSED,
     )
     emit(
         session,

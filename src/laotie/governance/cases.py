@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.events import emit
-from laotie.core.transitions import move
 from laotie.events.governance import CaseDecided, ViolationConfirmed
 from laotie.governance import errors, penalties, points, rules
 from laotie.governance import evidence as proofs
@@ -40,7 +39,7 @@ from laotie.governance.schemas import (
     CaseDecideIn,
     Severity,
 )
-from laotie.governance.trail import record
+from laotie.governance.trail import move_recorded, record
 from laotie.shops import service as shops
 from laotie.shops.schemas import ShopEventKind, ShopPrivateOut, ShopStatus
 from laotie.social import service as social
@@ -195,14 +194,16 @@ def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecid
     case.decided_at = now
     case.decision_note = body.note
     if decision is CaseStatus.DISMISSED:
-        move(
+        move_recorded(
+            session,
             case,
             decision,
             CASE_TRANSITIONS,
             refuse=refuse,
-            trail=lambda _, __: record(
-                session, TrailObject.CASE, case.id, TrailAction.DISMISSED, actor_id, body.note
-            ),
+            object_kind=TrailObject.CASE,
+            actor_id=actor_id,
+            reason=body.note,
+            action=TrailAction.DISMISSED,
         )
         _announce_decision(session, case)
         session.flush()
@@ -213,20 +214,17 @@ def decide(session: Session, actor_id: int | None, case_id: int, body: CaseDecid
     step = version.penalties[case.offence]
     case.points = int(step.get("points", 0)) if case.shop_id is not None else 0
     case.appeal_until = now + timedelta(days=APPEAL_DAYS)
-    move(
+    move_recorded(
+        session,
         case,
         decision,
         CASE_TRANSITIONS,
         refuse=refuse,
-        trail=lambda _, __: record(
-            session,
-            TrailObject.CASE,
-            case.id,
-            TrailAction.VIOLATION_CONFIRMED,
-            actor_id,
-            body.note,
-            {"offence": case.offence, "points": case.points, "rule_version": version.version},
-        ),
+        object_kind=TrailObject.CASE,
+        actor_id=actor_id,
+        reason=body.note,
+        data={"offence": case.offence, "points": case.points, "rule_version": version.version},
+        action=TrailAction.VIOLATION_CONFIRMED,
     )
     for action in step.get("actions", []):
         row = penalties.apply(

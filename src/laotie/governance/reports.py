@@ -20,7 +20,6 @@ from laotie.core.auth import Principal
 from laotie.core.errors import AppError
 from laotie.core.events import emit
 from laotie.core.pagination import Page, PageParams
-from laotie.core.transitions import move
 from laotie.events.governance import ReportDecided
 from laotie.governance import cases, errors, rules
 from laotie.governance import evidence as proofs
@@ -44,7 +43,7 @@ from laotie.governance.schemas import (
     Severity,
     TargetKind,
 )
-from laotie.governance.trail import record
+from laotie.governance.trail import move_recorded, record
 from laotie.live import service as live
 from laotie.orders import service as orders
 from laotie.reviews import service as reviews
@@ -288,20 +287,16 @@ def decide(session: Session, staff: Principal, report_id: int, body: ReportDecid
             body.note,
             {"report_id": row.id},
         )
-    move(
+    move_recorded(
+        session,
         row,
         decision,
         REPORT_TRANSITIONS,
         refuse=refuse,
-        trail=lambda _, to: record(
-            session,
-            TrailObject.REPORT,
-            row.id,
-            TrailAction(to),
-            staff.user_id,
-            body.note,
-            {"case_id": row.case_id},
-        ),
+        object_kind=TrailObject.REPORT,
+        actor_id=staff.user_id,
+        reason=body.note,
+        data={"case_id": row.case_id},
     )
     emit(
         session,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
+from laotie.core.transitions import Refuse, Transitions, move
 from laotie.governance.models import TrailAction, TrailEntry, TrailObject
 from laotie.governance.schemas import TrailOut
 
@@ -32,6 +34,31 @@ def record(
             at=clock.now(),
         )
     )
+
+
+S = TypeVar("S", bound=enum.StrEnum)
+
+
+def move_recorded(
+    session: Session,
+    row: Any,
+    to: S,
+    table: Transitions[S],
+    *,
+    refuse: Refuse[S],
+    object_kind: TrailObject,
+    actor_id: int | None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    action: TrailAction | None = None,
+) -> S:
+    """A governance decision: move ``row`` (a report, case or appeal) into ``to`` and write its trail
+    line, ``action`` or by default the state entered. Returns the state it left."""
+
+    def trail(_before: S, entered: S) -> None:
+        record(session, object_kind, row.id, action or TrailAction(entered), actor_id, reason, data)
+
+    return move(row, to, table, refuse=refuse, trail=trail)
 
 
 def _out(row: TrailEntry) -> TrailOut:

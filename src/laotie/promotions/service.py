@@ -24,7 +24,7 @@ from laotie.promotions.claims import Reservation, record_uses, release, reserve
 from laotie.promotions.coupon_choice import CouponChoices, Unusable, best_combination, coupon_choices
 from laotie.promotions.models import Campaign, CampaignItem, EnrolmentStatus, MultiBuy, Subsidy
 from laotie.promotions.offers import OfferBook, chosen_coupons, deal_blocked, load_book, offers_for
-from laotie.promotions.pricing import Breakdown, CartLine, price
+from laotie.promotions.pricing import DEAL, Breakdown, CartLine, price
 from laotie.promotions.schemas import ProductPromotionsOut, SkuPromotionOut
 from laotie.promotions.setup import (
     budget,
@@ -48,6 +48,7 @@ from laotie.promotions.views import held_counts, multibuy_out
 from laotie.promotions.wallet import claim, claimable, issue, my_coupons
 
 __all__ = [
+    "DEAL",
     "Breakdown",
     "CartLine",
     "CouponChoices",

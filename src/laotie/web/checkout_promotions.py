@@ -20,7 +20,6 @@ from laotie.core.errors import AppError
 from laotie.core.money import discount_label, yuan_short
 from laotie.orders.service import QuoteIn, QuoteLineIn, quote
 from laotie.promotions import service as promotions
-from laotie.promotions.pricing import DEAL
 from laotie.promotions.schemas import BuyerCouponOut, QuoteOut
 from laotie.shops import service as shops
 from laotie.web.rendering import china_time
@@ -144,7 +143,9 @@ def _deal_applies(session: Session, buyer_id: int, body: list[QuoteLineIn], addr
     except AppError:
         session.rollback()
         return False
-    return any(d.kind == DEAL for shop in plain.shops for line in shop.lines for d in line.discounts)
+    return any(
+        d.kind == promotions.DEAL for shop in plain.shops for line in shop.lines for d in line.discounts
+    )
 
 
 def for_checkout(
