@@ -229,7 +229,7 @@ def capture(
     intent.captured_fen = intent.amount_fen
     intent.succeeded_at = now
     intent.late = late
-    # The ledger's Core path (a few statements, no ORM rows): the webhook batch books every capture.
+    # The ledger's Core path (a few statements, no ORM rows), as ``capture_many`` books a whole batch.
     ledger.post_many(session, [_capture_booking(intent)])
     body = {
         **payload(intent),

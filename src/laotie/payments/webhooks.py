@@ -77,8 +77,8 @@ def _claim_receipt(
 ) -> int | None:
     """Insert the receipt and return its id, or None when this event was already received (a
     duplicate, counted on the first receipt). One ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
-    decides it (the webhook batch runs this for every delivery): the same event delivered twice at
-    once waits for the first one's commit at the unique key and then finds it."""
+    decides it (``webhook_batch`` inserts a whole batch's receipts with one): the same event
+    delivered twice at once waits for the first one's commit at the unique key and then finds it."""
     now = clock.now()
     receipt_id = session.scalar(
         insert_receipts_if_new(
