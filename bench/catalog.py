@@ -361,7 +361,20 @@ def start_profiler(args: argparse.Namespace, pid: int, kind: str) -> subprocess.
     out = Path(args.profile) / f"catalog-{args.db}-{kind}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    command = [spy, "record", "-p", str(pid), "-o", str(out), "-f", "raw", "-r", "200", "--gil", "--nonblocking"]
+    command = [
+        spy,
+        "record",
+        "-p",
+        str(pid),
+        "-o",
+        str(out),
+        "-f",
+        "raw",
+        "-r",
+        "200",
+        "--gil",
+        "--nonblocking",
+    ]
     if args.workers > 1:
         command.append("--subprocesses")
     profiler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
