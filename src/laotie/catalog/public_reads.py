@@ -91,11 +91,8 @@ def _card(row: Any) -> dict[str, Any]:
     }
 
 
-# A product's detail.
-
-
-# Built once: constructing a statement costs more than running it on an indexed lookup. The card's
-# columns first (``_card`` reads them by position), then what only the detail shows.
+# A product's detail, built once: constructing a statement costs more than running it on an
+# indexed lookup. The card's columns first (``_card`` reads them by position), then the detail's.
 _DETAIL = with_shop_and_cover(
     select(
         *CARD_COLUMNS,
@@ -172,12 +169,8 @@ def cached_detail_document(cache: ReadCache, reader: Reader, product_id: int) ->
     return cache.value(f"doc|{product_id}", lambda: detail_document(reader, product_id))
 
 
-def detail_body(reader: Reader, product_id: int, cache: ReadCache | None = None) -> bytes | None:
-    document = (
-        detail_document(reader, product_id)
-        if cache is None
-        else cached_detail_document(cache, reader, product_id)
-    )
+def detail_body(reader: Reader, product_id: int, cache: ReadCache) -> bytes | None:
+    document = cached_detail_document(cache, reader, product_id)
     return None if document is None else dumps(document)
 
 
