@@ -321,15 +321,36 @@ def measure(
         with console.status(f"{endpoint}: warming up, then {args.duration} s with {args.clients} clients"):
             wrk(base, script, args.clients, args.threads, WARM_UP_SECONDS)
             profiler = start_profiler(args, server_pid, kind)
+            cpu_before = server_cpu_s(server_pid)
             try:
                 figures = wrk(base, script, args.clients, args.threads, args.duration)
             finally:
+                cpu_used = server_cpu_s(server_pid) - cpu_before
                 stop_profiler(profiler)
+        figures["server_cpu_ms_per_request"] = round(1000 * cpu_used / max(figures["requests"], 1), 3)
         results.append({"endpoint": endpoint, "db": args.db, **figures})
     ceiling = results[0]["requests_per_s"] or 1.0
     for r in results:
         r["ratio_to_health"] = round(r["requests_per_s"] / ceiling, 3)
     return results
+
+
+def server_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of the server and its child processes (``--workers``), from /proc:
+    the figure a noisy shared machine changes least, unlike requests per second."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pids += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def start_profiler(args: argparse.Namespace, pid: int, kind: str) -> subprocess.Popen[bytes] | None:
@@ -340,7 +361,20 @@ def start_profiler(args: argparse.Namespace, pid: int, kind: str) -> subprocess.
     out = Path(args.profile) / f"catalog-{args.db}-{kind}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    command = [spy, "record", "-p", str(pid), "-o", str(out), "-f", "raw", "-r", "200", "--gil"]
+    command = [
+        spy,
+        "record",
+        "-p",
+        str(pid),
+        "-o",
+        str(out),
+        "-f",
+        "raw",
+        "-r",
+        "200",
+        "--gil",
+        "--nonblocking",
+    ]
     if args.workers > 1:
         command.append("--subprocesses")
     profiler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -356,7 +390,7 @@ def stop_profiler(profiler: subprocess.Popen[bytes] | None) -> None:
 
 def print_table(results: list[dict[str, Any]], report: SeedReport) -> None:
     table = Table(title=f"Laotie catalog, {report.products} listed products ({report.skus} SKUs)")
-    for name in ("endpoint", "db", "req/s", "ratio", "p50 ms", "p99 ms", "errors", "requests"):
+    for name in ("endpoint", "db", "req/s", "ratio", "cpu ms/req", "p50 ms", "p99 ms", "errors", "requests"):
         table.add_column(name, justify="left" if name in ("endpoint", "db") else "right")
     for r in results:
         table.add_row(
@@ -364,6 +398,7 @@ def print_table(results: list[dict[str, Any]], report: SeedReport) -> None:
             r["db"],
             f"{r['requests_per_s']:.0f}",
             f"{r['ratio_to_health']:.3f}",
+            f"{r['server_cpu_ms_per_request']:.3f}",
             f"{r['p50_ms']:.1f}",
             f"{r['p99_ms']:.1f}",
             str(r["errors"]),

@@ -1,8 +1,11 @@
 """HTTP glue for the hot public reads: build once in a worker thread, answer with ETag and 304.
 
-A cache hit is answered on the event loop without a thread, a session or a pydantic model. A miss
-opens one read-only session inside one worker-thread call (under the same gate as every request's
-session, ``core.http.session_gate``), builds the bytes and leaves them in ``public_reads.cache``.
+A cache hit is answered on the event loop without a thread, a session or a pydantic model. Misses
+are built in worker threads in batches (``_Misses``): the misses that arrive while a batch is being
+built wait for the next one, which builds them all in one worker-thread call on one pooled
+connection (under the same gate as every request's session, ``core.http.session_gate``), each in
+its own read transaction. Waking a worker thread and checking a connection out of the pool cost more
+than building a product's detail; under load they are now paid once per batch, not once per miss.
 
 ``Cache-Control: public, no-cache``: any cache may keep the body but must revalidate it (a cheap
 304 when the ETag still matches), so the staleness bound of ``core.read_cache`` is the whole bound a
@@ -11,14 +14,17 @@ buyer sees, with no browser or CDN lifetime added on top.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 
 from laotie.catalog import public_reads
 from laotie.categories import service as categories
@@ -76,17 +82,107 @@ def _watch_writes(db: Database, cache: ReadCache) -> None:
     event.listen(db.engine, "rollback", rolled_back)
 
 
-def _build_in_session(
-    db: Database, cache: ReadCache, key: str, build: Callable[[Any], bytes | None], session: bool
-) -> Ready | None:
-    """One read transaction. The JSON reads get a bare connection: a Session's bookkeeping
-    (identity map, ORM result processing, rollback on close) cost more than their three indexed
-    queries. A page built from other domains' services gets a read-only Session."""
-    if session:
-        with unit_of_work(db, read_only=True) as s:
-            return cache.get_or_build(key, lambda: build(s))
-    with db.read_engine.connect() as conn, conn.begin():
-        return cache.get_or_build(key, lambda: build(conn))
+# At most this many batches are built at once (each holds one worker thread and one connection), and
+# a batch builds at most BATCH_SIZE misses: more batches in flight keep both cores busy while SQLite
+# or the network holds a thread, and a bounded batch keeps its first answer from waiting on its last.
+BATCHES_AT_ONCE = 4
+BATCH_SIZE = 16
+
+
+@dataclass(slots=True)
+class _Miss:
+    key: str
+    build: Callable[[Any], bytes | None]
+    session: bool
+    answer: asyncio.Future[Ready | None]
+
+
+@dataclass(slots=True)
+class _Misses:
+    """The misses of one database on one event loop waiting to be built."""
+
+    db: Database
+    cache: ReadCache
+    loop: asyncio.AbstractEventLoop
+    waiting: list[_Miss] = field(default_factory=list)
+    running: int = 0
+    draining: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def ready(self, key: str, build: Callable[[Any], bytes | None], session: bool) -> Ready | None:
+        miss = _Miss(key, build, session, self.loop.create_future())
+        self.waiting.append(miss)
+        if self.running < BATCHES_AT_ONCE:
+            self.running += 1
+            task = self.loop.create_task(self._drain())
+            self.draining.add(task)  # the loop keeps only a weak reference to a task
+            task.add_done_callback(self.draining.discard)
+        return await miss.answer
+
+    async def _drain(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting[:BATCH_SIZE], self.waiting[BATCH_SIZE:]
+                try:
+                    async with session_gate(self.db):
+                        outcomes = await run_in_threadpool(_build_batch, self.db, self.cache, batch)
+                except Exception as exc:  # the batch never ran: its requests fail, not wait forever
+                    outcomes = [exc] * len(batch)
+                except BaseException:  # cancelled (the loop is closing): nobody may wait forever
+                    for miss in batch + self.waiting:
+                        miss.answer.cancel()
+                    self.waiting = []
+                    raise
+                for miss, outcome in zip(batch, outcomes, strict=True):
+                    if miss.answer.done():
+                        continue  # its request went away
+                    if isinstance(outcome, BaseException):
+                        miss.answer.set_exception(outcome)
+                    else:
+                        miss.answer.set_result(outcome)
+        finally:
+            self.running -= 1
+
+
+_misses: WeakKeyDictionary[Database, _Misses] = WeakKeyDictionary()
+
+
+def _misses_of(db: Database, cache: ReadCache) -> _Misses:
+    loop = asyncio.get_running_loop()
+    misses = _misses.get(db)
+    if misses is None or misses.loop is not loop:  # one per event loop (the tests start several)
+        misses = _misses[db] = _Misses(db, cache, loop)
+    return misses
+
+
+def _build_batch(db: Database, cache: ReadCache, batch: list[_Miss]) -> list[Ready | BaseException | None]:
+    """Each miss in its own read transaction, so each entry's age counts from its own transaction's
+    start (``ReadCache.get_or_build``). The JSON reads share one bare connection: a Session's
+    bookkeeping (identity map, ORM result processing, rollback on close) cost more than their three
+    indexed queries. A page built from other domains' services gets its own read-only Session."""
+    outcomes: list[Ready | BaseException | None] = []
+    with ExitStack() as stack:
+        conn: Connection | None = None
+        for miss in batch:
+            try:
+                if miss.session:
+                    outcomes.append(_build_with_session(db, cache, miss))
+                else:
+                    if conn is None:  # only a batch with JSON reads takes a connection of its own
+                        conn = stack.enter_context(db.read_engine.connect())
+                    outcomes.append(_build_on(conn, cache, miss))
+            except Exception as exc:  # one bad build fails its own request alone
+                outcomes.append(exc)
+    return outcomes
+
+
+def _build_on(conn: Connection, cache: ReadCache, miss: _Miss) -> Ready | None:
+    with conn.begin():
+        return cache.get_or_build(miss.key, lambda: miss.build(conn))
+
+
+def _build_with_session(db: Database, cache: ReadCache, miss: _Miss) -> Ready | None:
+    with unit_of_work(db, read_only=True) as session:
+        return cache.get_or_build(miss.key, lambda: miss.build(session))
 
 
 async def ready(
@@ -99,8 +195,7 @@ async def ready(
     found = cache.get(key)
     if found is not None:
         return found
-    async with session_gate(db):
-        return await run_in_threadpool(_build_in_session, db, cache, key, build, session)
+    return await _misses_of(db, cache).ready(key, build, session)
 
 
 def answer(request: Request, body: Ready, media_type: str = "application/json") -> Response:

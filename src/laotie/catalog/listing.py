@@ -5,7 +5,7 @@ their shop (name, and whether it is selling) and to their cover image, with the 
 second query. Filters and sorts run on indexes over (status, category_id), (status, min_price_fen),
 (status, listed_at) and (status, sales_count).
 
-Joining the shop here reads three columns of the shops domain's table directly (``_shop``), not
+Joining the shop here reads three columns of the shops domain's table directly (``SHOP``), not
 through ``shops.service``: the shelf must drop a frozen shop's goods the moment it is frozen, in the
 same query that pages them, and the shops service has no selectable to offer for that. This is the
 same coupling as the foreign key ``catalog_product.shop_id`` already has, limited to id, name and
@@ -29,9 +29,20 @@ from laotie.core.auth import Principal
 from laotie.core.pagination import Page, PageParams
 from laotie.shops import service as shops
 
-_shop = table("shops_shop", column("id"), column("name"), column("status"), column("opened_at"))
+SHOP = table("shops_shop", column("id"), column("name"), column("status"), column("opened_at"))
 _SELLING = sorted(s.value for s in shops.SELLING)
-_cover = aliased(Image, name="cover")
+COVER = aliased(Image, name="cover")
+# What a card shows, in this order (``public_reads`` builds the detail on the same columns).
+CARD_COLUMNS = (
+    Product.id,
+    Product.title,
+    Product.shop_id,
+    SHOP.c.name,
+    Product.min_price_fen,
+    Product.min_original_price_fen,
+    Product.sales_count,
+    COVER.id,
+)
 
 _ORDER: dict[str, tuple[Any, ...]] = {
     "default": (Product.sales_count.desc(), Product.listed_at.desc(), Product.id.desc()),
@@ -41,11 +52,13 @@ _ORDER: dict[str, tuple[Any, ...]] = {
 }
 
 
-def _visible() -> list[ColumnElement[bool]]:
-    return [Product.status == ProductStatus.LISTED, _shop.c.status.in_(_SELLING)]
+def visible_conditions() -> list[ColumnElement[bool]]:
+    """Buyers see a product that is listed, in a shop that is selling (a fresh list: callers add
+    their own conditions to it)."""
+    return [Product.status == ProductStatus.LISTED, SHOP.c.status.in_(_SELLING)]
 
 
-def _like(q: str) -> str:
+def like_pattern(q: str) -> str:
     cleaned = q.replace("\x00", "").strip().lower()
     escaped = cleaned.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -55,27 +68,22 @@ def is_visible(session: Session, product_id: int) -> bool:
     """Whether buyers may see the product: listed, in a shop that is selling."""
     query = (
         select(Product.id)
-        .join(_shop, _shop.c.id == Product.shop_id)
-        .where(Product.id == product_id, *_visible())
+        .join(SHOP, SHOP.c.id == Product.shop_id)
+        .where(Product.id == product_id, *visible_conditions())
     )
     return session.scalar(query) is not None
 
 
-def _card_query() -> Select[Any]:
-    return (
-        select(
-            Product.id,
-            Product.title,
-            Product.shop_id,
-            _shop.c.name,
-            Product.min_price_fen,
-            Product.min_original_price_fen,
-            Product.sales_count,
-            _cover.id,
-        )
-        .join(_shop, _shop.c.id == Product.shop_id)
-        .outerjoin(_cover, and_(_cover.product_id == Product.id, _cover.position == 0))
+def with_shop_and_cover(query: Select[Any]) -> Select[Any]:
+    """``query`` (on products) joined to the product's shop and, when it has one, its cover."""
+    return query.join(SHOP, SHOP.c.id == Product.shop_id).outerjoin(
+        COVER, and_(COVER.product_id == Product.id, COVER.position == 0)
     )
+
+
+def card_query() -> Select[Any]:
+    """The columns of a card (``CARD_COLUMNS``), for products of any state: callers add ``visible_conditions()``."""
+    return with_shop_and_cover(select(*CARD_COLUMNS))
 
 
 def _card(row: Any) -> ProductCard:
@@ -102,19 +110,19 @@ def list_listed(
 ) -> Page[ProductCard]:
     """The buyer shelf: listed products of selling shops only. ``category_id`` takes its whole
     branch; ``q`` matches the title, case-insensitively."""
-    conditions = _visible()
+    conditions = visible_conditions()
     if category_id is not None:
         categories.get_category(session, category_id)  # CATEGORY_NOT_FOUND rather than an empty page
         conditions.append(Product.category_id.in_(categories.descendant_ids(session, category_id)))
     if shop_id is not None:
         conditions.append(Product.shop_id == shop_id)
     if q and q.strip():
-        conditions.append(func.lower(Product.title).like(_like(q), escape="\\"))
+        conditions.append(func.lower(Product.title).like(like_pattern(q), escape="\\"))
     total = session.scalar(
-        select(func.count(Product.id)).join(_shop, _shop.c.id == Product.shop_id).where(*conditions)
+        select(func.count(Product.id)).join(SHOP, SHOP.c.id == Product.shop_id).where(*conditions)
     )
     rows = session.execute(
-        _card_query()
+        card_query()
         .where(*conditions)
         .order_by(*_ORDER.get(sort, _ORDER["default"]))
         .limit(params.limit)
@@ -127,7 +135,7 @@ def listed_cards(session: Session, product_ids: list[int]) -> list[ProductCard]:
     """Cards for the given products that buyers may see, in the order asked (live cart, search)."""
     if not product_ids:
         return []
-    rows = session.execute(_card_query().where(Product.id.in_(product_ids), *_visible())).all()
+    rows = session.execute(card_query().where(Product.id.in_(product_ids), *visible_conditions())).all()
     by_id = {r[0]: _card(r) for r in rows}
     return [by_id[i] for i in product_ids if i in by_id]
 
@@ -172,7 +180,7 @@ def list_shop_products(
     if status is not None:
         conditions.append(Product.status == status)
     if q and q.strip():
-        conditions.append(func.lower(Product.title).like(_like(q), escape="\\"))
+        conditions.append(func.lower(Product.title).like(like_pattern(q), escape="\\"))
     return _product_page(session, conditions, (Product.updated_at.desc(), Product.id.desc()), params)
 
 
@@ -199,13 +207,13 @@ def search_facts(session: Session, product_ids: list[int]) -> list[ProductFacts]
     then nothing else: attributes are on the row). Unknown ids are left out."""
     if not product_ids:
         return []
-    visible = and_(*_visible())
+    visible = and_(*visible_conditions())
     rows = session.execute(
         select(
             Product.id,
             Product.shop_id,
-            _shop.c.name,
-            _shop.c.opened_at,
+            SHOP.c.name,
+            SHOP.c.opened_at,
             Product.category_id,
             Product.title,
             Product.description,
@@ -215,10 +223,10 @@ def search_facts(session: Session, product_ids: list[int]) -> list[ProductFacts]
             Product.total_stock,
             Product.listed_at,
             visible.label("visible"),
-            _cover.id,
+            COVER.id,
         )
-        .join(_shop, _shop.c.id == Product.shop_id)
-        .outerjoin(_cover, and_(_cover.product_id == Product.id, _cover.position == 0))
+        .join(SHOP, SHOP.c.id == Product.shop_id)
+        .outerjoin(COVER, and_(COVER.product_id == Product.id, COVER.position == 0))
         .where(Product.id.in_(product_ids))
         .order_by(Product.id)
     ).all()

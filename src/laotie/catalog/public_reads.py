@@ -14,22 +14,31 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import threading
 import time
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Integer, Select, and_, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from laotie.catalog import errors
-from laotie.catalog.listing import _card_query, _cover, _like, _shop, _visible
+from laotie.catalog.listing import (
+    CARD_COLUMNS,
+    SHOP,
+    card_query,
+    like_pattern,
+    visible_conditions,
+    with_shop_and_cover,
+)
 from laotie.catalog.models import Image, Product, Sku
 from laotie.catalog.schemas import Sort
 from laotie.catalog.views import image_url, thumb_url
 from laotie.categories import errors as category_errors
 from laotie.categories import service as categories
+from laotie.core.read_cache import ReadCache
 
 # Shelf totals are counted at most once per TOTAL_TTL per filter: at a million products a count is
 # the most expensive part of a page, and the pager's total may lag a few seconds without harm.
@@ -43,6 +52,7 @@ _TOTALS_KEPT = 5_000
 
 Reader = Session | Connection
 _JSON = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+_CARD_WIDTH = len(CARD_COLUMNS)
 
 _ORDER: dict[str, tuple[tuple[Any, ...], bool]] = {
     # sort: (key columns in order, descending?) -- every order ends with the id, so keys are unique
@@ -68,7 +78,7 @@ def dumps(document: Any) -> bytes:
 
 
 def _card(row: Any) -> dict[str, Any]:
-    pid, title, shop_id, shop_name, price, original, sales, cover_id = row[:8]
+    pid, title, shop_id, shop_name, price, original, sales, cover_id = row[:_CARD_WIDTH]
     return {
         "id": pid,
         "title": title,
@@ -81,20 +91,11 @@ def _card(row: Any) -> dict[str, Any]:
     }
 
 
-# A product's detail.
-
-
-# Built once: constructing a statement costs more than running it on an indexed lookup.
-_DETAIL = (
+# A product's detail, built once: constructing a statement costs more than running it on an
+# indexed lookup. The card's columns first (``_card`` reads them by position), then the detail's.
+_DETAIL = with_shop_and_cover(
     select(
-        Product.id,
-        Product.title,
-        Product.shop_id,
-        _shop.c.name,
-        Product.min_price_fen,
-        Product.min_original_price_fen,
-        Product.sales_count,
-        _cover.id,
+        *CARD_COLUMNS,
         Product.category_id,
         Product.description,
         Product.size_chart,
@@ -103,10 +104,7 @@ _DETAIL = (
         Product.total_stock,
         Product.listed_at,
     )
-    .join(_shop, _shop.c.id == Product.shop_id)
-    .outerjoin(_cover, and_(_cover.product_id == Product.id, _cover.position == 0))
-    .where(Product.id == bindparam("pid"), *_visible())
-)
+).where(Product.id == bindparam("pid"), *visible_conditions())
 _SKUS = (
     select(Sku.id, Sku.attrs, Sku.price_fen, Sku.original_price_fen, Sku.stock, Sku.sku_code)
     .where(Sku.product_id == bindparam("pid"), Sku.active.is_(True))
@@ -165,8 +163,14 @@ def detail_document(reader: Reader, product_id: int) -> dict[str, Any] | None:
     }
 
 
-def detail_body(reader: Reader, product_id: int) -> bytes | None:
-    document = detail_document(reader, product_id)
+def cached_detail_document(cache: ReadCache, reader: Reader, product_id: int) -> dict[str, Any] | None:
+    """``detail_document`` through ``cache``: the JSON detail and the product page share one read
+    of a product. The document is shared: callers only read it."""
+    return cache.value(f"doc|{product_id}", lambda: detail_document(reader, product_id))
+
+
+def detail_body(reader: Reader, product_id: int, cache: ReadCache) -> bytes | None:
+    document = cached_detail_document(cache, reader, product_id)
     return None if document is None else dumps(document)
 
 
@@ -203,20 +207,82 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _after(sort: str, values: tuple[Any, ...]) -> ColumnElement[bool]:
-    """Rows strictly after ``values`` in the order of ``sort`` (one row-value comparison, which
-    both databases answer from the sort's index)."""
+# A shelf page's statement depends only on the shape of the question (its sort, which filters, how it
+# pages); the values are bound. Each shape is built once per process, so a page costs its execution
+# alone, not SQLAlchemy's construction and cache-key walk of a dozen clauses.
+_LIMIT = bindparam("limit", type_=Integer)
+_OFFSET = bindparam("offset", type_=Integer)
+
+
+def _after(sort: str) -> ColumnElement[bool]:
+    """Rows strictly after the cursor's key (``k0``, ``k1``, ... and ``cursor_id``) in the order of
+    ``sort``: one row-value comparison, which both databases answer from the sort's index."""
     columns, descending = _ORDER[sort]
-    bound = tuple_(
-        *[bindparam(f"k{i}", v, type_=c.type) for i, (c, v) in enumerate(zip(columns, values, strict=True))]
-    )
+    bound = tuple_(*[bindparam(f"k{i}", type_=c.type) for i, c in enumerate(columns)])
     key = tuple_(*columns)
     # "At or after, but not the cursor's own row" is the same set (the id ends every key): PostgreSQL
     # estimates a row comparison by its first column alone, and with many ties there ("<" on
     # sales_count, every product at 0 sold) it expected no rows, hashed the whole branch (187,000
     # rows, 780 ms at a million) instead of walking the index and stopping after one page.
-    not_itself = Product.id != bindparam("cursor_id", values[-1], type_=Product.id.type)
+    not_itself = Product.id != bindparam("cursor_id", type_=Product.id.type)
     return and_(key <= bound if descending else key >= bound, not_itself)
+
+
+@functools.cache
+def _conditions(category: str | None, by_shop: bool, by_text: bool) -> tuple[ColumnElement[bool], ...]:
+    """What a shelf shows: ``category`` is None, "leaf" (``category_id``) or "branch" (``branch``)."""
+    conditions = visible_conditions()
+    if category == "leaf":  # read in order from (status, category_id, sales_count, ...)
+        conditions.append(Product.category_id == bindparam("category_id", type_=Product.category_id.type))
+    elif category == "branch":
+        # A branch of several leaves cannot be read in order from one index: sorting all of it
+        # took 100 ms for a large branch at a million products. "+ 0" keeps the planners off the
+        # category index, so they walk the shelf's order and skip other categories' rows.
+        conditions.append((Product.category_id + 0).in_(bindparam("branch", expanding=True)))
+    if by_shop:
+        conditions.append(Product.shop_id == bindparam("shop_id", type_=Product.shop_id.type))
+    if by_text:
+        conditions.append(func.lower(Product.title).like(bindparam("pattern"), escape="\\"))
+    return tuple(conditions)
+
+
+@functools.cache
+def _count_statement(category: str | None, by_shop: bool, by_text: bool) -> Select[Any]:
+    return (
+        select(func.count(Product.id))
+        .join(SHOP, SHOP.c.id == Product.shop_id)
+        .where(*_conditions(category, by_shop, by_text))
+    )
+
+
+@functools.cache
+def _page_statement(
+    sort: str, category: str | None, by_shop: bool, by_text: bool, paging: str
+) -> Select[Any]:
+    """``paging``: "first" (offset 0), "offset" or "cursor"."""
+    conditions = _conditions(category, by_shop, by_text)
+    columns, descending = _ORDER[sort]
+    order = [c.desc() if descending else c.asc() for c in columns]
+    query = card_query().add_columns(*columns[:-1])
+    if paging == "cursor":
+        query = query.where(*conditions, _after(sort))
+    elif paging == "offset":
+        # A deep page: find its ids first, touching only what the filter needs (the product row and
+        # its shop), then read the cards of those ids alone. Joined directly, every skipped row had
+        # its cover looked up too before the offset threw it away.
+        page_ids = (
+            select(Product.id)
+            .join(SHOP, SHOP.c.id == Product.shop_id)
+            .where(*conditions)
+            .order_by(*order)
+            .limit(_LIMIT)
+            .offset(_OFFSET)
+            .subquery()
+        )
+        query = query.join(page_ids, page_ids.c.id == Product.id)
+    else:
+        query = query.where(*conditions)
+    return query.order_by(*order).limit(_LIMIT)
 
 
 def _category_counts(reader: Reader) -> dict[int, int]:
@@ -247,8 +313,8 @@ def _count_categories(reader: Reader, key: tuple[Any, ...]) -> dict[int, int]:
     now = time.monotonic()
     rows = reader.execute(
         select(Product.category_id, func.count(Product.id))
-        .join(_shop, _shop.c.id == Product.shop_id)
-        .where(*_visible())
+        .join(SHOP, SHOP.c.id == Product.shop_id)
+        .where(*visible_conditions())
         .group_by(Product.category_id)
     ).all()
     counts = {int(category_id): int(n) for category_id, n in rows}
@@ -259,8 +325,9 @@ def _count_categories(reader: Reader, key: tuple[Any, ...]) -> dict[int, int]:
 def _total(
     session: Reader,
     key: tuple[Any, ...],
-    conditions: list[ColumnElement[bool]],
+    category: str | None,
     branch: list[int] | None,
+    params: dict[str, Any],
 ) -> int:
     _, category_id, shop_id, text = key
     if shop_id is None and text is None:  # the whole shelf or a category: from the per-category counts
@@ -270,12 +337,8 @@ def _total(
     known = _totals.get(key)
     if known is not None and known[1] > now:
         return known[0]
-    total = (
-        session.scalar(
-            select(func.count(Product.id)).join(_shop, _shop.c.id == Product.shop_id).where(*conditions)
-        )
-        or 0
-    )
+    statement = _count_statement(category, shop_id is not None, text is not None)
+    total = session.execute(statement, params).scalar() or 0
     if len(_totals) >= _TOTALS_KEPT:
         _totals.clear()
     _totals[key] = (total, now + TOTAL_TTL)
@@ -298,52 +361,34 @@ def shelf_document(
     right after the previous one's last product, whatever was listed meanwhile; ``offset`` is then
     ignored."""
     sort = sort if sort in _ORDER else "default"
-    conditions = _visible()
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    category: str | None = None
     branch: list[int] | None = None
     if category_id is not None:
         branch = categories.branch_of(session, category_id)
         if branch is None:
             raise category_errors.CATEGORY_NOT_FOUND(category_id=category_id)
-        if len(branch) == 1:  # a leaf: read in order from (status, category_id, sales_count, ...)
-            conditions.append(Product.category_id == branch[0])
+        if len(branch) == 1:
+            category, params["category_id"] = "leaf", branch[0]
         else:
-            # A branch of several leaves cannot be read in order from one index: sorting all of it
-            # took 100 ms for a large branch at a million products. "+ 0" keeps the planners off the
-            # category index, so they walk the shelf's order and skip other categories' rows.
-            conditions.append((Product.category_id + 0).in_(branch))
+            category, params["branch"] = "branch", branch
     if shop_id is not None:
-        conditions.append(Product.shop_id == shop_id)
+        params["shop_id"] = shop_id
     text = q.strip().lower() if q and q.strip() else None
     if text:
-        conditions.append(func.lower(Product.title).like(_like(text), escape="\\"))
-    total = _total(session, (_engine_of(session), category_id, shop_id, text), conditions, branch)
-    columns, descending = _ORDER[sort]
-    order = [c.desc() if descending else c.asc() for c in columns]
-    query = _card_query().add_columns(*columns[:-1])
+        params["pattern"] = like_pattern(text)
+    total = _total(session, (_engine_of(session), category_id, shop_id, text), category, branch, params)
+    paging = "cursor" if cursor else "offset" if offset else "first"
     if cursor:
-        query = query.where(*conditions, _after(sort, decode_cursor(cursor, sort)))
-        offset = 0
-    if offset:
-        # A deep page: find its ids first, touching only what the filter needs (the product row and
-        # its shop), then read the cards of those ids alone. Joined directly, every skipped row had
-        # its cover looked up too before the offset threw it away.
-        page_ids = (
-            select(Product.id)
-            .join(_shop, _shop.c.id == Product.shop_id)
-            .where(*conditions)
-            .order_by(*order)
-            .limit(limit)
-            .offset(offset)
-            .subquery()
-        )
-        query = query.join(page_ids, page_ids.c.id == Product.id)
-    elif not cursor:
-        query = query.where(*conditions)
-    rows = session.execute(query.order_by(*order).limit(limit)).all()
+        values = decode_cursor(cursor, sort)
+        params.update({f"k{i}": v for i, v in enumerate(values)}, cursor_id=values[-1])
+        offset = params["offset"] = 0
+    statement = _page_statement(sort, category, shop_id is not None, text is not None, paging)
+    rows = session.execute(statement, params).all()
     next_cursor = None
     if len(rows) == limit:
         last = rows[-1]
-        next_cursor = encode_cursor(sort, (*tuple(last[8:]), last[0]))
+        next_cursor = encode_cursor(sort, (*tuple(last[_CARD_WIDTH:]), last[0]))
     return {
         "items": [_card(r) for r in rows],
         "total": total,

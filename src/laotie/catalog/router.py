@@ -108,8 +108,9 @@ async def shelf(
 )
 async def product_page(request: Request, product_id: PathId, _: None = NoPrincipal) -> Response:
     """A product on the shelf, at most ``core.read_cache`` TTL (1 s) old; buying rereads it."""
+    cache = http_cache.cache_for(request.app.state.db)
     body = await http_cache.ready(
-        request, f"d|{product_id}", lambda session: public_reads.detail_body(session, product_id)
+        request, f"d|{product_id}", lambda conn: public_reads.detail_body(conn, product_id, cache)
     )
     if body is None:
         return error_response(request, errors.PRODUCT_NOT_FOUND(product_id=product_id))

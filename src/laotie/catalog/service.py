@@ -45,6 +45,7 @@ from laotie.catalog.products import (
     set_sku_stock,
     update_product,
 )
+from laotie.catalog.public_reads import cached_detail_document
 from laotie.catalog.stock import return_stock, skus_for_sale, take_stock
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "approve",
     "ban",
     "cached_answer",
+    "cached_detail_document",
     "cached_read",
     "create_product",
     "delete_image",

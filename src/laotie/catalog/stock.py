@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from laotie.catalog.errors import STOCK_CONFLICT
-from laotie.catalog.listing import _shop, _visible
+from laotie.catalog.listing import SHOP, visible_conditions
 from laotie.catalog.models import Product, Sku
 from laotie.catalog.schemas import SkuForSale
 
@@ -19,7 +19,7 @@ from laotie.catalog.schemas import SkuForSale
 def skus_for_sale(session: Session, sku_ids: list[int], *, lock: bool = False) -> dict[int, SkuForSale]:
     if not sku_ids:
         return {}
-    visible = _visible()
+    visible = visible_conditions()
     query = (
         select(
             Sku.id,
@@ -35,7 +35,7 @@ def skus_for_sale(session: Session, sku_ids: list[int], *, lock: bool = False) -
             *[c.label(f"v{i}") for i, c in enumerate(visible)],
         )
         .join(Product, Product.id == Sku.product_id)
-        .join(_shop, _shop.c.id == Product.shop_id)
+        .join(SHOP, SHOP.c.id == Product.shop_id)
         .where(Sku.id.in_(sorted(set(sku_ids))))
         .order_by(Sku.id)
     )

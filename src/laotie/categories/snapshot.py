@@ -63,10 +63,25 @@ class _Holder:
         """The copy, read again when it is too old or lacks ``need`` (a category just added)."""
         tree = self.tree
         now = time.monotonic()
-        if tree is None or tree.expires <= now or (need is not None and need not in tree.paths):
-            tree = _read(session, now + MAX_AGE_SECONDS)
-            self.tree = tree
-        return tree
+        if tree is not None and tree.expires > now and (need is None or need in tree.paths):
+            return tree
+        # One reader at a time. When the copy expired under load every request thread used to read
+        # and rebuild the tree at once (a tenth of the shelf's time); now, while one rereads it, the
+        # others keep the copy being replaced, which is within the bound: it was read less than
+        # MAX_AGE_SECONDS before the reread began. Without a usable copy they wait for the reread.
+        usable = tree is not None and (need is None or need in tree.paths)
+        if not self.lock.acquire(blocking=not usable):
+            assert tree is not None
+            return tree
+        try:
+            tree = self.tree
+            now = time.monotonic()
+            if tree is None or tree.expires <= now or (need is not None and need not in tree.paths):
+                tree = _read(session, now + MAX_AGE_SECONDS)
+                self.tree = tree
+            return tree
+        finally:
+            self.lock.release()
 
     def forget(self) -> None:
         self.tree = None

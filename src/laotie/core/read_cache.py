@@ -7,6 +7,10 @@ invalidation to get wrong: every process drops each entry by its age alone, so i
 change committed while an entry is being built may be missed by that build; the entry's age is
 counted from before its build started, so the bound holds for it too.
 
+An entry may be built from other entries (a product page from the product's document, its shop's
+part...). Its age then counts from the oldest build among them: each thread keeps a stack of the
+builds under way, and an entry read or built inside one pulls that build's start back to its own.
+
 The bound is the whole contract: what a cached page shows (price, stock, whether the product is on
 the shelf) may be up to ``ttl`` seconds old, never older. Nothing that sells reads from here: order
 placement rereads price, stock and the listing under its own lock.
@@ -65,11 +69,31 @@ class ReadCache:
         self._entries: dict[str, Ready] = {}
         self._values: dict[str, tuple[Any, float]] = {}
         self._lock = threading.Lock()
+        self._building = threading.local()  # .starts: the builds under way in this thread, innermost last
+
+    def _begin(self) -> None:
+        starts: list[float] | None = getattr(self._building, "starts", None)
+        if starts is None:
+            starts = self._building.starts = []
+        starts.append(time.monotonic())  # before the build reads anything: the bound counts from here
+
+    def _end(self) -> float:
+        """The finished build's start, pulled back by whatever older entry it used; its enclosing
+        build (if any) inherits it."""
+        started: float = self._building.starts.pop()
+        self._used(started)
+        return started
+
+    def _used(self, started: float) -> None:
+        starts: list[float] | None = getattr(self._building, "starts", None)
+        if starts and started < starts[-1]:
+            starts[-1] = started
 
     def get(self, key: str) -> Ready | None:
         ready = self._entries.get(key)
         if ready is None or ready.expires <= time.monotonic():
             return None
+        self._used(ready.expires - self.ttl)
         return ready
 
     def get_or_build(self, key: str, build: Callable[[], bytes | None]) -> Ready | None:
@@ -81,8 +105,11 @@ class ReadCache:
         if self.ttl <= 0:
             body = build()
             return None if body is None else Ready(body, etag_of(body), 0.0)
-        started = time.monotonic()  # before the build reads anything: the bound counts from here
-        body = build()
+        self._begin()
+        try:
+            body = build()
+        finally:
+            started = self._end()
         if body is None:
             return None
         ready = Ready(body, etag_of(body), started + self.ttl)
@@ -100,11 +127,15 @@ class ReadCache:
         only read it. An exception from ``build`` is not kept."""
         kept = self._values.get(key)
         if kept is not None and kept[1] > time.monotonic():
+            self._used(kept[1] - self.ttl)
             return cast(V, kept[0])
         if self.ttl <= 0:
             return build()
-        started = time.monotonic()
-        value = build()
+        self._begin()
+        try:
+            value = build()
+        finally:
+            started = self._end()
         with self._lock:
             self._values.pop(key, None)
             self._values[key] = (value, started + self.ttl)

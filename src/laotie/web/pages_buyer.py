@@ -10,12 +10,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from laotie.catalog import errors as catalog_errors
 from laotie.catalog import service as catalog
 from laotie.catalog.schemas import ProductDetail
 from laotie.categories import service as categories
 from laotie.core.auth import NoPrincipal, Principal
 from laotie.core.db import Database
 from laotie.core.http import PathId, session_gate
+from laotie.core.read_cache import ReadCache
 from laotie.core.uow import unit_of_work
 from laotie.promotions import service as promotions
 from laotie.promotions.schemas import ProductPromotionsOut
@@ -24,7 +26,7 @@ from laotie.scores.schemas import ShopScoresOut
 from laotie.shops import service as shops
 from laotie.shops.schemas import ShopOut
 from laotie.web import pages_logistics
-from laotie.web.rendering import FLASH_COOKIE, PageRoute, render
+from laotie.web.rendering import FLASH_COOKIE, PageRoute, env, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -90,30 +92,52 @@ class ProductParts:
     dsr: ShopScoresOut
 
 
-def _parts(session: Session, product_id: int) -> ProductParts:
-    product = catalog.get_listed(session, product_id)
-    shop = shops.get_shop(session, product.shop_id)
+@dataclass(frozen=True, slots=True)
+class _ShopParts:
+    """A shop's part of its products' pages: read once per shop, not once per product (a shop has
+    many products and a buyer's random walk through the shelf meets the same shops again and again)."""
+
+    shop: ShopOut
+    dsr: ShopScoresOut
+
+
+def _parts(session: Session, cache: ReadCache, product_id: int) -> ProductParts | None:
+    """``None`` when the product is not on the shelf. The product is the document the JSON detail
+    serves (``catalog.detail_document``, shared through the same cache)."""
+    document = catalog.cached_detail_document(cache, session, product_id)
+    if document is None:
+        return None
+    product = ProductDetail.model_validate(document)
+    shop_parts = cache.value(f"pshop|{product.shop_id}", lambda: _shop_parts(session, product.shop_id))
+    exempt = cache.value(
+        # the guarantees the category's rules give (生鲜 and the like: no 七天无理由)
+        f"pcat|{product.category_id}",
+        lambda: categories.return_exemptions(session, [product.category_id]).get(product.category_id, False),
+    )
     skus = [
         {
-            "id": s.id,
-            "attrs": s.attrs,
-            "price_fen": s.price_fen,
-            "original_price_fen": s.original_price_fen,
-            "stock": s.stock,
-            "active": s.active,
+            "id": s["id"],
+            "attrs": s["attrs"],
+            "price_fen": s["price_fen"],
+            "original_price_fen": s["original_price_fen"],
+            "stock": s["stock"],
+            "active": s["active"],
         }
-        for s in product.skus
+        for s in document["skus"]
     ]
     return ProductParts(
         product=product,
-        shop=shop,
+        shop=shop_parts.shop,
         skus=skus,
         promos=promotions.promotions_of(session, product),  # campaign / subsidy prices, multi-buy, coupons
-        # the guarantees the category's rules give (生鲜 and the like: no 七天无理由)
-        return_exempt=categories.return_exemptions(session, [product.category_id]).get(
-            product.category_id, False
-        ),
-        dsr=scores.shop_scores(session, [shop.id])[shop.id],  # the shop's three DSR against its category
+        return_exempt=exempt,
+        dsr=shop_parts.dsr,  # the shop's three DSR against its category
+    )
+
+
+def _shop_parts(session: Session, shop_id: int) -> _ShopParts:
+    return _ShopParts(
+        shop=shops.get_shop(session, shop_id), dsr=scores.shop_scores(session, [shop_id])[shop_id]
     )
 
 
@@ -126,7 +150,9 @@ def _page(
     sq: str,
 ) -> HTMLResponse:
     cache = catalog.read_cache_for(request.app.state.db)
-    parts = cache.value(f"pp|{product_id}", lambda: _parts(session, product_id))
+    parts = cache.value(f"pp|{product_id}", lambda: _parts(session, cache, product_id))
+    if parts is None:
+        raise catalog_errors.PRODUCT_NOT_FOUND(product_id=product_id)
     province = pages_logistics.shipping_province(session, principal, region)
     shipping = cache.value(
         f"ps|{product_id}|{province}", lambda: pages_logistics.shipping_to(session, parts.product, province)
@@ -136,19 +162,25 @@ def _page(
         if principal
         else {}
     )
-    return render(
-        request,
-        session,
-        principal,
-        "product.html",
-        product=parts.product,
-        shop=parts.shop,
-        skus=parts.skus,
-        q="",
-        promos=parts.promos,
-        held=held,
-        shipping=shipping,
-        return_exempt=parts.return_exempt,
-        dsr=parts.dsr,
-        sq=sq,  # the search that led here: an order placed from this page carries it
-    )
+    context: dict[str, Any] = {
+        "product": parts.product,
+        "shop": parts.shop,
+        "skus": parts.skus,
+        "q": "",
+        "promos": parts.promos,
+        "held": held,
+        "shipping": shipping,
+        "return_exempt": parts.return_exempt,
+        "dsr": parts.dsr,
+        "sq": sq,  # the search that led here: an order placed from this page carries it
+    }
+    if principal is None and FLASH_COOKIE not in request.cookies:
+        # A visitor's page: nothing in the header to look up, and the template already compiled.
+        html = _PRODUCT_TEMPLATE.render(request=request, flash=None, me=None, principal=None, **context)
+        return HTMLResponse(html)
+    return render(request, session, principal, "product.html", **context)
+
+
+# The anonymous page's template, compiled once. Its environment never rereads a template file that
+# changed on disk (``auto_reload``): that check was a stat() of four files per page.
+_PRODUCT_TEMPLATE = env.overlay(auto_reload=False).get_template("product.html")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import FastAPI
@@ -156,6 +157,58 @@ def test_a_change_in_another_process_shows_within_the_bound(
         time.sleep(0.02)
     time.sleep(TTL)
     assert product.id not in [i["id"] for i in client.get("/api/v1/products?limit=100").json()["items"]]
+
+
+def test_the_html_page_shows_a_change_in_another_process_within_the_bound(
+    client: TestClient, session: Session, other_process: Database
+) -> None:
+    """The product page is built from the detail's cached document and per-shop parts; it is held
+    to the same bound as the detail it shares them with."""
+    shop_id, _, _ = make_open_shop(session)
+    product = make_listed_product(session, shop_id, stock=50)
+    sku = product.skus[0]
+    assert client.get(f"/api/v1/products/{product.id}").status_code == 200  # the document is cached
+    new_price = sku.price_fen + 700
+    shown = f'"price_fen": {new_price}'
+    assert shown not in client.get(f"/p/{product.id}").text
+    changed_at = time.monotonic()
+    _price_in_other_process(other_process, shop_id, sku.id, new_price)
+    while True:
+        asked = time.monotonic()
+        if shown in client.get(f"/p/{product.id}").text:
+            break
+        assert asked - changed_at <= TTL + 0.05, "a stale price outlived the bound on the page"
+        time.sleep(0.02)
+    with unit_of_work(other_process) as s:
+        catalog.delist(s, owner_principal(s, shop_id), product.id)
+        s.commit()
+    delisted_at = time.monotonic()
+    while True:
+        asked = time.monotonic()
+        if client.get(f"/p/{product.id}").status_code == 404:
+            break
+        assert asked - delisted_at <= TTL + 0.05, "a delisted product's page outlived the bound"
+        time.sleep(0.02)
+
+
+def test_misses_asked_at_once_each_get_their_own_answer(client: TestClient, session: Session) -> None:
+    """Misses are built in batches on one connection: each request still gets its own product, and
+    one that is not on the shelf fails alone."""
+    shop_id, _, _ = make_open_shop(session)
+    ids = make_listed_products(session, shop_id, 12)
+    cache_for(client.app.state.db).clear()  # type: ignore[attr-defined]
+    paths = [f"/api/v1/products/{i}" for i in ids] + ["/api/v1/products/999999999"]
+    paths += [f"/p/{i}" for i in ids[:4]] + ["/api/v1/products?limit=5"]
+    with ThreadPoolExecutor(max_workers=len(paths)) as pool:
+        answers = list(pool.map(client.get, paths))
+    titles = {}
+    for i, answer in zip(ids, answers, strict=False):
+        assert answer.status_code == 200 and answer.json()["id"] == i
+        titles[i] = answer.json()["title"]
+    assert answers[len(ids)].status_code == 404
+    assert all(a.status_code == 200 for a in answers[len(ids) + 1 :])
+    for i, answer in zip(ids[:4], answers[len(ids) + 1 :], strict=False):
+        assert titles[i] in answer.text
 
 
 def test_a_stale_page_never_sells_at_its_stale_price(

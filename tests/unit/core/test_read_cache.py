@@ -81,3 +81,18 @@ def test_a_kept_value_has_the_same_bound_and_is_cleared_with_the_bodies() -> Non
     for key in ("a", "b", "c"):
         cache.value(key, build)
     assert len(cache._values) == 2  # bounded like the bodies
+
+
+def test_an_entry_built_from_an_older_part_expires_with_that_part() -> None:
+    """A page built from a kept part (a product's document) is no fresher than the part: its age
+    counts from the part's build, so the page never outlives the bound the part had."""
+    cache = ReadCache(ttl=0.3)
+    part_started = time.monotonic()
+    cache.value("part", lambda: {"price": 1})
+    time.sleep(0.15)
+    page = cache.get_or_build("page", lambda: str(cache.value("part", lambda: {"price": 2})).encode())
+    assert page is not None and page.body == b"{'price': 1}"
+    assert page.expires <= part_started + 0.3 + 0.01  # not 0.15 s later, as its own build began
+    # A nested build passes its start on the same way, and a fresh part leaves the bound alone.
+    fresh = cache.get_or_build("other", lambda: str(cache.value("new", lambda: 3)).encode())
+    assert fresh is not None and fresh.expires > page.expires
