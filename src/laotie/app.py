@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 
 from laotie import __version__, bootstrap
@@ -52,12 +53,16 @@ from laotie.web import pages
 
 # FastAPI tries routes in the order they were included, each by its path pattern: the buy path of a
 # flash sale comes first (measured: behind every other router it cost more than the rest of the
-# request), then the busiest reads, the shelf, a product's detail and its page (measured: /p/{id}
-# was matched after 285 routes, ~0.6 ms a request, the detail after 68). No other router has a path
-# of these routers' shapes, so the order changes no match
-# (tests/integration/core/test_route_order.py checks every route's own path).
+# request), then the pay path (its webhooks and the sandbox cashier were matched after ~70 routes:
+# a paid order makes four requests, the checkout's pay, the cashier's confirm, two webhooks), then the
+# busiest reads, the shelf, a product's detail and its page (measured: /p/{id} was matched after 285
+# routes, ~0.6 ms a request, the detail after 68). No other router has a path of these routers'
+# shapes, so the order changes no match (tests/integration/core/test_route_order.py checks every
+# route's own path).
 ROUTERS: list[APIRouter] = [
     orders_router.router,
+    payments_router.router,
+    sandbox_router.router,
     catalog_router.public_router,
     pages.hot_router,
     accounts_router.router,
@@ -69,8 +74,6 @@ ROUTERS: list[APIRouter] = [
     shops_router.router,
     shops_router.governance_router,
     catalog_router.router,
-    payments_router.router,
-    sandbox_router.router,
     catalog_router.governance_router,
     settlement_router.router,
     promotions_router.router,
@@ -105,6 +108,15 @@ async def health(_: None = NoPrincipal) -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
+def build_route_contexts(app: FastAPI) -> None:
+    """FastAPI prepares an included router's routes (dependants, response fields) lazily, when the
+    first request walks past them: measured ~0.2 s of the loop thread on the first webhook, and all
+    of it again for each router on the way, paid by the first buyers of a sale. The server process
+    prepares them all before it serves (tests build many apps and leave them lazy)."""
+    for _ in iter_route_contexts(app.routes):
+        pass
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     if settings is None:
         # The server process itself (uvicorn's factory): it never starts with an unset or public secret.
@@ -119,6 +131,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if db is None:
             # This app owns its database: it is the server process (tests pass theirs in).
             tuning.enter_context(server_collector())
+            build_route_contexts(app)
         if settings.embedded_worker:
             stops.append(app.state.outbox_worker.start_thread(settings.outbox_poll_seconds)[1])
             stops.append(jobs.start_thread(database))

@@ -39,6 +39,7 @@ class TimedHttpProtocol(HttpToolsProtocol):
         self._deadline: asyncio.TimerHandle | None = None
         self._awaiting_headers = True
         self._reading_body = False
+        self._body_byte_at = 0.0
         self._header_bytes = 0
         self._headers_too_large = False
 
@@ -59,6 +60,10 @@ class TimedHttpProtocol(HttpToolsProtocol):
         if self._reading_body:
             if self.flow.read_paused:  # the route is slow to read, not the client to send
                 self._arm(self.body_timeout)
+                return
+            idle = self.loop.time() - self._body_byte_at
+            if idle < self.body_timeout:  # bytes came meanwhile: the rest of the window from the last
+                self._arm(self.body_timeout - idle)
                 return
             self.transport.close()  # the route's next receive() is a disconnect
             return
@@ -113,11 +118,14 @@ class TimedHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._awaiting_headers = False
         self._reading_body = True
+        self._body_byte_at = self.loop.time()
         self._arm(self.body_timeout)
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
-        self._arm(self.body_timeout)
+        # The timer is not re-armed for each chunk (a timer handle cancelled and made again per
+        # request): it looks at when the last byte came when it fires.
+        self._body_byte_at = self.loop.time()
         super().on_body(body)
 
     def on_message_complete(self) -> None:

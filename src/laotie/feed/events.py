@@ -19,7 +19,7 @@ from laotie.shops import service as shops
 
 def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> None:
     bus.subscribe(ShopStatusChanged, shop_opened, name="feed.shop_opened")
-    bus.subscribe(OrderPaid, order_paid, name="feed.early_gmv")
+    bus.subscribe_many(OrderPaid, orders_paid, name="feed.early_gmv")
     bus.subscribe(LiveSessionEnded, broadcast_ended, name="feed.first_broadcast")
     jobs.add("feed.flush_impressions", 1.0, tasks.flush_impressions, everywhere=True)
 
@@ -32,11 +32,14 @@ def shop_opened(session: Session, ev: ShopStatusChanged) -> None:
         newshops.track(session, {shop.id: shop.opened_at})
 
 
-def order_paid(session: Session, ev: OrderPaid) -> None:
+def orders_paid(session: Session, evs: list[OrderPaid]) -> None:
+    """A run of paid orders: each shop's GMV grows by its orders' sum, then its promise is judged once."""
     policy = get_policy()
-    shop_id = ev.shop_id
-    newshops.add_gmv(session, shop_id, ev.payable_fen or 0, policy.early_gmv_days)
-    newshops.stamp_promising(session, [shop_id], policy)
+    by_shop: dict[int, int] = {}
+    for ev in evs:
+        by_shop[ev.shop_id] = by_shop.get(ev.shop_id, 0) + (ev.payable_fen or 0)
+    newshops.add_gmv(session, by_shop, policy.early_gmv_days)
+    newshops.stamp_promising(session, list(by_shop), policy)
 
 
 def broadcast_ended(session: Session, ev: LiveSessionEnded) -> None:

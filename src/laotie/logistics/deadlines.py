@@ -9,8 +9,10 @@ an order shipped late keeps its final figure. Governance reads ``late_shipments`
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -76,6 +78,61 @@ def open_deadline(session: Session, order_id: int, shop_id: int, paid_at: dateti
     if shipped_at is not None and shipped_at > due:
         _record(session, row, shipped_at, shipped_at)
     return True
+
+
+def open_deadlines(session: Session, paid: list[tuple[int, int, datetime]]) -> None:
+    """``open_deadline`` for many orders (order id, shop id, paid at) with a few statements, not a
+    few per order: the outbox hands a flash sale's paid orders over by the run. The first entry of
+    an order counts, as it would one at a time; an order that already has its deadline keeps it."""
+    first: dict[int, tuple[int, datetime]] = {}
+    for order_id, shop_id, paid_at in paid:
+        first.setdefault(order_id, (shop_id, paid_at))
+    if not first:
+        return
+    ids = sorted(first)
+    # Shipped before its payment event came (rare): it may be late already; the one-order path records it.
+    shipped = set(
+        session.scalars(
+            select(Shipment.order_id).where(Shipment.order_id.in_(ids), Shipment.shipped_at.is_not(None))
+        )
+    )
+    for order_id in sorted(shipped):
+        shop_id, paid_at = first.pop(order_id)
+        open_deadline(session, order_id, shop_id, paid_at)
+    if not first:
+        return
+    hours = _ship_within_hours_of(session, {shop_id for shop_id, _ in first.values()})
+    rows = [
+        {
+            "order_id": order_id,
+            "shop_id": shop_id,
+            "paid_at": paid_at,
+            "due_at": paid_at + timedelta(hours=hours[shop_id]),
+            "shipped_at": None,
+        }
+        for order_id, (shop_id, paid_at) in sorted(first.items())
+    ]
+    # An order whose deadline is open already (a redelivered event) keeps it: nothing happens.
+    session.execute(_insert_deadline(session).on_conflict_do_nothing(index_elements=["order_id"]), rows)
+
+
+def _ship_within_hours_of(session: Session, shop_ids: set[int]) -> dict[int, int]:
+    """``ship_within_hours`` of many shops in one read."""
+    default = get_settings().ship_within_hours
+    hours = {shop_id: default for shop_id in shop_ids}
+    hours.update(
+        session.execute(
+            select(ShopShippingPolicy.shop_id, ShopShippingPolicy.ship_within_hours).where(
+                ShopShippingPolicy.shop_id.in_(sorted(shop_ids))
+            )
+        ).all()
+    )
+    return hours
+
+
+def _insert_deadline(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (sqlite.insert if dialect == "sqlite" else postgresql.insert)(ShipDeadline.__table__)  # type: ignore[arg-type]
 
 
 def close_deadline(session: Session, order_id: int) -> bool:

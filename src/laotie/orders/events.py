@@ -29,9 +29,9 @@ log = logging.getLogger(__name__)
 
 
 def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> None:
-    bus.subscribe(PaymentSucceeded, on_payment_succeeded, name="orders.mark_paid")
+    bus.subscribe_many(PaymentSucceeded, on_payments_succeeded, name="orders.mark_paid")
     bus.subscribe(PaymentSucceededLate, on_payment_succeeded_late, name="orders.mark_paid_late")
-    bus.subscribe(PaymentSucceeded, on_pay_later_charged, name="orders.pay_later_charged")
+    bus.subscribe_many(PaymentSucceeded, on_pay_later_charges, name="orders.pay_later_charged")
     bus.subscribe(PaymentFailed, on_pay_later_failed, name="orders.pay_later_failed")
     bus.subscribe(PaymentExpired, on_pay_later_failed, name="orders.pay_later_expired")
     bus.subscribe(ShipmentDelivered, on_shipment_delivered, name="orders.shipment_delivered")
@@ -106,17 +106,37 @@ def mark_checkouts_paid(session: Session, captures: list[tuple[int, str]]) -> No
     )
 
 
-def on_payment_succeeded(session: Session, ev: PaymentSucceeded) -> None:
-    _settle_checkout_payment(session, ev)
+def on_payments_succeeded(session: Session, evs: list[PaymentSucceeded]) -> None:
+    """A run of captured payments. Their checkouts' orders were almost always marked paid in the
+    capturing webhook's transaction (``mark_checkout_paid``): one read for the whole run finds the
+    checkouts that still have an order to pay or to refund, and only their events are settled, in
+    order, as one at a time would (an order never goes back to pending or leaves cancelled, so a
+    checkout with none at the start of the run has none at the end)."""
+    checkout_ids = {int(ev.reference_id) for ev in evs if ev.reference_type == "checkout"}
+    if not checkout_ids:
+        return
+    open_states = [*lifecycle.TRANSITIONS.entered_from(OrderStatus.PAID), OrderStatus.CANCELLED]
+    unsettled = set(
+        session.scalars(
+            select(Order.checkout_id)
+            .where(Order.checkout_id.in_(sorted(checkout_ids)), Order.status.in_(open_states))
+            .distinct()
+        )
+    )
+    for ev in evs:
+        if ev.reference_type == "checkout" and int(ev.reference_id) in unsettled:
+            _settle_checkout_payment(session, ev)
 
 
 def on_payment_succeeded_late(session: Session, ev: PaymentSucceededLate) -> None:
     _settle_checkout_payment(session, ev)
 
 
-def on_pay_later_charged(session: Session, ev: PaymentSucceeded) -> None:
-    if ev.reference_type == "order" and ev.kind == "pay_later":
-        paylater.charge_succeeded(session, int(ev.reference_id))
+def on_pay_later_charges(session: Session, evs: list[PaymentSucceeded]) -> None:
+    """Only pay-after-use charges concern it: a run of checkout payments costs no statement."""
+    for ev in evs:
+        if ev.reference_type == "order" and ev.kind == "pay_later":
+            paylater.charge_succeeded(session, int(ev.reference_id))
 
 
 def on_pay_later_failed(session: Session, ev: PaymentFailed | PaymentExpired) -> None:
