@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from laotie.addresses import service as addresses
 from laotie.core import clock
@@ -85,39 +87,59 @@ def _checkout_of(session: Session, buyer: Principal, checkout_id: int) -> Checko
     return row
 
 
+_CHECKOUT = cast(Table, Checkout.__table__)
+_ORDER = cast(Table, Order.__table__)
+# The checkout to pay, locked, with each of its orders' status and amount: one statement. The lock
+# serialises pays of one checkout (also across processes on PostgreSQL): the second finds the first's
+# intent open (PAYMENT_IN_PROGRESS) instead of both seeing none and making two.
+_CHECKOUT_TO_PAY = (
+    select(_CHECKOUT.c.pay_mode, _CHECKOUT.c.payment_intent_id, _ORDER.c.status, _ORDER.c.payable_fen)
+    .select_from(_CHECKOUT.outerjoin(_ORDER, _ORDER.c.checkout_id == _CHECKOUT.c.id))
+    .where(_CHECKOUT.c.id == bindparam("checkout_id"), _CHECKOUT.c.buyer_id == bindparam("buyer_id"))
+    .with_for_update(of=_CHECKOUT)
+)
+_SET_CHECKOUT_INTENT = (
+    update(_CHECKOUT)
+    .where(_CHECKOUT.c.id == bindparam("checkout_id"))
+    .values(payment_intent_id=bindparam("intent_id"))
+)
+_PAID_OR_LATER = {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+
+
 def pay(session: Session, buyer: Principal, checkout_id: int, idempotency_key: str) -> IntentOut:
-    """Start paying a checkout's unpaid orders at the payment provider; the webhook marks them paid."""
+    """Start paying a checkout's unpaid orders at the payment provider; the webhook marks them paid.
+    Core statements: the key, the checkout with its orders, then ``payments.create_intent``."""
     if not idempotency_key:
         raise errors.IDEMPOTENCY_KEY_REQUIRED()
-    row = _checkout_of(session, buyer, checkout_id)
+    session.flush()
     # A retry with the key of a call that made an intent gets that intent back, whatever happened
-    # since (paid, expired): a client that lost the first answer recovers it (issue 9 item 5).
+    # since (paid, expired): a client that lost the first answer recovers it (issue 9 item 5). Such
+    # an intent is the buyer's and names the checkout, so the checkout need not be read for it.
     previous = payments.intent_for_key(session, buyer.user_id, idempotency_key)
-    if previous is not None:
-        if (previous.reference_type, previous.reference_id) != ("checkout", str(checkout_id)):
-            raise errors.IDEMPOTENCY_KEY_REUSED(key=idempotency_key)
+    if previous is not None and (previous.reference_type, previous.reference_id) == (
+        "checkout",
+        str(checkout_id),
+    ):
         return previous
-    statuses = set(session.scalars(select(Order.status).where(Order.checkout_id == checkout_id)))
-    if row.pay_mode == PayMode.PAY_LATER or statuses <= {
-        OrderStatus.PAID,
-        OrderStatus.SHIPPED,
-        OrderStatus.DELIVERED,
-        OrderStatus.COMPLETED,
-    }:
+    rows = session.execute(_CHECKOUT_TO_PAY, {"checkout_id": checkout_id, "buyer_id": buyer.user_id}).all()
+    if not rows:
+        raise errors.ORDER_NOT_FOUND(checkout_id=checkout_id)
+    if previous is not None:
+        raise errors.IDEMPOTENCY_KEY_REUSED(key=idempotency_key)
+    statuses = {r.status for r in rows if r.status is not None}
+    if rows[0].pay_mode == PayMode.PAY_LATER or statuses <= _PAID_OR_LATER:
         raise errors.ALREADY_PAID(checkout_id=checkout_id)
     if OrderStatus.PENDING_PAYMENT not in statuses:
         raise errors.ORDER_CANCELLED(checkout_id=checkout_id)
-    amount = session.scalar(
-        select(func.sum(Order.payable_fen)).where(
-            Order.checkout_id == checkout_id, Order.status == OrderStatus.PENDING_PAYMENT
-        )
-    )
+    amount = sum(r.payable_fen for r in rows if r.status == OrderStatus.PENDING_PAYMENT)
     intent = payments.create_intent(
-        session, buyer.user_id, int(amount or 0), "checkout", checkout_id, idempotency_key
+        session, buyer.user_id, amount, "checkout", checkout_id, idempotency_key, key_checked=True
     )
-    if row.payment_intent_id != intent.id:
-        row.payment_intent_id = intent.id
-        session.flush()
+    if rows[0].payment_intent_id != intent.id:
+        session.execute(_SET_CHECKOUT_INTENT, {"checkout_id": checkout_id, "intent_id": intent.id})
+        cached = session.identity_map.get(identity_key(Checkout, checkout_id))
+        if cached is not None:  # a Checkout the caller loaded must not show the old intent
+            session.expire(cached, ["payment_intent_id"])
     return intent
 
 

@@ -17,23 +17,21 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.payments import errors
 from laotie.payments.interfaces import BankAccount, ProviderError
-from laotie.payments.sandbox.models import (
-    ChargeStatus,
-    SandboxAgreement,
-    SandboxCharge,
-    SandboxPayout,
-    SandboxWebhook,
-)
-from laotie.settings import get_settings
+from laotie.payments.sandbox.models import ChargeStatus, SandboxAgreement, SandboxCharge, SandboxPayout
+from laotie.payments.sandbox.notices import charge_data, queue, webhook_rows
+
+# Queueing a notification is part of this module's public face (re-exported on purpose).
+from laotie.payments.sandbox.notices import queue_webhook as queue_webhook
 
 C = ChargeStatus
 TEST_TOKENS = ("tok_ok", "tok_decline", "tok_timeout", "tok_duplicate", "tok_out_of_order")
@@ -44,51 +42,50 @@ AGREEMENT_DECLINE_REASON = "insufficient_funds"
 FAILING_ACCOUNT_SUFFIX = "0000"
 CONFIRM_PATH = "/api/v1/payments/sandbox/intents/{ref}/confirm"
 
+# The cashier's hot path (a charge per intent, its confirmation, its webhooks) runs on Core
+# statements built once; the rest (refunds, agreements, payouts) keeps the ORM.
+_CHARGE = cast(Table, SandboxCharge.__table__)
+_CHARGE_INSERTS: dict[str, Any] = {}
+_CHARGE_BY_KEY = select(_CHARGE.c.provider_ref, _CHARGE.c.client_secret, _CHARGE.c.amount_fen).where(
+    _CHARGE.c.idempotency_key == bindparam("key")
+)
+_CHARGE_TO_CONFIRM = (
+    select(
+        _CHARGE.c.kind,
+        _CHARGE.c.client_secret,
+        _CHARGE.c.status,
+        _CHARGE.c.expires_at,
+        _CHARGE.c.amount_fen,
+        _CHARGE.c.decline_reason,
+        _CHARGE.c.meta,
+    )
+    .where(_CHARGE.c.provider_ref == bindparam("provider_ref"))
+    .with_for_update()
+)
+_CHARGE_EXPIRE = (
+    update(_CHARGE)
+    .where(_CHARGE.c.provider_ref == bindparam("ref"))
+    .values(status=bindparam("new_status"), updated_at=bindparam("new_updated_at"))
+)
+_CHARGE_CONFIRM = (
+    update(_CHARGE)
+    .where(_CHARGE.c.provider_ref == bindparam("ref"))
+    .values(
+        payment_method=bindparam("new_payment_method"),
+        decline_reason=bindparam("new_decline_reason"),
+        status=bindparam("new_status"),
+        updated_at=bindparam("new_updated_at"),
+    )
+)
+
 
 def new_ref(prefix: str) -> str:
     return f"{prefix}_sbx_{secrets.token_hex(12)}"
 
 
-def queue_webhook(
-    session: Session, type_: str, object_ref: str, data: dict[str, Any], copies: int = 1
-) -> str:
-    """Queue one notification (``copies`` > 1 sends the very same event again). Delivery starts after
-    the configured delay; the order of queueing is the order of first delivery."""
-    now = clock.now()
-    event_id = f"evt_sbx_{secrets.token_hex(12)}"
-    payload = {"id": event_id, "type": type_, "created": int(now.timestamp()), "data": data}
-    due = now + timedelta(seconds=get_settings().sandbox_webhook_delay_seconds)
-    for copy in range(1, copies + 1):
-        session.add(
-            SandboxWebhook(
-                event_id=event_id,
-                copy=copy,
-                type=type_,
-                object_ref=object_ref,
-                payload=payload,
-                created_at=now,
-                next_attempt_at=due,
-                attempts=0,
-                last_error="",
-            )
-        )
-    session.info["sandbox_webhook_queued"] = True
-    session.flush()
-    return event_id
-
-
-def _charge_data(charge: SandboxCharge, status: str) -> dict[str, Any]:
-    return {
-        "provider_ref": charge.provider_ref,
-        "amount_fen": charge.amount_fen,
-        "status": status,
-        "decline_reason": charge.decline_reason if status == C.FAILED else "",
-        "metadata": {k: v for k, v in charge.meta.items() if not k.startswith("_")},
-    }
-
-
 def _notify(session: Session, charge: SandboxCharge, status: str, copies: int = 1) -> None:
-    queue_webhook(session, f"payment.{status}", charge.provider_ref, _charge_data(charge, status), copies)
+    data = charge_data(charge.provider_ref, charge.amount_fen, charge.meta, charge.decline_reason, status)
+    queue_webhook(session, f"payment.{status}", charge.provider_ref, data, copies)
 
 
 def by_key(session: Session, model: Any, key: str) -> Any:
@@ -106,33 +103,56 @@ def _set_status(charge: SandboxCharge, status: ChargeStatus) -> None:
     charge.updated_at = clock.now()
 
 
+class NewCharge(NamedTuple):
+    provider_ref: str
+    client_secret: str
+
+
+def _insert_charge(session: Session) -> Any:
+    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING, per dialect."""
+    dialect = session.get_bind().dialect.name
+    stmt = _CHARGE_INSERTS.get(dialect)
+    if stmt is None:
+        make = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        stmt = _CHARGE_INSERTS[dialect] = (
+            make(_CHARGE)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(_CHARGE.c.provider_ref, _CHARGE.c.client_secret)
+        )
+    return stmt
+
+
 def create_charge(
     session: Session, amount_fen: int, idempotency_key: str, expires_at: datetime, metadata: Mapping[str, str]
-) -> SandboxCharge:
-    existing = by_key(session, SandboxCharge, idempotency_key)
-    if existing is not None:
+) -> NewCharge:
+    """A charge the buyer confirms at the cashier; the same key gives the same charge back (one
+    statement either way but a replay: the insert finds the key taken)."""
+    now = clock.now()
+    row = session.execute(
+        _insert_charge(session),
+        {
+            "provider_ref": new_ref("pi"),
+            "kind": "intent",
+            "amount_fen": amount_fen,
+            "refunded_fen": 0,
+            "status": C.REQUIRES_CONFIRMATION.value,
+            "client_secret": secrets.token_urlsafe(24),
+            "payment_method": "",
+            "agreement_ref": None,
+            "decline_reason": "",
+            "idempotency_key": idempotency_key,
+            "meta": dict(metadata),
+            "created_at": now,
+            "expires_at": expires_at,
+            "updated_at": now,
+        },
+    ).first()
+    if row is None:
+        existing = session.execute(_CHARGE_BY_KEY, {"key": idempotency_key}).one()
         if existing.amount_fen != amount_fen:
             raise ProviderError("sandbox: idempotency key reused with a different amount")
-        return existing  # type: ignore[no-any-return]
-    now = clock.now()
-    charge = SandboxCharge(
-        provider_ref=new_ref("pi"),
-        kind="intent",
-        amount_fen=amount_fen,
-        refunded_fen=0,
-        status=C.REQUIRES_CONFIRMATION.value,
-        client_secret=secrets.token_urlsafe(24),
-        payment_method="",
-        decline_reason="",
-        idempotency_key=idempotency_key,
-        meta=dict(metadata),
-        created_at=now,
-        expires_at=expires_at,
-        updated_at=now,
-    )
-    session.add(charge)
-    session.flush()
-    return charge
+        return NewCharge(existing.provider_ref, existing.client_secret)
+    return NewCharge(row.provider_ref, row.client_secret)
 
 
 def get_charge(session: Session, provider_ref: str, client_secret: str) -> SandboxCharge:
@@ -153,9 +173,37 @@ def lookup(session: Session, provider_ref: str) -> SandboxCharge:
     return charge
 
 
-def confirm(session: Session, provider_ref: str, client_secret: str, payment_method: str) -> SandboxCharge:
-    """The buyer pays at the sandbox's cashier. The outcome is decided now and told by webhook later."""
-    charge = lock_charge(session, provider_ref)
+class Confirmed(NamedTuple):
+    """A charge as the cashier's confirmation left it."""
+
+    provider_ref: str
+    amount_fen: int
+    status: str
+    expires_at: datetime | None
+
+
+_REFUSALS = {
+    C.SUCCEEDED: errors.ALREADY_PAID,
+    C.PROCESSING: errors.PAYMENT_IN_PROGRESS,
+    C.FAILED: errors.INTENT_FAILED,
+    C.EXPIRED: errors.INTENT_EXPIRED,
+    C.CANCELED: errors.INTENT_CANCELED,
+}
+# What each test payment method does: the charge's new status and the webhooks it queues, in order
+# (status told, copies).
+_OUTCOMES: dict[str, tuple[ChargeStatus, tuple[tuple[str, int], ...]]] = {
+    "tok_ok": (C.SUCCEEDED, (("processing", 1), ("succeeded", 1))),
+    "tok_duplicate": (C.SUCCEEDED, (("processing", 1), ("succeeded", 2))),
+    "tok_out_of_order": (C.SUCCEEDED, (("succeeded", 1), ("processing", 1))),
+    "tok_decline": (C.FAILED, (("processing", 1), ("failed", 1))),
+    "tok_timeout": (C.PROCESSING, (("processing", 1),)),
+}
+
+
+def confirm(session: Session, provider_ref: str, client_secret: str, payment_method: str) -> Confirmed:
+    """The buyer pays at the sandbox's cashier. The outcome is decided now and told by webhook later.
+    Core statements: the locked read of the charge, its update, one insert of its webhooks."""
+    charge = session.execute(_CHARGE_TO_CONFIRM, {"provider_ref": provider_ref}).first()
     if (
         charge is None
         or charge.kind != "intent"
@@ -163,40 +211,34 @@ def confirm(session: Session, provider_ref: str, client_secret: str, payment_met
     ):
         raise errors.PAYMENT_NOT_FOUND(provider_ref=provider_ref)
     status = ChargeStatus(charge.status)
-    if status == C.REQUIRES_CONFIRMATION and charge.expires_at and clock.now() >= charge.expires_at:
+    now = clock.now()
+    if status == C.REQUIRES_CONFIRMATION and charge.expires_at and now >= charge.expires_at:
         status = C.EXPIRED
-        _set_status(charge, C.EXPIRED)
-        session.flush()
-    refusals = {
-        C.SUCCEEDED: errors.ALREADY_PAID,
-        C.PROCESSING: errors.PAYMENT_IN_PROGRESS,
-        C.FAILED: errors.INTENT_FAILED,
-        C.EXPIRED: errors.INTENT_EXPIRED,
-        C.CANCELED: errors.INTENT_CANCELED,
-    }
-    if status in refusals:
-        raise refusals[status](provider_ref=provider_ref)
+        session.execute(
+            _CHARGE_EXPIRE, {"ref": provider_ref, "new_status": C.EXPIRED.value, "new_updated_at": now}
+        )
+    if status in _REFUSALS:
+        raise _REFUSALS[status](provider_ref=provider_ref)
     if payment_method not in TEST_TOKENS:
         raise errors.INVALID_PAYMENT_METHOD(payment_method=payment_method)
-    charge.payment_method = payment_method
-    if payment_method == "tok_timeout":
-        _set_status(charge, C.PROCESSING)
-        _notify(session, charge, "processing")
-    elif payment_method == "tok_decline":
-        charge.decline_reason = DECLINE_REASON
-        _set_status(charge, C.FAILED)
-        _notify(session, charge, "processing")
-        _notify(session, charge, "failed")
-    elif payment_method == "tok_out_of_order":
-        _set_status(charge, C.SUCCEEDED)
-        _notify(session, charge, "succeeded")
-        _notify(session, charge, "processing")
-    else:
-        _set_status(charge, C.SUCCEEDED)
-        _notify(session, charge, "processing")
-        _notify(session, charge, "succeeded", copies=2 if payment_method == "tok_duplicate" else 1)
-    session.flush()
-    return charge
+    new_status, told = _OUTCOMES[payment_method]
+    decline_reason = DECLINE_REASON if new_status == C.FAILED else charge.decline_reason
+    session.execute(
+        _CHARGE_CONFIRM,
+        {
+            "ref": provider_ref,
+            "new_payment_method": payment_method,
+            "new_decline_reason": decline_reason,
+            "new_status": new_status.value,
+            "new_updated_at": now,
+        },
+    )
+    rows = []
+    for told_status, copies in told:
+        data = charge_data(provider_ref, charge.amount_fen, charge.meta, decline_reason, told_status)
+        rows += webhook_rows(f"payment.{told_status}", provider_ref, data, copies)
+    queue(session, rows)
+    return Confirmed(provider_ref, charge.amount_fen, new_status.value, charge.expires_at)
 
 
 def cancel(session: Session, provider_ref: str, reason: str) -> bool:

@@ -33,7 +33,7 @@ class CashierOut(BaseModel):
     payment_methods: list[str]
 
 
-def _out(charge: SandboxCharge, status: str | None = None) -> CashierOut:
+def _out(charge: SandboxCharge | psp.Confirmed, status: str | None = None) -> CashierOut:
     return CashierOut(
         provider_ref=charge.provider_ref,
         amount_fen=charge.amount_fen,
