@@ -1,0 +1,149 @@
+"""Starting to pay a checkout (``orders.pay``, issue 15): one intent per checkout however many pays
+arrive at once, the same key gives the same intent, and everything a pay writes is there."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from laotie.core.db import Database
+from laotie.core.errors import AppError
+from laotie.core.uow import unit_of_work
+from laotie.orders import service as orders
+from laotie.orders.models import Checkout
+from laotie.payments import gateway
+from laotie.payments.interfaces import ProviderError
+from laotie.payments.models import PaymentIntent, PaymentIntentEvent
+from laotie.payments.sandbox.models import SandboxCharge
+from laotie.payments.schemas import IntentOut
+from tests.factories.orders import Buyer, checkout_body, key, make_buyer, make_on_sale
+
+
+def _placed(session: Session, buyer: Buyer | None = None) -> tuple[Buyer, int]:
+    sale = make_on_sale(session, price_fen=1290)
+    buyer = buyer or make_buyer(session)
+    placed = orders.checkout(session, buyer.principal, checkout_body(buyer, (sale, 2)), key())
+    session.commit()
+    return buyer, placed.checkout_id
+
+
+def _at_once(db: Database, calls: list[Callable[[Session], Any]]) -> list[Any]:
+    """Each call in its own thread and transaction, all released together: concurrent requests as
+    several API processes would run them (on SQLite they queue for the one write lock)."""
+    start = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            with unit_of_work(db) as s:
+                results[i] = calls[i](s)
+                s.commit()
+        except Exception as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def _count(db: Database, model: type, *where: Any) -> int:
+    with unit_of_work(db, read_only=True) as s:
+        return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def test_concurrent_pays_of_one_checkout_with_different_keys_make_one_intent(
+    db: Database, session: Session
+) -> None:
+    buyer, checkout_id = _placed(session)
+    keys = [key() for _ in range(5)]
+    results = _at_once(
+        db,
+        [lambda s, k=k: orders.pay(s, buyer.principal, checkout_id, k) for k in keys],  # type: ignore[misc]
+    )
+    made = [r for r in results if isinstance(r, IntentOut)]
+    refused = [r for r in results if isinstance(r, AppError)]
+    assert len(made) == 1 and len(refused) == 4, results
+    assert {r.code for r in refused} == {"PAYMENT_IN_PROGRESS"}
+    assert _count(db, PaymentIntent, PaymentIntent.reference_id == str(checkout_id)) == 1
+    assert _count(db, SandboxCharge) == 1
+    with unit_of_work(db, read_only=True) as s:
+        assert s.get(Checkout, checkout_id).payment_intent_id == made[0].id  # type: ignore[union-attr]
+
+
+def test_concurrent_pays_with_one_key_all_get_the_same_intent(db: Database, session: Session) -> None:
+    buyer, checkout_id = _placed(session)
+    same = key()
+    results = _at_once(db, [lambda s: orders.pay(s, buyer.principal, checkout_id, same) for _ in range(5)])
+    assert all(isinstance(r, IntentOut) for r in results), results
+    assert len({(r.id, r.provider_ref, r.client_secret) for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert _count(db, PaymentIntent) == 1 and _count(db, SandboxCharge) == 1
+
+
+def test_a_pay_writes_the_intent_its_trail_and_the_checkouts_link(db: Database, session: Session) -> None:
+    buyer, checkout_id = _placed(session)
+    first = orders.pay(session, buyer.principal, checkout_id, "pay-1")
+    session.commit()
+    assert (first.amount_fen, first.status, first.reference_id) == (
+        2580,
+        "requires_confirmation",
+        str(checkout_id),
+    )
+    assert first.provider_ref and first.client_secret and first.next_action_url.endswith("/confirm")
+    assert first.expires_at > first.created_at and not first.replayed
+    again = orders.pay(session, buyer.principal, checkout_id, "pay-1")
+    session.commit()
+    assert again.replayed and again.model_dump(exclude={"replayed"}) == first.model_dump(exclude={"replayed"})
+    with unit_of_work(db, read_only=True) as s:
+        trail = s.scalars(select(PaymentIntentEvent).where(PaymentIntentEvent.intent_id == first.id)).all()
+        assert [(e.kind, e.from_status, e.to_status, e.actor_id) for e in trail] == [
+            ("created", None, "requires_confirmation", buyer.user_id)
+        ]
+        assert s.get(Checkout, checkout_id).payment_intent_id == first.id  # type: ignore[union-attr]
+        charge = s.scalar(select(SandboxCharge).where(SandboxCharge.provider_ref == first.provider_ref))
+        assert charge is not None and charge.client_secret == first.client_secret
+        assert charge.amount_fen == 2580 and charge.expires_at == first.expires_at
+        assert charge.meta == {"intent_id": str(first.id), "reference": f"checkout:{checkout_id}"}
+
+
+def test_a_key_used_for_another_checkout_is_refused(db: Database, session: Session) -> None:
+    buyer, first_checkout = _placed(session)
+    _, second_checkout = _placed(session, buyer)
+    _, someone_elses = _placed(session)
+    orders.pay(session, buyer.principal, first_checkout, "pay-1")
+    session.commit()
+    with pytest.raises(AppError) as reused:
+        orders.pay(session, buyer.principal, second_checkout, "pay-1")
+    assert reused.value.code == "IDEMPOTENCY_KEY_REUSED"
+    session.rollback()
+    with pytest.raises(AppError) as not_theirs:
+        orders.pay(session, buyer.principal, someone_elses, "pay-1")
+    assert not_theirs.value.code == "ORDER_NOT_FOUND"
+    session.rollback()
+    assert _count(db, PaymentIntent) == 1
+
+
+def test_an_unreachable_provider_leaves_no_intent(
+    db: Database, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    buyer, checkout_id = _placed(session)
+
+    class Down:
+        def create_intent(self, **_: Any) -> Any:
+            raise ProviderError("connection refused")
+
+    monkeypatch.setattr(gateway, "get_provider", lambda _session: Down())
+    with pytest.raises(AppError) as caught:
+        orders.pay(session, buyer.principal, checkout_id, "pay-1")
+    assert caught.value.code == "PAYMENT_PROVIDER_UNAVAILABLE"
+    session.rollback()  # the route's savepoint or transaction takes the half-made intent with it
+    assert _count(db, PaymentIntent) == 0
