@@ -23,6 +23,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from laotie.core import clock
 from laotie.payments import errors
@@ -51,6 +52,7 @@ _CHARGE_BY_KEY = select(_CHARGE.c.provider_ref, _CHARGE.c.client_secret, _CHARGE
 )
 _CHARGE_TO_CONFIRM = (
     select(
+        _CHARGE.c.id,
         _CHARGE.c.kind,
         _CHARGE.c.client_secret,
         _CHARGE.c.status,
@@ -64,12 +66,12 @@ _CHARGE_TO_CONFIRM = (
 )
 _CHARGE_EXPIRE = (
     update(_CHARGE)
-    .where(_CHARGE.c.provider_ref == bindparam("ref"))
+    .where(_CHARGE.c.id == bindparam("charge_id"))
     .values(status=bindparam("new_status"), updated_at=bindparam("new_updated_at"))
 )
 _CHARGE_CONFIRM = (
     update(_CHARGE)
-    .where(_CHARGE.c.provider_ref == bindparam("ref"))
+    .where(_CHARGE.c.id == bindparam("charge_id"))
     .values(
         payment_method=bindparam("new_payment_method"),
         decline_reason=bindparam("new_decline_reason"),
@@ -200,6 +202,13 @@ _OUTCOMES: dict[str, tuple[ChargeStatus, tuple[tuple[str, int], ...]]] = {
 }
 
 
+def _forget_loaded(session: Session, charge_id: int) -> None:
+    """A SandboxCharge the caller loaded must not keep the state a Core update just replaced."""
+    cached = session.identity_map.get(identity_key(SandboxCharge, charge_id))
+    if cached is not None:
+        session.expire(cached)
+
+
 def confirm(session: Session, provider_ref: str, client_secret: str, payment_method: str) -> Confirmed:
     """The buyer pays at the sandbox's cashier. The outcome is decided now and told by webhook later.
     Core statements: the locked read of the charge, its update, one insert of its webhooks."""
@@ -215,8 +224,9 @@ def confirm(session: Session, provider_ref: str, client_secret: str, payment_met
     if status == C.REQUIRES_CONFIRMATION and charge.expires_at and now >= charge.expires_at:
         status = C.EXPIRED
         session.execute(
-            _CHARGE_EXPIRE, {"ref": provider_ref, "new_status": C.EXPIRED.value, "new_updated_at": now}
+            _CHARGE_EXPIRE, {"charge_id": charge.id, "new_status": C.EXPIRED.value, "new_updated_at": now}
         )
+        _forget_loaded(session, charge.id)
     if status in _REFUSALS:
         raise _REFUSALS[status](provider_ref=provider_ref)
     if payment_method not in TEST_TOKENS:
@@ -226,13 +236,14 @@ def confirm(session: Session, provider_ref: str, client_secret: str, payment_met
     session.execute(
         _CHARGE_CONFIRM,
         {
-            "ref": provider_ref,
+            "charge_id": charge.id,
             "new_payment_method": payment_method,
             "new_decline_reason": decline_reason,
             "new_status": new_status.value,
             "new_updated_at": now,
         },
     )
+    _forget_loaded(session, charge.id)
     rows = []
     for told_status, copies in told:
         data = charge_data(provider_ref, charge.amount_fen, charge.meta, decline_reason, told_status)
