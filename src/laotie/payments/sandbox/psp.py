@@ -20,24 +20,29 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from laotie.core import clock
 from laotie.payments import errors
 from laotie.payments.interfaces import BankAccount, ProviderError
+from laotie.payments.sandbox.cashier import DECLINE_REASON as DECLINE_REASON
+from laotie.payments.sandbox.cashier import TEST_TOKENS as TEST_TOKENS
+from laotie.payments.sandbox.cashier import Confirmed as Confirmed
+
+# The buyer's confirmation at the cashier is part of this module's public face (re-exported on purpose).
+from laotie.payments.sandbox.cashier import ConfirmIn as ConfirmIn
+from laotie.payments.sandbox.cashier import confirm as confirm
+from laotie.payments.sandbox.cashier import confirm_many as confirm_many
 from laotie.payments.sandbox.models import ChargeStatus, SandboxAgreement, SandboxCharge, SandboxPayout
-from laotie.payments.sandbox.notices import charge_data, queue, webhook_rows
+from laotie.payments.sandbox.notices import charge_data
 
 # Queueing a notification is part of this module's public face (re-exported on purpose).
 from laotie.payments.sandbox.notices import queue_webhook as queue_webhook
 
 C = ChargeStatus
-TEST_TOKENS = ("tok_ok", "tok_decline", "tok_timeout", "tok_duplicate", "tok_out_of_order")
 AGREEMENT_OUTCOMES = ("ok", "decline", "instant_ok", "instant_decline", "timeout")
-DECLINE_REASON = "card_declined"
 AGREEMENT_DECLINE_REASON = "insufficient_funds"
 # Bank accounts ending like this are refused by the sandbox's "bank" (a test convention).
 FAILING_ACCOUNT_SUFFIX = "0000"
@@ -49,35 +54,6 @@ _CHARGE = cast(Table, SandboxCharge.__table__)
 _CHARGE_INSERTS: dict[str, Any] = {}
 _CHARGE_BY_KEY = select(_CHARGE.c.provider_ref, _CHARGE.c.client_secret, _CHARGE.c.amount_fen).where(
     _CHARGE.c.idempotency_key == bindparam("key")
-)
-_CHARGE_TO_CONFIRM = (
-    select(
-        _CHARGE.c.id,
-        _CHARGE.c.kind,
-        _CHARGE.c.client_secret,
-        _CHARGE.c.status,
-        _CHARGE.c.expires_at,
-        _CHARGE.c.amount_fen,
-        _CHARGE.c.decline_reason,
-        _CHARGE.c.meta,
-    )
-    .where(_CHARGE.c.provider_ref == bindparam("provider_ref"))
-    .with_for_update()
-)
-_CHARGE_EXPIRE = (
-    update(_CHARGE)
-    .where(_CHARGE.c.id == bindparam("charge_id"))
-    .values(status=bindparam("new_status"), updated_at=bindparam("new_updated_at"))
-)
-_CHARGE_CONFIRM = (
-    update(_CHARGE)
-    .where(_CHARGE.c.id == bindparam("charge_id"))
-    .values(
-        payment_method=bindparam("new_payment_method"),
-        decline_reason=bindparam("new_decline_reason"),
-        status=bindparam("new_status"),
-        updated_at=bindparam("new_updated_at"),
-    )
 )
 
 
@@ -173,83 +149,6 @@ def lookup(session: Session, provider_ref: str) -> SandboxCharge:
         _set_status(charge, C.EXPIRED)
         session.flush()
     return charge
-
-
-class Confirmed(NamedTuple):
-    """A charge as the cashier's confirmation left it."""
-
-    provider_ref: str
-    amount_fen: int
-    status: str
-    expires_at: datetime | None
-
-
-_REFUSALS = {
-    C.SUCCEEDED: errors.ALREADY_PAID,
-    C.PROCESSING: errors.PAYMENT_IN_PROGRESS,
-    C.FAILED: errors.INTENT_FAILED,
-    C.EXPIRED: errors.INTENT_EXPIRED,
-    C.CANCELED: errors.INTENT_CANCELED,
-}
-# What each test payment method does: the charge's new status and the webhooks it queues, in order
-# (status told, copies).
-_OUTCOMES: dict[str, tuple[ChargeStatus, tuple[tuple[str, int], ...]]] = {
-    "tok_ok": (C.SUCCEEDED, (("processing", 1), ("succeeded", 1))),
-    "tok_duplicate": (C.SUCCEEDED, (("processing", 1), ("succeeded", 2))),
-    "tok_out_of_order": (C.SUCCEEDED, (("succeeded", 1), ("processing", 1))),
-    "tok_decline": (C.FAILED, (("processing", 1), ("failed", 1))),
-    "tok_timeout": (C.PROCESSING, (("processing", 1),)),
-}
-
-
-def _forget_loaded(session: Session, charge_id: int) -> None:
-    """A SandboxCharge the caller loaded must not keep the state a Core update just replaced."""
-    cached = session.identity_map.get(identity_key(SandboxCharge, charge_id))
-    if cached is not None:
-        session.expire(cached)
-
-
-def confirm(session: Session, provider_ref: str, client_secret: str, payment_method: str) -> Confirmed:
-    """The buyer pays at the sandbox's cashier. The outcome is decided now and told by webhook later.
-    Core statements: the locked read of the charge, its update, one insert of its webhooks."""
-    charge = session.execute(_CHARGE_TO_CONFIRM, {"provider_ref": provider_ref}).first()
-    if (
-        charge is None
-        or charge.kind != "intent"
-        or not secrets.compare_digest(charge.client_secret, client_secret or "-")
-    ):
-        raise errors.PAYMENT_NOT_FOUND(provider_ref=provider_ref)
-    status = ChargeStatus(charge.status)
-    now = clock.now()
-    if status == C.REQUIRES_CONFIRMATION and charge.expires_at and now >= charge.expires_at:
-        status = C.EXPIRED
-        session.execute(
-            _CHARGE_EXPIRE, {"charge_id": charge.id, "new_status": C.EXPIRED.value, "new_updated_at": now}
-        )
-        _forget_loaded(session, charge.id)
-    if status in _REFUSALS:
-        raise _REFUSALS[status](provider_ref=provider_ref)
-    if payment_method not in TEST_TOKENS:
-        raise errors.INVALID_PAYMENT_METHOD(payment_method=payment_method)
-    new_status, told = _OUTCOMES[payment_method]
-    decline_reason = DECLINE_REASON if new_status == C.FAILED else charge.decline_reason
-    session.execute(
-        _CHARGE_CONFIRM,
-        {
-            "charge_id": charge.id,
-            "new_payment_method": payment_method,
-            "new_decline_reason": decline_reason,
-            "new_status": new_status.value,
-            "new_updated_at": now,
-        },
-    )
-    _forget_loaded(session, charge.id)
-    rows = []
-    for told_status, copies in told:
-        data = charge_data(provider_ref, charge.amount_fen, charge.meta, decline_reason, told_status)
-        rows += webhook_rows(f"payment.{told_status}", provider_ref, data, copies)
-    queue(session, rows)
-    return Confirmed(provider_ref, charge.amount_fen, new_status.value, charge.expires_at)
 
 
 def cancel(session: Session, provider_ref: str, reason: str) -> bool:
