@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from laotie.addresses import service as addresses
 from laotie.core import clock
@@ -26,6 +24,9 @@ from laotie.orders.bulk_refunding import refund_in_full_and_close as refund_in_f
 from laotie.orders.bulk_refunding import refundable_orders as refundable_orders
 from laotie.orders.models import Checkout, Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus, PayMode
 from laotie.orders.overrides import Release
+
+# Starting to pay a checkout (re-exported on purpose: routes, pages and tests call service.pay).
+from laotie.orders.paying import pay as pay
 from laotie.orders.placement import place_batch
 
 # Every route that places answers through this (re-exported for live's flash-sale route).
@@ -63,7 +64,6 @@ from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, 
 from laotie.orders.shop_figures import ShopFigures as ShopFigures
 from laotie.orders.shop_figures import shop_figures as shop_figures
 from laotie.payments import service as payments
-from laotie.payments.schemas import IntentOut
 from laotie.settings import get_settings
 from laotie.shops import service as shops
 
@@ -85,62 +85,6 @@ def _checkout_of(session: Session, buyer: Principal, checkout_id: int) -> Checko
     if row is None or row.buyer_id != buyer.user_id:
         raise errors.ORDER_NOT_FOUND(checkout_id=checkout_id)
     return row
-
-
-_CHECKOUT = cast(Table, Checkout.__table__)
-_ORDER = cast(Table, Order.__table__)
-# The checkout to pay, locked, with each of its orders' status and amount: one statement. The lock
-# serialises pays of one checkout (also across processes on PostgreSQL): the second finds the first's
-# intent open (PAYMENT_IN_PROGRESS) instead of both seeing none and making two.
-_CHECKOUT_TO_PAY = (
-    select(_CHECKOUT.c.pay_mode, _CHECKOUT.c.payment_intent_id, _ORDER.c.status, _ORDER.c.payable_fen)
-    .select_from(_CHECKOUT.outerjoin(_ORDER, _ORDER.c.checkout_id == _CHECKOUT.c.id))
-    .where(_CHECKOUT.c.id == bindparam("checkout_id"), _CHECKOUT.c.buyer_id == bindparam("buyer_id"))
-    .with_for_update(of=_CHECKOUT)
-)
-_SET_CHECKOUT_INTENT = (
-    update(_CHECKOUT)
-    .where(_CHECKOUT.c.id == bindparam("checkout_id"))
-    .values(payment_intent_id=bindparam("intent_id"))
-)
-_PAID_OR_LATER = {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
-
-
-def pay(session: Session, buyer: Principal, checkout_id: int, idempotency_key: str) -> IntentOut:
-    """Start paying a checkout's unpaid orders at the payment provider; the webhook marks them paid.
-    Core statements: the key, the checkout with its orders, then ``payments.create_intent``."""
-    if not idempotency_key:
-        raise errors.IDEMPOTENCY_KEY_REQUIRED()
-    session.flush()
-    # A retry with the key of a call that made an intent gets that intent back, whatever happened
-    # since (paid, expired): a client that lost the first answer recovers it (issue 9 item 5). Such
-    # an intent is the buyer's and names the checkout, so the checkout need not be read for it.
-    previous = payments.intent_for_key(session, buyer.user_id, idempotency_key)
-    if previous is not None and (previous.reference_type, previous.reference_id) == (
-        "checkout",
-        str(checkout_id),
-    ):
-        return previous
-    rows = session.execute(_CHECKOUT_TO_PAY, {"checkout_id": checkout_id, "buyer_id": buyer.user_id}).all()
-    if not rows:
-        raise errors.ORDER_NOT_FOUND(checkout_id=checkout_id)
-    if previous is not None:
-        raise errors.IDEMPOTENCY_KEY_REUSED(key=idempotency_key)
-    statuses = {r.status for r in rows if r.status is not None}
-    if rows[0].pay_mode == PayMode.PAY_LATER or statuses <= _PAID_OR_LATER:
-        raise errors.ALREADY_PAID(checkout_id=checkout_id)
-    if OrderStatus.PENDING_PAYMENT not in statuses:
-        raise errors.ORDER_CANCELLED(checkout_id=checkout_id)
-    amount = sum(r.payable_fen for r in rows if r.status == OrderStatus.PENDING_PAYMENT)
-    intent = payments.create_intent(
-        session, buyer.user_id, amount, "checkout", checkout_id, idempotency_key, key_checked=True
-    )
-    if rows[0].payment_intent_id != intent.id:
-        session.execute(_SET_CHECKOUT_INTENT, {"checkout_id": checkout_id, "intent_id": intent.id})
-        cached = session.identity_map.get(identity_key(Checkout, checkout_id))
-        if cached is not None:  # a Checkout the caller loaded must not show the old intent
-            session.expire(cached, ["payment_intent_id"])
-    return intent
 
 
 def on_reservation_release(kind: str, release: Release) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
+from laotie.core.errors import AppError
 from laotie.ledger.schemas import Posting
 from laotie.payments import errors, gateway, open_intent, reconcile, refunds
 from laotie.payments.agreements import active_agreement
@@ -54,7 +55,9 @@ from laotie.payments.models import (
 )
 
 # A retried pay request gets back the intent its key made (re-exported on purpose).
+from laotie.payments.open_intent import IntentIn as IntentIn
 from laotie.payments.open_intent import intent_for_key as intent_for_key
+from laotie.payments.open_intent import intents_for_keys as intents_for_keys
 
 # Before giving up an unpaid reference, ask the provider (re-exported on purpose).
 from laotie.payments.reconcile import PaymentState as PaymentState
@@ -140,6 +143,54 @@ def create_intent(
     return open_intent.set_provider_answer(
         session, intent, created.provider_ref, created.client_secret, created.next_action_url
     )
+
+
+def create_intents(session: Session, requests: list[IntentIn]) -> list[IntentOut | AppError | None]:
+    """``create_intent`` for many at once (the pay route's batch): requests of distinct references
+    and keys, whose keys the caller has just found unused. Each answer is the new intent, its
+    PROVIDER_UNAVAILABLE, or None for a request to make alone with ``create_intent`` (anything
+    unusual: a bad amount, a live intent for its reference, its key taken meanwhile)."""
+    answers: list[IntentOut | AppError | None] = [None] * len(requests)
+    valid = []
+    for i, r in enumerate(requests):
+        try:
+            check_amount(r.amount_fen)
+            _check_text("reference_type", r.reference[0], 30)
+            _check_text("reference_id", r.reference[1], 60)
+            _check_text("idempotency_key", r.idempotency_key, 100)
+        except (AppError, ValueError):
+            continue  # create_intent, alone, raises it
+        valid.append(i)
+    session.flush()
+    ttl = timedelta(seconds=get_settings().payment_intent_ttl_seconds)
+    opened = open_intent.open_many(session, [requests[i] for i in valid], ttl)
+    provider = gateway.get_provider(session)
+    ready = []
+    for i, intent in zip(valid, opened, strict=True):
+        if intent is None:
+            continue
+        try:
+            created = provider.create_intent(
+                amount_fen=intent.amount_fen,
+                idempotency_key=_provider_call_key(intent.id),
+                expires_at=intent.expires_at,
+                metadata=_metadata(intent),
+            )
+        except ProviderError as exc:
+            open_intent.forget(session, intent.id)
+            answers[i] = errors.PROVIDER_UNAVAILABLE(reason=str(exc))
+            continue
+        answer = intent.model_copy(
+            update={
+                "provider_ref": created.provider_ref,
+                "client_secret": created.client_secret,
+                "next_action_url": created.next_action_url,
+            }
+        )
+        answers[i] = answer
+        ready.append(answer)
+    open_intent.set_provider_answers(session, ready)
+    return answers
 
 
 def charge_pay_later(

@@ -16,6 +16,7 @@ from laotie.core.errors import AppError
 from laotie.core.uow import unit_of_work
 from laotie.orders import service as orders
 from laotie.orders.models import Checkout
+from laotie.orders.paying import PayIn, pay_many
 from laotie.payments import gateway
 from laotie.payments.interfaces import ProviderError
 from laotie.payments.models import PaymentIntent, PaymentIntentEvent
@@ -147,3 +148,118 @@ def test_an_unreachable_provider_leaves_no_intent(
     assert caught.value.code == "PAYMENT_PROVIDER_UNAVAILABLE"
     session.rollback()  # the route's savepoint or transaction takes the half-made intent with it
     assert _count(db, PaymentIntent) == 0
+
+
+def _scenario(session: Session) -> list[PayIn]:
+    """Pays of every kind, as one batch might bring them."""
+    sale = make_on_sale(session, price_fen=700)
+    a, b, c, d = (make_buyer(session) for _ in range(4))
+
+    def place(buyer: Buyer, quantity: int = 1) -> int:
+        placed = orders.checkout(session, buyer.principal, checkout_body(buyer, (sale, quantity)), key())
+        session.commit()
+        return placed.checkout_id
+
+    x, w, y, z, v, u = place(a), place(a, 2), place(b, 3), place(c), place(d), place(d, 2)
+    orders.cancel_by_buyer(
+        session, c.principal, orders.checkout_orders(session, c.principal, z)[0].id, "不要了"
+    )
+    session.commit()
+    k1, k2, k9, k10 = key(), key(), key(), key()
+    orders.pay(session, d.principal, v, k9)  # paid for earlier: its retry is a replay
+    orders.pay(session, d.principal, u, k10)  # open: another key for it is refused
+    session.commit()
+    return [
+        PayIn(a.principal, x, k1),
+        PayIn(b.principal, y, k2),
+        PayIn(a.principal, x, k1),  # the same request twice in one batch: the same intent
+        PayIn(b.principal, y, key()),  # another key while the first is open: PAYMENT_IN_PROGRESS
+        PayIn(c.principal, z, key()),  # its order cancelled: ORDER_CANCELLED
+        PayIn(a.principal, z, key()),  # someone else's checkout: ORDER_NOT_FOUND
+        PayIn(a.principal, w, k1),  # k1 made x's intent: IDEMPOTENCY_KEY_REUSED
+        PayIn(a.principal, w, ""),  # IDEMPOTENCY_KEY_REQUIRED
+        PayIn(d.principal, v, k9),  # a retry of an earlier pay: replayed
+        PayIn(d.principal, u, key()),  # PAYMENT_IN_PROGRESS (an intent from an earlier batch)
+        PayIn(a.principal, w, key()),  # a plain new one
+    ]
+
+
+def _shape(answers: list[Any]) -> list[Any]:
+    """Answers without ids: an intent as (amount, status, replayed, which answer first had it)."""
+    first: dict[int, int] = {}
+    out = []
+    for n, a in enumerate(answers):
+        if isinstance(a, AppError):
+            out.append(a.code)
+        else:
+            out.append((a.amount_fen, a.status, a.replayed, first.setdefault(a.id, n)))
+    return out
+
+
+def _made(db: Database, items: list[PayIn]) -> list[Any]:
+    """Per checkout of the scenario: its intents' (amount, status) and trail kinds, and whether it
+    links to its newest intent."""
+    with unit_of_work(db, read_only=True) as s:
+        out = []
+        for checkout_id in dict.fromkeys(i.checkout_id for i in items):
+            intents = s.scalars(
+                select(PaymentIntent)
+                .where(PaymentIntent.reference_id == str(checkout_id))
+                .order_by(PaymentIntent.id)
+            ).all()
+            trails = [
+                s.scalars(select(PaymentIntentEvent.kind).where(PaymentIntentEvent.intent_id == i.id)).all()
+                for i in intents
+            ]
+            link = s.get(Checkout, checkout_id).payment_intent_id  # type: ignore[union-attr]
+            out.append(
+                (
+                    [(i.amount_fen, i.status) for i in intents],
+                    trails,
+                    link == (intents[-1].id if intents else None),
+                )
+            )
+        return out
+
+
+def test_a_batch_of_pays_answers_and_writes_what_one_at_a_time_does(db: Database, session: Session) -> None:
+    alone_items = _scenario(session)
+    alone = []
+    for item in alone_items:
+        with unit_of_work(db) as s:
+            try:
+                alone.append(orders.pay(s, item.buyer, item.checkout_id, item.idempotency_key))
+                s.commit()
+            except AppError as exc:
+                alone.append(exc)
+
+    batch_items = _scenario(session)
+    with unit_of_work(db) as s:
+        batched = pay_many(s, batch_items)
+        s.commit()
+
+    assert (
+        _shape(batched)
+        == _shape(alone)
+        == [
+            (700, "requires_confirmation", False, 0),
+            (2100, "requires_confirmation", False, 1),
+            (700, "requires_confirmation", True, 0),
+            "PAYMENT_IN_PROGRESS",
+            "ORDER_CANCELLED",
+            "ORDER_NOT_FOUND",
+            "IDEMPOTENCY_KEY_REUSED",
+            "IDEMPOTENCY_KEY_REQUIRED",
+            (700, "requires_confirmation", True, 8),
+            "PAYMENT_IN_PROGRESS",
+            (1400, "requires_confirmation", False, 10),
+        ]
+    )
+    assert _made(db, batch_items) == _made(db, alone_items)
+    with unit_of_work(db, read_only=True) as s:
+        for answer in batched:
+            if isinstance(answer, IntentOut):
+                charge = s.scalar(
+                    select(SandboxCharge).where(SandboxCharge.provider_ref == answer.provider_ref)
+                )
+                assert charge is not None and charge.client_secret == answer.client_secret
