@@ -37,7 +37,7 @@ def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> N
     bus.subscribe(ShipmentDelivered, on_shipment_delivered, name="orders.shipment_delivered")
     # The buyer's orders become paid in the webhook's own transaction; orders.mark_paid above stays
     # for what that step leaves (an order cancelled meanwhile is refunded there) and finds it done.
-    payments.on_captured("checkout", mark_checkout_paid)
+    payments.on_captured("checkout", mark_checkout_paid, many=mark_checkouts_paid)
     jobs.add("orders.cancel_expired", 5, tasks.cancel_expired_orders)
     jobs.add("orders.auto_confirm", 300, tasks.auto_confirm)
     jobs.add("orders.settle_due", 300, tasks.settle_due)
@@ -97,6 +97,13 @@ def mark_checkout_paid(session: Session, intent_id: int, checkout_id: str) -> No
     """Move the checkout's unpaid orders to paid, in the capture's transaction. An order that is no
     longer pending (cancelled meanwhile) is left to ``orders.mark_paid``, which refunds it."""
     lifecycle.pay_checkout(session, int(checkout_id), f"payment {intent_id}")
+
+
+def mark_checkouts_paid(session: Session, captures: list[tuple[int, str]]) -> None:
+    """``mark_checkout_paid`` for every (intent id, checkout id) the webhook batch captured, at once."""
+    lifecycle.pay_checkouts(
+        session, {int(checkout_id): f"payment {intent_id}" for intent_id, checkout_id in captures}
+    )
 
 
 def on_payment_succeeded(session: Session, ev: PaymentSucceeded) -> None:

@@ -152,17 +152,27 @@ def move(
 
 
 def pay_checkout(session: Session, checkout_id: int, reason: str) -> list[int]:
-    """``move`` to paid for every order of a checkout that may enter it, at once: one conditional
-    UPDATE ... RETURNING, then the trail rows and the OrderPaid events in one statement each (the
-    payment webhook's batch runs this for every payment it captures). Only a pending order may
-    become paid, so each trail row leaves pending_payment. Returns the orders moved."""
+    """``move`` to paid for every order of a checkout that may enter it, at once (``pay_checkouts``).
+    Returns the orders moved."""
+    return pay_checkouts(session, {checkout_id: reason})
+
+
+def pay_checkouts(session: Session, reasons: dict[int, str]) -> list[int]:
+    """``move`` to paid for every order of these checkouts that may enter it (each checkout's trail
+    rows say its ``reasons[checkout_id]``): one conditional UPDATE ... RETURNING, then the trail rows
+    and the OrderPaid events in one statement each, however many checkouts (the payment webhooks'
+    batch runs this once for all it captures). Only a pending order may become paid, so each trail
+    row leaves pending_payment. Returns the orders moved."""
+    if not reasons:
+        return []
     now = clock.now()
     moved = session.execute(
         update(Order)
-        .where(Order.checkout_id == checkout_id, Order.status.in_(TRANSITIONS.entered_from(S.PAID)))
+        .where(Order.checkout_id.in_(list(reasons)), Order.status.in_(TRANSITIONS.entered_from(S.PAID)))
         .values(status=S.PAID, paid_at=now)
         .returning(
             Order.id,
+            Order.checkout_id,
             Order.shop_id,
             Order.buyer_id,
             Order.payable_fen,
@@ -184,7 +194,7 @@ def pay_checkout(session: Session, checkout_id: int, reason: str) -> list[int]:
                 "kind": OrderEventKind.PAID,
                 "from_status": S.PENDING_PAYMENT.value,
                 "to_status": S.PAID.value,
-                "reason": reason,
+                "reason": reasons[row.checkout_id],
                 "at": now,
             }
             for row in moved

@@ -18,16 +18,37 @@ from sqlalchemy.orm import Session
 
 # (session, intent id, reference id): flushes, never commits; runs inside the capture's savepoint.
 Step = Callable[[Session, int, str], None]
+# The same for many captures at once (the webhook batch): (session, [(intent id, reference id)]).
+ManyStep = Callable[[Session, list[tuple[int, str]]], None]
 
 _steps: dict[str, Step] = {}
+_many_steps: dict[str, ManyStep] = {}
 
 
-def on_captured(reference_type: str, step: Step) -> None:
-    """Run ``step`` in the transaction of every on-time capture of a ``reference_type`` payment."""
+def on_captured(reference_type: str, step: Step, many: ManyStep | None = None) -> None:
+    """Run ``step`` in the transaction of every on-time capture of a ``reference_type`` payment;
+    ``many``, when given, does the same for a batch of captures with a few statements for all."""
     _steps[reference_type] = step
+    if many is not None:
+        _many_steps[reference_type] = many
 
 
 def run(session: Session, reference_type: str, intent_id: int, reference_id: str) -> None:
     step = _steps.get(reference_type)
     if step is not None:
         step(session, intent_id, reference_id)
+
+
+def run_many(session: Session, captures: list[tuple[str, int, str]]) -> None:
+    """``run`` for every (reference type, intent id, reference id): one call per reference type, the
+    many-step if its owner gave one, else its step for each."""
+    by_type: dict[str, list[tuple[int, str]]] = {}
+    for reference_type, intent_id, reference_id in captures:
+        by_type.setdefault(reference_type, []).append((intent_id, reference_id))
+    for reference_type, each in by_type.items():
+        many = _many_steps.get(reference_type)
+        if many is not None:
+            many(session, each)
+            continue
+        for intent_id, reference_id in each:
+            run(session, reference_type, intent_id, reference_id)

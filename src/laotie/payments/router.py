@@ -8,7 +8,7 @@ from laotie.core.auth import AnyUser, NoPrincipal, Principal
 from laotie.core.batching import group_commit
 from laotie.core.errors import NOT_FOUND
 from laotie.core.http import DbSession, PathId
-from laotie.payments import errors, gateway, service, webhooks
+from laotie.payments import errors, gateway, service, webhook_batch
 from laotie.payments.interfaces import InvalidSignature
 from laotie.payments.sandbox import webhook_doc
 from laotie.payments.schemas import AgreementOut, IntentEventOut, IntentOut, WebhookAck
@@ -60,16 +60,16 @@ async def sandbox_webhook(
 ) -> WebhookAck:
     """Notifications from the sandbox PSP, authenticated by their signature rather than a user.
     Answers 2xx only once the change is committed, so the PSP retries anything we lost. Concurrent
-    notifications are applied in one transaction (``core.batching``), each in its own savepoint: one
-    that fails (an unknown payment) is rolled back alone."""
+    notifications are applied together in one transaction (``core.batching.run_item``,
+    ``payments.webhook_batch``): the common ones with a few statements for all, any other one alone
+    in its own savepoint, so that one that fails (an unknown payment) is rolled back alone."""
     if gateway.provider_name() != "sandbox":
         raise NOT_FOUND()
-    headers = dict(request.headers)
-    outcome = await group_commit(request.app, "payments").run(
-        lambda session: webhooks.apply_signed(session, "sandbox", body, headers)
-    )
-    if isinstance(outcome, InvalidSignature):
-        raise errors.INVALID_SIGNATURE(reason=outcome.reason)
+    delivery = webhook_batch.Delivery("sandbox", body, dict(request.headers))
+    try:
+        outcome = await group_commit(request.app, "payments").run_item(webhook_batch.apply_many, delivery)
+    except InvalidSignature as refused:  # recorded in the batch's transaction, answered as an error
+        raise errors.INVALID_SIGNATURE(reason=refused.reason) from None
     return WebhookAck(outcome=outcome)
 
 

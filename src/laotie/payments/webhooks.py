@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, update
@@ -76,42 +77,67 @@ def _claim_receipt(
 ) -> int | None:
     """Insert the receipt and return its id, or None when this event was already received (a
     duplicate, counted on the first receipt). One ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
-    decides it (the webhook batch runs this for every delivery): the same event delivered twice at
-    once waits for the first one's commit at the unique key and then finds it."""
+    decides it (``webhook_batch`` inserts a whole batch's receipts with one): the same event
+    delivered twice at once waits for the first one's commit at the unique key and then finds it."""
     now = clock.now()
-    table: Table = PaymentWebhookReceipt.__table__  # type: ignore[assignment]
-    dialect = session.get_bind().dialect.name
-    stmt: Any = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
     receipt_id = session.scalar(
-        stmt.values(
-            provider=provider,
-            provider_event_id=event.event_id,
-            event_type=event.type[:40],
-            provider_ref=event.provider_ref[:64],
-            signature_ok=True,
-            outcome=Outcome.IGNORED,
-            reason="",
-            signature_header=_signature_header(headers),
-            body=_body_text(body),
-            times_received=1,
-            received_at=now,
-            last_received_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["provider", "provider_event_id"])
-        .returning(table.c.id)
+        insert_receipts_if_new(
+            session, [receipt_values(provider, event, body, headers, now, Outcome.IGNORED)]
+        ).returning(RECEIPTS.c.id)
     )
     if receipt_id is not None:
         return int(receipt_id)
+    count_again(session, provider, [event.event_id], now)
+    return None
+
+
+RECEIPTS: Table = PaymentWebhookReceipt.__table__  # type: ignore[assignment]
+
+
+def receipt_values(
+    provider: str,
+    event: WebhookEvent,
+    body: bytes,
+    headers: Mapping[str, str],
+    now: datetime,
+    outcome: WebhookOutcome,
+) -> dict[str, Any]:
+    """A verified delivery's receipt row."""
+    return {
+        "provider": provider,
+        "provider_event_id": event.event_id,
+        "event_type": event.type[:40],
+        "provider_ref": event.provider_ref[:64],
+        "signature_ok": True,
+        "outcome": outcome,
+        "reason": "",
+        "signature_header": _signature_header(headers),
+        "body": _body_text(body),
+        "times_received": 1,
+        "received_at": now,
+        "last_received_at": now,
+    }
+
+
+def insert_receipts_if_new(session: Session, rows: list[dict[str, Any]]) -> Any:
+    """``INSERT ... ON CONFLICT (provider, provider_event_id) DO NOTHING`` of these receipt rows (add a
+    ``returning``): an event received before keeps its first receipt."""
+    dialect = session.get_bind().dialect.name
+    stmt: Any = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(RECEIPTS)
+    return stmt.values(rows).on_conflict_do_nothing(index_elements=["provider", "provider_event_id"])
+
+
+def count_again(session: Session, provider: str, event_ids: list[str], now: datetime) -> None:
+    """Events received again (duplicates): counted on their first receipt, which is all they change."""
     session.execute(
         update(PaymentWebhookReceipt)
         .where(
             PaymentWebhookReceipt.provider == provider,
-            PaymentWebhookReceipt.provider_event_id == event.event_id,
+            PaymentWebhookReceipt.provider_event_id.in_(event_ids),
         )
         .values(times_received=PaymentWebhookReceipt.times_received + 1, last_received_at=now)
         .execution_options(synchronize_session=False)
     )
-    return None
 
 
 def _apply_payment(

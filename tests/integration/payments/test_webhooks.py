@@ -222,19 +222,26 @@ def test_a_crash_before_commit_loses_nothing_and_doubles_nothing(
 def test_a_crash_inside_the_handler_rolls_everything_back(
     db: Database, session: Session, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from laotie.payments import webhooks
+    from laotie.payments import webhook_batch, webhooks
 
     intent = make_intent(session)
     assert confirm(client, intent).status_code == 202
-    real_receive = webhooks.receive
+    # Both ways a delivery is applied: alone (``receive``) and with its batch (``_apply_common``).
+    real = {webhooks: webhooks.receive, webhook_batch: webhook_batch._apply_common}
+    name = {webhooks: "receive", webhook_batch: "_apply_common"}
 
-    def receive_then_die(*args: object, **kwargs: object) -> object:
-        real_receive(*args, **kwargs)  # type: ignore[arg-type]
-        raise RuntimeError("killed after applying, before commit")
+    def then_die(module: object) -> object:
+        def apply_then_die(*args: object, **kwargs: object) -> object:
+            real[module](*args, **kwargs)  # type: ignore[operator]
+            raise RuntimeError("killed after applying, before commit")
 
-    monkeypatch.setattr(webhooks, "receive", receive_then_die)
+        return apply_then_die
+
+    for module in real:
+        monkeypatch.setattr(module, name[module], then_die(module))
     assert deliver(db, client).acknowledged == 0
-    monkeypatch.setattr(webhooks, "receive", real_receive)
+    for module, function in real.items():
+        monkeypatch.setattr(module, name[module], function)
     assert state(db, intent.id).status == "requires_confirmation"
     assert _receipts(db) == [] and booked(db, intent.reference_id) == []
     assert deliver(db, client).acknowledged == 2
