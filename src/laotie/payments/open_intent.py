@@ -261,6 +261,7 @@ _LIVE_MANY = (
 _DELETE_TRAIL = delete(_TRAIL).where(_TRAIL.c.intent_id == bindparam("intent_id"))
 _DELETE_INTENT = delete(_INTENT).where(_INTENT.c.id == bindparam("intent_id"))
 _INSERTS_MANY: dict[str, Any] = {}
+_TRAILS_INSERT = insert(_TRAIL).returning(_TRAIL.c.id, sort_by_parameter_order=True)
 
 
 @dataclass(frozen=True)
@@ -324,8 +325,8 @@ def open_many(session: Session, requests: list[IntentIn], ttl: timedelta) -> lis
         if intent_id is not None:
             trails.append(_created_trail(intent_id, values["buyer_id"], now))
             opened[(values["buyer_id"], values["idempotency_key"])] = IntentOut(**values, id=intent_id)
-    if trails:
-        session.execute(_TRAIL_INSERT, trails)
+    if trails:  # RETURNING: one multi-row INSERT (insertmanyvalues), not one per row
+        session.execute(_TRAILS_INSERT, trails)
     return [opened.get((r.buyer_id, r.idempotency_key)) for r in requests]
 
 

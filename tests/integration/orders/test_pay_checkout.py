@@ -3,6 +3,7 @@ arrive at once, the same key gives the same intent, and everything a pay writes 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from laotie.core.batching import GroupCommit
 from laotie.core.db import Database
 from laotie.core.errors import AppError
 from laotie.core.uow import unit_of_work
@@ -20,7 +22,8 @@ from laotie.orders.paying import PayIn, pay_many
 from laotie.payments import gateway
 from laotie.payments.interfaces import ProviderError
 from laotie.payments.models import PaymentIntent, PaymentIntentEvent
-from laotie.payments.sandbox.models import SandboxCharge
+from laotie.payments.sandbox import psp
+from laotie.payments.sandbox.models import SandboxCharge, SandboxWebhook
 from laotie.payments.schemas import IntentOut
 from tests.factories.orders import Buyer, checkout_body, key, make_buyer, make_on_sale
 
@@ -263,3 +266,35 @@ def test_a_batch_of_pays_answers_and_writes_what_one_at_a_time_does(db: Database
                     select(SandboxCharge).where(SandboxCharge.provider_ref == answer.provider_ref)
                 )
                 assert charge is not None and charge.client_secret == answer.client_secret
+
+
+def test_the_routes_batch_pays_then_confirmations_through_the_group_commit(
+    db: Database, session: Session
+) -> None:
+    """As the pay and cashier routes submit them (``run_item``): one batch of pays, then one of
+    confirmations, each answered on its own."""
+    placed = [_placed(session) for _ in range(3)]
+    keys = [key() for _ in placed]
+    pays = [PayIn(b.principal, c, k) for (b, c), k in zip(placed, keys, strict=True)]
+    pays.append(PayIn(placed[0][0].principal, placed[0][1], keys[0]))  # a retry: the same intent
+    pays.append(PayIn(placed[1][0].principal, placed[1][1], key()))  # PAYMENT_IN_PROGRESS
+    batcher = GroupCommit(db, "test")
+
+    async def submit(fn: Any, items: list[Any]) -> list[Any]:
+        return await asyncio.gather(*(batcher.run_item(fn, i) for i in items), return_exceptions=True)
+
+    try:
+        paid = asyncio.run(submit(pay_many, pays))
+        *intents, retried, refused = paid
+        assert all(isinstance(i, IntentOut) and not i.replayed for i in intents), paid
+        assert isinstance(retried, IntentOut) and retried.replayed and retried.id == intents[0].id
+        assert isinstance(refused, AppError) and refused.code == "PAYMENT_IN_PROGRESS"
+        taps = [psp.ConfirmIn(i.provider_ref or "", i.client_secret, "tok_ok") for i in intents]
+        taps.append(taps[0])  # a second tap: ALREADY_PAID
+        confirmed = asyncio.run(submit(psp.confirm_many, taps))
+        assert [c.status for c in confirmed[:3]] == ["succeeded"] * 3
+        assert isinstance(confirmed[3], AppError) and confirmed[3].code == "ALREADY_PAID"
+        assert batcher.batch_sizes == [5, 4]
+    finally:
+        batcher.close()
+    assert _count(db, PaymentIntent) == 3 and _count(db, SandboxWebhook) == 6

@@ -16,7 +16,10 @@ from laotie.core import clock
 from laotie.payments.sandbox.models import ChargeStatus, SandboxWebhook
 from laotie.settings import get_settings
 
-_WEBHOOK_INSERT = insert(cast(Table, SandboxWebhook.__table__))
+_WEBHOOKS = cast(Table, SandboxWebhook.__table__)
+# RETURNING makes SQLAlchemy send several rows as one multi-row INSERT ("insertmanyvalues") instead
+# of one statement per row (psycopg's executemany).
+_WEBHOOK_INSERT = insert(_WEBHOOKS).returning(_WEBHOOKS.c.id, sort_by_parameter_order=True)
 
 
 def webhook_rows(type_: str, object_ref: str, data: dict[str, Any], copies: int) -> list[dict[str, Any]]:
