@@ -5,8 +5,8 @@ One pay: the key looked up (a retry gets its intent back whatever happened since
 and read with its orders' statuses and amounts in one statement, then ``payments.create_intent`` and
 the checkout's link to the intent. A batch does the same with one statement per step for all its
 requests; anything unusual (a key reused, a checkout or key twice in the batch, a live intent for
-the checkout, a provider that answers late) goes through ``pay`` alone, in a savepoint of its own,
-after the others: what one at a time would answer.
+the checkout, an amount out of range, a key another process took meanwhile) goes through ``pay``
+alone, in a savepoint of its own, after the others: what one at a time would answer.
 """
 
 from __future__ import annotations
