@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -165,21 +166,37 @@ def create_intents(session: Session, requests: list[IntentIn]) -> list[IntentOut
     ttl = timedelta(seconds=get_settings().payment_intent_ttl_seconds)
     opened = open_intent.open_many(session, [requests[i] for i in valid], ttl)
     provider = gateway.get_provider(session)
-    ready = []
-    for i, intent in zip(valid, opened, strict=True):
-        if intent is None:
-            continue
+    made = [(i, intent) for i, intent in zip(valid, opened, strict=True) if intent is not None]
+    # A provider may take many at once (the sandbox does: one INSERT); one that fails is asked again
+    # one by one, so each request gets its own answer.
+    many = getattr(provider, "create_intents", None)
+    answered: list[Any] | None = None
+    if many is not None and made:
         try:
-            created = provider.create_intent(
-                amount_fen=intent.amount_fen,
-                idempotency_key=_provider_call_key(intent.id),
-                expires_at=intent.expires_at,
-                metadata=_metadata(intent),
+            answered = many(
+                [
+                    (intent.amount_fen, _provider_call_key(intent.id), intent.expires_at, _metadata(intent))
+                    for _, intent in made
+                ]
             )
-        except ProviderError as exc:
-            open_intent.forget(session, intent.id)
-            answers[i] = errors.PROVIDER_UNAVAILABLE(reason=str(exc))
-            continue
+        except ProviderError:
+            answered = None
+    ready = []
+    for n, (i, intent) in enumerate(made):
+        if answered is not None:
+            created = answered[n]
+        else:
+            try:
+                created = provider.create_intent(
+                    amount_fen=intent.amount_fen,
+                    idempotency_key=_provider_call_key(intent.id),
+                    expires_at=intent.expires_at,
+                    metadata=_metadata(intent),
+                )
+            except ProviderError as exc:
+                open_intent.forget(session, intent.id)
+                answers[i] = errors.PROVIDER_UNAVAILABLE(reason=str(exc))
+                continue
         answer = intent.model_copy(
             update={
                 "provider_ref": created.provider_ref,

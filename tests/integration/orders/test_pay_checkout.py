@@ -298,3 +298,22 @@ def test_the_routes_batch_pays_then_confirmations_through_the_group_commit(
     finally:
         batcher.close()
     assert _count(db, PaymentIntent) == 3 and _count(db, SandboxWebhook) == 6
+
+
+def test_an_unreachable_provider_fails_each_pay_of_a_batch_and_leaves_nothing(
+    db: Database, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    placed = [_placed(session) for _ in range(2)]
+
+    class Down:  # no create_intents: asked one by one
+        def create_intent(self, **_: Any) -> Any:
+            raise ProviderError("connection refused")
+
+    monkeypatch.setattr(gateway, "get_provider", lambda _session: Down())
+    with unit_of_work(db) as s:
+        answers = pay_many(s, [PayIn(b.principal, c, key()) for b, c in placed])
+        s.commit()
+    assert [a.code for a in answers] == ["PAYMENT_PROVIDER_UNAVAILABLE"] * 2  # type: ignore[union-attr]
+    assert _count(db, PaymentIntent) == 0 and _count(db, PaymentIntentEvent) == 0
+    with unit_of_work(db, read_only=True) as s:
+        assert [s.get(Checkout, c).payment_intent_id for _, c in placed] == [None, None]  # type: ignore[union-attr]

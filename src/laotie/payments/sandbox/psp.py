@@ -95,42 +95,62 @@ def _insert_charge(session: Session) -> Any:
         stmt = _CHARGE_INSERTS[dialect] = (
             make(_CHARGE)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(_CHARGE.c.provider_ref, _CHARGE.c.client_secret)
+            .returning(_CHARGE.c.provider_ref, _CHARGE.c.client_secret, _CHARGE.c.idempotency_key)
         )
     return stmt
 
 
-def create_charge(
-    session: Session, amount_fen: int, idempotency_key: str, expires_at: datetime, metadata: Mapping[str, str]
-) -> NewCharge:
-    """A charge the buyer confirms at the cashier; the same key gives the same charge back (one
-    statement either way but a replay: the insert finds the key taken)."""
+class ChargeIn(NamedTuple):
+    amount_fen: int
+    idempotency_key: str
+    expires_at: datetime
+    metadata: Mapping[str, str]
+
+
+def create_charges(session: Session, wanted: list[ChargeIn]) -> list[NewCharge]:
+    """Charges the buyer confirms at the cashier, in one INSERT for all. The same key gives the same
+    charge back (its insert finds the key taken and it is read); with another amount ProviderError."""
     now = clock.now()
-    row = session.execute(
-        _insert_charge(session),
+    rows = [
         {
             "provider_ref": new_ref("pi"),
             "kind": "intent",
-            "amount_fen": amount_fen,
+            "amount_fen": w.amount_fen,
             "refunded_fen": 0,
             "status": C.REQUIRES_CONFIRMATION.value,
             "client_secret": secrets.token_urlsafe(24),
             "payment_method": "",
             "agreement_ref": None,
             "decline_reason": "",
-            "idempotency_key": idempotency_key,
-            "meta": dict(metadata),
+            "idempotency_key": w.idempotency_key,
+            "meta": dict(w.metadata),
             "created_at": now,
-            "expires_at": expires_at,
+            "expires_at": w.expires_at,
             "updated_at": now,
-        },
-    ).first()
-    if row is None:
-        existing = session.execute(_CHARGE_BY_KEY, {"key": idempotency_key}).one()
-        if existing.amount_fen != amount_fen:
-            raise ProviderError("sandbox: idempotency key reused with a different amount")
-        return NewCharge(existing.provider_ref, existing.client_secret)
-    return NewCharge(row.provider_ref, row.client_secret)
+        }
+        for w in wanted
+    ]
+    made = {
+        row.idempotency_key: NewCharge(row.provider_ref, row.client_secret)
+        for row in session.execute(_insert_charge(session), rows)
+    }
+    charges = []
+    for w in wanted:
+        charge = made.get(w.idempotency_key)
+        if charge is None:
+            existing = session.execute(_CHARGE_BY_KEY, {"key": w.idempotency_key}).one()
+            if existing.amount_fen != w.amount_fen:
+                raise ProviderError("sandbox: idempotency key reused with a different amount")
+            charge = NewCharge(existing.provider_ref, existing.client_secret)
+        charges.append(charge)
+    return charges
+
+
+def create_charge(
+    session: Session, amount_fen: int, idempotency_key: str, expires_at: datetime, metadata: Mapping[str, str]
+) -> NewCharge:
+    """A charge the buyer confirms at the cashier (``create_charges`` of one)."""
+    return create_charges(session, [ChargeIn(amount_fen, idempotency_key, expires_at, metadata)])[0]
 
 
 def get_charge(session: Session, provider_ref: str, client_secret: str) -> SandboxCharge:
