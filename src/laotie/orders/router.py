@@ -16,7 +16,7 @@ from laotie.core.pagination import Page, PageParams, page_params
 from laotie.core.principal_cache import CachedUser
 from laotie.core.uow import unit_of_work
 from laotie.logistics.schemas import ShipmentOut
-from laotie.orders import access, cart, errors, fulfilment, service, shipping
+from laotie.orders import access, cart, errors, fulfilment, paying, service, shipping
 from laotie.orders.batcher import PlacementBatcher
 from laotie.orders.models import Order, OrderStatus
 from laotie.orders.schemas import BuyNowIn, CartItemIn, CartOut, CheckoutIn, OrderOut, PlacedCheckout
@@ -87,12 +87,14 @@ async def pay_checkout(
     buyer: Principal = CachedUser,
     idempotency_key: str = IdempotencyKey,
 ) -> IntentOut:
-    """Start paying: decided with the other payments arriving at the same moment, in one transaction
-    (``core.batching``), each in its own savepoint; no worker thread waits for the write lock."""
+    """Start paying: decided with the other pays arriving at the same moment, all at once
+    (``orders.paying.pay_many`` through ``core.batching.run_item``), in the transaction of the
+    payments' group commit; no worker thread waits for the write lock."""
     payments_writer = group_commit(request.app, "payments")
-    return await payments_writer.run(
-        lambda session: service.pay(session, buyer, checkout_id, idempotency_key)
+    answer: IntentOut = await payments_writer.run_item(
+        paying.pay_many, paying.PayIn(buyer, checkout_id, idempotency_key)
     )
+    return answer
 
 
 @router.get("/orders", response_model=Page[OrderOut])

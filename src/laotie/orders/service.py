@@ -24,6 +24,9 @@ from laotie.orders.bulk_refunding import refund_in_full_and_close as refund_in_f
 from laotie.orders.bulk_refunding import refundable_orders as refundable_orders
 from laotie.orders.models import Checkout, Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus, PayMode
 from laotie.orders.overrides import Release
+
+# Starting to pay a checkout (re-exported on purpose: routes, pages and tests call service.pay).
+from laotie.orders.paying import pay as pay
 from laotie.orders.placement import place_batch
 
 # Every route that places answers through this (re-exported for live's flash-sale route).
@@ -61,7 +64,6 @@ from laotie.orders.schemas import CheckoutIn, LineOut, OrderEventOut, OrderOut, 
 from laotie.orders.shop_figures import ShopFigures as ShopFigures
 from laotie.orders.shop_figures import shop_figures as shop_figures
 from laotie.payments import service as payments
-from laotie.payments.schemas import IntentOut
 from laotie.settings import get_settings
 from laotie.shops import service as shops
 
@@ -83,42 +85,6 @@ def _checkout_of(session: Session, buyer: Principal, checkout_id: int) -> Checko
     if row is None or row.buyer_id != buyer.user_id:
         raise errors.ORDER_NOT_FOUND(checkout_id=checkout_id)
     return row
-
-
-def pay(session: Session, buyer: Principal, checkout_id: int, idempotency_key: str) -> IntentOut:
-    """Start paying a checkout's unpaid orders at the payment provider; the webhook marks them paid."""
-    if not idempotency_key:
-        raise errors.IDEMPOTENCY_KEY_REQUIRED()
-    row = _checkout_of(session, buyer, checkout_id)
-    # A retry with the key of a call that made an intent gets that intent back, whatever happened
-    # since (paid, expired): a client that lost the first answer recovers it (issue 9 item 5).
-    previous = payments.intent_for_key(session, buyer.user_id, idempotency_key)
-    if previous is not None:
-        if (previous.reference_type, previous.reference_id) != ("checkout", str(checkout_id)):
-            raise errors.IDEMPOTENCY_KEY_REUSED(key=idempotency_key)
-        return previous
-    statuses = set(session.scalars(select(Order.status).where(Order.checkout_id == checkout_id)))
-    if row.pay_mode == PayMode.PAY_LATER or statuses <= {
-        OrderStatus.PAID,
-        OrderStatus.SHIPPED,
-        OrderStatus.DELIVERED,
-        OrderStatus.COMPLETED,
-    }:
-        raise errors.ALREADY_PAID(checkout_id=checkout_id)
-    if OrderStatus.PENDING_PAYMENT not in statuses:
-        raise errors.ORDER_CANCELLED(checkout_id=checkout_id)
-    amount = session.scalar(
-        select(func.sum(Order.payable_fen)).where(
-            Order.checkout_id == checkout_id, Order.status == OrderStatus.PENDING_PAYMENT
-        )
-    )
-    intent = payments.create_intent(
-        session, buyer.user_id, int(amount or 0), "checkout", checkout_id, idempotency_key
-    )
-    if row.payment_intent_id != intent.id:
-        row.payment_intent_id = intent.id
-        session.flush()
-    return intent
 
 
 def on_reservation_release(kind: str, release: Release) -> None:

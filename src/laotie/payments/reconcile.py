@@ -25,11 +25,10 @@ from sqlalchemy.orm import Session
 from laotie.core.events import emit
 from laotie.events.payments import PaymentCanceled, PaymentExpired
 from laotie.payments import gateway
-from laotie.payments.intents import capture, close, fail, intent_out, payload, record, transition
+from laotie.payments.intents import capture, close, fail, payload, record, transition
 from laotie.payments.interfaces import ProviderError, ProviderIntent
 from laotie.payments.models import OPEN_STATUSES, IntentStatus, PaymentIntent
 from laotie.payments.models import IntentEventKind as E
-from laotie.payments.schemas import IntentOut
 
 log = logging.getLogger(__name__)
 S = IntentStatus
@@ -125,17 +124,6 @@ def stop_or_capture(
             result = PaymentState.CAPTURED
     session.flush()
     return result
-
-
-def intent_for_key(session: Session, buyer_id: int, idempotency_key: str) -> IntentOut | None:
-    """The intent the buyer's call with this key made, as it stands now (``replayed``), or None: a
-    retried pay request gets it back whatever happened since."""
-    intent = session.scalar(
-        select(PaymentIntent).where(
-            PaymentIntent.buyer_id == buyer_id, PaymentIntent.idempotency_key == idempotency_key
-        )
-    )
-    return None if intent is None else intent_out(intent, replayed=True)
 
 
 def expire(session: Session, intent: PaymentIntent, reason: str) -> None:

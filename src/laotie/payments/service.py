@@ -18,15 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.errors import AppError
 from laotie.ledger.schemas import Posting
-from laotie.payments import errors, gateway, reconcile, refunds
+from laotie.payments import errors, gateway, open_intent, reconcile, refunds
 from laotie.payments.agreements import active_agreement
 
 # Pay-after-use agreements are part of this module's public face (re-exported on purpose).
@@ -45,7 +45,7 @@ from laotie.payments.intent_views import get_intent as get_intent
 from laotie.payments.intent_views import get_intent_for as get_intent_for
 from laotie.payments.intent_views import intent_events as intent_events
 from laotie.payments.intent_views import intents_for as intents_for
-from laotie.payments.intents import capture, close, fail, intent_out, load, record, transition
+from laotie.payments.intents import capture, close, fail, intent_out, load, transition
 from laotie.payments.interfaces import BankAccount, ChargeStatus, PayoutResult, ProviderError
 from laotie.payments.models import (
     OPEN_STATUSES,
@@ -55,9 +55,13 @@ from laotie.payments.models import (
     PaymentIntent,
 )
 
+# A retried pay request gets back the intent its key made (re-exported on purpose).
+from laotie.payments.open_intent import IntentIn as IntentIn
+from laotie.payments.open_intent import intent_for_key as intent_for_key
+from laotie.payments.open_intent import intents_for_keys as intents_for_keys
+
 # Before giving up an unpaid reference, ask the provider (re-exported on purpose).
 from laotie.payments.reconcile import PaymentState as PaymentState
-from laotie.payments.reconcile import intent_for_key as intent_for_key
 from laotie.payments.reconcile import stop_or_capture as stop_or_capture
 
 # The sandbox provider's cashier, which the demo's pages confirm at on the buyer's behalf.
@@ -84,116 +88,11 @@ def _check_text(name: str, value: str, max_length: int) -> None:
         raise ValueError(f"{name} must be 1..{max_length} characters")
 
 
-def _replay(
-    session: Session,
-    buyer_id: int,
-    idempotency_key: str,
-    kind: IntentKind,
-    amount_fen: int,
-    ref: tuple[str, str],
-) -> PaymentIntent | None:
-    """The intent an earlier call with this key made, if its body was the same; 409 if not."""
-    intent = session.scalar(
-        select(PaymentIntent).where(
-            PaymentIntent.buyer_id == buyer_id, PaymentIntent.idempotency_key == idempotency_key
-        )
-    )
-    if intent is None:
-        return None
-    if (intent.kind, intent.amount_fen, intent.reference_type, intent.reference_id) != (
-        kind,
-        amount_fen,
-        *ref,
-    ):
-        raise errors.IDEMPOTENCY_KEY_REUSED(idempotency_key=idempotency_key)
-    return intent
+def _provider_call_key(intent_id: int) -> str:
+    return f"laotie-intent-{intent_id}"
 
 
-def _guard_reference(session: Session, reference_type: str, reference_id: str) -> None:
-    """One payment at a time per reference, and none once it is paid."""
-    rows = session.scalars(
-        select(PaymentIntent)
-        .where(
-            PaymentIntent.reference_type == reference_type,
-            PaymentIntent.reference_id == reference_id,
-            PaymentIntent.status.in_((*OPEN_STATUSES, S.SUCCEEDED)),
-        )
-        .order_by(PaymentIntent.id)
-        .with_for_update()
-    ).all()
-    now = clock.now()
-    for intent in rows:
-        if intent.status == S.SUCCEEDED and intent.captured_fen > intent.refunded_fen:
-            raise errors.ALREADY_PAID(intent_id=intent.id)
-        if intent.status in OPEN_STATUSES:
-            if intent.expires_at <= now:  # the expiry job has not come by yet
-                reconcile.expire(session, intent, "not paid in time")
-                if intent.status == S.SUCCEEDED:  # the provider had taken it: a late webhook
-                    raise errors.ALREADY_PAID(intent_id=intent.id)
-            else:
-                raise errors.PAYMENT_IN_PROGRESS(intent_id=intent.id)
-
-
-def _open_intent(
-    session: Session,
-    *,
-    buyer_id: int,
-    kind: IntentKind,
-    amount_fen: int,
-    reference: tuple[str, str],
-    idempotency_key: str,
-    ttl: timedelta,
-) -> tuple[PaymentIntent, bool]:
-    """A new intent, or the one this key already made (second value True)."""
-    previous = _replay(session, buyer_id, idempotency_key, kind, amount_fen, reference)
-    if previous is not None:
-        return previous, True
-    try:
-        _guard_reference(session, *reference)
-    except AppError:
-        # A concurrent call with this very key may have committed since we looked: that is a replay.
-        previous = _replay(session, buyer_id, idempotency_key, kind, amount_fen, reference)
-        if previous is not None:
-            return previous, True
-        raise
-    now = clock.now()
-    intent = PaymentIntent(
-        buyer_id=buyer_id,
-        kind=kind,
-        amount_fen=amount_fen,
-        reference_type=reference[0],
-        reference_id=reference[1],
-        idempotency_key=idempotency_key,
-        status=S.REQUIRES_CONFIRMATION,
-        provider=gateway.provider_name(),
-        client_secret="",
-        next_action_url="",
-        failure_reason="",
-        captured_fen=0,
-        refunded_fen=0,
-        late=False,
-        created_at=now,
-        expires_at=now + ttl,
-        updated_at=now,
-    )
-    try:
-        with session.begin_nested():  # a concurrent call with the same key wins; we return its intent
-            session.add(intent)
-            session.flush()
-    except IntegrityError:
-        winner = _replay(session, buyer_id, idempotency_key, kind, amount_fen, reference)
-        if winner is None:
-            raise
-        return winner, True
-    record(session, intent, IntentEventKind.CREATED, to_status=S.REQUIRES_CONFIRMATION, actor_id=buyer_id)
-    return intent, False
-
-
-def _provider_call_key(intent: PaymentIntent) -> str:
-    return f"laotie-intent-{intent.id}"
-
-
-def _metadata(intent: PaymentIntent) -> dict[str, str]:
+def _metadata(intent: IntentOut) -> dict[str, str]:
     return {"intent_id": str(intent.id), "reference": f"{intent.reference_type}:{intent.reference_id}"}
 
 
@@ -204,17 +103,24 @@ def create_intent(
     reference_type: str,
     reference_id: str | int,
     idempotency_key: str,
+    *,
+    key_checked: bool = False,
 ) -> IntentOut:
     """A payment for ``amount_fen`` the buyer confirms at the provider's cashier (``next_action_url``
     with ``client_secret``). The same key and body return the same intent (``replayed``); the same
     key with another body is 409 IDEMPOTENCY_KEY_REUSED. ALREADY_PAID when the reference is paid,
     PAYMENT_IN_PROGRESS while another intent for it is open. It expires after
-    ``payment_intent_ttl_seconds``."""
+    ``payment_intent_ttl_seconds``. ``key_checked``: the caller has just found no intent for this
+    key (``intent_for_key``), so it is not looked up again.
+
+    Core statements only (``open_intent``): what the caller left pending in the session is flushed
+    first, and the new intent is not loaded into the session."""
     check_amount(amount_fen)
     _check_text("reference_type", reference_type, 30)
     _check_text("reference_id", str(reference_id), 60)
     _check_text("idempotency_key", idempotency_key, 100)
-    intent, replayed = _open_intent(
+    session.flush()
+    intent, replayed = open_intent.open_intent(
         session,
         buyer_id=buyer_id,
         kind=IntentKind.PAY_NOW,
@@ -222,23 +128,86 @@ def create_intent(
         reference=(reference_type, str(reference_id)),
         idempotency_key=idempotency_key,
         ttl=timedelta(seconds=get_settings().payment_intent_ttl_seconds),
+        key_checked=key_checked,
     )
     if replayed:
-        return intent_out(intent, replayed=True)
+        return intent
     try:
         created = gateway.get_provider(session).create_intent(
             amount_fen=amount_fen,
-            idempotency_key=_provider_call_key(intent),
+            idempotency_key=_provider_call_key(intent.id),
             expires_at=intent.expires_at,
             metadata=_metadata(intent),
         )
     except ProviderError as exc:
         raise errors.PROVIDER_UNAVAILABLE(reason=str(exc)) from exc
-    intent.provider_ref = created.provider_ref
-    intent.client_secret = created.client_secret
-    intent.next_action_url = created.next_action_url
+    return open_intent.set_provider_answer(
+        session, intent, created.provider_ref, created.client_secret, created.next_action_url
+    )
+
+
+def create_intents(session: Session, requests: list[IntentIn]) -> list[IntentOut | AppError | None]:
+    """``create_intent`` for many at once (the pay route's batch): requests of distinct references
+    and keys, whose keys the caller has just found unused. Each answer is the new intent, its
+    PROVIDER_UNAVAILABLE, or None for a request to make alone with ``create_intent`` (anything
+    unusual: a bad amount, a live intent for its reference, its key taken meanwhile)."""
+    answers: list[IntentOut | AppError | None] = [None] * len(requests)
+    valid = []
+    for i, r in enumerate(requests):
+        try:
+            check_amount(r.amount_fen)
+            _check_text("reference_type", r.reference[0], 30)
+            _check_text("reference_id", r.reference[1], 60)
+            _check_text("idempotency_key", r.idempotency_key, 100)
+        except (AppError, ValueError):
+            continue  # create_intent, alone, raises it
+        valid.append(i)
     session.flush()
-    return intent_out(intent)
+    ttl = timedelta(seconds=get_settings().payment_intent_ttl_seconds)
+    opened = open_intent.open_many(session, [requests[i] for i in valid], ttl)
+    provider = gateway.get_provider(session)
+    made = [(i, intent) for i, intent in zip(valid, opened, strict=True) if intent is not None]
+    # A provider may take many at once (the sandbox does: one INSERT); one that fails is asked again
+    # one by one, so each request gets its own answer.
+    many = getattr(provider, "create_intents", None)
+    answered: list[Any] | None = None
+    if many is not None and made:
+        try:
+            answered = many(
+                [
+                    (intent.amount_fen, _provider_call_key(intent.id), intent.expires_at, _metadata(intent))
+                    for _, intent in made
+                ]
+            )
+        except ProviderError:
+            answered = None
+    ready = []
+    for n, (i, intent) in enumerate(made):
+        if answered is not None:
+            created = answered[n]
+        else:
+            try:
+                created = provider.create_intent(
+                    amount_fen=intent.amount_fen,
+                    idempotency_key=_provider_call_key(intent.id),
+                    expires_at=intent.expires_at,
+                    metadata=_metadata(intent),
+                )
+            except ProviderError as exc:
+                open_intent.forget(session, intent.id)
+                answers[i] = errors.PROVIDER_UNAVAILABLE(reason=str(exc))
+                continue
+        answer = intent.model_copy(
+            update={
+                "provider_ref": created.provider_ref,
+                "client_secret": created.client_secret,
+                "next_action_url": created.next_action_url,
+            }
+        )
+        answers[i] = answer
+        ready.append(answer)
+    open_intent.set_provider_answers(session, ready)
+    return answers
 
 
 def charge_pay_later(
@@ -257,14 +226,17 @@ def charge_pay_later(
     _check_text("reference_type", reference_type, 30)
     _check_text("reference_id", str(reference_id), 60)
     _check_text("idempotency_key", idempotency_key, 100)
+    session.flush()
     reference = (reference_type, str(reference_id))
-    previous = _replay(session, buyer_id, idempotency_key, IntentKind.PAY_LATER, amount_fen, reference)
+    previous = open_intent.replay(
+        session, buyer_id, idempotency_key, IntentKind.PAY_LATER, amount_fen, reference
+    )
     if previous is not None:
-        return intent_out(previous, replayed=True)
+        return previous
     agreement = active_agreement(session, buyer_id)
     if agreement is None:
         raise errors.NO_PAYMENT_AGREEMENT(buyer_id=buyer_id)
-    intent, replayed = _open_intent(
+    opened, replayed = open_intent.open_intent(
         session,
         buyer_id=buyer_id,
         kind=IntentKind.PAY_LATER,
@@ -272,16 +244,18 @@ def charge_pay_later(
         reference=reference,
         idempotency_key=idempotency_key,
         ttl=timedelta(seconds=get_settings().pay_later_charge_ttl_seconds),
+        key_checked=True,
     )
     if replayed:
-        return intent_out(intent, replayed=True)
+        return opened
+    intent = load(session, opened.id)  # the state machine below works on the ORM object
     transition(session, intent, S.PROCESSING, IntentEventKind.CHARGE_SUBMITTED)
     try:
         result = gateway.get_provider(session).charge_agreement(
             agreement_ref=agreement.agreement_ref,
             amount_fen=amount_fen,
-            idempotency_key=_provider_call_key(intent),
-            metadata=_metadata(intent),
+            idempotency_key=_provider_call_key(intent.id),
+            metadata=_metadata(opened),
         )
     except ProviderError as exc:
         raise errors.PROVIDER_UNAVAILABLE(reason=str(exc)) from exc

@@ -47,6 +47,21 @@ class SandboxProvider:
             next_action_url=psp.CONFIRM_PATH.format(ref=charge.provider_ref),
         )
 
+    def create_intents(
+        self, requests: list[tuple[int, str, datetime, Mapping[str, str]]]
+    ) -> list[IntentCreated]:
+        """``create_intent`` for many (amount, key, expiry, metadata) at once, answered in order: one
+        INSERT for all (``payments.service.create_intents`` uses it when a provider offers it)."""
+        charges = psp.create_charges(self.session, [psp.ChargeIn(*r) for r in requests])
+        return [
+            IntentCreated(
+                provider_ref=c.provider_ref,
+                client_secret=c.client_secret,
+                next_action_url=psp.CONFIRM_PATH.format(ref=c.provider_ref),
+            )
+            for c in charges
+        ]
+
     def cancel_intent(self, provider_ref: str, *, reason: str) -> bool:
         return psp.cancel(self.session, provider_ref, reason)
 

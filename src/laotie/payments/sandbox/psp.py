@@ -17,78 +17,53 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.payments import errors
 from laotie.payments.interfaces import BankAccount, ProviderError
-from laotie.payments.sandbox.models import (
-    ChargeStatus,
-    SandboxAgreement,
-    SandboxCharge,
-    SandboxPayout,
-    SandboxWebhook,
-)
-from laotie.settings import get_settings
+from laotie.payments.sandbox.cashier import DECLINE_REASON as DECLINE_REASON
+from laotie.payments.sandbox.cashier import TEST_TOKENS as TEST_TOKENS
+from laotie.payments.sandbox.cashier import Confirmed as Confirmed
+
+# The buyer's confirmation at the cashier is part of this module's public face (re-exported on purpose).
+from laotie.payments.sandbox.cashier import ConfirmIn as ConfirmIn
+from laotie.payments.sandbox.cashier import confirm as confirm
+from laotie.payments.sandbox.cashier import confirm_many as confirm_many
+from laotie.payments.sandbox.models import ChargeStatus, SandboxAgreement, SandboxCharge, SandboxPayout
+from laotie.payments.sandbox.notices import charge_data
+
+# Queueing a notification is part of this module's public face (re-exported on purpose).
+from laotie.payments.sandbox.notices import queue_webhook as queue_webhook
 
 C = ChargeStatus
-TEST_TOKENS = ("tok_ok", "tok_decline", "tok_timeout", "tok_duplicate", "tok_out_of_order")
 AGREEMENT_OUTCOMES = ("ok", "decline", "instant_ok", "instant_decline", "timeout")
-DECLINE_REASON = "card_declined"
 AGREEMENT_DECLINE_REASON = "insufficient_funds"
 # Bank accounts ending like this are refused by the sandbox's "bank" (a test convention).
 FAILING_ACCOUNT_SUFFIX = "0000"
 CONFIRM_PATH = "/api/v1/payments/sandbox/intents/{ref}/confirm"
+
+# The cashier's hot path (a charge per intent, its confirmation, its webhooks) runs on Core
+# statements built once; the rest (refunds, agreements, payouts) keeps the ORM.
+_CHARGE = cast(Table, SandboxCharge.__table__)
+_CHARGE_INSERTS: dict[str, Any] = {}
+_CHARGE_BY_KEY = select(_CHARGE.c.provider_ref, _CHARGE.c.client_secret, _CHARGE.c.amount_fen).where(
+    _CHARGE.c.idempotency_key == bindparam("key")
+)
 
 
 def new_ref(prefix: str) -> str:
     return f"{prefix}_sbx_{secrets.token_hex(12)}"
 
 
-def queue_webhook(
-    session: Session, type_: str, object_ref: str, data: dict[str, Any], copies: int = 1
-) -> str:
-    """Queue one notification (``copies`` > 1 sends the very same event again). Delivery starts after
-    the configured delay; the order of queueing is the order of first delivery."""
-    now = clock.now()
-    event_id = f"evt_sbx_{secrets.token_hex(12)}"
-    payload = {"id": event_id, "type": type_, "created": int(now.timestamp()), "data": data}
-    due = now + timedelta(seconds=get_settings().sandbox_webhook_delay_seconds)
-    for copy in range(1, copies + 1):
-        session.add(
-            SandboxWebhook(
-                event_id=event_id,
-                copy=copy,
-                type=type_,
-                object_ref=object_ref,
-                payload=payload,
-                created_at=now,
-                next_attempt_at=due,
-                attempts=0,
-                last_error="",
-            )
-        )
-    session.info["sandbox_webhook_queued"] = True
-    session.flush()
-    return event_id
-
-
-def _charge_data(charge: SandboxCharge, status: str) -> dict[str, Any]:
-    return {
-        "provider_ref": charge.provider_ref,
-        "amount_fen": charge.amount_fen,
-        "status": status,
-        "decline_reason": charge.decline_reason if status == C.FAILED else "",
-        "metadata": {k: v for k, v in charge.meta.items() if not k.startswith("_")},
-    }
-
-
 def _notify(session: Session, charge: SandboxCharge, status: str, copies: int = 1) -> None:
-    queue_webhook(session, f"payment.{status}", charge.provider_ref, _charge_data(charge, status), copies)
+    data = charge_data(charge.provider_ref, charge.amount_fen, charge.meta, charge.decline_reason, status)
+    queue_webhook(session, f"payment.{status}", charge.provider_ref, data, copies)
 
 
 def by_key(session: Session, model: Any, key: str) -> Any:
@@ -106,33 +81,76 @@ def _set_status(charge: SandboxCharge, status: ChargeStatus) -> None:
     charge.updated_at = clock.now()
 
 
+class NewCharge(NamedTuple):
+    provider_ref: str
+    client_secret: str
+
+
+def _insert_charge(session: Session) -> Any:
+    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING, per dialect."""
+    dialect = session.get_bind().dialect.name
+    stmt = _CHARGE_INSERTS.get(dialect)
+    if stmt is None:
+        make = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        stmt = _CHARGE_INSERTS[dialect] = (
+            make(_CHARGE)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(_CHARGE.c.provider_ref, _CHARGE.c.client_secret, _CHARGE.c.idempotency_key)
+        )
+    return stmt
+
+
+class ChargeIn(NamedTuple):
+    amount_fen: int
+    idempotency_key: str
+    expires_at: datetime
+    metadata: Mapping[str, str]
+
+
+def create_charges(session: Session, wanted: list[ChargeIn]) -> list[NewCharge]:
+    """Charges the buyer confirms at the cashier, in one INSERT for all. The same key gives the same
+    charge back (its insert finds the key taken and it is read); with another amount ProviderError."""
+    now = clock.now()
+    rows = [
+        {
+            "provider_ref": new_ref("pi"),
+            "kind": "intent",
+            "amount_fen": w.amount_fen,
+            "refunded_fen": 0,
+            "status": C.REQUIRES_CONFIRMATION.value,
+            "client_secret": secrets.token_urlsafe(24),
+            "payment_method": "",
+            "agreement_ref": None,
+            "decline_reason": "",
+            "idempotency_key": w.idempotency_key,
+            "meta": dict(w.metadata),
+            "created_at": now,
+            "expires_at": w.expires_at,
+            "updated_at": now,
+        }
+        for w in wanted
+    ]
+    made = {
+        row.idempotency_key: NewCharge(row.provider_ref, row.client_secret)
+        for row in session.execute(_insert_charge(session), rows)
+    }
+    charges = []
+    for w in wanted:
+        charge = made.get(w.idempotency_key)
+        if charge is None:
+            existing = session.execute(_CHARGE_BY_KEY, {"key": w.idempotency_key}).one()
+            if existing.amount_fen != w.amount_fen:
+                raise ProviderError("sandbox: idempotency key reused with a different amount")
+            charge = NewCharge(existing.provider_ref, existing.client_secret)
+        charges.append(charge)
+    return charges
+
+
 def create_charge(
     session: Session, amount_fen: int, idempotency_key: str, expires_at: datetime, metadata: Mapping[str, str]
-) -> SandboxCharge:
-    existing = by_key(session, SandboxCharge, idempotency_key)
-    if existing is not None:
-        if existing.amount_fen != amount_fen:
-            raise ProviderError("sandbox: idempotency key reused with a different amount")
-        return existing  # type: ignore[no-any-return]
-    now = clock.now()
-    charge = SandboxCharge(
-        provider_ref=new_ref("pi"),
-        kind="intent",
-        amount_fen=amount_fen,
-        refunded_fen=0,
-        status=C.REQUIRES_CONFIRMATION.value,
-        client_secret=secrets.token_urlsafe(24),
-        payment_method="",
-        decline_reason="",
-        idempotency_key=idempotency_key,
-        meta=dict(metadata),
-        created_at=now,
-        expires_at=expires_at,
-        updated_at=now,
-    )
-    session.add(charge)
-    session.flush()
-    return charge
+) -> NewCharge:
+    """A charge the buyer confirms at the cashier (``create_charges`` of one)."""
+    return create_charges(session, [ChargeIn(amount_fen, idempotency_key, expires_at, metadata)])[0]
 
 
 def get_charge(session: Session, provider_ref: str, client_secret: str) -> SandboxCharge:
@@ -150,52 +168,6 @@ def lookup(session: Session, provider_ref: str) -> SandboxCharge:
     if charge.status == C.REQUIRES_CONFIRMATION and charge.expires_at and clock.now() >= charge.expires_at:
         _set_status(charge, C.EXPIRED)
         session.flush()
-    return charge
-
-
-def confirm(session: Session, provider_ref: str, client_secret: str, payment_method: str) -> SandboxCharge:
-    """The buyer pays at the sandbox's cashier. The outcome is decided now and told by webhook later."""
-    charge = lock_charge(session, provider_ref)
-    if (
-        charge is None
-        or charge.kind != "intent"
-        or not secrets.compare_digest(charge.client_secret, client_secret or "-")
-    ):
-        raise errors.PAYMENT_NOT_FOUND(provider_ref=provider_ref)
-    status = ChargeStatus(charge.status)
-    if status == C.REQUIRES_CONFIRMATION and charge.expires_at and clock.now() >= charge.expires_at:
-        status = C.EXPIRED
-        _set_status(charge, C.EXPIRED)
-        session.flush()
-    refusals = {
-        C.SUCCEEDED: errors.ALREADY_PAID,
-        C.PROCESSING: errors.PAYMENT_IN_PROGRESS,
-        C.FAILED: errors.INTENT_FAILED,
-        C.EXPIRED: errors.INTENT_EXPIRED,
-        C.CANCELED: errors.INTENT_CANCELED,
-    }
-    if status in refusals:
-        raise refusals[status](provider_ref=provider_ref)
-    if payment_method not in TEST_TOKENS:
-        raise errors.INVALID_PAYMENT_METHOD(payment_method=payment_method)
-    charge.payment_method = payment_method
-    if payment_method == "tok_timeout":
-        _set_status(charge, C.PROCESSING)
-        _notify(session, charge, "processing")
-    elif payment_method == "tok_decline":
-        charge.decline_reason = DECLINE_REASON
-        _set_status(charge, C.FAILED)
-        _notify(session, charge, "processing")
-        _notify(session, charge, "failed")
-    elif payment_method == "tok_out_of_order":
-        _set_status(charge, C.SUCCEEDED)
-        _notify(session, charge, "succeeded")
-        _notify(session, charge, "processing")
-    else:
-        _set_status(charge, C.SUCCEEDED)
-        _notify(session, charge, "processing")
-        _notify(session, charge, "succeeded", copies=2 if payment_method == "tok_duplicate" else 1)
-    session.flush()
     return charge
 
 

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from laotie.core.auth import NoPrincipal, PublicAccess
 from laotie.core.batching import group_commit
@@ -33,7 +32,7 @@ class CashierOut(BaseModel):
     payment_methods: list[str]
 
 
-def _out(charge: SandboxCharge, status: str | None = None) -> CashierOut:
+def _out(charge: SandboxCharge | psp.Confirmed, status: str | None = None) -> CashierOut:
     return CashierOut(
         provider_ref=charge.provider_ref,
         amount_fen=charge.amount_fen,
@@ -64,11 +63,9 @@ def cashier(
 async def confirm(request: Request, provider_ref: str, body: Confirm, _: None = NoPrincipal) -> CashierOut:
     """Pay with a test payment method (tok_ok, tok_decline, tok_timeout, tok_duplicate,
     tok_out_of_order). Authenticated by the intent's client secret, as at a real PSP. Concurrent
-    confirmations share one transaction (``core.batching``), each in its own savepoint."""
+    confirmations are decided together (``cashier.confirm_many`` through ``core.batching.run_item``)
+    in the transaction of the payments' group commit."""
     _sandbox_only()
-
-    def work(session: Session) -> CashierOut:
-        charge = psp.confirm(session, provider_ref, body.client_secret, body.payment_method)
-        return _out(charge, status="processing")
-
-    return await group_commit(request.app, "payments").run(work)
+    wanted = psp.ConfirmIn(provider_ref, body.client_secret, body.payment_method)
+    confirmed: psp.Confirmed = await group_commit(request.app, "payments").run_item(psp.confirm_many, wanted)
+    return _out(confirmed, status="processing")
