@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.errors import AppError
+from laotie.core.insert_if_new import insert_if_new
 from laotie.payments import errors, gateway, reconcile
 from laotie.payments.models import (
     OPEN_STATUSES,
@@ -63,21 +63,11 @@ _SET_PROVIDER = (
         next_action_url=bindparam("new_next_action_url"),
     )
 )
-_INSERTS: dict[str, Any] = {}
 
 
 def _insert_intent(session: Session) -> Any:
-    """INSERT ... ON CONFLICT (buyer_id, idempotency_key) DO NOTHING RETURNING id, per dialect."""
-    dialect = session.get_bind().dialect.name
-    stmt = _INSERTS.get(dialect)
-    if stmt is None:
-        make = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        stmt = _INSERTS[dialect] = (
-            make(_INTENT)
-            .on_conflict_do_nothing(index_elements=["buyer_id", "idempotency_key"])
-            .returning(_INTENT.c.id)
-        )
-    return stmt
+    """INSERT ... ON CONFLICT (buyer_id, idempotency_key) DO NOTHING RETURNING id."""
+    return insert_if_new(session, _INTENT, ("buyer_id", "idempotency_key"), (_INTENT.c.id,))
 
 
 def _new_row(
@@ -260,7 +250,6 @@ _LIVE_MANY = (
 )
 _DELETE_TRAIL = delete(_TRAIL).where(_TRAIL.c.intent_id == bindparam("intent_id"))
 _DELETE_INTENT = delete(_INTENT).where(_INTENT.c.id == bindparam("intent_id"))
-_INSERTS_MANY: dict[str, Any] = {}
 _TRAILS_INSERT = insert(_TRAIL).returning(_TRAIL.c.id, sort_by_parameter_order=True)
 
 
@@ -283,16 +272,12 @@ def intents_for_keys(session: Session, keys: list[tuple[int, str]]) -> dict[tupl
 
 
 def _insert_many(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    stmt = _INSERTS_MANY.get(dialect)
-    if stmt is None:
-        make = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        stmt = _INSERTS_MANY[dialect] = (
-            make(_INTENT)
-            .on_conflict_do_nothing(index_elements=["buyer_id", "idempotency_key"])
-            .returning(_INTENT.c.id, _INTENT.c.buyer_id, _INTENT.c.idempotency_key)
-        )
-    return stmt
+    return insert_if_new(
+        session,
+        _INTENT,
+        ("buyer_id", "idempotency_key"),
+        (_INTENT.c.id, _INTENT.c.buyer_id, _INTENT.c.idempotency_key),
+    )
 
 
 def open_many(session: Session, requests: list[IntentIn], ttl: timedelta) -> list[IntentOut | None]:

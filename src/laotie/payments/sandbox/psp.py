@@ -21,10 +21,10 @@ from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
+from laotie.core.insert_if_new import insert_if_new
 from laotie.payments import errors
 from laotie.payments.interfaces import BankAccount, ProviderError
 from laotie.payments.sandbox.cashier import DECLINE_REASON as DECLINE_REASON
@@ -51,7 +51,6 @@ CONFIRM_PATH = "/api/v1/payments/sandbox/intents/{ref}/confirm"
 # The cashier's hot path (a charge per intent, its confirmation, its webhooks) runs on Core
 # statements built once; the rest (refunds, agreements, payouts) keeps the ORM.
 _CHARGE = cast(Table, SandboxCharge.__table__)
-_CHARGE_INSERTS: dict[str, Any] = {}
 _CHARGE_BY_KEY = select(_CHARGE.c.provider_ref, _CHARGE.c.client_secret, _CHARGE.c.amount_fen).where(
     _CHARGE.c.idempotency_key == bindparam("key")
 )
@@ -87,17 +86,13 @@ class NewCharge(NamedTuple):
 
 
 def _insert_charge(session: Session) -> Any:
-    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING, per dialect."""
-    dialect = session.get_bind().dialect.name
-    stmt = _CHARGE_INSERTS.get(dialect)
-    if stmt is None:
-        make = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        stmt = _CHARGE_INSERTS[dialect] = (
-            make(_CHARGE)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(_CHARGE.c.provider_ref, _CHARGE.c.client_secret, _CHARGE.c.idempotency_key)
-        )
-    return stmt
+    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING."""
+    return insert_if_new(
+        session,
+        _CHARGE,
+        ("idempotency_key",),
+        (_CHARGE.c.provider_ref, _CHARGE.c.client_secret, _CHARGE.c.idempotency_key),
+    )
 
 
 class ChargeIn(NamedTuple):
