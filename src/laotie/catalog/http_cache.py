@@ -46,6 +46,9 @@ _SHOWN = (
     "logistics_template",
     "logistics_product_shipping",
     "logistics_shop_policy",
+    "live_session",  # the live cart: its pinned item and whether the room is on air
+    "live_cart_item",
+    "live_flash_",
 )
 _WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCA")
 _caches: WeakKeyDictionary[Database, ReadCache] = WeakKeyDictionary()

@@ -9,12 +9,12 @@ from typing import Any
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from laotie.catalog import service as catalog
 from laotie.core import uow
-from laotie.core.auth import AnyUser, Principal, PublicAccess
+from laotie.core.auth import AnyUser, NoPrincipal, Principal, PublicAccess
 from laotie.core.http import DbSession, PathId, error_response
 from laotie.core.idempotency import idempotency_key_header
 from laotie.core.principal_cache import CachedUser
@@ -157,10 +157,28 @@ def cover(
     return FileResponse(path, headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.get("/sessions/{session_id}/cart", response_model=list[CartItemOut])
-def cart(session: DbSession, session_id: PathId, _: Principal | None = PublicAccess) -> list[CartItemOut]:
-    """The live cart (小黄车) with the pinned item and flash sales."""
-    return service.cart_view(session, session_id)
+_CART_JSON = TypeAdapter(list[CartItemOut])
+
+
+@router.get(
+    "/sessions/{session_id}/cart",
+    response_model=list[CartItemOut],
+    response_class=Response,
+    responses={304: {"description": "Not modified: the ETag in If-None-Match still holds"}},
+)
+async def cart(request: Request, session_id: PathId, _: None = NoPrincipal) -> Response:
+    """The live cart (小黄车) with the pinned item and flash sales: the same for every viewer of a
+    room, so it is built once and served as bytes, at most ``core.read_cache`` TTL (1 s) old (a
+    flash sale's ``remaining`` too: buying rereads it under its lock)."""
+    body = await catalog.cached_read(
+        request,
+        f"live-cart|{session_id}",
+        lambda s: _CART_JSON.dump_json(service.cart_view(s, session_id)),
+        session=True,
+    )
+    if body is None:  # not reached: the view is a list, or raises SESSION_NOT_FOUND
+        raise errors.SESSION_NOT_FOUND(session_id=session_id)
+    return catalog.cached_answer(request, body)
 
 
 @router.post("/sessions/{session_id}/cart", response_model=list[CartItemOut])

@@ -235,3 +235,21 @@ def test_pinning_and_cart_order(client: TestClient, session: Session) -> None:
     r = client.put(f"{url}/pin", json={"item_id": ids[0]}, headers=buyer.headers)
     assert r.status_code == 403 and r.json()["error"]["code"] == "NOT_LIVE_ROOM_OWNER"
     assert client.get(url).json()["pinned_item_id"] == ids[1]
+
+
+def test_the_live_cart_is_built_once_and_served_with_an_etag(client: TestClient, session: Session) -> None:
+    air = on_air(session)
+    url = f"/api/v1/live/sessions/{air.session_id}/cart"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["cache-control"] == "public, no-cache"
+    assert [i["product_id"] for i in first.json()] == [air.sale.product_id]
+    same = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert same.status_code == 304 and same.content == b""
+    # The anchor's change is seen at once by the process that made it (its write drops the cache).
+    second = make_on_sale(session, shop_id=air.sale.shop_id)
+    added = client.post(url, json={"product_id": second.product_id}, headers=air.anchor.headers)
+    assert added.status_code == 200, added.text
+    after = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert after.status_code == 200 and len(after.json()) == 2
+    missing = client.get("/api/v1/live/sessions/999999/cart")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "LIVE_SESSION_NOT_FOUND"
