@@ -43,7 +43,13 @@ def test_buyer_browses_picks_a_sku_and_logs_in(demo_server: str, browser: Any, s
     cards = page.locator("#feed .feed-card[data-kind=product]")  # the 推荐 feed
     assert cards.count() == 12
     assert cards.locator(".price").first.inner_text().startswith("¥")
-    assert cards.locator("img").first.evaluate("img => img.naturalWidth") > 0  # thumbnails load
+    # Thumbnails load: waited for, since the page's load event may come before a lazy image decodes
+    # (seen once on a busy machine); an image that never loads still fails here.
+    thumb = cards.locator("img").first
+    thumb.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle(), timeout=15_000
+    )
     shots.take(page, "home.png", for_docs=False)
 
     title = cards.first.locator(".card-title").inner_text()
