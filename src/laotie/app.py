@@ -19,6 +19,7 @@ from laotie.aftersales import router as aftersales_router
 from laotie.catalog import router as catalog_router
 from laotie.categories import router as categories_router
 from laotie.core import install_secrets, jobs
+from laotie.core.access_log import secrets_redacted
 from laotie.core.auth import NoPrincipal
 from laotie.core.batching import close_group_commits
 from laotie.core.collector import server_collector
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stops: list[threading.Event] = []
         tuning = ExitStack()
+        tuning.enter_context(secrets_redacted())
         if db is None:
             # This app owns its database: it is the server process (tests pass theirs in).
             tuning.enter_context(server_collector())

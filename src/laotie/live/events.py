@@ -4,7 +4,9 @@ and everything the live domain registers (these handlers and the flash sales' in
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections import OrderedDict
 from functools import cache
 from typing import Any
 
@@ -45,9 +47,33 @@ def _publish_from_outside(session_id: int, message: dict[str, Any]) -> None:
     _redis(settings.redis_url).publish(f"{settings.live_redis_channel}{session_id}", body)
 
 
+class _RecentlySent:
+    """The notices this process published lately, by (order, verb). A run of events whose handler
+    failed part-way (Redis away for one publish) is retried one event at a time by the outbox; the
+    notices that did go out are not shown to the room a second time."""
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self._keys: OrderedDict[tuple[int, str], None] = OrderedDict()
+        self._lock = threading.Lock()
+        self._capacity = capacity
+
+    def __contains__(self, key: tuple[int, str]) -> bool:
+        with self._lock:
+            return key in self._keys
+
+    def add(self, key: tuple[int, str]) -> None:
+        with self._lock:
+            self._keys[key] = None
+            while len(self._keys) > self._capacity:
+                self._keys.popitem(last=False)
+
+
+_sent = _RecentlySent()
+
+
 def _notice(ev: OrderPlaced | OrderPaid, verb: str) -> None:
     session_id = ev.live_session_id
-    if not session_id:
+    if not session_id or (ev.order_id, verb) in _sent:
         return
     buyer = ev.buyer_id or 0
     message = {
@@ -61,6 +87,7 @@ def _notice(ev: OrderPlaced | OrderPaid, verb: str) -> None:
         hub.publish_threadsafe(int(session_id), message)
     else:
         _publish_from_outside(int(session_id), message)
+    _sent.add((ev.order_id, verb))
 
 
 def on_order_placed(session: Session, ev: OrderPlaced) -> None:
@@ -73,8 +100,9 @@ def on_order_paid(session: Session, ev: OrderPaid) -> None:
 
 def on_orders_placed(session: Session, evs: list[OrderPlaced]) -> None:
     """Each notice in the run's order. Should publishing one raise (Redis away), the outbox retries
-    the run's events one at a time, so a notice sent before may be shown twice: notices are at least
-    once, as a handler whose delivery record failed to commit would be anyway."""
+    the run's events one at a time; the notices already sent are skipped then (``_RecentlySent``).
+    Across processes or restarts notices stay at least once, as for any handler whose delivery
+    record failed to commit."""
     for ev in evs:
         _notice(ev, "正在去买")
 

@@ -27,7 +27,15 @@ from laotie.events.orders import (
     OrderShipped,
 )
 from laotie.orders import errors, overrides
-from laotie.orders.models import BuyerQuota, Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus
+from laotie.orders.models import (
+    BuyerQuota,
+    Checkout,
+    Order,
+    OrderEvent,
+    OrderEventKind,
+    OrderLine,
+    OrderStatus,
+)
 
 S = OrderStatus
 TIMEOUT_REASON = "超时未支付，系统自动取消"
@@ -270,3 +278,25 @@ def expired_order_ids(session: Session, now: datetime, limit: int = 500) -> list
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def checkouts_of(session: Session, order_ids: list[int]) -> list[int]:
+    if not order_ids:
+        return []
+    return list(session.scalars(select(Order.checkout_id).where(Order.id.in_(order_ids)).distinct()))
+
+
+def lock_checkouts(session: Session, checkout_ids: list[int]) -> None:
+    """Lock checkouts (in id order, as the pay route's batch does) before stopping their payments and
+    cancelling their orders. Pay locks the checkout too, so a cancel and a pay of one checkout take
+    turns on PostgreSQL: either the pay comes first and the cancel finds its intent and stops it, or
+    the cancel comes first and the pay finds the orders cancelled. Without it a pay could open an
+    intent between the cancel's look at the provider and its move, left open until it expired.
+    (SQLite writers already take turns from BEGIN IMMEDIATE.)"""
+    if checkout_ids:
+        session.execute(
+            select(Checkout.id)
+            .where(Checkout.id.in_(sorted(set(checkout_ids))))
+            .order_by(Checkout.id)
+            .with_for_update()
+        ).all()

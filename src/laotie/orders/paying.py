@@ -32,12 +32,15 @@ _CHECKOUT = cast(Table, Checkout.__table__)
 _ORDER = cast(Table, Order.__table__)
 # The checkout to pay, locked, with each of its orders' status and amount: one statement. The lock
 # serialises pays of one checkout (also across processes on PostgreSQL): the second finds the first's
-# intent open (PAYMENT_IN_PROGRESS) instead of both seeing none and making two.
+# intent open (PAYMENT_IN_PROGRESS) instead of both seeing none and making two. The orders are locked
+# too: a pay that waited for a cancel (which locks the checkout, ``lifecycle.lock_checkouts``) then
+# reads the orders as the cancel left them; PostgreSQL re-reads only the rows a statement locks, the
+# rest would come from the snapshot taken before the wait and show them still unpaid.
 _CHECKOUT_TO_PAY = (
     select(_CHECKOUT.c.pay_mode, _CHECKOUT.c.payment_intent_id, _ORDER.c.status, _ORDER.c.payable_fen)
-    .select_from(_CHECKOUT.outerjoin(_ORDER, _ORDER.c.checkout_id == _CHECKOUT.c.id))
+    .select_from(_CHECKOUT.join(_ORDER, _ORDER.c.checkout_id == _CHECKOUT.c.id))
     .where(_CHECKOUT.c.id == bindparam("checkout_id"), _CHECKOUT.c.buyer_id == bindparam("buyer_id"))
-    .with_for_update(of=_CHECKOUT)
+    .with_for_update(of=[_CHECKOUT, _ORDER])
 )
 _SET_CHECKOUT_INTENT = (
     update(_CHECKOUT)
@@ -53,17 +56,17 @@ _CHECKOUTS_TO_PAY = (
         _ORDER.c.status,
         _ORDER.c.payable_fen,
     )
-    .select_from(_CHECKOUT.outerjoin(_ORDER, _ORDER.c.checkout_id == _CHECKOUT.c.id))
+    .select_from(_CHECKOUT.join(_ORDER, _ORDER.c.checkout_id == _CHECKOUT.c.id))
     .where(_CHECKOUT.c.id.in_(bindparam("checkout_ids", expanding=True)))
-    .order_by(_CHECKOUT.c.id)  # locked in id order: two batches cannot deadlock on them
-    .with_for_update(of=_CHECKOUT)
+    .order_by(_CHECKOUT.c.id, _ORDER.c.id)  # locked in id order: two batches cannot deadlock on them
+    .with_for_update(of=[_CHECKOUT, _ORDER])
 )
 _PAID_OR_LATER = {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
 
 
 def _amount_due(rows: Sequence[Any], checkout_id: int) -> int:
     """What is left to pay of the checkout (its rows: one per order); refused when nothing is."""
-    statuses = {r.status for r in rows if r.status is not None}
+    statuses = {r.status for r in rows}
     if rows[0].pay_mode == PayMode.PAY_LATER or statuses <= _PAID_OR_LATER:
         raise errors.ALREADY_PAID(checkout_id=checkout_id)
     if OrderStatus.PENDING_PAYMENT not in statuses:

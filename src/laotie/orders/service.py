@@ -100,6 +100,7 @@ def cancel_by_buyer(session: Session, buyer: Principal, order_id: int, reason: s
     taken wins (ALREADY_PAID; its webhook marks the order paid), one it cannot reach now is PAYMENT_PENDING."""
     order = access.own_order(session, buyer, order_id)
     if order.status == OrderStatus.PENDING_PAYMENT and order.pay_mode == PayMode.PAY_NOW:
+        lifecycle.lock_checkouts(session, [order.checkout_id])
         state = payments.stop_or_capture(session, "checkout", order.checkout_id, "订单已取消", give_up=True)
         if state == payments.PaymentState.CAPTURED:
             raise errors.ALREADY_PAID(order_id=order_id)
@@ -122,7 +123,9 @@ def cancel_expired(session: Session, limit: int = 500) -> list[int]:
     cancelled = []
     now = clock.now()
     grace = timedelta(seconds=get_settings().payment_timeout_grace_seconds)
-    for order_id in lifecycle.expired_order_ids(session, now, limit):
+    expired = lifecycle.expired_order_ids(session, now, limit)
+    lifecycle.lock_checkouts(session, lifecycle.checkouts_of(session, expired))
+    for order_id in expired:
         order = lifecycle.load(session, order_id)
         if order.pay_mode == PayMode.PAY_NOW:
             give_up = order.expires_at is not None and now >= order.expires_at + grace

@@ -56,3 +56,38 @@ def test_a_hubless_process_publishes_the_notice_to_redis(monkeypatch: pytest.Mon
     finally:
         listener.close()
         get_settings.cache_clear()
+
+
+def test_a_run_retried_after_a_failed_publish_shows_each_notice_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redis refuses the second publish of a run: the outbox retries the run's events one at a time,
+    and the first notice, already out, is not shown again."""
+    published: list[tuple[int, str]] = []
+    refuse = {"order": 102}
+
+    def publish(session_id: int, message: dict[str, object]) -> None:
+        if message["order_id"] == refuse.get("order"):
+            refuse.clear()
+            raise redis.ConnectionError("Redis away")
+        published.append((int(message["order_id"]), str(message["verb"])))  # type: ignore[call-overload]
+
+    monkeypatch.setattr(realtime, "_current", None)
+    monkeypatch.setattr(live_events, "_publish_from_outside", publish)
+    monkeypatch.setattr(live_events, "_sent", live_events._RecentlySent())
+    run = [
+        OrderPaid(
+            order_id=order_id,
+            shop_id=1,
+            buyer_id=5,
+            payable_fen=100,
+            pay_mode="pay_now",
+            channel="live",
+            live_session_id=42,
+            creator_id=None,
+        )
+        for order_id in (101, 102, 103)
+    ]
+    with pytest.raises(redis.ConnectionError):
+        live_events.on_orders_paid(None, run)  # type: ignore[arg-type]
+    for ev in run:  # what the outbox does after a failed run
+        live_events.on_orders_paid(None, [ev])  # type: ignore[arg-type]
+    assert published == [(101, "刚刚下单了"), (102, "刚刚下单了"), (103, "刚刚下单了")]

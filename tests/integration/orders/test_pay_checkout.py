@@ -17,11 +17,11 @@ from laotie.core.db import Database
 from laotie.core.errors import AppError
 from laotie.core.uow import unit_of_work
 from laotie.orders import service as orders
-from laotie.orders.models import Checkout
+from laotie.orders.models import Checkout, Order
 from laotie.orders.paying import PayIn, pay_many
 from laotie.payments import gateway
 from laotie.payments.interfaces import ProviderError
-from laotie.payments.models import PaymentIntent, PaymentIntentEvent
+from laotie.payments.models import OPEN_STATUSES, PaymentIntent, PaymentIntentEvent
 from laotie.payments.sandbox import psp
 from laotie.payments.sandbox.models import SandboxCharge, SandboxWebhook
 from laotie.payments.schemas import IntentOut
@@ -317,3 +317,59 @@ def test_an_unreachable_provider_fails_each_pay_of_a_batch_and_leaves_nothing(
     assert _count(db, PaymentIntent) == 0 and _count(db, PaymentIntentEvent) == 0
     with unit_of_work(db, read_only=True) as s:
         assert [s.get(Checkout, c).payment_intent_id for _, c in placed] == [None, None]  # type: ignore[union-attr]
+
+
+def test_a_cancel_and_a_pay_of_one_checkout_take_turns(
+    db: Database, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pay arrives just after the cancel has asked the provider (no intent yet), and the cancel
+    gives it up to a second before moving the order. Had the pay not had to wait for the cancel, its
+    intent would stay open for a cancelled order; it waits (the checkout is locked), then finds the
+    order cancelled, and nothing is left open."""
+    from laotie.orders import service as order_service
+
+    buyer, checkout_id = _placed(session)
+    order_id = session.scalar(select(Order.id).where(Order.checkout_id == checkout_id).limit(1))
+    assert order_id is not None
+    session.rollback()  # this test's own session holds no lock while the two race
+    looked, pay_done = threading.Event(), threading.Event()
+    real_stop = order_service.payments.stop_or_capture
+
+    def stop_then_linger(*args: Any, **kwargs: Any) -> Any:
+        state = real_stop(*args, **kwargs)
+        looked.set()
+        pay_done.wait(timeout=1.0)
+        return state
+
+    monkeypatch.setattr(order_service.payments, "stop_or_capture", stop_then_linger)
+    answers: dict[str, Any] = {}
+
+    def run(name: str, call: Callable[[Session], Any], after: threading.Event | None) -> None:
+        if after is not None:
+            after.wait(timeout=5)
+        try:
+            with unit_of_work(db) as s:
+                answers[name] = call(s)
+                s.commit()
+        except Exception as exc:
+            answers[name] = exc
+        finally:
+            if name == "pay":
+                pay_done.set()
+
+    threads = [
+        threading.Thread(
+            target=run,
+            args=("cancel", lambda s: orders.cancel_by_buyer(s, buyer.principal, order_id, "不想要了"), None),
+        ),
+        threading.Thread(
+            target=run, args=("pay", lambda s: orders.pay(s, buyer.principal, checkout_id, key()), looked)
+        ),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not isinstance(answers["cancel"], Exception), answers
+    assert isinstance(answers["pay"], AppError) and answers["pay"].code == "ORDER_CANCELLED", answers
+    assert _count(db, PaymentIntent, PaymentIntent.status.in_(OPEN_STATUSES)) == 0
