@@ -18,6 +18,19 @@ from laotie.settings import get_settings
 REDIS_URL = os.environ.get("LAOTIE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+def _paid_in_room(order_id: int, buyer_id: int) -> OrderPaid:
+    return OrderPaid(
+        order_id=order_id,
+        shop_id=1,
+        buyer_id=buyer_id,
+        payable_fen=100,
+        pay_mode="pay_now",
+        channel="live",
+        live_session_id=42,
+        creator_id=None,
+    )
+
+
 def test_a_hubless_process_publishes_the_notice_to_redis(monkeypatch: pytest.MonkeyPatch) -> None:
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
     try:
@@ -33,17 +46,7 @@ def test_a_hubless_process_publishes_the_notice_to_redis(monkeypatch: pytest.Mon
     listener.psubscribe(f"{prefix}*")
     assert listener.get_message(timeout=2)["type"] == "psubscribe"  # type: ignore[index]
     try:
-        event = OrderPaid(
-            order_id=7,
-            shop_id=1,
-            buyer_id=1234,
-            payable_fen=100,
-            pay_mode="pay_now",
-            channel="live",
-            live_session_id=42,
-            creator_id=None,
-        )
-        live_events.on_order_paid(None, event)  # type: ignore[arg-type]
+        live_events.on_order_paid(None, _paid_in_room(7, 1234))  # type: ignore[arg-type]
         message = listener.get_message(timeout=5)
         assert message is not None and message["channel"] == f"{prefix}42".encode()
         body = json.loads(message["data"])
@@ -73,19 +76,7 @@ def test_a_run_retried_after_a_failed_publish_shows_each_notice_once(monkeypatch
     monkeypatch.setattr(realtime, "_current", None)
     monkeypatch.setattr(live_events, "_publish_from_outside", publish)
     monkeypatch.setattr(live_events, "_sent", live_events._RecentlySent())
-    run = [
-        OrderPaid(
-            order_id=order_id,
-            shop_id=1,
-            buyer_id=5,
-            payable_fen=100,
-            pay_mode="pay_now",
-            channel="live",
-            live_session_id=42,
-            creator_id=None,
-        )
-        for order_id in (101, 102, 103)
-    ]
+    run = [_paid_in_room(order_id, 5) for order_id in (101, 102, 103)]
     with pytest.raises(redis.ConnectionError):
         live_events.on_orders_paid(None, run)  # type: ignore[arg-type]
     for ev in run:  # what the outbox does after a failed run
