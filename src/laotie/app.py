@@ -135,7 +135,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             tuning.enter_context(server_collector())
             build_route_contexts(app)
         if settings.embedded_worker:
-            stops.append(app.state.outbox_worker.start_thread(settings.outbox_poll_seconds)[1])
+            stops.append(
+                app.state.outbox_worker.start_thread(
+                    settings.outbox_poll_seconds, settings.outbox_gather_seconds
+                )[1]
+            )
             stops.append(jobs.start_thread(database))
         provider_stops = (
             bootstrap.start_provider_threads(database, settings) if settings.embedded_worker else []

@@ -205,7 +205,7 @@ def worker(database_url: DbOption = None) -> None:
     jobs_stop = jobs.start_thread(db)
     console.print(f"outbox worker and periodic jobs on {url}; Ctrl-C to stop")
     try:
-        OutboxWorker(db).run_forever(stop, settings.outbox_poll_seconds)
+        OutboxWorker(db).run_forever(stop, settings.outbox_poll_seconds, settings.outbox_gather_seconds)
     except KeyboardInterrupt:
         stop.set()
     finally:

@@ -210,7 +210,12 @@ class OutboxWorker:
             if self.run_once() == 0:
                 return
 
-    def run_forever(self, stop: threading.Event, poll_seconds: float = 0.5) -> None:
+    def run_forever(
+        self, stop: threading.Event, poll_seconds: float = 0.5, gather_seconds: float = 0.0
+    ) -> None:
+        """Pass after pass while there is work; idle, wait for a commit's wake-up (or ``poll_seconds``).
+        A pass that found less than a full batch is followed by ``gather_seconds`` of letting events
+        accumulate (``settings.outbox_gather_seconds``), so a steady trickle is delivered in runs."""
         while not stop.is_set():
             try:
                 busy = self.run_once()
@@ -220,11 +225,18 @@ class OutboxWorker:
             if not busy:
                 self.wake.wait(poll_seconds)
                 self.wake.clear()
+            elif busy < self.batch_size and gather_seconds > 0:
+                stop.wait(gather_seconds)
 
-    def start_thread(self, poll_seconds: float = 0.5) -> tuple[threading.Thread, threading.Event]:
+    def start_thread(
+        self, poll_seconds: float = 0.5, gather_seconds: float = 0.0
+    ) -> tuple[threading.Thread, threading.Event]:
         stop = threading.Event()
         thread = threading.Thread(
-            target=self.run_forever, args=(stop, poll_seconds), name="outbox-worker", daemon=True
+            target=self.run_forever,
+            args=(stop, poll_seconds, gather_seconds),
+            name="outbox-worker",
+            daemon=True,
         )
         thread.start()
         return thread, stop

@@ -207,6 +207,35 @@ def test_emit_wakes_the_embedded_worker(effects: Database) -> None:
         thread.join(timeout=5)
 
 
+def _passes_for_a_trickle(effects: Database, gather_seconds: float) -> list[int]:
+    """Six events committed 30 ms apart to a running worker; the sizes of the runs it delivered."""
+    runs: list[int] = []
+    bus = EventBus()
+    bus.subscribe_many(Happened, lambda _s, evs: runs.append(len(evs)), name="runs")
+    worker = OutboxWorker(effects, bus)
+    thread, stop = worker.start_thread(poll_seconds=30, gather_seconds=gather_seconds)
+    try:
+        for _ in range(6):
+            _emit_one(effects)
+            time.sleep(0.03)
+        deadline = time.monotonic() + 5
+        while sum(runs) < 6 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        worker.wake.set()
+        thread.join(timeout=5)
+    assert sum(runs) == 6, runs
+    return runs
+
+
+def test_a_busy_worker_lets_a_trickle_of_events_gather_into_runs(effects: Database) -> None:
+    """Woken by the first commit, the worker delivers it at once; the rest of a steady trickle
+    arrives while it gathers and goes in one or two passes instead of one pass per event."""
+    gathered = _passes_for_a_trickle(effects, gather_seconds=0.5)
+    assert gathered[0] == 1 and len(gathered) <= 3, gathered
+
+
 def test_one_failing_event_in_a_pass_rolls_back_alone(effects: Database) -> None:
     """A pass shares one transaction: the failing event's savepoint goes, the others' effects stay,
     and a ``subscribe_many`` handler gets the pass's events in one call, the failed one retried."""
