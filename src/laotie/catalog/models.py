@@ -83,11 +83,36 @@ class Product(Base):
             "id",
         ),
         Index("ix_catalog_product_status_submitted_at", "status", "submitted_at"),
+        # A category branch's shelf in default order, read in index order whatever the branch's
+        # size: a branch of many leaves is one range of one of these, where ``category_id IN
+        # (leaves)`` had to sort the whole branch (issue 15, growth). See ``category_l1_id``.
+        Index(
+            "ix_catalog_product_status_category_l1_id_sales_count",
+            "status",
+            "category_l1_id",
+            "sales_count",
+            "listed_at",
+            "id",
+        ),
+        Index(
+            "ix_catalog_product_status_category_l2_id_sales_count",
+            "status",
+            "category_l2_id",
+            "sales_count",
+            "listed_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops_shop.id"))
     category_id: Mapped[int] = mapped_column(ForeignKey("categories_category.id"))
+    # Copies of the category's ancestors at levels 1 and 2 (the category itself at its own level;
+    # NULL above it), so the shelf reads any branch of the first two levels from one index range.
+    # Written with category_id only (``filing.file_under``); categories never move. No foreign key:
+    # a copy of category_id's lineage, checked by ``filing.stale_products`` in the tests.
+    category_l1_id: Mapped[int | None] = mapped_column(BigId)
+    category_l2_id: Mapped[int | None] = mapped_column(BigId)
     title: Mapped[str] = mapped_column(String(60))
     description: Mapped[str] = mapped_column(Text, default="")
     size_chart: Mapped[dict[str, Any] | None] = mapped_column(JSON)
