@@ -60,9 +60,13 @@ class Product(Base):
         # shop_id too: every shelf page counts the listed products of selling shops (in a branch or
         # in all), and with shop_id here that count reads this index alone, not each product row.
         Index("ix_catalog_product_status_category_id_shop_id", "status", "category_id", "shop_id"),
-        Index("ix_catalog_product_status_min_price_fen", "status", "min_price_fen", "id"),
-        Index("ix_catalog_product_status_listed_at", "status", "listed_at", "id"),
-        Index("ix_catalog_product_status_sales_count", "status", "sales_count", "listed_at", "id"),
+        # The shelf's orders end with shop_id (after the id that makes each key unique): a deep page
+        # skips its offset's rows on the index alone, each joined to its (cached) shop for the
+        # selling check, instead of reading every skipped product row from the table (at a million
+        # products those rows are spread over the file: 2,000 random page reads for page 100).
+        Index("ix_catalog_product_status_min_price_fen", "status", "min_price_fen", "id", "shop_id"),
+        Index("ix_catalog_product_status_listed_at", "status", "listed_at", "id", "shop_id"),
+        Index("ix_catalog_product_status_sales_count", "status", "sales_count", "listed_at", "id", "shop_id"),
         Index("ix_catalog_product_shop_id_status", "shop_id", "status"),
         # The shelf of one category or one shop in its default order, read in index order at a
         # million products instead of sorting the whole category or shop (issue 15).
@@ -73,6 +77,7 @@ class Product(Base):
             "sales_count",
             "listed_at",
             "id",
+            "shop_id",
         ),
         Index(
             "ix_catalog_product_shop_id_status_sales_count",
@@ -93,6 +98,7 @@ class Product(Base):
             "sales_count",
             "listed_at",
             "id",
+            "shop_id",
         ),
         Index(
             "ix_catalog_product_status_category_l2_id_sales_count",
@@ -101,6 +107,7 @@ class Product(Base):
             "sales_count",
             "listed_at",
             "id",
+            "shop_id",
         ),
     )
 

@@ -1,4 +1,4 @@
-"""catalog: each product's category ancestors at levels 1 and 2, indexed for the shelf (issue 15)
+"""catalog: each product's category ancestors at levels 1 and 2, indexed for the shelf; shelf indexes end with shop_id (issue 15)
 
 A category branch's shelf page is read in order from one index range at any catalogue size, where
 ``category_id IN (leaves)`` sorted the whole branch. The copies are backfilled here from the tree
@@ -21,6 +21,23 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _ID = sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite')
+
+# The shelf's order indexes, each ending with shop_id so a deep page skips its offset on the index
+# alone (with the two new branch indexes); what they were before, for the downgrade.
+_COVERED = {
+    'ix_catalog_product_status_min_price_fen': ['status', 'min_price_fen', 'id', 'shop_id'],
+    'ix_catalog_product_status_listed_at': ['status', 'listed_at', 'id', 'shop_id'],
+    'ix_catalog_product_status_sales_count': ['status', 'sales_count', 'listed_at', 'id', 'shop_id'],
+    'ix_catalog_product_status_category_id_sales_count': ['status', 'category_id', 'sales_count', 'listed_at', 'id', 'shop_id'],
+    'ix_catalog_product_status_category_l1_id_sales_count': ['status', 'category_l1_id', 'sales_count', 'listed_at', 'id', 'shop_id'],
+    'ix_catalog_product_status_category_l2_id_sales_count': ['status', 'category_l2_id', 'sales_count', 'listed_at', 'id', 'shop_id'],
+}
+_BEFORE = {
+    'ix_catalog_product_status_min_price_fen': ['status', 'min_price_fen', 'id'],
+    'ix_catalog_product_status_listed_at': ['status', 'listed_at', 'id'],
+    'ix_catalog_product_status_sales_count': ['status', 'sales_count', 'listed_at', 'id'],
+    'ix_catalog_product_status_category_id_sales_count': ['status', 'category_id', 'sales_count', 'listed_at', 'id'],
+}
 
 
 def _lineages(conn: sa.Connection) -> dict[int, tuple[int, ...]]:
@@ -63,23 +80,17 @@ def upgrade() -> None:
         )
     )
     op.drop_table('tmp_category_lineage')
-    op.create_index(
-        'ix_catalog_product_status_category_l1_id_sales_count',
-        'catalog_product',
-        ['status', 'category_l1_id', 'sales_count', 'listed_at', 'id'],
-        unique=False,
-    )
-    op.create_index(
-        'ix_catalog_product_status_category_l2_id_sales_count',
-        'catalog_product',
-        ['status', 'category_l2_id', 'sales_count', 'listed_at', 'id'],
-        unique=False,
-    )
+    for name, columns in _COVERED.items():
+        if name in _BEFORE:
+            op.drop_index(name, table_name='catalog_product')
+        op.create_index(name, 'catalog_product', columns, unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_catalog_product_status_category_l2_id_sales_count', table_name='catalog_product')
-    op.drop_index('ix_catalog_product_status_category_l1_id_sales_count', table_name='catalog_product')
+    for name in _COVERED:
+        op.drop_index(name, table_name='catalog_product')
+        if name in _BEFORE:
+            op.create_index(name, 'catalog_product', _BEFORE[name], unique=False)
     # Plain DROP COLUMN (SQLite 3.35+): a batch rebuild would drop a table other tables reference.
     op.drop_column('catalog_product', 'category_l2_id')
     op.drop_column('catalog_product', 'category_l1_id')
