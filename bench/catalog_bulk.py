@@ -50,6 +50,7 @@ from sqlalchemy import Connection, Table, func, inspect, select, text  # noqa: E
 
 from catalog_seed import _ADJECTIVES, _COLOURS, _NOUNS, _PLACES, _SIZES, PASSWORD  # noqa: E402
 from laotie.accounts.models import User, UserRole  # noqa: E402
+from laotie.catalog import filing  # noqa: E402
 from laotie.catalog.models import PriceChange, Product, ProductEvent, ProductStatus, Sku  # noqa: E402
 from laotie.catalog.rules import attrs_key  # noqa: E402
 from laotie.categories import service as categories  # noqa: E402
@@ -171,6 +172,7 @@ _PRODUCT_COLUMNS += [
     "min_original_price_fen",
 ]
 _PRODUCT_COLUMNS += ["total_stock", "sales_count", "created_at", "updated_at", "submitted_at", "listed_at"]
+_PRODUCT_COLUMNS += ["category_l1_id", "category_l2_id"]  # as catalog.filing.file_under writes them
 _SKU_COLUMNS = ["id", "product_id", "attrs", "attrs_key", "price_fen", "original_price_fen", "stock"]
 _SKU_COLUMNS += ["sku_code", "active"]
 _PRICE_COLUMNS = ["id", "sku_id", "old_price_fen", "new_price_fen", "changed_at", "changed_by", "reason"]
@@ -200,6 +202,7 @@ def _chunk(
     leaves: list[int],
     reviewer: int,
     start: datetime,
+    filed: dict[int, tuple[int | None, int | None]],
 ) -> int:
     """Products ``serials`` with their SKUs, first prices and trail; returns how many SKUs."""
     product_id = ids.take(PRODUCTS, len(serials))
@@ -238,9 +241,10 @@ def _chunk(
             )
             prices.append((first_price + i, sku_id, None, price, at, owner, "created"))
         products.append(
-            (product_id, shop_id, category_id, title, f"{title}，产地直发，七天无理由退货。", None)  # noqa: RUF005 - rows read as the column lists
+            (product_id, shop_id, category_id, title, f"{title}，产地直发，七天无理由退货。", None)
             + (ProductStatus.LISTED.value, "", None, _json(attributes, conn), base, 2 * base)
             + (total_stock, 0, at, at, at, at)
+            + filed[category_id]
         )
         events.append((event_id, product_id, owner, "created", None, None, "", empty, at))
         events.append((event_id + 1, product_id, owner, "submitted", "draft", "in_review", "", empty, at))
@@ -265,6 +269,12 @@ def _prepare(database_url: str) -> tuple[Database, list[int]]:
         session.commit()
         leaves = categories.leaf_ids(session)
     return db, leaves
+
+
+def _filed(db: Database) -> dict[int, tuple[int | None, int | None]]:
+    """Each category's ancestors at levels 1 and 2, the copies a product keeps (``catalog.filing``)."""
+    with db.engine.connect() as conn:
+        return {c: filing.ancestors(ids) for c, ids in categories.all_lineages(conn).items()}
 
 
 def _bar(progress: bool) -> Progress:
@@ -294,6 +304,7 @@ def bulk_seed(
     rng = random.Random(seed)
     started = time.perf_counter()
     db, leaves = _prepare(database_url)
+    filed = _filed(db)
     report: dict[str, Any] = {"products": products, "shops": min(shops, products)}
     try:
         now = clock.now()
@@ -306,7 +317,7 @@ def bulk_seed(
             owners = [(shop - shop_ids[0] + reviewer + 1, shop) for shop in shop_ids]
             for first in range(0, products, CHUNK):
                 serials = range(first, min(first + CHUNK, products))
-                skus += _chunk(conn, ids, rng, serials, owners, leaves, reviewer, start)
+                skus += _chunk(conn, ids, rng, serials, owners, leaves, reviewer, start, filed)
                 conn.commit()
                 bar.advance(task, len(serials))
             if conn.dialect.name == "postgresql":

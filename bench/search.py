@@ -51,6 +51,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from laotie import bootstrap  # noqa: E402
 from laotie.accounts.models import User  # noqa: E402
+from laotie.catalog import service as catalog  # noqa: E402
 from laotie.catalog.models import Product, ProductStatus  # noqa: E402
 from laotie.categories import service as categories  # noqa: E402
 from laotie.categories.models import Category  # noqa: E402
@@ -157,6 +158,7 @@ def seed(db: Database, made: list[Made]) -> dict[int, Made]:
             )
         for start in range(0, len(rows), 5000):
             session.execute(insert(Product), rows[start : start + 5000])
+        catalog.refile_products(session)  # the ancestor copies the shelf's branches filter on
         session.commit()
         ids = [p for (p,) in session.execute(text("SELECT id FROM catalog_product ORDER BY id"))]
     return dict(zip(ids, made, strict=True))

@@ -3,7 +3,8 @@
 The buyer shelf is the hottest read of the platform, so a page is one query: products joined to
 their shop (name, and whether it is selling) and to their cover image, with the counts from a
 second query. Filters and sorts run on indexes over (status, category_id), (status, min_price_fen),
-(status, listed_at) and (status, sales_count).
+(status, listed_at) and (status, sales_count); a category branch on (status, category_l1_id or
+category_l2_id, sales_count) (``category_filter``).
 
 Joining the shop here reads three columns of the shops domain's table directly (``SHOP``), not
 through ``shops.service``: the shelf must drop a frozen shop's goods the moment it is frozen, in the
@@ -17,7 +18,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, column, func, select, table
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    column,
+    func,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from laotie.catalog import errors
@@ -56,6 +68,51 @@ def visible_conditions() -> list[ColumnElement[bool]]:
     """Buyers see a product that is listed, in a shop that is selling (a fresh list: callers add
     their own conditions to it)."""
     return [Product.status == ProductStatus.LISTED, SHOP.c.status.in_(_SELLING)]
+
+
+# How the shelf filters a category, by the category's place in the tree: a leaf on category_id; a
+# branch at level 1 or 2 on the copy of that ancestor each product keeps (``filing``), one range of
+# ``ix_catalog_product_status_category_l{1,2}_id_sales_count`` read in the default order; a deeper
+# branch (none in the default tree) on its leaves.
+CategoryFilter = str  # "leaf", "l1", "l2" or "branch"
+
+
+def category_filter(
+    reader: Session | Connection, category_id: int
+) -> tuple[CategoryFilter, dict[str, Any], list[int]] | None:
+    """How to filter the shelf on ``category_id``'s branch: the kind of condition
+    (``category_condition``), its bound values and the branch's ids (for the totals); ``None`` if
+    there is no such category. From this process's copy of the tree."""
+    branch = categories.branch_of(reader, category_id)
+    lineage = categories.lineage_of(reader, category_id)
+    if branch is None or lineage is None:
+        return None
+    if len(branch) == 1:
+        return "leaf", {"category_id": category_id}, branch
+    if len(lineage) <= 2:
+        return f"l{len(lineage)}", {"category_id": category_id}, branch
+    return "branch", {"branch": branch}, branch
+
+
+def category_condition(kind: CategoryFilter, values: dict[str, Any] | None = None) -> ColumnElement[bool]:
+    """The shelf's condition for a ``category_filter`` kind: with its ``values``, or bound by name
+    (``category_id`` or ``branch``) for a statement built once and executed with them."""
+    branch: BindParameter[Any]
+    if values is None:
+        value = bindparam("category_id", type_=Product.category_id.type)
+        branch = bindparam("branch", expanding=True)
+    else:
+        value = bindparam("category_id", values.get("category_id"), type_=Product.category_id.type)
+        branch = bindparam("branch", values.get("branch"), expanding=True)
+    if kind == "leaf":  # read in order from (status, category_id, sales_count, ...)
+        return Product.category_id == value
+    if kind == "l1":
+        return Product.category_l1_id == value
+    if kind == "l2":
+        return Product.category_l2_id == value
+    # A deep branch of several leaves cannot be read in order from one index. "+ 0" keeps the
+    # planners off the category index, so they walk the shelf's order and skip other categories' rows.
+    return (Product.category_id + 0).in_(branch)
 
 
 def like_pattern(q: str) -> str:
@@ -113,7 +170,10 @@ def list_listed(
     conditions = visible_conditions()
     if category_id is not None:
         categories.get_category(session, category_id)  # CATEGORY_NOT_FOUND rather than an empty page
-        conditions.append(Product.category_id.in_(categories.descendant_ids(session, category_id)))
+        found = category_filter(session, category_id)
+        assert found is not None
+        kind, values, _ = found
+        conditions.append(category_condition(kind, values))
     if shop_id is not None:
         conditions.append(Product.shop_id == shop_id)
     if q and q.strip():

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from laotie.catalog import rules
+from laotie.catalog import filing, rules
 from laotie.catalog.access import editable_product, editable_sku, owned_product, owned_sku
 from laotie.catalog.lifecycle import content_changed, record_event
 from laotie.catalog.models import PriceChange, Product, ProductEventKind, ProductStatus, Sku
@@ -77,7 +77,6 @@ def create_product(session: Session, principal: Principal, shop_id: int, body: P
     now = clock.now()
     product = Product(
         shop_id=shop_id,
-        category_id=body.category_id,
         title=body.title,
         description=body.description,
         size_chart=size_chart,
@@ -92,6 +91,7 @@ def create_product(session: Session, principal: Principal, shop_id: int, body: P
         created_at=now,
         updated_at=now,
     )
+    filing.file_under(session, product, body.category_id)  # with its ancestors (the shelf's branches)
     product.skus = [
         Sku(
             attrs=c.attrs,
@@ -205,8 +205,10 @@ def update_product(
     checked = rules.check_skus(attributes, body.skus) if body.skus is not None else None
 
     content: list[str] = []
+    if body.category_id is not None and body.category_id != product.category_id:
+        filing.file_under(session, product, body.category_id)  # with its ancestors
+        content.append("category_id")
     for field, new in (
-        ("category_id", body.category_id),
         ("title", body.title),
         ("description", body.description),
     ):

@@ -29,6 +29,8 @@ from laotie.catalog.listing import (
     CARD_COLUMNS,
     SHOP,
     card_query,
+    category_condition,
+    category_filter,
     like_pattern,
     visible_conditions,
     with_shop_and_cover,
@@ -230,15 +232,10 @@ def _after(sort: str) -> ColumnElement[bool]:
 
 @functools.cache
 def _conditions(category: str | None, by_shop: bool, by_text: bool) -> tuple[ColumnElement[bool], ...]:
-    """What a shelf shows: ``category`` is None, "leaf" (``category_id``) or "branch" (``branch``)."""
+    """What a shelf shows: ``category`` is None or a kind of ``listing.category_filter``."""
     conditions = visible_conditions()
-    if category == "leaf":  # read in order from (status, category_id, sales_count, ...)
-        conditions.append(Product.category_id == bindparam("category_id", type_=Product.category_id.type))
-    elif category == "branch":
-        # A branch of several leaves cannot be read in order from one index: sorting all of it
-        # took 100 ms for a large branch at a million products. "+ 0" keeps the planners off the
-        # category index, so they walk the shelf's order and skip other categories' rows.
-        conditions.append((Product.category_id + 0).in_(bindparam("branch", expanding=True)))
+    if category is not None:
+        conditions.append(category_condition(category))
     if by_shop:
         conditions.append(Product.shop_id == bindparam("shop_id", type_=Product.shop_id.type))
     if by_text:
@@ -365,13 +362,11 @@ def shelf_document(
     category: str | None = None
     branch: list[int] | None = None
     if category_id is not None:
-        branch = categories.branch_of(session, category_id)
-        if branch is None:
+        found = category_filter(session, category_id)
+        if found is None:
             raise category_errors.CATEGORY_NOT_FOUND(category_id=category_id)
-        if len(branch) == 1:
-            category, params["category_id"] = "leaf", branch[0]
-        else:
-            category, params["branch"] = "branch", branch
+        category, filter_values, branch = found
+        params.update(filter_values)
     if shop_id is not None:
         params["shop_id"] = shop_id
     text = q.strip().lower() if q and q.strip() else None

@@ -7,6 +7,7 @@ schemas). The work is split by use case: ``products`` (create, edit, prices, sto
 
 from __future__ import annotations
 
+from laotie.catalog.filing import refile_products
 from laotie.catalog.http_cache import answer as cached_answer
 from laotie.catalog.http_cache import cache_for as read_cache_for
 from laotie.catalog.http_cache import ready as cached_read
@@ -76,6 +77,7 @@ __all__ = [
     "product_events",
     "product_ids_after",
     "read_cache_for",
+    "refile_products",
     "reject",
     "relist",
     "return_stock",

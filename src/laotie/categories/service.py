@@ -1,4 +1,10 @@
-"""The category tree that products and shops are filed under."""
+"""The category tree that products and shops are filed under.
+
+A category is only ever added, never moved: each product keeps a copy of its category's first two
+ancestors (``catalog_product.category_l1_id`` / ``category_l2_id``, the shelf's branch filter), which
+stays right only while a category's lineage cannot change. A move would have to refile the
+products of the branch it moves (``catalog.service.refile_products``) in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -66,6 +72,35 @@ def top_level_of(session: Session, category_id: int) -> int:
     return category.id
 
 
+def lineage_ids(session: Session, category_id: int) -> list[int]:
+    """Ids from the root down to ``category_id``, read from the database (for writes, not the
+    process's copy of the tree); CATEGORY_NOT_FOUND if there is no such category."""
+    category = session.get(Category, category_id)
+    if category is None:
+        raise errors.CATEGORY_NOT_FOUND(category_id=category_id)
+    ids = [category.id]
+    while category.parent_id is not None:
+        parent = session.get(Category, category.parent_id)
+        assert parent is not None
+        ids.append(parent.id)
+        category = parent
+    return ids[::-1]
+
+
+def all_lineages(session: Session | Connection) -> dict[int, tuple[int, ...]]:
+    """Every category's ids from the root down to it, read from the database in one query."""
+    parent: dict[int, int | None] = dict(session.execute(select(Category.id, Category.parent_id)).all())
+    lineages: dict[int, tuple[int, ...]] = {}
+    for cid in parent:
+        ids: list[int] = []
+        at: int | None = cid
+        while at is not None and at in parent and len(ids) <= len(parent):
+            ids.append(at)
+            at = parent[at]
+        lineages[cid] = tuple(reversed(ids))
+    return lineages
+
+
 def descendant_ids(session: Session, category_id: int) -> list[int]:
     """The category and everything below it, for listing a branch's products."""
     found = [category_id]
@@ -86,6 +121,12 @@ def branch_of(session: Session | Connection, category_id: int) -> list[int] | No
     """The category and all below it, from this process's copy of the tree (the shelf's filter);
     ``None`` if there is no such category."""
     return snapshot.branch_of(session, category_id)
+
+
+def lineage_of(session: Session | Connection, category_id: int) -> list[int] | None:
+    """Ids from the root down to a category, from this process's copy of the tree (hot reads);
+    ``None`` if there is no such category."""
+    return snapshot.lineage_of(session, category_id)
 
 
 def forget_tree() -> None:

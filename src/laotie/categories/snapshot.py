@@ -26,6 +26,7 @@ MAX_AGE_SECONDS = DEFAULT_TTL_SECONDS
 class Tree:
     paths: dict[int, tuple[str, ...]]
     branches: dict[int, tuple[int, ...]]  # a category and every category below it
+    lineages: dict[int, tuple[int, ...]]  # ids from the root down to the category
     expires: float
 
 
@@ -38,12 +39,15 @@ def _read(session: Session | Connection, expires: float) -> Tree:
         if r.parent_id is not None:
             children.setdefault(r.parent_id, []).append(r.id)
     paths: dict[int, tuple[str, ...]] = {}
+    lineages: dict[int, tuple[int, ...]] = {}
     for cid in parent:
-        names, at = [], cid
+        names, ids, at = [], [], cid
         while at is not None and at in name:
             names.append(name[at])
+            ids.append(at)
             at = parent[at]
         paths[cid] = tuple(reversed(names))
+        lineages[cid] = tuple(reversed(ids))
     branches: dict[int, tuple[int, ...]] = {}
     for cid in parent:
         found, frontier = [cid], [cid]
@@ -51,7 +55,7 @@ def _read(session: Session | Connection, expires: float) -> Tree:
             frontier = [c for f in frontier for c in children.get(f, ())]
             found.extend(frontier)
         branches[cid] = tuple(found)
-    return Tree(paths, branches, expires)
+    return Tree(paths, branches, lineages, expires)
 
 
 class _Holder:
@@ -113,6 +117,12 @@ def branch_of(session: Session | Connection, category_id: int) -> list[int] | No
     """``category_id`` and every category below it; ``None`` if there is no such category."""
     branch = _holder(session).current(session, category_id).branches.get(category_id)
     return list(branch) if branch is not None else None
+
+
+def lineage_of(session: Session | Connection, category_id: int) -> list[int] | None:
+    """Ids from the root down to ``category_id``; ``None`` if there is no such category."""
+    lineage = _holder(session).current(session, category_id).lineages.get(category_id)
+    return list(lineage) if lineage is not None else None
 
 
 def forget() -> None:
