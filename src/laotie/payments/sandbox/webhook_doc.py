@@ -34,7 +34,10 @@ investigation; the same event id delivered again answers 200 `duplicate` and cha
 `payment.failed`, `payment.canceled`, `payment.expired`, `payment.processing`,
 `payment.requires_confirmation`, `payout.paid`, `payout.failed`), `created` (unix seconds), `data`
 (the charge or payout: `provider_ref`, `amount_fen`, `status`, `metadata`, and `decline_reason` or
-`failure_reason`)."""
+`failure_reason`).
+
+Many events at once: `POST /api/v1/payments/webhooks/sandbox/batch` (what the sandbox's own sender
+uses)."""
 
 _EVENT_SCHEMA: dict[str, Any] = {
     "type": "object",
