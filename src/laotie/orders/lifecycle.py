@@ -8,7 +8,7 @@ sees that it lost. Every move appends to the order's trail.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -165,12 +165,15 @@ def pay_checkout(session: Session, checkout_id: int, reason: str) -> list[int]:
     return pay_checkouts(session, {checkout_id: reason})
 
 
-def pay_checkouts(session: Session, reasons: dict[int, str]) -> list[int]:
+def pay_checkouts(
+    session: Session, reasons: dict[int, str], *, synchronize_session: Literal["auto", False] = "auto"
+) -> list[int]:
     """``move`` to paid for every order of these checkouts that may enter it (each checkout's trail
     rows say its ``reasons[checkout_id]``): one conditional UPDATE ... RETURNING, then the trail rows
     and the OrderPaid events in one statement each, however many checkouts (the payment webhooks'
     batch runs this once for all it captures). Only a pending order may become paid, so each trail
-    row leaves pending_payment. Returns the orders moved."""
+    row leaves pending_payment. Returns the orders moved. ``synchronize_session=False`` when the
+    caller's session holds none of these orders as ORM objects (the webhook batch's does not)."""
     if not reasons:
         return []
     now = clock.now()
@@ -189,6 +192,7 @@ def pay_checkouts(session: Session, reasons: dict[int, str]) -> list[int]:
             Order.live_session_id,
             Order.creator_id,
         )
+        .execution_options(synchronize_session=synchronize_session)
     ).all()
     if not moved:
         return []

@@ -1,33 +1,51 @@
 from __future__ import annotations
 
-from typing import Annotated
+import logging
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
 from laotie.core.auth import AnyUser, NoPrincipal, Principal
 from laotie.core.batching import group_commit
-from laotie.core.errors import NOT_FOUND
+from laotie.core.errors import NOT_FOUND, AppError
 from laotie.core.http import DbSession, PathId
 from laotie.payments import errors, gateway, service, webhook_batch
 from laotie.payments.interfaces import InvalidSignature
 from laotie.payments.sandbox import webhook_doc
-from laotie.payments.schemas import AgreementOut, IntentEventOut, IntentOut, WebhookAck
+from laotie.payments.schemas import (
+    AgreementOut,
+    IntentEventOut,
+    IntentOut,
+    WebhookAck,
+    WebhookBatchAck,
+    WebhookBatchItemAck,
+    WebhookOutcome,
+)
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 
 
-MAX_WEBHOOK_BYTES = 64 * 1024
+async def _read_at_most(request: Request, limit: int) -> bytes:
+    # The signature covers the exact bytes sent, so the body must not be parsed before it is checked;
+    # and an unauthenticated endpoint reads no more than a real delivery can be.
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise errors.WEBHOOK_TOO_LARGE(limit=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def raw_body(request: Request) -> bytes:
-    # The signature covers the exact bytes sent, so the body must not be parsed before it is checked;
-    # and an unauthenticated endpoint reads no more than a real event can be.
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_WEBHOOK_BYTES:
-            raise errors.WEBHOOK_TOO_LARGE(limit=MAX_WEBHOOK_BYTES)
-    return body
+    return await _read_at_most(request, webhook_doc.MAX_WEBHOOK_BYTES)
+
+
+async def raw_batch_body(request: Request) -> bytes:
+    return await _read_at_most(request, webhook_doc.MAX_BATCH_BYTES)
 
 
 def _own_intent(session: DbSession, intent_id: PathId, principal: Principal = AnyUser) -> IntentOut:
@@ -73,6 +91,29 @@ async def sandbox_webhook(
     return WebhookAck(outcome=outcome)
 
 
+@router.post(
+    "/webhooks/sandbox/batch",
+    response_model=WebhookBatchAck,
+    description=webhook_doc.BATCH_DESCRIPTION,
+    openapi_extra=webhook_doc.OPENAPI_EXTRA_BATCH,
+)
+async def sandbox_webhook_batch(
+    request: Request, body: bytes = Depends(raw_batch_body), _: None = NoPrincipal
+) -> WebhookBatchAck:
+    """Many notifications under one signature (what the sandbox's own sender posts): verified once,
+    applied with the other webhooks of the moment in one transaction, each event on its own (its
+    receipt, its savepoint when it takes the slow path). Answers per event what the single endpoint
+    would, so the PSP marks exactly those delivered and sends the others again."""
+    if gateway.provider_name() != "sandbox":
+        raise NOT_FOUND()
+    delivery = webhook_batch.BatchDelivery("sandbox", body, dict(request.headers))
+    try:
+        entries = await group_commit(request.app, "payments").run_item(webhook_batch.apply_many, delivery)
+    except InvalidSignature as refused:  # the whole body refused (recorded): nothing applied
+        raise errors.INVALID_SIGNATURE(reason=refused.reason) from None
+    return WebhookBatchAck(results=[item_ack(event_id, entry) for event_id, entry in entries])
+
+
 @router.post("/agreements", response_model=AgreementOut, status_code=201)
 def sign_agreement(session: DbSession, principal: Principal = AnyUser) -> AgreementOut:
     """开通先用后付: authorise pay-after-use charges without interaction."""
@@ -90,3 +131,18 @@ def my_agreement(session: DbSession, principal: Principal = AnyUser) -> Agreemen
 @router.delete("/agreements/me", status_code=204)
 def revoke_agreement(session: DbSession, principal: Principal = AnyUser) -> None:
     service.revoke_agreement(session, principal.user_id)
+
+
+def item_ack(event_id: str, entry: Any) -> WebhookBatchItemAck:
+    """An event's entry from ``webhook_batch.apply_many`` as the single endpoint would answer it."""
+    if isinstance(entry, WebhookOutcome):
+        return WebhookBatchItemAck(id=event_id, status=200, outcome=entry)
+    if isinstance(entry, InvalidSignature):
+        return WebhookBatchItemAck(
+            id=event_id, status=400, outcome=WebhookOutcome.REJECTED, error="INVALID_SIGNATURE"
+        )
+    if isinstance(entry, AppError):
+        return WebhookBatchItemAck(id=event_id, status=entry.status, error=entry.code)
+    # A crash while applying it (logged by the batch): rolled back alone, to be sent again.
+    log.error("webhook %s failed", event_id, exc_info=entry if isinstance(entry, BaseException) else None)
+    return WebhookBatchItemAck(id=event_id, status=500, error="INTERNAL")

@@ -21,6 +21,8 @@ __all__ = [
     "RefundOut",
     "RefundState",
     "WebhookAck",
+    "WebhookBatchAck",
+    "WebhookBatchItemAck",
     "WebhookOutcome",
 ]
 
@@ -84,3 +86,19 @@ class AgreementOut(BaseModel):
 class WebhookAck(BaseModel):
     received: bool = True
     outcome: WebhookOutcome
+
+
+class WebhookBatchItemAck(BaseModel):
+    """One event of a batch delivery: what the single endpoint would have answered for it alone.
+    2xx: kept (``outcome``), do not send again; 400 ``INVALID_SIGNATURE``: refused for good; any
+    other status: not applied, send it again later (``error`` says why)."""
+
+    id: str  # the event's id ("" when the item could not be read)
+    status: int
+    outcome: WebhookOutcome | None = None
+    error: str | None = None  # the error code when not applied
+
+
+class WebhookBatchAck(BaseModel):
+    received: bool = True
+    results: list[WebhookBatchItemAck]  # one per event, in the order sent

@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Column, Table, update
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
 from laotie.core.events import emit
+from laotie.core.insert_if_new import insert_if_new
 from laotie.events.payments import PayoutFailed, PayoutPaid
 from laotie.payments import captured, errors, gateway
 from laotie.payments.intents import capture, fail, lock_by_provider_ref, mark_processing, record
@@ -44,6 +44,19 @@ def _body_text(body: bytes) -> str:
 def verify(session: Session, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
     """Check the signature and parse; raises ``InvalidSignature``."""
     return gateway.get_provider(session).parse_webhook(body, headers)
+
+
+def verify_batch(
+    session: Session, body: bytes, headers: Mapping[str, str]
+) -> list[tuple[bytes, WebhookEvent | InvalidSignature]]:
+    """Check a batch delivery's one signature and read its events (each with its own bytes, or the
+    reason it is refused alone); raises ``InvalidSignature`` for the whole body."""
+    provider = gateway.get_provider(session)
+    parse_batch = getattr(provider, "parse_webhook_batch", None)
+    if parse_batch is None:
+        raise InvalidSignature(f"provider {provider.name} sends no batches")
+    batch: list[tuple[bytes, WebhookEvent | InvalidSignature]] = parse_batch(body, headers)
+    return batch
 
 
 def record_rejected(
@@ -80,13 +93,11 @@ def _claim_receipt(
     decides it (``webhook_batch`` inserts a whole batch's receipts with one): the same event
     delivered twice at once waits for the first one's commit at the unique key and then finds it."""
     now = clock.now()
-    receipt_id = session.scalar(
-        insert_receipts_if_new(
-            session, [receipt_values(provider, event, body, headers, now, Outcome.IGNORED)]
-        ).returning(RECEIPTS.c.id)
+    inserted = insert_receipts_if_new(
+        session, [receipt_values(provider, event, body, headers, now, Outcome.IGNORED)], RECEIPTS.c.id
     )
-    if receipt_id is not None:
-        return int(receipt_id)
+    if inserted:
+        return int(inserted[0])
     count_again(session, provider, [event.event_id], now)
     return None
 
@@ -119,12 +130,13 @@ def receipt_values(
     }
 
 
-def insert_receipts_if_new(session: Session, rows: list[dict[str, Any]]) -> Any:
-    """``INSERT ... ON CONFLICT (provider, provider_event_id) DO NOTHING`` of these receipt rows (add a
-    ``returning``): an event received before keeps its first receipt."""
-    dialect = session.get_bind().dialect.name
-    stmt: Any = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(RECEIPTS)
-    return stmt.values(rows).on_conflict_do_nothing(index_elements=["provider", "provider_event_id"])
+def insert_receipts_if_new(session: Session, rows: list[dict[str, Any]], returning: Column[Any]) -> list[Any]:
+    """Insert these receipt rows, skipping events received before (they keep their first receipt):
+    ``returning`` of the rows inserted. One ``INSERT ... ON CONFLICT (provider, provider_event_id)
+    DO NOTHING RETURNING`` executed for all rows (SQLAlchemy sends them as multi-row VALUES), built
+    once per dialect (``core.insert_if_new``) rather than compiled again for each batch's size."""
+    statement = insert_if_new(session, RECEIPTS, ("provider", "provider_event_id"), (returning,))
+    return list(session.execute(statement, rows).scalars())
 
 
 def count_again(session: Session, provider: str, event_ids: list[str], now: datetime) -> None:

@@ -24,7 +24,7 @@ from laotie.events.shops import ShopStatusChanged
 from laotie.events.standing import ConsequenceImposed, ConsequenceLifted
 from laotie.events.video import VideoPublished, VideoRemoved
 from laotie.orders import service as orders
-from laotie.search import indexing, indexing_media, tasks
+from laotie.search import indexing, indexing_media, sales, tasks
 from laotie.search.models import DocKind
 from laotie.search.scorecolumns import product_score_columns, shop_score_columns
 from laotie.search.service import set_product_scores, set_shop_scores
@@ -40,7 +40,7 @@ def register(bus: EventBus, jobs: JobRegistry, providers: ProviderRegistry) -> N
     bus.subscribe(ProductChanged, _product, name="search.index_product.catalog.product_changed")
     bus.subscribe(CampaignPriceApproved, _product, name="search.index_product.CampaignPriceApproved")
     # A flash sale pays for one product a thousand times: the outbox hands a run of OrderPaid
-    # events over at once and each product is re-indexed once for the run.
+    # events over at once and each product's sales columns are set once for the run.
     bus.subscribe_many(OrderPaid, paid_orders_products, name="search.sales_on_paid")
     bus.subscribe(OrderCancelled, order_products, name="search.stock_on_cancel")
     bus.subscribe(ShopStatusChanged, shop_status, name="search.shop_status")
@@ -66,9 +66,9 @@ def order_products(session: Session, ev: OrderPaid | OrderCancelled) -> None:
 
 
 def paid_orders_products(session: Session, evs: list[OrderPaid]) -> None:
-    """Sales of the products paid orders hold, each product rebuilt once (from the current totals,
-    so one rebuild covers every order of the run)."""
-    indexing.index_products(session, orders.products_of_orders(session, [ev.order_id for ev in evs]))
+    """Sales of the products paid orders hold, each product's counters set once (from the current
+    totals, so once covers every order of the run) without rebuilding its document (``sales``)."""
+    sales.apply_sales(session, orders.products_of_orders(session, [ev.order_id for ev in evs]))
 
 
 def shop_status(session: Session, ev: ShopStatusChanged) -> None:

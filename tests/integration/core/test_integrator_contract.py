@@ -67,6 +67,12 @@ def test_the_sandbox_webhook_documents_its_header_event_and_signature(app: FastA
     assert "HMAC-SHA256" in op["description"] and HEADER in op["description"]
     doc = (ROOT / "docs" / "payments-webhooks.md").read_text()
     assert HEADER in doc and "HMAC-SHA256" in doc and "payment.succeeded" in doc
+    batch = app.openapi()["paths"]["/api/v1/payments/webhooks/sandbox/batch"]["post"]
+    (header,) = [p for p in batch["parameters"] if p["in"] == "header"]
+    assert header["name"] == HEADER
+    events = batch["requestBody"]["content"]["application/json"]["schema"]["properties"]["events"]
+    assert events["items"] == event and events["maxItems"] == 100
+    assert "results" in batch["description"] and "/webhooks/sandbox/batch" in doc
 
 
 def test_a_video_comment_has_one_limit_in_the_schema_and_on_the_server(app: FastAPI) -> None:

@@ -52,6 +52,7 @@ def test_the_pay_path_is_among_the_hot_routes(app: FastAPI) -> None:
         ("POST", "/api/v1/checkouts/{checkout_id}/pay"),
         ("POST", "/api/v1/payments/sandbox/intents/{provider_ref}/confirm"),
         ("POST", "/api/v1/payments/webhooks/sandbox"),
+        ("POST", "/api/v1/payments/webhooks/sandbox/batch"),
         ("GET", "/api/v1/products"),
         ("GET", "/api/v1/products/{product_id}"),
         ("GET", "/p/{product_id}"),

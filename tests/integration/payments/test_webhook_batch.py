@@ -220,13 +220,13 @@ def test_a_batch_does_exactly_what_one_at_a_time_does(
 
     alone = [_answer(a) for a in _one_at_a_time(db, alone_batches)]
     slow: list[bytes] = []
-    one_by_one = webhook_batch.apply_signed
+    one_by_one = webhook_batch._one_by_one
 
-    def counted(session: Session, provider: str, body: bytes, headers: Any) -> Any:
-        slow.append(body)
-        return one_by_one(session, provider, body, headers)
+    def counted(session: Session, unit: Any) -> Any:
+        slow.append(unit.body)
+        return one_by_one(session, unit)
 
-    monkeypatch.setattr(webhook_batch, "apply_signed", counted)
+    monkeypatch.setattr(webhook_batch, "_one_by_one", counted)
     batched_answers, sizes = _batched(db, batched_batches)
     batched = [_answer(a) for a in batched_answers]
 

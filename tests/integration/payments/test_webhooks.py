@@ -189,7 +189,8 @@ def test_a_crash_before_commit_loses_nothing_and_doubles_nothing(
     crashes = {"left": 1}
 
     def crash_on_commit(s: Session) -> None:
-        if not crashes["left"]:
+        # SQLAlchemy calls this for a savepoint's release too: only the real commit crashes.
+        if not crashes["left"] or s.in_nested_transaction():
             return
         # The receipt is written with a Core statement: this transaction sees its own insert.
         applying = s.scalar(

@@ -41,3 +41,48 @@ def test_ten_paid_orders_of_one_product_reindex_it_once(
         select(SearchDoc.sales).where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id == sale.product_id)
     )
     assert sales == 10
+
+
+def _doc(session: Session, product_id: int) -> dict[str, object]:
+    row = session.execute(
+        select(SearchDoc).where(SearchDoc.kind == DocKind.PRODUCT, SearchDoc.ref_id == product_id)
+    ).scalar_one()
+    return {c.key: getattr(row, c.key) for c in SearchDoc.__table__.columns if c.key != "indexed_at"}
+
+
+def test_paid_orders_set_the_sales_columns_without_a_reindex_and_search_shows_them(
+    client: TestClient, app: FastAPI, db: Database, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from laotie.search import indexing
+
+    sale = make_on_sale(session, stock=4)
+    app.state.outbox_worker.run_until_idle()
+    for _ in range(4):  # every unit: the product sells out
+        buyer = make_buyer(session)
+        placed = orders.checkout(session, buyer.principal, checkout_body(buyer, (sale, 1)), key())
+        intent = orders.pay(session, buyer.principal, placed.checkout_id, key())
+        session.commit()
+        assert confirm(client, IntentOut.model_validate(intent.model_dump())).status_code == 202
+    app.state.outbox_worker.run_until_idle()
+    rebuilt: list[list[int]] = []
+    real = indexing.index_products
+    monkeypatch.setattr(
+        indexing, "index_products", lambda s, ids: (rebuilt.append(list(ids)), real(s, ids))[1]
+    )
+
+    deliver(db, client)
+    app.state.outbox_worker.run_until_idle()
+
+    assert rebuilt == []  # no document rebuilt (no tokenising) for a payment
+    [hit] = [
+        h
+        for h in client.get("/api/v1/search/products", params={"sort": "sales"}).json()["items"]
+        if h["id"] == sale.product_id
+    ]
+    assert hit["sales_count"] == 4 and hit["in_stock"] is False
+    session.rollback()
+    counted = _doc(session, sale.product_id)
+    real(session, [sale.product_id])  # what a full rebuild would have written
+    session.flush()
+    assert _doc(session, sale.product_id) == counted
+    session.rollback()

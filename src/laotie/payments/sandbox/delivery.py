@@ -1,5 +1,6 @@
-"""The sandbox PSP's webhook sender: signs each queued notification and POSTs it to the platform,
-retrying with backoff until it is answered with 2xx, like a real PSP.
+"""The sandbox PSP's webhook sender: signs queued notifications and POSTs them to the platform, many
+events to a request (``sending``), retrying each one with backoff until it is acknowledged, like a
+real PSP.
 
 Each attempt takes a lease on the row (``next_attempt_at`` moves ahead) in a short transaction that
 commits before the HTTP call, so the platform's handler never waits on the sender's lock and a sender
@@ -10,12 +11,10 @@ thread of the API process runs ``run_forever`` against ``LAOTIE_PUBLIC_URL``; te
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import threading
-import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,18 +27,32 @@ from laotie.core import clock
 from laotie.core.db import Database
 from laotie.core.outbox import backoff
 from laotie.core.uow import unit_of_work
-from laotie.payments.sandbox import signature
+from laotie.payments.sandbox.keep_alive import KeepAliveSender
 from laotie.payments.sandbox.models import SandboxWebhook
+from laotie.payments.sandbox.sending import (
+    WEBHOOK_PATH,
+    Answer,
+    Claimed,
+    Send,
+    fan_out_with,
+    send_in_turn,
+    send_rounds,
+)
 from laotie.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_PATH = "/api/v1/payments/webhooks/sandbox"
 LEASE = timedelta(seconds=30)
 _TABLE = cast(Table, SandboxWebhook.__table__)
-
-# Sends one signed request; returns the HTTP status. Raising counts as a failed attempt.
-Send = Callable[[str, bytes, dict[str, str]], int]
+# Imported from here by tests and callers.
+__all__ = [
+    "WEBHOOK_PATH",
+    "DeliveryReport",
+    "KeepAliveSender",
+    "WebhookDeliverer",
+    "deliver_pending",
+    "encode",
+]
 
 
 class _Poster(Protocol):
@@ -58,34 +71,22 @@ def encode(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    object_ref: str
-    attempts: int
-    body: bytes
-
-
-@dataclass(frozen=True)
-class _Answer:
-    claimed: _Claimed
-    status: int | None
-    error: str
-
-    @property
-    def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-
 class WebhookDeliverer:
-    """Takes many due notifications at once, sends them concurrently (``concurrency`` at a time;
-    the notifications about one payment one after another, in the order they were queued, as a
-    real PSP's do), and records every answer of a pass in one transaction."""
+    """Takes many due notifications at once, sends them concurrently (``concurrency`` requests at a
+    time; the notifications about one payment one after another, in the order they were queued, as
+    a real PSP's do), and records every answer of a pass in one transaction. ``batch_events`` > 1
+    sends up to that many events in one signed request (``sending.send_rounds``); 1 sends each
+    notification alone to the single-event endpoint."""
 
-    def __init__(self, db: Database, batch_size: int = 500, concurrency: int = 32) -> None:
+    def __init__(
+        self, db: Database, batch_size: int = 500, concurrency: int = 32, batch_events: int | None = None
+    ) -> None:
         self.db = db
         self.batch_size = batch_size
         self.concurrency = concurrency
+        self.batch_events = (
+            get_settings().sandbox_webhook_batch_events if batch_events is None else batch_events
+        )
         self.wake = threading.Event()
         # The sending threads of ``run_forever``, kept from pass to pass (not started for each).
         self._pool: ThreadPoolExecutor | None = None
@@ -98,7 +99,7 @@ class WebhookDeliverer:
     def close(self) -> None:
         event.remove(self.db.sessions, "after_commit", self._after_commit)
 
-    def claim(self, ignore_schedule: bool = False) -> list[_Claimed]:
+    def claim(self, ignore_schedule: bool = False) -> list[Claimed]:
         """Lease up to ``batch_size`` due notifications: one read and one update."""
         t = _TABLE
         with unit_of_work(self.db) as session:
@@ -119,50 +120,19 @@ class WebhookDeliverer:
                     update(t).where(t.c.id.in_([r.id for r in rows])).values(next_attempt_at=now + LEASE)
                 )
             session.commit()
-        return [_Claimed(r.id, r.object_ref, r.attempts, encode(dict(r.payload))) for r in rows]
+        return [Claimed(r.id, r.object_ref, r.attempts, encode(dict(r.payload))) for r in rows]
 
-    def _send(self, claimed: _Claimed, send: Send) -> _Answer:
-        headers = {
-            "Content-Type": "application/json",
-            signature.HEADER: signature.sign(
-                get_settings().payment_webhook_secret, claimed.body, clock.now()
-            ),
-        }
-        try:
-            return _Answer(claimed, send(WEBHOOK_PATH, claimed.body, headers), "")
-        except Exception as exc:  # a crash or a dropped connection on the other side: try again later
-            return _Answer(claimed, None, repr(exc)[:2000])
-
-    def _send_in_turn(self, claimed: list[_Claimed], send: Send) -> list[_Answer]:
-        """One payment's notifications in order; after a failure the rest wait for the next pass."""
-        answers = []
-        for i, one in enumerate(claimed):
-            answer = self._send(one, send)
-            answers.append(answer)
-            if not answer.ok:
-                answers += [
-                    _Answer(rest, None, "an earlier notification failed") for rest in claimed[i + 1 :]
-                ]
-                break
-        return answers
-
-    def send_all(self, claimed: list[_Claimed], send: Send) -> list[_Answer]:
-        by_object: dict[str, list[_Claimed]] = {}
+    def send_all(self, claimed: list[Claimed], send: Send) -> list[Answer]:
+        by_object: dict[str, list[Claimed]] = {}
         for one in claimed:
             by_object.setdefault(one.object_ref, []).append(one)
         groups = list(by_object.values())
-        if self.concurrency <= 1 or len(groups) <= 1:
-            return [a for group in groups for a in self._send_in_turn(group, send)]
-        if self._pool is not None:
-            return [
-                a
-                for answers in self._pool.map(lambda g: self._send_in_turn(g, send), groups)
-                for a in answers
-            ]
-        with ThreadPoolExecutor(min(self.concurrency, len(groups)), "sandbox-send") as pool:
-            return [a for answers in pool.map(lambda g: self._send_in_turn(g, send), groups) for a in answers]
+        fan_out = fan_out_with(self._pool, self.concurrency)
+        if self.batch_events > 1:
+            return send_rounds(groups, send, self.batch_events, fan_out)
+        return [a for answers in fan_out(lambda g: send_in_turn(g, send), groups) for a in answers]
 
-    def record(self, answers: list[_Answer]) -> None:
+    def record(self, answers: list[Answer]) -> None:
         """Every answer of a pass in one transaction: the acknowledged ones in one statement."""
         if not answers:
             return
@@ -182,7 +152,7 @@ class WebhookDeliverer:
                 if a.ok:
                     continue
                 attempts = a.claimed.attempts + 1
-                gave_up = attempts >= max_attempts
+                gave_up = attempts >= max_attempts or a.final
                 if gave_up:
                     log.error("sandbox gave up on webhook %s after %s attempts", a.claimed.id, attempts)
                 failed.append(
@@ -224,7 +194,8 @@ class WebhookDeliverer:
         return report
 
     def run_forever(self, stop: threading.Event, base_url: str, poll_seconds: float = 0.25) -> None:
-        send = KeepAliveSender(base_url)
+        sender = KeepAliveSender(base_url)
+        send = sender.exchange
         self._pool = ThreadPoolExecutor(max(self.concurrency, 1), "sandbox-send")
         try:
             while not stop.is_set():
@@ -239,7 +210,7 @@ class WebhookDeliverer:
         finally:
             self._pool.shutdown(wait=False)
             self._pool = None
-            send.close()
+            sender.close()
 
     def start_thread(
         self, base_url: str, poll_seconds: float = 0.25
@@ -255,62 +226,7 @@ class WebhookDeliverer:
         return thread, stop
 
 
-class KeepAliveSender:
-    """Sends over one kept-alive connection per sending thread, with the standard library's
-    ``http.client``: measured at a fraction of httpx's CPU per request, and the sender shares the
-    API process's CPU with the webhooks it sends. A kept-alive connection the server has closed
-    meanwhile fails when reused: that request is sent once more on a new connection (the platform
-    answers a notification it already has as a duplicate, so a second copy changes nothing). Any
-    other failure raises, and the attempt counts as failed."""
-
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
-        url = urllib.parse.urlsplit(base_url)
-        self._https = url.scheme == "https"
-        self._host = url.hostname or "127.0.0.1"
-        self._port = url.port
-        self._prefix = url.path.rstrip("/")
-        self._timeout = timeout
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._open: list[http.client.HTTPConnection] = []
-
-    def _connection(self) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            conn = self._local.conn = kind(self._host, self._port, timeout=self._timeout)
-            with self._lock:
-                self._open.append(conn)
-        return conn
-
-    def __call__(self, path: str, body: bytes, headers: dict[str, str]) -> int:
-        for retry in (False, True):
-            conn = self._connection()
-            reused = conn.sock is not None
-            try:
-                conn.request("POST", self._prefix + path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                if response.will_close:
-                    conn.close()
-                return response.status
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                conn.close()
-                if retry or not reused:
-                    raise
-            except BaseException:
-                conn.close()  # half a request may be on the wire: never reuse it
-                raise
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        with self._lock:
-            for conn in self._open:
-                conn.close()
-            self._open.clear()
-
-
-def _by_status(answers: Iterable[_Answer]) -> dict[int | None, list[int]]:
+def _by_status(answers: Iterable[Answer]) -> dict[int | None, list[int]]:
     out: dict[int | None, list[int]] = {}
     for a in answers:
         out.setdefault(a.status, []).append(a.claimed.id)
@@ -318,17 +234,21 @@ def _by_status(answers: Iterable[_Answer]) -> dict[int | None, list[int]]:
 
 
 def _sender(client: _Poster) -> Send:
-    def send(path: str, body: bytes, headers: dict[str, str]) -> int:
-        return int(client.post(path, content=body, headers=headers).status_code)
+    def send(path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        response = client.post(path, content=body, headers=headers)
+        return int(response.status_code), bytes(response.content)
 
     return send
 
 
-def deliver_pending(db: Database, client: _Poster, *, ignore_schedule: bool = True) -> DeliveryReport:
+def deliver_pending(
+    db: Database, client: _Poster, *, ignore_schedule: bool = True, batch_events: int | None = None
+) -> DeliveryReport:
     """Send every undelivered webhook once, now, through ``client`` (a TestClient or an
-    ``httpx.Client`` with a base URL). Failed ones stay queued for the next call."""
-    # One at a time: a test's client (Starlette's TestClient) is not meant for threads.
-    deliverer = WebhookDeliverer(db, batch_size=1000, concurrency=1)
+    ``httpx.Client`` with a base URL), batched as the settings say unless ``batch_events`` is given
+    (1: each alone to the single-event endpoint). Failed ones stay queued for the next call."""
+    # One request at a time: a test's client (Starlette's TestClient) is not meant for threads.
+    deliverer = WebhookDeliverer(db, batch_size=1000, concurrency=1, batch_events=batch_events)
     try:
         return deliverer.run_once(_sender(client), ignore_schedule=ignore_schedule)
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from laotie.payments.interfaces import (
     WebhookEvent,
 )
 from laotie.payments.sandbox import psp, refunds, signature
+from laotie.payments.sandbox.webhook_doc import MAX_BATCH_EVENTS
 from laotie.settings import get_settings
 
 
@@ -112,29 +114,58 @@ class SandboxProvider:
         return PayoutResult(payout.provider_payout_ref, PayoutStatus.PENDING)
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
-        settings = get_settings()
-        header = _header(headers, signature.HEADER)
-        signature.verify(
-            settings.payment_webhook_secret,
-            header,
-            body,
-            clock.now(),
-            settings.payment_webhook_tolerance_seconds,
-        )
+        _verify(body, headers)
         try:
-            payload = json.loads(body)
-            data = payload["data"]
-            return WebhookEvent(
-                event_id=str(payload["id"]),
-                type=str(payload["type"]),
-                provider_ref=str(data["provider_ref"]),
-                amount_fen=int(data["amount_fen"]),
-                created_at=datetime.fromtimestamp(int(payload["created"]), UTC),
-                data=data,
-            )
+            return _event(json.loads(body))
         except (ValueError, KeyError, TypeError) as exc:
             # Signed but unreadable: the provider's fault, so refuse it like a forged one.
             raise InvalidSignature(f"signed body is not a valid event: {exc!r}") from None
+
+    def parse_webhook_batch(
+        self, body: bytes, headers: Mapping[str, str]
+    ) -> list[tuple[bytes, WebhookEvent | InvalidSignature]]:
+        """A batch delivery (``{"events": [...]}`` under one signature, ``webhook_doc``): the
+        signature is checked once for the whole body; raises ``InvalidSignature`` for it or for a body
+        that is no batch. Each event is then read on its own, with its own bytes (what its receipt
+        keeps): one that is unreadable is refused alone, the others still count."""
+        _verify(body, headers)
+        try:
+            items = json.loads(body)["events"]
+            if not isinstance(items, list) or not 0 < len(items) <= MAX_BATCH_EVENTS:
+                raise ValueError(f"events must be a list of 1 to {MAX_BATCH_EVENTS}")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidSignature(f"signed body is not a valid batch: {exc!r}") from None
+        out: list[tuple[bytes, WebhookEvent | InvalidSignature]] = []
+        for item in items:
+            raw = json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()
+            try:
+                out.append((raw, _event(item)))
+            except (ValueError, KeyError, TypeError) as exc:
+                out.append((raw, InvalidSignature(f"signed batch item is not a valid event: {exc!r}")))
+        return out
+
+
+def _verify(body: bytes, headers: Mapping[str, str]) -> None:
+    settings = get_settings()
+    signature.verify(
+        settings.payment_webhook_secret,
+        _header(headers, signature.HEADER),
+        body,
+        clock.now(),
+        settings.payment_webhook_tolerance_seconds,
+    )
+
+
+def _event(payload: Any) -> WebhookEvent:
+    data = payload["data"]
+    return WebhookEvent(
+        event_id=str(payload["id"]),
+        type=str(payload["type"]),
+        provider_ref=str(data["provider_ref"]),
+        amount_fen=int(data["amount_fen"]),
+        created_at=datetime.fromtimestamp(int(payload["created"]), UTC),
+        data=data,
+    )
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

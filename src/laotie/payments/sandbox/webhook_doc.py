@@ -13,6 +13,13 @@ from typing import Any
 from laotie.core.request_body import body_limit
 from laotie.payments.sandbox.signature import HEADER
 
+MAX_WEBHOOK_BYTES = 64 * 1024  # one event
+BATCH_PATH = "/api/v1/payments/webhooks/sandbox/batch"
+# A batch carries at most this many events, in at most this many bytes: 16 KiB an event on average,
+# a quarter of one event's own limit (a real one is under 1 KiB), so a batch is read at a bounded cost.
+MAX_BATCH_EVENTS = 100
+MAX_BATCH_BYTES = MAX_BATCH_EVENTS * 16 * 1024
+
 DESCRIPTION = f"""Notifications from the sandbox PSP, authenticated by their signature rather than a user.
 Answers 2xx only once the change is committed, so the PSP retries anything we lost.
 
@@ -27,7 +34,10 @@ investigation; the same event id delivered again answers 200 `duplicate` and cha
 `payment.failed`, `payment.canceled`, `payment.expired`, `payment.processing`,
 `payment.requires_confirmation`, `payout.paid`, `payout.failed`), `created` (unix seconds), `data`
 (the charge or payout: `provider_ref`, `amount_fen`, `status`, `metadata`, and `decline_reason` or
-`failure_reason`)."""
+`failure_reason`).
+
+Many events at once: `POST /api/v1/payments/webhooks/sandbox/batch` (what the sandbox's own sender
+uses)."""
 
 _EVENT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -63,6 +73,35 @@ _EVENT_SCHEMA: dict[str, Any] = {
     },
 }
 
+BATCH_DESCRIPTION = f"""Many notifications from the sandbox PSP in one signed request (as Adyen
+sends `notificationItems`): what the PSP's own sender uses, one request for up to
+{MAX_BATCH_EVENTS} events instead of one each. `POST /api/v1/payments/webhooks/sandbox` stays for
+single events.
+
+**Body.** `{{"events": [<event>, ...]}}`: 1 to {MAX_BATCH_EVENTS} events, each exactly as the single
+endpoint takes it, at most {MAX_BATCH_BYTES // 1024} KiB in all (413 `WEBHOOK_TOO_LARGE` past it).
+The header `{HEADER}` signs the whole body once, the same way as a single event's; a bad signature
+(or a body that is no batch) refuses the whole request with 400 `INVALID_SIGNATURE`, is kept for
+investigation and applies nothing.
+
+**Answer.** 200 once every event that could be applied is committed, with `results`: one entry per
+event, in the order sent, with the event's `id` and the `status` the single endpoint would have
+answered for it alone: 200 with its `outcome` (`applied`, `duplicate`, `ignored`, `mismatch`: keep it
+delivered), 400 `INVALID_SIGNATURE` (an item that is no valid event: refused for good, do not send
+it again), or another 4xx/5xx with its `error` (`PAYMENT_NOT_FOUND` while the payment is not yet
+known, or a failure: send that event again later, alone or in a later batch). One event's failure
+does not hold back the others. Each event is applied at most once by its `id`, whatever batches it
+comes in; a payment's events are applied in the order they appear (send a payment's next event
+only after its previous one is answered, as the sandbox's sender does)."""
+
+_BATCH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["events"],
+    "properties": {
+        "events": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH_EVENTS, "items": _EVENT_SCHEMA}
+    },
+}
+
 OPENAPI_EXTRA: dict[str, Any] = {
     # The route refuses past 64 KiB itself, with its own code (WEBHOOK_TOO_LARGE); the body cap
     # (core.request_body) only bounds what it may read, so it sits above that.
@@ -80,4 +119,11 @@ OPENAPI_EXTRA: dict[str, Any] = {
         "required": True,
         "content": {"application/json": {"schema": _EVENT_SCHEMA}},
     },
+}
+
+OPENAPI_EXTRA_BATCH: dict[str, Any] = {
+    **OPENAPI_EXTRA,
+    # As above: the route refuses past MAX_BATCH_BYTES with its own code; the cap sits above it.
+    **body_limit(MAX_BATCH_BYTES + 64 * 1024),
+    "requestBody": {"required": True, "content": {"application/json": {"schema": _BATCH_SCHEMA}}},
 }
