@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -29,6 +31,20 @@ from laotie.web import pages_logistics
 from laotie.web.rendering import FLASH_COOKIE, PageRoute, env, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
+HTML = "text/html; charset=utf-8"
+# A visitor's page may be kept by the browser but not by a shared cache (it is the page of someone
+# not signed in; a shared cache could hand it to a signed-in buyer), and is revalidated every time.
+ANONYMOUS_CACHE_CONTROL = "private, no-cache"
+
+
+def anonymous_key(product_id: int, region: str | None, sq: str) -> str:
+    return f"p|{product_id}|{region or ''}|{sq}"
+
+
+def anonymous_build(db: Database, product_id: int, region: str | None, sq: str) -> Callable[[Session], bytes]:
+    """The page of a visitor who is not signed in (no token, no one-shot message): the same for all
+    of them. PRODUCT_NOT_FOUND when the product is not on the shelf."""
+    return lambda session: _anonymous_page(db, session, product_id, region, sq)
 
 
 @router.get("/p/{product_id}", response_class=HTMLResponse)
@@ -46,16 +62,16 @@ async def product_page(
     sq = " ".join(sq.split())
     token = _token(request)
     if token is None and FLASH_COOKIE not in request.cookies:
-        key = f"p|{product_id}|{region or ''}|{sq}"
+        db = request.app.state.db
         ready = await catalog.cached_read(
             request,
-            key,
-            lambda session: bytes(_page(request, session, None, product_id, region, sq).body),
+            anonymous_key(product_id, region, sq),
+            anonymous_build(db, product_id, region, sq),
             session=True,
         )
         assert ready is not None
-        response = catalog.cached_answer(request, ready, media_type="text/html; charset=utf-8")
-        response.headers["Cache-Control"] = "private, no-cache"
+        response = catalog.cached_answer(request, ready, media_type=HTML)
+        response.headers["Cache-Control"] = ANONYMOUS_CACHE_CONTROL
         return response
     db = request.app.state.db
     async with session_gate(db):
@@ -141,15 +157,10 @@ def _shop_parts(session: Session, shop_id: int) -> _ShopParts:
     )
 
 
-def _page(
-    request: Request,
-    session: Session,
-    principal: Principal | None,
-    product_id: int,
-    region: str | None,
-    sq: str,
-) -> HTMLResponse:
-    cache = catalog.read_cache_for(request.app.state.db)
+def _context(
+    db: Database, session: Session, principal: Principal | None, product_id: int, region: str | None, sq: str
+) -> dict[str, Any]:
+    cache = catalog.read_cache_for(db)
     parts = cache.value(f"pp|{product_id}", lambda: _parts(session, cache, product_id))
     if parts is None:
         raise catalog_errors.PRODUCT_NOT_FOUND(product_id=product_id)
@@ -162,7 +173,7 @@ def _page(
         if principal
         else {}
     )
-    context: dict[str, Any] = {
+    return {
         "product": parts.product,
         "shop": parts.shop,
         "skus": parts.skus,
@@ -174,10 +185,25 @@ def _page(
         "dsr": parts.dsr,
         "sq": sq,  # the search that led here: an order placed from this page carries it
     }
-    if principal is None and FLASH_COOKIE not in request.cookies:
-        # A visitor's page: nothing in the header to look up, and the template already compiled.
-        html = _PRODUCT_TEMPLATE.render(request=request, flash=None, me=None, principal=None, **context)
-        return HTMLResponse(html)
+
+
+def _anonymous_page(db: Database, session: Session, product_id: int, region: str | None, sq: str) -> bytes:
+    context = _context(db, session, None, product_id, region, sq)
+    # The template reads only the request's path (the log-in link's "next"): the same for every visitor.
+    here = SimpleNamespace(url=SimpleNamespace(path=f"/p/{product_id}"))
+    html = _PRODUCT_TEMPLATE.render(request=here, flash=None, me=None, principal=None, **context)
+    return html.encode()
+
+
+def _page(
+    request: Request,
+    session: Session,
+    principal: Principal | None,
+    product_id: int,
+    region: str | None,
+    sq: str,
+) -> HTMLResponse:
+    context = _context(request.app.state.db, session, principal, product_id, region, sq)
     return render(request, session, principal, "product.html", **context)
 
 
