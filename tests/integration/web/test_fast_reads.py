@@ -1,0 +1,93 @@
+"""The fast path (``web.fast_reads``) answers exactly what the routes answer, and only what it may.
+
+A request the fast path declines (an extra query parameter the route ignores or defaults) goes to the
+route; the two answers must be the same bytes, status and headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.orm import Session
+
+from laotie.catalog import service as catalog
+from laotie.web import fast_reads
+from tests.factories.catalog import make_listed_product, owner_principal
+from tests.factories.shops import make_open_shop
+
+HEADERS = ("etag", "cache-control", "content-type", "content-length")
+
+
+@pytest.fixture
+def answered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The paths the fast path answered itself."""
+    seen: list[str] = []
+    real = fast_reads._answer
+
+    async def counting(scope, send, ready, media, control):  # type: ignore[no-untyped-def]
+        seen.append(scope["path"] + ("?" + scope["query_string"].decode() if scope["query_string"] else ""))
+        await real(scope, send, ready, media, control)
+
+    monkeypatch.setattr(fast_reads, "_answer", counting)
+    yield seen
+
+
+def _same(fast: Response, routed: Response) -> None:
+    assert fast.status_code == routed.status_code
+    assert fast.content == routed.content
+    for name in HEADERS:
+        assert fast.headers.get(name) == routed.headers.get(name), name
+
+
+def test_the_fast_path_answers_what_the_routes_answer(
+    client: TestClient, session: Session, answered: list[str]
+) -> None:
+    shop_id, _, _ = make_open_shop(session)
+    product = make_listed_product(session, shop_id, colours=["红色", "黑色"])
+    category = product.category_id
+    pairs = [
+        (f"/api/v1/products/{product.id}", f"/api/v1/products/{product.id}?unused=1"),
+        ("/api/v1/products", "/api/v1/products?sort=default"),
+        ("/api/v1/products?limit=5&offset=0", "/api/v1/products?limit=5&offset=0&sort=default"),
+        (f"/api/v1/products?category_id={category}", f"/api/v1/products?category_id={category}&sort=default"),
+        (f"/p/{product.id}", f"/p/{product.id}?sq="),
+    ]
+    for fast_path, routed_path in pairs:
+        fast, routed = client.get(fast_path), client.get(routed_path)
+        assert fast.status_code == 200
+        _same(fast, routed)
+        etag = fast.headers["etag"]
+        _same(
+            client.get(fast_path, headers={"If-None-Match": etag}),
+            client.get(routed_path, headers={"If-None-Match": etag}),
+        )
+    assert sorted(set(answered)) == sorted({f for f, _ in pairs})
+    # a price change in this process shows on the fast path at once
+    sku = product.skus[0]
+    catalog.set_sku_price(session, owner_principal(session, shop_id), sku.id, sku.price_fen + 700, "调价")
+    session.commit()
+    assert client.get(f"/api/v1/products/{product.id}").json()["skus"][0]["price_fen"] == sku.price_fen + 700
+
+
+def test_what_the_fast_path_declines_keeps_the_routes_answer(
+    client: TestClient, session: Session, answered: list[str]
+) -> None:
+    shop_id, _, _ = make_open_shop(session)
+    product = make_listed_product(session, shop_id)
+    assert client.get("/api/v1/products/999999").json()["error"]["code"] == "PRODUCT_NOT_FOUND"
+    assert client.get("/api/v1/products?category_id=999999").json()["error"]["code"] == "CATEGORY_NOT_FOUND"
+    assert client.get("/api/v1/products?limit=0").status_code == 422
+    assert client.get("/api/v1/products?limit=101").status_code == 422
+    assert client.get("/api/v1/products?limit=5&limit=6").status_code == 200
+    assert client.get(f"/api/v1/products/{2**63}").status_code == 422
+    assert client.get("/p/999999").status_code == 404
+    assert client.get("/p/0").status_code in (404, 422)
+    # a visitor with a token (even a bad one) or a one-shot message gets the route's page
+    client.cookies.set("laotie_flash", "hello")
+    assert "hello" in client.get(f"/p/{product.id}").text
+    client.cookies.clear()
+    assert client.get(f"/p/{product.id}", headers={"Authorization": "Bearer nope"}).status_code in (200, 401)
+    assert client.head(f"/api/v1/products/{product.id}").status_code in (200, 405)
+    assert answered == []
