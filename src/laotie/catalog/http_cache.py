@@ -49,6 +49,8 @@ _SHOWN = (
     "live_session",  # the live cart: its pinned item and whether the room is on air
     "live_cart_item",
     "live_flash_",
+    "search_doc",  # the home feed's cards (web.pages_discovery)
+    "video_video",  # the home page's video strip
 )
 _WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCA")
 _caches: WeakKeyDictionary[Database, ReadCache] = WeakKeyDictionary()

@@ -22,7 +22,7 @@ from laotie.core.http import PathId, session_gate
 from laotie.core.read_cache import ReadCache
 from laotie.core.uow import unit_of_work
 from laotie.promotions import service as promotions
-from laotie.promotions.schemas import ProductPromotionsOut
+from laotie.promotions.schemas import CouponOut, ProductPromotionsOut
 from laotie.scores import service as scores
 from laotie.scores.schemas import ShopScoresOut
 from laotie.shops import service as shops
@@ -115,6 +115,7 @@ class _ShopParts:
 
     shop: ShopOut
     dsr: ShopScoresOut
+    coupons: list[CouponOut]  # the shop's claimable coupons: the same on each of its products' pages
 
 
 def _parts(session: Session, cache: ReadCache, product_id: int) -> ProductParts | None:
@@ -145,7 +146,9 @@ def _parts(session: Session, cache: ReadCache, product_id: int) -> ProductParts 
         product=product,
         shop=shop_parts.shop,
         skus=skus,
-        promos=promotions.promotions_of(session, product),  # campaign / subsidy prices, multi-buy, coupons
+        promos=promotions.promotions_of(
+            session, product, shop_parts.coupons
+        ),  # campaign / subsidy prices, multi-buy, coupons
         return_exempt=exempt,
         dsr=shop_parts.dsr,  # the shop's three DSR against its category
     )
@@ -153,7 +156,9 @@ def _parts(session: Session, cache: ReadCache, product_id: int) -> ProductParts 
 
 def _shop_parts(session: Session, shop_id: int) -> _ShopParts:
     return _ShopParts(
-        shop=shops.get_shop(session, shop_id), dsr=scores.shop_scores(session, [shop_id])[shop_id]
+        shop=shops.get_shop(session, shop_id),
+        dsr=scores.shop_scores(session, [shop_id])[shop_id],
+        coupons=promotions.claimable(session, shop_id),
     )
 
 
