@@ -108,6 +108,14 @@ class ProductParts:
     dsr: ShopScoresOut
 
 
+# A shop's facts on its products' pages (name, DSR, claimable coupons) and a category's return rule
+# are kept longer than a product's: with 1 s, a page at random over 10,000 products rebuilt them for
+# nearly every page (100 shops, 150 categories). None of them decides what is sold or at what price:
+# the product's price, stock and visibility (a frozen shop's products too) come from the product's
+# document under the 1 s bound; claiming a coupon and the after-sales rules are checked when used.
+SHOP_FACTS_TTL = 10.0
+
+
 @dataclass(frozen=True, slots=True)
 class _ShopParts:
     """A shop's part of its products' pages: read once per shop, not once per product (a shop has
@@ -125,11 +133,14 @@ def _parts(session: Session, cache: ReadCache, product_id: int) -> ProductParts 
     if document is None:
         return None
     product = ProductDetail.model_validate(document)
-    shop_parts = cache.value(f"pshop|{product.shop_id}", lambda: _shop_parts(session, product.shop_id))
+    shop_parts = cache.value(
+        f"pshop|{product.shop_id}", lambda: _shop_parts(session, product.shop_id), ttl=SHOP_FACTS_TTL
+    )
     exempt = cache.value(
         # the guarantees the category's rules give (生鲜 and the like: no 七天无理由)
         f"pcat|{product.category_id}",
         lambda: categories.return_exemptions(session, [product.category_id]).get(product.category_id, False),
+        ttl=SHOP_FACTS_TTL,
     )
     skus = [
         {

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
 from laotie.core.auth import Principal, PublicAccess
+from laotie.core.db import Database
 from laotie.core.http import PathId, get_session
 from laotie.core.money import parse_hundredths
 from laotie.core.pagination import PageParams
@@ -101,6 +102,16 @@ def home(
     return render(
         request, session, principal, "discovery/home.html", **_home_context(session, stream, tab, page)
     )
+
+
+def kept_visitor_home(db: Database) -> bytes | None:
+    """The visitor's first home page if one is kept (``web.fast_reads`` answers it on the event loop),
+    its impressions logged for this view; ``None`` if it must be built (the route builds it)."""
+    shared = catalog.read_cache_for(db).kept_value("home|recommend|1")
+    if not isinstance(shared, _VisitorHome):
+        return None
+    feed.record_shown(shared.stream, None)
+    return shared.html
 
 
 # The feed's candidates come from the search index (kept by the outbox after each commit, so the

@@ -13,8 +13,11 @@ from httpx import Response
 from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
+from laotie.core.db import Database
+from laotie.core.outbox import OutboxWorker
+from laotie.feed import service as feed
 from laotie.web import fast_reads
-from tests.factories.catalog import make_listed_product, owner_principal
+from tests.factories.catalog import make_listed_product, make_listed_products, owner_principal
 from tests.factories.shops import make_open_shop
 
 HEADERS = ("etag", "cache-control", "content-type", "content-length")
@@ -91,3 +94,41 @@ def test_what_the_fast_path_declines_keeps_the_routes_answer(
     assert client.get(f"/p/{product.id}", headers={"Authorization": "Bearer nope"}).status_code in (200, 401)
     assert client.head(f"/api/v1/products/{product.id}").status_code in (200, 405)
     assert answered == []
+
+
+def _drain(db: Database) -> None:
+    OutboxWorker(db).run_until_idle()
+
+
+def test_a_visitors_home_is_built_once_and_each_view_is_logged(
+    client: TestClient, session: Session, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[bytes] = []
+    real = fast_reads._send_html
+
+    async def counting(send, html):  # type: ignore[no-untyped-def]
+        sent.append(html)
+        await real(send, html)
+
+    monkeypatch.setattr(fast_reads, "_send_html", counting)
+    feed.forget_pending_impressions()
+    shop_id, _, _ = make_open_shop(session)
+    products = make_listed_products(session, shop_id, 3)
+    session.commit()
+    _drain(db)
+    first = client.get("/")
+    assert first.status_code == 200 and all(f'/p/{p}"' in first.text for p in products)
+    shown = feed.flush_impressions(session)
+    assert shown >= 3
+    again = client.get("/")  # kept: the fast path answers it, and logs this view as well
+    assert again.content == first.content and sent == [first.content]
+    assert feed.flush_impressions(session) == shown
+    # a product delisted in this process leaves the visitors' home at once
+    catalog.delist(session, owner_principal(session, shop_id), products[0])
+    session.commit()
+    _drain(db)
+    assert f'/p/{products[0]}"' not in client.get("/").text
+    # a one-shot message or a signed-in visitor gets a page of their own
+    client.cookies.set("laotie_flash", "hi")
+    assert "hi" in client.get("/").text
+    session.commit()
