@@ -49,9 +49,10 @@ _SHOWN = (
     "live_session",  # the live cart: its pinned item and whether the room is on air
     "live_cart_item",
     "live_flash_",
-    "search_doc",  # the home feed's cards (web.pages_discovery)
-    "video_video",  # the home page's video strip
 )
+# Not watched: the search index and videos behind the visitors' home page (``web.pages_discovery``,
+# kept 5 s). Each process's impression flush updates ``search_doc`` every few seconds: watching it
+# emptied every product's detail and page with it.
 _WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCA")
 _caches: WeakKeyDictionary[Database, ReadCache] = WeakKeyDictionary()
 
