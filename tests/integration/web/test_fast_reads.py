@@ -5,17 +5,21 @@ route; the two answers must be the same bytes, status and headers."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from laotie.catalog import service as catalog
+from laotie.catalog.http_cache import cache_for
 from laotie.core.db import Database
 from laotie.core.outbox import OutboxWorker
 from laotie.feed import service as feed
+from laotie.shops.models import Shop, ShopStatus
 from laotie.web import fast_reads
 from tests.factories.catalog import make_listed_product, make_listed_products, owner_principal
 from tests.factories.shops import make_open_shop
@@ -132,3 +136,31 @@ def test_a_visitors_home_is_built_once_and_each_view_is_logged(
     client.cookies.set("laotie_flash", "hi")
     assert "hi" in client.get("/").text
     session.commit()
+
+
+def test_a_frozen_shops_product_leaves_the_fast_answers_within_the_bound_though_shop_facts_are_kept(
+    client: TestClient, session: Session, db: Database
+) -> None:
+    """Shop facts are kept 10 s on product pages, but whether a product is shown comes from its own
+    document (1 s): a shop frozen by another process takes its products off the detail and the page
+    within the bound."""
+    cache_for(db).ttl = 0.4
+    other = Database(db.url, pool_size=2)
+    try:
+        shop_id, _, _ = make_open_shop(session)
+        product = make_listed_product(session, shop_id)
+        assert client.get(f"/p/{product.id}").status_code == 200
+        assert client.get(f"/api/v1/products/{product.id}").status_code == 200
+        with other.engine.begin() as conn:  # a writer in another process: this one's watch never sees it
+            conn.execute(update(Shop).where(Shop.id == shop_id).values(status=ShopStatus.FROZEN))
+        frozen_at = time.monotonic()
+        for path in (f"/p/{product.id}", f"/api/v1/products/{product.id}"):
+            while True:
+                asked = time.monotonic()
+                if client.get(path).status_code == 404:
+                    break
+                assert asked - frozen_at <= 0.4 + 0.05, f"{path} outlived the bound"
+                time.sleep(0.02)
+    finally:
+        other.dispose()
+        cache_for(db).ttl = 1.0
