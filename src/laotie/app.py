@@ -51,6 +51,7 @@ from laotie.shops import router as shops_router
 from laotie.social import router as social_router
 from laotie.video import router as video_router
 from laotie.web import pages
+from laotie.web.fast_reads import FastReadsMiddleware
 
 # FastAPI tries routes in the order they were included, each by its path pattern: the buy path of a
 # flash sale comes first (measured: behind every other router it cost more than the rest of the
@@ -175,6 +176,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     app.add_middleware(RejectNulMiddleware)
     app.add_middleware(BodyLimitMiddleware)  # outside anything that reads a body
+    # The busiest public reads, answered before routing (``web.fast_reads``); they read no body.
+    app.add_middleware(FastReadsMiddleware)
     app.add_middleware(RawSendMiddleware)  # outermost: live viewers' sockets are written directly
     app.include_router(health_router)
     for router in ROUTERS:

@@ -50,6 +50,9 @@ _SHOWN = (
     "live_cart_item",
     "live_flash_",
 )
+# Not watched: the search index and videos behind the visitors' home page (``web.pages_discovery``,
+# kept 5 s). Each process's impression flush updates ``search_doc`` every few seconds: watching it
+# emptied every product's detail and page with it.
 _WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCA")
 _caches: WeakKeyDictionary[Database, ReadCache] = WeakKeyDictionary()
 
@@ -193,12 +196,65 @@ async def ready(
 ) -> Ready | None:
     """The cached body for ``key``, built now if it is missing or too old; ``None`` if ``build``
     found nothing to show. ``build`` gets a Connection, or a Session when ``session``."""
-    db: Database = request.app.state.db
+    return await ready_in(request.app.state.db, key, build, session=session)
+
+
+async def ready_in(
+    db: Database, key: str, build: Callable[[Any], bytes | None], *, session: bool = False
+) -> Ready | None:
+    """``ready`` for callers without a Request (the ASGI fast path, ``web.fast_reads``)."""
     cache = cache_for(db)
     found = cache.get(key)
     if found is not None:
         return found
     return await _misses_of(db, cache).ready(key, build, session)
+
+
+def detail_key(product_id: int) -> str:
+    return f"d|{product_id}"
+
+
+def detail_build(db: Database, product_id: int) -> Callable[[Any], bytes | None]:
+    cache = cache_for(db)
+    return lambda conn: public_reads.detail_body(conn, product_id, cache)
+
+
+def shelf_key(
+    limit: int,
+    offset: int,
+    category_id: int | None,
+    shop_id: int | None,
+    q: str | None,
+    sort: str,
+    cursor: str | None,
+) -> str:
+    return f"s|{limit}|{offset}|{category_id}|{shop_id}|{q or ''}|{sort}|{cursor or ''}"
+
+
+def shelf_build(
+    limit: int,
+    offset: int,
+    category_id: int | None,
+    shop_id: int | None,
+    q: str | None,
+    sort: Any,
+    cursor: str | None,
+) -> Callable[[Any], bytes | None]:
+    def build(reader: Any) -> bytes:
+        return public_reads.dumps(
+            public_reads.shelf_document(
+                reader,
+                limit=limit,
+                offset=offset,
+                category_id=category_id,
+                shop_id=shop_id,
+                q=q,
+                sort=sort,
+                cursor=cursor or None,
+            )
+        )
+
+    return build
 
 
 def answer(request: Request, body: Ready, media_type: str = "application/json") -> Response:

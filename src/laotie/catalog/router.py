@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
-from laotie.catalog import errors, http_cache, public_reads, service
+from laotie.catalog import errors, http_cache, service
 from laotie.catalog.schemas import (
     MAX_ID,
     ImageOut,
@@ -79,22 +79,8 @@ async def shelf(
 ) -> Response:
     """The buyer shelf (the same for every caller, so it needs no token). At most
     ``core.read_cache`` TTL (1 s) old; ``total`` at most ``public_reads.COUNTS_TTL`` (30 s; 5 s with shop_id or q)."""
-    key = f"s|{params.limit}|{params.offset}|{category_id}|{shop_id}|{q or ''}|{sort}|{cursor or ''}"
-
-    def build(session: Session) -> bytes:
-        return public_reads.dumps(
-            public_reads.shelf_document(
-                session,
-                limit=params.limit,
-                offset=params.offset,
-                category_id=category_id,
-                shop_id=shop_id,
-                q=q,
-                sort=sort,
-                cursor=cursor or None,
-            )
-        )
-
+    key = http_cache.shelf_key(params.limit, params.offset, category_id, shop_id, q, sort, cursor)
+    build = http_cache.shelf_build(params.limit, params.offset, category_id, shop_id, q, sort, cursor)
     body = await http_cache.ready(request, key, build)
     assert body is not None
     return http_cache.answer(request, body)
@@ -108,9 +94,9 @@ async def shelf(
 )
 async def product_page(request: Request, product_id: PathId, _: None = NoPrincipal) -> Response:
     """A product on the shelf, at most ``core.read_cache`` TTL (1 s) old; buying rereads it."""
-    cache = http_cache.cache_for(request.app.state.db)
+    db = request.app.state.db
     body = await http_cache.ready(
-        request, f"d|{product_id}", lambda conn: public_reads.detail_body(conn, product_id, cache)
+        request, http_cache.detail_key(product_id), http_cache.detail_build(db, product_id)
     )
     if body is None:
         return error_response(request, errors.PRODUCT_NOT_FOUND(product_id=product_id))

@@ -10,7 +10,9 @@ from __future__ import annotations
 from laotie.catalog.filing import refile_products
 from laotie.catalog.http_cache import answer as cached_answer
 from laotie.catalog.http_cache import cache_for as read_cache_for
+from laotie.catalog.http_cache import detail_build, detail_key, shelf_build, shelf_key
 from laotie.catalog.http_cache import ready as cached_read
+from laotie.catalog.http_cache import ready_in as cached_read_in
 from laotie.catalog.images import StoredFile, add_image, delete_image, image_file, process_image
 from laotie.catalog.lifecycle import (
     ACTIONS,
@@ -58,9 +60,12 @@ __all__ = [
     "cached_answer",
     "cached_detail_document",
     "cached_read",
+    "cached_read_in",
     "create_product",
     "delete_image",
     "delist",
+    "detail_build",
+    "detail_key",
     "get_listed",
     "get_product",
     "governance_delist",
@@ -85,6 +90,8 @@ __all__ = [
     "search_facts",
     "set_sku_price",
     "set_sku_stock",
+    "shelf_build",
+    "shelf_key",
     "shop_product_ids",
     "skus_for_sale",
     "staff_delist",

@@ -67,7 +67,9 @@ class ReadCache:
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: dict[str, Ready] = {}
-        self._values: dict[str, tuple[Any, float]] = {}
+        # value, expires, and its build's start for the builds that use it (None: a value with a bound
+        # of its own, which does not shorten theirs)
+        self._values: dict[str, tuple[Any, float, float | None]] = {}
         self._lock = threading.Lock()
         self._building = threading.local()  # .starts: the builds under way in this thread, innermost last
 
@@ -120,14 +122,26 @@ class ReadCache:
                 self._entries.pop(next(iter(self._entries)))
         return ready
 
-    def value(self, key: str, build: Callable[[], V]) -> V:
+    def kept_value(self, key: str) -> Any | None:
+        """The value kept for ``key`` if it is still within its bound, else ``None`` (no build)."""
+        kept = self._values.get(key)
+        if kept is None or kept[1] <= time.monotonic():
+            return None
+        if kept[2] is not None:
+            self._used(kept[2])
+        return kept[0]
+
+    def value(self, key: str, build: Callable[[], V], ttl: float | None = None) -> V:
         """A part of a page rather than its bytes (a product's promotions, its shop's scores), under
         the same bound and the same clearing: for pages that are personal as a whole but show parts
         that are the same for everyone. The value is shared between requests and threads: callers
-        only read it. An exception from ``build`` is not kept."""
+        only read it. An exception from ``build`` is not kept. ``ttl``: a bound of its own for this
+        value instead of the cache's (the visitors' home page; a shop's facts on a product page),
+        stated where it is used; a build that uses such a value keeps its own bound."""
         kept = self._values.get(key)
         if kept is not None and kept[1] > time.monotonic():
-            self._used(kept[1] - self.ttl)
+            if kept[2] is not None:
+                self._used(kept[2])
             return cast(V, kept[0])
         if self.ttl <= 0:
             return build()
@@ -138,7 +152,10 @@ class ReadCache:
             started = self._end()
         with self._lock:
             self._values.pop(key, None)
-            self._values[key] = (value, started + self.ttl)
+            if ttl is None:
+                self._values[key] = (value, started + self.ttl, started)
+            else:
+                self._values[key] = (value, started + ttl, None)
             while len(self._values) > self.max_entries:
                 self._values.pop(next(iter(self._values)))
         return value

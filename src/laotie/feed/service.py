@@ -92,6 +92,15 @@ def feed(
     )
 
 
+def record_shown(page: FeedPage, viewer_id: int | None) -> None:
+    """Log one more view of a page built with ``record=False`` (the home page's shared copy for
+    visitors who are not signed in: built once, logged per view)."""
+    surface = "home" if page.tab == "recommend" else page.tab
+    RECORDER.add(
+        [Shown(surface, it.kind, it.id, it.shop_id, it.position, viewer_id, page.policy) for it in page.items]
+    )
+
+
 def record_hits(
     surface: str, hits: list[ProductHit], offset: int, viewer_id: int | None, policy: str = ""
 ) -> None:

@@ -25,7 +25,7 @@ from laotie.promotions.coupon_choice import CouponChoices, Unusable, best_combin
 from laotie.promotions.models import Campaign, CampaignItem, EnrolmentStatus, MultiBuy, Subsidy
 from laotie.promotions.offers import OfferBook, chosen_coupons, deal_blocked, load_book, offers_for
 from laotie.promotions.pricing import DEAL, Breakdown, CartLine, price
-from laotie.promotions.schemas import ProductPromotionsOut, SkuPromotionOut
+from laotie.promotions.schemas import CouponOut, ProductPromotionsOut, SkuPromotionOut
 from laotie.promotions.setup import (
     budget,
     budgets,
@@ -146,8 +146,12 @@ def product_promotions(session: Session, product_id: int) -> ProductPromotionsOu
     return promotions_of(session, catalog.get_listed(session, product_id))
 
 
-def promotions_of(session: Session, product: ProductDetail) -> ProductPromotionsOut:
-    """``product_promotions`` for a product the caller has already read (the product page has)."""
+def promotions_of(
+    session: Session, product: ProductDetail, coupons: list[CouponOut] | None = None
+) -> ProductPromotionsOut:
+    """``product_promotions`` for a product the caller has already read (the product page has).
+    ``coupons``: the shop's claimable coupons if the caller already holds them (the product page
+    reads them once per shop, not once per product)."""
     from laotie.promotions.wallet import claimable as shop_claimable
 
     product_id = product.id
@@ -195,7 +199,7 @@ def promotions_of(session: Session, product: ProductDetail) -> ProductPromotions
         product_id=product_id,
         skus=skus,
         multibuys=multibuys,
-        coupons=shop_claimable(session, product.shop_id),
+        coupons=shop_claimable(session, product.shop_id) if coupons is None else coupons,
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -20,7 +22,7 @@ from laotie.core.http import PathId, session_gate
 from laotie.core.read_cache import ReadCache
 from laotie.core.uow import unit_of_work
 from laotie.promotions import service as promotions
-from laotie.promotions.schemas import ProductPromotionsOut
+from laotie.promotions.schemas import CouponOut, ProductPromotionsOut
 from laotie.scores import service as scores
 from laotie.scores.schemas import ShopScoresOut
 from laotie.shops import service as shops
@@ -29,6 +31,20 @@ from laotie.web import pages_logistics
 from laotie.web.rendering import FLASH_COOKIE, PageRoute, env, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
+HTML = "text/html; charset=utf-8"
+# A visitor's page may be kept by the browser but not by a shared cache (it is the page of someone
+# not signed in; a shared cache could hand it to a signed-in buyer), and is revalidated every time.
+ANONYMOUS_CACHE_CONTROL = "private, no-cache"
+
+
+def anonymous_key(product_id: int, region: str | None, sq: str) -> str:
+    return f"p|{product_id}|{region or ''}|{sq}"
+
+
+def anonymous_build(db: Database, product_id: int, region: str | None, sq: str) -> Callable[[Session], bytes]:
+    """The page of a visitor who is not signed in (no token, no one-shot message): the same for all
+    of them. PRODUCT_NOT_FOUND when the product is not on the shelf."""
+    return lambda session: _anonymous_page(db, session, product_id, region, sq)
 
 
 @router.get("/p/{product_id}", response_class=HTMLResponse)
@@ -46,16 +62,16 @@ async def product_page(
     sq = " ".join(sq.split())
     token = _token(request)
     if token is None and FLASH_COOKIE not in request.cookies:
-        key = f"p|{product_id}|{region or ''}|{sq}"
+        db = request.app.state.db
         ready = await catalog.cached_read(
             request,
-            key,
-            lambda session: bytes(_page(request, session, None, product_id, region, sq).body),
+            anonymous_key(product_id, region, sq),
+            anonymous_build(db, product_id, region, sq),
             session=True,
         )
         assert ready is not None
-        response = catalog.cached_answer(request, ready, media_type="text/html; charset=utf-8")
-        response.headers["Cache-Control"] = "private, no-cache"
+        response = catalog.cached_answer(request, ready, media_type=HTML)
+        response.headers["Cache-Control"] = ANONYMOUS_CACHE_CONTROL
         return response
     db = request.app.state.db
     async with session_gate(db):
@@ -92,6 +108,14 @@ class ProductParts:
     dsr: ShopScoresOut
 
 
+# A shop's facts on its products' pages (name, DSR, claimable coupons) and a category's return rule
+# are kept longer than a product's: with 1 s, a page at random over 10,000 products rebuilt them for
+# nearly every page (100 shops, 150 categories). None of them decides what is sold or at what price:
+# the product's price, stock and visibility (a frozen shop's products too) come from the product's
+# document under the 1 s bound; claiming a coupon and the after-sales rules are checked when used.
+SHOP_FACTS_TTL = 10.0
+
+
 @dataclass(frozen=True, slots=True)
 class _ShopParts:
     """A shop's part of its products' pages: read once per shop, not once per product (a shop has
@@ -99,6 +123,7 @@ class _ShopParts:
 
     shop: ShopOut
     dsr: ShopScoresOut
+    coupons: list[CouponOut]  # the shop's claimable coupons: the same on each of its products' pages
 
 
 def _parts(session: Session, cache: ReadCache, product_id: int) -> ProductParts | None:
@@ -108,11 +133,14 @@ def _parts(session: Session, cache: ReadCache, product_id: int) -> ProductParts 
     if document is None:
         return None
     product = ProductDetail.model_validate(document)
-    shop_parts = cache.value(f"pshop|{product.shop_id}", lambda: _shop_parts(session, product.shop_id))
+    shop_parts = cache.value(
+        f"pshop|{product.shop_id}", lambda: _shop_parts(session, product.shop_id), ttl=SHOP_FACTS_TTL
+    )
     exempt = cache.value(
         # the guarantees the category's rules give (生鲜 and the like: no 七天无理由)
         f"pcat|{product.category_id}",
         lambda: categories.return_exemptions(session, [product.category_id]).get(product.category_id, False),
+        ttl=SHOP_FACTS_TTL,
     )
     skus = [
         {
@@ -129,7 +157,9 @@ def _parts(session: Session, cache: ReadCache, product_id: int) -> ProductParts 
         product=product,
         shop=shop_parts.shop,
         skus=skus,
-        promos=promotions.promotions_of(session, product),  # campaign / subsidy prices, multi-buy, coupons
+        promos=promotions.promotions_of(
+            session, product, shop_parts.coupons
+        ),  # campaign / subsidy prices, multi-buy, coupons
         return_exempt=exempt,
         dsr=shop_parts.dsr,  # the shop's three DSR against its category
     )
@@ -137,19 +167,16 @@ def _parts(session: Session, cache: ReadCache, product_id: int) -> ProductParts 
 
 def _shop_parts(session: Session, shop_id: int) -> _ShopParts:
     return _ShopParts(
-        shop=shops.get_shop(session, shop_id), dsr=scores.shop_scores(session, [shop_id])[shop_id]
+        shop=shops.get_shop(session, shop_id),
+        dsr=scores.shop_scores(session, [shop_id])[shop_id],
+        coupons=promotions.claimable(session, shop_id),
     )
 
 
-def _page(
-    request: Request,
-    session: Session,
-    principal: Principal | None,
-    product_id: int,
-    region: str | None,
-    sq: str,
-) -> HTMLResponse:
-    cache = catalog.read_cache_for(request.app.state.db)
+def _context(
+    db: Database, session: Session, principal: Principal | None, product_id: int, region: str | None, sq: str
+) -> dict[str, Any]:
+    cache = catalog.read_cache_for(db)
     parts = cache.value(f"pp|{product_id}", lambda: _parts(session, cache, product_id))
     if parts is None:
         raise catalog_errors.PRODUCT_NOT_FOUND(product_id=product_id)
@@ -162,7 +189,7 @@ def _page(
         if principal
         else {}
     )
-    context: dict[str, Any] = {
+    return {
         "product": parts.product,
         "shop": parts.shop,
         "skus": parts.skus,
@@ -174,10 +201,25 @@ def _page(
         "dsr": parts.dsr,
         "sq": sq,  # the search that led here: an order placed from this page carries it
     }
-    if principal is None and FLASH_COOKIE not in request.cookies:
-        # A visitor's page: nothing in the header to look up, and the template already compiled.
-        html = _PRODUCT_TEMPLATE.render(request=request, flash=None, me=None, principal=None, **context)
-        return HTMLResponse(html)
+
+
+def _anonymous_page(db: Database, session: Session, product_id: int, region: str | None, sq: str) -> bytes:
+    context = _context(db, session, None, product_id, region, sq)
+    # The template reads only the request's path (the log-in link's "next"): the same for every visitor.
+    here = SimpleNamespace(url=SimpleNamespace(path=f"/p/{product_id}"))
+    html = _PRODUCT_TEMPLATE.render(request=here, flash=None, me=None, principal=None, **context)
+    return html.encode()
+
+
+def _page(
+    request: Request,
+    session: Session,
+    principal: Principal | None,
+    product_id: int,
+    region: str | None,
+    sq: str,
+) -> HTMLResponse:
+    context = _context(request.app.state.db, session, principal, product_id, region, sq)
     return render(request, session, principal, "product.html", **context)
 
 

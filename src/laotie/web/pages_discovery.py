@@ -4,18 +4,23 @@ sorts, category and shop shelves (货架) and the mall home (商城). Every list
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from laotie.catalog import service as catalog
 from laotie.core.auth import Principal, PublicAccess
+from laotie.core.db import Database
 from laotie.core.http import PathId, get_session
 from laotie.core.money import parse_hundredths
 from laotie.core.pagination import PageParams
 from laotie.feed import service as feed
-from laotie.feed.schemas import TAB_LABELS
+from laotie.feed.schemas import TAB_LABELS, FeedPage
 from laotie.live import service as live
 from laotie.search import service as search
 from laotie.search.schemas import BAND_LABELS, SORT_LABELS, SORTS, Filters, SearchResult
@@ -23,7 +28,7 @@ from laotie.shops import service as shops
 from laotie.social import service as social
 from laotie.social.schemas import TargetKind
 from laotie.video import service as video
-from laotie.web.rendering import PageRoute, render
+from laotie.web.rendering import FLASH_COOKIE, PageRoute, env, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -82,25 +87,78 @@ def home(
     principal: Principal | None = PublicAccess,
 ) -> HTMLResponse:
     tab = tab if tab in TAB_LABELS else "recommend"
+    if principal is None and FLASH_COOKIE not in request.cookies:
+        # A visitor's home page is the same for every visitor: built once per HOME_TTL, one build at
+        # a time, and each view still logs its impressions (the feed's exposure counts views).
+        cache = catalog.read_cache_for(request.app.state.db)
+        key = f"home|{tab}|{page}"
+        shared = cache.kept_value(key)
+        if shared is None:
+            with _home_building:
+                shared = cache.value(key, lambda: _visitor_home(session, tab, page), ttl=HOME_TTL)
+        feed.record_shown(shared.stream, None)
+        return HTMLResponse(shared.html)
     stream = feed.feed(session, principal, tab, PAGE_SIZE, min((page - 1) * PAGE_SIZE, 200))
+    return render(
+        request, session, principal, "discovery/home.html", **_home_context(session, stream, tab, page)
+    )
+
+
+def kept_visitor_home(db: Database) -> bytes | None:
+    """The visitor's first home page if one is kept (``web.fast_reads`` answers it on the event loop),
+    its impressions logged for this view; ``None`` if it must be built (the route builds it)."""
+    shared = catalog.read_cache_for(db).kept_value("home|recommend|1")
+    if not isinstance(shared, _VisitorHome):
+        return None
+    feed.record_shown(shared.stream, None)
+    return shared.html
+
+
+# The feed's candidates come from the search index (kept by the outbox after each commit, so the
+# home feed already trails the catalogue by that lag); ranking them reads every listed product's
+# document, a second or more at 10,000 products: per view, that was the home page's whole cost.
+HOME_TTL = 5.0
+_home_building = threading.Lock()  # one build at a time: the others wait for it instead of repeating it
+
+
+@dataclass(frozen=True, slots=True)
+class _VisitorHome:
+    stream: FeedPage
+    html: bytes
+
+
+def _visitor_home(session: Session, tab: str, page: int) -> _VisitorHome:
+    stream = feed.feed(session, None, tab, PAGE_SIZE, min((page - 1) * PAGE_SIZE, 200), record=False)
+    here = SimpleNamespace(url=SimpleNamespace(path="/"))  # all the template reads of the request
+    html = _HOME_TEMPLATE.render(
+        request=here,
+        flash=None,
+        me=None,
+        principal=None,
+        unread=0,
+        **_home_context(session, stream, tab, page),
+    )
+    return _VisitorHome(stream, html.encode())
+
+
+def _home_context(session: Session, stream: FeedPage, tab: str, page: int) -> dict[str, Any]:
     first = tab == "recommend" and page == 1
     # Live commerce above the stream, as in the app: rooms on air and the newest short videos.
     on_air = live.on_air_cards(session, STRIP_SIZE) if first else []
     videos = video.feed(session, PageParams(limit=STRIP_SIZE, offset=0)).items if first else []
-    return render(
-        request,
-        session,
-        principal,
-        "discovery/home.html",
-        stream=stream,
-        tabs=TAB_LABELS,
-        tab=tab,
-        page=page,
-        categories=search.category_roots(session),
-        hot=search.hot_searches(session, 8),
-        on_air=on_air,
-        videos=videos,
-    )
+    return {
+        "stream": stream,
+        "tabs": TAB_LABELS,
+        "tab": tab,
+        "page": page,
+        "categories": search.category_roots(session),
+        "hot": search.hot_searches(session, 8),
+        "on_air": on_air,
+        "videos": videos,
+    }
+
+
+_HOME_TEMPLATE = env.overlay(auto_reload=False).get_template("discovery/home.html")
 
 
 @router.get("/search", response_class=HTMLResponse)

@@ -96,3 +96,20 @@ def test_an_entry_built_from_an_older_part_expires_with_that_part() -> None:
     # A nested build passes its start on the same way, and a fresh part leaves the bound alone.
     fresh = cache.get_or_build("other", lambda: str(cache.value("new", lambda: 3)).encode())
     assert fresh is not None and fresh.expires > page.expires
+
+
+def test_a_value_with_its_own_bound_lives_that_long_and_does_not_shorten_its_users() -> None:
+    """A shop's facts kept 10 s on a product page: kept past the cache's bound, cleared with it, and a
+    page built from them keeps its own bound (their age is stated separately)."""
+    cache = ReadCache(ttl=0.2)
+    builds: list[int] = []
+    cache.value("shop", lambda: builds.append(1) or "facts", ttl=5.0)
+    time.sleep(0.25)
+    assert cache.kept_value("shop") == "facts"
+    started = time.monotonic()
+    page = cache.get_or_build("page", lambda: cache.value("shop", lambda: "again", ttl=5.0).encode())
+    assert page is not None and page.body == b"facts" and page.expires >= started + 0.2 - 0.01
+    assert builds == [1]
+    cache.clear()
+    assert cache.kept_value("shop") is None
+    assert cache.value("shop", lambda: "rebuilt", ttl=5.0) == "rebuilt"
