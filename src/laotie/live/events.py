@@ -48,20 +48,23 @@ def _publish_from_outside(session_id: int, message: dict[str, Any]) -> None:
 
 
 class _RecentlySent:
-    """The notices this process published lately, by (order, verb). A run of events whose handler
-    failed part-way (Redis away for one publish) is retried one event at a time by the outbox; the
-    notices that did go out are not shown to the room a second time."""
+    """The notices this process published lately, by the outbox event they came from. A run of
+    events whose handler failed part-way (Redis away for one publish) is retried one event at a time
+    by the outbox, each under its own event id; the notices that did go out are not shown to the
+    room a second time. (An event made outside the outbox has no id and is always published.)"""
 
     def __init__(self, capacity: int = 20_000) -> None:
-        self._keys: OrderedDict[tuple[int, str], None] = OrderedDict()
+        self._keys: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
         self._capacity = capacity
 
-    def __contains__(self, key: tuple[int, str]) -> bool:
+    def __contains__(self, key: str | None) -> bool:
         with self._lock:
-            return key in self._keys
+            return key is not None and key in self._keys
 
-    def add(self, key: tuple[int, str]) -> None:
+    def add(self, key: str | None) -> None:
+        if key is None:
+            return
         with self._lock:
             self._keys[key] = None
             while len(self._keys) > self._capacity:
@@ -73,7 +76,7 @@ _sent = _RecentlySent()
 
 def _notice(ev: OrderPlaced | OrderPaid, verb: str) -> None:
     session_id = ev.live_session_id
-    if not session_id or (ev.order_id, verb) in _sent:
+    if not session_id or ev.event_id in _sent:
         return
     buyer = ev.buyer_id or 0
     message = {
@@ -87,7 +90,7 @@ def _notice(ev: OrderPlaced | OrderPaid, verb: str) -> None:
         hub.publish_threadsafe(int(session_id), message)
     else:
         _publish_from_outside(int(session_id), message)
-    _sent.add((ev.order_id, verb))
+    _sent.add(ev.event_id)
 
 
 def on_order_placed(session: Session, ev: OrderPlaced) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from dataclasses import replace
 
 import pytest
 import redis
@@ -76,7 +77,7 @@ def test_a_run_retried_after_a_failed_publish_shows_each_notice_once(monkeypatch
     monkeypatch.setattr(realtime, "_current", None)
     monkeypatch.setattr(live_events, "_publish_from_outside", publish)
     monkeypatch.setattr(live_events, "_sent", live_events._RecentlySent())
-    run = [_paid_in_room(order_id, 5) for order_id in (101, 102, 103)]
+    run = [replace(_paid_in_room(order_id, 5), event_id=f"ev{order_id}") for order_id in (101, 102, 103)]
     with pytest.raises(redis.ConnectionError):
         live_events.on_orders_paid(None, run)  # type: ignore[arg-type]
     for ev in run:  # what the outbox does after a failed run

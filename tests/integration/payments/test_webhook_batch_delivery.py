@@ -158,6 +158,20 @@ def test_a_bad_signature_refuses_the_whole_batch_and_the_sender_retries_it(
     assert state(db, intent.id).status == "succeeded" and len(booked(db, intent.reference_id)) == 1
 
 
+@pytest.mark.parametrize("path", [BATCH_PATH, WEBHOOK_PATH])
+def test_a_forged_body_with_nul_is_refused_and_kept_without_it(
+    db: Database, client: TestClient, path: str
+) -> None:
+    """PostgreSQL text cannot hold NUL: a refused body is kept for investigation with it replaced."""
+    r = client.post(
+        path, content=b'{"events": [{"id": "\x00"}]}\x00', headers={signature.HEADER: "t=1,v1=00"}
+    )
+    assert r.status_code == 400 and r.json()["error"]["code"] == "INVALID_SIGNATURE"
+    with unit_of_work(db, read_only=True) as s:
+        [body] = s.scalars(select(PaymentWebhookReceipt.body)).all()
+    assert "\x00" not in body and "\ufffd" in body
+
+
 def test_one_bad_event_among_good_ones_neither_loses_nor_blocks_them(
     db: Database, session: Session, client: TestClient
 ) -> None:
