@@ -61,6 +61,15 @@ def _shelf_params(query: bytes) -> dict[str, int] | None:
     return params
 
 
+def _product_id(pattern: re.Pattern[str], path: str) -> int | None:
+    """The id in a product path written the one canonical way, within the ids the routes accept."""
+    found = pattern.fullmatch(path)
+    if found is None:
+        return None
+    product_id = int(found.group(1))
+    return product_id if product_id <= MAX_ID else None
+
+
 def _header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope["headers"]:
         if key == name:
@@ -106,11 +115,8 @@ class FastReadsMiddleware:
 
     async def _ready(self, scope: Scope, path: str, query: bytes) -> tuple[Ready | None, bytes, bytes]:
         if path.startswith("/p/"):
-            found = _PAGE.fullmatch(path)
-            if found is None or query or not _anonymous(scope):
-                return None, b"", b""
-            product_id = int(found.group(1))
-            if product_id > MAX_ID:
+            product_id = _product_id(_PAGE, path)
+            if product_id is None or query or not _anonymous(scope):
                 return None, b"", b""
             db = scope["app"].state.db
             ready = await catalog.cached_read_in(
@@ -137,11 +143,8 @@ class FastReadsMiddleware:
                 catalog.shelf_build(limit, offset, category_id, None, None, "default", None),
             )
             return ready, _JSON, _CONTROL
-        found = _DETAIL.fullmatch(path)
-        if found is None or query:
-            return None, b"", b""
-        product_id = int(found.group(1))
-        if product_id > MAX_ID:
+        product_id = _product_id(_DETAIL, path)
+        if product_id is None or query:
             return None, b"", b""
         db = scope["app"].state.db
         ready = await catalog.cached_read_in(
