@@ -76,6 +76,7 @@ def backend_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 _databases: dict[str, Database] = {}
+_seeded_top: dict[Database, int] = {}  # the last id of the default category tree, per database
 
 
 def _database(backend: str, url: str) -> Database:
@@ -85,6 +86,8 @@ def _database(backend: str, url: str) -> Database:
         with unit_of_work(db) as session:
             categories.seed_default_tree(session)
             session.commit()
+        with db.engine.connect() as conn:
+            _seeded_top[db] = conn.execute(text("SELECT max(id) FROM categories_category")).scalar_one()
         _databases[backend] = db
     return _databases[backend]
 
@@ -100,6 +103,8 @@ def _empty_tables(db: Database) -> None:
         else:
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # Categories a test added go too: a later test (the simulator's world) sees the default tree.
+        conn.execute(text("DELETE FROM categories_category WHERE id > :top"), {"top": _seeded_top[db]})
 
 
 @pytest.fixture(params=BACKENDS)
