@@ -56,7 +56,7 @@ serve: setup web-deps
 	$(BIN)/laotie serve
 
 test: setup system-deps
-	$(BIN)/pytest $(PYTEST_ARGS) --cov=laotie --cov-report=
+	$(BIN)/pytest $(PYTEST_ARGS) --cov=laotie --cov-report= --durations=25
 
 # The fast lane while you work: unit tests and the integration tests on SQLite only (no PostgreSQL, no
 # browsers, no fuzzing). `make test` (and CI) still runs everything on both databases.

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, Table, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,9 @@ def postgres_url_for(name: str) -> str:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+            # A test database need not survive a crash: commits stop waiting for the disk (most of a
+            # PostgreSQL test's time was the WAL flush of its commits and of emptying the tables).
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     except Exception as exc:
         pytest.fail(
             f"PostgreSQL is required for the test suite and is unreachable at {POSTGRES_ADMIN_URL}: {exc}. "
@@ -101,10 +104,34 @@ def _empty_tables(db: Database) -> None:
             for table in tables:
                 conn.execute(table.delete())
         else:
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            _empty_postgres(conn, tables)
         # Categories a test added go too: a later test (the simulator's world) sees the default tree.
         conn.execute(text("DELETE FROM categories_category WHERE id > :top"), {"top": _seeded_top[db]})
+
+
+_OWNED_SEQUENCES = text(
+    "SELECT s.relname FROM pg_class s JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass"
+    " JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S' AND t.relname = ANY(:tables)"
+)
+
+
+def _empty_postgres(conn: Connection, tables: list[Table]) -> None:
+    """Delete the rows of the tables that have any, children first, and restart the id sequences
+    that moved: as TRUNCATE ... RESTART IDENTITY leaves them, in a few milliseconds instead of half a
+    second (TRUNCATE makes every one of ~120 tables a new file, which was a tenth of CI's time)."""
+    probe = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables)
+    filled = set(conn.execute(text(probe)).scalars())
+    for table in tables:
+        if table.name in filled:
+            conn.execute(table.delete())
+    owned = conn.execute(_OWNED_SEQUENCES, {"tables": [t.name for t in tables]}).scalars().all()
+    moved = conn.execute(
+        text("SELECT sequencename FROM pg_sequences WHERE last_value IS NOT NULL AND sequencename = ANY(:s)"),
+        {"s": list(owned)},
+    ).scalars()
+    restarts = [f"setval('\"{name}\"', 1, false)" for name in moved]
+    if restarts:
+        conn.execute(text("SELECT " + ", ".join(restarts)))
 
 
 @pytest.fixture(params=BACKENDS)

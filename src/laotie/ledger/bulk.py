@@ -42,9 +42,9 @@ def _account_ids(session: Session, legs: list[Posting]) -> dict[str, int]:
     for i in range(0, len(codes), CHUNK):
         chunk = codes[i : i + CHUNK]
         ids.update(
-            session.execute(select(LedgerAccount.code, LedgerAccount.id).where(LedgerAccount.code.in_(chunk)))
-            .tuples()
-            .all()
+            session.execute(
+                select(LedgerAccount.code, LedgerAccount.id).where(LedgerAccount.code.in_(chunk))
+            ).all()
         )
     missing = [c for c in codes if c not in ids]
     if missing:
@@ -67,9 +67,7 @@ def _account_ids(session: Session, legs: list[Posting]) -> dict[str, int]:
             ids.update(
                 session.execute(
                     select(LedgerAccount.code, LedgerAccount.id).where(LedgerAccount.code.in_(chunk))
-                )
-                .tuples()
-                .all()
+                ).all()
             )
     return ids
 

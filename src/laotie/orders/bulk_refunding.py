@@ -188,9 +188,7 @@ def _release_unshipped(session: Session, orders: Sequence[RefundableOrder]) -> N
             select(OrderLine.id, OrderLine.discounts).where(
                 OrderLine.order_id.in_([o.order_id for o in orders])
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     to_shelf: dict[int, int] = {}
     quotas: dict[tuple[int, int], int] = {}

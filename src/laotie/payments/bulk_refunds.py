@@ -64,9 +64,7 @@ def refund_many(session: Session, items: Sequence[RefundIn]) -> list[int]:
                 PaymentRefund.intent_id.in_(intent_ids),
                 PaymentRefund.idempotency_key.in_([i.idempotency_key for i in items]),
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     left: dict[int, int] = {}
     legs = []

@@ -44,7 +44,9 @@ def test_price_changes_are_recorded_with_time_author_and_reason(session: Session
     # The crossed-out price never undercuts the real one, and the shelf shows the new price.
     assert catalog.get_listed(session, product.id).skus[0].original_price_fen == 15900
     assert catalog.get_listed(session, product.id).min_price_fen == 15900
-    announced = session.scalars(select(OutboxEvent).where(OutboxEvent.topic == "SkuPriceChanged")).all()
+    announced = session.scalars(
+        select(OutboxEvent).where(OutboxEvent.topic == "SkuPriceChanged").order_by(OutboxEvent.id)
+    ).all()
     assert [(e.payload["old_price_fen"], e.payload["new_price_fen"]) for e in announced] == [
         (None, 9900),
         (9900, 7900),
