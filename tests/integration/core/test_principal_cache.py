@@ -107,6 +107,7 @@ def test_the_batched_look_up_agrees_with_the_single_one(db: Database, session: S
     session.execute(update(AccessToken).where(AccessToken.user_id == tokens[2][0]).values(expires_at=now))
     session.execute(update(User).where(User.id == tokens[3][0]).values(disabled_at=now))
     session.commit()
+    session.expire_all()  # the users registered above are in the identity map as they were
     wanted = [t for _, t in tokens] + ["forged"]
     many = accounts.resolve_principals(session, wanted)
     assert many == {t: accounts.resolve_principal(session, t) for t in wanted}
