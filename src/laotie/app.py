@@ -24,6 +24,7 @@ from laotie.core.auth import NoPrincipal
 from laotie.core.batching import close_group_commits
 from laotie.core.collector import server_collector
 from laotie.core.db import Database
+from laotie.core.fast_routes import FastRoutesMiddleware
 from laotie.core.http import ERROR_RESPONSES, RejectNulMiddleware, install_error_handlers
 from laotie.core.outbox import OutboxWorker
 from laotie.core.principal_cache import PrincipalCache, database_loader
@@ -174,6 +175,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.placement_batcher = PlacementBatcher(database)
     live_realtime.install(app, settings, database)
     install_error_handlers(app)
+    # Paying in a flash sale, answered before routing (``core.fast_routes``), inside the body checks.
+    app.add_middleware(FastRoutesMiddleware, routes=[orders_router.FAST_PAY, sandbox_router.FAST_CONFIRM])
     app.add_middleware(RejectNulMiddleware)
     app.add_middleware(BodyLimitMiddleware)  # outside anything that reads a body
     # The busiest public reads, answered before routing (``web.fast_reads``); they read no body.

@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     # Events the sandbox's sender puts in one signed request (its batch endpoint, at most 100);
     # 1 sends each notification alone to the single-event endpoint, as an integrator's PSP may.
     sandbox_webhook_batch_events: int = 100
+    # After a pass that sent less than a full lease, the sender lets due notifications gather this
+    # long before the next (a flash sale's payments then arrive in fewer, larger batch requests).
+    sandbox_webhook_gather_seconds: float = 0.2
     # Settlement: the smallest withdrawal a shop may ask for, and how long a withdrawal may wait for its
     # payout to be sent before the periodic job sends it again (the provider deduplicates).
     withdrawal_min_fen: int = 100

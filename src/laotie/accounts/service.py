@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from laotie.accounts import errors
@@ -199,28 +199,39 @@ def resolve_principal(session: Session, token: str) -> Principal | None:
     return Principal(user_id=user.id, roles=frozenset(Role(r.role) for r in user.roles), token_id=row.id)
 
 
+# The principal cache's batched look-up, built once: rebuilding these ORM selects per look-up cost
+# more than running them (issue 15, session 6: the misses of a flash sale's pay phase, whose tokens
+# were cached during the rush more than the cache's few seconds before).
+_TOKENS = AccessToken.__table__
+_USERS = User.__table__
+_ROLES = UserRole.__table__
+_LIVE_TOKENS = (
+    select(_TOKENS.c.token_hash, _TOKENS.c.id, _TOKENS.c.user_id)
+    .select_from(_TOKENS.join(_USERS, _USERS.c.id == _TOKENS.c.user_id))
+    .where(
+        _TOKENS.c.token_hash.in_(bindparam("hashes", expanding=True)),
+        _TOKENS.c.revoked_at.is_(None),
+        _TOKENS.c.expires_at > bindparam("now"),
+        _USERS.c.disabled_at.is_(None),
+    )
+)
+_ROLES_OF = select(_ROLES.c.user_id, _ROLES.c.role).where(
+    _ROLES.c.user_id.in_(bindparam("user_ids", expanding=True))
+)
+
+
 def resolve_principals(session: Session, tokens: list[str]) -> dict[str, Principal | None]:
     """``resolve_principal`` for many tokens in two queries (the principal cache's batched misses)."""
     by_hash = {token_hash(t): t for t in tokens}
     found: dict[str, Principal | None] = dict.fromkeys(tokens)
     if not by_hash:
         return found
-    rows = session.execute(
-        select(AccessToken.token_hash, AccessToken.id, AccessToken.user_id)
-        .join(User, User.id == AccessToken.user_id)
-        .where(
-            AccessToken.token_hash.in_(list(by_hash)),
-            AccessToken.revoked_at.is_(None),
-            AccessToken.expires_at > clock.now(),
-            User.disabled_at.is_(None),
-        )
-    ).all()
+    conn = session.connection()
+    rows = conn.execute(_LIVE_TOKENS, {"hashes": list(by_hash), "now": clock.now()}).all()
     roles: dict[int, set[Role]] = {}
     user_ids = {user_id for _, _, user_id in rows}
     if user_ids:
-        for user_id, role in session.execute(
-            select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(user_ids))
-        ):
+        for user_id, role in conn.execute(_ROLES_OF, {"user_ids": list(user_ids)}):
             roles.setdefault(user_id, set()).add(Role(role))
     for digest, token_id, user_id in rows:
         found[by_hash[digest]] = Principal(

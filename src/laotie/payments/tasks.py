@@ -30,7 +30,9 @@ def start_sandbox_webhooks(db: Database, settings: Settings) -> Callable[[], Non
     if not settings.sandbox_webhook_delivery:
         return None
     deliverer = WebhookDeliverer(db)
-    stop = deliverer.start_thread(settings.public_url)[1]
+    stop = deliverer.start_thread(
+        settings.public_url, gather_seconds=settings.sandbox_webhook_gather_seconds
+    )[1]
 
     def close() -> None:
         stop.set()

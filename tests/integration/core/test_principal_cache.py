@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from laotie.accounts import service as accounts
+from laotie.accounts.models import AccessToken, User
+from laotie.core import clock
 from laotie.core.auth import Principal, Role
 from laotie.core.db import Database
 from laotie.core.principal_cache import PrincipalCache, database_loader
@@ -90,3 +93,26 @@ def test_forget_user_drops_every_token_of_that_user_only() -> None:
     asyncio.run(warm())
     cache.forget_user(1)
     assert cache.get("u1") == (False, None) and cache.get("u2")[0]
+
+
+def test_the_batched_look_up_agrees_with_the_single_one(db: Database, session: Session) -> None:
+    """Live, revoked, expired, a disabled user's, unknown: ``resolve_principals`` answers each token
+    as ``resolve_principal`` does, roles included."""
+    tokens = []
+    for roles in ((Role.BUYER,), (Role.BUYER, Role.MERCHANT_OWNER), (Role.BUYER,), (Role.BUYER,)):
+        user_id, headers = make_user(session, *roles)
+        tokens.append((user_id, headers["Authorization"].removeprefix("Bearer ")))
+    now = clock.now()
+    session.execute(update(AccessToken).where(AccessToken.user_id == tokens[1][0]).values(revoked_at=now))
+    session.execute(update(AccessToken).where(AccessToken.user_id == tokens[2][0]).values(expires_at=now))
+    session.execute(update(User).where(User.id == tokens[3][0]).values(disabled_at=now))
+    session.commit()
+    session.expire_all()  # the users registered above are in the identity map as they were
+    wanted = [t for _, t in tokens] + ["forged"]
+    many = accounts.resolve_principals(session, wanted)
+    assert many == {t: accounts.resolve_principal(session, t) for t in wanted}
+    assert many[tokens[0][1]] is not None and [v is None for v in many.values()] == [False] + [True] * 4
+    user_id, headers = make_user(session, Role.BUYER, Role.MERCHANT_OWNER)
+    merchant = accounts.resolve_principals(session, [headers["Authorization"].removeprefix("Bearer ")])
+    (principal,) = merchant.values()
+    assert principal is not None and principal.roles == {Role.BUYER, Role.MERCHANT_OWNER}

@@ -4,11 +4,12 @@ the sender marks exactly those delivered and retries the others."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from laotie.core import clock
@@ -16,7 +17,7 @@ from laotie.core.db import Database
 from laotie.core.uow import unit_of_work
 from laotie.payments.models import PaymentWebhookReceipt
 from laotie.payments.sandbox import notices, sending, signature
-from laotie.payments.sandbox.delivery import WEBHOOK_PATH, deliver_pending, encode
+from laotie.payments.sandbox.delivery import WEBHOOK_PATH, WebhookDeliverer, deliver_pending, encode
 from laotie.payments.sandbox.models import SandboxWebhook
 from laotie.payments.sandbox.webhook_doc import BATCH_PATH, MAX_BATCH_BYTES
 from laotie.settings import get_settings
@@ -237,3 +238,19 @@ def test_one_at_a_time_still_goes_to_the_single_endpoint(
     report = deliver_pending(db, counting, batch_events=1)
     assert counting.paths == [WEBHOOK_PATH] * 3 and report.acknowledged == 3
     assert state(db, intent.id).status == "succeeded" and len(booked(db, intent.reference_id)) == 1
+
+
+def test_a_lease_with_nothing_due_does_not_wait_for_the_write_lock(db: Database) -> None:
+    """The sender is woken by every commit that queues a notification (each due a delay later): on
+    SQLite, finding nothing due is a read, so it never queues behind (or ahead of) the writers."""
+    if not db.is_sqlite:
+        pytest.skip("the write lock: SQLite (PostgreSQL's lease locks only the rows it takes)")
+    deliverer = WebhookDeliverer(db)
+    try:
+        with unit_of_work(db) as writer:  # another writer holds SQLite's write lock meanwhile
+            writer.execute(update(SandboxWebhook).values(attempts=SandboxWebhook.attempts))
+            done = ThreadPoolExecutor(1).submit(deliverer.claim)
+            assert done.result(timeout=5) == []
+            writer.rollback()
+    finally:
+        deliverer.close()

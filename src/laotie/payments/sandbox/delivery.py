@@ -102,6 +102,8 @@ class WebhookDeliverer:
     def claim(self, ignore_schedule: bool = False) -> list[Claimed]:
         """Lease up to ``batch_size`` due notifications: one read and one update."""
         t = _TABLE
+        if self.db.is_sqlite and not ignore_schedule and not self._any_due():
+            return []
         with unit_of_work(self.db) as session:
             now = clock.now()
             query = (
@@ -121,6 +123,21 @@ class WebhookDeliverer:
                 )
             session.commit()
         return [Claimed(r.id, r.object_ref, r.attempts, encode(dict(r.payload))) for r in rows]
+
+    def _any_due(self) -> bool:
+        """Whether a notification is due, read without the write lock: on SQLite a lease is a write
+        transaction, and the sender is woken by every commit that queues one (each due a delay later)
+        or polls; a pass that finds nothing due should not make the payments' writer wait (issue 15)."""
+        t = _TABLE
+        with unit_of_work(self.db, read_only=True) as session:
+            due = session.execute(
+                select(t.c.id)
+                .where(
+                    t.c.delivered_at.is_(None), t.c.gave_up_at.is_(None), t.c.next_attempt_at <= clock.now()
+                )
+                .limit(1)
+            ).first()
+        return due is not None
 
     def send_all(self, claimed: list[Claimed], send: Send) -> list[Answer]:
         by_object: dict[str, list[Claimed]] = {}
@@ -193,7 +210,13 @@ class WebhookDeliverer:
                 report.failed += 1
         return report
 
-    def run_forever(self, stop: threading.Event, base_url: str, poll_seconds: float = 0.25) -> None:
+    def run_forever(
+        self, stop: threading.Event, base_url: str, poll_seconds: float = 0.25, gather_seconds: float = 0.0
+    ) -> None:
+        """Pass after pass while notifications are due; idle, wait for a wake-up or ``poll_seconds``.
+        A pass that leased less than a full batch is followed by ``gather_seconds`` of letting due
+        notifications accumulate (``settings.sandbox_webhook_gather_seconds``): the platform applies
+        a batch request's events together, at a cost per request and statement more than per event."""
         sender = KeepAliveSender(base_url)
         send = sender.exchange
         self._pool = ThreadPoolExecutor(max(self.concurrency, 1), "sandbox-send")
@@ -207,18 +230,20 @@ class WebhookDeliverer:
                 if not busy:
                     self.wake.wait(poll_seconds)
                     self.wake.clear()
+                elif busy < self.batch_size and gather_seconds > 0:
+                    stop.wait(gather_seconds)
         finally:
             self._pool.shutdown(wait=False)
             self._pool = None
             sender.close()
 
     def start_thread(
-        self, base_url: str, poll_seconds: float = 0.25
+        self, base_url: str, poll_seconds: float = 0.25, gather_seconds: float = 0.0
     ) -> tuple[threading.Thread, threading.Event]:
         stop = threading.Event()
         thread = threading.Thread(
             target=self.run_forever,
-            args=(stop, base_url, poll_seconds),
+            args=(stop, base_url, poll_seconds, gather_seconds),
             name="sandbox-webhooks",
             daemon=True,
         )
