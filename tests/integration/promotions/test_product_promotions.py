@@ -71,10 +71,10 @@ def _from_the_book(session: Session, product_id: int) -> dict[str, Any]:
 
 def test_the_page_shows_what_the_offer_book_applies(client: TestClient, session: Session) -> None:
     shop_id, _, _ = make_open_shop(session)
-    product = make_listed_product(session, shop_id, price_fen=10_000, colours=["红", "蓝", "白", "黑"])
+    product = make_listed_product(session, shop_id, price_fen=10_000, colours=["红", "蓝", "白", "黑", "灰"])
     other = make_listed_product(session, shop_id, price_fen=5_000)
     session.commit()
-    first, second, third, fourth = (s.id for s in product.skus)
+    first, second, third, fourth, _ = (s.id for s in product.skus)  # five: the statement pads to eight
     owner = owner_principal(session, shop_id)
     # two approved campaigns on the first SKU (the cheaper price wins), a pending one on the second
     for name, price in (("双11", 8_800), ("年货节", 8_500)):
