@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from laotie.addresses import service as addresses
@@ -135,6 +135,43 @@ def quote(session: Session, shop_id: int, lines: list[QuoteLine], region: str) -
     q = quoter(session, [line.product_id for line in lines])
     own = [line for line in lines if q.shops.get(line.product_id, shop_id) == shop_id]
     return q.quote(own, province_code_of(region))
+
+
+def shop_templates(session: Session, shop_id: int) -> dict[int, TemplateIn]:
+    """The rules of every template of a shop, by id (for ``one_piece``'s callers to keep)."""
+    rows = session.scalars(select(ShippingTemplate).where(ShippingTemplate.shop_id == shop_id))
+    return {row.id: rules_of(row) for row in rows}
+
+
+_PROFILE = select(ProductShipping.template_id, ProductShipping.weight_g, ProductShipping.shop_id).where(
+    ProductShipping.product_id == bindparam("pid")
+)
+
+
+def one_piece(
+    session: Session,
+    shop_id: int,
+    product_id: int,
+    unit_price_fen: int,
+    region: str,
+    templates: dict[int, TemplateIn],
+) -> Quote:
+    """``quote`` for one piece of one product, given the shop's ``templates`` as the caller keeps
+    them (``shop_templates``): a product page's shipping line. A shop without templates ships all
+    its products free, so its pages read nothing here; otherwise one indexed read of the product's
+    template and weight. A template newer than the caller's copy is read afresh (``quote``)."""
+    line = QuoteLine(product_id=product_id, quantity=1, unit_price_fen=unit_price_fen)
+    province = province_code_of(region)
+    if not templates:
+        return Quoter().quote([line], province)
+    row = session.connection().execute(_PROFILE, {"pid": product_id}).first()
+    if row is None or row.template_id is None or row.shop_id != shop_id:
+        return Quoter().quote([line], province)  # no template, or not this shop's goods: 包邮
+    template = templates.get(row.template_id)
+    if template is None:
+        return quote(session, shop_id, [line], region)
+    profiles = {product_id: (row.template_id, int(row.weight_g))}
+    return Quoter(profiles, {row.template_id: template}, {product_id: shop_id}).quote([line], province)
 
 
 def province_code_of(region: str) -> str:

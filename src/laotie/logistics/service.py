@@ -21,7 +21,16 @@ from laotie.logistics.deadlines import (
     set_policy,
     shop_late_shipments,
 )
-from laotie.logistics.quoting import Quoter, consolidation_leg, province_code_of, quote, quoter, short_name
+from laotie.logistics.quoting import (
+    Quoter,
+    consolidation_leg,
+    one_piece,
+    province_code_of,
+    quote,
+    quoter,
+    shop_templates,
+    short_name,
+)
 from laotie.logistics.sandbox_advance import advance as sandbox_advance
 from laotie.logistics.sandbox_advance import enabled as sandbox_carrier_enabled
 from laotie.logistics.schemas import Quote, QuoteLine
@@ -62,6 +71,7 @@ __all__ = [
     "get_template",
     "late_shipments",
     "list_templates",
+    "one_piece",
     "open_deadline",
     "poll_tracking",
     "product_quote",
@@ -76,6 +86,7 @@ __all__ = [
     "set_product_shipping",
     "shipment_of_order",
     "shop_late_shipments",
+    "shop_templates",
     "shop_tracking",
     "short_name",
     "update_template",

@@ -19,13 +19,13 @@ from laotie.catalog import service as catalog
 from laotie.catalog.schemas import ProductDetail
 from laotie.core import clock
 from laotie.core.money import yuan_short
-from laotie.promotions import claims, errors
+from laotie.promotions import claims, display, errors
 from laotie.promotions.claims import Reservation, record_uses, release, reserve
 from laotie.promotions.coupon_choice import CouponChoices, Unusable, best_combination, coupon_choices
-from laotie.promotions.models import Campaign, CampaignItem, EnrolmentStatus, MultiBuy, Subsidy
+from laotie.promotions.models import Campaign, CampaignItem, EnrolmentStatus, Subsidy
 from laotie.promotions.offers import OfferBook, chosen_coupons, deal_blocked, load_book, offers_for
 from laotie.promotions.pricing import DEAL, Breakdown, CartLine, price
-from laotie.promotions.schemas import CouponOut, ProductPromotionsOut, SkuPromotionOut
+from laotie.promotions.schemas import CouponOut, ProductPromotionsOut
 from laotie.promotions.setup import (
     budget,
     budgets,
@@ -44,7 +44,7 @@ from laotie.promotions.setup import (
     shop_enrolments,
     shop_multibuys,
 )
-from laotie.promotions.views import held_counts, multibuy_out
+from laotie.promotions.views import held_counts
 from laotie.promotions.wallet import claim, claimable, issue, my_coupons
 
 __all__ = [
@@ -152,54 +152,13 @@ def promotions_of(
     """``product_promotions`` for a product the caller has already read (the product page has).
     ``coupons``: the shop's claimable coupons if the caller already holds them (the product page
     reads them once per shop, not once per product)."""
-    from laotie.promotions.wallet import claimable as shop_claimable
-
-    product_id = product.id
-    now = clock.now()
-    sku_ids = [s.id for s in product.skus]
-    book = load_book(session, sku_ids, [product.shop_id], now)
-    # Most products are in no campaign and no multi-buy: those pages skip the two look-ups.
-    item_ids = [c.item_id for c in book.campaign.values()]
-    names = (
-        dict(
-            session.execute(
-                select(CampaignItem.sku_id, Campaign.name)
-                .join(Campaign, Campaign.id == CampaignItem.campaign_id)
-                .where(CampaignItem.id.in_(item_ids))
-            ).all()
-        )
-        if item_ids
-        else {}
-    )
-    skus = []
-    for s in product.skus:
-        camp = book.campaign.get(s.id)
-        sub = book.subsidy.get(s.id)
-        deal = book.deals.get(s.id)
-        skus.append(
-            SkuPromotionOut(
-                sku_id=s.id,
-                list_price_fen=s.price_fen,
-                campaign_price_fen=camp.price_fen if camp else None,
-                campaign_name=names.get(s.id) if camp else None,
-                subsidy_fen=sub.per_unit_fen if sub and (sub.budget_left_fen or 0) > 0 else None,
-                subsidy_label=sub.label if sub else None,
-                deal_price_fen=deal.price_fen if deal else None,
-            )
-        )
-    multibuy_ids = [mb.multibuy_id for mb in book.multibuys]
-    multibuys = [
-        multibuy_out(m)
-        for m in (
-            session.scalars(select(MultiBuy).where(MultiBuy.id.in_(multibuy_ids))) if multibuy_ids else ()
-        )
-        if m.product_ids is None or product_id in m.product_ids
-    ]
-    return ProductPromotionsOut(
-        product_id=product_id,
-        skus=skus,
-        multibuys=multibuys,
-        coupons=shop_claimable(session, product.shop_id) if coupons is None else coupons,
+    return display.product_promotions(
+        session,
+        product.id,
+        product.shop_id,
+        [(s.id, s.price_fen) for s in product.skus],
+        claimable(session, product.shop_id) if coupons is None else coupons,
+        clock.now(),
     )
 
 

@@ -21,6 +21,7 @@ from laotie.core.db import Database
 from laotie.core.http import PathId, session_gate
 from laotie.core.read_cache import ReadCache
 from laotie.core.uow import unit_of_work
+from laotie.logistics import service as logistics
 from laotie.promotions import service as promotions
 from laotie.promotions.schemas import CouponOut, ProductPromotionsOut
 from laotie.scores import service as scores
@@ -108,11 +109,12 @@ class ProductParts:
     dsr: ShopScoresOut
 
 
-# A shop's facts on its products' pages (name, DSR, claimable coupons) and a category's return rule
-# are kept longer than a product's: with 1 s, a page at random over 10,000 products rebuilt them for
-# nearly every page (100 shops, 150 categories). None of them decides what is sold or at what price:
-# the product's price, stock and visibility (a frozen shop's products too) come from the product's
-# document under the 1 s bound; claiming a coupon and the after-sales rules are checked when used.
+# A shop's facts on its products' pages (name, DSR, claimable coupons, its shipping templates' rules)
+# and a category's return rule are kept longer than a product's: with 1 s, a page at random over
+# 10,000 products rebuilt them for nearly every page (100 shops, 150 categories). None of them decides
+# what is sold or at what price: the product's price, stock and visibility (a frozen shop's products
+# too) come from the product's document under the 1 s bound; claiming a coupon and the after-sales
+# rules are checked when used, and checkout quotes shipping afresh (the page's line is a display).
 SHOP_FACTS_TTL = 10.0
 
 
@@ -129,7 +131,9 @@ class _ShopParts:
 def _parts(session: Session, cache: ReadCache, product_id: int) -> ProductParts | None:
     """``None`` when the product is not on the shelf. The product is the document the JSON detail
     serves (``catalog.detail_document``, shared through the same cache)."""
-    document = catalog.cached_detail_document(cache, session, product_id)
+    # on the session's connection, as the JSON detail reads it: through the Session each of its
+    # three statements paid the ORM's execution machinery on top
+    document = catalog.cached_detail_document(cache, session.connection(), product_id)
     if document is None:
         return None
     product = ProductDetail.model_validate(document)
@@ -181,8 +185,13 @@ def _context(
     if parts is None:
         raise catalog_errors.PRODUCT_NOT_FOUND(product_id=product_id)
     province = pages_logistics.shipping_province(session, principal, region)
+    shop_id = parts.product.shop_id
+    templates = cache.value(  # which template a product ships under is read with the quote, 1 s
+        f"pship|{shop_id}", lambda: logistics.shop_templates(session, shop_id), ttl=SHOP_FACTS_TTL
+    )
     shipping = cache.value(
-        f"ps|{product_id}|{province}", lambda: pages_logistics.shipping_to(session, parts.product, province)
+        f"ps|{product_id}|{province}",
+        lambda: pages_logistics.shipping_to(session, parts.product, province, templates),
     )
     held = (
         promotions.held_counts(session, principal.user_id, [c.id for c in parts.promos.coupons])

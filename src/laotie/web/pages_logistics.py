@@ -4,10 +4,12 @@ of late shipments."""
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup, escape
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -50,15 +52,37 @@ def shipping_province(session: Session, principal: Principal | None, region: str
         return DEFAULT_REGION
 
 
-def shipping_to(session: Session, product: ProductDetail, province: str) -> dict[str, Any]:
-    """The shipping line for one piece of ``product`` to ``province``: the same for every buyer."""
-    quote = logistics.quote(
-        session,
-        product.shop_id,
-        [QuoteLine(product_id=product.id, quantity=1, unit_price_fen=product.min_price_fen)],
-        province,
+def shipping_to(
+    session: Session,
+    product: ProductDetail,
+    province: str,
+    templates: dict[int, TemplateIn] | None = None,
+) -> dict[str, Any]:
+    """The shipping line for one piece of ``product`` to ``province``: the same for every buyer.
+    ``templates``: the shop's templates as the caller keeps them (``logistics.shop_templates``);
+    read now when not given."""
+    if templates is None:
+        templates = logistics.shop_templates(session, product.shop_id)
+    quote = logistics.one_piece(
+        session, product.shop_id, product.id, product.min_price_fen, province, templates
     )
-    return {"quote": quote, "province": province, "provinces": addresses.provinces()}
+    return {
+        "quote": quote,
+        "province": province,
+        "options": province_options(province),
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def province_options(selected: str) -> Markup:
+    """The region picker's ``<option>`` list with ``selected`` chosen, written once per province:
+    the template wrote these 34 options (six attribute lookups and two escapes each) on every page."""
+    return Markup(
+        "".join(
+            f'<option value="{escape(p.code)}" {"selected" if p.code == selected else ""}>{escape(p.name)}</option>'
+            for p in addresses.provinces()
+        )
+    )
 
 
 def checkout_shipping(session: Session, groups: list[dict[str, Any]], province: str | None) -> int:

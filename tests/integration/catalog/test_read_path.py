@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -20,9 +21,17 @@ from laotie.catalog import service as catalog
 from laotie.catalog.http_cache import cache_for
 from laotie.core.db import Database
 from laotie.core.errors import AppError
+from laotie.core.storage import LocalDiskStorage
 from laotie.core.uow import unit_of_work
 from laotie.orders import service as orders
-from tests.factories.catalog import make_listed_product, make_listed_products, owner_principal
+from tests.factories.catalog import (
+    add_cover,
+    list_product,
+    make_listed_product,
+    make_listed_products,
+    make_product,
+    owner_principal,
+)
 from tests.factories.orders import checkout_body, key, make_buyer, make_on_sale
 from tests.factories.shops import make_open_shop
 
@@ -59,13 +68,20 @@ def test_a_product_page_has_an_etag_and_answers_304(client: TestClient, session:
     assert client.get("/api/v1/products", headers={"If-None-Match": shelf.headers["etag"]}).status_code == 304
 
 
-def test_the_detail_document_is_what_the_schema_says(client: TestClient, session: Session) -> None:
+def test_the_detail_document_is_what_the_schema_says(
+    client: TestClient, session: Session, tmp_path: Path
+) -> None:
     shop_id, _, _ = make_open_shop(session)
-    product = make_listed_product(session, shop_id, colours=["红色", "黑色"])
+    storage = LocalDiskStorage(tmp_path)
+    made = make_product(session, shop_id, colours=["红色", "黑色", "白色"])
+    add_cover(session, storage, made.id)
+    add_cover(session, storage, made.id, width=64, height=48)  # a second image (SKUs and images: one read)
+    product = list_product(session, made.id, shop_id)
     got = client.get(f"/api/v1/products/{product.id}").json()
     expected = catalog.get_listed(session, product.id).model_dump(mode="json")
     assert got == expected
-    assert got["category_path"] and len(got["skus"]) == 2
+    assert got["category_path"] and len(got["skus"]) == 3
+    assert [i["position"] for i in got["images"]] == [0, 1] and got["images"][1]["width"] == 64
     assert client.get("/api/v1/products/999999").json()["error"]["code"] == "PRODUCT_NOT_FOUND"
 
 
