@@ -25,7 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import Connection, event
 
-from laotie.catalog import public_reads
+from laotie.catalog import detail_reads, public_reads
 from laotie.categories import service as categories
 from laotie.core.db import Database
 from laotie.core.http import session_gate
@@ -214,7 +214,7 @@ def detail_key(product_id: int) -> str:
 
 def detail_build(db: Database, product_id: int) -> Callable[[Any], bytes | None]:
     cache = cache_for(db)
-    return lambda conn: public_reads.detail_body(conn, product_id, cache)
+    return lambda conn: detail_reads.detail_body(conn, product_id, cache)
 
 
 def shelf_key(

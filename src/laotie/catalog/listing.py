@@ -44,7 +44,7 @@ from laotie.shops import service as shops
 SHOP = table("shops_shop", column("id"), column("name"), column("status"), column("opened_at"))
 _SELLING = sorted(s.value for s in shops.SELLING)
 COVER = aliased(Image, name="cover")
-# What a card shows, in this order (``public_reads`` builds the detail on the same columns).
+# What a card shows, in this order (``detail_reads`` builds the detail on the same columns).
 CARD_COLUMNS = (
     Product.id,
     Product.title,
@@ -202,8 +202,8 @@ def listed_cards(session: Session, product_ids: list[int]) -> list[ProductCard]:
 
 def get_listed(session: Session, product_id: int) -> ProductDetail:
     """A product page for buyers; PRODUCT_NOT_FOUND unless it is on the shelf. Three Core queries
-    (``public_reads.detail_document``), the category path from this process's copy of the tree."""
-    from laotie.catalog.public_reads import detail_document  # it builds on this module's queries
+    (``detail_reads.detail_document``), the category path from this process's copy of the tree."""
+    from laotie.catalog.detail_reads import detail_document  # it builds on this module's queries
 
     document = detail_document(session, product_id)
     if document is None:

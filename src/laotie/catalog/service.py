@@ -7,6 +7,7 @@ schemas). The work is split by use case: ``products`` (create, edit, prices, sto
 
 from __future__ import annotations
 
+from laotie.catalog.detail_reads import cached_detail_document
 from laotie.catalog.filing import refile_products
 from laotie.catalog.http_cache import answer as cached_answer
 from laotie.catalog.http_cache import cache_for as read_cache_for
@@ -48,7 +49,6 @@ from laotie.catalog.products import (
     set_sku_stock,
     update_product,
 )
-from laotie.catalog.public_reads import cached_detail_document
 from laotie.catalog.stock import return_stock, skus_for_sale, take_stock
 
 __all__ = [
