@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -11,6 +13,7 @@ from laotie.core.db import Database
 from laotie.core.outbox import OutboxWorker
 from laotie.social import service as social
 from laotie.social.models import TargetKind
+from laotie.web.rendering import FLASH_COOKIE
 from tests.factories import make_user
 from tests.factories.affiliate import make_creator, offer
 from tests.factories.catalog import owner_principal
@@ -156,7 +159,11 @@ def test_becoming_a_creator_from_the_market_page(client: TestClient, session: Se
     session.rollback()
     assert not affiliate.is_creator(session, user_id)
     session.rollback()
-    client.post("/alliance/join", data={"role": "creator"})
+    joined = client.post("/alliance/join", data={"role": "creator"}, follow_redirects=False)
+    assert (joined.status_code, joined.headers["location"]) == (303, "/alliance"), joined.text
+    assert unquote(joined.cookies.get(FLASH_COOKIE, "")).startswith("你已成为达人"), (
+        "taken as the signed-in user"
+    )
     session.rollback()
     assert affiliate.is_creator(session, user_id)
     session.rollback()
