@@ -38,11 +38,11 @@ from laotie.promotions.models import (
     Budget,
     Campaign,
     CampaignItem,
-    EnrolmentStatus,
     MultiBuy,
     NewBuyerDeal,
     Subsidy,
 )
+from laotie.promotions.offers import campaign_price_in_force, in_force
 from laotie.promotions.schemas import CouponOut, MultiBuyOut, ProductPromotionsOut, SkuPromotionOut
 
 _CAMPAIGN, _SUBSIDY, _MULTIBUY, _DEAL = 0, 1, 2, 3
@@ -75,12 +75,7 @@ _MULTIBUYS = select(
     MultiBuy.starts_at.label("starts"),
     MultiBuy.ends_at.label("ends"),
     MultiBuy.active.label("active"),
-).where(
-    MultiBuy.shop_id == bindparam("shop"),
-    MultiBuy.active,
-    MultiBuy.starts_at <= _NOW,
-    MultiBuy.ends_at > _NOW,
-)
+).where(MultiBuy.shop_id == bindparam("shop"), *in_force(MultiBuy, _NOW))
 
 
 def _offer(kind: int, order: Any, id_: Any, sku: Any, n1: Any, n2: Any, n3: Any, t1: Any) -> list[Any]:
@@ -112,12 +107,7 @@ def _offers(arity: int) -> Select[Any]:
             )
         )
         .join(Campaign, Campaign.id == CampaignItem.campaign_id)
-        .where(
-            CampaignItem.sku_id.in_(skus),
-            CampaignItem.status == EnrolmentStatus.APPROVED,
-            Campaign.starts_at <= _NOW,
-            Campaign.ends_at > _NOW,
-        )
+        .where(CampaignItem.sku_id.in_(skus), *campaign_price_in_force(_NOW))
     )
     subsidies = (
         select(
@@ -133,7 +123,7 @@ def _offers(arity: int) -> Select[Any]:
             )
         )
         .join(Budget, Budget.id == Subsidy.budget_id)
-        .where(Subsidy.sku_id.in_(skus), Subsidy.active, Subsidy.starts_at <= _NOW, Subsidy.ends_at > _NOW)
+        .where(Subsidy.sku_id.in_(skus), *in_force(Subsidy, _NOW))
     )
     deals = select(
         *_offer(
@@ -146,12 +136,7 @@ def _offers(arity: int) -> Select[Any]:
             _none(),
             _none(Campaign.name.type),
         )
-    ).where(
-        NewBuyerDeal.sku_id.in_(skus),
-        NewBuyerDeal.active,
-        NewBuyerDeal.starts_at <= _NOW,
-        NewBuyerDeal.ends_at > _NOW,
-    )
+    ).where(NewBuyerDeal.sku_id.in_(skus), *in_force(NewBuyerDeal, _NOW))
     offers = union_all(_MULTIBUYS, campaigns, subsidies, deals).subquery("offers")
     return select(offers).order_by(offers.c.kind, offers.c.o, offers.c.id)
 

@@ -56,6 +56,21 @@ class OfferBook:
         return bool(self.campaign or self.subsidy or self.multibuys or self.deals)
 
 
+def in_force(offer: type[Subsidy] | type[MultiBuy] | type[NewBuyerDeal], now: Any) -> tuple[Any, ...]:
+    """An offer the shop or platform has switched on, between its start and its end: what the
+    checkout's offer book and the product page's promotions (``promotions.display``) both read."""
+    return (offer.active, offer.starts_at <= now, offer.ends_at > now)
+
+
+def campaign_price_in_force(now: Any) -> tuple[Any, ...]:
+    """An approved campaign price of a campaign under way (the statement joins ``Campaign``)."""
+    return (
+        CampaignItem.status == EnrolmentStatus.APPROVED,
+        Campaign.starts_at <= now,
+        Campaign.ends_at > now,
+    )
+
+
 # Built once: the buy path runs these for every placement batch (building a statement costs more CPU
 # than SQLite takes to answer it). Core columns keep the ORM's row loading off the path too.
 _NOW: BindParameter[datetime] = bindparam("now")
@@ -63,12 +78,7 @@ _SKUS: BindParameter[list[int]] = bindparam("skus", expanding=True)
 _CAMPAIGN_PRICES = (
     select(CampaignItem.id, CampaignItem.campaign_id, CampaignItem.sku_id, CampaignItem.campaign_price_fen)
     .join(Campaign, Campaign.id == CampaignItem.campaign_id)
-    .where(
-        CampaignItem.sku_id.in_(_SKUS),
-        CampaignItem.status == EnrolmentStatus.APPROVED,
-        Campaign.starts_at <= _NOW,
-        Campaign.ends_at > _NOW,
-    )
+    .where(CampaignItem.sku_id.in_(_SKUS), *campaign_price_in_force(_NOW))
     .order_by(CampaignItem.campaign_price_fen, CampaignItem.id)
 )
 _SUBSIDIES = (
@@ -81,7 +91,7 @@ _SUBSIDIES = (
         Budget.budget_fen - Budget.spent_fen,
     )
     .join(Budget, Budget.id == Subsidy.budget_id)
-    .where(Subsidy.sku_id.in_(_SKUS), Subsidy.active, Subsidy.starts_at <= _NOW, Subsidy.ends_at > _NOW)
+    .where(Subsidy.sku_id.in_(_SKUS), *in_force(Subsidy, _NOW))
     .order_by(Subsidy.per_unit_fen.desc(), Subsidy.id)
 )
 _MULTIBUYS = (
@@ -93,12 +103,7 @@ _MULTIBUYS = (
         MultiBuy.product_ids,
         MultiBuy.campaign_id,
     )
-    .where(
-        MultiBuy.shop_id.in_(bindparam("shops", expanding=True)),
-        MultiBuy.active,
-        MultiBuy.starts_at <= _NOW,
-        MultiBuy.ends_at > _NOW,
-    )
+    .where(MultiBuy.shop_id.in_(bindparam("shops", expanding=True)), *in_force(MultiBuy, _NOW))
     .order_by(MultiBuy.id)
 )
 _DEALS = (
@@ -110,12 +115,7 @@ _DEALS = (
         Budget.budget_fen - Budget.spent_fen,
     )
     .outerjoin(Budget, Budget.id == NewBuyerDeal.budget_id)
-    .where(
-        NewBuyerDeal.sku_id.in_(_SKUS),
-        NewBuyerDeal.active,
-        NewBuyerDeal.starts_at <= _NOW,
-        NewBuyerDeal.ends_at > _NOW,
-    )
+    .where(NewBuyerDeal.sku_id.in_(_SKUS), *in_force(NewBuyerDeal, _NOW))
     .order_by(NewBuyerDeal.id)
 )
 
