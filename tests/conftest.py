@@ -55,8 +55,7 @@ def postgres_url_for(name: str) -> str:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-            # A test database need not survive a crash: commits stop waiting for the disk (most of a
-            # PostgreSQL test's time was the WAL flush of its commits and of emptying the tables).
+            # A test database need not survive a crash, so its commits need not wait for the disk.
             conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     except Exception as exc:
         pytest.fail(
