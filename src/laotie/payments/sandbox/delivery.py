@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
 _TABLE = cast(Table, SandboxWebhook.__table__)
+# Neither delivered nor given up: what a lease may take (when due) and what "anything due?" reads.
+_PENDING = (_TABLE.c.delivered_at.is_(None), _TABLE.c.gave_up_at.is_(None))
 # Imported from here by tests and callers.
 __all__ = [
     "WEBHOOK_PATH",
@@ -108,7 +110,7 @@ class WebhookDeliverer:
             now = clock.now()
             query = (
                 select(t.c.id, t.c.object_ref, t.c.attempts, t.c.payload)
-                .where(t.c.delivered_at.is_(None), t.c.gave_up_at.is_(None))
+                .where(*_PENDING)
                 .order_by(t.c.next_attempt_at, t.c.id)
                 .limit(self.batch_size)
             )
@@ -131,11 +133,7 @@ class WebhookDeliverer:
         t = _TABLE
         with unit_of_work(self.db, read_only=True) as session:
             due = session.execute(
-                select(t.c.id)
-                .where(
-                    t.c.delivered_at.is_(None), t.c.gave_up_at.is_(None), t.c.next_attempt_at <= clock.now()
-                )
-                .limit(1)
+                select(t.c.id).where(*_PENDING, t.c.next_attempt_at <= clock.now()).limit(1)
             ).first()
         return due is not None
 
