@@ -6,24 +6,29 @@ to ``/api/v1/health`` for the server's ceiling. wrk is a C program, so the load 
 small share of this machine's two cores; a Python client would compete with the server for them.
 
 ``pay_all`` then pays every placed checkout as the buyers' apps would: start the payment, confirm
-it at the sandbox PSP's cashier with the test method ``tok_ok``. That part is not timed against a
-target, so a Python client (httpx, asyncio) with bounded concurrency does it.
+it at the sandbox PSP's cashier with the test method ``tok_ok``. Those are two dependent calls per
+buyer, which ``wrk`` cannot chain, so a Python client does them: the standard library's
+``http.client`` in one thread per paying buyer, each on a kept-alive connection (the sandbox sender's
+``KeepAliveSender``). httpx's pool cost ~10 ms of CPU per order here and was the pay phase's bottleneck
+(issue 15, session 7).
 """
 
 from __future__ import annotations
 
-import asyncio
+import http.client
 import json
 import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+from laotie.payments.sandbox.keep_alive import KeepAliveSender
 
 LUA = Path(__file__).resolve().with_name("flash_rush.lua")
 
@@ -153,58 +158,66 @@ class Payments:
     confirmed: int = 0
     failures: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    client_cpu_s: float = 0.0  # this process's CPU while paying: the load generator's share
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def failed(self, what: str) -> None:
+        with self.lock:
+            self.failures[what] += 1
 
 
-async def _pay_one(
-    client: httpx.AsyncClient, token: str, checkout_id: int, gate: asyncio.Semaphore, out: Payments
-) -> None:
-    async with gate:
-        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"pay-checkout-{checkout_id}"}
-        for _ in range(3):  # a retry with the same key is what a buyer's app does after a dropped call
-            try:
-                r = await client.post(f"/api/v1/checkouts/{checkout_id}/pay", headers=headers)
-                break
-            except httpx.TransportError as exc:
-                out.failures[f"pay:{type(exc).__name__}"] += 1
-        else:
-            return
-        if r.status_code != 200:
-            out.failures[f"pay:{r.status_code}"] += 1
-            return
+def _post(
+    sender: KeepAliveSender, path: str, body: bytes, headers: dict[str, str], out: Payments, step: str
+) -> tuple[int, bytes, bool] | None:
+    """POST, retried on a dropped connection as a buyer's app retries (twice more at most): the
+    answer's status and body, and whether it was retried."""
+    for attempt in range(3):
+        try:
+            status, answer = sender.exchange(path, body, headers)
+            return status, answer, attempt > 0
+        except (OSError, http.client.HTTPException) as exc:
+            out.failed(f"{step}:{type(exc).__name__}")
+    return None
+
+
+def _pay_one(sender: KeepAliveSender, token: str, checkout_id: int, out: Payments) -> None:
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"pay-checkout-{checkout_id}"}
+    paid = _post(sender, f"/api/v1/checkouts/{checkout_id}/pay", b"", headers, out, "pay")
+    if paid is None:
+        return
+    if paid[0] != 200:
+        out.failed(f"pay:{paid[0]}")
+        return
+    with out.lock:
         out.started += 1
-        intent = r.json()
-        body = json.dumps({"client_secret": intent["client_secret"], "payment_method": "tok_ok"})
-        retried = False
-        for _ in range(3):  # a kept-alive connection the loaded server closed: the app retries
-            try:
-                c = await client.post(
-                    intent["next_action_url"], content=body, headers={"Content-Type": "application/json"}
-                )
-                break
-            except httpx.TransportError as exc:
-                out.failures[f"confirm:{type(exc).__name__}"] += 1
-                retried = True
-        else:
-            return
-        if c.status_code == 409 and retried:  # the dropped call had gone through: it is confirmed
-            c.status_code = 202
-        if c.status_code != 202:
-            out.failures[f"confirm:{c.status_code}"] += 1
-            return
+    intent = json.loads(paid[1])
+    body = json.dumps({"client_secret": intent["client_secret"], "payment_method": "tok_ok"}).encode()
+    json_body = {"Content-Type": "application/json"}
+    confirmed = _post(sender, intent["next_action_url"], body, json_body, out, "confirm")
+    if confirmed is None:
+        return
+    status, _, retried = confirmed
+    if status == 409 and retried:  # the dropped call had gone through: it is confirmed
+        status = 202
+    if status != 202:
+        out.failed(f"confirm:{status}")
+        return
+    with out.lock:
         out.confirmed += 1
 
 
-async def _pay_all(base_url: str, checkouts: list[tuple[str, int]], concurrency: int) -> Payments:
-    out = Payments()
-    gate = asyncio.Semaphore(concurrency)
-    started = time.perf_counter()
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, timeout=60.0, limits=limits) as client:
-        await asyncio.gather(*(_pay_one(client, t, c, gate, out) for t, c in checkouts))
-    out.seconds = time.perf_counter() - started
-    return out
-
-
 def pay_all(base_url: str, checkouts: list[tuple[str, int]], concurrency: int = 32) -> Payments:
-    """Each buyer pays its checkout: start the payment, confirm at the sandbox cashier (tok_ok)."""
-    return asyncio.run(_pay_all(base_url, checkouts, concurrency))
+    """Each buyer pays its checkout: start the payment, confirm at the sandbox cashier (tok_ok);
+    ``concurrency`` buyers at a time, each on a kept-alive connection of its own thread."""
+    out = Payments()
+    sender = KeepAliveSender(base_url, timeout=60.0)
+    started, cpu = time.perf_counter(), time.process_time()
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="buyer") as pool:
+            for done in [pool.submit(_pay_one, sender, t, c, out) for t, c in checkouts]:
+                done.result()
+    finally:
+        sender.close()
+    out.seconds = time.perf_counter() - started
+    out.client_cpu_s = time.process_time() - cpu
+    return out
