@@ -108,6 +108,8 @@ def migrate(database_url: DbOption = None) -> None:
 def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
     import uvicorn
 
+    from laotie.core import access_log
+
     _secure()
     # PSP webhooks (the sandbox's included) come back to this server unless told otherwise.
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -123,6 +125,7 @@ def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
         workers=workers,
         reload=reload,
         log_level="info",
+        log_config=access_log.log_config(),
         access_log=settings.access_log,
         # Live rooms send one frame to thousands of sockets: never compress it once per viewer.
         ws_per_message_deflate=False,

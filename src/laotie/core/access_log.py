@@ -9,10 +9,14 @@ those parameters to ``***`` in the record; everything else in the line stays as 
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+import uvicorn.config
 
 ACCESS_LOGGER = "uvicorn.access"
 SECRET_PARAMETERS = ("secret", "client_secret", "access_token", "token")
@@ -42,3 +46,13 @@ def secrets_redacted(logger_name: str = ACCESS_LOGGER) -> Iterator[None]:
         yield
     finally:
         logger.removeFilter(redacting)
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging set-up with a plain formatter for the access log: the same line as
+    uvicorn's (``INFO:     client - "METHOD path HTTP/1.1" status``) without its per-request record
+    copies, colours and status phrase, which took about a third of the loop thread's time spent
+    answering a payment (issue 15, session 7)."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["access"] = {"format": "%(levelname)s:     %(message)s"}
+    return config

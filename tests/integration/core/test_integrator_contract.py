@@ -101,6 +101,7 @@ def test_serve_turns_the_access_log_on_and_bounds_slow_clients(monkeypatch: pyte
     monkeypatch.setenv("LAOTIE_PUBLIC_URL", "http://127.0.0.1:8000")
     cli._serve("127.0.0.1", 8000, 1)
     assert seen["access_log"] is True
+    assert seen["log_config"]["formatters"]["access"] == {"format": "%(levelname)s:     %(message)s"}
     assert seen["http"] == "laotie.core.http_server:TimedHttpProtocol"
     assert seen["timeout_keep_alive"] == get_settings().http_keep_alive_seconds
     assert seen["h11_max_incomplete_event_size"] == get_settings().http_max_header_bytes

@@ -7,7 +7,7 @@ import logging
 import pytest
 from uvicorn.logging import AccessFormatter
 
-from laotie.core.access_log import ACCESS_LOGGER, RedactSecrets, redact, secrets_redacted
+from laotie.core.access_log import ACCESS_LOGGER, RedactSecrets, log_config, redact, secrets_redacted
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,16 @@ def test_a_uvicorn_access_line_shows_no_secret(caplog: pytest.LogCaptureFixture)
     assert "hunter2" not in line
     assert "on-publish?secret=***" in line and "302" in line
     assert not any(isinstance(f, RedactSecrets) for f in logger.filters), "removed on exit"
+
+
+def test_serve_writes_the_access_line_plainly_and_still_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    config = log_config()
+    formatter = logging.Formatter(config["formatters"]["access"]["format"])
+    assert config["handlers"]["access"]["formatter"] == "access"
+    logger = logging.getLogger(ACCESS_LOGGER)
+    with secrets_redacted(), caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        logger.info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "POST", "/pay?client_secret=s3cr3t", "1.1", 202
+        )
+    [record] = [r for r in caplog.records if r.name == ACCESS_LOGGER]
+    assert formatter.format(record) == 'INFO:     127.0.0.1:5000 - "POST /pay?client_secret=*** HTTP/1.1" 202'
