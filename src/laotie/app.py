@@ -175,8 +175,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.placement_batcher = PlacementBatcher(database)
     live_realtime.install(app, settings, database)
     install_error_handlers(app)
-    # Paying in a flash sale, answered before routing (``core.fast_routes``), inside the body checks.
-    app.add_middleware(FastRoutesMiddleware, routes=[orders_router.FAST_PAY, sandbox_router.FAST_CONFIRM])
+    # Buying and paying in a flash sale, answered before routing (``core.fast_routes``), inside the
+    # body checks.
+    app.add_middleware(
+        FastRoutesMiddleware,
+        routes=[orders_router.FAST_BUY_NOW, orders_router.FAST_PAY, sandbox_router.FAST_CONFIRM],
+    )
     app.add_middleware(RejectNulMiddleware)
     app.add_middleware(BodyLimitMiddleware)  # outside anything that reads a body
     # The busiest public reads, answered before routing (``web.fast_reads``); they read no body.

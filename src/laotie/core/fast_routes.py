@@ -1,4 +1,4 @@
-"""The hottest write routes answered before FastAPI's routing: paying in a flash sale.
+"""The hottest write routes answered before FastAPI's routing: buying and paying in a flash sale.
 
 Per paid order the buyer's app sends two requests (start paying, confirm at the cashier). Their own
 work is a few statements shared with the other requests of a group commit (``core.batching``); what
@@ -77,6 +77,11 @@ class FastCall:
             return None
         key = raw.decode("latin-1")
         return key if 1 <= len(key) <= MAX_KEY_LENGTH else None
+
+    def sends_json(self) -> bool:
+        """The body is declared ``application/json`` (parameters aside), as FastAPI reads it."""
+        content_type = self.header(b"content-type")
+        return content_type is not None and content_type.partition(b";")[0].strip().lower() == _JSON
 
     async def principal(self) -> Principal | None:
         """The bearer token's principal through the principal cache (as ``CachedUser``); ``None``

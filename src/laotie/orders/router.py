@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from laotie.addresses.schemas import AddressSnapshot
@@ -81,6 +82,33 @@ async def buy_now(
 ) -> Response:
     """立即购买 from a live cart, video or product page: one SKU, no cart."""
     return await _place(request, buyer, body.as_checkout(), idempotency_key)
+
+
+async def _fast_buy_now(call: FastCall) -> bool:
+    """``buy_now`` before routing (``core.fast_routes``) for its plainest request: one key, a bearer
+    token the principal cache knows, a JSON body the route's model takes as it is; anything else
+    goes to the route (with the body read here given back)."""
+    key = call.idempotency_key()
+    if key is None or not call.sends_json():
+        return False
+    buyer = await call.principal()
+    if buyer is None:
+        return False
+    body = await call.read_body()
+    if body is None:
+        return True  # refused while read (too large, a NUL): answered as the route would be
+    try:
+        # As FastAPI reads a JSON body: ``json.loads``, then the model validates what it parsed.
+        wanted = BuyNowIn.model_validate(json.loads(body))
+    except (ValueError, ValidationError):
+        return False
+    batcher: PlacementBatcher = call.scope["app"].state.placement_batcher
+    outcome = await batcher.place(buyer.user_id, wanted.as_checkout(), key)
+    await service.answer(Request(call.scope), outcome)(call.scope, call.receive, call.send)
+    return True
+
+
+FAST_BUY_NOW = FastRoute("POST", re.compile(r"/api/v1/orders/buy-now"), _fast_buy_now)
 
 
 @router.post("/checkouts/{checkout_id}/pay", response_model=IntentOut)

@@ -80,8 +80,7 @@ async def _fast_confirm(call: FastCall) -> bool:
     the route, with the body read here given back."""
     if get_settings().payment_provider != "sandbox":
         return False
-    content_type = call.header(b"content-type")
-    if content_type is None or content_type.partition(b";")[0].strip().lower() != b"application/json":
+    if not call.sends_json():
         return False
     body = await call.read_body()
     if body is None:
