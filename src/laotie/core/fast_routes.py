@@ -18,11 +18,13 @@ handler as a route's. ``tests/integration/payments/test_fast_routes.py`` compare
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,6 +40,7 @@ from laotie.core.request_body import BodyRefused
 ID = r"([1-9][0-9]{0,18})"
 _JSON = b"application/json"
 _IDEMPOTENCY = IDEMPOTENCY_HEADER.lower().encode()
+ModelT = TypeVar("ModelT", bound=BaseModel)
 # The handler: the request's scope, its path match, receive and send; ``True`` once it answered.
 Handler = Callable[["FastCall"], Awaitable[bool]]
 
@@ -112,6 +115,21 @@ class FastCall:
         except BodyRefused as refused:
             await self.answer_error(refused.error)
             return None
+
+    async def read_json(self, model: type[ModelT]) -> ModelT | bool:
+        """The JSON body as ``model`` takes it; else what the handler returns: ``False`` (the route
+        decides: another content type, a body the model refuses) or ``True`` (refused while read,
+        too large or with a NUL, and answered as the route would be)."""
+        if not self.sends_json():
+            return False
+        body = await self.read_body()
+        if body is None:
+            return True
+        try:
+            # As FastAPI reads a JSON body: ``json.loads``, then the model validates what it parsed.
+            return model.model_validate(json.loads(body))
+        except (ValueError, ValidationError):
+            return False
 
     async def answer(self, status: int, body: bytes) -> bool:
         """What ``Response(content=body, media_type="application/json")`` sends."""

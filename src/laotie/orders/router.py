@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from laotie.addresses.schemas import AddressSnapshot
@@ -94,14 +93,9 @@ async def _fast_buy_now(call: FastCall) -> bool:
     buyer = await call.principal()
     if buyer is None:
         return False
-    body = await call.read_body()
-    if body is None:
-        return True  # refused while read (too large, a NUL): answered as the route would be
-    try:
-        # As FastAPI reads a JSON body: ``json.loads``, then the model validates what it parsed.
-        wanted = BuyNowIn.model_validate(json.loads(body))
-    except (ValueError, ValidationError):
-        return False
+    wanted = await call.read_json(BuyNowIn)
+    if isinstance(wanted, bool):
+        return wanted
     batcher: PlacementBatcher = call.scope["app"].state.placement_batcher
     outcome = await batcher.place(buyer.user_id, wanted.as_checkout(), key)
     await service.answer(Request(call.scope), outcome)(call.scope, call.receive, call.send)
