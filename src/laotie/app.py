@@ -165,6 +165,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         summary="Live-stream and short-video commerce platform",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.db = database
