@@ -51,8 +51,7 @@ def secrets_redacted(logger_name: str = ACCESS_LOGGER) -> Iterator[None]:
 def log_config() -> dict[str, Any]:
     """uvicorn's logging set-up with a plain formatter for the access log: the same line as
     uvicorn's (``INFO:     client - "METHOD path HTTP/1.1" status``) without its per-request record
-    copies, colours and status phrase, which took about a third of the loop thread's time spent
-    answering a payment (issue 15, session 7)."""
+    copies, colours and status phrase: 3 µs a line instead of 22 (issue 15, session 7)."""
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config["formatters"]["access"] = {"format": "%(levelname)s:     %(message)s"}
     return config

@@ -1,11 +1,12 @@
 """The hottest write routes answered before FastAPI's routing: buying and paying in a flash sale.
 
-Per paid order the buyer's app sends two requests (start paying, confirm at the cashier). Their own
-work is a few statements shared with the other requests of a group commit (``core.batching``); what
+A flash sale's buyer taps 立即购买, then sends two requests per paid order (start paying, confirm at
+the cashier). Their own work is a few statements shared with the other requests of a batch
+(``orders.batcher``, ``core.batching``); what
 each request cost beyond it was mostly the framework around it: the exception and exit-stack
 middlewares, route matching, dependency solving (path, header, bearer and body parameters), the
 response model validated again before it is dumped (issue 15, session 6: ~15 % of the pay phase's
-samples). A domain registers a ``FastRoute`` for its route (``app`` wires them); this middleware,
+samples; issue 15, session 7: half of a buy-now's main-thread samples). A domain registers a ``FastRoute`` for its route (``app`` wires them); this middleware,
 inside the NUL and body-size checks, hands a matching request to it.
 
 A handler takes only the plainest form of its request (a canonical id, a bearer token the principal
@@ -13,7 +14,8 @@ cache knows, one well-formed key) and returns ``False`` for anything else, havin
 request then goes to the app unchanged (with its body, when the handler read it), so every refusal
 keeps its route's status and stable code. An ``AppError`` the work answers is sent as its exception
 handler sends it (``core.http.error_response``); anything else is raised, to the same last-resort
-handler as a route's. ``tests/integration/payments/test_fast_routes.py`` compares both paths.
+handler as a route's. ``tests/integration/payments/test_fast_routes.py`` and
+``tests/integration/orders/test_fast_buy_now.py`` compare both paths.
 """
 
 from __future__ import annotations
