@@ -1,4 +1,4 @@
-"""The flash sale's load: one-shot bursts through ``wrk`` and the buyers' payments through httpx.
+"""The flash sale's load: one-shot bursts through ``wrk`` and the buyers' payments through ``http.client``.
 
 ``burst`` sends every prepared request exactly once from ``wrk`` (see ``flash_rush.lua``), one
 connection per request, all connecting at once: the rush of buyers, and the same shape of requests

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from laotie.core.auth import Principal
@@ -83,7 +84,7 @@ class FastCall:
         key = raw.decode("latin-1")
         return key if 1 <= len(key) <= MAX_KEY_LENGTH else None
 
-    def sends_json(self) -> bool:
+    def _sends_json(self) -> bool:
         """The body is declared ``application/json`` (parameters aside), as FastAPI reads it."""
         content_type = self.header(b"content-type")
         return content_type is not None and content_type.partition(b";")[0].strip().lower() == _JSON
@@ -122,7 +123,7 @@ class FastCall:
         """The JSON body as ``model`` takes it; else what the handler returns: ``False`` (the route
         decides: another content type, a body the model refuses) or ``True`` (refused while read,
         too large or with a NUL, and answered as the route would be)."""
-        if not self.sends_json():
+        if not self._sends_json():
             return False
         body = await self.read_body()
         if body is None:
@@ -141,7 +142,11 @@ class FastCall:
         return True
 
     async def answer_error(self, exc: AppError) -> bool:
-        await error_response(Request(self.scope), exc)(self.scope, self.receive, self.send)
+        return await self.respond(error_response(Request(self.scope), exc))
+
+    async def respond(self, response: Response) -> bool:
+        """Send a response the route's own code built (``True``: answered)."""
+        await response(self.scope, self.receive, self.send)
         return True
 
 

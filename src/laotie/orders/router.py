@@ -88,7 +88,7 @@ async def _fast_buy_now(call: FastCall) -> bool:
     token the principal cache knows, a JSON body the route's model takes as it is; anything else
     goes to the route (with the body read here given back)."""
     key = call.idempotency_key()
-    if key is None or not call.sends_json():
+    if key is None:
         return False
     buyer = await call.principal()
     if buyer is None:
@@ -98,8 +98,7 @@ async def _fast_buy_now(call: FastCall) -> bool:
         return wanted
     batcher: PlacementBatcher = call.scope["app"].state.placement_batcher
     outcome = await batcher.place(buyer.user_id, wanted.as_checkout(), key)
-    await service.answer(Request(call.scope), outcome)(call.scope, call.receive, call.send)
-    return True
+    return await call.respond(service.answer(Request(call.scope), outcome))
 
 
 FAST_BUY_NOW = FastRoute("POST", re.compile(r"/api/v1/orders/buy-now"), _fast_buy_now)

@@ -7,6 +7,7 @@ each answer of the fast path is compared with the route's answer to the same req
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -23,18 +24,30 @@ PATH = "/api/v1/orders/buy-now"
 ROUTED = "?via=route"
 
 
+@dataclass
+class Seen:
+    """What the fast path did: the requests whose body it read, and those it answered itself."""
+
+    read: list[str] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)
+
+
 @pytest.fixture
-def answered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The requests the fast path took (it then answers them itself)."""
-    seen: list[str] = []
-    real = fast_routes.FastCall.read_body
+def seen(monkeypatch: pytest.MonkeyPatch) -> Iterator[Seen]:
+    out = Seen()
+    real_read, real_respond = fast_routes.FastCall.read_body, fast_routes.FastCall.respond
 
     async def read_body(call: fast_routes.FastCall) -> bytes | None:
-        seen.append(call.scope["path"])
-        return await real(call)
+        out.read.append(call.scope["path"])
+        return await real_read(call)
+
+    async def respond(call: fast_routes.FastCall, response: Any) -> bool:
+        out.answered.append(call.scope["path"])
+        return await real_respond(call, response)
 
     monkeypatch.setattr(fast_routes.FastCall, "read_body", read_body)
-    yield seen
+    monkeypatch.setattr(fast_routes.FastCall, "respond", respond)
+    yield out
 
 
 def _body(buyer: Buyer, sale: OnSale, **extra: Any) -> dict[str, Any]:
@@ -91,9 +104,7 @@ def _orders(session: Session, buyer: Buyer) -> int:
     return count or 0
 
 
-def test_buying_answers_what_the_route_answers(
-    client: TestClient, session: Session, answered: list[str]
-) -> None:
+def test_buying_answers_what_the_route_answers(client: TestClient, session: Session, seen: Seen) -> None:
     buyer = make_buyer(session)
     sale = make_on_sale(session, stock=3, price_fen=990)
     k1, k2 = key(), key()
@@ -101,7 +112,7 @@ def test_buying_answers_what_the_route_answers(
         _buy(client, buyer, _body(buyer, sale), k1),
         _buy(client, buyer, _body(buyer, sale), k2, ROUTED),
     )
-    assert placed.status_code == 201 and answered == [PATH]
+    assert placed.status_code == 201 and seen.answered == seen.read == [PATH]
     _same(placed, routed)
     # A retry with its key: the same checkout, 200, by either path; nothing placed twice.
     again, routed_again = (
@@ -120,11 +131,11 @@ def test_buying_answers_what_the_route_answers(
             _buy(client, buyer, wanted, key(), **english),
             _buy(client, buyer, wanted, key(), ROUTED, **english),
         )
-    assert _orders(session, buyer) == 2 and len(answered) == 2 + 6
+    assert _orders(session, buyer) == 2 and len(seen.answered) == len(seen.read) == 2 + 6
 
 
 def test_a_purchase_it_may_not_answer_goes_to_the_route(
-    client: TestClient, session: Session, answered: list[str]
+    client: TestClient, session: Session, seen: Seen
 ) -> None:
     buyer = make_buyer(session)
     sale = make_on_sale(session, stock=5, price_fen=990)
@@ -137,7 +148,7 @@ def test_a_purchase_it_may_not_answer_goes_to_the_route(
         PATH, data={"sku_id": str(sale.sku_id)}, headers={**buyer.headers, "Idempotency-Key": key()}
     )
     assert form.status_code == 422
-    assert answered == []
+    assert seen.read == seen.answered == []
     # Bodies the model refuses are read by the fast path, then given to the route as they came.
     for wanted in (
         {**body, "quantity": 0},
@@ -152,5 +163,5 @@ def test_a_purchase_it_may_not_answer_goes_to_the_route(
             "headers": {**buyer.headers, "Idempotency-Key": key(), "Content-Type": "application/json"},
         }
         assert client.post(PATH, **sent).status_code == 422  # type: ignore[arg-type]
-    assert len(answered) == 6 and _orders(session, buyer) == 0
-    assert _buy(client, buyer, body, key()).status_code == 201 and len(answered) == 7
+    assert len(seen.read) == 6 and seen.answered == [] and _orders(session, buyer) == 0
+    assert _buy(client, buyer, body, key()).status_code == 201 and seen.answered == [PATH]
