@@ -13,6 +13,7 @@ from laotie.catalog.models import Image, Product, Sku
 from laotie.catalog.public_reads import Reader, card, dumps
 from laotie.catalog.views import image_url, thumb_url
 from laotie.categories import service as categories
+from laotie.core.driver_select import DriverSelect
 from laotie.core.read_cache import ReadCache
 
 # A product's detail, built once: constructing a statement costs more than running it on an
@@ -55,16 +56,21 @@ _PARTS_OF = union_all(
     ).where(Image.product_id == bindparam("pid")),
 ).subquery("parts")
 _PARTS = select(_PARTS_OF).order_by(_PARTS_OF.c.kind, _PARTS_OF.c.o)
+# Both on the driver's own cursor: SQLAlchemy's execute of these cost eight times their driver's.
+_DETAIL_ROW = DriverSelect(_DETAIL, ("pid",))
+_PARTS_ROWS = DriverSelect(_PARTS, ("pid",))
 
 
 def detail_document(reader: Reader, product_id: int) -> dict[str, Any] | None:
     """The buyer's product detail as a plain document, or ``None`` unless it is on the shelf.
-    Two indexed queries: the product with its shop and cover, then its active SKUs and its images.
-    ``reader`` is a session or, on the hot path, a bare connection (no ORM bookkeeping)."""
-    row = reader.execute(_DETAIL, {"pid": product_id}).first()
-    if row is None:
+    Two indexed queries: the product with its shop and cover, then its active SKUs and its images,
+    each on the driver's cursor (``core.driver_select``). ``reader`` is a session or, on the hot
+    path, a bare connection."""
+    found = _DETAIL_ROW.rows(reader, pid=product_id)
+    if not found:
         return None
-    parts = reader.execute(_PARTS, {"pid": product_id}).all()
+    row = found[0]
+    parts = _PARTS_ROWS.rows(reader, pid=product_id)
     return {
         **card(row),
         "category_id": row.category_id,
