@@ -9,8 +9,7 @@ its columns' result processors), and each call only fills in the named parameter
 driver's ``execute`` and applies the same result processors SQLAlchemy would, so rows come back
 as they would through the ORM (JSON decoded, aware datetimes), as named tuples.
 
-Only for reads whose statement is fixed at import time and whose parameters are plain values
-(ids): no expanding parameters given per call, no events (``before_cursor_execute`` listeners do
+Only for reads whose statement is fixed at import time: no expanding parameters given per call, no events (``before_cursor_execute`` listeners do
 not see these statements). The caller's connection and its transaction are used as they are.
 """
 
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session
 class _Compiled:
     sql: str
     template: dict[str, Any]  # every parameter's bound value; the per-call ones are replaced
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # per-call parameters' bind processors
     order: tuple[str, ...] | None  # positional drivers (SQLite): the parameters' order
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, result processor)
     row: Any  # a namedtuple class
@@ -37,7 +37,7 @@ class _Compiled:
 
 class DriverSelect:
     """``statement`` run as ``rows(reader, **params)``; ``params`` names the statement's
-    non-expanding bind parameters, each given a plain value on every call."""
+    non-expanding bind parameters, each given a value on every call (bound as SQLAlchemy binds it)."""
 
     def __init__(self, statement: Select[Any], params: tuple[str, ...]) -> None:
         self._statement = statement
@@ -53,6 +53,7 @@ class DriverSelect:
         for name, value in expanded.parameters.items():
             bind = binds.get(name)
             template[name] = bind(value) if callable(bind) and name not in self._params else value
+        per_call = tuple((name, bind) for name in self._params if callable(bind := binds.get(name)))
         processors = tuple(
             (i, processor)
             for i, column in enumerate(compiled._result_columns)
@@ -62,6 +63,7 @@ class DriverSelect:
         return _Compiled(
             sql=expanded.statement,
             template=template,
+            binds=per_call,
             order=tuple(expanded.positiontup) if expanded.positiontup is not None else None,
             processors=processors,
             row=namedtuple("Row", names, rename=True),  # type: ignore[misc]
@@ -75,6 +77,8 @@ class DriverSelect:
         if compiled is None:
             compiled = self._by_dialect[key] = self._compile(dialect)
         values = {**compiled.template, **params}
+        for name, bind in compiled.binds:  # a datetime as the column stores it, say
+            values[name] = bind(values[name])
         bound: Any = [values[name] for name in compiled.order] if compiled.order is not None else values
         driver = connection.connection.driver_connection
         assert driver is not None
