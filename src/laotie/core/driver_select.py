@@ -9,8 +9,10 @@ its columns' result processors), and each call only fills in the named parameter
 driver's ``execute`` and applies the same result processors SQLAlchemy would, so rows come back
 as they would through the ORM (JSON decoded, aware datetimes), as named tuples.
 
-Only for reads whose statement is fixed at import time: no expanding parameters given per call, no events (``before_cursor_execute`` listeners do
-not see these statements). The caller's connection and its transaction are used as they are.
+Only for reads whose statement is fixed at import time: no expanding parameters given per call, no
+events (``before_cursor_execute`` listeners do not see these statements), nothing that writes. The
+caller's connection and its transaction are used as they are (a bare ``Connection`` should have
+begun one: the driver's ``execute`` does not start SQLAlchemy's).
 """
 
 from __future__ import annotations
