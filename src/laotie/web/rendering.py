@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -108,6 +109,10 @@ def order_numbers(session: Session, order_ids: Iterable[int]) -> dict[int, str]:
     return {i: order_number(SimpleNamespace(id=i, created_at=at)) for i, at in placed.items()}
 
 
+def _orjson_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+
+
 env = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(["html"]),
@@ -125,6 +130,10 @@ env.filters["china_time"] = china_time
 env.filters["buyer_label"] = buyer_label
 env.filters["order_no"] = order_number
 env.filters["event_label"] = event_label
+# ``tojson`` through orjson (keys still sorted; Jinja still escapes <, >, & and ' for HTML): the
+# product page's SKU data was a tenth of its render through the json module.
+env.policies["json.dumps_function"] = _orjson_dumps
+env.policies["json.dumps_kwargs"] = {}
 
 
 def safe_next(target: str | None) -> str:

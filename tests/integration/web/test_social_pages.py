@@ -39,7 +39,7 @@ def test_video_page_has_player_products_and_attribution(
     assert f'<video id="player" src="/api/v1/videos/{posted.id}/media"' in page
     assert f'poster="/api/v1/videos/{posted.id}/cover"' in page
     assert "视频同款 · 1 件" in page and "¥39.90" in page
-    assert f'"creator_id": {creator.user_id}' in page and f'"video_id": {posted.id}' in page
+    assert f'"creator_id":{creator.user_id}' in page and f'"video_id":{posted.id}' in page  # tojson: compact
     assert client.get("/v/999999").status_code == 404
 
 
