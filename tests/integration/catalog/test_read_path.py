@@ -185,7 +185,7 @@ def test_the_html_page_shows_a_change_in_another_process_within_the_bound(
     sku = product.skus[0]
     assert client.get(f"/api/v1/products/{product.id}").status_code == 200  # the document is cached
     new_price = sku.price_fen + 700
-    shown = f'"price_fen": {new_price}'
+    shown = f'"price_fen":{new_price}'  # the page's SKU data (tojson: compact)
     assert shown not in client.get(f"/p/{product.id}").text
     changed_at = time.monotonic()
     _price_in_other_process(other_process, shop_id, sku.id, new_price)
